@@ -1,0 +1,3 @@
+"""consult: public consultations as accessible static websites."""
+
+__version__ = "0.1.0"

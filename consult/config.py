@@ -1,0 +1,212 @@
+"""site.yaml -> Config.
+
+`parse_config(text, path)` is pure and reports every problem at once;
+`load_config(root)` reads the file and calls it. Defaults follow the French
+public-service use: language fr, Europe/Paris, the five usual proposal statuses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from consult.document import YamlDoc, parse_yaml
+from consult.errors import ConsultError, SourceError
+from consult.schema import Field, check_mapping, present
+
+CONFIG_FILE = "site.yaml"
+LANGUAGES = ("fr", "en")
+
+DEFAULT_PROPOSAL_STATUSES = ("recue", "a-l-etude", "retenue", "mise-en-oeuvre", "non-retenue")
+DEFAULT_REASONS = ("hors-sujet", "propos-injurieux", "donnees-personnelles", "doublon", "publicite")
+
+TOP_FIELDS = {
+    "title": Field("str", required=True),
+    "description": Field("str"),
+    "language": Field("str"),
+    "base_url": Field("str", required=True),
+    "timezone": Field("str"),
+    "organisation": Field("dict", required=True),
+    "theme": Field("str"),
+    "forms": Field("dict"),
+    "proposal_statuses": Field("list"),
+    "moderation": Field("dict"),
+    "privacy": Field("dict"),
+    "accessibility": Field("dict"),
+    "contributions_per_page": Field("int"),
+}
+ORGANISATION_FIELDS = {
+    "name": Field("str", required=True),
+    "url": Field("str"),
+    "address": Field("str"),
+    "contact_email": Field("str"),
+    "contact_url": Field("str"),
+}
+FORMS_FIELDS = {
+    "endpoint": Field("str"),
+    "max_length": Field("int"),
+    "inbox": Field("str"),
+}
+STATUS_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True)}
+MODERATION_FIELDS = {"reasons": Field("list")}
+PRIVACY_FIELDS = {"retention_days": Field("int"), "controller": Field("str"), "dpo_contact": Field("str")}
+ACCESSIBILITY_FIELDS = {
+    "status": Field("str"),  # full | partial | none
+    "audit_date": Field("date"),
+    "contact": Field("str"),
+    "defender_url": Field("str"),
+}
+ACCESSIBILITY_STATUSES = ("full", "partial", "none")
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str
+    url: str = ""
+    address: str = ""
+    contact_email: str = ""
+    contact_url: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    title: str
+    base_url: str
+    organisation: Organisation
+    description: str = ""
+    language: str = "fr"
+    timezone: str = "Europe/Paris"
+    theme: str = "default"
+    form_endpoint: str = "/api/submit"
+    max_length: int = 5000
+    inbox: str = "sqlite:///.consult/inbox.sqlite3"
+    proposal_statuses: tuple[tuple[str, str], ...] = ()  # (id, label); label '' = translated default
+    reasons: tuple[str, ...] = DEFAULT_REASONS
+    retention_days: int = 365
+    privacy_controller: str = ""
+    dpo_contact: str = ""
+    accessibility_status: str = "partial"
+    accessibility_audit_date: Any = None
+    accessibility_contact: str = ""
+    defender_url: str = "https://formulaire.defenseurdesdroits.fr/"
+    contributions_per_page: int = 20
+    source: str = CONFIG_FILE
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def status_ids(self) -> tuple[str, ...]:
+        return tuple(sid for sid, _ in self.proposal_statuses) or DEFAULT_PROPOSAL_STATUSES
+
+
+def parse_config(text: str, path: str = CONFIG_FILE) -> Config:
+    doc, problems = parse_yaml(text, path)
+    if doc.data is None:
+        raise ConsultError(problems)
+    problems += check_mapping(doc, (), doc.data, TOP_FIELDS, path)
+    data: dict[str, Any] = doc.data if isinstance(doc.data, dict) else {}
+    sections = {
+        "organisation": ORGANISATION_FIELDS,
+        "forms": FORMS_FIELDS,
+        "moderation": MODERATION_FIELDS,
+        "privacy": PRIVACY_FIELDS,
+        "accessibility": ACCESSIBILITY_FIELDS,
+    }
+    for name, fields in sections.items():
+        if present(data, name, "dict"):
+            problems += check_mapping(doc, (name,), data[name], fields, f"'{name}'")
+    problems += _check_values(doc, data)
+    if problems:
+        raise ConsultError(problems)
+    return _build(data, path)
+
+
+def _check_values(doc: YamlDoc, data: dict[str, Any]) -> list[SourceError]:
+    problems = []
+    language = data.get("language", "fr")
+    if language not in LANGUAGES:
+        problems.append(doc.error(("language",), f"unsupported language {language!r}", "use 'fr' or 'en'"))
+    base_url = data.get("base_url")
+    if isinstance(base_url, str) and not base_url.startswith(("http://", "https://")):
+        problems.append(doc.error(("base_url",), "base_url must start with https:// (or http://)"))
+    timezone = data.get("timezone", "Europe/Paris")
+    try:
+        ZoneInfo(str(timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(doc.error(("timezone",), f"unknown time zone {timezone!r}", "e.g. 'Europe/Paris'"))
+    statuses = data.get("proposal_statuses")
+    if isinstance(statuses, list):
+        seen: set[str] = set()
+        for index, item in enumerate(statuses):
+            at = ("proposal_statuses", index)
+            found = check_mapping(doc, at, item, STATUS_FIELDS, "a proposal status")
+            problems += found
+            if not found and item["id"] in seen:
+                problems.append(doc.error(at, f"duplicate proposal status '{item['id']}'"))
+            if not found:
+                seen.add(item["id"])
+    moderation = data.get("moderation")
+    if isinstance(moderation, dict) and isinstance(moderation.get("reasons"), list):
+        for index, reason in enumerate(moderation["reasons"]):
+            if not isinstance(reason, str) or not reason:
+                problems.append(doc.error(("moderation", "reasons", index), "a reason must be a code like 'hors-sujet'"))
+    accessibility = data.get("accessibility")
+    if isinstance(accessibility, dict) and "status" in accessibility:
+        if accessibility["status"] not in ACCESSIBILITY_STATUSES:
+            problems.append(
+                doc.error(("accessibility", "status"), f"unknown accessibility status {accessibility['status']!r}",
+                          "use full, partial or none")
+            )
+    per_page = data.get("contributions_per_page")
+    if isinstance(per_page, int) and per_page < 1:
+        problems.append(doc.error(("contributions_per_page",), "contributions_per_page must be at least 1"))
+    return problems
+
+
+def _build(data: dict[str, Any], path: str) -> Config:
+    organisation = Organisation(**data["organisation"])
+    forms = data.get("forms") or {}
+    privacy = data.get("privacy") or {}
+    accessibility = data.get("accessibility") or {}
+    statuses = tuple((s["id"], s["label"]) for s in data.get("proposal_statuses") or ())
+    reasons = tuple((data.get("moderation") or {}).get("reasons") or DEFAULT_REASONS)
+    optional = {
+        key: data[key]
+        for key in ("description", "language", "timezone", "theme", "contributions_per_page")
+        if data.get(key) is not None
+    }
+    return Config(
+        title=data["title"],
+        base_url=data["base_url"].rstrip("/"),
+        organisation=organisation,
+        proposal_statuses=statuses,
+        reasons=reasons,
+        form_endpoint=forms.get("endpoint", "/api/submit"),
+        max_length=forms.get("max_length", 5000),
+        inbox=forms.get("inbox", "sqlite:///.consult/inbox.sqlite3"),
+        retention_days=privacy.get("retention_days", 365),
+        privacy_controller=privacy.get("controller", ""),
+        dpo_contact=privacy.get("dpo_contact", ""),
+        accessibility_status=accessibility.get("status", "partial"),
+        accessibility_audit_date=accessibility.get("audit_date"),
+        accessibility_contact=accessibility.get("contact", ""),
+        defender_url=accessibility.get("defender_url", "https://formulaire.defenseurdesdroits.fr/"),
+        source=path,
+        **optional,
+    )
+
+
+def load_config(root: Path) -> Config:
+    path = root / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConsultError(f"{CONFIG_FILE} not found in {root} (run 'consult init DIR' to create a site)")
+    except UnicodeDecodeError as exc:
+        raise ConsultError([SourceError(CONFIG_FILE, 1, 1, f"not valid UTF-8: {exc}")])
+    return parse_config(text, CONFIG_FILE)

@@ -1,0 +1,1 @@
+"""content/ -> model: loading every file, collecting every problem."""

@@ -1,0 +1,146 @@
+"""Text -> YAML data with positions, and front matter split from Markdown.
+
+`parse_yaml` uses PyYAML's safe C loader when available and keeps the line and
+column of every mapping key and value, so later checks can point at them.
+Nothing here touches disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from consult.errors import SourceError
+
+try:
+    SafeLoader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    SafeLoader = yaml.SafeLoader
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class YamlDoc:
+    """Data, and where each piece of it stands: key path -> (line, col), 1-based."""
+
+    path: str
+    data: Any
+    line_offset: int = 0
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, *keys: str | int, key: bool = False) -> tuple[int, int]:
+        """The position of a value (or of its key), else of the nearest parent."""
+        table = self.key_positions if key else self.positions
+        probe: Path_ = tuple(keys)
+        while probe:
+            if probe in table:
+                return table[probe]
+            if probe in self.positions:
+                return self.positions[probe]
+            probe = probe[:-1]
+        return self.positions.get((), (1 + self.line_offset, 1))
+
+    def error(self, keys: Path_, message: str, hint: str = "", key: bool = False) -> SourceError:
+        line, col = self.where(*keys, key=key)
+        return SourceError(self.path, line, col, message, hint)
+
+
+def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc, list[SourceError]]:
+    """Parse one YAML document. Returns the doc (data None on failure) and problems."""
+    doc = YamlDoc(path, None, line_offset)
+    loader = SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 + line_offset) if mark else 1
+        col = (mark.column + 1) if mark else 1
+        reason = exc.problem or str(exc)
+        return doc, [SourceError(path, line, col, f"invalid YAML: {reason}")]
+    except yaml.YAMLError as exc:
+        return doc, [SourceError(path, 1 + line_offset, 1, f"invalid YAML: {exc}")]
+    finally:
+        loader.dispose()
+    if node is None:
+        doc.data = {}
+        return doc, []
+    problems: list[SourceError] = []
+    doc.data = _walk(node, (), doc, loader, problems)
+    return doc, problems
+
+
+def _mark(node: yaml.Node, offset: int) -> tuple[int, int]:
+    return (node.start_mark.line + 1 + offset, node.start_mark.column + 1)
+
+
+def _walk(node: yaml.Node, at: Path_, doc: YamlDoc, loader: Any, problems: list[SourceError]) -> Any:
+    doc.positions[at] = _mark(node, doc.line_offset)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _walk(key_node, at + ("<key>",), doc, loader, problems)
+            if not isinstance(key, (str, int)):
+                problems.append(doc.error(at, "mapping keys must be plain words"))
+                continue
+            key = str(key)
+            if key in result:
+                line, col = _mark(key_node, doc.line_offset)
+                problems.append(SourceError(doc.path, line, col, f"duplicate key '{key}'"))
+            doc.key_positions[at + (key,)] = _mark(key_node, doc.line_offset)
+            result[key] = _walk(value_node, at + (key,), doc, loader, problems)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_walk(item, at + (i,), doc, loader, problems) for i, item in enumerate(node.value)]
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, yaml.YAMLError) as exc:
+        line, col = _mark(node, doc.line_offset)
+        problems.append(SourceError(doc.path, line, col, f"cannot read value {node.value!r}: {exc}"))
+        return None
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    yaml_text: str
+    body: str
+    body_line: int  # 1-based line where the Markdown body starts
+
+
+def split_front_matter(text: str) -> FrontMatter | None:
+    """Split '---\\n yaml \\n---\\n body'. None when the file has no front matter."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not (text.startswith("---\n") or text.startswith("---\r\n")):
+        return None
+    lines = text.splitlines(keepends=True)
+    for index in range(1, len(lines)):
+        if lines[index].rstrip("\r\n") in ("---", "..."):
+            yaml_text = "".join(lines[1:index])
+            body = "".join(lines[index + 1 :])
+            return FrontMatter(yaml_text, body, index + 2)
+    return None
+
+
+def parse_front_matter(text: str, path: str) -> tuple[YamlDoc, str, list[SourceError]]:
+    """Markdown file text -> (front matter doc, body, problems)."""
+    split = split_front_matter(text)
+    if split is None:
+        doc = YamlDoc(path, None)
+        return doc, "", [SourceError(path, 1, 1, "missing front matter", "the file must start with a line '---'")]
+    doc, problems = parse_yaml(split.yaml_text, path, line_offset=1)
+    if doc.data is not None and not isinstance(doc.data, dict):
+        problems.append(SourceError(path, 2, 1, "front matter must be a mapping of 'key: value' lines"))
+        doc.data = None
+    return doc, split.body, problems
+
+
+def dump_front_matter(data: dict[str, Any], body: str) -> str:
+    """The inverse of parse_front_matter, through safe_dump only."""
+    head = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+    if body and not body.endswith("\n"):
+        body += "\n"
+    return f"---\n{head}---\n{body}"

@@ -1,0 +1,177 @@
+"""The site as frozen data: consultations, proposals, contributions, pages.
+
+Built from loaded records by `content.load`; everything here is pure. A
+consultation's status is derived from its dates and the build time, never typed.
+Only published contributions are kept on the model: pending and rejected ones
+are counted, never carried, so no template can show them by mistake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+ConsultationStatus = Literal["upcoming", "open", "closed"]
+QuestionType = Literal["text", "single", "multiple", "scale"]
+Kind = Literal["suggestion", "comment", "support", "answers"]
+ContributionStatus = Literal["pending", "published", "rejected"]
+
+QUESTION_TYPES: tuple[str, ...] = ("text", "single", "multiple", "scale")
+KINDS: tuple[str, ...] = ("suggestion", "comment", "support", "answers")
+CONTRIBUTION_STATUSES: tuple[str, ...] = ("pending", "published", "rejected")
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    label: str
+    type: QuestionType = "text"
+    required: bool = False
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    scale_min: int = 1
+    scale_max: int = 5
+    max_length: int = 2000
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    date: date
+    status: str  # a ProposalStatus id
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ProposalStatus:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: Question
+    value: str | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Contribution:
+    id: str
+    kind: str  # suggestion | comment | answers
+    consultation: str  # consultation slug
+    proposal: str | None  # proposal slug, for comments
+    author: str  # public name or pseudonym; '' for anonymous
+    submitted: datetime
+    status: str
+    reason: str  # moderation reason code, for rejected
+    title: str
+    body_html: str  # rendered with the untrusted renderer
+    answers: tuple[Answer, ...]
+    source: str  # path relative to the site root
+
+
+@dataclass(frozen=True)
+class Proposal:
+    slug: str
+    consultation: str
+    title: str
+    summary: str
+    category: Category | None
+    status: ProposalStatus
+    history: tuple[StatusChange, ...]  # oldest first
+    response_html: str  # the official response, trusted Markdown
+    response_date: date | None
+    body_html: str
+    supports: int
+    comments: tuple[Contribution, ...]  # published only, oldest first
+    unpublished_comments: int  # rejected comments, counted without text
+    url: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    title: str
+    published: date | None
+    body_html: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Consultation:
+    slug: str
+    title: str
+    summary: str
+    opens: datetime
+    closes: datetime
+    status: ConsultationStatus
+    categories: tuple[Category, ...]
+    questions: tuple[Question, ...]
+    kinds: tuple[str, ...]
+    moderation: str  # "pre" | "post"
+    body_html: str
+    synthesis: Synthesis | None
+    proposals: tuple[Proposal, ...]
+    contributions: tuple[Contribution, ...]  # published suggestions/answers, newest first
+    unpublished_contributions: int  # rejected, counted without text
+    url: str
+    source: str
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str
+    title: str
+    body_html: str
+    url: str
+    source: str
+    in_footer: bool = True
+
+
+@dataclass(frozen=True)
+class Site:
+    config: "Config"
+    now: datetime
+    consultations: tuple[Consultation, ...]  # open, then upcoming, then closed
+    pages: tuple[Page, ...]
+    proposal_statuses: tuple[ProposalStatus, ...] = field(default=())
+
+    def consultation(self, slug: str) -> Consultation:
+        return next(c for c in self.consultations if c.slug == slug)
+
+
+def derive_status(opens: datetime, closes: datetime, now: datetime) -> ConsultationStatus:
+    if now < opens:
+        return "upcoming"
+    if now < closes:
+        return "open"
+    return "closed"
+
+
+def order_consultations(consultations: list[Consultation]) -> tuple[Consultation, ...]:
+    """Open first (closing soonest first), then upcoming (soonest), then closed (latest first)."""
+    rank = {"open": 0, "upcoming": 1, "closed": 2}
+
+    def key(c: Consultation) -> tuple[int, float, str]:
+        if c.status == "open":
+            moment = c.closes.timestamp()
+        elif c.status == "upcoming":
+            moment = c.opens.timestamp()
+        else:
+            moment = -c.closes.timestamp()
+        return (rank[c.status], moment, c.slug)
+
+    return tuple(sorted(consultations, key=key))
+
+
+from consult.config import Config  # noqa: E402  (type only; config stands before model)

@@ -1,0 +1,1 @@
+"""The built-in themes, shipped as package data (`consult.themes`)."""
