@@ -12,3 +12,30 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def repo_root() -> Path:
     return REPO
+
+
+# --- submissions: inbox backends, disk paths (forms, inbox, pull, moderation) ------------
+
+import uuid as _uuid
+
+from tests.pg_server import PgServer, pg_server, pg_url  # noqa: E402,F401
+
+
+@pytest.fixture
+def disk_dir(tmp_path: Path) -> Path:
+    """A directory on a real disk: tmp_path, unless /tmp is tmpfs (the inbox refuses tmpfs)."""
+    from consult.inbox.sqlite import VOLATILE, filesystem_of
+
+    if filesystem_of(tmp_path) not in VOLATILE:
+        return tmp_path
+    path = REPO / "tests" / "_artifacts" / _uuid.uuid4().hex
+    path.mkdir(parents=True)
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def inbox_url(request: pytest.FixtureRequest, disk_dir: Path) -> str:
+    """The same tests against both backends: a fresh SQLite file, a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{disk_dir / 'inbox.sqlite3'}"
+    return request.getfixturevalue("pg_url")

@@ -1,1 +1,65 @@
-"""consult.inbox"""
+"""The inbox: durable storage of submissions between the form handler and `consult pull`.
+
+`open_inbox(url)` picks a backend by URL (`sqlite:///path`, `postgresql://...`);
+both implement the same `Inbox` interface (see `consult.inbox.sql`). A submission
+is stored once (idempotency key), exported once (claim -> file -> mark exported),
+and erased for good (tombstone). Personal data (email, voter HMAC) lives here only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from consult.errors import ConsultError
+
+AddOutcome = Literal["created", "duplicate", "conflict"]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One citizen submission as stored. `email` and `voter` never leave the inbox."""
+
+    id: str
+    consultation: str
+    kind: str  # suggestion | comment | support | answers
+    proposal: str | None
+    title: str
+    body: str
+    author: str
+    answers: dict[str, str | list[str]] = field(default_factory=dict)
+    received: datetime | None = None
+    email: str = ""
+    voter: str = ""  # HMAC fingerprint, for one support per voter
+    idem_key: str = ""
+    body_hash: str = ""
+    quarantine: str = ""  # reason; '' when clean
+    flags: str = ""  # comma-separated soft signals (old-token, no-token, ...)
+
+    def public_json(self) -> str:
+        data = {"title": self.title, "body": self.body, "author": self.author, "answers": self.answers}
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+class InboxError(ConsultError):
+    """The inbox cannot be opened or written (database down, bad URL, unsafe filesystem)."""
+
+
+def open_inbox(url: str, root: "object | None" = None) -> "Inbox":
+    """An inbox for `url`; a relative sqlite path is resolved against `root` (or the cwd)."""
+    if url.startswith("sqlite:///"):
+        from consult.inbox.sqlite import SqliteInbox
+
+        return SqliteInbox.from_url(url, root)
+    if url.startswith(("postgresql://", "postgres://")):
+        from consult.inbox.postgres import PostgresInbox
+
+        return PostgresInbox.from_url(url)
+    raise InboxError(f"unknown inbox URL {url!r} (use sqlite:///path/inbox.sqlite3 or postgresql://...)")
+
+
+from consult.inbox.sql import Inbox  # noqa: E402
+
+__all__ = ["AddOutcome", "Inbox", "InboxError", "Submission", "open_inbox"]

@@ -1,0 +1,71 @@
+"""The production inbox: PostgreSQL through psycopg 3.
+
+Same statements as SQLite (see `consult.inbox.sql`); one connection per thread,
+each call one transaction, committed before the handler answers.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from consult.inbox import InboxError
+from consult.inbox.sql import Inbox
+
+try:
+    import psycopg
+except ImportError:  # pragma: no cover - depends on the installed extras
+    psycopg = None  # type: ignore[assignment]
+
+
+class PostgresInbox(Inbox):
+    def __init__(self, url: str, connect_timeout: int = 5):
+        if psycopg is None:
+            raise InboxError("a postgresql:// inbox needs psycopg: pip install 'consult[postgres]'")
+        self.url = url
+        self.errors = (psycopg.Error,)
+        self.connect_timeout = connect_timeout
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+        self.create_schema()
+
+    @classmethod
+    def from_url(cls, url: str) -> "PostgresInbox":
+        return cls(url.replace("postgres://", "postgresql://", 1))
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("%", "%%").replace("?", "%s")
+
+    def _connection(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.broken or getattr(self._local, "pid", None) != os.getpid():
+            try:
+                conn = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout)
+            except psycopg.Error as exc:
+                raise InboxError(f"cannot reach the inbox {self.url_for_humans()}: {exc}") from exc
+            self._local.conn, self._local.pid = conn, os.getpid()
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def _tx_raw(self) -> Iterator[Any]:
+        conn = self._connection()
+        try:
+            with conn.transaction():
+                with conn.cursor() as cur:
+                    yield cur
+        except psycopg.OperationalError:
+            conn.close()  # a broken link: reconnect on the next call
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()

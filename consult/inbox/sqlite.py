@@ -1,0 +1,124 @@
+"""The embedded inbox: one SQLite file, WAL journal, synchronous=FULL.
+
+A commit returns only once the WAL is fsynced, so "received" means on disk. SQLite
+needs real file locking and shared memory: tmpfs (lost on reboot) and network
+filesystems (broken locks) are refused with a message saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from consult.inbox import InboxError
+from consult.inbox.sql import Inbox
+
+VOLATILE = {"tmpfs", "ramfs"}
+NETWORK = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "fuse.sshfs", "davfs", "afs",
+           "fuse.glusterfs", "lustre", "gpfs", "fuse.s3fs"}
+ALLOW_ANY_FS = "CONSULT_INBOX_ANY_FS"
+
+
+def filesystem_of(path: Path, mounts_text: str | None = None) -> str:
+    """The filesystem type of the mount holding `path`, from /proc/mounts ('' if unknown)."""
+    if mounts_text is None:
+        try:
+            mounts_text = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+    target = str(path.resolve())
+    best, fstype = "", ""
+    for line in mounts_text.splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        point = parts[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, fstype = point, parts[2]
+    return fstype
+
+
+def check_filesystem(path: Path, mounts_text: str | None = None) -> None:
+    if os.environ.get(ALLOW_ANY_FS) == "1":
+        return
+    fstype = filesystem_of(path, mounts_text)
+    if fstype in VOLATILE:
+        raise InboxError(
+            f"the inbox {path} is on {fstype}, which is lost at reboot: submissions would vanish. "
+            "Put the inbox on a real disk (forms.inbox in site.yaml)."
+        )
+    if fstype in NETWORK:
+        raise InboxError(
+            f"the inbox {path} is on a network filesystem ({fstype}), where SQLite's locks are not reliable. "
+            f"Use a local disk or a postgresql:// inbox (set {ALLOW_ANY_FS}=1 to override at your own risk)."
+        )
+
+
+class SqliteInbox(Inbox):
+    errors = (sqlite3.Error,)
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.url = f"sqlite:///{path}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        check_filesystem(path.parent)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.create_schema()
+
+    @classmethod
+    def from_url(cls, url: str, root: Any = None) -> "SqliteInbox":
+        raw = url[len("sqlite:///"):]
+        if not raw:
+            raise InboxError("sqlite inbox URL needs a path: sqlite:///.consult/inbox.sqlite3")
+        path = Path(raw)
+        if not path.is_absolute() and not raw.startswith("/"):
+            path = Path(root or os.getcwd()) / path
+        return cls(path)
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or getattr(self._local, "pid", None) != os.getpid():
+            try:
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
+                conn.execute("PRAGMA busy_timeout=30000")
+            except sqlite3.Error as exc:
+                raise InboxError(f"cannot open the inbox {self.path}: {exc}") from exc
+            self._local.conn, self._local.pid = conn, os.getpid()
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def _tx_raw(self) -> Iterator[Any]:
+        conn = self._connection()
+        cur = conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield cur
+            cur.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.rollback()
+            raise
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._all.clear()
+        self._local = threading.local()
