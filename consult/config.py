@@ -105,9 +105,18 @@ class Config:
 
 
 def parse_config(text: str, path: str = CONFIG_FILE) -> Config:
+    config, problems = read_config(text, path)
+    if problems or config is None:
+        raise ConsultError(problems)
+    return config
+
+
+def read_config(text: str, path: str = CONFIG_FILE) -> tuple[Config | None, list[SourceError]]:
+    """Every problem in site.yaml, and a Config when the file is usable despite them
+    (an unknown key, say), so that content/ can still be checked in the same run."""
     doc, problems = parse_yaml(text, path)
     if doc.data is None:
-        raise ConsultError(problems)
+        return None, problems
     problems += check_mapping(doc, (), doc.data, TOP_FIELDS, path)
     data: dict[str, Any] = doc.data if isinstance(doc.data, dict) else {}
     sections = {
@@ -121,9 +130,13 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> Config:
         if present(data, name, "dict"):
             problems += check_mapping(doc, (name,), data[name], fields, f"'{name}'")
     problems += _check_values(doc, data)
-    if problems:
-        raise ConsultError(problems)
-    return _build(data, path)
+    try:
+        config: Config | None = _build(data, path)
+        if config is not None and (config.language not in LANGUAGES or not config.tz):
+            config = None
+    except (KeyError, TypeError, ValueError, AttributeError, ZoneInfoNotFoundError):
+        config = None
+    return config, problems
 
 
 def _check_values(doc: YamlDoc, data: dict[str, Any]) -> list[SourceError]:
@@ -169,7 +182,8 @@ def _check_values(doc: YamlDoc, data: dict[str, Any]) -> list[SourceError]:
 
 
 def _build(data: dict[str, Any], path: str) -> Config:
-    organisation = Organisation(**data["organisation"])
+    known = {k: v for k, v in data["organisation"].items() if k in ORGANISATION_FIELDS}
+    organisation = Organisation(**known)
     forms = data.get("forms") or {}
     privacy = data.get("privacy") or {}
     accessibility = data.get("accessibility") or {}
@@ -201,12 +215,13 @@ def _build(data: dict[str, Any], path: str) -> Config:
     )
 
 
-def load_config(root: Path) -> Config:
+def load_config(root: Path) -> tuple[Config | None, list[SourceError]]:
+    """Read site.yaml: (config or None, problems). See `read_config`."""
     path = root / CONFIG_FILE
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConsultError(f"{CONFIG_FILE} not found in {root} (run 'consult init DIR' to create a site)")
     except UnicodeDecodeError as exc:
-        raise ConsultError([SourceError(CONFIG_FILE, 1, 1, f"not valid UTF-8: {exc}")])
-    return parse_config(text, CONFIG_FILE)
+        return None, [SourceError(CONFIG_FILE, 1, 1, f"not valid UTF-8: {exc}")]
+    return read_config(text, CONFIG_FILE)

@@ -22,6 +22,16 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 Path_ = tuple[str | int, ...]
 
 
+class _Invalid:
+    """Stands for a value that could not be read; its problem is already reported."""
+
+    def __repr__(self) -> str:
+        return "<invalid>"
+
+
+INVALID: Any = _Invalid()
+
+
 @dataclass
 class YamlDoc:
     """Data, and where each piece of it stands: key path -> (line, col), 1-based."""
@@ -73,12 +83,19 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc, lis
     return doc, problems
 
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 def _mark(node: yaml.Node, offset: int) -> tuple[int, int]:
     return (node.start_mark.line + 1 + offset, node.start_mark.column + 1)
 
 
 def _walk(node: yaml.Node, at: Path_, doc: YamlDoc, loader: Any, problems: list[SourceError]) -> Any:
     doc.positions[at] = _mark(node, doc.line_offset)
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+        line, col = _mark(node, doc.line_offset)
+        problems.append(SourceError(doc.path, line, col, f"invalid YAML: unsupported tag {node.tag!r}"))
+        return INVALID
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -99,8 +116,9 @@ def _walk(node: yaml.Node, at: Path_, doc: YamlDoc, loader: Any, problems: list[
         return loader.construct_object(node, deep=True)
     except (ValueError, yaml.YAMLError) as exc:
         line, col = _mark(node, doc.line_offset)
-        problems.append(SourceError(doc.path, line, col, f"cannot read value {node.value!r}: {exc}"))
-        return None
+        reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else exc
+        problems.append(SourceError(doc.path, line, col, f"cannot read value {node.value!r}: {reason}"))
+        return INVALID
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,10 @@ class ConsultError(click.ClickException):
     def format_message(self) -> str:
         return self.render()
 
+    def show(self, file: object = None) -> None:
+        # The problems speak for themselves: no "Error:" prefix, one per line.
+        click.echo(self.render(), err=True)
+
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint naming the closest allowed word, or ''."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from consult.document import Path_, YamlDoc
+from consult.document import INVALID, Path_, YamlDoc
 from consult.errors import SourceError, did_you_mean
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -68,6 +68,8 @@ def check_mapping(
                 problems.append(doc.error(at, f"missing required field '{name}' in {what}"))
             continue
         value = data[name]
+        if value is INVALID:
+            continue
         if not _type_ok(value, spec.type):
             problems.append(
                 doc.error(at + (name,), f"field '{name}' must be {TYPE_NAMES[spec.type]}, not {value!r}")
@@ -77,4 +79,5 @@ def check_mapping(
 
 def present(data: dict[str, Any], name: str, type_: str) -> bool:
     """True when the field is there and of the right type (problems were reported otherwise)."""
-    return name in data and data[name] is not None and _type_ok(data[name], type_)
+    value = data.get(name)
+    return value is not None and value is not INVALID and _type_ok(value, type_)

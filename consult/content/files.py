@@ -1,0 +1,324 @@
+"""One content file's text -> a record, and every problem in it. Pure.
+
+Each `parse_*` takes the file's text and its path relative to the site root and
+returns plain records (frozen dataclasses) that `link` assembles into the model.
+Positions come from the YAML nodes, so messages read `path:line:col: ...`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from consult.config import Config
+from consult.document import YamlDoc, parse_front_matter
+from consult.errors import SourceError, did_you_mean
+from consult.markdown import render_trusted, render_untrusted
+from consult.model import (
+    CONTRIBUTION_STATUSES,
+    KINDS,
+    QUESTION_TYPES,
+    Category,
+    Question,
+    StatusChange,
+)
+from consult.schema import SLUG_RE, Field, check_mapping, present
+from consult.slug import slugify
+
+CONSULTATION_FIELDS = {
+    "title": Field("str", required=True),
+    "summary": Field("str"),
+    "opens": Field("date", required=True),
+    "closes": Field("date", required=True),
+    "categories": Field("list"),
+    "questions": Field("list"),
+    "kinds": Field("list"),
+    "moderation": Field("str"),
+}
+CATEGORY_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True)}
+QUESTION_FIELDS = {
+    "id": Field("slug", required=True),
+    "label": Field("str", required=True),
+    "type": Field("str"),
+    "required": Field("bool"),
+    "help": Field("str"),
+    "choices": Field("list"),
+    "min": Field("int"),
+    "max": Field("int"),
+    "max_length": Field("int"),
+}
+PROPOSAL_FIELDS = {
+    "title": Field("str", required=True),
+    "summary": Field("str"),
+    "category": Field("str"),
+    "status": Field("str", required=True),
+    "history": Field("list"),
+    "response": Field("str"),
+    "response_date": Field("date"),
+}
+HISTORY_FIELDS = {"date": Field("date", required=True), "status": Field("str", required=True), "note": Field("str")}
+CONTRIBUTION_FIELDS = {
+    "id": Field("str", required=True),
+    "kind": Field("str", required=True),
+    "consultation": Field("str"),
+    "proposal": Field("str"),
+    "author": Field("str"),
+    "submitted": Field("date", required=True),
+    "status": Field("str", required=True),
+    "reason": Field("str"),
+    "title": Field("str"),
+    "answers": Field("dict"),
+}
+SYNTHESIS_FIELDS = {"title": Field("str", required=True), "published": Field("date")}
+PAGE_FIELDS = {"title": Field("str", required=True), "footer": Field("bool"), "summary": Field("str")}
+
+DEFAULT_KINDS = ("suggestion", "comment", "support")
+MODERATION_MODES = ("pre", "post")
+CONTRIBUTION_KINDS = ("suggestion", "comment", "answers")
+
+
+@dataclass(frozen=True)
+class ConsultationRecord:
+    slug: str
+    title: str
+    summary: str
+    opens: datetime
+    closes: datetime
+    categories: tuple[Category, ...]
+    questions: tuple[Question, ...]
+    kinds: tuple[str, ...]
+    moderation: str
+    body_html: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ProposalRecord:
+    slug: str
+    title: str
+    summary: str
+    category: str
+    status: str
+    history: tuple[StatusChange, ...]
+    response_html: str
+    response_date: date | None
+    body_html: str
+    source: str
+    doc: YamlDoc  # kept to point at 'category' once the consultation's categories are known
+
+
+@dataclass(frozen=True)
+class ContributionRecord:
+    id: str
+    kind: str
+    proposal: str | None
+    author: str
+    submitted: datetime
+    status: str
+    reason: str
+    title: str
+    body_html: str
+    answers: dict[str, Any]
+    source: str
+    doc: YamlDoc
+
+
+@dataclass(frozen=True)
+class SynthesisRecord:
+    title: str
+    published: date | None
+    body_html: str
+    source: str
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    slug: str
+    title: str
+    summary: str
+    footer: bool
+    body_html: str
+    source: str
+
+
+def to_datetime(value: date | datetime, config: Config, end_of_day: bool = False) -> datetime:
+    """A front-matter date in the site's time zone. A bare `closes` date includes that whole day."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=config.tz)
+    moment = datetime.combine(value, time(0, 0), tzinfo=config.tz)
+    return moment + timedelta(days=1) if end_of_day else moment
+
+
+def _front(text: str, path: str, fields: dict[str, Field], what: str) -> tuple[YamlDoc, str, list[SourceError]]:
+    doc, body, problems = parse_front_matter(text, path)
+    if doc.data is not None:
+        problems += check_mapping(doc, (), doc.data, fields, what)
+    return doc, body, problems
+
+
+def _items(doc: YamlDoc, data: dict[str, Any], name: str, fields: dict[str, Field], what: str,
+           problems: list[SourceError]) -> list[tuple[int, dict[str, Any]]]:
+    """The valid mappings of a list field, reporting the others; duplicate ids are errors."""
+    good: list[tuple[int, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for index, item in enumerate(data.get(name) or []):
+        found = check_mapping(doc, (name, index), item, fields, what)
+        problems += found
+        if found:
+            continue
+        if "id" in item:
+            if item["id"] in seen:
+                problems.append(doc.error((name, index, "id"), f"duplicate {what} id '{item['id']}'"))
+                continue
+            seen.add(item["id"])
+        good.append((index, item))
+    return good
+
+
+def parse_consultation(text: str, path: str, slug: str, config: Config) -> tuple[ConsultationRecord | None, list[SourceError]]:
+    doc, body, problems = _front(text, path, CONSULTATION_FIELDS, "a consultation")
+    data = doc.data
+    if data is None:
+        return None, problems
+    categories = tuple(Category(c["id"], c["label"]) for _, c in _items(doc, data, "categories", CATEGORY_FIELDS, "category", problems))
+    questions = tuple(
+        q for index, item in _items(doc, data, "questions", QUESTION_FIELDS, "question", problems)
+        if (q := _question(doc, index, item, problems)) is not None
+    )
+    kinds = tuple(data["kinds"]) if present(data, "kinds", "list") else DEFAULT_KINDS
+    for index, kind in enumerate(kinds):
+        if kind not in KINDS:
+            problems.append(doc.error(("kinds", index), f"unknown kind {kind!r}", did_you_mean(str(kind), KINDS) or "allowed: " + ", ".join(KINDS)))
+    moderation = data.get("moderation", "pre")
+    if moderation not in MODERATION_MODES:
+        problems.append(doc.error(("moderation",), f"unknown moderation mode {moderation!r}", "use 'pre' or 'post'"))
+    if not (present(data, "opens", "date") and present(data, "closes", "date")):
+        return None, problems
+    opens = to_datetime(data["opens"], config)
+    closes = to_datetime(data["closes"], config, end_of_day=True)
+    if closes <= opens:
+        problems.append(doc.error(("closes",), f"'closes' ({data['closes']}) is before 'opens' ({data['opens']})",
+                                  "a consultation must close after it opens"))
+    if problems:
+        return None, problems
+    return ConsultationRecord(
+        slug=slug, title=data["title"], summary=data.get("summary", ""), opens=opens, closes=closes,
+        categories=categories, questions=questions, kinds=kinds, moderation=moderation,
+        body_html=render_trusted(body), source=path,
+    ), problems
+
+
+def _question(doc: YamlDoc, index: int, item: dict[str, Any], problems: list[SourceError]) -> Question | None:
+    at = ("questions", index)
+    type_ = item.get("type", "text")
+    if type_ not in QUESTION_TYPES:
+        problems.append(doc.error(at + ("type",), f"unknown question type {type_!r}",
+                                  did_you_mean(str(type_), QUESTION_TYPES) or "allowed: " + ", ".join(QUESTION_TYPES)))
+        return None
+    choices = item.get("choices") or []
+    if type_ in ("single", "multiple") and len(choices) < 2:
+        problems.append(doc.error(at, f"question '{item['id']}' of type {type_} needs at least two 'choices'"))
+        return None
+    if any(not isinstance(c, (str, int, float)) or isinstance(c, bool) for c in choices):
+        problems.append(doc.error(at + ("choices",), "each choice must be a short text"))
+        return None
+    low, high = item.get("min", 1), item.get("max", 5)
+    if type_ == "scale" and not low < high:
+        problems.append(doc.error(at + ("max",), f"scale 'max' ({high}) must be greater than 'min' ({low})"))
+        return None
+    return Question(
+        id=item["id"], label=item["label"], type=type_, required=item.get("required", False),
+        help=item.get("help", ""), choices=tuple(str(c) for c in choices), scale_min=low, scale_max=high,
+        max_length=item.get("max_length", 2000),
+    )
+
+
+def _known_status(doc: YamlDoc, at: tuple[str | int, ...], value: str, config: Config) -> list[SourceError]:
+    if value in config.status_ids:
+        return []
+    hint = did_you_mean(value, config.status_ids) or "statuses in site.yaml: " + ", ".join(config.status_ids)
+    return [doc.error(at, f"unknown proposal status '{value}'", hint)]
+
+
+def parse_proposal(text: str, path: str, slug: str, config: Config) -> tuple[ProposalRecord | None, list[SourceError]]:
+    doc, body, problems = _front(text, path, PROPOSAL_FIELDS, "a proposal")
+    data = doc.data
+    if data is None:
+        return None, problems
+    if present(data, "status", "str"):
+        problems += _known_status(doc, ("status",), data["status"], config)
+    history = []
+    for index, item in _items(doc, data, "history", HISTORY_FIELDS, "status change", problems):
+        problems += _known_status(doc, ("history", index, "status"), item["status"], config)
+        moment = item["date"].date() if isinstance(item["date"], datetime) else item["date"]
+        history.append(StatusChange(moment, item["status"], item.get("note", "")))
+    if problems:
+        return None, problems
+    response_date = data.get("response_date")
+    if isinstance(response_date, datetime):
+        response_date = response_date.date()
+    return ProposalRecord(
+        slug=slug, title=data["title"], summary=data.get("summary", ""), category=data.get("category", ""),
+        status=data["status"], history=tuple(sorted(history, key=lambda h: h.date)),
+        response_html=render_trusted(data.get("response", "")), response_date=response_date,
+        body_html=render_trusted(body), source=path, doc=doc,
+    ), problems
+
+
+def parse_contribution(text: str, path: str, stem: str, consultation: str, config: Config) -> tuple[ContributionRecord | None, list[SourceError]]:
+    doc, body, problems = _front(text, path, CONTRIBUTION_FIELDS, "a contribution")
+    data = doc.data
+    if data is None:
+        return None, problems
+    if present(data, "id", "str") and data["id"] != stem:
+        problems.append(doc.error(("id",), f"id '{data['id']}' does not match the file name '{stem}.md'"))
+    if data.get("consultation", consultation) != consultation:
+        problems.append(doc.error(("consultation",), f"contribution filed under '{consultation}' names consultation '{data['consultation']}'"))
+    kind = data.get("kind")
+    if present(data, "kind", "str") and kind not in CONTRIBUTION_KINDS:
+        problems.append(doc.error(("kind",), f"unknown contribution kind '{kind}'", did_you_mean(kind, CONTRIBUTION_KINDS) or "allowed: " + ", ".join(CONTRIBUTION_KINDS)))
+    if kind == "comment" and not present(data, "proposal", "str"):
+        problems.append(doc.error(("kind",), "a comment must name its 'proposal'"))
+    status = data.get("status")
+    if present(data, "status", "str") and status not in CONTRIBUTION_STATUSES:
+        problems.append(doc.error(("status",), f"unknown status '{status}'", did_you_mean(status, CONTRIBUTION_STATUSES) or "use pending, published or rejected"))
+    reason = data.get("reason") or ""
+    if status == "rejected" and not reason:
+        problems.append(doc.error(("status",), "a rejected contribution needs a 'reason'", "codes: " + ", ".join(config.reasons)))
+    if reason and reason not in config.reasons:
+        problems.append(doc.error(("reason",), f"unknown moderation reason '{reason}'", did_you_mean(str(reason), config.reasons) or "codes: " + ", ".join(config.reasons)))
+    if problems:
+        return None, problems
+    return ContributionRecord(
+        id=data["id"], kind=kind, proposal=data.get("proposal"), author=data.get("author") or "",
+        submitted=to_datetime(data["submitted"], config), status=status, reason=reason,
+        title=data.get("title") or "",
+        # Only published text is ever rendered: the rest must not cost time nor reach the model.
+        body_html=render_untrusted(body) if status == "published" else "",
+        answers=dict(data.get("answers") or {}), source=path, doc=doc,
+    ), problems
+
+
+def parse_synthesis(text: str, path: str) -> tuple[SynthesisRecord | None, list[SourceError]]:
+    doc, body, problems = _front(text, path, SYNTHESIS_FIELDS, "a synthesis")
+    if doc.data is None or problems:
+        return None, problems
+    published = doc.data.get("published")
+    if isinstance(published, datetime):
+        published = published.date()
+    return SynthesisRecord(doc.data["title"], published, render_trusted(body), path), problems
+
+
+def parse_page(text: str, path: str, slug: str) -> tuple[PageRecord | None, list[SourceError]]:
+    doc, body, problems = _front(text, path, PAGE_FIELDS, "a page")
+    if doc.data is None or problems:
+        return None, problems
+    data = doc.data
+    return PageRecord(slug, data["title"], data.get("summary", ""), data.get("footer", True), render_trusted(body), path), problems
+
+
+def check_slug(stem: str, path: str, what: str) -> list[SourceError]:
+    if SLUG_RE.match(stem):
+        return []
+    return [SourceError(path, 0, 0, f"{what} name '{stem}' is not a safe slug", f"rename it '{slugify(stem) or 'x'}'")]

@@ -1,0 +1,243 @@
+"""content/ -> Site: read every file, parse each one, link them, report all problems.
+
+`find_sources` is the only function that touches disk. Parsing is per file and
+pure (so it can be cached and run in parallel); `link_site` checks what spans
+files (a comment's proposal, a proposal's category, supports) and builds the model.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from consult.config import Config
+from consult.content import files
+from consult.document import parse_yaml
+from consult.errors import ConsultError, SourceError, did_you_mean
+from consult.model import (
+    Answer,
+    Consultation,
+    Contribution,
+    Page,
+    Proposal,
+    ProposalStatus,
+    Site,
+    Synthesis,
+    derive_status,
+    order_consultations,
+)
+
+CONTENT_DIR = "content"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One content file: what it is, where it is, and its text."""
+
+    kind: str  # consultation | proposal | contribution | synthesis | supports | page
+    path: str  # relative to the site root, with '/'
+    consultation: str  # slug, '' for pages
+    stem: str
+    text: str
+
+
+def find_sources(root: Path) -> tuple[list[Source], list[SourceError]]:
+    content = root / CONTENT_DIR
+    if not content.is_dir():
+        return [], [SourceError(CONTENT_DIR, 0, 0, "no content/ folder", "run 'consult init' to create a site")]
+    sources: list[Source] = []
+    problems: list[SourceError] = []
+
+    def add(kind: str, path: Path, consultation: str = "") -> None:
+        rel = path.relative_to(root).as_posix()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(SourceError(rel, 1, 1, f"not valid UTF-8 ({exc.reason} at byte {exc.start})"))
+            return
+        sources.append(Source(kind, rel, consultation, path.stem, text))
+
+    for path in sorted((content / "pages").glob("*.md")):
+        add("page", path)
+    for folder in sorted(p for p in (content / "consultations").glob("*") if p.is_dir()):
+        slug = folder.name
+        index = folder / "index.md"
+        if not index.is_file():
+            problems.append(SourceError(folder.relative_to(root).as_posix(), 0, 0, "consultation folder without index.md"))
+            continue
+        add("consultation", index, slug)
+        if (folder / "synthesis.md").is_file():
+            add("synthesis", folder / "synthesis.md", slug)
+        if (folder / "supports.yaml").is_file():
+            add("supports", folder / "supports.yaml", slug)
+        for path in sorted((folder / "proposals").glob("*.md")):
+            add("proposal", path, slug)
+        for path in sorted((folder / "contributions").glob("*.md")):
+            add("contribution", path, slug)
+        known = {"index.md", "synthesis.md", "supports.yaml", "proposals", "contributions"}
+        for path in sorted(folder.iterdir()):
+            if path.name not in known and not path.name.startswith("."):
+                rel = path.relative_to(root).as_posix()
+                problems.append(SourceError(rel, 0, 0, "unexpected file in a consultation folder",
+                                            did_you_mean(path.name, known) or "expected: " + ", ".join(sorted(known))))
+    return sources, problems
+
+
+def parse_source(source: Source, config: Config) -> tuple[Any, list[SourceError]]:
+    """One file -> (record or None, problems). Pure: the unit of caching and parallelism."""
+    if source.kind == "consultation":
+        problems = files.check_slug(source.consultation, source.path, "consultation folder")
+    elif source.consultation and not files.SLUG_RE.match(source.consultation):
+        return None, []  # reported once, on the folder's index.md
+    else:
+        problems = []
+    if source.kind in ("page", "proposal", "contribution"):
+        problems += files.check_slug(source.stem, source.path, f"{source.kind} file")
+    if problems:
+        return None, problems
+    if source.kind == "page":
+        return files.parse_page(source.text, source.path, source.stem)
+    if source.kind == "consultation":
+        return files.parse_consultation(source.text, source.path, source.consultation, config)
+    if source.kind == "proposal":
+        return files.parse_proposal(source.text, source.path, source.stem, config)
+    if source.kind == "contribution":
+        return files.parse_contribution(source.text, source.path, source.stem, source.consultation, config)
+    if source.kind == "synthesis":
+        return files.parse_synthesis(source.text, source.path)
+    return parse_supports(source.text, source.path)
+
+
+def parse_supports(text: str, path: str) -> tuple[Any, list[SourceError]]:
+    doc, problems = parse_yaml(text, path)
+    if doc.data is None:
+        return None, problems
+    if not isinstance(doc.data, dict):
+        return None, problems + [doc.error((), "supports.yaml must map proposal slugs to counts")]
+    for key, value in doc.data.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            problems.append(doc.error((key,), f"support count for '{key}' must be a whole number >= 0"))
+    return (None if problems else doc), problems
+
+
+def load_site(root: Path, config: Config, now: datetime) -> Site:
+    sources, problems = find_sources(root)
+    records = []
+    for source in sources:
+        record, found = parse_source(source, config)
+        problems += found
+        records.append((source, record))
+    site, found = link_site(records, config, now)
+    problems += found
+    if problems:
+        raise ConsultError(problems)
+    return site
+
+
+def _by_consultation(records: list[tuple[Source, Any]]) -> dict[str, dict[str, list[Any]]]:
+    grouped: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for source, record in records:
+        if record is not None:
+            grouped[source.consultation][source.kind].append(record)
+    return grouped
+
+
+def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime) -> tuple[Site, list[SourceError]]:
+    problems: list[SourceError] = []
+    grouped = _by_consultation(records)
+    pages = tuple(
+        Page(p.slug, p.title, p.body_html, f"/{p.slug}/", p.source, p.footer) for p in grouped[""]["page"]
+    )
+    for page in pages:
+        if page.slug in ("consultations", "static", "thanks", "api"):
+            problems.append(SourceError(page.source, 0, 0, f"page name '{page.slug}' is reserved by consult", "rename the file"))
+    labels = dict(config.proposal_statuses)
+    statuses = tuple(ProposalStatus(sid, labels.get(sid, "")) for sid in config.status_ids)
+    consultations = []
+    for slug, kinds in sorted(grouped.items()):
+        if not slug or not kinds["consultation"]:
+            continue
+        consultation, found = _link_consultation(kinds["consultation"][0], kinds, statuses, now)
+        problems += found
+        consultations.append(consultation)
+    site = Site(config=config, now=now, consultations=order_consultations(consultations), pages=pages,
+                proposal_statuses=statuses)
+    return site, problems
+
+
+def _answers(record: files.ContributionRecord, questions: dict[str, Any], problems: list[SourceError]) -> tuple[Answer, ...]:
+    answers = []
+    for key, value in record.answers.items():
+        if key not in questions:
+            problems.append(record.doc.error(("answers", key), f"answer to unknown question '{key}'",
+                                             did_you_mean(key, questions), key=True))
+            continue
+        answers.append(Answer(questions[key], tuple(str(v) for v in value) if isinstance(value, list) else str(value)))
+    return tuple(answers)
+
+
+def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]], statuses: tuple[ProposalStatus, ...],
+                       now: datetime) -> tuple[Consultation, list[SourceError]]:
+    problems: list[SourceError] = []
+    base = f"/consultations/{c.slug}/"
+    questions = {q.id: q for q in c.questions}
+    categories = {cat.id: cat for cat in c.categories}
+    proposal_slugs = {p.slug for p in kinds["proposal"]}
+    supports: dict[str, int] = {}
+    for doc in kinds["supports"]:
+        for key, count in doc.data.items():
+            if key not in proposal_slugs:
+                problems.append(doc.error((key,), f"supports for unknown proposal '{key}'", did_you_mean(key, proposal_slugs), key=True))
+            supports[key] = count
+    comments: dict[str, list[Contribution]] = defaultdict(list)
+    rejected_comments: dict[str, int] = defaultdict(int)
+    published: list[Contribution] = []
+    rejected = 0
+    for record in kinds["contribution"]:
+        if record.proposal is not None and record.proposal not in proposal_slugs:
+            problems.append(record.doc.error(("proposal",), f"unknown proposal '{record.proposal}'", did_you_mean(record.proposal, proposal_slugs)))
+            continue
+        answers = _answers(record, questions, problems)
+        if record.status == "rejected":
+            if record.kind == "comment" and record.proposal:
+                rejected_comments[record.proposal] += 1
+            else:
+                rejected += 1
+        if record.status != "published":
+            continue
+        contribution = Contribution(
+            id=record.id, kind=record.kind, consultation=c.slug, proposal=record.proposal, author=record.author,
+            submitted=record.submitted, status=record.status, reason=record.reason, title=record.title,
+            body_html=record.body_html, answers=answers, source=record.source,
+        )
+        if record.kind == "comment" and record.proposal:
+            comments[record.proposal].append(contribution)
+        else:
+            published.append(contribution)
+    by_id = {s.id: s for s in statuses}
+    proposals = []
+    for p in sorted(kinds["proposal"], key=lambda p: (p.title.casefold(), p.slug)):
+        if p.category and p.category not in categories:
+            problems.append(p.doc.error(("category",), f"unknown category '{p.category}'",
+                                        did_you_mean(p.category, categories) or "categories of this consultation: " + ", ".join(categories)))
+        proposals.append(Proposal(
+            slug=p.slug, consultation=c.slug, title=p.title, summary=p.summary, category=categories.get(p.category),
+            status=by_id[p.status], history=p.history, response_html=p.response_html, response_date=p.response_date,
+            body_html=p.body_html, supports=supports.get(p.slug, 0),
+            comments=tuple(sorted(comments[p.slug], key=lambda x: (x.submitted, x.id))),
+            unpublished_comments=rejected_comments[p.slug], url=f"{base}proposals/{p.slug}/", source=p.source,
+        ))
+    synthesis = None
+    if kinds["synthesis"]:
+        s = kinds["synthesis"][0]
+        synthesis = Synthesis(s.title, s.published, s.body_html, s.source)
+    return Consultation(
+        slug=c.slug, title=c.title, summary=c.summary, opens=c.opens, closes=c.closes,
+        status=derive_status(c.opens, c.closes, now), categories=c.categories, questions=c.questions,
+        kinds=c.kinds, moderation=c.moderation, body_html=c.body_html, synthesis=synthesis,
+        proposals=tuple(proposals), contributions=tuple(sorted(published, key=lambda x: (x.submitted, x.id), reverse=True)),
+        unpublished_contributions=rejected, url=base, source=c.source,
+    ), problems

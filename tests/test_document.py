@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given, strategies as st
+
+from consult.document import dump_front_matter, parse_front_matter, parse_yaml
+
+
+def test_positions_of_keys_and_values() -> None:
+    doc, problems = parse_yaml("title: x\nitems:\n  - id: a\n    label: b\n", "f.yaml")
+    assert not problems
+    assert doc.where("items", 0, "label") == (4, 12)
+    assert doc.where("items", 0, "label", key=True) == (4, 5)
+    assert doc.where("missing") == (1, 1)
+
+
+def test_front_matter_lines_are_file_lines() -> None:
+    doc, body, problems = parse_front_matter("---\ntitle: x\nopens: 2026-13-01\n---\nCorps\n", "c.md")
+    assert body == "Corps\n"
+    assert [str(p) for p in problems] == ["c.md:3:8: cannot read value '2026-13-01': month must be in 1..12"]
+
+
+def test_yaml_tags_are_refused_by_the_safe_loader() -> None:
+    doc, problems = parse_yaml("x: !!python/object/apply:os.system ['echo hi']\n", "evil.yaml")
+    assert problems and "invalid YAML" in str(problems[0])
+
+
+def test_duplicate_keys_are_errors() -> None:
+    _, problems = parse_yaml("a: 1\na: 2\n", "d.yaml")
+    assert [str(p) for p in problems] == ["d.yaml:2:1: duplicate key 'a'"]
+
+
+def test_missing_front_matter() -> None:
+    _, _, problems = parse_front_matter("Bonjour\n", "p.md")
+    assert "missing front matter" in str(problems[0])
+
+
+text_values = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=80)
+
+
+@given(st.dictionaries(st.sampled_from(["title", "author", "status"]), text_values), text_values)
+def test_front_matter_round_trips(meta: dict[str, str], body: str) -> None:
+    meta = {**meta, "submitted": date(2026, 12, 1)}
+    body = body.replace("\r", "")
+    doc, parsed_body, problems = parse_front_matter(dump_front_matter(meta, body), "x.md")
+    assert not problems
+    assert doc.data == meta
+    assert parsed_body.rstrip("\n") == body.rstrip("\n") or not body.strip()

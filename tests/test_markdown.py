@@ -1,0 +1,85 @@
+"""The untrusted renderer leaves citizens' text inert; the trusted one keeps editors' features."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, strategies as st
+
+from consult.markdown import is_safe_link, render_trusted, render_untrusted
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '<a href="javascript:alert(1)">clic</a>',
+    "[clic](javascript:alert(1))",
+    "[clic](JaVaScRiPt:alert(1))",
+    "[clic](java\tscript:alert(1))",
+    "[clic](&#106;avascript:alert(1))",
+    "[clic](java&#x09;script:alert(1))",
+    "[clic](java&#x0A;script:alert(1))",
+    "[clic](  javascript:alert(1))",
+    "[clic](\u200bjavascript:alert(1))",
+    "[clic](vbscript:msgbox(1))",
+    "[clic](data:text/html;base64,PHNjcmlwdD4=)",
+    "<javascript:alert(1)>",
+    "[clic][ref]\n\n[ref]: javascript:alert(1)",
+    '<div onmouseover="alert(1)">survol</div>',
+    "<style>body{display:none}</style>",
+    "<iframe src=https://evil.example></iframe>",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_markdown_comes_out_inert(text: str) -> None:
+    html = render_untrusted(text)
+    assert "<script" not in html and "<img" not in html and "<iframe" not in html
+    assert "<style" not in html and "<div" not in html
+    assert not re.search(r"\son\w+=", html.replace("&quot;", '"').split(">", 1)[0] if "<a " in html else "")
+    for href in re.findall(r'href="([^"]*)"', html):
+        assert href.startswith(("http://", "https://", "mailto:", "/")), href
+
+
+def test_images_are_not_rendered() -> None:
+    html = render_untrusted("![photo](https://example.org/x.png)")
+    assert "<img" not in html
+
+
+def test_allowed_links_get_rel_and_survive() -> None:
+    html = render_untrusted("[site](https://example.org) [écrire](mailto:mairie@example.org) [page](/a-propos/)")
+    assert html.count('rel="nofollow ugc noopener"') == 3
+    assert 'href="https://example.org"' in html and 'href="/a-propos/"' in html
+
+
+def test_citizen_headings_have_no_ids_and_are_demoted() -> None:
+    html = render_untrusted("# Titre\n\n## Sous-titre")
+    assert "<h1" not in html and "<h2" not in html and "id=" not in html
+
+
+def test_template_syntax_stays_literal() -> None:
+    html = render_untrusted("{{ 7*7 }} {% if true %}x{% endif %}")
+    assert "{{ 7*7 }}" in html and "49" not in html
+
+
+def test_trusted_keeps_tables_and_heading_anchors() -> None:
+    html = render_trusted("## Où en est-on ?\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    assert '<h2 id="ou-en-est-on">' in html and "<table>" in html
+
+
+@pytest.mark.parametrize("url,ok", [
+    ("https://a.fr/x", True), ("http://a.fr", True), ("mailto:x@y.fr", True), ("/page/", True),
+    ("page.html", True), ("#ancre", True), ("?q=1", True), ("javascript:x", False),
+    ("JAVASCRIPT:x", False), (" javascript:x", False), ("jav\nascript:x", False), ("ftp://x", False),
+    ("data:x", False), ("a/b:c", True),
+])
+def test_link_allow_list(url: str, ok: bool) -> None:
+    assert is_safe_link(url) is ok
+
+
+@given(st.text(max_size=300))
+def test_untrusted_rendering_never_crashes_nor_emits_raw_tags(text: str) -> None:
+    html = render_untrusted(text)
+    allowed = {"p", "a", "em", "strong", "code", "pre", "ul", "ol", "li", "blockquote", "hr", "br"}
+    for tag in re.findall(r"</?([a-zA-Z0-9]+)", html):
+        assert tag in allowed, (text, html)
