@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from consult.config import Config, load_config
+from consult.config import load_config, parse_now
 from consult.content.load import load_site
 from consult.errors import ConsultError, SourceError
 from consult.forms.rules import render_rules
@@ -31,17 +31,6 @@ RULES_FILE = "consult-rules.json"
 class Built:
     site: Site
     files: dict[str, bytes]
-
-
-def parse_now(value: str | None, config: Config) -> datetime:
-    """'2026-12-01T12:00' (site time zone unless one is given) or the current time."""
-    if value is None:
-        return datetime.now(config.tz)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ConsultError(f"--now {value!r} is not a date-time like 2026-12-01T12:00")
-    return moment if moment.tzinfo else moment.replace(tzinfo=config.tz)
 
 
 def check_site(root: Path, now: str | datetime | None = None) -> Built:

@@ -8,6 +8,7 @@ public-service use: language fr, Europe/Paris, the five usual proposal statuses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -225,3 +226,14 @@ def load_config(root: Path) -> tuple[Config | None, list[SourceError]]:
     except UnicodeDecodeError as exc:
         return None, [SourceError(CONFIG_FILE, 1, 1, f"not valid UTF-8: {exc}")]
     return read_config(text, CONFIG_FILE)
+
+
+def parse_now(value: str | None, config: Config) -> datetime:
+    """'2026-12-01T12:00' (site time zone unless one is given) or the current time."""
+    if value is None:
+        return datetime.now(config.tz)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConsultError(f"--now {value!r} is not a date-time like 2026-12-01T12:00")
+    return moment if moment.tzinfo else moment.replace(tzinfo=config.tz)

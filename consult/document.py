@@ -70,6 +70,8 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc, lis
         line = (mark.line + 1 + line_offset) if mark else 1
         col = (mark.column + 1) if mark else 1
         reason = exc.problem or str(exc)
+        if exc.context and exc.context_mark and exc.context_mark is not mark:
+            reason += f" ({exc.context} that starts at line {exc.context_mark.line + 1 + line_offset})"
         return doc, [SourceError(path, line, col, f"invalid YAML: {reason}")]
     except yaml.YAMLError as exc:
         return doc, [SourceError(path, 1 + line_offset, 1, f"invalid YAML: {exc}")]

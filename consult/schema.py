@@ -70,11 +70,21 @@ def check_mapping(
         value = data[name]
         if value is INVALID:
             continue
+        if spec.type == "date" and isinstance(value, str):
+            # YAML only reads date-times with seconds; '2026-12-31T18:00' arrives as text.
+            value = data[name] = _parse_datetime(value)
         if not _type_ok(value, spec.type):
             problems.append(
                 doc.error(at + (name,), f"field '{name}' must be {TYPE_NAMES[spec.type]}, not {value!r}")
             )
     return problems
+
+
+def _parse_datetime(text: str) -> Any:
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        return text
 
 
 def present(data: dict[str, Any], name: str, type_: str) -> bool:
