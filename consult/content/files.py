@@ -8,7 +8,7 @@ Positions come from the YAML nodes, so messages read `path:line:col: ...`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from consult.config import Config
@@ -146,8 +146,7 @@ def to_datetime(value: date | datetime, config: Config, end_of_day: bool = False
     """A front-matter date in the site's time zone. A bare `closes` date includes that whole day."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=config.tz)
-    moment = datetime.combine(value, time(0, 0), tzinfo=config.tz)
-    return moment + timedelta(days=1) if end_of_day else moment
+    return datetime.combine(value, time(23, 59, 59) if end_of_day else time(0, 0), tzinfo=config.tz)
 
 
 def _front(text: str, path: str, fields: dict[str, Field], what: str) -> tuple[YamlDoc, str, list[SourceError]]:
