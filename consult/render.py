@@ -1,0 +1,330 @@
+"""Site -> {output path: bytes}, in memory; nothing here touches disk.
+
+Output paths follow the URL table of ARCHITECTURE.md and derive from the
+model's own `url`s, so a link and the file it points at cannot disagree. The
+bytes depend only on the site (and `site.now`), never on the clock or on
+iteration order. `render_form_page` re-displays one form for the form handler,
+with the same page chrome (`chrome_for`) as the built pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, tzinfo
+from typing import Any
+
+import jinja2
+
+from consult.i18n import STRINGS, translate
+from consult.model import Consultation, Contribution, Page, Proposal, Question, Site
+
+ACCESSIBILITY_SLUGS = {"fr": "accessibilite", "en": "accessibility"}
+CHARTER_SLUGS = ("charte-de-moderation", "moderation-charter", "moderation")
+PRIVACY_SLUGS = ("donnees-personnelles", "confidentialite", "vie-privee", "privacy")
+ABOUT_SLUGS = ("a-propos", "about")
+LATEST_CONTRIBUTIONS = 5
+FEED_ENTRIES = 50
+TITLE_MAX_LENGTH = 200
+# Characters XML 1.0 forbids and HTML calls parse errors; citizen text may carry them.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class FormView:
+    """Everything a form needs, with no reference to content/: the handler builds one too."""
+
+    action: str
+    kind: str  # suggestion | comment | support
+    consultation_slug: str
+    consultation_title: str
+    consultation_url: str
+    proposal_slug: str | None = None
+    proposal_title: str | None = None
+    questions: tuple[Question, ...] = ()
+    values: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+    errors: tuple[tuple[str, str], ...] = ()
+    max_length: int = 5000
+    proposal_url: str | None = None
+    show_body: bool = True  # False for a questionnaire-only consultation
+    title_max_length: int = TITLE_MAX_LENGTH
+
+    @property
+    def body_required(self) -> bool:
+        return self.show_body and (self.kind == "comment" or not self.questions)
+
+    def value(self, name: str) -> str:
+        value = self.values.get(name, "")
+        return value if isinstance(value, str) else (value[0] if value else "")
+
+    def selected(self, name: str) -> tuple[str, ...]:
+        value = self.values.get(name, ())
+        return (value,) if isinstance(value, str) else tuple(value)
+
+    def error(self, name: str) -> str:
+        return next((message for field_name, message in self.errors if field_name == name), "")
+
+    def described_by(self, name: str, hint: str = "") -> str:
+        """The ids of a field's hint and error, for aria-describedby ('' when neither)."""
+        ids = [f"{self.field_id(name)}-hint"] if hint else []
+        ids += [f"{self.field_id(name)}-error"] if self.error(name) else []
+        return " ".join(ids)
+
+    def field_id(self, name: str) -> str:
+        return f"{self.kind}-{name}"
+
+    def anchor(self, name: str) -> str:
+        """The id an error-summary link jumps to: the field, a group's first control, or the form."""
+        question = next((q for q in self.questions if f"q_{q.id}" == name), None)
+        if question is not None:
+            return self.field_id(name) + ("" if question.type == "text" else "-1")
+        if name in ("title", "body", "author", "email"):
+            return self.field_id(name)
+        return f"{self.kind}-form"
+
+
+def chrome_for(site: Site) -> dict[str, Any]:
+    """What base.html needs, JSON-serialisable, so the handler renders the same chrome."""
+    config = site.config
+    pages = {page.slug: page for page in site.pages}
+    endpoint = config.form_endpoint
+    return {
+        "title": config.title,
+        "description": config.description,
+        "language": config.language,
+        "timezone": config.timezone,
+        "theme": config.theme,
+        "base_url": config.base_url,
+        "organisation": {"name": config.organisation.name, "url": config.organisation.url},
+        "nav_links": [_link(pages[slug]) for slug in ABOUT_SLUGS if slug in pages][:1],
+        "footer_links": [_link(p) for p in site.pages if p.in_footer and p.slug != _a11y_slug(site)],
+        "accessibility_url": pages[_a11y_slug(site)].url if _a11y_slug(site) in pages else f"/{_a11y_slug(site)}/",
+        "accessibility_status": config.accessibility_status,
+        "charter_url": next((pages[s].url for s in CHARTER_SLUGS if s in pages), ""),
+        "privacy_url": next((pages[s].url for s in PRIVACY_SLUGS if s in pages), ""),
+        "form_endpoint": endpoint,
+        "token_url": endpoint.rsplit("/", 1)[0] + "/token",
+        "max_length": config.max_length,
+        "feed_url": "/feed.xml",
+        "static_url": "/static/",
+        "home_url": "/",
+    }
+
+
+def _link(page: Page) -> dict[str, str]:
+    return {"title": page.title, "url": page.url}
+
+
+def _a11y_slug(site: Site) -> str:
+    return ACCESSIBILITY_SLUGS.get(site.config.language, ACCESSIBILITY_SLUGS["fr"])
+
+
+def render_form_page(env: jinja2.Environment, chrome: Mapping[str, Any], form: FormView) -> str:
+    """One form on a page of its own, with its error summary: what the handler sends back."""
+    return _clean(env.get_template("form_page.html").render(chrome=chrome, url="", form=form))
+
+
+def render_site(site: Site, env: jinja2.Environment) -> dict[str, bytes]:
+    """Every output file but the static assets (see `theme.static_files`)."""
+    chrome = chrome_for(site)
+    out: dict[str, bytes] = {}
+
+    def page(url: str, template: str, **context: Any) -> None:
+        html = env.get_template(template).render(chrome=chrome, url=url, canonical=site.config.base_url + url, **context)
+        out[_output_path(url)] = _clean(html).encode("utf-8")
+
+    groups = {status: [c for c in site.consultations if c.status == status] for status in ("open", "upcoming", "closed")}
+    page("/", "home.html", consultations=site.consultations, groups=groups)
+    for consultation in site.consultations:
+        _render_consultation(site, consultation, page)
+    for content_page in site.pages:
+        page(content_page.url, "page.html", page=content_page)
+    if _a11y_slug(site) not in {p.slug for p in site.pages}:
+        page(chrome["accessibility_url"], "accessibility.html", statement=_statement(site))
+    page("/thanks/", "thanks.html")
+    out["404.html"] = _clean(env.get_template("404.html").render(chrome=chrome, url="/404.html")).encode("utf-8")
+    out["sitemap.xml"] = _xml(env, "sitemap.xml", urls=[site.config.base_url + u for u in sitemap_urls(site)])
+    out["robots.txt"] = f"User-agent: *\nDisallow: /thanks/\n\nSitemap: {site.config.base_url}/sitemap.xml\n".encode()
+    out["feed.xml"] = _feed(site, env, None)
+    for consultation in site.consultations:
+        out[consultation.url.strip("/") + "/feed.xml"] = _feed(site, env, consultation)
+    return dict(sorted(out.items()))
+
+
+def _render_consultation(site: Site, consultation: Consultation, page: Any) -> None:
+    c = consultation
+    pages = contribution_pages(c, site.config.contributions_per_page)
+    form = suggestion_form(site, c) if c.is_open and {"suggestion", "answers"} & set(c.kinds) else None
+    page(c.url, "consultation.html", consultation=c, latest=c.contributions[:LATEST_CONTRIBUTIONS],
+         contributions_url=pages[0]["url"], form=form, feed_url=c.url + "feed.xml")
+    for number, current in enumerate(pages, start=1):
+        page(current["url"], "contributions.html", consultation=c, contributions=current["items"],
+             pagination=_pagination(pages, number), feed_url=c.url + "feed.xml")
+    for proposal in c.proposals:
+        open_for = set(c.kinds) if c.is_open else set()
+        page(proposal.url, "proposal.html", consultation=c, proposal=proposal,
+             support_form=_proposal_form(site, c, proposal, "support") if "support" in open_for else None,
+             comment_form=_proposal_form(site, c, proposal, "comment") if "comment" in open_for else None,
+             status_labels={change.status: status_text(site, change.status) for change in proposal.history},
+             feed_url=c.url + "feed.xml")
+
+
+def contribution_pages(consultation: Consultation, per_page: int) -> list[dict[str, Any]]:
+    """Page 1 at contributions/, page n at contributions/<n>/; always at least one page."""
+    items = consultation.contributions
+    base = consultation.url + "contributions/"
+    chunks = [items[i : i + per_page] for i in range(0, len(items), per_page)] or [()]
+    return [{"url": base if n == 1 else f"{base}{n}/", "items": chunk} for n, chunk in enumerate(chunks, start=1)]
+
+
+def _pagination(pages: list[dict[str, Any]], number: int) -> dict[str, Any]:
+    return {
+        "number": number,
+        "total": len(pages),
+        "previous": pages[number - 2]["url"] if number > 1 else "",
+        "next": pages[number]["url"] if number < len(pages) else "",
+        "pages": [{"number": n, "url": p["url"]} for n, p in enumerate(pages, start=1)],
+    }
+
+
+def suggestion_form(site: Site, consultation: Consultation) -> FormView:
+    return FormView(
+        action=site.config.form_endpoint,
+        kind="suggestion",
+        consultation_slug=consultation.slug,
+        consultation_title=consultation.title,
+        consultation_url=consultation.url,
+        questions=consultation.questions if "answers" in consultation.kinds else (),
+        max_length=site.config.max_length,
+        show_body="suggestion" in consultation.kinds,
+    )
+
+
+def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, kind: str) -> FormView:
+    return FormView(
+        action=site.config.form_endpoint,
+        kind=kind,
+        consultation_slug=consultation.slug,
+        consultation_title=consultation.title,
+        consultation_url=consultation.url,
+        proposal_slug=proposal.slug,
+        proposal_title=proposal.title,
+        proposal_url=proposal.url,
+        max_length=site.config.max_length,
+        show_body=kind == "comment",
+    )
+
+
+def _statement(site: Site) -> dict[str, Any]:
+    """The generated accessibility statement's facts, from site.yaml."""
+    config = site.config
+    contacts = [c for c in (config.accessibility_contact, config.organisation.contact_email,
+                            config.organisation.contact_url) if c]
+    return {
+        "status": config.accessibility_status,
+        "audit_date": config.accessibility_audit_date,
+        "contacts": [{"text": c, "href": c if "://" in c else f"mailto:{c}" if "@" in c else ""}
+                     for c in dict.fromkeys(contacts)],
+        "defender_url": config.defender_url,
+        "organisation": config.organisation.name,
+        "address": config.organisation.address,
+    }
+
+
+def sitemap_urls(site: Site) -> list[str]:
+    """Every public page (not the thank-you page, not 404), root-relative, sorted."""
+    urls = {"/"} | {p.url for p in site.pages}
+    if _a11y_slug(site) not in {p.slug for p in site.pages}:
+        urls.add(f"/{_a11y_slug(site)}/")
+    for c in site.consultations:
+        urls.add(c.url)
+        urls.update(p["url"] for p in contribution_pages(c, site.config.contributions_per_page))
+        urls.update(p.url for p in c.proposals)
+    return sorted(urls)
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    id: str
+    title: str
+    url: str
+    updated: str  # RFC 3339
+    summary: str
+    content_html: str = ""  # escaped by the template, as Atom type="html" wants
+
+
+def feed_entries(site: Site, only: Consultation | None = None) -> list[FeedEntry]:
+    """Consultations, proposals' status changes and published contributions, newest first."""
+    base, tz, lang = site.config.base_url, site.config.tz, site.config.language
+    found: list[tuple[datetime, FeedEntry]] = []
+
+    def add(moment: date | datetime, entry_id: str, title: str, url: str, summary: str, html: str = "") -> None:
+        when = _aware(moment, tz)
+        found.append((when, FeedEntry(entry_id, _clean(title), base + url, when.isoformat(), _clean(summary), _clean(html))))
+
+    for c in (only,) if only else site.consultations:
+        if c.status != "upcoming":
+            add(c.opens, base + c.url, c.title, c.url, c.summary)
+        pages = contribution_pages(c, site.config.contributions_per_page)
+        where = {item.id: p["url"] for p in pages for item in p["items"]}
+        for contribution in c.contributions:
+            add(contribution.submitted, f"{base}{c.url}#contribution-{contribution.id}",
+                _contribution_title(contribution, lang), f"{where[contribution.id]}#contribution-{contribution.id}",
+                "", contribution.body_html)
+        for p in c.proposals:
+            for change in p.history:
+                label = status_text(site, change.status)
+                add(change.date, f"{base}{p.url}#status-{change.date.isoformat()}-{change.status}",
+                    translate(lang, "feed.status_change", proposal=p.title, status=label), p.url, change.note)
+            for comment in p.comments:
+                add(comment.submitted, f"{base}{p.url}#contribution-{comment.id}",
+                    translate(lang, "feed.comment", proposal=p.title), f"{p.url}#contribution-{comment.id}",
+                    "", comment.body_html)
+    found.sort(key=lambda pair: (pair[0], pair[1].id), reverse=True)
+    return [entry for _, entry in found[:FEED_ENTRIES]]
+
+
+def status_text(site: Site, status_id: str) -> str:
+    """A proposal status's label: the site's own, else the translated default, else its id."""
+    labels = {s.id: s.label for s in site.proposal_statuses} | {k: v for k, v in site.config.proposal_statuses if v}
+    if labels.get(status_id):
+        return labels[status_id]
+    table = STRINGS.get(site.config.language, STRINGS["fr"])
+    return table.get(f"proposal_status.{status_id}", status_id)
+
+
+def _contribution_title(contribution: Contribution, language: str) -> str:
+    if contribution.title:
+        return contribution.title
+    author = contribution.author or translate(language, "contribution.anonymous")
+    return translate(language, "feed.contribution", author=author)
+
+
+def _feed(site: Site, env: jinja2.Environment, consultation: Consultation | None) -> bytes:
+    entries = feed_entries(site, consultation)
+    base = site.config.base_url
+    page_url = consultation.url if consultation else "/"
+    updated = entries[0].updated if entries else _aware(site.now, site.config.tz).isoformat()
+    return _xml(env, "feed.xml", entries=entries, updated=updated, consultation=consultation,
+                feed_id=base + page_url, self_url=base + page_url + "feed.xml", home_url=base + page_url,
+                site_title=site.config.title, author=site.config.organisation.name)
+
+
+def _xml(env: jinja2.Environment, template: str, **context: Any) -> bytes:
+    return _clean(env.get_template(template).render(**context)).encode("utf-8")
+
+
+def _aware(moment: date | datetime, tz: tzinfo) -> datetime:
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, time(0), tz)
+    return moment.astimezone(tz) if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def _clean(text: str) -> str:
+    return _FORBIDDEN.sub("", text)
+
+
+def _output_path(url: str) -> str:
+    """'/' -> 'index.html'; '/a/b/' -> 'a/b/index.html'."""
+    return url.strip("/") + "/index.html" if url.strip("/") else "index.html"

@@ -1,0 +1,128 @@
+"""Ordered template folders -> one jinja2 Environment, and the theme's static files.
+
+Lookup order: the site's `templates/`, then the chosen theme (the site's
+`themes/<name>/` or a built-in one), then the built-in default theme, so a site
+overrides any single template. Autoescape is on for every template, whatever
+its extension; undefined variables are errors.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import partial
+from importlib.resources import as_file, files
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from consult import i18n
+from consult.errors import ConsultError, SourceError
+from consult.model import ProposalStatus
+
+DEFAULT_THEME = "default"
+
+
+def builtin_themes_dir() -> Path:
+    """The installed `consult.themes` package folder (the repo's `themes/`)."""
+    with as_file(files("consult.themes")) as path:
+        return Path(path)
+
+
+def theme_dirs(root: Path, theme: str) -> list[Path]:
+    """Theme folders, most specific first: the site's own copy, built-in, built-in default."""
+    builtin = builtin_themes_dir()
+    candidates = [root / "themes" / theme, builtin / theme, builtin / DEFAULT_THEME]
+    found: list[Path] = []
+    for candidate in candidates:
+        if candidate.is_dir() and candidate.resolve() not in [f.resolve() for f in found]:
+            found.append(candidate)
+    if not (root / "themes" / theme).is_dir() and not (builtin / theme).is_dir():
+        known = sorted(p.name for p in builtin.iterdir() if (p / "templates").is_dir())
+        raise ConsultError([SourceError("site.yaml", 0, 0, f"unknown theme {theme!r}", f"built-in themes: {', '.join(known)}")])
+    return found
+
+
+def make_environment(
+    root: Path, theme: str = DEFAULT_THEME, language: str = i18n.DEFAULT_LANGUAGE, timezone: str = "Europe/Paris"
+) -> jinja2.Environment:
+    """The one Environment for a site: site templates > theme > built-in default."""
+    search = [root / "templates"] + [d / "templates" for d in theme_dirs(root, theme)]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in search]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    tz = ZoneInfo(timezone)
+    env.globals.update(
+        t=partial(i18n.translate, language),
+        language=language,
+    )
+    env.filters.update(
+        format_date=partial(_format_date, language=language, tz=tz),
+        format_datetime=partial(i18n.format_datetime, language=language, tz=tz),
+        iso_date=partial(_iso_date, tz=tz),
+        status_label=partial(status_label, language=language),
+    )
+    return env
+
+
+def status_label(status: ProposalStatus, language: str = i18n.DEFAULT_LANGUAGE) -> str:
+    """The site's own label for a proposal status, else the translated default one."""
+    if status.label:
+        return status.label
+    table = i18n.STRINGS.get(language, i18n.STRINGS[i18n.DEFAULT_LANGUAGE])
+    return table.get(f"proposal_status.{status.id}", status.id)
+
+
+def _format_date(value: date | datetime, language: str, tz: ZoneInfo) -> str:
+    return i18n.format_date(value, language, tz)
+
+
+def _iso_date(value: date | datetime, tz: ZoneInfo) -> str:
+    """The machine-readable value for `<time datetime>`: a date, or a zoned date-time."""
+    if isinstance(value, datetime):
+        moment = value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=tz)
+        return moment.isoformat(timespec="minutes")
+    return value.isoformat()
+
+
+def check_templates(env: jinja2.Environment, root: Path) -> list[SourceError]:
+    """Compile every template the site would use; each syntax error as path:line."""
+    problems = []
+    for name in sorted(env.list_templates()):
+        if any(part.startswith(".") for part in name.split("/")):
+            continue
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            path = _display_path(Path(exc.filename or name), root)
+            problems.append(SourceError(path, exc.lineno or 1, 1, exc.message or "template syntax error"))
+    return problems
+
+
+def _display_path(path: Path, root: Path) -> str:
+    """Relative to the site root, or 'themes/<name>/templates/x.html' for built-in ones."""
+    for base in (root, builtin_themes_dir().parent):
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
+def static_files(root: Path, theme: str = DEFAULT_THEME) -> dict[str, bytes]:
+    """Output path 'static/...' -> bytes: built-in default, then theme, then the site's static/."""
+    folders = [d / "static" for d in reversed(theme_dirs(root, theme))] + [root / "static"]
+    out: dict[str, bytes] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts):
+                out["static/" + path.relative_to(folder).as_posix()] = path.read_bytes()
+    return dict(sorted(out.items()))
+
