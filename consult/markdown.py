@@ -52,7 +52,7 @@ def _untrusted() -> MarkdownIt:
 
     def link_open(renderer: object, tokens: list[Token], idx: int, options: object, env: object) -> str:
         tokens[idx].attrSet("rel", "nofollow ugc noopener")
-        return md.renderer.renderToken(tokens, idx, options, env)  # type: ignore[arg-type]
+        return md.renderer.renderToken(tokens, idx, options, env)  # type: ignore[attr-defined]
 
     md.add_render_rule("link_open", link_open)
     return md
