@@ -1,0 +1,273 @@
+"""The form handler without I/O: `handle(request, ctx) -> Response`.
+
+POST {prefix}/submit: strict intake -> rules (open? kind allowed? fields valid?)
+-> abuse signals -> `inbox.add` -> 303 to the thank-you page, sent only after
+the inbox committed. Mistakes re-display the form with every value kept; a
+closed consultation shows the text back. GET {prefix}/token: a signed time token.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
+
+from consult.forms.guard import Altcha, Guard, canonical
+from consult.forms.intake import Intake, Malformed, parse_body
+from consult.forms.messages import message
+from consult.forms.pages import Pages
+from consult.forms.rules import ConsultationRule, Rules
+from consult.forms.validate import Invalid, check_fields
+from consult.inbox import Inbox, InboxError, Submission
+
+log = logging.getLogger("consult.forms")
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+HARD_SIGNALS = ("honeypot", "bad-token", "too-fast", "cross-site", "altcha", "rate")
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+    remote_addr: str
+    now: datetime
+    host: str = ""  # the Host the request was sent to, for the Origin check
+    scheme: str = "http"
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name.lower(), "")
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    def header(self, name: str) -> str:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), "")
+
+
+@dataclass
+class Context:
+    rules: Rules | Callable[[], Rules]
+    inbox: Inbox
+    guard: Guard
+    pages: Pages | None = None
+    altcha: Altcha | None = None
+    prefix: str = "/api"
+    rate_soft: int = 30  # stored submissions per address per hour before quarantine
+    rate_hard: int = 300  # ... before refusing (429, text shown back)
+    new_id: Callable[[datetime], str] = field(default=lambda now: new_id(now))
+
+    def current_rules(self) -> Rules:
+        return self.rules() if callable(self.rules) else self.rules
+
+    def pages_for(self, rules: Rules) -> Pages:
+        if self.pages is None or self.pages.rules is not rules:
+            self.pages = Pages(rules, self.pages.root if self.pages else None)
+        return self.pages
+
+
+def new_id(now: datetime) -> str:
+    return f"{now:%Y%m%d}-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(8))
+
+
+SECURITY_HEADERS = (
+    ("Cache-Control", "no-store"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+)
+
+
+def _html(status: int, text: str) -> Response:
+    return Response(status, (("Content-Type", "text/html; charset=utf-8"), *SECURITY_HEADERS), text.encode("utf-8"))
+
+
+def _json(status: int, data: Any) -> Response:
+    body = json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return Response(status, (("Content-Type", "application/json; charset=utf-8"), *SECURITY_HEADERS), body)
+
+
+def handle(request: Request, ctx: Context) -> Response:
+    path = request.path
+    if ctx.prefix and (path == ctx.prefix or path.startswith(ctx.prefix + "/")):
+        path = path[len(ctx.prefix):]
+    route = {"/submit": "submit", "/token": "token", "/altcha": "altcha", "/health": "health"}.get(path)
+    rules = ctx.current_rules()
+    if route is None or (route == "altcha" and ctx.altcha is None):
+        return _html(404, ctx.pages_for(rules).notice(message(rules.language, "notfound.title"), []))
+    want = "POST" if route == "submit" else "GET"
+    if request.method not in (want, "HEAD" if want == "GET" else want):
+        return Response(405, (("Allow", want), *SECURITY_HEADERS), b"")
+    if route == "token":
+        return _json(200, {"token": ctx.guard.token(request.now)})
+    if route == "altcha":
+        assert ctx.altcha is not None
+        return _json(200, ctx.altcha.challenge(request.now))
+    if route == "health":
+        return _json(200, {"ok": True})
+    return _submit(request, ctx, rules)
+
+
+def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
+    pages = ctx.pages_for(rules)
+    language = rules.language
+    try:
+        intake = parse_body(request.body, request.header("content-type"))
+        consultation, kind = _target(intake, rules)
+        key = intake.one("idempotency_key")
+        if key and not IDEMPOTENCY_KEY.match(key):
+            raise Malformed("idempotency_key must be 8 to 100 letters, digits, '-' or '_'")
+    except Malformed as exc:
+        return _malformed(request, exc, language, pages)
+    status = consultation.status(request.now)
+    if status != "open":
+        return _refuse(intake, consultation, status, language, pages)
+    try:
+        checked = check_fields(intake, consultation, kind, rules, language)
+    except Invalid as exc:
+        return _again(intake, consultation, kind, rules, pages, 422, exc.errors)
+    except Malformed as exc:
+        return _malformed(request, exc, language, pages)
+    voter = ctx.guard.voter(request.remote_addr, request.header("user-agent"))
+    signals = _signals(request, ctx, intake, kind, rules)
+    text = canonical(intake.fields)
+    if key:
+        key = "k-" + key
+    else:
+        key = ctx.guard.derived_key(voter, text)
+    if "rate" not in signals:
+        try:
+            hits = ctx.inbox.hit(ctx.guard.rate_key(request.remote_addr, request.now), f"{request.now:%Y%m%d%H}")
+        except InboxError as exc:
+            log.error("inbox unavailable: %s", exc)
+            return _again(intake, consultation, kind, rules, pages, 503, [("form", message(language, "form.unavailable"))])
+        if hits > ctx.rate_hard:
+            return _again(intake, consultation, kind, rules, pages, 429, [("form", message(language, "form.rate"))])
+        if hits > ctx.rate_soft:
+            signals.append("rate")
+    quarantine = next((s for s in signals if s in HARD_SIGNALS), "")
+    submission = Submission(
+        id=ctx.new_id(request.now), consultation=consultation.slug, kind=checked.kind, proposal=checked.proposal,
+        title=checked.title, body=checked.body, author=checked.author, answers=checked.answers,
+        received=request.now, email=checked.email, voter=voter if kind == "support" else "",
+        idem_key=key, body_hash=ctx.guard.body_hash(text), quarantine=quarantine,
+        flags=",".join(s for s in signals if s != quarantine),
+    )
+    try:
+        outcome, _stored = ctx.inbox.add(submission)
+    except InboxError as exc:
+        log.error("inbox unavailable: %s", exc)
+        return _again(intake, consultation, kind, rules, pages, 503, [("form", message(language, "form.unavailable"))])
+    if outcome == "conflict":
+        fresh = dict(intake.fields, idempotency_key=[secrets.token_urlsafe(16)])
+        return _again(Intake(fresh, intake.is_json), consultation, kind, rules, pages, 409,
+                      [("form", message(language, "form.conflict"))])
+    if intake.is_json:
+        return _json(200, {"received": True})
+    return Response(303, (("Location", rules.thanks_url), *SECURITY_HEADERS), b"")
+
+
+def _malformed(request: Request, exc: Malformed, language: str, pages: Pages) -> Response:
+    if "json" in request.header("content-type"):
+        return _json(exc.status, {"error": str(exc)})
+    return _html(exc.status, pages.notice(message(language, "malformed.title"),
+                                          [message(language, "malformed.text"), str(exc)]))
+
+
+def _target(intake: Intake, rules: Rules) -> tuple[ConsultationRule, str]:
+    """The consultation and kind a POST is for; anything no page of ours offers is malformed."""
+    slug, kind, proposal = intake.one("consultation"), intake.one("kind"), intake.one("proposal")
+    consultation = rules.consultation(slug) if SLUG.match(slug) else None
+    if consultation is None:
+        raise Malformed("unknown consultation")
+    allowed = {"suggestion": "suggestion" in consultation.kinds or "answers" in consultation.kinds,
+               "comment": "comment" in consultation.kinds, "support": "support" in consultation.kinds}
+    if not allowed.get(kind):
+        raise Malformed(f"this consultation takes no {kind or 'unnamed'} submissions")
+    if kind in ("comment", "support"):
+        if not SLUG.match(proposal) or consultation.proposal(proposal) is None:
+            raise Malformed("unknown proposal")
+    elif proposal:
+        raise Malformed("a suggestion is not about a proposal")
+    return consultation, kind
+
+
+def _signals(request: Request, ctx: Context, intake: Intake, kind: str, rules: Rules) -> list[str]:
+    """Soft and hard abuse signals; hard ones quarantine the submission (never drop it)."""
+    signals: list[str] = []
+    if intake.one("website").strip():
+        signals.append("honeypot")
+    token = ctx.guard.check_token(intake.one("token"), request.now, kind)
+    if token != "ok":
+        signals.append(token)
+    if not _same_origin(request, rules):
+        signals.append("cross-site")
+    if ctx.altcha is not None:
+        ok, nonce = ctx.altcha.verify(intake.one("altcha"))
+        try:
+            fresh = ok and ctx.inbox.use_nonce("altcha:" + nonce, request.now + timedelta(hours=1))
+        except InboxError:
+            fresh = False
+        if not fresh:
+            signals.append("altcha")
+    return signals
+
+
+def _same_origin(request: Request, rules: Rules) -> bool:
+    if request.header("sec-fetch-site") == "cross-site":
+        return False
+    origin = request.header("origin")
+    if not origin or origin == "null":
+        return True  # old browsers, privacy modes: not a signal on its own
+    allowed = set()
+    if rules.base_url:
+        parts = urlsplit(rules.base_url)
+        allowed.add(f"{parts.scheme}://{parts.netloc}")
+    if request.host:
+        allowed.add(f"{request.scheme}://{request.host}")
+        forwarded = request.header("x-forwarded-host")
+        if forwarded:
+            allowed.add(f"https://{forwarded}")
+    return origin in allowed
+
+
+def _again(intake: Intake, consultation: ConsultationRule, kind: str, rules: Rules, pages: Pages,
+           status: int, errors: list[tuple[str, str]]) -> Response:
+    """The same form again with the errors, every typed value kept."""
+    if intake.is_json:
+        return _json(status, {"errors": [{"field": name, "message": text} for name, text in errors]})
+    from consult.forms.view import form_view
+
+    view = form_view(intake, consultation, kind, rules, errors)
+    return _html(status, pages.form(view))
+
+
+def _refuse(intake: Intake, consultation: ConsultationRule, status: str, language: str, pages: Pages) -> Response:
+    """A closed or upcoming consultation: a polite no, and the citizen's text to copy."""
+    if intake.is_json:
+        return _json(403, {"error": f"consultation {status}"})
+    labels = {"title": "Titre" if language == "fr" else "Title", "body": "Texte" if language == "fr" else "Text"}
+    question_labels = {f"q_{q.id}": q.label for q in consultation.questions}
+    kept = []
+    for name, values in intake.fields.items():
+        label = labels.get(name) or question_labels.get(name)
+        text = "\n".join(v for v in values if v.strip())
+        if label and text:
+            kept.append((label, text))
+    return _html(403, pages.notice(
+        message(language, f"{status}.title"), [message(language, f"{status}.text", title=consultation.title)],
+        kept=kept, keep_intro=message(language, "refused.keep"),
+        back_url=consultation.url, back_label=message(language, "refused.back"),
+    ))

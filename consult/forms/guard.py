@@ -1,0 +1,141 @@
+"""Abuse defences that keep no personal data: HMAC-signed time tokens, voter
+fingerprints and rate-limit keys (HMACs, never addresses), and optional ALTCHA.
+
+The secret comes from CONSULT_SECRET or a generated `.consult/secret` (0600).
+Everything takes `now` as an argument: no clock is read here.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from consult.errors import ConsultError
+
+SECRET_ENV = "CONSULT_SECRET"
+TOO_FAST = {"support": timedelta(seconds=1)}
+TOO_FAST_DEFAULT = timedelta(seconds=3)
+TOKEN_OLD = timedelta(hours=24)
+
+
+def load_secret(root: Path) -> bytes:
+    """CONSULT_SECRET, else `.consult/secret` under `root`, created once with mode 0600."""
+    value = os.environ.get(SECRET_ENV, "")
+    if value:
+        if len(value) < 32:
+            raise ConsultError(f"{SECRET_ENV} must be at least 32 characters long")
+        return value.encode("utf-8")
+    path = root / ".consult" / "secret"
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(secrets.token_hex(32).encode("ascii"))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return path.read_bytes().strip()
+
+
+class Guard:
+    def __init__(self, secret: bytes):
+        if len(secret) < 16:
+            raise ConsultError("the handler secret is too short")
+        self.secret = secret
+
+    def _mac(self, purpose: str, *parts: str, key: bytes | None = None) -> str:
+        message = "\x1f".join((purpose, *parts)).encode("utf-8")
+        return hmac.new(key or self.secret, message, hashlib.sha256).hexdigest()
+
+    # --- time tokens -------------------------------------------------------
+    def token(self, now: datetime) -> str:
+        stamp, nonce = str(int(now.timestamp())), secrets.token_hex(6)
+        return f"{stamp}.{nonce}.{self._mac('token', stamp, nonce)[:32]}"
+
+    def check_token(self, token: str, now: datetime, kind: str = "") -> str:
+        """'ok', or a signal: 'no-token' and 'old-token' (accepted, flagged),
+        'bad-token' and 'too-fast' (quarantined)."""
+        if not token:
+            return "no-token"
+        parts = token.split(".")
+        if len(parts) != 3 or not parts[0].isdigit():
+            return "bad-token"
+        stamp, nonce, mac = parts
+        if not hmac.compare_digest(mac, self._mac("token", stamp, nonce)[:32]):
+            return "bad-token"
+        issued = datetime.fromtimestamp(int(stamp), tz=timezone.utc)
+        age = now - issued
+        if age < TOO_FAST.get(kind, TOO_FAST_DEFAULT):
+            return "too-fast"
+        if age > TOKEN_OLD:
+            return "old-token"
+        return "ok"
+
+    # --- fingerprints --------------------------------------------------------
+    def voter(self, address: str, user_agent: str) -> str:
+        """One support per voter: an HMAC of address and browser, never the address itself."""
+        return self._mac("voter", address, user_agent)[:40]
+
+    def rate_key(self, address: str, now: datetime) -> str:
+        """An HMAC of the address under a key that changes every day (UTC)."""
+        day_key = hmac.new(self.secret, b"rate\x1f" + now.strftime("%Y-%m-%d").encode(), hashlib.sha256).digest()
+        return self._mac("address", address, key=day_key)[:32]
+
+    def derived_key(self, voter: str, canonical: str) -> str:
+        """An idempotency key when the form carried none (JavaScript off): same browser + same text."""
+        return "d-" + self._mac("idem", voter, canonical)[:40]
+
+    def body_hash(self, canonical: str) -> str:
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def canonical(fields: dict[str, list[str]]) -> str:
+    """The fields that make a submission what it is, as one stable string."""
+    ignored = {"token", "idempotency_key", "altcha", "website"}
+    kept = {name: values for name, values in sorted(fields.items()) if name not in ignored}
+    return json.dumps(kept, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class Altcha:
+    """ALTCHA proof of work (the `altcha` package), each solution accepted once."""
+
+    def __init__(self, secret: bytes, max_number: int = 50_000):
+        try:
+            import altcha  # noqa: F401
+        except ImportError as exc:  # pragma: no cover - depends on installed extras
+            raise ConsultError("ALTCHA needs the altcha package: pip install 'consult[altcha]'") from exc
+        self.key = hmac.new(secret, b"altcha", hashlib.sha256).hexdigest()
+        self.max_number = max_number
+
+    def challenge(self, now: datetime) -> dict[str, Any]:
+        import altcha
+
+        options = altcha.ChallengeOptionsV1(hmac_key=self.key, max_number=self.max_number,
+                                            expires=now + timedelta(minutes=20))
+        return dict(altcha.create_challenge_v1(options).to_dict())
+
+    def verify(self, payload: str) -> tuple[bool, str]:
+        """(valid, replay nonce). The caller records the nonce to refuse replays."""
+        import altcha
+
+        if not payload:
+            return False, ""
+        try:
+            ok, _error = altcha.verify_solution_v1(payload, self.key, check_expires=True)
+            data = json.loads(base64.b64decode(payload))
+            nonce = str(data.get("signature", ""))
+        except (ValueError, TypeError, AttributeError):
+            return False, ""
+        return bool(ok) and bool(nonce), nonce

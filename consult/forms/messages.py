@@ -1,0 +1,64 @@
+"""The handler's own words, in French (default) and English: field errors and refusals."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "fr": {
+        "body.required": "Écrivez votre texte.",
+        "body.required_or_answers": "Écrivez votre texte ou répondez à au moins une question.",
+        "too_long": "Ce texte dépasse {max} caractères ({length} actuellement) : raccourcissez-le.",
+        "question.required": "Répondez à la question « {label} ».",
+        "question.choice": "Choisissez une des réponses proposées pour « {label} ».",
+        "question.scale": "Choisissez une valeur entre {min} et {max} pour « {label} ».",
+        "email.invalid": "Saisissez une adresse électronique valide, par exemple nom@exemple.fr, ou laissez ce champ vide.",
+        "form.conflict": "Ce formulaire a déjà été envoyé avec un autre texte. Votre texte est conservé ci-dessous : "
+                         "renvoyez-le pour qu’il soit enregistré comme une nouvelle contribution.",
+        "form.unavailable": "Votre contribution n’a pas pu être enregistrée (service momentanément indisponible). "
+                            "Votre texte est conservé ci-dessous : réessayez dans quelques minutes.",
+        "form.rate": "Trop d’envois depuis votre connexion en peu de temps. Votre texte est conservé ci-dessous : "
+                     "réessayez dans une heure.",
+        "form.altcha": "La vérification anti-robot n’a pas abouti. Réessayez.",
+        "closed.title": "Cette consultation est close",
+        "closed.text": "La consultation « {title} » a pris fin : elle ne reçoit plus de contributions. "
+                       "Merci de votre intérêt.",
+        "upcoming.title": "Cette consultation n’est pas encore ouverte",
+        "upcoming.text": "La consultation « {title} » n’est pas encore ouverte aux contributions.",
+        "refused.keep": "Voici le texte que vous avez écrit, pour que vous puissiez le copier et le conserver :",
+        "refused.back": "Revenir à la consultation",
+        "malformed.title": "Demande incorrecte",
+        "malformed.text": "Cette demande ne vient pas d’un formulaire du site et n’a pas été enregistrée.",
+        "notfound.title": "Page introuvable",
+    },
+    "en": {
+        "body.required": "Write your text.",
+        "body.required_or_answers": "Write your text or answer at least one question.",
+        "too_long": "This text is longer than {max} characters ({length} now): please shorten it.",
+        "question.required": "Answer the question “{label}”.",
+        "question.choice": "Choose one of the offered answers for “{label}”.",
+        "question.scale": "Choose a value between {min} and {max} for “{label}”.",
+        "email.invalid": "Enter a valid email address, like name@example.org, or leave this field empty.",
+        "form.conflict": "This form was already sent with a different text. Your text is kept below: "
+                         "send it again to save it as a new contribution.",
+        "form.unavailable": "Your contribution could not be saved (service temporarily unavailable). "
+                            "Your text is kept below: try again in a few minutes.",
+        "form.rate": "Too many submissions from your connection in a short time. Your text is kept below: "
+                     "try again in an hour.",
+        "form.altcha": "The anti-robot check did not succeed. Please try again.",
+        "closed.title": "This consultation is closed",
+        "closed.text": "The consultation “{title}” has ended: it no longer accepts contributions. "
+                       "Thank you for your interest.",
+        "upcoming.title": "This consultation is not open yet",
+        "upcoming.text": "The consultation “{title}” is not open to contributions yet.",
+        "refused.keep": "Here is the text you wrote, so that you can copy and keep it:",
+        "refused.back": "Back to the consultation",
+        "malformed.title": "Bad request",
+        "malformed.text": "This request does not come from a form of this site and was not saved.",
+        "notfound.title": "Page not found",
+    },
+}
+
+
+def message(language: str, key: str, **params: object) -> str:
+    table = MESSAGES.get(language) or MESSAGES["fr"]
+    text = table[key]
+    return text.format(**params) if params else text

@@ -1,0 +1,167 @@
+"""What the handler must know about the site, as one JSON file the build emits.
+
+`render_rules(site, chrome)` writes `_site/consult-rules.json` (deterministic:
+sorted keys, no build time); `parse_rules(text)` reads it back into frozen data.
+The handler needs nothing else from content/: dates, kinds, questions, proposals.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from consult.errors import ConsultError
+
+FORMAT = 1
+THANKS_URL = "/thanks/"
+
+
+@dataclass(frozen=True)
+class QuestionRule:
+    id: str
+    label: str
+    type: str = "text"  # text | single | multiple | scale
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    min: int = 1
+    max: int = 5
+    max_length: int = 2000
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class ProposalRule:
+    slug: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ConsultationRule:
+    slug: str
+    title: str
+    url: str
+    opens: datetime
+    closes: datetime
+    kinds: tuple[str, ...]
+    questions: tuple[QuestionRule, ...] = ()
+    proposals: tuple[ProposalRule, ...] = ()
+
+    def status(self, now: datetime) -> str:
+        if now < self.opens:
+            return "upcoming"
+        return "open" if now < self.closes else "closed"
+
+    def proposal(self, slug: str) -> ProposalRule | None:
+        return next((p for p in self.proposals if p.slug == slug), None)
+
+
+@dataclass(frozen=True)
+class Rules:
+    language: str = "fr"
+    endpoint: str = "/api/submit"
+    thanks_url: str = THANKS_URL
+    max_length: int = 5000
+    base_url: str = ""
+    consultations: tuple[ConsultationRule, ...] = ()
+    chrome: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def consultation(self, slug: str) -> ConsultationRule | None:
+        return next((c for c in self.consultations if c.slug == slug), None)
+
+
+def render_rules(site: Any, chrome: dict[str, Any] | None = None) -> str:
+    """The `consult-rules.json` text for a loaded `consult.model.Site`."""
+    config = site.config
+    data = {
+        "format": FORMAT,
+        "language": config.language,
+        "endpoint": config.form_endpoint,
+        "thanks_url": THANKS_URL,
+        "max_length": config.max_length,
+        "base_url": config.base_url,
+        "chrome": _plain(chrome or {}),
+        "consultations": [
+            {
+                "slug": c.slug,
+                "title": c.title,
+                "url": c.url,
+                "opens": c.opens.isoformat(),
+                "closes": c.closes.isoformat(),
+                "kinds": list(c.kinds),
+                "questions": [
+                    {
+                        "id": q.id, "label": q.label, "type": q.type, "required": q.required,
+                        "choices": list(q.choices), "min": q.scale_min, "max": q.scale_max,
+                        "max_length": q.max_length, "help": q.help,
+                    }
+                    for q in c.questions
+                ],
+                "proposals": [{"slug": p.slug, "title": p.title, "url": p.url} for p in c.proposals],
+            }
+            for c in sorted(site.consultations, key=lambda c: c.slug)
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+
+
+def _plain(value: Any) -> Any:
+    """Chrome values as JSON: dates and other objects become strings."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def parse_rules(text: str, path: str = "consult-rules.json") -> Rules:
+    try:
+        data = json.loads(text)
+        if data.get("format") != FORMAT:
+            raise ValueError(f"unknown format {data.get('format')!r}; rebuild the site with this consult version")
+        consultations = tuple(
+            ConsultationRule(
+                slug=c["slug"], title=c["title"], url=c["url"],
+                opens=_aware(c["opens"]), closes=_aware(c["closes"]), kinds=tuple(c["kinds"]),
+                questions=tuple(
+                    QuestionRule(
+                        id=q["id"], label=q["label"], type=q["type"], required=bool(q["required"]),
+                        choices=tuple(q["choices"]), min=int(q["min"]), max=int(q["max"]),
+                        max_length=int(q["max_length"]), help=q.get("help", ""),
+                    )
+                    for q in c["questions"]
+                ),
+                proposals=tuple(ProposalRule(p["slug"], p["title"], p["url"]) for p in c["proposals"]),
+            )
+            for c in data["consultations"]
+        )
+        return Rules(
+            language=data["language"], endpoint=data["endpoint"], thanks_url=data["thanks_url"],
+            max_length=int(data["max_length"]), base_url=data["base_url"], consultations=consultations,
+            chrome=data.get("chrome") or {},
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConsultError(f"{path}: cannot read the handler rules: {exc} (run 'consult build' to write them)")
+
+
+def _aware(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"date {text!r} has no time zone")
+    return moment
+
+
+def load_rules(path: Any) -> Rules:
+    from pathlib import Path
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConsultError(f"{path} not found: run 'consult build' first, it writes the handler rules")
+    return parse_rules(text, str(path))

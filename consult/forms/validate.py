@@ -1,0 +1,123 @@
+"""Form fields -> a submission's public parts, checked against one consultation's rules.
+
+Mistakes a citizen can fix become `Invalid` (a list of (field, message), in form
+order); values no form of ours can send (an unknown question, a tampered choice)
+are `Malformed`. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from consult.forms.intake import Intake, Malformed
+from consult.forms.messages import message
+from consult.forms.rules import ConsultationRule, QuestionRule, Rules
+
+TITLE_MAX = 200
+AUTHOR_MAX = 100
+EMAIL_MAX = 254
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_BLANK_LINES = re.compile(r"^(?:[ \t]*\n)+")
+
+
+class Invalid(Exception):
+    def __init__(self, errors: list[tuple[str, str]]):
+        super().__init__("; ".join(text for _, text in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Checked:
+    kind: str
+    proposal: str | None
+    title: str = ""
+    body: str = ""
+    author: str = ""
+    email: str = ""
+    answers: dict[str, str | list[str]] = field(default_factory=dict)
+
+
+def offered_questions(consultation: ConsultationRule, kind: str) -> tuple[QuestionRule, ...]:
+    return consultation.questions if kind == "suggestion" and "answers" in consultation.kinds else ()
+
+
+def single_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def block(text: str) -> str:
+    """A Markdown body: no leading blank lines, no trailing whitespace."""
+    return _BLANK_LINES.sub("", text).rstrip()
+
+
+def check_fields(intake: Intake, consultation: ConsultationRule, kind: str, rules: Rules, language: str) -> Checked:
+    errors: list[tuple[str, str]] = []
+
+    def limit(name: str, value: str, most: int) -> None:
+        if len(value) > most:
+            errors.append((name, message(language, "too_long", max=most, length=len(value))))
+
+    proposal = intake.one("proposal") or None
+    if kind == "support":
+        return Checked(kind="support", proposal=proposal)
+    questions = offered_questions(consultation, kind)
+    show_body = kind == "comment" or "suggestion" in consultation.kinds
+    title = single_line(intake.one("title")) if kind == "suggestion" and show_body else ""
+    body = block(intake.one("body")) if show_body else ""
+    author, email = single_line(intake.one("author")), intake.one("email").strip()
+    limit("title", title, TITLE_MAX)
+    if not body and show_body and (kind == "comment" or not questions):
+        errors.append(("body", message(language, "body.required")))
+    limit("body", body, rules.max_length)
+    answers = _answers(intake, questions, errors, language)
+    if kind == "suggestion" and not body and not answers and not any(n == "body" or n.startswith("q_") for n, _ in errors):
+        target = "body" if show_body else (f"q_{questions[0].id}" if questions else "body")
+        errors.append((target, message(language, "body.required_or_answers")))
+    limit("author", author, AUTHOR_MAX)
+    if email and (len(email) > EMAIL_MAX or not EMAIL.match(email)):
+        errors.append(("email", message(language, "email.invalid")))
+    if errors:
+        order = ["title", "body", *(f"q_{q.id}" for q in questions), "author", "email"]
+        raise Invalid(sorted(errors, key=lambda e: order.index(e[0]) if e[0] in order else len(order)))
+    stored_kind = kind if kind == "comment" or body else "answers"
+    return Checked(stored_kind, proposal if kind == "comment" else None, title, body, author, email, answers)
+
+
+def _answers(intake: Intake, questions: tuple[QuestionRule, ...], errors: list[tuple[str, str]],
+             language: str) -> dict[str, str | list[str]]:
+    known = {f"q_{q.id}" for q in questions}
+    for name in intake.fields:
+        if name.startswith("q_") and name not in known:
+            raise Malformed(f"unknown question {name[:40]!r}")
+    answers: dict[str, str | list[str]] = {}
+    for q in questions:
+        name = f"q_{q.id}"
+        values = [v for v in intake.fields.get(name, []) if v.strip()]
+        if not values:
+            if q.required:
+                errors.append((name, message(language, "question.required", label=q.label)))
+            continue
+        if q.type == "multiple":
+            if len(set(values)) != len(values) or any(v not in q.choices for v in values):
+                raise Malformed(f"{name}: not one of the offered choices")
+            answers[q.id] = [c for c in q.choices if c in values]
+            continue
+        if len(values) > 1:
+            raise Malformed(f"{name} sent twice")
+        value = values[0]
+        if q.type == "single":
+            if value not in q.choices:
+                raise Malformed(f"{name}: not one of the offered choices")
+        elif q.type == "scale":
+            if not value.strip().lstrip("-").isdigit() or not q.min <= int(value) <= q.max:
+                errors.append((name, message(language, "question.scale", min=q.min, max=q.max, label=q.label)))
+                continue
+            value = str(int(value))
+        else:
+            value = block(value)
+            if len(value) > q.max_length:
+                errors.append((name, message(language, "too_long", max=q.max_length, length=len(value))))
+                continue
+        answers[q.id] = value
+    return answers

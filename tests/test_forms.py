@@ -1,0 +1,497 @@
+"""The form handler through its sans-IO core and its adapters, against real inboxes."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from consult.forms.core import Context, Request, Response, handle
+from consult.forms.guard import Altcha, Guard, canonical, load_secret
+from consult.forms.intake import MAX_BODY_BYTES, Malformed, normalise, parse_body
+from consult.forms.pages import Pages
+from consult.forms.rules import parse_rules
+from consult.inbox import Inbox, InboxError, open_inbox
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+SECRET = b"s" * 64
+FORM = "application/x-www-form-urlencoded"
+
+RULES = {
+    "format": 1, "language": "fr", "endpoint": "/api/submit", "thanks_url": "/thanks/", "max_length": 500,
+    "base_url": "https://consult.example.org", "chrome": {},
+    "consultations": [
+        {
+            "slug": "velo", "title": "Plan vélo", "url": "/consultations/velo/",
+            "opens": "2026-11-01T00:00:00+01:00", "closes": "2027-01-31T23:59:00+01:00",
+            "kinds": ["suggestion", "comment", "support", "answers"],
+            "questions": [
+                {"id": "frequence", "label": "Fréquence ?", "type": "single", "required": True,
+                 "choices": ["Jamais", "Souvent"], "min": 1, "max": 5, "max_length": 2000, "help": ""},
+                {"id": "usages", "label": "Usages", "type": "multiple", "required": False,
+                 "choices": ["Travail", "Loisirs", "Courses"], "min": 1, "max": 5, "max_length": 2000, "help": ""},
+                {"id": "note", "label": "Note", "type": "scale", "required": False, "choices": [],
+                 "min": 1, "max": 5, "max_length": 2000, "help": ""},
+                {"id": "idee", "label": "Une idée", "type": "text", "required": False, "choices": [],
+                 "min": 1, "max": 5, "max_length": 50, "help": ""},
+            ],
+            "proposals": [{"slug": "pistes", "title": "Des pistes", "url": "/consultations/velo/proposals/pistes/"}],
+        },
+        {
+            "slug": "ancienne", "title": "Ancienne", "url": "/consultations/ancienne/",
+            "opens": "2025-01-01T00:00:00+01:00", "closes": "2025-02-01T00:00:00+01:00",
+            "kinds": ["suggestion"], "questions": [], "proposals": [],
+        },
+        {
+            "slug": "bientot", "title": "Bientôt", "url": "/consultations/bientot/",
+            "opens": "2027-06-01T00:00:00+02:00", "closes": "2027-07-01T00:00:00+02:00",
+            "kinds": ["suggestion"], "questions": [], "proposals": [],
+        },
+    ],
+}
+
+
+def rules_text() -> str:
+    return json.dumps(RULES, ensure_ascii=False)
+
+
+def suggestion(**over: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "kind": "suggestion", "consultation": "velo", "title": "Des arceaux", "body": "Plus d'arceaux, svp.",
+        "author": "Ana", "email": "ana@example.org", "q_frequence": "Souvent", "website": "",
+        "token": Guard(SECRET).token(NOW - timedelta(minutes=2)), "idempotency_key": "",
+    }
+    fields.update(over)
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def make_ctx(inbox: Inbox, **over: Any) -> Context:
+    rules = parse_rules(rules_text())
+    return Context(rules=rules, inbox=inbox, guard=Guard(SECRET), pages=Pages(rules), **over)
+
+
+def post(ctx: Context, fields: dict[str, Any] | bytes, *, ctype: str = FORM, addr: str = "198.51.100.7",
+         headers: dict[str, str] | None = None, now: datetime = NOW, path: str = "/api/submit") -> Response:
+    body = fields if isinstance(fields, bytes) else urlencode(fields, doseq=True).encode("utf-8")
+    all_headers = {"content-type": ctype, "user-agent": "Firefox", "host": "consult.example.org"}
+    all_headers.update(headers or {})
+    request = Request("POST", path, all_headers, body, addr, now, host="consult.example.org", scheme="https")
+    return handle(request, ctx)
+
+
+@pytest.fixture
+def inbox(inbox_url: str):
+    box = open_inbox(inbox_url)
+    yield box
+    box.close()
+
+
+@pytest.fixture
+def ctx(inbox: Inbox) -> Context:
+    return make_ctx(inbox)
+
+
+# --- the happy path -----------------------------------------------------------------
+
+
+def test_valid_suggestion_is_stored_then_303(ctx: Context, inbox: Inbox) -> None:
+    response = post(ctx, suggestion(q_usages=["Loisirs", "Travail"], q_note="4", body="Ligne 1\r\nLigne 2\r\n\r\n"))
+    assert response.status == 303 and response.header("Location") == "/thanks/"
+    [row] = inbox.all()
+    assert (row.kind, row.consultation, row.title, row.body) == ("suggestion", "velo", "Des arceaux", "Ligne 1\nLigne 2")
+    assert row.answers == {"frequence": "Souvent", "usages": ["Travail", "Loisirs"], "note": "4"}
+    assert row.email == "ana@example.org" and row.quarantine == "" and row.flags == ""
+    assert len(row.id) == 17 and row.id.startswith("20261201-")
+
+
+def test_answers_only_is_kind_answers(ctx: Context, inbox: Inbox) -> None:
+    assert post(ctx, suggestion(title="", body="")).status == 303
+    assert inbox.all()[0].kind == "answers"
+
+
+def test_json_intake(ctx: Context, inbox: Inbox) -> None:
+    data = suggestion(q_usages=["Courses"])
+    response = post(ctx, json.dumps(data).encode(), ctype="application/json; charset=utf-8")
+    assert response.status == 200 and json.loads(response.body) == {"received": True}
+    assert inbox.all()[0].answers["usages"] == ["Courses"]
+
+
+def test_comment_and_support(ctx: Context, inbox: Inbox) -> None:
+    assert post(ctx, suggestion(kind="comment", proposal="pistes", q_frequence=None, title=None)).status == 303
+    assert post(ctx, {"kind": "support", "consultation": "velo", "proposal": "pistes", "token": "", "website": ""}).status == 303
+    rows = {r.kind: r for r in inbox.all()}
+    assert rows["comment"].proposal == "pistes" and rows["comment"].answers == {}
+    assert rows["support"].voter and rows["support"].body == ""
+
+
+def test_token_endpoint() -> None:
+    ctx = make_ctx(inbox=None)  # type: ignore[arg-type]
+    response = handle(Request("GET", "/api/token", {}, b"", "x", NOW), ctx)
+    token = json.loads(response.body)["token"]
+    assert response.status == 200 and response.header("Cache-Control") == "no-store"
+    guard = Guard(SECRET)
+    assert guard.check_token(token, NOW + timedelta(seconds=10)) == "ok"
+    assert guard.check_token(token, NOW + timedelta(seconds=1)) == "too-fast"
+    assert guard.check_token(token, NOW + timedelta(days=2)) == "old-token"
+    assert guard.check_token(token[:-1] + "0", NOW + timedelta(seconds=10)) in ("bad-token", "ok")
+    assert guard.check_token("1.2.3", NOW) == "bad-token" and guard.check_token("", NOW) == "no-token"
+    assert Guard(b"t" * 64).check_token(token, NOW + timedelta(seconds=10)) == "bad-token"
+
+
+def test_routes_and_methods() -> None:
+    ctx = make_ctx(inbox=None)  # type: ignore[arg-type]
+    assert handle(Request("GET", "/api/nope", {}, b"", "x", NOW), ctx).status == 404
+    assert handle(Request("GET", "/api/submit", {}, b"", "x", NOW), ctx).status == 405
+    assert handle(Request("POST", "/api/token", {}, b"", "x", NOW), ctx).status == 405
+    assert handle(Request("GET", "/token", {}, b"", "x", NOW), ctx).status == 200  # mounted without prefix
+    assert handle(Request("GET", "/api/altcha", {}, b"", "x", NOW), ctx).status == 404  # ALTCHA off
+
+
+# --- mistakes: the form again, everything kept ---------------------------------------
+
+
+def test_mistakes_redisplay_the_form_with_everything_typed(ctx: Context, inbox: Inbox) -> None:
+    typed = 'Mon <b>idée</b> & "guillemets" ' + "x" * 600
+    response = post(ctx, suggestion(body=typed, q_frequence="", email="pas-une-adresse", author="<i>Zoé</i>",
+                                    q_usages=["Loisirs"], idempotency_key="key-12345678"))
+    html = response.body.decode()
+    assert response.status == 422 and inbox.all() == []
+    assert "Mon &lt;b&gt;idée&lt;/b&gt; &amp; &#34;guillemets&#34; " + "x" * 600 in html or \
+        "Mon &lt;b&gt;idée&lt;/b&gt; &amp; &quot;guillemets&quot; " + "x" * 600 in html
+    assert "&lt;i&gt;Zoé&lt;/i&gt;" in html and "pas-une-adresse" in html and "Loisirs" in html
+    assert "key-12345678" in html
+    assert "500 caractères" in html and "Fréquence ?" in html and "adresse électronique" in html
+    assert "<b>idée</b>" not in html and "<i>Zoé" not in html
+
+
+def test_empty_comment_needs_a_body(ctx: Context) -> None:
+    response = post(ctx, {"kind": "comment", "consultation": "velo", "proposal": "pistes", "body": "  \n "})
+    assert response.status == 422 and "Écrivez votre texte" in response.body.decode()
+
+
+def test_scale_out_of_range_and_long_text_answer(ctx: Context) -> None:
+    response = post(ctx, suggestion(q_note="9", q_idee="y" * 51))
+    assert response.status == 422
+    assert "entre 1 et 5" in response.body.decode() and "50 caractères" in response.body.decode()
+
+
+def test_json_mistakes_are_json(ctx: Context) -> None:
+    response = post(ctx, json.dumps(suggestion(body="", title="", q_frequence="")).encode(), ctype="application/json")
+    assert response.status == 422 and json.loads(response.body)["errors"][0]["field"] == "q_frequence"
+
+
+@pytest.mark.parametrize("slug,status", [("ancienne", "close"), ("bientot", "pas encore ouverte")])
+def test_closed_or_upcoming_refuses_politely_and_shows_the_text(ctx: Context, inbox: Inbox, slug: str, status: str) -> None:
+    response = post(ctx, suggestion(consultation=slug, q_frequence=None, body="Mon texte <script>x</script>"))
+    html = response.body.decode()
+    assert response.status == 403 and status in html
+    assert "Mon texte &lt;script&gt;x&lt;/script&gt;" in html and "<script>x" not in html
+    assert inbox.all() == []
+
+
+# --- malformed intake: a clear 4xx, nothing stored ----------------------------------------
+
+
+MALFORMED = {
+    "unknown field": urlencode(suggestion(extra="1")).encode(),
+    "repeated field": urlencode(suggestion(), doseq=True).encode() + b"&body=again",
+    "bad utf-8 escaped": urlencode(suggestion()).encode() + b"&author=%C3%28",
+    "bad utf-8 raw": b"kind=suggestion&consultation=velo&body=\xff\xfe",
+    "NUL": urlencode(suggestion(body="a\x00b")).encode(),
+    "control": urlencode(suggestion(title="a\x1bb")).encode(),
+    "traversal consultation": urlencode(suggestion(consultation="../../etc")).encode(),
+    "traversal proposal": urlencode(suggestion(kind="comment", proposal="../x", q_frequence=None)).encode(),
+    "unknown kind": urlencode(suggestion(kind="../../x")).encode(),
+    "kind not allowed": urlencode(suggestion(consultation="ancienne", kind="comment", proposal="pistes")).encode(),
+    "bad idempotency key": urlencode(suggestion(idempotency_key="../../../etc/passwd")).encode(),
+    "unknown question": urlencode(suggestion(q_zzz="1")).encode(),
+    "tampered choice": urlencode(suggestion(q_frequence="Toujours")).encode(),
+    "proposal on suggestion": urlencode(suggestion(proposal="pistes")).encode(),
+    "unknown proposal": urlencode(suggestion(kind="support", proposal="nope")).encode(),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_requests_are_400_and_store_nothing(ctx: Context, inbox: Inbox, case: str) -> None:
+    response = post(ctx, MALFORMED[case])
+    assert response.status == 400, response.body[:500]
+    assert inbox.all() == []
+
+
+def test_size_and_media_type(ctx: Context, inbox: Inbox) -> None:
+    assert post(ctx, b"body=" + b"a" * MAX_BODY_BYTES).status == 413
+    assert post(ctx, b"--x\r\n", ctype="multipart/form-data; boundary=x").status == 415
+    assert post(ctx, urlencode(suggestion()).encode("latin-1", "replace"), ctype=FORM + "; charset=latin-1").status == 415
+    assert post(ctx, b"[1]", ctype="application/json").status == 400
+    assert post(ctx, b'{"body": 3}', ctype="application/json").status == 400
+    assert post(ctx, b'{"body": "\\ud800"}', ctype="application/json").status == 400
+    assert inbox.all() == []
+
+
+def test_normalisation() -> None:
+    assert normalise("a\r\nb\rc\u2028d\x0be") == "a\nb\nc\nd\ne"
+    assert normalise("e\u0301") == "\u00e9"
+    with pytest.raises(Malformed):
+        normalise("\x7f")
+    intake = parse_body(b"title=%E2%80%AEabc&body=a%09b", FORM)
+    assert intake.fields["body"] == ["a\tb"]
+
+
+# --- abuse: quarantined, never dropped -----------------------------------------------------
+
+
+@pytest.mark.parametrize("fields,headers,reason", [
+    ({"website": "http://spam"}, {}, "honeypot"),
+    ({"token": "123.abc.def"}, {}, "bad-token"),
+    ({"token": Guard(SECRET).token(NOW)}, {}, "too-fast"),
+    ({}, {"sec-fetch-site": "cross-site"}, "cross-site"),
+    ({}, {"origin": "https://evil.example"}, "cross-site"),
+])
+def test_suspects_are_quarantined_with_a_normal_answer(ctx: Context, inbox: Inbox, fields: dict[str, str],
+                                                       headers: dict[str, str], reason: str) -> None:
+    response = post(ctx, suggestion(**fields), headers=headers)
+    assert response.status == 303
+    [row] = inbox.all()
+    assert row.quarantine == reason
+    assert inbox.claim("w", NOW) == 0
+
+
+def test_soft_signals_are_flags_only(ctx: Context, inbox: Inbox) -> None:
+    post(ctx, suggestion(token="", body="sans js"))
+    post(ctx, suggestion(token=Guard(SECRET).token(NOW - timedelta(days=3)), body="lent"),
+         headers={"origin": "https://consult.example.org", "sec-fetch-site": "same-origin"})
+    flags = sorted((r.body, r.flags, r.quarantine) for r in inbox.all())
+    assert flags == [("lent", "old-token", ""), ("sans js", "no-token", "")]
+
+
+def test_rate_limit_quarantines_then_refuses_keeping_the_text(inbox: Inbox) -> None:
+    ctx = make_ctx(inbox, rate_soft=2, rate_hard=3)
+    statuses = [post(ctx, suggestion(body=f"texte {n}")).status for n in range(4)]
+    assert statuses == [303, 303, 303, 429]
+    assert [r.quarantine for r in inbox.all()].count("rate") == 1
+    refused = post(ctx, suggestion(body="gardé"))
+    assert refused.status == 429 and "gardé" in refused.body.decode()
+    assert post(ctx, suggestion(body="autre"), addr="192.0.2.1").status == 303  # another address
+    assert post(ctx, suggestion(body="demain"), now=NOW + timedelta(hours=1)).status == 303  # next hour
+
+
+def test_rate_keys_rotate_daily_and_hide_the_address() -> None:
+    guard = Guard(SECRET)
+    key = guard.rate_key("198.51.100.7", NOW)
+    assert key != guard.rate_key("198.51.100.7", NOW + timedelta(days=1))
+    assert "198" not in key and key == guard.rate_key("198.51.100.7", NOW + timedelta(hours=5))
+
+
+# --- duplicates ------------------------------------------------------------------------------
+
+
+def test_same_key_same_body_is_one_row(ctx: Context, inbox: Inbox) -> None:
+    fields = suggestion(idempotency_key="abcdefgh-1234")
+    assert [post(ctx, fields).status for _ in range(3)] == [303, 303, 303]
+    assert len(inbox.all()) == 1
+
+
+def test_same_key_other_body_is_409_with_text_kept_and_a_fresh_key(ctx: Context, inbox: Inbox) -> None:
+    post(ctx, suggestion(idempotency_key="abcdefgh-1234"))
+    response = post(ctx, suggestion(idempotency_key="abcdefgh-1234", body="Autre texte <3"))
+    html = response.body.decode()
+    assert response.status == 409 and "Autre texte &lt;3" in html and "abcdefgh-1234" not in html
+    assert len(inbox.all()) == 1
+
+
+def test_without_javascript_a_double_click_still_collapses(ctx: Context, inbox: Inbox) -> None:
+    fields = suggestion(token="", idempotency_key="")
+    assert post(ctx, fields).status == 303 and post(ctx, fields).status == 303
+    assert len(inbox.all()) == 1
+    post(ctx, fields, addr="192.0.2.44")  # another citizen, same words: kept
+    assert len(inbox.all()) == 2
+
+
+def test_one_support_per_voter(ctx: Context, inbox: Inbox) -> None:
+    support = {"kind": "support", "consultation": "velo", "proposal": "pistes"}
+    for _ in range(3):
+        assert post(ctx, support).status == 303
+    post(ctx, support, addr="192.0.2.2")
+    post(ctx, support, headers={"user-agent": "Other"})
+    assert inbox.support_tallies() == {"velo": {"pistes": 3}}
+
+
+# --- durability: no "received" without a committed row -----------------------------------------
+
+
+class DownInbox(Inbox):
+    url = "postgresql://down"
+
+    def _tx_raw(self) -> Any:
+        raise InboxError("connection refused")
+
+    def close(self) -> None:
+        pass
+
+
+def test_inbox_down_is_503_and_keeps_the_text() -> None:
+    ctx = make_ctx(DownInbox())
+    response = post(ctx, suggestion(body="À garder absolument"))
+    assert response.status == 503 and "À garder absolument" in response.body.decode()
+    assert "indisponible" in response.body.decode()
+
+
+def test_a_failing_commit_is_never_a_303(ctx: Context, inbox: Inbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = inbox.add
+
+    def add_then_fail(sub: Any) -> Any:
+        original(sub)
+        raise InboxError("commit failed")
+
+    monkeypatch.setattr(inbox, "add", add_then_fail)
+    assert post(ctx, suggestion()).status == 503
+
+
+# --- ALTCHA ------------------------------------------------------------------------------------
+
+
+def test_altcha_solution_accepted_once(inbox: Inbox) -> None:
+    import altcha
+
+    ctx = make_ctx(inbox, altcha=Altcha(SECRET, max_number=2000))
+    challenge = json.loads(handle(Request("GET", "/api/altcha", {}, b"", "x", NOW), ctx).body)
+    solution = altcha.solve_challenge_v1(challenge["challenge"], challenge["salt"], challenge["algorithm"],
+                                         challenge["maxNumber"], 0)
+    payload = base64.b64encode(json.dumps({
+        "algorithm": challenge["algorithm"], "challenge": challenge["challenge"], "number": solution.number,
+        "salt": challenge["salt"], "signature": challenge["signature"]}).encode()).decode()
+    post(ctx, suggestion(altcha=payload, body="un"))
+    post(ctx, suggestion(altcha=payload, body="deux"))
+    post(ctx, suggestion(body="trois"))
+    assert sorted((r.body, r.quarantine) for r in inbox.all()) == [("deux", "altcha"), ("trois", "altcha"), ("un", "")]
+
+
+# --- adapters ----------------------------------------------------------------------------------
+
+
+def wsgi_call(app: Any, method: str, path: str, data: bytes = b"", script: str = "", **environ: Any) -> tuple[str, dict[str, str], bytes]:
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    env = {"REQUEST_METHOD": method, "SCRIPT_NAME": script, "PATH_INFO": path, "CONTENT_TYPE": FORM,
+           "CONTENT_LENGTH": str(len(data)), "wsgi.input": io.BytesIO(data), "REMOTE_ADDR": "127.0.0.1",
+           "HTTP_HOST": "localhost:8000", "wsgi.url_scheme": "http", **environ}
+    body = b"".join(app(env, start_response))
+    return seen["status"], seen["headers"], body
+
+
+@pytest.fixture
+def rules_file(disk_dir: Path) -> Path:
+    path = disk_dir / "_site" / "consult-rules.json"
+    path.parent.mkdir()
+    path.write_text(rules_text(), encoding="utf-8")
+    return path
+
+
+def test_wsgi_app_full_and_stripped_paths(rules_file: Path, inbox_url: str, disk_dir: Path) -> None:
+    from consult.forms.wsgi import make_app
+
+    app = make_app(rules_file, inbox_url, SECRET, root=disk_dir, clock=lambda: NOW)
+    data = urlencode(suggestion()).encode()
+    assert wsgi_call(app, "POST", "/api/submit", data)[0] == "303 See Other"
+    assert wsgi_call(app, "POST", "/submit", data, script="/api")[0] == "303 See Other"
+    assert wsgi_call(app, "POST", "/submit", urlencode(suggestion(body="b")).encode())[0] == "303 See Other"
+    assert len(app.ctx.inbox.all()) == 2
+    assert wsgi_call(app, "POST", "/api/submit", b"x", CONTENT_LENGTH="")[0].startswith("411")
+    huge = wsgi_call(app, "POST", "/api/submit", b"", CONTENT_LENGTH=str(10**9))
+    assert huge[0].startswith("413")
+    status, headers, body = wsgi_call(app, "HEAD", "/api/token")
+    assert status.startswith("200") and body == b""
+    app.ctx.inbox.close()
+
+
+def test_wsgi_reloads_rules_after_a_rebuild(rules_file: Path, disk_dir: Path) -> None:
+    from consult.forms.wsgi import make_app
+
+    app = make_app(rules_file, f"sqlite:///{disk_dir / 'i.sqlite3'}", SECRET, root=disk_dir, clock=lambda: NOW)
+    data = urlencode(suggestion(consultation="ancienne", q_frequence=None)).encode()
+    assert wsgi_call(app, "POST", "/api/submit", data)[0].startswith("403")
+    changed = json.loads(rules_text())
+    changed["consultations"][1]["closes"] = "2027-12-31T00:00:00+01:00"
+    rules_file.write_text(json.dumps(changed) + "\n", encoding="utf-8")
+    assert wsgi_call(app, "POST", "/api/submit", data)[0].startswith("303")
+
+
+def test_wsgi_trusts_the_proxy_only_when_told(rules_file: Path, disk_dir: Path) -> None:
+    from consult.forms.wsgi import make_app
+
+    app = make_app(rules_file, f"sqlite:///{disk_dir / 'i.sqlite3'}", SECRET, root=disk_dir, trust_proxy=True)
+    assert app._address({"REMOTE_ADDR": "10.0.0.1"}, {"x-forwarded-for": "1.1.1.1, 203.0.113.5"}) == "203.0.113.5"
+    app.trust_proxy = False
+    assert app._address({"REMOTE_ADDR": "10.0.0.1"}, {"x-forwarded-for": "203.0.113.5"}) == "10.0.0.1"
+
+
+def test_lambda_function_url_event(inbox: Inbox) -> None:
+    from consult.forms.lambda_ import handle_event
+
+    ctx = make_ctx(inbox)
+    body = base64.b64encode(urlencode(suggestion()).encode()).decode()
+    event = {"version": "2.0", "rawPath": "/api/submit", "headers": {"Content-Type": FORM, "Host": "x.lambda-url.aws"},
+             "requestContext": {"http": {"method": "POST", "sourceIp": "203.0.113.1"}},
+             "body": body, "isBase64Encoded": True}
+    result = handle_event(event, ctx, now=NOW)
+    assert result["statusCode"] == 303 and result["headers"]["Location"] == "/thanks/"
+    token = handle_event({"rawPath": "/api/token", "requestContext": {"http": {"method": "GET"}}}, ctx, now=NOW)
+    assert "token" in json.loads(token["body"])
+    assert len(inbox.all()) == 1
+
+
+def test_parallel_identical_posts_through_a_real_server_make_one_row(rules_file: Path, inbox_url: str,
+                                                                     disk_dir: Path) -> None:
+    import http.client
+    from wsgiref.simple_server import make_server
+
+    from consult.forms.wsgi import ThreadingWSGIServer, _QuietHandler, make_app
+
+    app = make_app(rules_file, inbox_url, SECRET, root=disk_dir, clock=lambda: NOW)
+    server = make_server("127.0.0.1", 0, app, server_class=ThreadingWSGIServer, handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    data = urlencode(suggestion(idempotency_key="same-key-123456")).encode()
+    statuses: list[int] = []
+    barrier = threading.Barrier(10)
+
+    def send() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
+        barrier.wait()
+        conn.request("POST", "/api/submit", data, {"Content-Type": FORM})
+        statuses.append(conn.getresponse().status)
+        conn.close()
+
+    threads = [threading.Thread(target=send) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    server.shutdown()
+    server.server_close()
+    assert statuses == [303] * 10
+    assert len(app.ctx.inbox.all()) == 1
+    app.ctx.inbox.close()
+
+
+def test_secret_file_is_private_and_stable(disk_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONSULT_SECRET", raising=False)
+    first = load_secret(disk_dir)
+    assert load_secret(disk_dir) == first and len(first) == 64
+    assert (disk_dir / ".consult" / "secret").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("CONSULT_SECRET", "x" * 40)
+    assert load_secret(disk_dir) == b"x" * 40
+
+
+def test_canonical_ignores_transport_fields() -> None:
+    assert canonical({"body": ["a"], "token": ["1"]}) == canonical({"body": ["a"], "token": ["2"], "website": [""]})
