@@ -1,0 +1,433 @@
+"""The render stage, on a small site built by hand: what a citizen or an editor would check."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from consult.model import Answer, Page
+from consult.render import FormView, chrome_for, render_form_page, render_site
+from consult.theme import make_environment
+from tests.helpers_site import NOW, QUESTIONS, contribution, make_site, proposal
+
+NO_SITE = Path("/nonexistent-site")
+FORM_FIELDS = {"kind", "consultation", "proposal", "title", "body", "author", "email", "website", "token",
+               "idempotency_key"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    ancestors: list["Element"]
+    text: list[str] = field(default_factory=list)
+
+    @property
+    def content(self) -> str:
+        return " ".join(" ".join(self.text).split())
+
+
+class Dom(HTMLParser):
+    """Just enough of a DOM: every element with its attributes, ancestors and text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[Element] = []
+        self.stack: list[Element] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, {k: v or "" for k, v in attrs}, list(self.stack))
+        self.elements.append(element)
+        if tag not in VOID:
+            self.stack.append(element)
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self.stack) - 1, -1, -1):
+            if self.stack[index].tag == tag:
+                del self.stack[index:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        for element in self.stack:
+            element.text.append(data)
+
+    def all(self, tag: str | None = None, **attrs: str) -> list[Element]:
+        return [e for e in self.elements if (tag is None or e.tag == tag)
+                and all(e.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())]
+
+    def one(self, tag: str | None = None, **attrs: str) -> Element:
+        found = self.all(tag, **attrs)
+        assert len(found) == 1, (tag, attrs, len(found))
+        return found[0]
+
+    def by_id(self, id_: str) -> Element:
+        return self.one(id=id_)
+
+
+@pytest.fixture(scope="module")
+def env():
+    return make_environment(NO_SITE, "default")
+
+
+@pytest.fixture(scope="module")
+def out(env) -> dict[str, bytes]:
+    return render_site(make_site(), env)
+
+
+def html(out: dict[str, bytes], path: str) -> str:
+    return out[path].decode("utf-8")
+
+
+def html_pages(out: dict[str, bytes]) -> list[str]:
+    return [p for p in out if p.endswith(".html")]
+
+
+def test_every_output_path_follows_the_url_table(out: dict[str, bytes]) -> None:
+    assert set(out) == {
+        "index.html", "404.html", "thanks/index.html", "sitemap.xml", "robots.txt", "feed.xml",
+        "a-propos/index.html", "charte-de-moderation/index.html", "donnees-personnelles/index.html",
+        "accessibilite/index.html",
+        "consultations/marche/index.html", "consultations/marche/feed.xml",
+        "consultations/marche/contributions/index.html", "consultations/marche/contributions/2/index.html",
+        "consultations/marche/contributions/3/index.html",
+        "consultations/marche/proposals/halles/index.html", "consultations/marche/proposals/parking/index.html",
+        "consultations/ecoles/index.html", "consultations/ecoles/feed.xml",
+        "consultations/ecoles/contributions/index.html",
+        "consultations/parc/index.html", "consultations/parc/feed.xml",
+        "consultations/parc/contributions/index.html",
+    }
+
+
+def test_rendering_is_deterministic(env, out: dict[str, bytes]) -> None:
+    assert render_site(make_site(), env) == out
+    assert list(out) == sorted(out)
+
+
+def test_home_lists_open_then_upcoming_then_closed(out: dict[str, bytes]) -> None:
+    page = html(out, "index.html")
+    positions = [page.index(f'href="/consultations/{slug}/"') for slug in ("marche", "ecoles", "parc")]
+    assert positions == sorted(positions)
+    headings = [h.content for h in Dom(page).all("h2")]
+    assert headings == ["Consultations en cours", "Consultations à venir", "Consultations terminées"]
+    # A closed consultation with a synthesis links to its results.
+    assert Dom(page).one("a", href="/consultations/parc/#synthesis").content.startswith("Voir les résultats")
+
+
+def test_a_closed_consultation_shows_its_synthesis_and_no_form(out: dict[str, bytes]) -> None:
+    dom = Dom(html(out, "consultations/parc/index.html"))
+    assert "Ce que nous avons entendu." in dom.by_id("synthesis").content
+    assert "1er juillet 2026" in dom.by_id("synthesis").content
+    assert dom.all("form") == []
+    assert "Cette consultation est terminée" in dom.by_id("contribute").content
+
+
+def test_the_form_shows_only_while_the_consultation_is_open(out: dict[str, bytes]) -> None:
+    open_page = Dom(html(out, "consultations/marche/index.html"))
+    form = open_page.one("form")
+    assert form.attrs["action"] == "/api/submit" and form.attrs["method"] == "post"
+    upcoming = Dom(html(out, "consultations/ecoles/index.html"))
+    assert upcoming.all("form") == []
+    assert "pas encore ouverte" in upcoming.by_id("contribute").content
+    assert "10 janvier 2027" in upcoming.by_id("contribute").content
+
+
+def test_proposals_of_a_closed_consultation_take_no_support_or_comment(env) -> None:
+    site = make_site()
+    parc = replace(site.consultation("parc"), proposals=(proposal("kiosque", "parc"),))
+    site = replace(site, consultations=tuple(parc if c.slug == "parc" else c for c in site.consultations))
+    page = Dom(render_site(site, env)["consultations/parc/proposals/kiosque/index.html"].decode())
+    assert page.all("form") == []
+    assert "Je soutiens" not in " ".join(e.content for e in page.all("button"))
+
+
+def test_form_fields_carry_the_handler_contract_names(out: dict[str, bytes]) -> None:
+    for path in ("consultations/marche/index.html", "consultations/marche/proposals/halles/index.html"):
+        dom = Dom(html(out, path))
+        for form in dom.all("form"):
+            names = {e.attrs["name"] for e in dom.elements if form in e.ancestors and "name" in e.attrs}
+            assert names <= FORM_FIELDS | {f"q_{q.id}" for q in QUESTIONS}, names
+            assert {"kind", "consultation", "website", "token", "idempotency_key"} <= names
+
+
+def test_every_control_has_a_label_and_questions_are_accessible(out: dict[str, bytes]) -> None:
+    dom = Dom(html(out, "consultations/marche/index.html"))
+    labelled = {label.attrs.get("for") for label in dom.all("label")}
+    for control in dom.all("input") + dom.all("textarea"):
+        if control.attrs.get("type") != "hidden":
+            assert control.attrs["id"] in labelled, control.attrs
+    assert dom.one("textarea", name="q_avis").attrs.get("required") == ""
+    legends = [legend.content for legend in dom.all("legend")]
+    assert legends == ["Votre mode de transport (obligatoire)", "Vos jours de marché (facultatif)",
+                       "Votre satisfaction (facultatif)"]
+    assert {e.attrs["type"] for e in dom.all("input", name="q_transport")} == {"radio"}
+    assert {e.attrs["type"] for e in dom.all("input", name="q_jours")} == {"checkbox"}
+    assert [e.attrs["value"] for e in dom.all("input", name="q_note")] == ["1", "2", "3", "4", "5"]
+    assert dom.one("textarea", name="body").attrs["maxlength"] == "5000"
+    # The email hint says it stays private; the author hint says it is published.
+    assert "privée" in dom.by_id("suggestion-email-hint").content
+    assert "publié" in dom.by_id("suggestion-author-hint").content
+    assert dom.one("input", name="email").attrs["aria-describedby"] == "suggestion-email-hint"
+
+
+def test_the_honeypot_is_hidden_from_everyone_and_never_focusable(out: dict[str, bytes]) -> None:
+    dom = Dom(html(out, "consultations/marche/proposals/halles/index.html"))
+    traps = dom.all("input", name="website")
+    assert len(traps) == 2  # support form and comment form
+    for trap in traps:
+        assert trap.attrs["tabindex"] == "-1" and trap.attrs["autocomplete"] == "off"
+        wrapper = trap.ancestors[-1]
+        assert wrapper.attrs["aria-hidden"] == "true" and "honeypot" in wrapper.attrs["class"]
+        # axe's aria-hidden-focus: nothing tabbable inside the aria-hidden wrapper.
+        inside = [e for e in dom.elements if wrapper in e.ancestors]
+        assert all(e.tag in ("label", "input") for e in inside)
+        assert all(e.attrs.get("tabindex") == "-1" for e in inside if e.tag == "input")
+
+
+def test_the_proposal_page(out: dict[str, bytes]) -> None:
+    dom = Dom(html(out, "consultations/marche/proposals/halles/index.html"))
+    text = dom.one("main").content
+    assert "Retenue" in text and "12 soutiens" in text and "Réponse du 3 novembre 2026" in text
+    rows = [[cell.content for cell in dom.elements if row in cell.ancestors and cell.tag == "td"]
+            for row in dom.all("tr") if row.attrs.get("id")]
+    assert rows == [["1er octobre 2026", "Reçue", ""], ["3 novembre 2026", "Retenue", "Vote du conseil"]]
+    assert [b.content for b in dom.all("button")] == ["Je soutiens cette proposition", "Envoyer mon commentaire"]
+    forms = {f.attrs["id"] for f in dom.all("form")}
+    assert forms == {"support-form", "comment-form"}
+    assert [e.attrs["value"] for e in dom.all("input", name="proposal")] == ["halles", "halles"]
+    assert "Dominique" in dom.by_id("contribution-c020").content
+
+
+def test_unpublished_contributions_are_counted_with_a_link_to_the_charter(env, out: dict[str, bytes]) -> None:
+    dom = Dom(html(out, "consultations/marche/index.html"))
+    notice = dom.one("p", **{"class": "unpublished"})
+    assert notice.content == "3 contributions non publiées — voir la charte de modération"
+    assert [a.content for a in dom.all("a", href="/charte-de-moderation/") if notice in a.ancestors] == [
+        "voir la charte de modération"]
+    site = make_site()
+    one = replace(site.consultation("marche"), unpublished_contributions=1)
+    single = render_site(replace(site, consultations=(one,)), env)["consultations/marche/index.html"].decode()
+    assert "1 contribution non publiée" in single
+    assert "non publiée" not in html(out, "consultations/parc/index.html")
+
+
+def test_latest_contributions_and_pagination(out: dict[str, bytes]) -> None:
+    consultation = Dom(html(out, "consultations/marche/index.html"))
+    assert len(consultation.all("li", **{"class": "contribution"})) == 5
+    assert consultation.one("a", href="/consultations/marche/contributions/").content == "Voir les 5 contributions publiées"
+    first = Dom(html(out, "consultations/marche/contributions/index.html"))
+    second = Dom(html(out, "consultations/marche/contributions/2/index.html"))
+    last = Dom(html(out, "consultations/marche/contributions/3/index.html"))
+    assert [li.attrs["id"] for li in first.all("li", **{"class": "contribution"})] == ["contribution-c005", "contribution-c004"]
+    assert [li.attrs["id"] for li in last.all("li", **{"class": "contribution"})] == ["contribution-c001"]
+    assert second.one("link", rel="prev").attrs["href"] == "/consultations/marche/contributions/"
+    assert second.one("link", rel="next").attrs["href"] == "/consultations/marche/contributions/3/"
+    assert last.all("link", rel="next") == [] and first.all("link", rel="prev") == []
+    nav = second.one("nav", **{"aria-label": "Pages de contributions"})
+    current = [a for a in second.all("a") if nav in a.ancestors and a.attrs.get("aria-current") == "page"]
+    assert [a.attrs["href"] for a in current] == ["/consultations/marche/contributions/2/"]
+
+
+def test_dates_are_written_the_french_way(out: dict[str, bytes]) -> None:
+    dom = Dom(html(out, "consultations/marche/index.html"))
+    times = {t.content: t.attrs["datetime"] for t in dom.all("time")}
+    assert times["1er novembre 2026"] == "2026-11-01T00:00+01:00"
+    assert times["3 mars 2027"] == "2027-03-03T18:00+01:00"
+
+
+def test_english_site(env) -> None:
+    site = make_site("en")
+    out = render_site(site, make_environment(NO_SITE, "default", language="en"))
+    page = out["consultations/marche/index.html"].decode()
+    assert '<html lang="en">' in page
+    assert "Skip to main content" in page and "1 November 2026" in page and "3 contributions not published" in page
+    assert "accessibility/index.html" in out and "accessibilite/index.html" not in out
+    assert "Accessibility: partially compliant" in page
+
+
+def test_every_page_has_lang_skip_link_landmarks_and_accessibility_link(out: dict[str, bytes]) -> None:
+    for path in html_pages(out):
+        dom = Dom(html(out, path))
+        assert dom.one("html").attrs["lang"] == "fr"
+        focusable = [e for e in dom.elements if e.tag in ("a", "button", "input", "textarea", "select")
+                     and e.attrs.get("type") != "hidden" and e.attrs.get("tabindex") != "-1"]
+        assert focusable[0].attrs == {"class": "skip-link", "href": "#main"}, path
+        assert dom.one("main").attrs["id"] == "main"
+        assert len(dom.all("header", **{"class": "site-header"})) == 1 and len(dom.all("footer")) == 1
+        assert dom.all("nav"), path
+        footer = dom.one("footer")
+        links = {a.attrs["href"] for a in dom.all("a") if footer in a.ancestors}
+        assert {"/accessibilite/", "/a-propos/", "/charte-de-moderation/", "/donnees-personnelles/"} <= links, path
+        assert dom.all("link", rel="alternate", type="application/atom+xml")
+        assert len(dom.all("h1")) == 1, path
+        assert dom.one("script").attrs == {"src": "/static/consult.js", "defer": ""}
+
+
+def test_the_generated_accessibility_statement(out: dict[str, bytes], env) -> None:
+    text = Dom(html(out, "accessibilite/index.html")).one("main").content
+    assert "partiellement conforme" in text and "15 juin 2026" in text
+    assert "contact@ville.example.org" in text and "Défenseur des droits" in text
+    site = make_site()
+    own = Page("accessibilite", "Notre déclaration", "<p>Écrite à la main.</p>", "/accessibilite/",
+               "content/pages/accessibilite.md", True)
+    replaced = render_site(replace(site, pages=site.pages + (own,)), env)["accessibilite/index.html"].decode()
+    assert "Écrite à la main." in replaced and "RGAA" not in replaced
+
+
+def test_hostile_citizen_text_comes_out_escaped(env) -> None:
+    hostile = "<script>alert(1)</script>"
+    site = make_site()
+    answer = Answer(QUESTIONS[0], hostile)
+    evil = contribution("marche", 9, author=hostile, title=f'<img src=x onerror="alert(1)">{hostile}',
+                        answers=(answer, Answer(QUESTIONS[2], (hostile, "Samedi"))))
+    comment = contribution("marche", 10, author=hostile, proposal="halles")
+    marche = site.consultation("marche")
+    halles = replace(marche.proposals[0], comments=(comment,))
+    marche = replace(marche, contributions=(evil,) + marche.contributions, proposals=(halles,) + marche.proposals[1:])
+    out = render_site(replace(site, consultations=tuple(marche if c.slug == "marche" else c
+                                                        for c in site.consultations)), env)
+    for path, data in out.items():
+        text = data.decode("utf-8")
+        assert "<script>alert" not in text and "<img src=x" not in text, path
+    page = out["consultations/marche/index.html"].decode()
+    assert "Par &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;, Samedi" in page
+    assert "Par &lt;script&gt;" in out["consultations/marche/proposals/halles/index.html"].decode()
+    ET.fromstring(out["feed.xml"])  # still well-formed XML
+
+
+def test_control_characters_never_reach_the_output(env) -> None:
+    site = make_site()
+    marche = site.consultation("marche")
+    odd = contribution("marche", 11, author="Cam\x0bille\x00", body_html="<p>bip\x07</p>")
+    marche = replace(marche, contributions=(odd,))
+    out = render_site(replace(site, consultations=(marche,)), env)
+    assert "Camille" in out["consultations/marche/index.html"].decode()
+    for data in out.values():
+        assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", data)
+    ET.fromstring(out["feed.xml"])
+
+
+def test_sitemap_lists_every_public_page_and_nothing_else(out: dict[str, bytes]) -> None:
+    root = ET.fromstring(out["sitemap.xml"])
+    locs = [e.text for e in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    base = "https://consultations.example.org"
+    public = {f"{base}/{p.removesuffix('index.html')}" for p in html_pages(out)} - {
+        f"{base}/thanks/", f"{base}/404.html"}
+    assert set(locs) == public and len(locs) == len(public)
+    assert f"{base}/consultations/marche/contributions/2/" in locs
+    assert out["robots.txt"].decode().endswith(f"Sitemap: {base}/sitemap.xml\n")
+
+
+def test_feeds_are_atom_and_link_to_real_pages(out: dict[str, bytes]) -> None:
+    base = "https://consultations.example.org"
+    feed = ET.fromstring(out["feed.xml"])
+    assert feed.tag == f"{ATOM}feed"
+    entries = feed.findall(f"{ATOM}entry")
+    ids = [e.findtext(f"{ATOM}id") for e in entries]
+    assert len(ids) == len(set(ids))
+    links = [e.find(f"{ATOM}link").attrib["href"] for e in entries]
+    pages = {f"{base}/{p.removesuffix('index.html')}" for p in html_pages(out)}
+    assert all(link.split("#")[0] in pages for link in links)
+    assert f"{base}/consultations/marche/" in links and f"{base}/consultations/parc/" in links
+    assert f"{base}/consultations/ecoles/" not in links  # not open yet
+    titles = [e.findtext(f"{ATOM}title") for e in entries]
+    assert "Proposition halles\u00a0: Retenue" in titles
+    assert "Commentaire sur «\u00a0Proposition halles\u00a0»" in titles
+    updated = [e.findtext(f"{ATOM}updated") for e in entries]
+    assert updated == sorted(updated, reverse=True) and feed.findtext(f"{ATOM}updated") == updated[0]
+    assert feed.find(f"{ATOM}link[@rel='self']").attrib["href"] == f"{base}/feed.xml"
+    per_consultation = ET.fromstring(out["consultations/marche/feed.xml"])
+    own = [e.find(f"{ATOM}link").attrib["href"] for e in per_consultation.findall(f"{ATOM}entry")]
+    assert own and all(link.startswith(f"{base}/consultations/marche/") for link in own)
+    contribution_link = f"{base}/consultations/marche/contributions/3/#contribution-c001"
+    assert contribution_link in own
+
+
+def test_an_empty_feed_uses_the_build_time(env) -> None:
+    out = render_site(replace(make_site(), consultations=()), env)
+    assert ET.fromstring(out["feed.xml"]).findtext(f"{ATOM}updated") == NOW.isoformat()
+
+
+# --- the form page, for the handler -----------------------------------------------------
+
+def test_chrome_is_json_and_makes_the_same_page_chrome(env, out: dict[str, bytes]) -> None:
+    chrome = json.loads(json.dumps(chrome_for(make_site())))
+    form = FormView(action="/api/submit", kind="comment", consultation_slug="marche",
+                    consultation_title="Consultation marche", consultation_url="/consultations/marche/",
+                    proposal_slug="halles", proposal_title="Proposition halles",
+                    proposal_url="/consultations/marche/proposals/halles/")
+    page = render_form_page(env, chrome, form)
+    built = html(out, "thanks/index.html")
+    for part in ("<header", "<footer"):
+        start = built.index(part)
+        assert built[start:built.index("</" + part[1:], start)] in page
+
+
+def test_render_form_page_keeps_values_and_ties_errors_to_fields(env) -> None:
+    chrome = chrome_for(make_site())
+    typed = 'Mon texte <b>"entre guillemets"</b>\net une ligne & demie'
+    form = FormView(
+        action="/api/submit", kind="suggestion", consultation_slug="marche",
+        consultation_title="Consultation marche", consultation_url="/consultations/marche/",
+        questions=QUESTIONS,
+        values={"title": "Un <titre>", "body": typed, "q_avis": "", "q_jours": ("Mardi", "Samedi"),
+                "q_note": "4", "author": "Camille", "email": "camille@example.org", "token": "tok",
+                "idempotency_key": "k-1"},
+        errors=(("q_avis", "Ce champ est obligatoire."), ("q_transport", "Choisissez une des réponses proposées."),
+                ("token", "Le formulaire a expiré.")),
+        max_length=3000,
+    )
+    page = render_form_page(env, chrome, form)
+    dom = Dom(page)
+    assert dom.one("title").content.startswith("Erreur")
+    # Error summary: a heading and a link to each field.
+    summary = dom.by_id("suggestion-errors")
+    assert summary.attrs["tabindex"] == "-1" and "data-error-summary" in summary.attrs
+    assert dom.all("h2")[0].content == "Il y a 3 problèmes"
+    hrefs = [a.attrs["href"] for a in dom.all("a") if summary in a.ancestors]
+    assert hrefs == ["#suggestion-q_avis", "#suggestion-q_transport-1", "#suggestion-form"]
+    for href in hrefs:
+        assert dom.by_id(href[1:])
+    # Each error is tied to its field.
+    avis = dom.one("textarea", name="q_avis")
+    assert avis.attrs["aria-invalid"] == "true"
+    assert avis.attrs["aria-describedby"].split() == ["suggestion-q_avis-hint", "suggestion-q_avis-error"]
+    assert dom.by_id("suggestion-q_avis-error").content == "Erreur : Ce champ est obligatoire."
+    transport = dom.one("fieldset", **{"aria-describedby": "suggestion-q_transport-error"})
+    assert "Choisissez" in dom.by_id("suggestion-q_transport-error").content
+    assert all(r.attrs["aria-invalid"] == "true" for r in dom.all("input", name="q_transport"))
+    assert transport
+    # Every typed character is kept, escaped.
+    body = dom.one("textarea", name="body")
+    assert body.content.strip() == " ".join(typed.split())
+    assert "Mon texte &lt;b&gt;&#34;entre guillemets&#34;&lt;/b&gt;\net une ligne &amp; demie</textarea>" in page
+    assert dom.one("input", name="title").attrs["value"] == "Un <titre>"
+    assert body.attrs["maxlength"] == "3000" and "aria-invalid" not in body.attrs
+    assert [e.attrs["value"] for e in dom.all("input", name="q_jours") if "checked" in e.attrs] == ["Mardi", "Samedi"]
+    assert [e.attrs["value"] for e in dom.all("input", name="q_note") if "checked" in e.attrs] == ["4"]
+    assert dom.one("input", name="email").attrs["value"] == "camille@example.org"
+    assert dom.one("input", name="token").attrs["value"] == "tok"
+    assert dom.one("input", name="idempotency_key").attrs["value"] == "k-1"
+    assert dom.one("input", name="website").attrs["value"] == ""
+
+
+def test_support_form_page(env) -> None:
+    form = FormView(action="/api/submit", kind="support", consultation_slug="marche",
+                    consultation_title="Consultation marche", consultation_url="/consultations/marche/",
+                    proposal_slug="halles", proposal_title="Proposition halles",
+                    proposal_url="/consultations/marche/proposals/halles/",
+                    errors=(("token", "Le formulaire a expiré."),))
+    dom = Dom(render_form_page(env, chrome_for(make_site()), form))
+    assert dom.one("button").content == "Je soutiens cette proposition"
+    assert dom.one("input", name="proposal").attrs["value"] == "halles"
+    assert [a.attrs["href"] for a in dom.all("a") if "#" in a.attrs["href"]] == ["#main", "#support-form"]

@@ -1,0 +1,139 @@
+"""The jinja2 environment: autoescape everywhere, site overrides, errors with path:line."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from consult.errors import ConsultError, SourceError
+from consult.theme import builtin_themes_dir, check_templates, make_environment, static_files
+
+PACKAGE = Path(__file__).resolve().parent.parent / "consult"
+
+
+def test_the_environment_autoescapes_every_template_whatever_its_extension(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    for name in ("x.txt", "x.xml", "x.html", "x", "x.j2"):
+        (tmp_path / "templates" / name).write_text("{{ value }}", encoding="utf-8")
+    env = make_environment(tmp_path, "default")
+    assert env.autoescape is True
+    assert env.undefined is jinja2.StrictUndefined
+    for name in ("x.txt", "x.xml", "x.html", "x", "x.j2"):
+        assert env.get_template(name).render(value="<script>") == "&lt;script&gt;"
+
+
+def test_undefined_variables_are_errors(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "x.html").write_text("{{ nothing.here }}", encoding="utf-8")
+    with pytest.raises(jinja2.UndefinedError):
+        make_environment(tmp_path, "default").get_template("x.html").render()
+
+
+def _environment_calls(source: str) -> list[ast.Call]:
+    calls = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("Environment", "SandboxedEnvironment", "ImmutableSandboxedEnvironment", "Template"):
+                calls.append(node)
+    return calls
+
+
+def test_every_environment_the_package_creates_has_autoescape_on() -> None:
+    """Any jinja2 Environment (or bare Template) built anywhere in consult/ says autoescape=True."""
+    found = 0
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for call in _environment_calls(path.read_text(encoding="utf-8")):
+            found += 1
+            autoescape = {k.arg: k.value for k in call.keywords}.get("autoescape")
+            assert isinstance(autoescape, ast.Constant) and autoescape.value is True, (
+                f"{path.relative_to(PACKAGE.parent)}:{call.lineno}: jinja2 object without autoescape=True")
+    assert found >= 1
+
+
+def test_a_site_template_overrides_the_theme(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "404.html").write_text("site's own {{ t('not_found.title') }}", encoding="utf-8")
+    env = make_environment(tmp_path, "default")
+    assert env.get_template("404.html").render() == "site's own Page introuvable"
+    # The other templates still come from the built-in theme.
+    assert "built-in" not in env.get_template("base.html").filename
+    assert Path(env.get_template("base.html").filename).is_relative_to(builtin_themes_dir())
+
+
+def test_a_site_theme_folder_is_used_before_the_builtin_default(tmp_path: Path) -> None:
+    (tmp_path / "themes" / "mairie" / "templates").mkdir(parents=True)
+    (tmp_path / "themes" / "mairie" / "templates" / "thanks.html").write_text("merci", encoding="utf-8")
+    env = make_environment(tmp_path, "mairie")
+    assert env.get_template("thanks.html").render() == "merci"
+    assert env.get_template("404.html")  # falls back to the built-in default
+
+
+def test_an_unknown_theme_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(ConsultError, match="unknown theme 'nope'"):
+        make_environment(tmp_path, "nope")
+
+
+def test_a_syntax_error_is_reported_with_path_and_line(tmp_path: Path) -> None:
+    (tmp_path / "templates" / "partials").mkdir(parents=True)
+    (tmp_path / "templates" / "partials" / "card.html").write_text(
+        "<p>\n{{ title }}\n{% if x %}\n<p>never closed</p>\n", encoding="utf-8")
+    (tmp_path / "templates" / "home.html").write_text("<h1>\n{{ title | }}</h1>\n", encoding="utf-8")
+    problems = check_templates(make_environment(tmp_path, "default"), tmp_path)
+    assert [(p.path, p.line) for p in problems] == [("templates/home.html", 2), ("templates/partials/card.html", 4)]
+    assert all(isinstance(p, SourceError) and p.message for p in problems)
+    assert str(problems[0]).startswith("templates/home.html:2:1: ")
+
+
+def test_the_builtin_theme_compiles() -> None:
+    assert check_templates(make_environment(Path("/nonexistent-site"), "default"), Path("/nonexistent-site")) == []
+
+
+def test_a_builtin_template_error_names_the_theme_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = make_environment(tmp_path, "default")
+    broken = jinja2.TemplateSyntaxError("unexpected end", 7, "x.html",
+                                        str(builtin_themes_dir() / "default" / "templates" / "x.html"))
+
+    def fail(name: str) -> None:
+        raise broken
+
+    monkeypatch.setattr(env, "list_templates", lambda: ["x.html"])
+    monkeypatch.setattr(env, "get_template", fail)
+    assert check_templates(env, tmp_path) == [
+        SourceError("themes/default/templates/x.html", 7, 1, "unexpected end")]
+
+
+def test_static_files_site_overrides_theme(tmp_path: Path) -> None:
+    theme_files = static_files(tmp_path, "default")
+    assert {"static/style.css", "static/consult.js"} <= set(theme_files)
+    (tmp_path / "static" / "img").mkdir(parents=True)
+    (tmp_path / "static" / "style.css").write_bytes(b"body{}")
+    (tmp_path / "static" / "img" / "logo.svg").write_bytes(b"<svg/>")
+    (tmp_path / "static" / ".DS_Store").write_bytes(b"junk")
+    files = static_files(tmp_path, "default")
+    assert files["static/style.css"] == b"body{}"
+    assert files["static/img/logo.svg"] == b"<svg/>"
+    assert files["static/consult.js"] == theme_files["static/consult.js"]
+    assert "static/.DS_Store" not in files
+    assert list(files) == sorted(files)
+
+
+def test_the_stylesheet_keeps_the_public_service_rules() -> None:
+    css = (builtin_themes_dir() / "default" / "static" / "style.css").read_text(encoding="utf-8")
+    assert "Marianne" not in css.replace("no Marianne", "")
+    assert ":focus-visible" in css and ".visually-hidden" in css and "@media print" in css
+    assert "overflow-wrap" in css
+
+
+def test_the_script_only_enhances() -> None:
+    js = (builtin_themes_dir() / "default" / "static" / "consult.js").read_text(encoding="utf-8")
+    assert "randomUUID" in js and "data-error-summary" in js and "data-token-url" in js
+    for template in (builtin_themes_dir() / "default" / "templates").rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert "<script>" not in text and not re.search(r"\son[a-z]+=", text), template  # no inline script/handlers
+        assert "style=" not in text, template  # the CSP forbids inline styles too
