@@ -1,0 +1,201 @@
+"""Browser fixtures: one headless Chromium per session, one `consult serve` per module.
+
+The server runs a COPY of the demo site at the repository root (site.yaml + content/)
+in a directory on a real disk (the SQLite inbox refuses tmpfs), built at a fixed date
+so every page type exists: open, upcoming and closed consultations.
+The browser is Debian's chromium driven by Playwright; `playwright install` is never run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+REPO = Path(__file__).resolve().parents[2]
+NOW = "2026-12-01T12:00"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = REPO / "docs" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+SETUP_HINT = "run scripts/test, which installs chromium, Java and the npm packages (npm ci)"
+
+# The demo site's pages, one per page type and state (the demo is in French).
+HOME = "/"
+OPEN = "/consultations/plan-velo/"
+UPCOMING = "/consultations/budget-participatif-2027/"
+CLOSED = "/consultations/parc-des-berges/"  # closed, with a synthesis and official responses
+PROPOSAL = "/consultations/plan-velo/proposals/arceaux-gare/"
+CLOSED_PROPOSAL = "/consultations/parc-des-berges/proposals/aire-de-jeux-inclusive/"
+CONTRIBUTIONS = "/consultations/plan-velo/contributions/"
+CONTRIBUTIONS_2 = "/consultations/plan-velo/contributions/2/"
+CONTENT_PAGE = "/a-propos/"
+STATEMENT = "/accessibilite/"
+THANKS = "/thanks/"
+MISSING = "/cette-page-n-existe-pas/"  # served with 404.html
+
+
+def real_disk_dir(tmp_path_factory: pytest.TempPathFactory, name: str) -> tuple[Path, bool]:
+    """A fresh directory on a real disk, and whether it lives under tests/_artifacts (to remove)."""
+    from consult.inbox.sqlite import NETWORK, VOLATILE, filesystem_of
+
+    path = tmp_path_factory.mktemp(name)
+    if filesystem_of(path) not in VOLATILE | NETWORK:
+        return path, False
+    path = REPO / "tests" / "_artifacts" / f"{name}-{uuid.uuid4().hex}"
+    path.mkdir(parents=True)
+    return path, True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class DemoServer:
+    """`consult serve` of a copy of the demo site; `consult(...)` runs a command in that copy."""
+
+    root: Path
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def consult(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([sys.executable, "-m", "consult", "-C", str(self.root), *args],
+                                cwd=self.root, capture_output=True, text=True, timeout=120)
+        if check and result.returncode != 0:
+            pytest.fail(f"consult {' '.join(args)} exited {result.returncode}:\n{result.stdout}{result.stderr}")
+        return result
+
+    def rebuild(self) -> None:
+        self.consult("build", "--now", NOW)
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def wait_until_serving(server: DemoServer, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(f"consult serve exited {server.process.returncode}:\n{server.output()}")
+        try:
+            with urllib.request.urlopen(server.url + "/", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"consult serve did not answer on {server.url} within {timeout:.0f} s:\n{server.output()}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    root, remove = real_disk_dir(tmp_path_factory, "demo")
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    shutil.copytree(REPO / "content", root / "content")
+    port = free_port()
+    log = root / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "consult", "-C", str(root), "serve",
+                                    "--now", NOW, "--port", str(port)],
+                                   cwd=root, stdout=out, stderr=subprocess.STDOUT)
+    demo = DemoServer(root, f"http://127.0.0.1:{port}", process, log)
+    try:
+        wait_until_serving(demo)
+        yield demo
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if remove:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing: {SETUP_HINT}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright for Python is missing: run scripts/test (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def new_page(browser: Browser, server: DemoServer, javascript: bool = True,
+             viewport: dict[str, int] | None = None) -> Page:
+    context = browser.new_context(base_url=server.url, java_script_enabled=javascript,
+                                  viewport=viewport or DESKTOP, locale="fr-FR", bypass_csp=True)
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+@pytest.fixture
+def page(browser: Browser, server: DemoServer) -> Iterator[Page]:
+    """A fresh browser context with JavaScript on, at desktop width."""
+    tab = new_page(browser, server)
+    yield tab
+    tab.context.close()
+
+
+@pytest.fixture
+def page_nojs(browser: Browser, server: DemoServer) -> Iterator[Page]:
+    """A fresh browser context with JavaScript off: every form must still work."""
+    tab = new_page(browser, server, javascript=False)
+    yield tab
+    tab.context.close()
+
+
+def submit_empty_suggestion(page: Page) -> None:
+    """Open the open consultation and send its form untouched: the handler answers with errors."""
+    page.goto(OPEN)
+    with page.expect_navigation():
+        page.locator("#suggestion-form button[type=submit]").click()
+    assert page.locator("[data-error-summary]").count() == 1, "the handler did not re-display the form with errors"
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core, injected into the page, with the WCAG 2.0 / 2.1 A and AA rules; one line per node."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE.relative_to(REPO)} is missing: {SETUP_HINT}")
+    page.add_script_tag(path=str(AXE))
+    result: dict[str, Any] = page.evaluate(
+        """async () => await axe.run(document, {
+               runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+               resultTypes: ['violations'],
+           })""")
+    lines = []
+    for violation in result["violations"]:
+        for node in violation["nodes"]:
+            lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}\n"
+                         f"    at {' '.join(node['target'])}: {node['html'][:200]}\n"
+                         f"    {node.get('failureSummary', '').replace(chr(10), ' ')}")
+    return lines
