@@ -1,0 +1,96 @@
+"""A citizen's mistakes: the handler re-displays the form with an error summary that takes
+focus, each error tied to its field, and every character the citizen typed kept."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser.conftest import OPEN, PROPOSAL
+
+pytestmark = pytest.mark.browser
+
+# Markup, entities, quotes, typographic French, emoji, blank lines and inner indentation:
+# everything must come back exactly as typed, inert.
+TRICKY = ("Rue des Tanneurs & quai <b>Nord</b> — « vite » ! l’été, 100 % \"sûr\" 'ok' &amp; 🚲\n"
+          "\n"
+          "   deuxième paragraphe indenté <script>alert(1)</script>\n"
+          "fin")
+TITLE = "Des arceaux <près> de l’école & du marché"
+AUTHOR = "Zoé L’Hôte-Ünal"
+EMAIL = "zoe@example.org"
+
+
+def described_by_texts(page: Page, selector: str) -> list[str]:
+    return page.evaluate(
+        """sel => {
+            const el = document.querySelector(sel);
+            const ids = (el.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean);
+            return ids.map(id => { const d = document.getElementById(id); return d ? d.textContent.trim() : '<missing #' + id + '>'; });
+        }""", selector)
+
+
+def test_required_answer_missing_shows_errors_and_keeps_every_character(page: Page) -> None:
+    page.goto(OPEN)
+    form = page.locator("#suggestion-form")
+    form.locator("input[name=title]").fill(TITLE)
+    form.locator("textarea[name=body]").fill(TRICKY)
+    # q_frequence (required, single choice) left empty on purpose; the rest answered.
+    form.locator("input[name=q_freins]").nth(0).check()
+    form.locator("input[name=q_freins]").nth(2).check()
+    form.locator("input[name='q_securite-ressentie'][value='2']").check()
+    form.locator("textarea[name=q_priorite]").fill(TRICKY)
+    form.locator("input[name=author]").fill(AUTHOR)
+    form.locator("input[name=email]").fill(EMAIL)
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+
+    summary = page.locator("[data-error-summary]")
+    assert summary.count() == 1, "no error summary on the re-displayed form"
+    assert page.evaluate("!!document.activeElement.closest('[data-error-summary]')"), \
+        "focus was not moved to the error summary"
+    assert summary.evaluate("el => el.matches('[role=alert]') || !!el.querySelector('[role=alert]')"), \
+        "the summary is not announced (no role=alert)"
+    assert page.title().startswith("Erreur"), f"the title does not say there is an error: {page.title()}"
+
+    links = summary.locator("a")
+    assert links.count() >= 1
+    for i in range(links.count()):
+        href = links.nth(i).get_attribute("href") or ""
+        message = links.nth(i).inner_text().strip()
+        target = page.locator(href)
+        assert target.count() == 1, f"the error link {href} points nowhere"
+        # The error is announced with the field: through aria-describedby on the control
+        # or, for a group of radios or checkboxes, on its fieldset.
+        holder = href if target.evaluate("el => el.type !== 'radio' && el.type !== 'checkbox'") else \
+            f"fieldset:has({href})"
+        texts = described_by_texts(page, holder)
+        assert any(message in text for text in texts), \
+            f"the error {message!r} is not tied to {holder} (aria-describedby: {texts})"
+        assert target.get_attribute("aria-invalid") == "true", f"{href} is not marked aria-invalid"
+    assert "q_frequence" in " ".join(links.nth(i).get_attribute("href") or "" for i in range(links.count()))
+
+    form = page.locator("form").filter(has=page.locator("input[name=kind][value=suggestion]"))
+    assert form.locator("input[name=title]").input_value() == TITLE
+    assert form.locator("textarea[name=body]").input_value() == TRICKY
+    assert form.locator("textarea[name=q_priorite]").input_value() == TRICKY
+    assert form.locator("input[name=author]").input_value() == AUTHOR
+    assert form.locator("input[name=email]").input_value() == EMAIL
+    assert [c.is_checked() for c in form.locator("input[name=q_freins]").all()][:3] == [True, False, True]
+    assert form.locator("input[name='q_securite-ressentie'][value='2']").is_checked()
+    assert page.locator("script:text('alert(1)')").count() == 0, "citizen text became markup"
+
+
+def test_empty_comment_without_javascript_shows_the_tied_error(page_nojs: Page) -> None:
+    page = page_nojs
+    page.goto(PROPOSAL)
+    form = page.locator("#comment-form")
+    form.locator("input[name=author]").fill(AUTHOR)
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    summary = page.locator("[data-error-summary]")
+    assert summary.count() == 1
+    href = summary.locator("a").first.get_attribute("href") or ""
+    assert page.locator(href).get_attribute("name") == "body"
+    assert any(summary.locator("a").first.inner_text().strip() in t for t in described_by_texts(page, href))
+    assert page.locator("input[name=author]").input_value() == AUTHOR
