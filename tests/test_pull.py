@@ -1,0 +1,417 @@
+"""Pull: inbox -> pending files, atomically, idempotently; the whole flow end to end on the demo site."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from consult.document import parse_front_matter
+from consult.forms.guard import Guard
+from consult.inbox import Inbox, Submission, open_inbox
+from consult.pull import PullError, pull, render_contribution
+from tests.conftest import REPO
+from tests.test_forms import FORM, wsgi_call
+
+PARIS = ZoneInfo("Europe/Paris")
+NOW = datetime(2026, 11, 15, 12, 0, tzinfo=PARIS)
+SECRET = b"p" * 64
+EMAIL = "citoyenne.secrete@example.net"
+ADDRESS = "203.0.113.77"
+
+
+def git(root: Path, *args: str) -> str:
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True, env=env).stdout
+
+
+@pytest.fixture
+def site(disk_dir: Path) -> Path:
+    """A copy of the demo site, in its own git repository, built once (for the handler rules)."""
+    from consult.build import build_site
+
+    root = disk_dir / "site"
+    root.mkdir()
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    shutil.copytree(REPO / "content", root / "content")
+    (root / ".gitignore").write_text("_site/\n.consult/\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "site")
+    build_site(root, now=NOW)
+    return root
+
+
+def make_handler(site: Path, inbox: Inbox, now: datetime = NOW) -> Any:
+    from consult.forms.wsgi import make_app
+
+    return make_app(site / "_site" / "consult-rules.json", inbox, SECRET, root=site, clock=lambda: now)
+
+
+def send(app: Any, fields: dict[str, Any], addr: str = ADDRESS) -> tuple[str, dict[str, str], bytes]:
+    data = urlencode(fields, doseq=True).encode("utf-8")
+    return wsgi_call(app, "POST", "/api/submit", data, REMOTE_ADDR=addr, HTTP_USER_AGENT="Firefox/140")
+
+
+def velo(**over: Any) -> dict[str, Any]:
+    fields = {"kind": "suggestion", "consultation": "plan-velo", "title": "Des arceaux rue Haute",
+              "body": "Il manque des arceaux.", "author": "Zoé", "email": EMAIL,
+              "q_frequence": "Tous les jours ou presque", "website": "",
+              "token": Guard(SECRET).token(NOW - timedelta(minutes=5)), "idempotency_key": ""}
+    fields.update(over)
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+@pytest.fixture
+def inbox(inbox_url: str):
+    box = open_inbox(inbox_url)
+    yield box
+    box.close()
+
+
+def do_pull(site: Path, inbox: Inbox, **kw: Any) -> Any:
+    return pull(site, inbox, now=NOW, **kw)
+
+
+def contribution_files(site: Path) -> dict[str, Path]:
+    return {p.stem: p for p in (site / "content" / "consultations").glob("*/contributions/*.md")}
+
+
+# --- end to end ---------------------------------------------------------------------------------
+
+
+def test_post_303_pull_pending_approve_build_visible_and_escaped(site: Path, inbox: Inbox) -> None:
+    from consult.build import build_site
+    from consult.moderation import decide, list_pending
+
+    app = make_handler(site, inbox)
+    hostile = "Voir <script>alert('x')</script> et [lien](javascript:alert(1)) {{ 7*7 }}"
+    status, headers, _ = send(app, velo(body=hostile, title="<b>Titre</b> {% raw %}", author="<img src=x onerror=alert(1)>"))
+    assert status == "303 See Other" and headers["Location"] == "/thanks/"
+    report = do_pull(site, inbox)
+    [(path, id_, kind)] = report.written
+    assert kind == "suggestion" and "wrote " + path in report.render()
+    doc, body, problems = parse_front_matter((site / path).read_text(encoding="utf-8"), path)
+    assert problems == [] and doc.data["status"] == "pending" and body == hostile + "\n"
+    assert [p.id for p in list_pending(site)] == [id_]
+    again = do_pull(site, inbox)
+    assert again.written == [] and again.supports == []
+
+    build_site(site, now=NOW)
+    page = (site / "_site" / "consultations" / "plan-velo" / "index.html").read_text(encoding="utf-8")
+    assert "Des arceaux" not in page.split("Titre</b>")[0] or "&lt;b&gt;Titre" not in page  # pending: not shown
+    assert id_ not in "".join(p.read_text(encoding="utf-8") for p in (site / "_site").rglob("*.html"))
+
+    decide(site, [id_], "published")
+    build_site(site, now=NOW)
+    html = "".join(p.read_text(encoding="utf-8") for p in (site / "_site" / "consultations" / "plan-velo").rglob("*.html"))
+    assert "&lt;script&gt;" in html or "alert(&#39;x&#39;)" in html
+    assert "<script>alert" not in html and "javascript:alert" not in html.replace("[lien](javascript:alert(1))", "")
+    assert "&lt;b&gt;Titre&lt;/b&gt;" in html and "<img src=x" not in html
+    assert "{{ 7*7 }}" in html  # template syntax in citizen text stays text
+
+
+def test_supports_become_tallies_on_top_of_offline_counts(site: Path, inbox: Inbox) -> None:
+    app = make_handler(site, inbox)
+    support = {"kind": "support", "consultation": "plan-velo", "proposal": "arceaux-gare", "website": ""}
+    for n in range(3):
+        send(app, support, addr=f"192.0.2.{n}")
+    send(app, support, addr="192.0.2.0")  # the same voter again: counted once
+    report = do_pull(site, inbox)
+    path = site / "content" / "consultations" / "plan-velo" / "supports.yaml"
+    assert report.supports == ["content/consultations/plan-velo/supports.yaml"]
+    import yaml
+
+    counts = yaml.safe_load(path.read_text())
+    assert counts["arceaux-gare"] == 137 + 3 and counts["passerelle-loire"] == 301
+    assert do_pull(site, inbox).supports == []  # idempotent
+    send(app, support, addr="192.0.2.9")
+    do_pull(site, inbox)
+    assert yaml.safe_load(path.read_text())["arceaux-gare"] == 141
+
+
+def test_branch_commits_new_files_with_a_description_and_no_personal_data(site: Path, inbox: Inbox) -> None:
+    app = make_handler(site, inbox)
+    send(app, velo())
+    send(app, velo(kind="comment", proposal="rues-scolaires", title=None, q_frequence=None, body="Oui !"))
+    send(app, {"kind": "support", "consultation": "plan-velo", "proposal": "rues-scolaires"})
+    report = do_pull(site, inbox, branch="moderation/test")
+    assert report.committed
+    assert git(site, "branch", "--show-current").strip() == "moderation/test"
+    assert git(site, "status", "--porcelain").strip() == ""
+    description = (site / ".consult" / "pull-request.md").read_text()
+    for _, id_, kind in report.written:
+        assert id_ in description
+    assert "comment" in description and "plan-velo" in description
+    with pytest.raises(PullError, match="already exists"):
+        do_pull(site, inbox, branch="moderation/test")
+
+
+def test_privacy_scan_after_a_full_flow(site: Path, inbox: Inbox) -> None:
+    from consult.build import build_site
+    from consult.moderation import decide
+
+    app = make_handler(site, inbox)
+    send(app, velo(email=EMAIL))
+    send(app, velo(kind="comment", proposal="rues-scolaires", title=None, q_frequence=None, email=EMAIL, body="Bien"))
+    send(app, {"kind": "support", "consultation": "plan-velo", "proposal": "rues-scolaires"})
+    report = do_pull(site, inbox, branch="moderation/privacy")
+    decide(site, [id_ for _, id_, _ in report.written], "published")
+    git(site, "commit", "-q", "-am", "publish")
+    build_site(site, now=NOW)
+    stored = inbox.all()
+    secrets_ = {EMAIL, ADDRESS, "Firefox/140"} | {s.voter for s in stored if s.voter} | {s.idem_key for s in stored}
+    haystacks = [p.read_bytes().decode("utf-8", "replace") for p in (site / "content").rglob("*") if p.is_file()]
+    haystacks += [p.read_bytes().decode("utf-8", "replace") for p in (site / "_site").rglob("*") if p.is_file()]
+    haystacks.append(git(site, "log", "-p", "--all"))
+    haystacks.append((site / ".consult" / "pull-request.md").read_text())
+    haystacks.append(report.render())
+    for secret in secrets_:
+        assert not any(secret in text for text in haystacks), secret
+
+
+# --- hostile text round-trips exactly ---------------------------------------------------------------
+
+HOSTILE = [
+    "---\nstatus: published\n---",
+    "!!python/object:os.system 'rm -rf /'",
+    "&anchor *anchor <<: {a: 1}",
+    "key: value\n- item\n? complex",
+    "{{ config }} {% include 'x' %} ${HOME} $(id)",
+    "<script>alert(1)</script><svg/onload=alert(1)>",
+    "[x](javascript:alert(1)) ![i](http://x/i.png)",
+    "'\"\\ \t tab",
+    "…\u00a0espace insécable — émoji 👩🏽‍🚲 et RTL \u202eabc",
+    "../../etc/passwd",
+    "   indented code\n\n\n\n    more",
+    "#",
+    "yes",
+    "null",
+    "0x1F",
+    "2026-01-01",
+    "~",
+    "%TAG ! tag:x",
+    "...\n---\n...",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_round_trips_exactly_through_pull(site: Path, inbox: Inbox, text: str) -> None:
+    app = make_handler(site, inbox)
+    title = " ".join(text.split())
+    fields = velo(body=text, title=title, author=title[:100], q_freins=None, q_idee=None)
+    assert send(app, fields)[0] == "303 See Other"
+    [row] = inbox.all()
+    report = do_pull(site, inbox)
+    [(path, id_, _)] = report.written
+    doc, body, problems = parse_front_matter((site / path).read_text(encoding="utf-8"), path)
+    assert problems == []
+    assert doc.data["title"] == row.title == title
+    assert doc.data["author"] == row.author
+    assert body == row.body + "\n"
+    assert doc.data["status"] == "pending" and doc.data["id"] == id_
+
+
+def test_render_contribution_is_loadable_by_the_content_loader(site: Path, inbox: Inbox) -> None:
+    from consult.build import check_site
+
+    app = make_handler(site, inbox)
+    for text in HOSTILE:
+        send(app, velo(body=text, title=" ".join(text.split()), idempotency_key=None))
+    assert len(do_pull(site, inbox).written) == len(HOSTILE)
+    check_site(site, NOW)  # raises ConsultError on any problem
+
+
+# --- conflicts, containment -----------------------------------------------------------------------------
+
+
+def sub(n: int, consultation: str = "plan-velo") -> Submission:
+    return Submission(id=f"20261115-{n:08d}", consultation=consultation, kind="suggestion", proposal=None,
+                      title=f"T{n}", body=f"Texte {n}", author="", received=datetime(2026, 11, 15, tzinfo=timezone.utc),
+                      idem_key=f"k{n}", body_hash="h")
+
+
+def test_an_edited_file_is_a_conflict_never_overwritten(site: Path, inbox: Inbox) -> None:
+    inbox.add(sub(1))
+    folder = site / "content" / "consultations" / "plan-velo" / "contributions"
+    (folder / f"{sub(1).id}.md").write_text("edited by hand\n")
+    report = do_pull(site, inbox)
+    assert report.conflicts == [f"content/consultations/plan-velo/contributions/{sub(1).id}.md"]
+    assert (folder / f"{sub(1).id}.md").read_text() == "edited by hand\n"
+    assert inbox.counts() == {"claimed": 1}
+    (folder / f"{sub(1).id}.md").unlink()
+    assert len(do_pull(site, inbox).written) == 1
+
+
+def test_an_identical_file_is_taken_as_exported(site: Path, inbox: Inbox) -> None:
+    inbox.add(sub(1))
+    folder = site / "content" / "consultations" / "plan-velo" / "contributions"
+    (folder / f"{sub(1).id}.md").write_text(render_contribution(sub(1), PARIS))
+    report = do_pull(site, inbox)
+    assert report.unchanged == 1 and report.written == [] and inbox.counts() == {"exported": 1}
+
+
+def test_unknown_consultations_and_traversal_never_write(site: Path, inbox: Inbox) -> None:
+    inbox.add(sub(1, consultation="nope"))
+    inbox.add(sub(2, consultation="../../../tmp"))
+    report = do_pull(site, inbox)
+    assert sorted(report.unknown) == [sub(1).id, sub(2).id] and report.written == []
+    assert not (site.parent / "tmp").exists()
+
+
+# --- faults: disk failures, kills, two pulls at once ------------------------------------------------------
+
+
+def assert_exactly_once(site: Path, inbox: Inbox, n: int) -> None:
+    files = contribution_files(site)
+    ids = {s.id for s in inbox.all() if s.kind != "support"}
+    assert ids <= set(files), "a submission has no file"
+    for id_ in ids:
+        doc, body, problems = parse_front_matter(files[id_].read_text(encoding="utf-8"), id_)
+        assert problems == [] and doc.data["id"] == id_, "a partial file"
+    assert inbox.counts() == {"exported": n}
+    leftovers = [p for p in (site / "content").rglob("*.tmp")]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("failing", ["write", "fsync", "link", "read_bytes"])
+def test_disk_failures_never_leave_a_partial_file_nor_a_lost_row(site: Path, inbox: Inbox, failing: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(30):
+        inbox.add(sub(n))
+    calls = {"n": 0}
+    if failing == "read_bytes":
+        original: Any = Path.read_bytes
+
+        def broken(self: Path) -> bytes:
+            calls["n"] += 1
+            data = original(self)
+            return data[:-3] if calls["n"] == 7 else data  # the disk returns something else once
+
+        monkeypatch.setattr(Path, "read_bytes", broken)
+    else:
+        original = getattr(os, failing)
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            calls["n"] += 1
+            if calls["n"] == 7:
+                raise OSError(5, "Input/output error (injected)")
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(os, failing, broken)
+    with pytest.raises((OSError, PullError)):
+        do_pull(site, inbox)
+    monkeypatch.undo()
+    assert inbox.counts().get("exported", 0) == 0  # the failing batch was not marked
+    do_pull(site, inbox)
+    assert_exactly_once(site, inbox, 30)
+
+
+PULL_SCRIPT = """
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from consult.inbox import open_inbox
+from consult.pull import pull
+report = pull(Path(sys.argv[1]), open_inbox(sys.argv[2]), now=datetime(2026, 11, 15, tzinfo=timezone.utc),
+              worker=sys.argv[3] if len(sys.argv) > 3 else None)
+print(len(report.written), report.unchanged, len(report.conflicts))
+"""
+
+
+def test_pull_killed_at_random_points_then_rerun(site: Path, inbox_url: str) -> None:
+    box = open_inbox(inbox_url)
+    for n in range(1500):
+        box.add(sub(n))
+    rng = random.Random(7)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    for _ in range(8):
+        proc = subprocess.Popen([sys.executable, "-c", PULL_SCRIPT, str(site), inbox_url], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.3, 1.2))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    done = subprocess.run([sys.executable, "-c", PULL_SCRIPT, str(site), inbox_url], env=env,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.split()[2] == "0"  # no conflicts: every file was whole
+    assert_exactly_once(site, box, 1500)
+    box.close()
+
+
+def test_two_pulls_at_once_export_each_submission_once(site: Path, inbox_url: str) -> None:
+    box = open_inbox(inbox_url)
+    for n in range(1000):
+        box.add(sub(n))
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    procs = [subprocess.Popen([sys.executable, "-c", PULL_SCRIPT, str(site), inbox_url, f"w{i}"], env=env,
+                              stdout=subprocess.PIPE, text=True) for i in range(2)]
+    outputs = [p.communicate()[0].split() for p in procs]
+    assert sum(int(o[0]) for o in outputs) == 1000 and all(o[2] == "0" for o in outputs)
+    assert_exactly_once(site, box, 1000)
+    box.close()
+
+
+HANDLER_SCRIPT = """
+import sys
+from pathlib import Path
+from wsgiref.simple_server import make_server
+from consult.forms.wsgi import make_app, ThreadingWSGIServer, _QuietHandler
+app = make_app(Path(sys.argv[1]) / '_site' / 'consult-rules.json', sys.argv[2], b'p' * 64, root=Path(sys.argv[1]),
+               rate_soft=10**9, rate_hard=10**9)
+server = make_server('127.0.0.1', 0, app, server_class=ThreadingWSGIServer, handler_class=_QuietHandler)
+print(server.server_port, flush=True)
+server.serve_forever()
+"""
+
+
+def test_handler_killed_mid_flight_never_says_received_without_a_row(site: Path, inbox_url: str) -> None:
+    import http.client
+    import threading
+
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    acknowledged: list[str] = []
+    for round_ in range(4):
+        proc = subprocess.Popen([sys.executable, "-c", HANDLER_SCRIPT, str(site), inbox_url], env=env,
+                                stdout=subprocess.PIPE, text=True)
+        port = int(proc.stdout.readline())  # type: ignore[union-attr]
+        stop = threading.Event()
+
+        def client(c: int) -> None:
+            n = 0
+            while not stop.is_set():
+                key = f"r{round_}-c{c}-n{n}"
+                fields = velo(idempotency_key=key, body=f"texte {key}", token="")
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                    conn.request("POST", "/api/submit", urlencode(fields).encode(), {"Content-Type": FORM})
+                    if conn.getresponse().status == 303:
+                        acknowledged.append(key)
+                    conn.close()
+                except OSError:
+                    return
+                n += 1
+
+        threads = [threading.Thread(target=client, args=(c,)) for c in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(0.4 + 0.3 * round_)
+        proc.kill()
+        proc.wait()
+        stop.set()
+        for t in threads:
+            t.join()
+    box = open_inbox(inbox_url)
+    stored = {s.idem_key for s in box.all()}
+    assert acknowledged and {"k-" + key for key in acknowledged} <= stored
+    box.close()
