@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -101,6 +102,91 @@ def serve(ctx: Context, now: str | None, host: str, port: int, inbox_url: str | 
     from consult.serve import serve_site
 
     serve_site(ctx.root, host, port, now=now, inbox_url=inbox_url)
+
+
+# --- moderation flow: handler, pull, moderate, erase (forms / inbox / pull / moderation) ---
+
+
+def _site_inbox(ctx: Context, inbox_url: str | None) -> "Any":
+    import os
+
+    from consult.inbox import open_inbox
+    from consult.pull import site_config
+
+    url = inbox_url or os.environ.get("CONSULT_INBOX") or site_config(ctx.root).inbox
+    return open_inbox(url, ctx.root)
+
+
+inbox_option = click.option("--inbox", "inbox_url", metavar="URL",
+                            help="Inbox URL (default: $CONSULT_INBOX, else forms.inbox in site.yaml).")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--rules", type=click.Path(dir_okay=False, path_type=Path),
+              help="consult-rules.json written by 'consult build' (default: _site/consult-rules.json).")
+@inbox_option
+@click.option("--altcha", is_flag=True, help="Require an ALTCHA proof of work (needs JavaScript in the form).")
+@click.option("--trust-proxy", is_flag=True, help="Take the client address from X-Forwarded-For (behind your own proxy).")
+@pass_ctx
+def handler(ctx: Context, host: str, port: int, rules: Path | None, inbox_url: str | None, altcha: bool,
+            trust_proxy: bool) -> None:
+    """Run the form handler alone (WSGI). In production: gunicorn 'consult.forms.wsgi:app'."""
+    from consult.forms.wsgi import run_handler
+
+    run_handler(ctx.root, host, port, rules=rules, inbox=inbox_url, altcha=altcha, trust_proxy=trust_proxy)
+
+
+@cli.command(name="pull")
+@click.option("--branch", metavar="NAME", help="Commit the new files on a fresh git branch NAME.")
+@inbox_option
+@pass_ctx
+def pull_command(ctx: Context, branch: str | None, inbox_url: str | None) -> None:
+    """Write new submissions as pending contribution files, and support tallies."""
+    from consult.pull import pull
+
+    inbox = _site_inbox(ctx, inbox_url)
+    try:
+        click.echo(pull(ctx.root, inbox, branch=branch).render())
+    finally:
+        inbox.close()
+
+
+@cli.command()
+@click.argument("action", required=False, type=click.Choice(["list", "approve", "reject"]), default="list")
+@click.argument("ids", nargs=-1)
+@click.option("--reason", metavar="CODE", help="Why a contribution is rejected: a code from site.yaml moderation.reasons.")
+@pass_ctx
+def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None) -> None:
+    """List pending contributions, or approve / reject them by id."""
+    from consult.moderation import decide, list_pending, render_pending
+    from consult.pull import site_config
+
+    if action == "list":
+        click.echo(render_pending(list_pending(ctx.root)))
+        return
+    if not ids:
+        raise ConsultError(f"name the contributions to {action}: consult moderate {action} ID...")
+    status = "published" if action == "approve" else "rejected"
+    for path in decide(ctx.root, list(ids), status, reason or "", site_config(ctx.root).reasons):
+        click.echo(f"{status}: {path}")
+
+
+@cli.command()
+@click.argument("contribution_id", metavar="ID")
+@inbox_option
+@pass_ctx
+def erase(ctx: Context, contribution_id: str, inbox_url: str | None) -> None:
+    """Erase a contribution: its file, its inbox row; a tombstone keeps pull from bringing it back."""
+    from consult.moderation import erase as erase_contribution
+
+    inbox = _site_inbox(ctx, inbox_url)
+    try:
+        for line in erase_contribution(ctx.root, inbox, contribution_id):
+            click.echo(line)
+    finally:
+        inbox.close()
 
 
 def main() -> None:
