@@ -1,0 +1,50 @@
+/* consult: progressive enhancement only. Every form works without this file. */
+(function () {
+  "use strict";
+
+  function ready(fn) {
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", fn);
+    } else {
+      fn();
+    }
+  }
+
+  function newKey() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    return String(Date.now()) + "-" + Math.random().toString(16).slice(2);
+  }
+
+  function fillToken(form) {
+    var field = form.querySelector('input[name="token"]');
+    var url = form.getAttribute("data-token-url");
+    if (!field || field.value || !url || !window.fetch) {
+      return;
+    }
+    window.fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (data && typeof data.token === "string" && !field.value) {
+          field.value = data.token;
+        }
+      })
+      .catch(function () { /* the handler copes without a token */ });
+  }
+
+  ready(function () {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) {
+      summary.focus();
+    }
+    var forms = document.querySelectorAll("form[data-token-url]");
+    for (var i = 0; i < forms.length; i += 1) {
+      var key = forms[i].querySelector('input[name="idempotency_key"]');
+      if (key && !key.value) {
+        key.value = newKey();
+      }
+      fillToken(forms[i]);
+    }
+  });
+})();
