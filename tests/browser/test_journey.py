@@ -1,0 +1,133 @@
+"""The citizen's whole journey, in a real browser, with JavaScript on and off:
+read, contribute, get the thank-you page; then the editor pulls, approves and rebuilds,
+and the contribution (or the support and the comment) is on the public page."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+from playwright.sync_api import Page
+
+from tests.browser.conftest import HOME, OPEN, PROPOSAL, THANKS, DemoServer
+
+pytestmark = pytest.mark.browser
+
+# The handler quarantines forms sent sooner than this after their time token was issued
+# (consult/forms/guard.py: 3 s, 1 s for a support); a person takes longer, the test waits.
+HUMAN_DELAY = {"suggestion": 3.5, "comment": 3.5, "support": 1.5}
+
+
+def wait_like_a_person(page: Page, loaded_at: float, kind: str) -> None:
+    if not page.evaluate("() => document.querySelector('input[name=token]').value"):
+        return  # no token (JavaScript off): nothing to wait for
+    remaining = HUMAN_DELAY[kind] - (time.monotonic() - loaded_at)
+    if remaining > 0:
+        time.sleep(remaining)
+
+
+def pulled_contribution(server: DemoServer, marker: str) -> dict[str, object]:
+    """The front matter of the pulled contribution whose text holds `marker`."""
+    found = []
+    for path in (server.root / "content" / "consultations").glob("*/contributions/*.md"):
+        text = path.read_text(encoding="utf-8")
+        if marker in text:
+            front = yaml.safe_load(text.split("---", 2)[1])
+            found.append((path, front))
+    assert len(found) == 1, f"expected one pulled contribution holding {marker!r}, found {[p for p, _ in found]}"
+    path, front = found[0]
+    assert front["status"] == "pending", f"{path} was pulled as {front['status']!r}, not pending"
+    return front
+
+
+def publish(server: DemoServer, *markers: str) -> None:
+    """Editor's side: pull the inbox, approve these contributions, rebuild the site."""
+    server.consult("pull")
+    ids = [str(pulled_contribution(server, marker)["id"]) for marker in markers]
+    server.consult("moderate", "approve", *ids)
+    for marker in markers:
+        assert pulled_contribution_status(server.root, marker) == "published"
+    server.rebuild()
+
+
+def pulled_contribution_status(root: Path, marker: str) -> str:
+    for path in (root / "content" / "consultations").glob("*/contributions/*.md"):
+        text = path.read_text(encoding="utf-8")
+        if marker in text:
+            return str(yaml.safe_load(text.split("---", 2)[1])["status"])
+    return "missing"
+
+
+def suggest(page: Page, marker: str) -> None:
+    """From the home page to the thank-you page, as a citizen does."""
+    page.goto(HOME)
+    with page.expect_navigation():
+        page.locator(f"main a[href='{OPEN}']").first.click()
+    loaded_at = time.monotonic()
+    assert page.url.endswith(OPEN)
+    form = page.locator("#suggestion-form")
+    form.locator("input[name=title]").fill(f"Arceaux couverts {marker}")
+    form.locator("textarea[name=body]").fill(f"Des arceaux couverts devant la médiathèque, s’il vous plaît.\n\n{marker}")
+    form.get_by_label("Une ou plusieurs fois par semaine").check()
+    form.locator("input[name=q_freins]").first.check()
+    form.locator("input[name='q_securite-ressentie'][value='3']").check()
+    form.locator("textarea[name=q_priorite]").fill("Le carrefour de la gare")
+    form.locator("input[name=author]").fill("Camille")
+    form.locator("input[name=email]").fill("camille@example.org")
+    wait_like_a_person(page, loaded_at, "suggestion")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert page.url.endswith(THANKS), f"after submitting: {page.url}\n{page.locator('main').inner_text()[:500]}"
+    assert page.locator("h1").count() == 1
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_suggestion_from_home_page_to_published(server: DemoServer, request: pytest.FixtureRequest,
+                                                javascript: bool) -> None:
+    tab: Page = request.getfixturevalue("page" if javascript else "page_nojs")
+    marker = f"journey-{'js' if javascript else 'nojs'}-{uuid.uuid4().hex[:8]}"
+    suggest(tab, marker)
+    tab.goto(OPEN)
+    assert marker not in tab.locator("main").inner_text(), "a contribution showed before moderation"
+
+    publish(server, marker)
+    tab.goto(OPEN)
+    contributions = tab.locator("main").inner_text()
+    assert f"Arceaux couverts {marker}" in contributions, "the approved contribution is not on the consultation page"
+    assert "camille@example.org" not in tab.content(), "the private e-mail address was published"
+
+
+def support_count(page: Page) -> int:
+    text = page.locator(".supports").first.inner_text()
+    match = re.search(r"\d+", text.replace("\u202f", "").replace("\xa0", ""))
+    assert match, f"no support count in {text!r}"
+    return int(match.group())
+
+
+def test_support_and_comment_on_a_proposal(server: DemoServer, page: Page) -> None:
+    page.goto(PROPOSAL)
+    before = support_count(page)
+    loaded_at = time.monotonic()
+    wait_like_a_person(page, loaded_at, "support")
+    with page.expect_navigation():
+        page.locator("form.form--support button[type=submit]").click()
+    assert page.url.endswith(THANKS), f"after supporting: {page.url}"
+
+    marker = f"comment-{uuid.uuid4().hex[:8]}"
+    page.goto(PROPOSAL)
+    loaded_at = time.monotonic()
+    page.locator("#comment-form textarea[name=body]").fill(f"D’accord, surtout côté quai 2. {marker}")
+    page.locator("#comment-form input[name=author]").fill("Noé")
+    wait_like_a_person(page, loaded_at, "comment")
+    with page.expect_navigation():
+        page.locator("#comment-form button[type=submit]").click()
+    assert page.url.endswith(THANKS), f"after commenting: {page.url}"
+
+    publish(server, marker)
+    page.goto(PROPOSAL)
+    assert support_count(page) == before + 1, "the support is not counted after pull and rebuild"
+    assert marker in page.locator("main").inner_text(), "the approved comment is not on the proposal page"
