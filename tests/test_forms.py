@@ -346,8 +346,8 @@ def test_inbox_down_is_503_and_keeps_the_text() -> None:
 def test_a_failing_commit_is_never_a_303(ctx: Context, inbox: Inbox, monkeypatch: pytest.MonkeyPatch) -> None:
     original = inbox.add
 
-    def add_then_fail(sub: Any) -> Any:
-        original(sub)
+    def add_then_fail(sub: Any, rate: Any = None) -> Any:
+        original(sub, rate)
         raise InboxError("commit failed")
 
     monkeypatch.setattr(inbox, "add", add_then_fail)

@@ -147,16 +147,6 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
         key = "k-" + key
     else:
         key = ctx.guard.derived_key(voter, text)
-    if "rate" not in signals:
-        try:
-            hits = ctx.inbox.hit(ctx.guard.rate_key(request.remote_addr, request.now), f"{request.now:%Y%m%d%H}")
-        except InboxError as exc:
-            log.error("inbox unavailable: %s", exc)
-            return _again(intake, consultation, kind, rules, pages, 503, [("form", message(language, "form.unavailable"))])
-        if hits > ctx.rate_hard:
-            return _again(intake, consultation, kind, rules, pages, 429, [("form", message(language, "form.rate"))])
-        if hits > ctx.rate_soft:
-            signals.append("rate")
     quarantine = next((s for s in signals if s in HARD_SIGNALS), "")
     submission = Submission(
         id=ctx.new_id(request.now), consultation=consultation.slug, kind=checked.kind, proposal=checked.proposal,
@@ -165,11 +155,15 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
         idem_key=key, body_hash=ctx.guard.body_hash(text), quarantine=quarantine,
         flags=",".join(s for s in signals if s != quarantine),
     )
+    rate = (ctx.guard.rate_key(request.remote_addr, request.now), f"{request.now:%Y%m%d%H}",
+            ctx.rate_soft, ctx.rate_hard)
     try:
-        outcome, _stored = ctx.inbox.add(submission)
+        outcome, _stored = ctx.inbox.add(submission, rate)
     except InboxError as exc:
         log.error("inbox unavailable: %s", exc)
         return _again(intake, consultation, kind, rules, pages, 503, [("form", message(language, "form.unavailable"))])
+    if outcome == "limited":
+        return _again(intake, consultation, kind, rules, pages, 429, [("form", message(language, "form.rate"))])
     if outcome == "conflict":
         fresh = dict(intake.fields, idempotency_key=[secrets.token_urlsafe(16)])
         return _again(Intake(fresh, intake.is_json), consultation, kind, rules, pages, 409,

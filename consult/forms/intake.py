@@ -24,6 +24,7 @@ QUESTION_FIELD = re.compile(r"^q_[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 FIELD_LIMITS = {"kind": 20, "consultation": 100, "proposal": 100, "token": 200, "idempotency_key": 100,
                 "altcha": 4000, "website": 500}
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
 
 Fields = dict[str, list[str]]
@@ -113,6 +114,6 @@ def normalise(value: str, name: str = "") -> str:
     if _CONTROL.search(value):
         raise Malformed(f"field {name!r} holds a NUL or control character")
     value = unicodedata.normalize("NFC", value)
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):  # lone surrogates from \\u escapes in JSON
+    if _SURROGATE.search(value):  # lone surrogates from \\u escapes in JSON
         raise Malformed(f"field {name!r} is not valid Unicode")
     return value

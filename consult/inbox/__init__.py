@@ -15,7 +15,7 @@ from typing import Literal
 
 from consult.errors import ConsultError
 
-AddOutcome = Literal["created", "duplicate", "conflict"]
+AddOutcome = Literal["created", "duplicate", "conflict", "limited"]
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,9 @@ class PostgresInbox(Inbox):
         self.url = url
         self.errors = (psycopg.Error,)
         self.connect_timeout = connect_timeout
-        self._local = threading.local()
+        self._idle: list[Any] = []
         self._all: list[Any] = []
+        self._pid = os.getpid()
         self._lock = threading.Lock()
         self.create_schema()
 
@@ -40,32 +41,40 @@ class PostgresInbox(Inbox):
     def _sql(self, statement: str) -> str:
         return statement.replace("%", "%%").replace("?", "%s")
 
-    def _connection(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed or conn.broken or getattr(self._local, "pid", None) != os.getpid():
-            try:
-                conn = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout)
-            except psycopg.Error as exc:
-                raise InboxError(f"cannot reach the inbox {self.url_for_humans()}: {exc}") from exc
-            self._local.conn, self._local.pid = conn, os.getpid()
-            with self._lock:
-                self._all.append(conn)
+    def _acquire(self) -> Any:
+        with self._lock:
+            if self._pid != os.getpid():  # forked: never share a connection with the parent
+                self._idle, self._all, self._pid = [], [], os.getpid()
+            while self._idle:
+                conn = self._idle.pop()
+                if not (conn.closed or conn.broken):
+                    return conn
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout)
+        except psycopg.Error as exc:
+            raise InboxError(f"cannot reach the inbox {self.url_for_humans()}: {exc}") from exc
+        with self._lock:
+            self._all.append(conn)
         return conn
 
     @contextmanager
     def _tx_raw(self) -> Iterator[Any]:
-        conn = self._connection()
+        conn = self._acquire()
         try:
             with conn.transaction():
                 with conn.cursor() as cur:
                     yield cur
         except psycopg.OperationalError:
-            conn.close()  # a broken link: reconnect on the next call
+            conn.close()  # a broken link: a new connection next time
             raise
+        finally:
+            with self._lock:
+                if not conn.closed and conn in self._all:
+                    self._idle.append(conn)
 
     def close(self) -> None:
         with self._lock:
             for conn in self._all:
                 conn.close()
             self._all.clear()
-        self._local = threading.local()
+            self._idle.clear()

@@ -8,6 +8,7 @@ for psycopg). Times are stored as ISO 8601 UTC text so both sort the same way.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -102,15 +103,23 @@ class Inbox:
                 self._run(cur, statement)
 
     # --- handler side --------------------------------------------------
-    def add(self, sub: Submission) -> tuple[AddOutcome, str]:
+    def add(self, sub: Submission, rate: tuple[str, str, int, int] | None = None) -> tuple[AddOutcome, str]:
         """Store `sub` durably. Returns (outcome, id of the stored row).
 
         'duplicate': same idempotency key and same body, or a second support by the
-        same voter (counted once); 'conflict': same key, different body.
+        same voter (counted once); 'conflict': same key, different body. With
+        `rate` = (key, bucket, soft, hard), the same transaction counts the hit:
+        past `soft` the row is quarantined ('rate'), past `hard` it is 'limited', not stored.
         """
         if sub.received is None:
             raise ValueError("a submission needs its received time")
         with self._tx() as cur:
+            if rate is not None:
+                count = self._hit(cur, rate[0], rate[1])
+                if count > rate[3]:
+                    return "limited", ""
+                if count > rate[2] and not sub.quarantine:
+                    sub = replace(sub, quarantine="rate", flags=sub.flags)
             self._run(cur, "SELECT 1 FROM tombstones WHERE id = ?", (sub.id,))
             if cur.fetchone():
                 raise InboxError(f"id {sub.id} was erased and cannot be reused")
@@ -140,14 +149,17 @@ class Inbox:
     def hit(self, key: str, bucket: str) -> int:
         """Count one request for a rate-limit key in a time bucket; returns the new count."""
         with self._tx() as cur:
-            self._run(
-                cur,
-                "INSERT INTO hits (key, bucket, count) VALUES (?, ?, 1)"
-                " ON CONFLICT (key, bucket) DO UPDATE SET count = hits.count + 1",
-                (key, bucket),
-            )
-            self._run(cur, "SELECT count FROM hits WHERE key = ? AND bucket = ?", (key, bucket))
-            return int(cur.fetchone()[0])
+            return self._hit(cur, key, bucket)
+
+    def _hit(self, cur: Any, key: str, bucket: str) -> int:
+        self._run(
+            cur,
+            "INSERT INTO hits (key, bucket, count) VALUES (?, ?, 1)"
+            " ON CONFLICT (key, bucket) DO UPDATE SET count = hits.count + 1",
+            (key, bucket),
+        )
+        self._run(cur, "SELECT count FROM hits WHERE key = ? AND bucket = ?", (key, bucket))
+        return int(cur.fetchone()[0])
 
     def use_nonce(self, nonce: str, expires: datetime) -> bool:
         """True the first time a nonce is seen (ALTCHA replay protection), False after."""

@@ -68,9 +68,13 @@ class SqliteInbox(Inbox):
         self.url = f"sqlite:///{path}"
         path.parent.mkdir(parents=True, exist_ok=True)
         check_filesystem(path.parent)
-        self._local = threading.local()
+        self._idle: list[sqlite3.Connection] = []
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # SQLite has one writer at a time: queueing writers here is fairer and faster than
+        # SQLite's busy-wait backoff. Other processes still wait through busy_timeout.
+        self._writer = threading.Lock()
+        self._pid = os.getpid()
         self.create_schema()
 
     @classmethod
@@ -83,35 +87,47 @@ class SqliteInbox(Inbox):
             path = Path(root or os.getcwd()) / path
         return cls(path)
 
-    def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None or getattr(self._local, "pid", None) != os.getpid():
-            try:
-                conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=FULL")
-                conn.execute("PRAGMA busy_timeout=30000")
-            except sqlite3.Error as exc:
-                raise InboxError(f"cannot open the inbox {self.path}: {exc}") from exc
-            self._local.conn, self._local.pid = conn, os.getpid()
-            with self._lock:
-                self._all.append(conn)
+    def _acquire(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._pid != os.getpid():  # forked: never share a connection with the parent
+                self._idle, self._all, self._pid = [], [], os.getpid()
+                self._writer = threading.Lock()
+            if self._idle:
+                return self._idle.pop()
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA busy_timeout=30000")
+        except sqlite3.Error as exc:
+            raise InboxError(f"cannot open the inbox {self.path}: {exc}") from exc
+        with self._lock:
+            self._all.append(conn)
         return conn
+
+    def _release(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            if conn in self._all:
+                self._idle.append(conn)
 
     @contextmanager
     def _tx_raw(self) -> Iterator[Any]:
-        conn = self._connection()
-        cur = conn.cursor()
-        cur.execute("BEGIN IMMEDIATE")
+        conn = self._acquire()
         try:
-            yield cur
-            cur.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.rollback()
-            raise
+            with self._writer:
+                cur = conn.cursor()
+                try:
+                    cur.execute("BEGIN IMMEDIATE")
+                    yield cur
+                    cur.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.rollback()
+                    raise
+                finally:
+                    cur.close()
         finally:
-            cur.close()
+            self._release(conn)
 
     def close(self) -> None:
         with self._lock:
@@ -121,4 +137,4 @@ class SqliteInbox(Inbox):
                 except sqlite3.Error:
                     pass
             self._all.clear()
-        self._local = threading.local()
+            self._idle.clear()
