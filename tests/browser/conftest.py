@@ -8,6 +8,7 @@ The browser is Debian's chromium driven by Playwright; `playwright install` is n
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -32,6 +33,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 SCREENSHOTS = REPO / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
@@ -199,3 +201,20 @@ def axe_violations(page: Page) -> list[str]:
                          f"    at {' '.join(node['target'])}: {node['html'][:200]}\n"
                          f"    {node.get('failureSummary', '').replace(chr(10), ' ')}")
     return lines
+
+
+def vnu_errors(pages: dict[str, str], workdir: Path) -> list[str]:
+    """The Nu HTML Checker's errors for pages served by the handler (name -> HTML), in one JVM."""
+    java = shutil.which("java")
+    if java is None or not VNU_JAR.is_file():
+        pytest.fail(f"java or {VNU_JAR.relative_to(REPO)} is missing: {SETUP_HINT}")
+    files = []
+    for name, text in pages.items():
+        path = workdir / f"{name}.html"
+        path.write_text(text, encoding="utf-8")
+        files.append(str(path))
+    result = subprocess.run([java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],
+                            capture_output=True, text=True, timeout=300)
+    report = json.loads(result.stderr or result.stdout)
+    return [f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m['message']}"
+            for m in report["messages"] if m.get("type") in ("error", "non-document-error")]

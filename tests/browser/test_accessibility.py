@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import (CLOSED, CLOSED_PROPOSAL, CONTENT_PAGE, CONTRIBUTIONS, CONTRIBUTIONS_2, HOME,
-                                    MISSING, OPEN, PROPOSAL, STATEMENT, THANKS, UPCOMING, axe_violations,
-                                    submit_empty_suggestion)
+                                    MISSING, OPEN, PHONE, PROPOSAL, STATEMENT, THANKS, UPCOMING, DemoServer,
+                                    axe_violations, new_page, submit_empty_suggestion)
 
 pytestmark = pytest.mark.browser
 
@@ -45,3 +45,49 @@ def test_form_with_errors_has_no_axe_violation(page: Page) -> None:
     submit_empty_suggestion(page)
     violations = axe_violations(page)
     assert not violations, "form with errors:\n" + "\n".join(violations)
+
+
+def post_from_page(page: Page, fields: dict[str, str]) -> None:
+    """Send a form the way a browser does (a real navigation), with fields no page offers."""
+    with page.expect_navigation():
+        page.evaluate("""fields => {
+            const form = document.createElement('form');
+            form.method = 'post';
+            form.action = '/api/submit';
+            for (const [name, value] of Object.entries(fields)) {
+                const input = document.createElement('input');
+                input.type = 'hidden'; input.name = name; input.value = value;
+                form.append(input);
+            }
+            document.body.append(form);
+            form.submit();
+        }""", fields)
+
+
+def test_comment_form_with_errors_has_no_axe_violation(page: Page) -> None:
+    page.goto(PROPOSAL)
+    with page.expect_navigation():
+        page.locator("#comment-form button[type=submit]").click()
+    assert page.locator("[data-error-summary]").count() == 1
+    violations = axe_violations(page)
+    assert not violations, "comment form with errors:\n" + "\n".join(violations)
+
+
+def test_handler_notice_has_no_axe_violation(page: Page) -> None:
+    """A suggestion for a closed consultation: the handler's polite refusal, text kept."""
+    page.goto(CLOSED)
+    post_from_page(page, {"kind": "suggestion", "consultation": "parc-des-berges", "body": "Trop tard ?"})
+    assert "Trop tard ?" in page.content()
+    violations = axe_violations(page)
+    assert not violations, "refusal notice:\n" + "\n".join(violations)
+
+
+@pytest.mark.parametrize("path", [HOME, OPEN, PROPOSAL], ids=["home", "open consultation", "proposal"])
+def test_phone_width_has_no_axe_violation(browser: Browser, server: DemoServer, path: str) -> None:
+    tab = new_page(browser, server, viewport=PHONE)
+    try:
+        tab.goto(path)
+        violations = axe_violations(tab)
+    finally:
+        tab.context.close()
+    assert not violations, f"{path} at 360 px:\n" + "\n".join(violations)

@@ -3,10 +3,15 @@ focus, each error tied to its field, and every character the citizen typed kept.
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import OPEN, PROPOSAL
+from tests.browser.conftest import OPEN, PROPOSAL, DemoServer, vnu_errors
 
 pytestmark = pytest.mark.browser
 
@@ -94,3 +99,29 @@ def test_empty_comment_without_javascript_shows_the_tied_error(page_nojs: Page) 
     assert page.locator(href).get_attribute("name") == "body"
     assert any(summary.locator("a").first.inner_text().strip() in t for t in described_by_texts(page, href))
     assert page.locator("input[name=author]").input_value() == AUTHOR
+
+
+def test_handler_pages_are_valid_html(server: DemoServer, tmp_path: Path) -> None:
+    """The pages the form handler writes (not in _site/) pass the Nu HTML Checker too."""
+
+    def fetch(path: str, data: dict[str, str] | None = None) -> str:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with urllib.request.urlopen(server.url + path, data=body, timeout=10) as response:
+                return str(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as error:  # 4xx pages are the point here
+            return str(error.read().decode("utf-8"))
+
+    pages = {
+        "suggestion-errors": fetch("/api/submit", {"kind": "suggestion", "consultation": "plan-velo", "title": "x"}),
+        "comment-errors": fetch("/api/submit", {"kind": "comment", "consultation": "plan-velo",
+                                                "proposal": "arceaux-gare", "author": "Noé"}),
+        "closed-refusal": fetch("/api/submit", {"kind": "suggestion", "consultation": "parc-des-berges",
+                                                "body": "Trop tard ?"}),
+        "malformed": fetch("/api/submit", {"kind": "suggestion", "consultation": "inconnue"}),
+        "api-not-found": fetch("/api/nulle-part"),
+    }
+    for name, text in pages.items():
+        assert text.lstrip().lower().startswith("<!doctype html>"), f"{name}: not an HTML page: {text[:200]}"
+    errors = vnu_errors(pages, tmp_path)
+    assert not errors, "\n".join(errors)

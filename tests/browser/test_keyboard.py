@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import HOME, OPEN, PROPOSAL, submit_empty_suggestion
+from tests.browser.conftest import CLOSED, CONTRIBUTIONS, HOME, OPEN, PROPOSAL, STATEMENT, submit_empty_suggestion
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +62,7 @@ def tab_through(page: Page, limit: int = 300) -> list[dict[str, Any]]:
     pytest.fail(f"focus still moving after {limit} Tab presses")
 
 
-@pytest.mark.parametrize("path", [HOME, OPEN, PROPOSAL])
+@pytest.mark.parametrize("path", [HOME, OPEN, PROPOSAL, CLOSED, CONTRIBUTIONS, STATEMENT])
 def test_tab_reaches_everything_in_order_with_visible_focus(page: Page, path: str) -> None:
     page.goto(path)
     expected = list(dict.fromkeys(page.evaluate(FOCUSABLE)))
