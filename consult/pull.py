@@ -185,12 +185,21 @@ def pull(root: Path, inbox: Inbox, branch: str | None = None, now: datetime | No
     with _Lock(root):
         if branch:
             _git(root, "switch", "--create", branch)
+        _clean_stale_temps(root / "content" / "consultations")
         _export(root, inbox, worker, now, tz, report)
         _tally(root, inbox, report)
         inbox.purge(now, retention_days=retention_days)
         if branch:
             _commit(root, branch, report)
     return report
+
+
+def _clean_stale_temps(consultations: Path) -> None:
+    """Temp files of a pull that was killed (we hold the lock: nobody else is writing)."""
+    for temp in consultations.glob("*/contributions/.*.tmp"):
+        temp.unlink()
+    for temp in consultations.glob("*/.supports.yaml.*.tmp"):
+        temp.unlink()
 
 
 def _export(root: Path, inbox: Inbox, worker: str, now: datetime, tz: Any, report: PullReport) -> None:
