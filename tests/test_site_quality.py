@@ -39,16 +39,16 @@ def html_files(site: Path) -> list[Path]:
     return files
 
 
-def test_every_page_is_valid_html(built_site: Path) -> None:
+def test_every_page_and_stylesheet_is_valid(built_site: Path) -> None:
     if not VNU_JAR.is_file():
         pytest.fail(f"{VNU_JAR.relative_to(REPO)} is missing: run scripts/test "
                     "(it runs `npm ci` to install vnu-jar from package-lock.json)")
     java = shutil.which("java")
     if java is None:
         pytest.fail("java is missing: run scripts/test (it installs default-jre-headless)")
-    files = html_files(built_site)
-    # One JVM for every page: the checker starts in ~1 s, checks in milliseconds.
-    result = subprocess.run([java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json",
+    files = html_files(built_site) + sorted(built_site.rglob("*.css"))
+    # One JVM for every file: the checker starts in ~1 s, checks in milliseconds.
+    result = subprocess.run([java, "-jar", str(VNU_JAR), "--errors-only", "--also-check-css", "--format", "json",
                              *map(str, files)], capture_output=True, text=True, timeout=300)
     report = json.loads(result.stderr or result.stdout)
     errors = [f"{urlsplit(m.get('url', '')).path.replace(str(built_site), '')}:"
