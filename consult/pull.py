@@ -9,6 +9,8 @@ never overwritten. No email or address-derived value is ever written or printed.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import fcntl
 import json
 import os
@@ -26,6 +28,12 @@ import yaml
 from consult.document import dump_front_matter
 from consult.errors import ConsultError
 from consult.inbox import Inbox, Submission
+
+try:
+    _LIBC: Any = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    _LIBC.syncfs
+except (OSError, AttributeError):  # not Linux: os.sync() instead
+    _LIBC = None
 
 ID = re.compile(r"^[0-9]{8}-[a-z0-9]{8}$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -139,6 +147,61 @@ def write_new(path: Path, data: bytes) -> bool:
     return True
 
 
+def _syncfs(directory: Path) -> None:
+    """Flush every pending write of the filesystem holding `directory`, once for a whole batch
+    (one syncfs instead of one fsync per file), then fsync the directory itself."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if _LIBC is not None and _LIBC.syncfs(fd) != 0:
+            raise OSError(ctypes.get_errno(), "syncfs failed")
+        if _LIBC is None:
+            os.sync()
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_batch(items: list[tuple[Path, bytes]]) -> list[bool]:
+    """Create each file durably: temps written, flushed once, linked into place (never over an
+    existing file), flushed again, read back and compared. True where a file was created."""
+    temps = []
+    created: list[bool] = []
+    try:
+        for path, data in items:
+            temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+            temps.append(temp)
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+        directories = sorted({path.parent for path, _ in items})
+        for directory in directories[:1]:
+            _syncfs(directory)
+        for (path, _), temp in zip(items, temps):
+            try:
+                os.link(temp, path)  # atomic, and never replaces an existing file
+                created.append(True)
+            except FileExistsError:
+                created.append(False)
+    finally:
+        for temp in temps:
+            try:
+                os.unlink(temp)
+            except FileNotFoundError:
+                pass
+    for directory in sorted({path.parent for path, _ in items}):
+        _syncfs(directory) if directory == items[0][0].parent else _fsync_dir(directory)
+    for (path, data), new in zip(items, created):
+        if new and path.read_bytes() != data:
+            path.unlink()
+            _fsync_dir(path.parent)
+            raise PullError(f"{path}: the file read back differs from what was written (disk error?)")
+    return created
+
+
 def write_replace(path: Path, data: bytes) -> None:
     """Replace `path` atomically and durably (for supports.yaml, which pull owns)."""
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
@@ -212,6 +275,7 @@ def _export(root: Path, inbox: Inbox, worker: str, now: datetime, tz: Any, repor
             return
         after = batch[-1].id
         done: list[str] = []
+        todo: list[tuple[Submission, Path, bytes]] = []
         for sub in batch:
             folder = content / "consultations" / sub.consultation
             if not ID.match(sub.id) or not SLUG.match(sub.consultation) or not (folder / "index.md").is_file():
@@ -219,10 +283,12 @@ def _export(root: Path, inbox: Inbox, worker: str, now: datetime, tz: Any, repor
                 continue
             target = folder / "contributions" / f"{sub.id}.md"
             _inside(content, target)
-            data = render_contribution(sub, tz).encode("utf-8")
             target.parent.mkdir(exist_ok=True)
+            todo.append((sub, target, render_contribution(sub, tz).encode("utf-8")))
+        created = write_batch([(target, data) for _, target, data in todo]) if todo else []
+        for (sub, target, data), new in zip(todo, created):
             relative = target.relative_to(root).as_posix()
-            if write_new(target, data):
+            if new:
                 report.written.append((relative, sub.id, sub.kind))
             elif target.read_bytes() == data:
                 report.unchanged += 1  # written by a pull that was stopped before marking it
