@@ -81,14 +81,28 @@ def check(ctx: Context, now: str | None) -> None:
 @cli.command()
 @now_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: _site).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for parsing and rendering (default: the cores available).")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not update .consult/cache/.")
 @pass_ctx
-def build(ctx: Context, now: str | None, out: Path | None) -> None:
+def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_cache: bool) -> None:
     """Build the site into _site/ (nothing is written if there is a problem)."""
     from consult.build import build_site
+    from consult.progress import terminal_stage
 
-    built, report = build_site(ctx.root, out, now)
-    click.echo(f"Built {len(built.files)} files: {len(report.written)} written, "
+    built, report = build_site(ctx.root, out, now, jobs=jobs or available_cores(), cache=not no_cache,
+                               stage=terminal_stage())
+    click.echo(f"Built {built.count} files: {len(report.written)} written, "
                f"{report.unchanged} unchanged, {len(report.removed)} removed.")
+
+
+def available_cores() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
 @cli.command()

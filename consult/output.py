@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,8 +43,12 @@ def write_file(path: Path, data: bytes) -> None:
         raise
 
 
-def write_output(out: Path, files: dict[str, bytes]) -> WriteReport:
+def write_output(out: Path, files: dict[str, bytes], keep: Iterable[str] = ()) -> WriteReport:
+    """Write `files` into `out`; `keep` names files this build also produces but knows are
+    already there unchanged (the incremental build's cache hits): left alone, never removed."""
     report = WriteReport()
+    kept = set(keep)
+    report.unchanged += len(kept)
     out.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         target = out / name
@@ -57,7 +62,7 @@ def write_output(out: Path, files: dict[str, bytes]) -> WriteReport:
             pass
         write_file(target, data)
         report.written.append(name)
-    wanted = set(files)
+    wanted = set(files) | kept
     for path in sorted(out.rglob("*"), reverse=True):
         rel = path.relative_to(out).as_posix()
         if path.is_file() and rel not in wanted:

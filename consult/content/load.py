@@ -1,18 +1,22 @@
 """content/ -> Site: read every file, parse each one, link them, report all problems.
 
 `find_sources` is the only function that touches disk. Parsing is per file and
-pure (so it can be cached and run in parallel); `link_site` checks what spans
-files (a comment's proposal, a proposal's category, supports) and builds the model.
+pure: `parse_sources` looks each file up in the cache by content hash and parses
+the rest, in worker processes when there are enough; `link_site` checks what
+spans files (a comment's proposal, a proposal's category, supports) and builds the model.
 """
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from consult.cache import Store, digest, salt
 from consult.config import Config
 from consult.content import files
 from consult.document import parse_yaml
@@ -123,11 +127,75 @@ def parse_supports(text: str, path: str) -> tuple[Any, list[SourceError]]:
     return (None if problems else doc), problems
 
 
-def load_site(root: Path, config: Config, now: datetime) -> Site:
+# Below this many files to parse, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 400
+Parsed = tuple[Any, list[SourceError]]
+
+
+def source_key(source: Source, config_salt: str) -> str:
+    return digest(config_salt, source.kind, source.path, source.consultation, source.stem, source.text)
+
+
+def parse_sources(sources: list[Source], config: Config, store: Store | None = None, jobs: int = 1,
+                  progress: Callable[[int], None] | None = None) -> list[Parsed]:
+    """Every source parsed, in order: from the cache when its text was seen, else parsed (in parallel)."""
+    config_salt = salt(config)
+    keys = [source_key(source, config_salt) for source in sources]
+    results: list[Parsed | None] = [store.get(key) if store is not None else None for key in keys]
+    missing = [i for i, found in enumerate(results) if found is None]
+    if progress is not None and len(sources) > len(missing):
+        progress(len(sources) - len(missing))
+    for i, parsed in zip(missing, _parse_many([sources[i] for i in missing], config, jobs, progress)):
+        results[i] = parsed
+        if store is not None:
+            store.put(keys[i], parsed)
+    return results  # type: ignore[return-value]
+
+
+def _parse_many(sources: list[Source], config: Config, jobs: int, progress: Callable[[int], None] | None) -> list[Parsed]:
+    if jobs <= 1 or len(sources) < PARALLEL_THRESHOLD:
+        out = []
+        for source in sources:
+            out.append(parse_source(source, config))
+            if progress is not None:
+                progress(1)
+        return out
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    # Contiguous chunks, a few per worker: enough to balance, few enough to keep pickling cheap.
+    size = max(1, len(sources) // (jobs * 4))
+    chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
+    out = []
+    with ProcessPoolExecutor(jobs, mp_context=get_context(_start_method())) as pool:
+        for parsed in pool.map(_parse_chunk, chunks, [config] * len(chunks)):
+            out.extend(parsed)
+            if progress is not None:
+                progress(len(parsed))
+    return out
+
+
+def _start_method() -> str:
+    # fork is cheapest where it is safe (Linux); elsewhere the platform's default.
+    return "fork" if os.name == "posix" and os.uname().sysname == "Linux" else "spawn"
+
+
+def _parse_chunk(sources: list[Source], config: Config) -> list[Parsed]:
+    return [parse_source(source, config) for source in sources]
+
+
+def load_site(root: Path, config: Config, now: datetime, store: Store | None = None, jobs: int = 1,
+              progress: Callable[[int], None] | None = None) -> Site:
     sources, problems = find_sources(root)
+    return assemble_site(sources, problems, config, now, store, jobs, progress)
+
+
+def assemble_site(sources: list[Source], problems: list[SourceError], config: Config, now: datetime,
+                  store: Store | None = None, jobs: int = 1, progress: Callable[[int], None] | None = None) -> Site:
+    """Parse (cached) and link the sources; raise every problem of every file at once."""
+    problems = list(problems)
     records = []
-    for source in sources:
-        record, found = parse_source(source, config)
+    for source, (record, found) in zip(sources, parse_sources(sources, config, store, jobs, progress)):
         problems += found
         records.append((source, record))
     site, found = link_site(records, config, now)

@@ -1,0 +1,259 @@
+"""`render_site`, one page at a time: plan the pages, skip those whose inputs did not change.
+
+`plan_pages` runs `render.render_site` against a recording environment, so the
+list of pages, their templates and their contexts are exactly render_site's.
+Each page is keyed by a content hash of its context; a rendered page also keeps
+the trace of what it read beyond that key (the templates it loaded, whether it
+read a consultation's proposals or contributions). A page whose key and trace
+still match is not rendered again (Salsa/Shake-style verifying traces).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from consult import render
+from consult.cache import digest
+from consult.errors import ConsultError, SourceError
+from consult.model import Consultation, Contribution, Proposal, Site
+
+# The collections of a consultation a page may or may not read; everything else is in the key.
+COLLECTIONS = ("proposals", "contributions")
+_PLACEHOLDER = re.compile(rb"@@consult-page-(\d+)@@")
+
+
+@dataclass(frozen=True)
+class PageJob:
+    path: str
+    template: str
+    context: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Trace:
+    """What a render read outside its key: templates (name -> digest), consultation collections."""
+
+    templates: tuple[tuple[str, str], ...]
+    collections: tuple[tuple[str, str, str], ...]  # (consultation slug, attribute, digest)
+
+
+class _Recorder:
+    def __init__(self, name: str, jobs: list[tuple[str, dict[str, Any]]]):
+        self.name, self.jobs = name, jobs
+
+    def render(self, *args: Any, **context: Any) -> str:
+        self.jobs.append((self.name, dict(*args, **context)))
+        return f"@@consult-page-{len(self.jobs) - 1}@@"
+
+
+class _RecordingEnvironment:
+    """Stands for the Environment in render_site: records each template render instead of running it."""
+
+    def __init__(self, env: jinja2.Environment):
+        self.env = env
+        self.jobs: list[tuple[str, dict[str, Any]]] = []
+
+    def get_template(self, name: str, *args: Any, **kwargs: Any) -> _Recorder:
+        return _Recorder(name, self.jobs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.env, name)
+
+
+def plan_pages(site: Site, env: jinja2.Environment) -> tuple[list[PageJob], dict[str, bytes]]:
+    """render_site's pages as jobs, and the files it produced without a template (robots.txt)."""
+    recording = _RecordingEnvironment(env)
+    out = render.render_site(site, recording)  # type: ignore[arg-type]
+    jobs, literal = [], {}
+    for path, data in out.items():
+        match = _PLACEHOLDER.fullmatch(data)
+        if match is None:
+            literal[path] = data
+            continue
+        name, context = recording.jobs[int(match.group(1))]
+        jobs.append(PageJob(path, name, context))
+    return jobs, literal
+
+
+class Fingerprints:
+    """Content digests of the model's objects for one build, each computed once."""
+
+    def __init__(self, env: jinja2.Environment, salt: str):
+        self.env, self.salt = env, salt
+        self.memo: dict[int, str] = {}
+        self.templates: dict[str, str] = {}
+        self.keep: list[Any] = []  # objects whose id() is memoised stay alive for the build
+
+    def of(self, obj: Any) -> str:
+        found = self.memo.get(id(obj))
+        if found is None:
+            if type(obj) is Consultation:
+                found = self._digest(replace(obj, proposals=(), contributions=()))
+            else:
+                found = self._digest(obj)
+            self.memo[id(obj)] = found
+            self.keep.append(obj)
+        return found
+
+    def collection(self, consultation: Consultation, attribute: str) -> str:
+        return digest(*(self.of(item) for item in getattr(consultation, attribute)))
+
+    def key(self, job: PageJob) -> str:
+        return digest(self.salt, job.path, job.template, self._digest(job.context))
+
+    def template(self, name: str) -> str:
+        found = self.templates.get(name)
+        if found is None:
+            try:
+                source, filename, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+                found = digest(filename or "", source)
+            except jinja2.TemplateNotFound:
+                found = "missing"
+            self.templates[name] = found
+        return found
+
+    def still_valid(self, trace: Trace, site: Site) -> bool:
+        if any(self.template(name) != value for name, value in trace.templates):
+            return False
+        by_slug = {c.slug: c for c in site.consultations}
+        for slug, attribute, value in trace.collections:
+            if slug not in by_slug or self.collection(by_slug[slug], attribute) != value:
+                return False
+        return True
+
+    def _digest(self, value: Any) -> str:
+        buffer = BytesIO()
+        _Pickler(buffer, self).dump(value)
+        return digest(buffer.getvalue())
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles a context with model objects replaced by their memoised digests."""
+
+    def __init__(self, buffer: BytesIO, fingerprints: Fingerprints):
+        super().__init__(buffer, protocol=5)
+        self.fingerprints = fingerprints
+        self.top = True
+
+    def persistent_id(self, obj: Any) -> Any:
+        kind = type(obj)
+        if self.top:  # the object being digested itself is pickled, not replaced
+            self.top = False
+            return None
+        if kind is Consultation or kind is Proposal or kind is Contribution:
+            return (kind.__name__, self.fingerprints.of(obj))
+        return None
+
+
+# -- rendering, with the trace of what was read ---------------------------------------------
+
+_reads: set[tuple[str, str]] = set()
+_templates: set[str] = set()
+
+
+def traced_environment(env: jinja2.Environment) -> jinja2.Environment:
+    """Make `env` record which templates load and which consultation collections are read."""
+    if getattr(env, "_consult_traced", False):
+        return env
+    getattr_, getitem, load = env.getattr, env.getitem, env._load_template
+
+    def traced_getattr(obj: Any, attribute: str) -> Any:
+        if type(obj) is Consultation and attribute in COLLECTIONS:
+            _reads.add((obj.slug, attribute))
+        return getattr_(obj, attribute)
+
+    def traced_getitem(obj: Any, argument: Any) -> Any:
+        if type(obj) is Consultation and argument in COLLECTIONS:
+            _reads.add((obj.slug, argument))
+        return getitem(obj, argument)
+
+    def traced_load(name: str, globals: Any) -> Any:
+        _templates.add(name)
+        return load(name, globals)
+
+    env.getattr, env.getitem, env._load_template = traced_getattr, traced_getitem, traced_load  # type: ignore[method-assign]
+    env._consult_traced = True  # type: ignore[attr-defined]
+    return env
+
+
+def template_problem(exc: jinja2.TemplateError, root: Path) -> SourceError:
+    """A runtime template error (undefined variable, ...) at the template line that raised it."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt")):
+            path = Path(frame.filename)
+            shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
+            return SourceError(shown, frame.lineno or 1, 1, f"template error: {exc}")
+    return SourceError("templates", 0, 0, f"template error: {exc}")
+
+
+def render_page(env: jinja2.Environment, job: PageJob) -> tuple[bytes, set[str], set[tuple[str, str]]]:
+    """One page's bytes, as render_site makes them, with the templates and collections it read."""
+    _reads.clear()
+    _templates.clear()
+    html = env.get_template(job.template).render(**job.context)
+    data = render._clean(html).encode("utf-8")
+    return data, set(_templates), set(_reads)
+
+
+_work: tuple[jinja2.Environment, list[PageJob], Path] | None = None
+Rendered = tuple[bytes, set[str], set[tuple[str, str]]]
+
+
+def _render_range(bounds: tuple[int, int]) -> list[Rendered] | SourceError:
+    assert _work is not None
+    env, jobs, root = _work
+    try:
+        return [render_page(env, jobs[i]) for i in range(*bounds)]
+    except jinja2.TemplateError as exc:  # the traceback stays here: send back the position
+        return template_problem(exc, root)
+
+
+def render_pages(env: jinja2.Environment, jobs: list[PageJob], workers: int = 1,
+                 progress: Callable[[int], None] | None = None, root: Path = Path(".")) -> Iterable[Rendered]:
+    """Render the jobs in order; in forked worker processes when there are enough of them.
+    A template error raises ConsultError with the template's path:line."""
+    global _work
+    traced_environment(env)
+    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD or not _can_fork():
+        for job in jobs:
+            try:
+                yield render_page(env, job)
+            except jinja2.TemplateError as exc:
+                raise ConsultError([template_problem(exc, root)])
+            if progress is not None:
+                progress(1)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    size = max(1, len(jobs) // (workers * 4))
+    bounds = [(i, min(i + size, len(jobs))) for i in range(0, len(jobs), size)]
+    _work = (env, jobs, root)  # inherited by the forked workers: nothing of the site is pickled to them
+    try:
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            for results in pool.map(_render_range, bounds):
+                if isinstance(results, SourceError):
+                    raise ConsultError([results])
+                yield from results
+                if progress is not None:
+                    progress(len(results))
+    finally:
+        _work = None
+
+
+# Below this many pages to render, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 300
+
+
+def _can_fork() -> bool:
+    return os.name == "posix" and os.uname().sysname == "Linux"
