@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Page, ViewportSize
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = "2026-12-01T12:00"
@@ -35,8 +35,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 SCREENSHOTS = REPO / "docs" / "screenshots"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 360, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 SETUP_HINT = "run scripts/test, which installs chromium, Java and the npm packages (npm ci)"
 
 # The demo site's pages, one per page type and state (the demo is in French).
@@ -153,7 +153,7 @@ def browser() -> Iterator[Browser]:
 
 
 def new_page(browser: Browser, server: DemoServer, javascript: bool = True,
-             viewport: dict[str, int] | None = None) -> Page:
+             viewport: ViewportSize | None = None) -> Page:
     context = browser.new_context(base_url=server.url, java_script_enabled=javascript,
                                   viewport=viewport or DESKTOP, locale="fr-FR", bypass_csp=True)
     context.set_default_timeout(15_000)
