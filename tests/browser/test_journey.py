@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import yaml
@@ -30,36 +29,26 @@ def wait_like_a_person(page: Page, loaded_at: float, kind: str) -> None:
         time.sleep(remaining)
 
 
-def pulled_contribution(server: DemoServer, marker: str) -> dict[str, object]:
-    """The front matter of the pulled contribution whose text holds `marker`."""
+def pulled(server: DemoServer, marker: str) -> dict[str, object]:
+    """The front matter of the one pulled contribution whose text holds `marker`."""
     found = []
     for path in (server.root / "content" / "consultations").glob("*/contributions/*.md"):
         text = path.read_text(encoding="utf-8")
         if marker in text:
-            front = yaml.safe_load(text.split("---", 2)[1])
-            found.append((path, front))
+            found.append((path, yaml.safe_load(text.split("---", 2)[1])))
     assert len(found) == 1, f"expected one pulled contribution holding {marker!r}, found {[p for p, _ in found]}"
-    path, front = found[0]
-    assert front["status"] == "pending", f"{path} was pulled as {front['status']!r}, not pending"
-    return front
+    return dict(found[0][1])
 
 
 def publish(server: DemoServer, *markers: str) -> None:
     """Editor's side: pull the inbox, approve these contributions, rebuild the site."""
     server.consult("pull")
-    ids = [str(pulled_contribution(server, marker)["id"]) for marker in markers]
-    server.consult("moderate", "approve", *ids)
     for marker in markers:
-        assert pulled_contribution_status(server.root, marker) == "published"
+        assert pulled(server, marker)["status"] == "pending", f"{marker} was not pulled as pending"
+    server.consult("moderate", "approve", *(str(pulled(server, marker)["id"]) for marker in markers))
+    for marker in markers:
+        assert pulled(server, marker)["status"] == "published", f"{marker} is not published after approval"
     server.rebuild()
-
-
-def pulled_contribution_status(root: Path, marker: str) -> str:
-    for path in (root / "content" / "consultations").glob("*/contributions/*.md"):
-        text = path.read_text(encoding="utf-8")
-        if marker in text:
-            return str(yaml.safe_load(text.split("---", 2)[1])["status"])
-    return "missing"
 
 
 def suggest(page: Page, marker: str) -> None:
