@@ -115,7 +115,7 @@ def serve(ctx: Context, now: str | None, host: str, port: int, inbox_url: str | 
     """Build, serve the site and the form handler (/api/) on localhost."""
     from consult.serve import serve_site
 
-    serve_site(ctx.root, host, port, now=now, inbox_url=inbox_url)
+    serve_site(ctx.root, host, port, now=now, inbox_url=inbox_url, jobs=available_cores())
 
 
 # --- moderation flow: handler, pull, moderate, erase (forms / inbox / pull / moderation) ---

@@ -1,0 +1,135 @@
+"""consult serve: watch a real site, rebuild only what changed, overlay on errors, live reload, /api/ alive."""
+
+from __future__ import annotations
+
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from wsgiref.simple_server import make_server
+
+import pytest
+
+from consult.build import Builder
+from consult.scaffold import init_site
+from consult.serve import (QuietHandler, Rebuilder, Status, ThreadingWSGIServer, dev_app, dispatch, inject, relevant,
+                           static_app, watch)
+
+NOW = "2026-02-15T12:00"
+PROPOSAL = "content/consultations/exemple/proposals/exemple-de-proposition.md"
+
+
+class Running:
+    def __init__(self, root: Path):
+        self.root = root
+        self.status = Status()
+        self.rebuilder = Rebuilder(Builder(root, root / "_site", NOW, cache=True), self.status)
+        self.rebuilder.rebuild(None)
+        self.rebuilder.thread.start()
+        self.observer = watch(root, self.rebuilder)
+
+    def save(self, rel: str, text: str, timeout: float = 10.0) -> None:
+        """Write a file the way an editor does, and wait for the rebuild it causes."""
+        version = self.status.version
+        self.rebuilder.last_report = None
+        (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (self.root / rel).write_text(text, encoding="utf-8")
+        deadline = time.monotonic() + timeout
+        while self.status.version == version:
+            assert time.monotonic() < deadline, "no rebuild after the save"
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.observer.stop()
+        self.observer.join()
+        self.rebuilder.stop()
+
+
+@pytest.fixture()
+def running(tmp_path: Path) -> Iterator[Running]:
+    root = tmp_path / "site"
+    init_site(root)
+    proposals = root / "content/consultations/exemple/proposals"
+    text = (root / PROPOSAL).read_text(encoding="utf-8")
+    (proposals / "autre.md").write_text(text.replace("Exemple de proposition", "Autre proposition"), encoding="utf-8")
+    run = Running(root)
+    yield run
+    run.stop()
+
+
+def test_edit_a_proposal_rewrites_its_page_and_the_lists_showing_it(running: Running) -> None:
+    text = (running.root / PROPOSAL).read_text(encoding="utf-8")
+    running.save(PROPOSAL, text.replace("Exemple de proposition", "Proposition renommée"))
+    written = set(running.rebuilder.last_report.written)
+    assert "consultations/exemple/proposals/exemple-de-proposition/index.html" in written
+    assert "consultations/exemple/index.html" in written  # lists its title
+    assert "consultations/exemple/proposals/autre/index.html" not in written
+    assert written <= {"consultations/exemple/proposals/exemple-de-proposition/index.html", "consultations/exemple/index.html",
+                       "index.html", "feed.xml", "consultations/exemple/feed.xml", "sitemap.xml", "consult-rules.json",
+                       "consultations/exemple/contributions/index.html"}
+    page = (running.root / "_site/consultations/exemple/proposals/exemple-de-proposition/index.html").read_text()
+    assert "Proposition renommée" in page
+
+
+def test_edit_a_template_rewrites_the_pages_using_it(running: Running) -> None:
+    running.save("templates/thanks.html", "{% extends 'base.html' %}{% block main %}<p>Merci beaucoup</p>{% endblock %}\n")
+    assert running.rebuilder.last_report.written == ["thanks/index.html"]
+    assert "Merci beaucoup" in (running.root / "_site/thanks/index.html").read_text()
+
+
+def test_broken_yaml_keeps_the_last_good_site_and_shows_the_overlay_until_fixed(running: Running) -> None:
+    page = running.root / "_site/consultations/exemple/proposals/exemple-de-proposition/index.html"
+    before = page.read_bytes()
+    good = (running.root / PROPOSAL).read_text(encoding="utf-8")
+    running.save(PROPOSAL, good.replace("status: a-l-etude\n", "status: [a-l-etude\n", 1))
+    assert running.status.problems and running.status.problems[0].startswith(PROPOSAL + ":")
+    assert page.read_bytes() == before
+    assert b"consult-overlay" in inject(before, running.status.problems)
+    running.save(PROPOSAL, good)
+    assert running.status.problems == []
+    assert b"consult-overlay" not in inject(before, running.status.problems)
+
+
+def test_bursts_of_saves_are_one_rebuild(running: Running) -> None:
+    version = running.status.version
+    text = (running.root / PROPOSAL).read_text(encoding="utf-8")
+    for n in range(5):
+        (running.root / PROPOSAL).write_text(text + f"\nligne {n}\n", encoding="utf-8")
+    time.sleep(1.0)
+    assert running.status.version == version + 1
+
+
+def test_only_inputs_are_watched() -> None:
+    assert relevant("site.yaml") and relevant("content/pages/a.md") and relevant("templates/base.html")
+    assert not relevant("_site/index.html") and not relevant(".consult/cache/parsed.pickle")
+    assert not relevant("content/pages/.a.md.swp") and not relevant("content/pages/a.md~")
+
+
+def test_server_injects_reload_script_streams_events_and_keeps_the_api(running: Running) -> None:
+    calls = []
+
+    def api(environ: dict, start_response: object) -> list[bytes]:
+        calls.append(environ["PATH_INFO"])
+        start_response("200 OK", [("Content-Type", "text/plain")])  # type: ignore[operator]
+        return [b"api"]
+
+    app = dispatch(dev_app(static_app(running.root / "_site"), running.status), api)
+    server = make_server("127.0.0.1", 0, app, ThreadingWSGIServer, QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        home = urllib.request.urlopen(base + "/").read()
+        assert b'<script src="/__consult/livereload.js" defer></script>' in home
+        assert b"EventSource" in urllib.request.urlopen(base + "/__consult/livereload.js").read()
+        stream = urllib.request.urlopen(base + "/__consult/events", timeout=10)
+        assert stream.readline() == b"retry: 500\n"
+        stream.readline()
+        text = (running.root / PROPOSAL).read_text(encoding="utf-8")
+        running.save(PROPOSAL, text + "\nencore\n")
+        assert stream.readline() == b"event: reload\n"
+        assert urllib.request.urlopen(base + "/api/submit").read() == b"api"
+        assert calls == ["/api/submit"]
+    finally:
+        server.shutdown()
+        server.server_close()
