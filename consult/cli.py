@@ -125,9 +125,9 @@ def _site_inbox(ctx: Context, inbox_url: str | None) -> "Any":
     import os
 
     from consult.inbox import open_inbox
-    from consult.pull import site_config
+    from consult.config import require_config
 
-    url = inbox_url or os.environ.get("CONSULT_INBOX") or site_config(ctx.root).inbox
+    url = inbox_url or os.environ.get("CONSULT_INBOX") or require_config(ctx.root).inbox
     return open_inbox(url, ctx.root)
 
 
@@ -175,7 +175,7 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None) -> Non
 def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None) -> None:
     """List pending contributions, or approve / reject them by id."""
     from consult.moderation import decide, list_pending, render_pending
-    from consult.pull import site_config
+    from consult.config import require_config
 
     if action == "list":
         click.echo(render_pending(list_pending(ctx.root)))
@@ -183,7 +183,7 @@ def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None
     if not ids:
         raise ConsultError(f"name the contributions to {action}: consult moderate {action} ID...")
     status = "published" if action == "approve" else "rejected"
-    for path in decide(ctx.root, list(ids), status, reason or "", site_config(ctx.root).reasons):
+    for path in decide(ctx.root, list(ids), status, reason or "", require_config(ctx.root).reasons):
         click.echo(f"{status}: {path}")
 
 

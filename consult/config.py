@@ -228,6 +228,14 @@ def load_config(root: Path) -> tuple[Config | None, list[SourceError]]:
     return read_config(text, CONFIG_FILE)
 
 
+def require_config(root: Path) -> Config:
+    """site.yaml as a Config, or every problem in it raised (for commands that need a valid one)."""
+    config, problems = load_config(root)
+    if problems or config is None:
+        raise ConsultError(problems)
+    return config
+
+
 def parse_now(value: str | None, config: Config) -> datetime:
     """'2026-12-01T12:00' (site time zone unless one is given) or the current time."""
     if value is None:

@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from consult.config import require_config
 from consult.document import dump_front_matter
 from consult.errors import ConsultError
 from consult.inbox import Inbox, Submission
@@ -44,19 +45,6 @@ PR_FILE = Path(".consult") / "pull-request.md"
 
 class PullError(ConsultError):
     pass
-
-
-def site_config(root: Path) -> Any:
-    """site.yaml as a Config, or every problem in it raised."""
-    from consult.config import load_config
-
-    loaded: Any = load_config(root)
-    if isinstance(loaded, tuple):  # (config or None, problems)
-        config, problems = loaded
-        if problems or config is None:
-            raise ConsultError(problems)
-        return config
-    return loaded
 
 
 @dataclass
@@ -240,7 +228,7 @@ def pull(root: Path, inbox: Inbox, branch: str | None = None, now: datetime | No
     root = root.resolve()
     now = now or datetime.now(timezone.utc)
     if tz is None or retention_days is None:
-        config = site_config(root)
+        config = require_config(root)
         tz = tz or config.tz
         retention_days = retention_days if retention_days is not None else config.retention_days
     worker = worker or f"{socket.gethostname()}:{root}"

@@ -12,7 +12,7 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
-from consult.config import DEFAULT_PROPOSAL_STATUSES, load_config
+from consult.config import require_config
 from consult.document import dump_front_matter
 from consult.errors import ConsultError
 from consult.slug import slugify
@@ -61,8 +61,7 @@ def new_content(root: Path, kind: str, title: str, consultation: str | None = No
         body = "Présentez ici la consultation : son contexte, ce qui est en jeu, ce que vous ferez des contributions.\n"
     elif kind == "proposal":
         path = content / "consultations" / _pick_consultation(root, consultation) / "proposals" / f"{slug}.md"
-        config, _ = load_config(root)
-        first_status = config.status_ids[0] if config else DEFAULT_PROPOSAL_STATUSES[0]
+        first_status = require_config(root).status_ids[0]
         meta = {"title": title, "summary": "", "status": first_status,
                 "history": [{"date": today, "status": first_status}]}
         body = "Décrivez ici la proposition.\n"

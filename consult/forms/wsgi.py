@@ -134,9 +134,9 @@ def run_handler(root: Path, host: str = "127.0.0.1", port: int = 8001, rules: Pa
                 inbox: str | None = None, altcha: bool = False, trust_proxy: bool = False) -> None:
     """`consult handler`: the form handler alone on a threaded wsgiref server (for production
     use gunicorn 'consult.forms.wsgi:app' or waitress-serve --call 'consult.forms.wsgi:app_from_env')."""
-    from consult.pull import site_config
+    from consult.config import require_config
 
-    config = site_config(root) if inbox is None else None
+    config = require_config(root) if inbox is None else None
     app = make_app(rules or root / "_site" / "consult-rules.json", inbox or config.inbox,  # type: ignore[union-attr]
                    root=root, altcha=altcha, trust_proxy=trust_proxy)
     server = make_server(host, port, app, server_class=ThreadingWSGIServer, handler_class=_QuietHandler)
