@@ -95,6 +95,8 @@ def test_empty_comment_without_javascript_shows_the_tied_error(page_nojs: Page) 
         form.locator("button[type=submit]").click()
     summary = page.locator("[data-error-summary]")
     assert summary.count() == 1
+    # Without JavaScript, focus still lands on the summary (autofocus), so it is read first.
+    page.wait_for_function("document.activeElement && document.activeElement.hasAttribute('data-error-summary')")
     href = summary.locator("a").first.get_attribute("href") or ""
     assert page.locator(href).get_attribute("name") == "body"
     assert any(summary.locator("a").first.inner_text().strip() in t for t in described_by_texts(page, href))
