@@ -109,6 +109,9 @@ class Builder:
         self.sources: tuple[list[Source], list[SourceError]] | None = None
         self.env: jinja2.Environment | None = None
         self.env_key: tuple[str, ...] = ()
+        self.produced: frozenset[str] = frozenset()
+        # serve turns this off after its first build: rewriting the cache on every save costs O(site).
+        self.persist = True
 
     def build(self, changed: Iterable[str] | None = None, stage: Stage | None = None) -> tuple[Built, WriteReport]:
         """Build; `changed` (paths relative to the root) lets a watcher skip re-reading the rest."""
@@ -141,12 +144,15 @@ class Builder:
                 raise
         files.update(static_files(self.root, config.theme))
         files[RULES_FILE] = render_rules(site, chrome_for(site)).encode("utf-8")
-        report = write_output(self.out, dict(sorted(files.items())), keep=kept)
+        produced = frozenset(files) | frozenset(kept)
+        # Looking for stale files walks the whole output folder: only when the set of files changed.
+        report = write_output(self.out, dict(sorted(files.items())), keep=kept, prune=produced != self.produced)
+        self.produced = produced
         for path, trace in traces.items():
             info = os.stat(self.out / path)
             self.pages.put(path, PageEntry(keys[path], trace, info.st_size, info.st_mtime_ns))
-        self.parsed.save()
-        self.pages.save()
+        self.parsed.save(to_disk=self.persist)
+        self.pages.save(to_disk=self.persist)
         return Built(site, files, tuple(kept)), report
 
     def _environment(self, config: Config, changed: set[str] | None) -> tuple[jinja2.Environment, list[SourceError]]:

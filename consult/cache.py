@@ -72,6 +72,7 @@ class Store:
         loaded = _read(self.path) if self.path is not None else None
         self.old: dict[Any, Any] = loaded if isinstance(loaded, dict) else {}
         self.new: dict[Any, Any] = {}
+        self.dirty = False
 
     def get(self, key: Any) -> Any:
         value = self.new.get(key)
@@ -83,12 +84,21 @@ class Store:
 
     def put(self, key: Any, value: Any) -> None:
         self.new[key] = value
+        self.dirty = True
 
-    def save(self) -> None:
+    def save(self, to_disk: bool = True) -> None:
         """Keep what this build used; in memory, start the next build from it."""
-        if self.path is not None and self.new != self.old:
-            _write(self.path, self.new)
+        if self.new.keys() != self.old.keys():
+            self.dirty = True
         self.old, self.new = self.new, {}
+        if to_disk:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the last build's entries to disk, if they changed."""
+        if self.path is not None and self.dirty:
+            _write(self.path, self.old)
+            self.dirty = False
 
 
 def cache_folder(root: Path) -> Path:

@@ -43,9 +43,10 @@ def write_file(path: Path, data: bytes) -> None:
         raise
 
 
-def write_output(out: Path, files: dict[str, bytes], keep: Iterable[str] = ()) -> WriteReport:
+def write_output(out: Path, files: dict[str, bytes], keep: Iterable[str] = (), prune: bool = True) -> WriteReport:
     """Write `files` into `out`; `keep` names files this build also produces but knows are
-    already there unchanged (the incremental build's cache hits): left alone, never removed."""
+    already there unchanged (the incremental build's cache hits): left alone, never removed.
+    `prune=False` skips looking for stale files (the caller knows the set of files is the same)."""
     report = WriteReport()
     kept = set(keep)
     report.unchanged += len(kept)
@@ -62,6 +63,8 @@ def write_output(out: Path, files: dict[str, bytes], keep: Iterable[str] = ()) -
             pass
         write_file(target, data)
         report.written.append(name)
+    if not prune:
+        return report
     wanted = set(files) | kept
     for path in sorted(out.rglob("*"), reverse=True):
         rel = path.relative_to(out).as_posix()

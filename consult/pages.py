@@ -97,10 +97,9 @@ class Fingerprints:
     def of(self, obj: Any) -> str:
         found = self.memo.get(id(obj))
         if found is None:
-            if type(obj) is Consultation:
-                found = self._digest(replace(obj, proposals=(), contributions=()))
-            else:
-                found = self._digest(obj)
+            # Plain pickle (C speed): a proposal's own comments are part of its value anyway.
+            head = replace(obj, proposals=(), contributions=()) if type(obj) is Consultation else obj
+            found = digest(pickle.dumps(head, protocol=5))
             self.memo[id(obj)] = found
             self.keep.append(obj)
         return found

@@ -286,6 +286,7 @@ def serve_site(root: Path, host: str, port: int, now: str | datetime | None = No
     rebuilder = Rebuilder(builder, status, report)
     rebuilder.rebuild(None)
     builder.jobs = 1  # later rebuilds are small; never fork beside the server's threads
+    builder.persist = False  # the cache is saved when the server stops
     config, problems = load_config(root)
     if config is None:
         raise ConsultError(problems)
@@ -304,3 +305,5 @@ def serve_site(root: Path, host: str, port: int, now: str | datetime | None = No
         observer.stop()
         rebuilder.stop()
         server.server_close()
+        builder.parsed.flush()
+        builder.pages.flush()

@@ -1,0 +1,134 @@
+"""Measure consult on generated sites and print a table (and --json).
+
+    python bench/run.py --proposals 1000 10000 [--contributions 100000] [--peers] [--json out.json]
+
+For each size: cold build (no cache, empty output), warm build (nothing changed),
+one proposal edited, one template edited (each a fresh `consult build` process,
+as a user runs it), the time from saving a proposal in `consult serve` to the
+reload event, and the peak memory of the cold build (max RSS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "_work"
+NOW = "2026-02-15T12:00"
+sys.path.insert(0, str(HERE.parent))
+
+from bench.corpus import generate  # noqa: E402
+
+
+def timed_build(site: Path, *extra: str) -> tuple[float, int]:
+    """One `consult build` in a child process: (seconds, peak RSS in bytes)."""
+    started = time.perf_counter()
+    code = ("import resource, sys; from consult.cli import main; sys.argv = ['consult'] + sys.argv[1:]\n"
+            "try:\n    main()\nfinally:\n"
+            "    print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + "
+            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code, "-C", str(site), "build", "--now", NOW, *extra],
+                          capture_output=True, text=True, env={**os.environ, "CI": "1"})
+    seconds = time.perf_counter() - started
+    if done.returncode:
+        raise SystemExit(done.stderr)
+    rss = int(next(line.split()[1] for line in done.stderr.splitlines() if line.startswith("MAXRSS")))
+    return seconds, rss * 1024
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(old, new, 1) if old in text else text + new, encoding="utf-8")
+
+
+def serve_latency(site: Path, rounds: int = 5) -> float:
+    """Median seconds from saving a proposal to the reload event, in-process as `consult serve` runs it."""
+    from consult.build import Builder
+    from consult.serve import Rebuilder, Status, watch
+
+    status = Status()
+    rebuilder = Rebuilder(Builder(site, site / "_site", NOW, cache=True), status)
+    rebuilder.rebuild(None)
+    rebuilder.thread.start()
+    observer = watch(site, rebuilder)
+    proposal = sorted((site / "content/consultations").glob("*/proposals/*.md"))[len(site.name) % 7]
+    times = []
+    try:
+        for n in range(rounds):
+            version = status.version
+            event = threading.Event()
+            threading.Thread(target=lambda: (status.wait_after(version, 30), event.set()), daemon=True).start()
+            time.sleep(0.2)
+            started = time.perf_counter()
+            edit(proposal, "## Le constat", f"## Le constat {n}")
+            event.wait(30)
+            times.append(time.perf_counter() - started)
+            assert not status.problems, status.problems
+    finally:
+        observer.stop()
+        rebuilder.stop()
+    return sorted(times)[len(times) // 2]
+
+
+def measure(proposals: int, contributions: int, consultations: int) -> dict[str, float | int | str]:
+    site = generate(WORK / f"site-{proposals}-{contributions}", consultations, proposals, contributions)
+    pages = sum(1 for _ in (site / "content").rglob("*.md"))
+    cold, rss = timed_build(site, "--no-cache")
+    shutil.rmtree(site / "_site")
+    cold_cached, _ = timed_build(site)  # fills the cache
+    warm, _ = timed_build(site)
+    one = sorted((site / "content/consultations").glob("*/proposals/*.md"))[3]
+    edit(one, "## Le constat", "## Le constat révisé")
+    edited, _ = timed_build(site)
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates/thanks.html").write_text("{% extends 'base.html' %}{% block main %}<p>Merci</p>{% endblock %}\n")
+    template, _ = timed_build(site)
+    output = sum(1 for p in (site / "_site").rglob("*") if p.is_file())
+    latency = serve_latency(site)
+    return {"proposals": proposals, "contributions": contributions, "sources": pages, "output_files": output,
+            "cold_s": round(cold, 2), "cold_pages_per_s": round(output / cold), "cold_with_cache_fill_s": round(cold_cached, 2),
+            "warm_s": round(warm, 2), "one_proposal_s": round(edited, 2), "one_template_s": round(template, 2),
+            "serve_reload_ms": round(latency * 1000), "peak_rss_mib": round(rss / 2**20)}
+
+
+def table(rows: list[dict[str, float | int | str]]) -> str:
+    keys = list(rows[0])
+    widths = [max(len(k), *(len(str(r.get(k, ""))) for r in rows)) for k in keys]
+    lines = [" | ".join(k.ljust(w) for k, w in zip(keys, widths)), "-|-".join("-" * w for w in widths)]
+    lines += [" | ".join(str(r.get(k, "")).ljust(w) for k, w in zip(keys, widths)) for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--proposals", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--contributions", type=int, nargs="+", default=[0])
+    parser.add_argument("--consultations", type=int, default=20)
+    parser.add_argument("--peers", action="store_true", help="also time Hugo, Eleventy and Pelican (bench/peers/)")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    rows = [measure(p, c, args.consultations) for p in args.proposals for c in args.contributions]
+    print(table(rows))
+    result: dict[str, object] = {"consult": rows, "cpus": os.cpu_count()}
+    if args.peers:
+        from bench.peers.run import compare
+
+        peers = compare(WORK / f"site-{args.proposals[-1]}-{args.contributions[0]}", rows[-1])
+        print()
+        print(table(peers))
+        result["peers"] = peers
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
