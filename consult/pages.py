@@ -92,6 +92,7 @@ class Fingerprints:
         self.env, self.salt = env, salt
         self.memo: dict[int, str] = {}
         self.templates: dict[str, str] = {}
+        self.collections: dict[tuple[int, str], str] = {}
         self.keep: list[Any] = []  # objects whose id() is memoised stay alive for the build
 
     def of(self, obj: Any) -> str:
@@ -105,7 +106,12 @@ class Fingerprints:
         return found
 
     def collection(self, consultation: Consultation, attribute: str) -> str:
-        return digest(*(self.of(item) for item in getattr(consultation, attribute)))
+        key = (id(consultation), attribute)
+        found = self.collections.get(key)
+        if found is None:
+            found = self.collections[key] = digest(*(self.of(item) for item in getattr(consultation, attribute)))
+            self.keep.append(consultation)
+        return found
 
     def key(self, job: PageJob) -> str:
         return digest(self.salt, job.path, job.template, self._digest(job.context))
