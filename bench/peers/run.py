@@ -70,6 +70,8 @@ def eleventy(corpus: list[tuple[str, str, str]]) -> float:
     tool = WORK / "eleventy-tool"
     if not (tool / "node_modules/.bin/eleventy").exists():
         tool.mkdir(parents=True, exist_ok=True)
+        # Its own package.json, or npm would add Eleventy to the nearest one up the tree (the project's).
+        (tool / "package.json").write_text('{"name": "eleventy-tool", "private": true}\n')
         _run(["npm", "install", "--silent", "--no-audit", "--no-fund", "@11ty/eleventy@3"], tool)
     root = WORK / "peer-eleventy"
     shutil.rmtree(root, ignore_errors=True)
