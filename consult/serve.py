@@ -26,7 +26,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import click
 
 from consult.build import OUTPUT_DIR, RULES_FILE, Builder
-from consult.config import load_config
+from consult.config import Config, parse_now, require_config
 from consult.errors import ConsultError
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -171,10 +171,21 @@ class QuietHandler(WSGIRequestHandler):
             click.echo(f"{self.command} {self.path.split('?', 1)[0]} {code}", err=True)
 
 
-def make_api(root: Path, site_dir: Path, inbox_url: str | None, config_inbox: str) -> WSGIApp:
+def make_api(root: Path, site_dir: Path, inbox_url: str | None, config: Config,
+             now: str | datetime | None = None) -> WSGIApp:
     from consult.forms.wsgi import make_app
 
-    return make_app(site_dir / RULES_FILE, inbox_url or config_inbox, root=root)
+    return make_app(site_dir / RULES_FILE, inbox_url or config.inbox, root=root, clock=handler_clock(config, now))
+
+
+def handler_clock(config: Config, now: str | datetime | None) -> Callable[[], datetime] | None:
+    """With --now, the handler's clock starts there and keeps ticking: pages and handler agree on
+    which consultations are open, and time tokens still age as they would for a real citizen."""
+    if now is None:
+        return None
+    start = now if isinstance(now, datetime) else parse_now(now, config)
+    offset = start - datetime.now(start.tzinfo)
+    return lambda: datetime.now(start.tzinfo) + offset
 
 
 def relevant(rel: str) -> bool:
@@ -287,10 +298,7 @@ def serve_site(root: Path, host: str, port: int, now: str | datetime | None = No
     rebuilder.rebuild(None)
     builder.jobs = 1  # later rebuilds are small; never fork beside the server's threads
     builder.persist = False  # the cache is saved when the server stops
-    config, problems = load_config(root)
-    if config is None:
-        raise ConsultError(problems)
-    api = make_api(root, site_dir, inbox_url, config.inbox)
+    api = make_api(root, site_dir, inbox_url, require_config(root), now)
     app = dispatch(dev_app(static_app(site_dir), status), api)
     server = make_server(host, port, app, ThreadingWSGIServer, QuietHandler)
     rebuilder.thread.start()

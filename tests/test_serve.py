@@ -134,3 +134,21 @@ def test_server_injects_reload_script_streams_events_and_keeps_the_api(running: 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_handler_clock_starts_at_now_and_keeps_ticking() -> None:
+    import time as _time
+    from datetime import datetime as _dt
+
+    from consult.config import parse_config
+    from consult.serve import handler_clock
+
+    config = parse_config("title: t\nbase_url: https://x.example\norganisation: {name: o}\n")
+    assert handler_clock(config, None) is None
+    clock = handler_clock(config, "2026-12-01T12:00")
+    assert clock is not None
+    first = clock()
+    start = _dt(2026, 12, 1, 12, 0, tzinfo=config.tz)
+    assert 0 <= (first - start).total_seconds() < 5
+    _time.sleep(0.05)
+    assert clock() > first
