@@ -1,15 +1,19 @@
 """The two Markdown renderers: trusted (editors) and untrusted (citizens).
 
-Editors' content may use tables, footnotes and heading anchors. Citizens' text is
-rendered with raw HTML, images and heading ids off, and links restricted to
-http, https, mailto and relative URLs; everything else comes out as text.
+Editors' content may use tables, footnotes, raw HTML and heading anchors; it is the
+bulk of a build, so it goes through markdown-it-pyrs (markdown-it in Rust, same
+output). Citizens' text stays on markdown-it-py, whose link validation and rules we
+control: raw HTML, images and heading ids off, links restricted to http, https,
+mailto and relative URLs; everything else comes out as text.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
+import markdown_it_pyrs
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
@@ -38,7 +42,7 @@ def _slugify_heading(text: str) -> str:
     return slugify(text) or "section"
 
 
-def _trusted() -> MarkdownIt:
+def _trusted_fallback() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table")
     md.use(footnote_plugin)
     md.use(anchors_plugin, min_level=2, max_level=3, slug_func=_slugify_heading)
@@ -61,12 +65,48 @@ def _untrusted() -> MarkdownIt:
 # Headings in citizen text are demoted so they never compete with the page outline.
 _HEADING_TAG = re.compile(r"<(/?)h[1-6]>")
 
-TRUSTED = _trusted()
+TRUSTED = markdown_it_pyrs.MarkdownIt("commonmark").enable_many(["table", "footnote"])
+# Used when an editor writes a bare <h2>/<h3> in raw HTML (the ids go on Markdown headings
+# only, which the pyrs output alone cannot tell apart), and for the inputs on which
+# markdown-it.rs 0.6 panics: an unclosed backtick inside a bracket ("[a`b"), "^[" at the end.
+TRUSTED_FALLBACK = _trusted_fallback()
 UNTRUSTED = _untrusted()
+
+_RAW_HEADING = re.compile(r"<h[23][\s>/]", re.IGNORECASE)
+_MD_HEADING = re.compile(r"<h([23])>(.*?)</h\1>", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+# A line break inside a (setext) heading is a softbreak token, not part of its text.
+_BREAK = re.compile(r"[ \t]*\n[ \t]*")
 
 
 def render_trusted(text: str) -> str:
-    return TRUSTED.render(text)
+    """Editors' Markdown; h2 and h3 get ids from their text, unique within the document."""
+    if _RAW_HEADING.search(text) or "^[" in text or ("`" in text and "[" in text):
+        return TRUSTED_FALLBACK.render(text)
+    try:
+        out = TRUSTED.render(text)
+    except BaseException as exc:  # a Rust panic is a BaseException; anything else goes on up
+        if type(exc).__name__ != "PanicException":
+            raise
+        return TRUSTED_FALLBACK.render(text)
+    if "<h2>" not in out and "<h3>" not in out:
+        return out
+    taken: set[str] = set()
+
+    def with_id(match: re.Match[str]) -> str:
+        slug = _unique(_slugify_heading(html.unescape(_BREAK.sub("", _TAG.sub("", match.group(2))))), taken)
+        return f'<h{match.group(1)} id="{slug}">{match.group(2)}</h{match.group(1)}>'
+
+    return _MD_HEADING.sub(with_id, out)
+
+
+def _unique(slug: str, taken: set[str]) -> str:
+    """`slug`, or `slug-1`, `slug-2`... as markdown-it's anchors plugin numbers repeats."""
+    found, n = slug, 1
+    while found in taken:
+        found, n = f"{slug}-{n}", n + 1
+    taken.add(found)
+    return found
 
 
 def render_untrusted(text: str) -> str:

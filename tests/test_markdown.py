@@ -7,7 +7,7 @@ import re
 import pytest
 from hypothesis import given, strategies as st
 
-from consult.markdown import is_safe_link, render_trusted, render_untrusted
+from consult.markdown import TRUSTED_FALLBACK, is_safe_link, render_trusted, render_untrusted
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -65,6 +65,30 @@ def test_template_syntax_stays_literal() -> None:
 def test_trusted_keeps_tables_and_heading_anchors() -> None:
     html = render_trusted("## Où en est-on ?\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
     assert '<h2 id="ou-en-est-on">' in html and "<table>" in html
+
+
+def test_trusted_heading_ids_are_unique_and_only_on_h2_h3() -> None:
+    html = render_trusted("# Titre\n\n## Budget\n\n### Budget\n\n## Budget\n\n#### Détail\n\n## *Le* `code` & [lien](/x/)\n")
+    assert '<h2 id="budget">' in html and '<h3 id="budget-1">' in html and '<h2 id="budget-2">' in html
+    assert "<h1>" in html and "<h4>" in html
+    assert '<h2 id="le-code-lien">' in html
+
+
+def test_trusted_keeps_raw_html_and_footnotes_and_ids_only_markdown_headings() -> None:
+    html = render_trusted("<h2>Brut</h2>\n\n## Rendu\n\nTexte[^1]\n\n[^1]: Une note.\n")
+    assert "<h2>Brut</h2>" in html and '<h2 id="rendu">' in html
+    assert 'class="footnotes"' in html and 'href="#fn1"' in html
+
+
+@pytest.mark.parametrize("text", ["[a`b", "[`", "x ^[", "^["])
+def test_trusted_survives_inputs_that_crash_the_rust_parser(text: str) -> None:
+    assert render_trusted(text) == TRUSTED_FALLBACK.render(text)
+
+
+@given(st.text(alphabet="#*_`[]()!<>&^-\n abcé", max_size=120))
+def test_trusted_heading_ids_match_the_reference_plugin(text: str) -> None:
+    ids = re.findall(r'<h[23] id="([^"]*)"', render_trusted(text))
+    assert ids == re.findall(r'<h[23] id="([^"]*)"', TRUSTED_FALLBACK.render(text))
 
 
 @pytest.mark.parametrize("url,ok", [
