@@ -24,6 +24,16 @@ def repo_root() -> Path:
     return REPO
 
 
+def copy_demo(root: Path) -> Path:
+    """A copy of the demo site (site.yaml + content/) in `root`, created if needed."""
+    import shutil
+
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    shutil.copytree(REPO / "content", root / "content")
+    return root
+
+
 # --- submissions: inbox backends, disk paths (forms, inbox, pull, moderation) ------------
 
 import uuid as _uuid

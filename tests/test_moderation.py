@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from consult.errors import ConsultError
 from consult.inbox import Submission, open_inbox
 from consult.moderation import decide, erase, list_pending, set_status
 from consult.pull import pull, render_contribution
-from tests.conftest import REPO
+from tests.conftest import copy_demo
 
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=timezone.utc)
 
@@ -24,8 +23,7 @@ NOW = datetime(2026, 11, 15, 12, 0, tzinfo=timezone.utc)
 def site(disk_dir: Path) -> Path:
     root = disk_dir / "site"
     root.mkdir()
-    shutil.copy(REPO / "site.yaml", root / "site.yaml")
-    shutil.copytree(REPO / "content", root / "content")
+    copy_demo(root)
     return root
 
 

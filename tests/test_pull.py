@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from consult.document import parse_front_matter
 from consult.forms.guard import Guard
 from consult.inbox import Inbox, Submission, open_inbox
 from consult.pull import PullError, pull, render_contribution
-from tests.conftest import REPO
+from tests.conftest import REPO, copy_demo
 from tests.test_forms import FORM, wsgi_call
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -43,8 +42,7 @@ def site(disk_dir: Path) -> Path:
 
     root = disk_dir / "site"
     root.mkdir()
-    shutil.copy(REPO / "site.yaml", root / "site.yaml")
-    shutil.copytree(REPO / "content", root / "content")
+    copy_demo(root)
     (root / ".gitignore").write_text("_site/\n.consult/\n")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", ".")

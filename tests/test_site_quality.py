@@ -16,8 +16,8 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
+from tests.conftest import REPO, copy_demo
 
-REPO = Path(__file__).resolve().parent.parent
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 NOW = "2026-12-01T12:00"
 
@@ -25,8 +25,7 @@ NOW = "2026-12-01T12:00"
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("demo")
-    shutil.copy(REPO / "site.yaml", root / "site.yaml")
-    shutil.copytree(REPO / "content", root / "content")
+    copy_demo(root)
     result = subprocess.run([sys.executable, "-m", "consult", "-C", str(root), "build", "--now", NOW],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from tests.conftest import REPO, copy_demo
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, ViewportSize
 
-REPO = Path(__file__).resolve().parents[2]
 NOW = "2026-12-01T12:00"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -113,8 +113,7 @@ def wait_until_serving(server: DemoServer, timeout: float = 60.0) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     root, remove = real_disk_dir(tmp_path_factory, "demo")
-    shutil.copy(REPO / "site.yaml", root / "site.yaml")
-    shutil.copytree(REPO / "content", root / "content")
+    copy_demo(root)
     port = free_port()
     log = root / "serve.log"
     with log.open("wb") as out:
