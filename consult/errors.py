@@ -25,7 +25,7 @@ class SourceError:
         place = self.path
         if self.line:
             place += f":{self.line}:{self.col or 1}"
-        text = f"{place}: {self.message}"
+        text = f"{place}: {self.message}" if place else self.message
         if self.hint:
             text += f" ({self.hint})"
         return text

@@ -84,3 +84,11 @@ def test_build_rejects_a_bad_now(tmp_path: Path) -> None:
 def test_demo_site_checks(repo_root: Path) -> None:
     result = run("--root", str(repo_root), "check", *NOW)
     assert result.exit_code == 0, result.stderr
+
+
+def test_a_problem_without_a_place_is_printed_plainly(tmp_path: Path) -> None:
+    site = tmp_path / "mairie"
+    run("init", str(site))
+    result = CliRunner().invoke(cli, ["--root", str(site), "moderate", "approve", "../../etc/passwd"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("'../../etc/passwd' is not a contribution id")
