@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,10 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
+from consult.config import parse_config
+from consult.content.files import parse_contribution
 from consult.document import parse_front_matter
 from consult.forms.guard import Guard
 from consult.inbox import Inbox, Submission, open_inbox
@@ -411,3 +415,29 @@ def test_handler_killed_mid_flight_never_says_received_without_a_row(site: Path,
     stored = {s.idem_key for s in box.all()}
     assert acknowledged and {"k-" + key for key in acknowledged} <= stored
     box.close()
+
+
+# --- property: a pulled file loads back as the same submission ------------------------------------
+
+# What intake lets through: no control characters but newline and tab, no surrogates, NFC.
+citizen_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\n\t"),
+                       max_size=200).map(lambda s: unicodedata.normalize("NFC", s))
+CONFIG = parse_config("title: t\nbase_url: https://x.example\norganisation: {name: o}\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=citizen_text, body=citizen_text, author=citizen_text,
+       answers=st.dictionaries(st.sampled_from(["frequence", "freins"]),
+                               st.one_of(citizen_text, st.lists(citizen_text, max_size=3)), max_size=2))
+def test_pull_then_load_returns_the_same_submission(title: str, body: str, author: str,
+                                                    answers: dict[str, Any]) -> None:
+    submission = Submission(id="20261115-abcd1234", consultation="plan-velo", kind="suggestion", proposal=None,
+                            title=title, body=body, author=author, answers=answers,
+                            received=datetime(2026, 11, 15, 12, tzinfo=timezone.utc), idem_key="k", body_hash="h")
+    text = render_contribution(submission)
+    doc, parsed_body, problems = parse_front_matter(text, "c.md")
+    assert not problems, text
+    assert (doc.data.get("title", ""), doc.data.get("author", ""), doc.data.get("answers", {})) == (title, author, answers)
+    assert parsed_body == (body + "\n" if body else "")
+    record, problems = parse_contribution(text, "c.md", "20261115-abcd1234", "plan-velo", CONFIG)
+    assert not problems and record is not None and record.status == "pending"
