@@ -10,8 +10,12 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from consult.build import Stage
 
 # Stages with fewer items finish before a bar would be worth drawing.
 MIN_ITEMS = 200
@@ -21,7 +25,7 @@ def wants_progress() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
-def terminal_stage() -> Callable[[str, int], object] | None:
+def terminal_stage() -> Stage | None:
     if not wants_progress():
         return None
 

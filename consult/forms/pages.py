@@ -77,7 +77,7 @@ class Pages:
                 return str(env.from_string(NOTICE).render(chrome=self.rules.chrome, url="", **context))
             except Exception:
                 log.exception("the theme cannot render a notice; answering with a plain one")
-        return _plain_notice(self.rules.language, **context)
+        return _plain_notice(self.rules.language, title, paragraphs, list(kept), keep_intro, back_url, back_label)
 
 
 def _page(language: str, title: str, main: str) -> str:

@@ -111,7 +111,8 @@ class Inbox:
         `rate` = (key, bucket, soft, hard), the same transaction counts the hit:
         past `soft` the row is quarantined ('rate'), past `hard` it is 'limited', not stored.
         """
-        if sub.received is None:
+        received = sub.received
+        if received is None:
             raise ValueError("a submission needs its received time")
         with self._tx() as cur:
             if rate is not None:
@@ -127,7 +128,7 @@ class Inbox:
                 cur,
                 f"INSERT INTO submissions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (sub.id, sub.consultation, sub.kind, sub.proposal, sub.public_json(), sub.email or None,
-                 sub.voter or None, iso(sub.received), sub.idem_key, sub.body_hash, sub.quarantine or None, sub.flags),
+                 sub.voter or None, iso(received), sub.idem_key, sub.body_hash, sub.quarantine or None, sub.flags),
             )
             if cur.rowcount == 1:
                 return "created", sub.id
