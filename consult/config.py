@@ -37,6 +37,7 @@ TOP_FIELDS = {
     "privacy": Field("dict"),
     "accessibility": Field("dict"),
     "contributions_per_page": Field("int"),
+    "open_data": Field("dict"),
 }
 ORGANISATION_FIELDS = {
     "name": Field("str", required=True),
@@ -60,6 +61,9 @@ ACCESSIBILITY_FIELDS = {
     "defender_url": Field("str"),
 }
 ACCESSIBILITY_STATUSES = ("full", "partial", "none")
+OPEN_DATA_FIELDS = {"licence": Field("str"), "licence_url": Field("str")}
+# The licence French public bodies publish open data under by default (décret 2017-638).
+ETALAB = ("etalab-2.0", "https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ class Config:
     accessibility_contact: str = ""
     defender_url: str = "https://formulaire.defenseurdesdroits.fr/"
     contributions_per_page: int = 20
+    open_data_licence: str = ETALAB[0]
+    open_data_licence_url: str = ETALAB[1]
     source: str = CONFIG_FILE
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -126,6 +132,7 @@ def read_config(text: str, path: str = CONFIG_FILE) -> tuple[Config | None, list
         "moderation": MODERATION_FIELDS,
         "privacy": PRIVACY_FIELDS,
         "accessibility": ACCESSIBILITY_FIELDS,
+        "open_data": OPEN_DATA_FIELDS,
     }
     for name, fields in sections.items():
         if present(data, name, "dict"):
@@ -188,6 +195,7 @@ def _build(data: dict[str, Any], path: str) -> Config:
     forms = data.get("forms") or {}
     privacy = data.get("privacy") or {}
     accessibility = data.get("accessibility") or {}
+    open_data = data.get("open_data") or {}
     statuses = tuple((s["id"], s["label"]) for s in data.get("proposal_statuses") or ())
     reasons = tuple((data.get("moderation") or {}).get("reasons") or DEFAULT_REASONS)
     optional = {
@@ -211,6 +219,8 @@ def _build(data: dict[str, Any], path: str) -> Config:
         accessibility_audit_date=accessibility.get("audit_date"),
         accessibility_contact=accessibility.get("contact", ""),
         defender_url=accessibility.get("defender_url", "https://formulaire.defenseurdesdroits.fr/"),
+        open_data_licence=open_data.get("licence", ETALAB[0]),
+        open_data_licence_url=open_data.get("licence_url", ETALAB[1]),
         source=path,
         **optional,
     )

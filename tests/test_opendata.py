@@ -1,0 +1,77 @@
+"""Open data: the published content as CSV files with a Data Package descriptor."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+from consult.build import check_site
+from consult.opendata import html_to_text, render_open_data
+
+TINY = Path(__file__).parent / "sites" / "tiny"
+NOW = "2026-12-01T12:00"
+
+
+def rows(files: dict[str, bytes], name: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(files[f"data/{name}.csv"].decode("utf-8"))))
+
+
+def test_only_published_contributions_are_exported() -> None:
+    files = render_open_data(check_site(TINY, NOW).site)
+    exported = {row["id"]: row for row in rows(files, "contributions")}
+    assert sorted(exported) == ["20261103-aaaa0001", "20261104-aaaa0002", "20261105-aaaa0003", "20261108-aaaa0006"]
+    camille = exported["20261103-aaaa0001"]
+    assert camille["author"] == "Camille" and camille["kind"] == "suggestion"
+    assert json.loads(camille["answers"]) == {"freins": ["La sécurité", "La météo"], "frequence": "Tous les jours", "note": "2"}
+    assert camille["text"].startswith("Des feux dédiés aux carrefours.")
+    assert exported["20261108-aaaa0006"]["proposal"] == "rue-haute"
+    everything = b"".join(files.values()).decode("utf-8")
+    for secret in ("TEXTE-EN-ATTENTE", "TEXTE-REFUSE", "COMMENTAIRE-REFUSE", "COMMENTAIRE-EN-ATTENTE"):
+        assert secret not in everything
+
+
+def test_proposals_and_consultations() -> None:
+    files = render_open_data(check_site(TINY, NOW).site)
+    proposals = {row["slug"]: row for row in rows(files, "proposals")}
+    assert proposals["rue-haute"]["status"] == "retenue" and proposals["rue-haute"]["supports"] == "12"
+    assert proposals["rue-haute"]["url"] == "https://consult.testville.example/consultations/velo/proposals/rue-haute/"
+    assert proposals["rue-haute"]["comments"] == "1"
+    statuses = {row["slug"]: row["status"] for row in rows(files, "consultations")}
+    assert statuses == {"ecoles": "upcoming", "marche": "closed", "velo": "open"}
+
+
+def test_descriptor_names_the_licence_and_matches_the_files() -> None:
+    files = render_open_data(check_site(TINY, NOW).site)
+    package = json.loads(files["data/datapackage.json"])
+    assert package["licenses"][0]["name"] == "etalab-2.0"
+    for resource in package["resources"]:
+        header = files[f"data/{resource['path']}"].decode("utf-8").splitlines()[0].split(",")
+        assert header == [field["name"] for field in resource["schema"]["fields"]]
+
+
+def test_spreadsheet_formulas_are_defused(tmp_path: Path) -> None:
+    site = tmp_path / "tiny"
+    shutil.copytree(TINY, site, ignore=shutil.ignore_patterns("expected"))
+    contribution = site / "content/consultations/velo/contributions/20261105-aaaa0003.md"
+    contribution.write_text(contribution.read_text(encoding="utf-8").replace(
+        "status: published", "status: published\nauthor: '=HYPERLINK(\"http://evil.example\",\"x\")'"), encoding="utf-8")
+    files = render_open_data(check_site(site, NOW).site)
+    row = next(r for r in rows(files, "contributions") if r["id"] == "20261105-aaaa0003")
+    assert row["author"] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
+
+
+def test_licence_is_configurable(tmp_path: Path) -> None:
+    site = tmp_path / "tiny"
+    shutil.copytree(TINY, site, ignore=shutil.ignore_patterns("expected"))
+    config = site / "site.yaml"
+    config.write_text(config.read_text() + "open_data:\n  licence: ODbL-1.0\n  licence_url: https://opendatacommons.org/licenses/odbl/1-0/\n")
+    package = json.loads(render_open_data(check_site(site, NOW).site)["data/datapackage.json"])
+    assert package["licenses"][0] == {"name": "ODbL-1.0", "path": "https://opendatacommons.org/licenses/odbl/1-0/",
+                                      "title": "ODbL-1.0"}
+
+
+def test_html_to_text_keeps_paragraphs_and_drops_markup() -> None:
+    assert html_to_text("<p>Un <strong>deux</strong></p>\n<ul>\n<li>a</li>\n<li>b &amp; c</li>\n</ul>") == "Un deux\na\nb & c"
