@@ -56,8 +56,11 @@ def serve_latency(site: Path, rounds: int = 5) -> float:
     from consult.serve import Rebuilder, Status, watch
 
     status = Status()
-    rebuilder = Rebuilder(Builder(site, site / "_site", NOW, cache=True), status)
+    builder = Builder(site, site / "_site", NOW, cache=True)
+    builder.trust_manifest = False  # as serve_site does
+    rebuilder = Rebuilder(builder, status)
     rebuilder.rebuild(None)
+    builder.persist = False
     rebuilder.thread.start()
     observer = watch(site, rebuilder)
     proposal = sorted((site / "content/consultations").glob("*/proposals/*.md"))[len(site.name) % 7]

@@ -9,35 +9,48 @@ changed. The handler's rules (`consult-rules.json`) are emitted with the pages.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from consult.cache import Store, cache_folder, digest, salt
+from consult import __version__
+from consult.cache import FORMAT, Manifest, Store, cache_folder, digest, read_manifest, salt, stat_files, write_manifest
 from consult.config import Config, load_config, parse_now
-from consult.content.load import CONTENT_DIR, Source, assemble_site, find_sources, load_site
+from consult.content.load import (
+    CONTENT_DIR,
+    Source,
+    find_sources,
+    link_site,
+    load_site,
+    parse_source,
+    parse_sources,
+    source_key,
+)
 from consult.errors import ConsultError, SourceError
 from consult.forms.rules import render_rules
-from consult.model import Site
+from consult.model import Site, derive_status, order_consultations
 from consult.output import WriteReport, check_output_dir, write_output
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
 from consult.render import chrome_for, render_site
-from consult.theme import check_templates, make_environment, static_files
+from consult.theme import builtin_themes_dir, check_templates, make_environment, static_files
 
 OUTPUT_DIR = "_site"
 RULES_FILE = "consult-rules.json"
+# Everything a build reads, relative to the site root (plus the built-in themes).
+INPUTS = ("site.yaml", CONTENT_DIR, "templates", "themes", "static")
 # A build stage reports progress through this: stage(label, total) -> context giving advance(n).
 Stage = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
 
 
 @dataclass(frozen=True)
 class Built:
-    site: Site
+    site: Site | None  # None when nothing had changed since the last build: the site was not even loaded
     files: dict[str, bytes]  # what this build rendered
     kept: tuple[str, ...] = ()  # what it produced too but found unchanged in the output folder
 
@@ -46,7 +59,12 @@ class Built:
         return len(self.files) + len(self.kept)
 
 
-def check_site(root: Path, now: str | datetime | None = None) -> Built:
+@dataclass(frozen=True)
+class Checked(Built):
+    site: Site
+
+
+def check_site(root: Path, now: str | datetime | None = None) -> Checked:
     """Load, validate and render the whole site in memory; raise every problem at once."""
     config, problems = load_config(root)
     if config is None:
@@ -66,7 +84,7 @@ def check_site(root: Path, now: str | datetime | None = None) -> Built:
         raise ConsultError([template_problem(exc, root)])
     files.update(static_files(root, config.theme))
     files[RULES_FILE] = render_rules(site, chrome_for(site)).encode("utf-8")
-    return Built(site, files)
+    return Checked(site, files)
 
 
 def build_site(root: Path, out: Path | None = None, now: str | datetime | None = None, jobs: int = 1,
@@ -82,6 +100,20 @@ def build_site(root: Path, out: Path | None = None, now: str | datetime | None =
 @contextmanager
 def _quiet(label: str, total: int) -> Iterator[Callable[[int], None]]:
     yield lambda n: None
+
+
+@dataclass(frozen=True)
+class _Last:
+    """The last successful build, in memory: a watcher's next build re-does only what an edit touches."""
+
+    config: Config
+    moment: datetime
+    site: Site
+    records: dict[str, tuple[Source, Any]]  # by path, in find_sources order
+    jobs: dict[str, PageJob]
+    fingerprints: Fingerprints
+    source_keys: dict[str, str]
+    feedless: frozenset[str]  # consultations whose feed is empty (it shows the moment)
 
 
 @dataclass(frozen=True)
@@ -105,13 +137,21 @@ class Builder:
         self.now, self.jobs = now, max(1, jobs)
         folder = cache_folder(root) if cache else None
         self.parsed = Store(folder, "parsed")
-        self.pages = Store(folder, "pages-" + digest(str(self.out.resolve()))[:16])
+        out_key = digest(str(self.out.resolve()))[:16]
+        self.pages = Store(folder, "pages-" + out_key)
+        self.manifest = folder / f"manifest-{out_key}.pickle" if folder is not None else None
+        self.manifest_key = digest(__version__, FORMAT, str(self.out.resolve()))
         self.sources: tuple[list[Source], list[SourceError]] | None = None
         self.env: jinja2.Environment | None = None
         self.env_key: tuple[str, ...] = ()
         self.produced: frozenset[str] = frozenset()
         # serve turns this off after its first build: rewriting the cache on every save costs O(site).
         self.persist = True
+        # serve turns this off: it needs the site loaded in memory even when nothing changed.
+        self.trust_manifest = True
+        self.last: _Last | None = None  # what the last successful build knew, for the next one to start from
+        self.last_rules: tuple[Any, bytes] | None = None
+        self.rules_summaries: dict[str, tuple[Any, Any]] = {}
 
     def build(self, changed: Iterable[str] | None = None, stage: Stage | None = None) -> tuple[Built, WriteReport]:
         """Build; `changed` (paths relative to the root) lets a watcher skip re-reading the rest."""
@@ -121,15 +161,28 @@ class Builder:
         if config is None:
             raise ConsultError(problems)
         moment = self.now if isinstance(self.now, datetime) else parse_now(self.now, config)
+        inputs, scanned = None, time.time_ns()
+        if changed is None and self.manifest is not None:
+            inputs = stat_files([self.root / name for name in INPUTS] + [builtin_themes_dir()], self.root)
+            if self.trust_manifest and not problems:
+                unchanged = self._unchanged(inputs, moment)
+                if unchanged is not None:
+                    return unchanged
+            self.manifest.unlink(missing_ok=True)  # the output folder is about to change
         env, template_problems = self._environment(config, changed)
+        last, self.last = self.last, None  # until this build succeeds, the next one starts from scratch
+        if changed is not None and last is not None and not problems and not template_problems:
+            done = self._rebuild_consultations(last, changed, config, moment, env)
+            if done is not None:
+                return done
         sources, source_problems = self._sources(changed)
         with stage("Reading content", len(sources)) as advance:
-            try:
-                site = assemble_site(sources, source_problems, config, moment, self.parsed, self.jobs, advance)
-            except ConsultError as exc:
-                raise ConsultError(problems + template_problems + exc.problems)
-        if problems or template_problems:
-            raise ConsultError(problems + template_problems)
+            parsed = parse_sources(sources, config, self.parsed, self.jobs, advance)
+        source_problems = source_problems + [problem for _, found in parsed for problem in found]
+        records = {source.path: (source, record) for source, (record, _) in zip(sources, parsed)}
+        site, found = link_site(list(records.values()), config, moment)
+        if problems or template_problems or source_problems or found:
+            raise ConsultError(problems + template_problems + source_problems + found)
         jobs, files = plan_pages(site, env)
         fingerprints = Fingerprints(env, digest(salt(config), str(self.root.resolve())))
         todo, keys, kept = self._stale(jobs, fingerprints, site)
@@ -142,8 +195,24 @@ class Builder:
             except ConsultError:
                 self.env = None
                 raise
+        report = self._finish(site, config, files, kept, keys, traces, None)
+        self.last = _Last(config, moment, site, records, {job.path: job for job in jobs}, fingerprints,
+                          {path: source_key(source, salt(config)) for path, (source, _) in records.items()},
+                          _feedless(jobs))
+        if inputs is not None and self.manifest is not None:
+            write_manifest(self.manifest, Manifest(self.manifest_key, inputs, stat_files([self.out], self.out), moment,
+                                                   _window(site, moment), _shows_moment(jobs), scanned))
+        return Built(site, files, tuple(kept)), report
+
+    def _finish(self, site: Site, config: Config, files: dict[str, bytes], kept: list[str], keys: dict[str, str],
+                traces: dict[str, Trace], carried: Iterable[str] | None) -> WriteReport:
+        """Add static files and the handler's rules, write, and remember the pages rendered."""
         files.update(static_files(self.root, config.theme))
-        files[RULES_FILE] = render_rules(site, chrome_for(site)).encode("utf-8")
+        files[RULES_FILE] = self._rules(site)
+        if carried is not None:  # pages of unchanged consultations: their cache entries stay
+            for path in carried:
+                self.pages.get(path)
+                kept.append(path)
         produced = frozenset(files) | frozenset(kept)
         # Looking for stale files walks the whole output folder: only when the set of files changed.
         report = write_output(self.out, dict(sorted(files.items())), keep=kept, prune=produced != self.produced)
@@ -153,7 +222,86 @@ class Builder:
             self.pages.put(path, PageEntry(keys[path], trace, info.st_size, info.st_mtime_ns))
         self.parsed.save(to_disk=self.persist)
         self.pages.save(to_disk=self.persist)
+        return report
+
+    def _rules(self, site: Site) -> bytes:
+        """consult-rules.json; the last one again when what it shows did not change (it lists every proposal)."""
+        summaries = self.rules_summaries
+        for c in site.consultations:  # an unchanged consultation is the very same object as last time
+            if c.slug not in summaries or summaries[c.slug][0] is not c:
+                summaries[c.slug] = (c, (c.slug, c.title, c.url, c.opens, c.closes, c.kinds, c.questions,
+                                         tuple((p.slug, p.title, p.url) for p in c.proposals)))
+        shown = (chrome_for(site), tuple(summaries[c.slug][1] for c in site.consultations))
+        if self.last_rules is None or self.last_rules[0] != shown:
+            self.last_rules = (shown, render_rules(site, shown[0]).encode("utf-8"))
+        return self.last_rules[1]
+
+    def _rebuild_consultations(self, last: _Last, changed: set[str], config: Config, moment: datetime,
+                               env: jinja2.Environment) -> tuple[Built, WriteReport] | None:
+        """When only files inside consultation folders were edited (none added or removed), re-parse
+        those, re-link their consultations, and re-plan only their pages and the site-wide ones (home,
+        feeds, sitemap). None when the change is of another kind: the caller builds the whole site."""
+        prefix = CONTENT_DIR + "/consultations/"
+        if config != last.config or not all(p.startswith(prefix) and p in last.records and (self.root / p).is_file()
+                                            for p in changed):
+            return None
+        touched = {p.split("/")[2] for p in changed}
+        self.sources = None  # in step with `records` again only if this build succeeds
+        if moment != last.moment:  # a consultation may open or close; an empty feed shows the moment
+            touched |= {c.slug for c in last.site.consultations if derive_status(c.opens, c.closes, moment) != c.status}
+            touched |= last.feedless
+        records = dict(last.records)
+        source_keys = dict(last.source_keys)
+        problems: list[SourceError] = []
+        config_salt = salt(config)
+        for path in sorted(changed):
+            old = records[path][0]
+            try:
+                text = (self.root / path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return None
+            source = Source(old.kind, old.path, old.consultation, old.stem, text)
+            key = source_keys[path] = source_key(source, config_salt)
+            parsed = self.parsed.get(key) or parse_source(source, config)
+            self.parsed.put(key, parsed)
+            records[path] = (source, parsed[0])
+            problems += parsed[1]
+        relinked, found = link_site([r for r in records.values() if r[0].consultation in touched], config, moment)
+        if problems or found:
+            raise ConsultError(problems + found)
+        fresh = {c.slug: c for c in relinked.consultations}
+        if set(fresh) != touched:
+            return None
+        for key in source_keys.values():  # unchanged files keep their cache entries
+            self.parsed.get(key)
+        site = replace(last.site, now=moment,
+                       consultations=order_consultations([fresh.get(c.slug, c) for c in last.site.consultations]))
+        jobs, files = plan_pages(site, env, touched)
+        fingerprints = Fingerprints(env, last.fingerprints.salt)
+        fingerprints.inherit(last.fingerprints, [c for c in site.consultations if c.slug not in touched])
+        todo, keys, kept = self._stale(jobs, fingerprints, site)
+        traces: dict[str, Trace] = {}
+        for job, (data, templates, reads) in zip(todo, render_pages(env, todo, 1, None, self.root)):
+            files[job.path] = data
+            traces[job.path] = _trace(fingerprints, site, templates, reads)
+        planned = {job.path: job for job in jobs}
+        mine = tuple(f"consultations/{slug}/" for slug in touched)
+        carried = {path: job for path, job in last.jobs.items() if path not in planned and not path.startswith(mine)}
+        report = self._finish(site, config, files, kept, keys, traces, carried)
+        self.sources = ([source for source, _ in records.values()], [])
+        self.last = _Last(config, moment, site, records, carried | planned, fingerprints, source_keys,
+                          (last.feedless - touched) | _feedless(jobs))
         return Built(site, files, tuple(kept)), report
+
+    def _unchanged(self, inputs: dict[str, tuple[int, int, int]], moment: datetime) -> tuple[Built, WriteReport] | None:
+        """The last build's result, when its inputs and output folder are exactly as it left them."""
+        assert self.manifest is not None
+        last = read_manifest(self.manifest)
+        if last is None or not last.still_valid(self.manifest_key, inputs, moment):
+            return None
+        if stat_files([self.out], self.out) != last.outputs:
+            return None
+        return Built(None, {}, tuple(sorted(last.outputs))), WriteReport(unchanged=len(last.outputs))
 
     def _environment(self, config: Config, changed: set[str] | None) -> tuple[jinja2.Environment, list[SourceError]]:
         """The jinja2 Environment, kept across builds until a template, the theme or the language changes."""
@@ -201,6 +349,22 @@ class Builder:
             else:
                 todo.append(job)
         return todo, keys, kept
+
+
+def _window(site: Site, moment: datetime) -> tuple[datetime | None, datetime | None]:
+    """The moments around `moment` at which every consultation keeps its status."""
+    bounds = {c.opens for c in site.consultations} | {c.closes for c in site.consultations}
+    return (max((b for b in bounds if b <= moment), default=None), min((b for b in bounds if b > moment), default=None))
+
+
+def _feedless(jobs: list[PageJob]) -> frozenset[str]:
+    return frozenset(job.path.split("/")[1] for job in jobs
+                     if job.template == "feed.xml" and not job.context.get("entries") and job.path.count("/") == 2)
+
+
+def _shows_moment(jobs: list[PageJob]) -> bool:
+    """Does a page show the build's moment itself? An empty feed's <updated> does."""
+    return any(job.template == "feed.xml" and not job.context.get("entries") for job in jobs)
 
 
 def _on_disk(path: Path, entry: PageEntry) -> bool:

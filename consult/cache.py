@@ -1,4 +1,5 @@
-"""The build cache under `.consult/cache/`: parsed records and rendered pages' fingerprints.
+"""The build cache under `.consult/cache/`: parsed records, rendered pages' fingerprints, and
+the manifest of the last build's inputs and outputs (path -> size, mtime, inode).
 
 Entries are keyed by content hashes (the file's text, consult's version, the
 parsed site.yaml), so a stale entry is never found, only left unused; each build
@@ -11,7 +12,12 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import stat
 import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,14 +71,20 @@ def _write(path: Path, value: Any) -> None:
 
 
 class Store:
-    """One pickled mapping in the cache folder: loaded whole, saved with only the keys used."""
+    """One pickled mapping in the cache folder: loaded whole on first use, saved with only the keys used."""
 
     def __init__(self, folder: Path | None, name: str):
         self.path = folder / f"{name}.pickle" if folder is not None else None
-        loaded = _read(self.path) if self.path is not None else None
-        self.old: dict[Any, Any] = loaded if isinstance(loaded, dict) else {}
+        self._old: dict[Any, Any] | None = None  # a build that finds nothing changed never unpickles it
         self.new: dict[Any, Any] = {}
         self.dirty = False
+
+    @property
+    def old(self) -> dict[Any, Any]:
+        if self._old is None:
+            loaded = _read(self.path) if self.path is not None else None
+            self._old = loaded if isinstance(loaded, dict) else {}
+        return self._old
 
     def get(self, key: Any) -> Any:
         value = self.new.get(key)
@@ -90,7 +102,7 @@ class Store:
         """Keep what this build used; in memory, start the next build from it."""
         if self.new.keys() != self.old.keys():
             self.dirty = True
-        self.old, self.new = self.new, {}
+        self._old, self.new = self.new, {}
         if to_disk:
             self.flush()
 
@@ -103,3 +115,71 @@ class Store:
 
 def cache_folder(root: Path) -> Path:
     return root / CACHE_DIR
+
+
+def read_manifest(path: Path) -> Manifest | None:
+    found = _read(path)
+    return found if isinstance(found, Manifest) else None
+
+
+def write_manifest(path: Path, manifest: Manifest) -> None:
+    _write(path, manifest)
+
+
+Stats = dict[str, tuple[int, int, int]]
+# A file modified this close to the scan may change again within the same mtime tick
+# unnoticed (git's "racily clean" entries): such a manifest is never trusted.
+RACY_NS = 100_000_000
+
+
+def stat_files(paths: Iterable[Path], base: Path) -> Stats:
+    """(size, mtime_ns, inode) of every file at or under `paths`, keyed by path relative to `base`
+    (absolute for paths outside it). A stat per file, no read."""
+    prefix = str(base) + os.sep
+    found: Stats = {}
+
+    def name(path: str) -> str:
+        return path[len(prefix):].replace(os.sep, "/") if path.startswith(prefix) else path
+
+    for top in paths:
+        try:
+            info = os.stat(top)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            found[name(str(top))] = (info.st_size, info.st_mtime_ns, info.st_ino)
+            continue
+        folders = [str(top)]
+        while folders:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir():
+                        folders.append(entry.path)
+                    else:
+                        info = entry.stat()
+                        found[name(entry.path)] = (info.st_size, info.st_mtime_ns, info.st_ino)
+    return found
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What one build read and wrote. The next build may skip all work when the inputs and the
+    output folder are exactly as recorded and the moment gives every page the same bytes."""
+
+    key: str  # consult's version, cache format, output folder
+    inputs: Stats
+    outputs: Stats
+    moment: datetime
+    window: tuple[datetime | None, datetime | None]  # the moments giving every consultation the same status
+    exact: bool  # some output shows the moment itself (an empty feed's <updated>): only that moment will do
+    scanned_ns: int
+
+    def still_valid(self, key: str, inputs: Stats, moment: datetime) -> bool:
+        low, high = self.window
+        return (key == self.key and inputs == self.inputs
+                and (moment == self.moment if self.exact else (low is None or low <= moment) and (high is None or moment < high))
+                and not any(self.scanned_ns - mtime < RACY_NS for _, mtime, _ in inputs.values()))
+
+
+def scan_started() -> int:
+    return time.time_ns()

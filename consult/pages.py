@@ -14,7 +14,7 @@ import os
 import pickle
 import re
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from io import BytesIO
 from pathlib import Path
@@ -70,10 +70,11 @@ class _RecordingEnvironment:
         return getattr(self.env, name)
 
 
-def plan_pages(site: Site, env: jinja2.Environment) -> tuple[list[PageJob], dict[str, bytes]]:
-    """render_site's pages as jobs, and the files it produced without a template (robots.txt)."""
+def plan_pages(site: Site, env: jinja2.Environment, only: Collection[str] | None = None) -> tuple[list[PageJob], dict[str, bytes]]:
+    """render_site's pages as jobs (with `only`, see render_site), and the files it produced without
+    a template (robots.txt)."""
     recording = _RecordingEnvironment(env)
-    out = render.render_site(site, recording)  # type: ignore[arg-type]
+    out = render.render_site(site, recording, only)  # type: ignore[arg-type]
     jobs, literal = [], {}
     for path, data in out.items():
         match = _PLACEHOLDER.fullmatch(data)
@@ -104,6 +105,16 @@ class Fingerprints:
             self.memo[id(obj)] = found
             self.keep.append(obj)
         return found
+
+    def inherit(self, other: Fingerprints, unchanged: Iterable[Consultation]) -> None:
+        """Take over the digests of consultations carried unchanged (the same objects) from the last build."""
+        for c in unchanged:
+            for key in ((id(c), "proposals"), (id(c), "contributions")):
+                if key in other.collections:
+                    self.collections[key] = other.collections[key]
+            if id(c) in other.memo:
+                self.memo[id(c)] = other.memo[id(c)]
+            self.keep.append(c)
 
     def collection(self, consultation: Consultation, attribute: str) -> str:
         key = (id(consultation), attribute)

@@ -9,8 +9,10 @@ with the same page chrome (`chrome_for`) as the built pages.
 
 from __future__ import annotations
 
+import functools
+import heapq
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from typing import Any
@@ -125,8 +127,9 @@ def render_form_page(env: jinja2.Environment, chrome: Mapping[str, Any], form: F
     return _clean(env.get_template("form_page.html").render(chrome=chrome, url="", form=form))
 
 
-def render_site(site: Site, env: jinja2.Environment) -> dict[str, bytes]:
-    """Every output file but the static assets (see `theme.static_files`)."""
+def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | None = None) -> dict[str, bytes]:
+    """Every output file but the static assets (see `theme.static_files`); with `only` (consultation
+    slugs), the pages of the site as a whole and those consultations' own pages and feeds only."""
     chrome = chrome_for(site)
     out: dict[str, bytes] = {}
 
@@ -137,7 +140,8 @@ def render_site(site: Site, env: jinja2.Environment) -> dict[str, bytes]:
     groups = {status: [c for c in site.consultations if c.status == status] for status in ("open", "upcoming", "closed")}
     page("/", "home.html", consultations=site.consultations, groups=groups)
     for consultation in site.consultations:
-        _render_consultation(site, consultation, page)
+        if only is None or consultation.slug in only:
+            _render_consultation(site, consultation, page)
     for content_page in site.pages:
         page(content_page.url, "page.html", page=content_page)
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
@@ -148,7 +152,8 @@ def render_site(site: Site, env: jinja2.Environment) -> dict[str, bytes]:
     out["robots.txt"] = f"User-agent: *\nDisallow: /thanks/\n\nSitemap: {site.config.base_url}/sitemap.xml\n".encode()
     out["feed.xml"] = _feed(site, env, None)
     for consultation in site.consultations:
-        out[consultation.url.strip("/") + "/feed.xml"] = _feed(site, env, consultation)
+        if only is None or consultation.slug in only:
+            out[consultation.url.strip("/") + "/feed.xml"] = _feed(site, env, consultation)
     return dict(sorted(out.items()))
 
 
@@ -257,41 +262,65 @@ class FeedEntry:
 def feed_entries(site: Site, only: Consultation | None = None) -> list[FeedEntry]:
     """Consultations, proposals' status changes and published contributions, newest first."""
     base, tz, lang = site.config.base_url, site.config.tz, site.config.language
-    found: list[tuple[datetime, FeedEntry]] = []
+    # Only the newest FEED_ENTRIES become entries: the others are dated and dropped, never built.
+    found: list[tuple[datetime, str, tuple[Any, ...]]] = []
+    labels: dict[str, str] = {}
+    aware: dict[date | datetime, datetime] = {}  # many entries share a date
 
-    def add(moment: date | datetime, entry_id: str, title: str, url: str, summary: str, html: str = "") -> None:
-        when = _aware(moment, tz)
-        found.append((when, FeedEntry(entry_id, _clean(title), base + url, when.isoformat(), _clean(summary), _clean(html))))
+    def add(moment: date | datetime, entry_id: str, *entry: Any) -> None:
+        when = aware.get(moment)
+        if when is None:
+            when = aware[moment] = _aware(moment, tz)
+        found.append((when, entry_id, entry))
 
     for c in (only,) if only else site.consultations:
         if c.status != "upcoming":
             add(c.opens, base + c.url, c.title, c.url, c.summary)
-        pages = contribution_pages(c, site.config.contributions_per_page)
-        where = {item.id: p["url"] for p in pages for item in p["items"]}
+        where: dict[str, str] = {}
+        if c.contributions:
+            pages = contribution_pages(c, site.config.contributions_per_page)
+            where = {item.id: p["url"] for p in pages for item in p["items"]}
         for contribution in c.contributions:
             add(contribution.submitted, f"{base}{c.url}#contribution-{contribution.id}",
-                _contribution_title(contribution, lang), f"{where[contribution.id]}#contribution-{contribution.id}",
-                "", contribution.body_html)
+                contribution, f"{where[contribution.id]}#contribution-{contribution.id}")
         for p in c.proposals:
             for change in p.history:
-                label = status_text(site, change.status)
-                add(change.date, f"{base}{p.url}#status-{change.date.isoformat()}-{change.status}",
-                    translate(lang, "feed.status_change", proposal=p.title, status=label), p.url, change.note)
+                add(change.date, f"{base}{p.url}#status-{change.date.isoformat()}-{change.status}", p, change)
             for comment in p.comments:
-                add(comment.submitted, f"{base}{p.url}#contribution-{comment.id}",
-                    translate(lang, "feed.comment", proposal=p.title), f"{p.url}#contribution-{comment.id}",
-                    "", comment.body_html)
-    found.sort(key=lambda pair: (pair[0], pair[1].id), reverse=True)
-    return [entry for _, entry in found[:FEED_ENTRIES]]
+                add(comment.submitted, f"{base}{p.url}#contribution-{comment.id}", p, comment)
+
+    def entry(when: datetime, entry_id: str, args: tuple[Any, ...]) -> FeedEntry:
+        first = args[0]
+        if isinstance(first, Contribution):
+            title, url, summary, html = _contribution_title(first, lang), args[1], "", first.body_html
+        elif isinstance(first, Proposal) and isinstance(args[1], Contribution):
+            title, url, summary, html = translate(lang, "feed.comment", proposal=first.title), \
+                f"{first.url}#contribution-{args[1].id}", "", args[1].body_html
+        elif isinstance(first, Proposal):
+            change = args[1]
+            label = labels.get(change.status) or labels.setdefault(change.status, status_text(site, change.status))
+            title, url, summary, html = translate(lang, "feed.status_change", proposal=first.title, status=label), \
+                first.url, change.note, ""
+        else:
+            title, url, summary, html = args[0], args[1], args[2], ""
+        return FeedEntry(entry_id, _clean(title), base + url, when.isoformat(), _clean(summary), _clean(html))
+
+    newest = heapq.nlargest(FEED_ENTRIES, found, key=lambda item: (item[0], item[1]))
+    return [entry(*item) for item in newest]
 
 
 def status_text(site: Site, status_id: str) -> str:
     """A proposal status's label: the site's own, else the translated default, else its id."""
-    labels = {s.id: s.label for s in site.proposal_statuses} | {k: v for k, v in site.config.proposal_statuses if v}
-    if labels.get(status_id):
-        return labels[status_id]
-    table = STRINGS.get(site.config.language, STRINGS["fr"])
-    return table.get(f"proposal_status.{status_id}", status_id)
+    return _status_labels(site.proposal_statuses, site.config.proposal_statuses, site.config.language)(status_id)
+
+
+@functools.lru_cache(maxsize=16)
+def _status_labels(statuses: tuple[Any, ...], configured: tuple[tuple[str, str], ...],
+                   language: str) -> Callable[[str], str]:
+    # Called for every status change of every proposal: the label table is built once per site.
+    labels = {s.id: s.label for s in statuses} | {k: v for k, v in configured if v}
+    table = STRINGS.get(language, STRINGS["fr"])
+    return lambda status_id: labels[status_id] if labels.get(status_id) else table.get(f"proposal_status.{status_id}", status_id)
 
 
 def _contribution_title(contribution: Contribution, language: str) -> str:

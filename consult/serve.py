@@ -289,6 +289,7 @@ def serve_site(root: Path, host: str, port: int, now: str | datetime | None = No
                jobs: int = 1) -> None:
     site_dir = root / OUTPUT_DIR
     builder = Builder(root, site_dir, now, jobs, cache=True)
+    builder.trust_manifest = False  # the first build loads the site, which later rebuilds start from
     status = Status()
 
     def report(seconds: float, files: int) -> None:

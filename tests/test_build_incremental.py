@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consult.build import Builder, build_site, check_site
+from consult.errors import ConsultError
 from consult.scaffold import init_site
 
 NOW = "2026-02-15T12:00"
@@ -58,7 +61,7 @@ EDITS = st.lists(st.tuples(st.sampled_from(["title", "body", "status", "delete",
                            st.integers(0, 3), st.text("abcdéè ", min_size=1, max_size=8)), min_size=1, max_size=4)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=EDITS)
 def test_random_edits_incremental_equals_clean(site: Path, tmp_path_factory: pytest.TempPathFactory,
                                                edits: list[tuple[str, int, str]]) -> None:
@@ -66,10 +69,18 @@ def test_random_edits_incremental_equals_clean(site: Path, tmp_path_factory: pyt
     builder = Builder(site, out, NOW, cache=True)
     builder.build()
     proposals = site / "content/consultations/exemple/proposals"
+    pending: set[str] = set()  # changed since the long-lived builder last built
     for what, n, text in edits:
         files = sorted(proposals.glob("*.md"))
         target = files[n % len(files)]
         body = target.read_text(encoding="utf-8")
+        changed = {target.relative_to(site).as_posix()}  # what serve's watcher would report
+        if what == "add":
+            changed = {(proposals / f"ajout-{n}.md").relative_to(site).as_posix()}
+        elif what == "template":
+            changed = {"templates/thanks.html"}
+        elif what == "config":
+            changed = {"site.yaml"}
         if what == "title":
             target.write_text(body.replace("title: \"", f"title: \"{text} ", 1), encoding="utf-8")
         elif what == "body":
@@ -88,6 +99,90 @@ def test_random_edits_incremental_equals_clean(site: Path, tmp_path_factory: pyt
             config = site / "site.yaml"
             config.write_text(config.read_text(encoding="utf-8").replace("contributions_per_page: 20", "contributions_per_page: 21"),
                               encoding="utf-8")
-        # Half the time through the long-lived builder (serve), half through a fresh one (consult build).
-        (builder if n % 2 else Builder(site, out, NOW, cache=True)).build()
+        # Half the time through the long-lived builder told what changed (serve), half through a fresh one
+        # (consult build).
+        pending |= changed
+        if n % 2:
+            builder.build(pending)
+            pending = set()
+        else:
+            Builder(site, out, NOW, cache=True).build()
         assert tree(out) == check_site(site, NOW).files
+
+
+def age(site: Path) -> None:
+    """Date every input a minute back, as files saved before the build (not 'racily' fresh)."""
+    past = time.time_ns() - 60 * 10**9
+    for path in site.rglob("*"):
+        if path.is_file() and "_site" not in path.parts and ".consult" not in path.parts:
+            os.utime(path, ns=(past, past))
+
+
+def test_nothing_changed_loads_nothing(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    age(site)
+    first, _ = build_site(site, out, NOW, cache=True)
+    built, report = build_site(site, out, NOW, cache=True)
+    assert built.site is None and built.files == {}
+    assert report.written == [] and report.removed == [] and report.unchanged == first.count == built.count
+    assert tree(out) == check_site(site, NOW).files
+
+
+def test_a_later_moment_with_the_same_statuses_loads_nothing_but_a_status_change_rebuilds(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    age(site)
+    build_site(site, out, NOW, cache=True)
+    assert build_site(site, out, "2026-03-01T08:00", cache=True)[0].site is None
+    built, report = build_site(site, out, "2031-01-01T00:00", cache=True)  # the consultation has closed
+    assert built.site is not None and report.written
+    assert tree(out) == check_site(site, "2031-01-01T00:00").files
+
+
+@pytest.mark.parametrize("change", ["same-size-config", "output-deleted", "stray-output", "output-edited", "template-added",
+                                    "fresh-edit-then-no-change"])
+def test_any_change_to_inputs_or_output_rebuilds(site: Path, tmp_path: Path, change: str) -> None:
+    out = tmp_path / "out"
+    age(site)
+    build_site(site, out, NOW, cache=True)
+    page = out / "consultations/exemple/index.html"
+    if change == "same-size-config":
+        config = site / "site.yaml"
+        config.write_text(config.read_text(encoding="utf-8").replace("contributions_per_page: 20", "contributions_per_page: 21"),
+                          encoding="utf-8")
+    elif change == "output-deleted":
+        page.unlink()
+    elif change == "stray-output":
+        (out / "stray.html").write_text("x")
+    elif change == "output-edited":
+        page.write_bytes(page.read_bytes().replace(b"<main", b"<main data-x", 1))
+    elif change == "template-added":
+        (site / "templates").mkdir(exist_ok=True)
+        (site / "templates/thanks.html").write_text("{% extends 'base.html' %}{% block main %}Merci{% endblock %}\n")
+    elif change == "fresh-edit-then-no-change":
+        proposal = next((site / "content/consultations/exemple/proposals").glob("*.md"))
+        proposal.write_text(proposal.read_text(encoding="utf-8") + "\nEncore.\n", encoding="utf-8")
+        build_site(site, out, NOW, cache=True)  # saw a file saved just now: must not trust it next time
+        proposal.write_text(proposal.read_text(encoding="utf-8").replace("Encore.", "Encora."), encoding="utf-8")
+    built, _ = build_site(site, out, NOW, cache=True)
+    assert built.site is not None
+    assert tree(out) == check_site(site, NOW).files
+
+
+def test_serve_edit_rebuilds_only_its_consultation_and_equals_clean(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    builder = Builder(site, out, NOW, cache=True)
+    builder.build()
+    path = site / "content/consultations/exemple/proposals/autre-2.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Autre 2", "Autre deux"), encoding="utf-8")
+    built, report = builder.build({path.relative_to(site).as_posix()})
+    assert builder.last is not None and "consultations/exemple/proposals/autre-2/index.html" in report.written
+    assert "consultations/exemple/proposals/autre-0/index.html" not in built.files
+    assert tree(out) == check_site(site, NOW).files
+    broken = path.read_text(encoding="utf-8").replace("status:", "statut:", 1)
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(ConsultError):
+        builder.build({path.relative_to(site).as_posix()})
+    other = site / "content/consultations/exemple/proposals/autre-0.md"
+    other.write_text(other.read_text(encoding="utf-8") + "\nPlus.\n", encoding="utf-8")
+    with pytest.raises(ConsultError):  # the broken file is still broken, though not named this time
+        builder.build({other.relative_to(site).as_posix()})
