@@ -242,8 +242,12 @@ class Builder:
         those, re-link their consultations, and re-plan only their pages and the site-wide ones (home,
         feeds, sitemap). None when the change is of another kind: the caller builds the whole site."""
         prefix = CONTENT_DIR + "/consultations/"
+        folders = {p for p in changed if p.endswith("/")}  # a watcher reports a file's folder as modified too
+        changed = changed - folders
         if config != last.config or not all(p.startswith(prefix) and p in last.records and (self.root / p).is_file()
                                             for p in changed):
+            return None
+        if not all(self._same_entries(folder, last.records) for folder in folders):
             return None
         touched = {p.split("/")[2] for p in changed}
         self.sources = None  # in step with `records` again only if this build succeeds
@@ -336,6 +340,21 @@ class Builder:
                     return self.sources
         self.sources = find_sources(self.root)
         return self.sources
+
+    def _same_entries(self, folder: str, records: dict[str, Any]) -> bool:
+        """Does a consultation's folder (or its proposals/ or contributions/) hold the same files as last time?"""
+        parts = folder.strip("/").split("/")
+        if len(parts) < 3 or not folder.startswith(CONTENT_DIR + "/consultations/") or len(parts) > 4:
+            return False
+        try:
+            names = {n for n in os.listdir(self.root / folder) if not n.startswith((".", "#")) and not n.endswith("~")}
+        except OSError:
+            return False
+        depth = len(parts)
+        known = {p.split("/")[depth] for p in records if p.startswith(folder) and p.count("/") >= depth}
+        if depth == 4:  # proposals/ or contributions/: only *.md files are sources
+            names = {n for n in names if n.endswith(".md")}
+        return names == known
 
     def _stale(self, jobs: list[PageJob], fingerprints: Fingerprints, site: Site) -> tuple[list[PageJob], dict[str, str], list[str]]:
         """The pages to render again; the others are already in the output folder, byte for byte."""

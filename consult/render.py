@@ -259,12 +259,20 @@ class FeedEntry:
     content_html: str = ""  # escaped by the template, as Atom type="html" wants
 
 
-def feed_entries(site: Site, only: Consultation | None = None) -> list[FeedEntry]:
-    """Consultations, proposals' status changes and published contributions, newest first."""
-    base, tz, lang = site.config.base_url, site.config.tz, site.config.language
-    # Only the newest FEED_ENTRIES become entries: the others are dated and dropped, never built.
-    found: list[tuple[datetime, str, tuple[Any, ...]]] = []
-    labels: dict[str, str] = {}
+_Dated = tuple[datetime, str, tuple[Any, ...]]
+# A consultation's newest dated items, by the consultation object (frozen: the same object, the same
+# items): a rebuild after one edit dates again only the consultation that changed.
+_NEWEST: dict[int, tuple[Consultation, tuple[Any, ...], list[_Dated]]] = {}
+
+
+def _newest_items(site: Site, c: Consultation) -> list[_Dated]:
+    """The FEED_ENTRIES newest (moment, entry id, what to make the entry of) of one consultation."""
+    base, tz = site.config.base_url, site.config.tz
+    settings = (base, tz, site.config.contributions_per_page)
+    cached = _NEWEST.get(id(c))
+    if cached is not None and cached[0] is c and cached[1] == settings:
+        return cached[2]
+    found: list[_Dated] = []
     aware: dict[date | datetime, datetime] = {}  # many entries share a date
 
     def add(moment: date | datetime, entry_id: str, *entry: Any) -> None:
@@ -273,21 +281,33 @@ def feed_entries(site: Site, only: Consultation | None = None) -> list[FeedEntry
             when = aware[moment] = _aware(moment, tz)
         found.append((when, entry_id, entry))
 
-    for c in (only,) if only else site.consultations:
-        if c.status != "upcoming":
-            add(c.opens, base + c.url, c.title, c.url, c.summary)
-        where: dict[str, str] = {}
-        if c.contributions:
-            pages = contribution_pages(c, site.config.contributions_per_page)
-            where = {item.id: p["url"] for p in pages for item in p["items"]}
-        for contribution in c.contributions:
-            add(contribution.submitted, f"{base}{c.url}#contribution-{contribution.id}",
-                contribution, f"{where[contribution.id]}#contribution-{contribution.id}")
-        for p in c.proposals:
-            for change in p.history:
-                add(change.date, f"{base}{p.url}#status-{change.date.isoformat()}-{change.status}", p, change)
-            for comment in p.comments:
-                add(comment.submitted, f"{base}{p.url}#contribution-{comment.id}", p, comment)
+    if c.status != "upcoming":
+        add(c.opens, base + c.url, c.title, c.url, c.summary)
+    where: dict[str, str] = {}
+    if c.contributions:
+        pages = contribution_pages(c, site.config.contributions_per_page)
+        where = {item.id: p["url"] for p in pages for item in p["items"]}
+    for contribution in c.contributions:
+        add(contribution.submitted, f"{base}{c.url}#contribution-{contribution.id}",
+            contribution, f"{where[contribution.id]}#contribution-{contribution.id}")
+    for p in c.proposals:
+        for change in p.history:
+            add(change.date, f"{base}{p.url}#status-{change.date.isoformat()}-{change.status}", p, change)
+        for comment in p.comments:
+            add(comment.submitted, f"{base}{p.url}#contribution-{comment.id}", p, comment)
+    newest = heapq.nlargest(FEED_ENTRIES, found, key=lambda item: (item[0], item[1]))
+    if len(_NEWEST) >= 256:
+        _NEWEST.pop(next(iter(_NEWEST)))
+    _NEWEST[id(c)] = (c, settings, newest)
+    return newest
+
+
+def feed_entries(site: Site, only: Consultation | None = None) -> list[FeedEntry]:
+    """Consultations, proposals' status changes and published contributions, newest first."""
+    base, lang = site.config.base_url, site.config.language
+    # Only the newest FEED_ENTRIES become entries: the others are dated and dropped, never built.
+    found = [item for c in ((only,) if only else site.consultations) for item in _newest_items(site, c)]
+    labels: dict[str, str] = {}
 
     def entry(when: datetime, entry_id: str, args: tuple[Any, ...]) -> FeedEntry:
         first = args[0]
