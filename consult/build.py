@@ -34,7 +34,8 @@ from consult.content.load import (
 )
 from consult.errors import ConsultError, SourceError
 from consult.forms.rules import render_rules
-from consult.model import Site, derive_status, order_consultations
+from consult.opendata import Rows, consultation_rows, render_open_data
+from consult.model import Consultation, Site, derive_status, order_consultations
 from consult.output import WriteReport, check_output_dir, write_output
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
 from consult.render import chrome_for, render_site
@@ -83,6 +84,7 @@ def check_site(root: Path, now: str | datetime | None = None) -> Checked:
     except jinja2.TemplateError as exc:
         raise ConsultError([template_problem(exc, root)])
     files.update(static_files(root, config.theme))
+    files.update(render_open_data(site))
     files[RULES_FILE] = render_rules(site, chrome_for(site)).encode("utf-8")
     return Checked(site, files)
 
@@ -152,6 +154,7 @@ class Builder:
         self.last: _Last | None = None  # what the last successful build knew, for the next one to start from
         self.last_rules: tuple[Any, bytes] | None = None
         self.rules_summaries: dict[str, tuple[Any, Any]] = {}
+        self.open_data_rows: dict[str, tuple[Consultation, str, Rows]] = {}
 
     def build(self, changed: Iterable[str] | None = None, stage: Stage | None = None) -> tuple[Built, WriteReport]:
         """Build; `changed` (paths relative to the root) lets a watcher skip re-reading the rest."""
@@ -208,6 +211,7 @@ class Builder:
                 traces: dict[str, Trace], carried: Iterable[str] | None) -> WriteReport:
         """Add static files and the handler's rules, write, and remember the pages rendered."""
         files.update(static_files(self.root, config.theme))
+        files.update(render_open_data(site, self._open_data_rows))
         files[RULES_FILE] = self._rules(site)
         if carried is not None:  # pages of unchanged consultations: their cache entries stay
             for path in carried:
@@ -223,6 +227,14 @@ class Builder:
         self.parsed.save(to_disk=self.persist)
         self.pages.save(to_disk=self.persist)
         return report
+
+    def _open_data_rows(self, consultation: Consultation, base_url: str) -> Rows:
+        """A consultation's open data rows; the last ones again when it did not change."""
+        last = self.open_data_rows.get(consultation.slug)
+        if last is None or last[0] is not consultation or last[1] != base_url:
+            last = self.open_data_rows[consultation.slug] = (consultation, base_url,
+                                                             consultation_rows(consultation, base_url))
+        return last[2]
 
     def _rules(self, site: Site) -> bytes:
         """consult-rules.json; the last one again when what it shows did not change (it lists every proposal)."""

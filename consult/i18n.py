@@ -75,6 +75,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "chrome.footer_nav_label": "Liens utiles",
         "chrome.published_by": "Site publié par",
         "chrome.feed": "Flux Atom des nouveautés",
+        "chrome.opendata": "Données ouvertes",
+        "opendata.title": "Données ouvertes",
+        "opendata.intro": "Tout ce que ce site publie est aussi disponible en fichiers CSV (UTF-8, séparateur virgule), "
+        "réutilisables librement sous la licence {licence}.",
+        "opendata.licence": "Texte de la licence",
+        "opendata.files_heading": "Les fichiers",
+        "opendata.file.consultations": "Les consultations, leurs dates et leur état",
+        "opendata.file.proposals": "Les propositions, leur statut, leurs soutiens et la date de la réponse officielle",
+        "opendata.file.contributions": "Les contributions publiées : suggestions, réponses aux questions et commentaires".replace(" :", f"{_NB}:"),
+        "opendata.file.datapackage": "La description des fichiers (Data Package) : colonnes, types et licence".replace(" :", f"{_NB}:"),
+        "opendata.scope": "Ces fichiers ne contiennent que ce qui est publié sur le site : aucune contribution en attente "
+        "ou refusée, aucune adresse électronique ni aucune donnée de connexion.".replace(" :", f"{_NB}:"),
+        "opendata.formulas": "Une cellule qui commence par =, +, - ou @ est précédée d'une apostrophe, pour qu'un tableur "
+        "ne l'exécute pas comme une formule.",
         "chrome.accessibility.full": f"Accessibilité{_NB}: totalement conforme",
         "chrome.accessibility.partial": f"Accessibilité{_NB}: partiellement conforme",
         "chrome.accessibility.none": f"Accessibilité{_NB}: non conforme",
@@ -252,6 +266,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "chrome.footer_nav_label": "Useful links",
         "chrome.published_by": "Published by",
         "chrome.feed": "Atom feed of updates",
+        "chrome.opendata": "Open data",
+        "opendata.title": "Open data",
+        "opendata.intro": "Everything this site publishes is also available as CSV files (UTF-8, comma-separated), "
+        "free to reuse under the licence {licence}.",
+        "opendata.licence": "Text of the licence",
+        "opendata.files_heading": "The files",
+        "opendata.file.consultations": "The consultations, their dates and status",
+        "opendata.file.proposals": "The proposals, their status, supports and the date of the official response",
+        "opendata.file.contributions": "The published contributions: suggestions, answers to questions and comments",
+        "opendata.file.datapackage": "The description of the files (Data Package): columns, types and licence",
+        "opendata.scope": "These files hold only what the site publishes: no pending or rejected contribution, "
+        "no e-mail address and no connection data.",
+        "opendata.formulas": "A cell that starts with =, +, - or @ is preceded by an apostrophe, so that a spreadsheet "
+        "does not run it as a formula.",
         "chrome.accessibility.full": "Accessibility: fully compliant",
         "chrome.accessibility.partial": "Accessibility: partially compliant",
         "chrome.accessibility.none": "Accessibility: not compliant",

@@ -12,12 +12,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from consult.model import Contribution, Site
+from consult.model import Consultation, Contribution, Site
 
 DATA_DIR = "data"
 # A cell a spreadsheet would read as a formula ("=HYPERLINK(...)") is prefixed with an
@@ -67,26 +68,40 @@ CONTRIBUTIONS = (
 )
 
 
-def render_open_data(site: Site) -> dict[str, bytes]:
-    base = site.config.base_url
-    consultations = [
-        {"slug": c.slug, "title": c.title, "opens": c.opens, "closes": c.closes, "status": c.status,
-         "proposals": len(c.proposals), "contributions": len(c.contributions), "url": base + c.url}
-        for c in sorted(site.consultations, key=lambda c: c.slug)
-    ]
+Rows = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # one consultation's proposals, contributions
+
+
+def consultation_rows(consultation: Consultation, base_url: str) -> Rows:
+    """The rows one consultation adds to proposals.csv and contributions.csv (the costly part:
+    `Builder` keeps them for consultations that did not change)."""
     proposals = [
         {"consultation": p.consultation, "slug": p.slug, "title": p.title,
          "category": p.category.id if p.category else "", "status": p.status.id,
          "status_date": p.history[-1].date if p.history else "", "supports": p.supports,
-         "comments": len(p.comments), "response_date": p.response_date or "", "url": base + p.url}
-        for c in sorted(site.consultations, key=lambda c: c.slug) for p in c.proposals
+         "comments": len(p.comments), "response_date": p.response_date or "", "url": base_url + p.url}
+        for p in consultation.proposals
     ]
-    published: list[Contribution] = []
-    for c in site.consultations:
-        published += c.contributions
-        for p in c.proposals:
-            published += p.comments
-    contributions = [_contribution_row(x) for x in sorted(published, key=lambda x: (x.consultation, x.id))]
+    published = list(consultation.contributions)
+    for p in consultation.proposals:
+        published += p.comments
+    contributions = [_contribution_row(x) for x in sorted(published, key=lambda x: x.id)]
+    return proposals, contributions
+
+
+def render_open_data(site: Site, rows: Callable[[Consultation, str], Rows] = consultation_rows) -> dict[str, bytes]:
+    base = site.config.base_url
+    ordered = sorted(site.consultations, key=lambda c: c.slug)
+    consultations = [
+        {"slug": c.slug, "title": c.title, "opens": c.opens, "closes": c.closes, "status": c.status,
+         "proposals": len(c.proposals), "contributions": len(c.contributions), "url": base + c.url}
+        for c in ordered
+    ]
+    proposals: list[dict[str, Any]] = []
+    contributions: list[dict[str, Any]] = []
+    for c in ordered:
+        more_proposals, more_contributions = rows(c, base)
+        proposals += more_proposals
+        contributions += more_contributions
     files = {
         f"{DATA_DIR}/consultations.csv": _csv(CONSULTATIONS, consultations),
         f"{DATA_DIR}/proposals.csv": _csv(PROPOSALS, proposals),

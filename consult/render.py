@@ -27,6 +27,7 @@ CHARTER_SLUGS = ("charte-de-moderation", "moderation-charter", "moderation")
 PRIVACY_SLUGS = ("donnees-personnelles", "confidentialite", "vie-privee", "privacy")
 ABOUT_SLUGS = ("a-propos", "about")
 LATEST_CONTRIBUTIONS = 5
+OPENDATA_URL = "/data/"  # the open data page; the files sit beside it (see consult.opendata)
 FEED_ENTRIES = 50
 TITLE_MAX_LENGTH = 200
 # Characters XML 1.0 forbids and HTML calls parse errors; citizen text may carry them.
@@ -109,6 +110,7 @@ def chrome_for(site: Site) -> dict[str, Any]:
         "token_url": endpoint.rsplit("/", 1)[0] + "/token",
         "max_length": config.max_length,
         "feed_url": "/feed.xml",
+        "opendata_url": OPENDATA_URL,
         "static_url": "/static/",
         "home_url": "/",
     }
@@ -146,6 +148,7 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
         page(content_page.url, "page.html", page=content_page)
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
         page(chrome["accessibility_url"], "accessibility.html", statement=_statement(site))
+    page(OPENDATA_URL, "opendata.html", opendata=_opendata_view(site))
     page("/thanks/", "thanks.html")
     out["404.html"] = _clean(env.get_template("404.html").render(chrome=chrome, url="/404.html")).encode("utf-8")
     out["sitemap.xml"] = _xml(env, "sitemap.xml", urls=[site.config.base_url + u for u in sitemap_urls(site)])
@@ -237,9 +240,17 @@ def _statement(site: Site) -> dict[str, Any]:
     }
 
 
+def _opendata_view(site: Site) -> dict[str, Any]:
+    """What the open data page lists: the files `opendata.render_open_data` writes under /data/."""
+    files = [{"name": name, "path": f"{name}.csv", "url": f"{OPENDATA_URL}{name}.csv"}
+             for name in ("consultations", "proposals", "contributions")]
+    files.append({"name": "datapackage", "path": "datapackage.json", "url": f"{OPENDATA_URL}datapackage.json"})
+    return {"files": files, "licence": site.config.open_data_licence, "licence_url": site.config.open_data_licence_url}
+
+
 def sitemap_urls(site: Site) -> list[str]:
     """Every public page (not the thank-you page, not 404), root-relative, sorted."""
-    urls = {"/"} | {p.url for p in site.pages}
+    urls = {"/", OPENDATA_URL} | {p.url for p in site.pages}
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
         urls.add(f"/{_a11y_slug(site)}/")
     for c in site.consultations:

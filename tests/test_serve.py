@@ -67,7 +67,7 @@ def test_edit_a_proposal_rewrites_its_page_and_the_lists_showing_it(running: Run
     assert "consultations/exemple/proposals/autre/index.html" not in written
     assert written <= {"consultations/exemple/proposals/exemple-de-proposition/index.html", "consultations/exemple/index.html",
                        "index.html", "feed.xml", "consultations/exemple/feed.xml", "sitemap.xml", "consult-rules.json",
-                       "consultations/exemple/contributions/index.html"}
+                       "consultations/exemple/contributions/index.html", "data/proposals.csv"}
     page = (running.root / "_site/consultations/exemple/proposals/exemple-de-proposition/index.html").read_text()
     assert "Proposition renommée" in page
 

@@ -220,7 +220,7 @@ def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime) 
         Page(p.slug, p.title, p.body_html, f"/{p.slug}/", p.source, p.footer) for p in grouped[""]["page"]
     )
     for page in pages:
-        if page.slug in ("consultations", "static", "thanks", "api"):
+        if page.slug in ("consultations", "static", "thanks", "api", "data"):
             problems.append(SourceError(page.source, 0, 0, f"page name '{page.slug}' is reserved by consult", "rename the file"))
     labels = dict(config.proposal_statuses)
     statuses = tuple(ProposalStatus(sid, labels.get(sid, "")) for sid in config.status_ids)

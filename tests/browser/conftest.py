@@ -51,6 +51,7 @@ CONTRIBUTIONS_2 = "/consultations/plan-velo/contributions/2/"
 CONTENT_PAGE = "/a-propos/"
 STATEMENT = "/accessibilite/"
 THANKS = "/thanks/"
+OPEN_DATA = "/data/"
 MISSING = "/cette-page-n-existe-pas/"  # served with 404.html
 
 

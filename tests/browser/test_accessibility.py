@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import (CLOSED, CLOSED_PROPOSAL, CONTENT_PAGE, CONTRIBUTIONS, CONTRIBUTIONS_2, HOME,
-                                    MISSING, OPEN, PHONE, PROPOSAL, STATEMENT, THANKS, UPCOMING, DemoServer,
+                                    MISSING, OPEN, OPEN_DATA, PHONE, PROPOSAL, STATEMENT, THANKS, UPCOMING, DemoServer,
                                     axe_violations, new_page, submit_empty_suggestion)
 
 pytestmark = pytest.mark.browser
@@ -23,6 +23,7 @@ PAGES = {
     "content page": CONTENT_PAGE,
     "accessibility statement": STATEMENT,
     "thank-you": THANKS,
+    "open data": OPEN_DATA,
 }
 
 

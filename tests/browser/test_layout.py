@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import (CLOSED, CLOSED_PROPOSAL, CONTENT_PAGE, CONTRIBUTIONS, DESKTOP, HOME, MISSING,
-                                    OPEN, PHONE, PROPOSAL, SCREENSHOTS, STATEMENT, THANKS, UPCOMING, DemoServer,
+                                    OPEN, OPEN_DATA, PHONE, PROPOSAL, SCREENSHOTS, STATEMENT, THANKS, UPCOMING, DemoServer,
                                     new_page, submit_empty_suggestion)
 
 pytestmark = pytest.mark.browser
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 PAGES = {
     "home": HOME, "open": OPEN, "upcoming": UPCOMING, "closed": CLOSED, "proposal": PROPOSAL,
     "closed-proposal": CLOSED_PROPOSAL, "contributions": CONTRIBUTIONS, "content": CONTENT_PAGE,
-    "statement": STATEMENT, "thanks": THANKS, "404": MISSING,
+    "statement": STATEMENT, "thanks": THANKS, "404": MISSING, "open data": OPEN_DATA,
 }
 SCREENSHOT_OF = {HOME: "home", OPEN: "consultation", PROPOSAL: "proposal"}
 WIDTHS = {"mobile": PHONE, "desktop": DESKTOP}
