@@ -301,7 +301,11 @@ def serve_site(root: Path, host: str, port: int, now: str | datetime | None = No
     builder.persist = False  # the cache is saved when the server stops
     api = make_api(root, site_dir, inbox_url, require_config(root), now)
     app = dispatch(dev_app(static_app(site_dir), status), api)
-    server = make_server(host, port, app, ThreadingWSGIServer, QuietHandler)
+    try:
+        server = make_server(host, port, app, ThreadingWSGIServer, QuietHandler)
+    except OSError as exc:
+        raise ConsultError(f"cannot listen on {host}:{port} ({exc.strerror}): is another server running? "
+                           f"Try --port {port + 1}.")
     rebuilder.thread.start()
     observer = watch(root, rebuilder)
     click.echo(f"Serving http://{host}:{server.server_port}/ (form handler at /api/), "

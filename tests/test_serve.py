@@ -152,3 +152,19 @@ def test_handler_clock_starts_at_now_and_keeps_ticking() -> None:
     assert 0 <= (first - start).total_seconds() < 5
     _time.sleep(0.05)
     assert clock() > first
+
+
+def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
+    import socket
+
+    from consult.errors import ConsultError
+    from consult.serve import serve_site
+
+    root = tmp_path / "site"
+    init_site(root)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ConsultError, match=f"cannot listen on 127.0.0.1:{port}.*--port {port + 1}"):
+            serve_site(root, "127.0.0.1", port, now="2026-12-01T12:00")
