@@ -255,6 +255,7 @@ def _clean_stale_temps(consultations: Path) -> None:
 
 def _export(root: Path, inbox: Inbox, worker: str, now: datetime, tz: Any, report: PullReport) -> None:
     content = root / "content"
+    folders: dict[str, Path | None] = {}
     inbox.claim(worker, now)
     after = ""
     while True:
@@ -265,13 +266,12 @@ def _export(root: Path, inbox: Inbox, worker: str, now: datetime, tz: Any, repor
         done: list[str] = []
         todo: list[tuple[Submission, Path, bytes]] = []
         for sub in batch:
-            folder = content / "consultations" / sub.consultation
-            if not ID.match(sub.id) or not SLUG.match(sub.consultation) or not (folder / "index.md").is_file():
+            folder = _contributions_folder(content, sub.consultation, folders)
+            if folder is None or not ID.match(sub.id):
                 report.unknown.append(sub.id)
                 continue
-            target = folder / "contributions" / f"{sub.id}.md"
-            _inside(content, target)
-            target.parent.mkdir(exist_ok=True)
+            # The id is letters, digits and one hyphen: the file stays in the folder checked above.
+            target = folder / f"{sub.id}.md"
             todo.append((sub, target, render_contribution(sub, tz).encode("utf-8")))
         created = write_batch([(target, data) for _, target, data in todo]) if todo else []
         for (sub, target, data), new in zip(todo, created):
@@ -285,6 +285,20 @@ def _export(root: Path, inbox: Inbox, worker: str, now: datetime, tz: Any, repor
                 continue
             done.append(sub.id)
         inbox.mark_exported(done, worker, now)
+
+
+def _contributions_folder(content: Path, slug: str, known: dict[str, Path | None]) -> Path | None:
+    """A consultation's contributions/ folder, made if needed and checked to stay inside content/,
+    once per consultation; None for a consultation that has no folder (or an impossible slug)."""
+    if slug not in known:
+        folder = content / "consultations" / slug
+        if SLUG.match(slug) and (folder / "index.md").is_file():
+            contributions = _inside(content, folder / "contributions")
+            contributions.mkdir(exist_ok=True)
+            known[slug] = _inside(content, contributions)  # again, once it exists: no symlink out
+        else:
+            known[slug] = None
+    return known[slug]
 
 
 def render_supports(counts: dict[str, int], online: dict[str, int]) -> str:
