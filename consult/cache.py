@@ -25,7 +25,7 @@ from consult import __version__
 
 CACHE_DIR = ".consult/cache"
 # Bump when the meaning of a cached record changes without consult's version changing.
-FORMAT = "1"
+FORMAT = "2"
 
 
 def digest(*parts: bytes | str) -> str:

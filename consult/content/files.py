@@ -105,7 +105,6 @@ class ProposalRecord:
     response_date: date | None
     body_html: str
     source: str
-    doc: YamlDoc  # kept to point at 'category' once the consultation's categories are known
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,6 @@ class ContributionRecord:
     body_html: str
     answers: dict[str, Any]
     source: str
-    doc: YamlDoc
 
 
 @dataclass(frozen=True)
@@ -261,7 +259,7 @@ def parse_proposal(text: str, path: str, slug: str, config: Config) -> tuple[Pro
         slug=slug, title=data["title"], summary=data.get("summary", ""), category=data.get("category", ""),
         status=data["status"], history=tuple(sorted(history, key=lambda h: h.date)),
         response_html=render_trusted(data.get("response", "")), response_date=response_date,
-        body_html=render_trusted(body), source=path, doc=doc,
+        body_html=render_trusted(body), source=path,
     ), problems
 
 
@@ -295,7 +293,7 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
         title=data.get("title") or "",
         # Only published text is ever rendered: the rest must not cost time nor reach the model.
         body_html=render_untrusted(body) if status == "published" else "",
-        answers=dict(data.get("answers") or {}), source=path, doc=doc,
+        answers=dict(data.get("answers") or {}), source=path,
     ), problems
 
 
@@ -315,6 +313,15 @@ def parse_page(text: str, path: str, slug: str) -> tuple[PageRecord | None, list
         return None, problems
     data = doc.data
     return PageRecord(slug, data["title"], data.get("summary", ""), data.get("footer", True), render_trusted(body), path), problems
+
+
+def locate(text: str, path: str, keys: tuple[str | int, ...], message: str, hint: str = "",
+           key: bool = False) -> SourceError:
+    """A problem found once files are linked (an unknown proposal, category or question), at
+    its place in the front matter. Records keep no position data (100,000 contributions' worth
+    of it is hundreds of MiB): the rare file with such a problem is parsed again."""
+    doc, _, _ = parse_front_matter(text, path)
+    return doc.error(keys, message, hint, key=key)
 
 
 def check_slug(stem: str, path: str, what: str) -> list[SourceError]:

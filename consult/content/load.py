@@ -216,6 +216,7 @@ def _by_consultation(records: list[tuple[Source, Any]]) -> dict[str, dict[str, l
 def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime) -> tuple[Site, list[SourceError]]:
     problems: list[SourceError] = []
     grouped = _by_consultation(records)
+    texts = {source.path: source.text for source, _ in records}
     pages = tuple(
         Page(p.slug, p.title, p.body_html, f"/{p.slug}/", p.source, p.footer) for p in grouped[""]["page"]
     )
@@ -228,7 +229,7 @@ def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime) 
     for slug, kinds in sorted(grouped.items()):
         if not slug or not kinds["consultation"]:
             continue
-        consultation, found = _link_consultation(kinds["consultation"][0], kinds, statuses, now)
+        consultation, found = _link_consultation(kinds["consultation"][0], kinds, statuses, now, texts)
         problems += found
         consultations.append(consultation)
     site = Site(config=config, now=now, consultations=order_consultations(consultations), pages=pages,
@@ -236,19 +237,20 @@ def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime) 
     return site, problems
 
 
-def _answers(record: files.ContributionRecord, questions: dict[str, Any], problems: list[SourceError]) -> tuple[Answer, ...]:
+def _answers(record: files.ContributionRecord, questions: dict[str, Any], problems: list[SourceError],
+             texts: dict[str, str]) -> tuple[Answer, ...]:
     answers = []
     for key, value in record.answers.items():
         if key not in questions:
-            problems.append(record.doc.error(("answers", key), f"answer to unknown question '{key}'",
-                                             did_you_mean(key, questions), key=True))
+            problems.append(files.locate(texts[record.source], record.source, ("answers", key),
+                                         f"answer to unknown question '{key}'", did_you_mean(key, questions), key=True))
             continue
         answers.append(Answer(questions[key], tuple(str(v) for v in value) if isinstance(value, list) else str(value)))
     return tuple(answers)
 
 
 def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]], statuses: tuple[ProposalStatus, ...],
-                       now: datetime) -> tuple[Consultation, list[SourceError]]:
+                       now: datetime, texts: dict[str, str]) -> tuple[Consultation, list[SourceError]]:
     problems: list[SourceError] = []
     base = f"/consultations/{c.slug}/"
     questions = {q.id: q for q in c.questions}
@@ -266,9 +268,10 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
     rejected = 0
     for record in kinds["contribution"]:
         if record.proposal is not None and record.proposal not in proposal_slugs:
-            problems.append(record.doc.error(("proposal",), f"unknown proposal '{record.proposal}'", did_you_mean(record.proposal, proposal_slugs)))
+            problems.append(files.locate(texts[record.source], record.source, ("proposal",),
+                                         f"unknown proposal '{record.proposal}'", did_you_mean(record.proposal, proposal_slugs)))
             continue
-        answers = _answers(record, questions, problems)
+        answers = _answers(record, questions, problems, texts)
         if record.status == "rejected":
             if record.kind == "comment" and record.proposal:
                 rejected_comments[record.proposal] += 1
@@ -289,8 +292,8 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
     proposals = []
     for p in sorted(kinds["proposal"], key=lambda p: (p.title.casefold(), p.slug)):
         if p.category and p.category not in categories:
-            problems.append(p.doc.error(("category",), f"unknown category '{p.category}'",
-                                        did_you_mean(p.category, categories) or "categories of this consultation: " + ", ".join(categories)))
+            problems.append(files.locate(texts[p.source], p.source, ("category",), f"unknown category '{p.category}'",
+                                         did_you_mean(p.category, categories) or "categories of this consultation: " + ", ".join(categories)))
         proposals.append(Proposal(
             slug=p.slug, consultation=c.slug, title=p.title, summary=p.summary, category=categories.get(p.category),
             status=by_id[p.status], history=p.history, response_html=p.response_html, response_date=p.response_date,
