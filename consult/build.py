@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -36,7 +36,7 @@ from consult.errors import ConsultError, SourceError
 from consult.forms.rules import render_rules
 from consult.opendata import Rows, consultation_rows, render_open_data
 from consult.model import Consultation, Site, derive_status, order_consultations
-from consult.output import WriteReport, check_output_dir, write_output
+from consult.output import Staging, WriteReport, check_output_dir
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
 from consult.render import chrome_for, render_site
 from consult.theme import builtin_themes_dir, check_templates, make_environment, static_files
@@ -52,7 +52,7 @@ Stage = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
 @dataclass(frozen=True)
 class Built:
     site: Site | None  # None when nothing had changed since the last build: the site was not even loaded
-    files: dict[str, bytes]  # what this build rendered
+    files: Collection[str]  # what this build rendered (its bytes went to disk as they came)
     kept: tuple[str, ...] = ()  # what it produced too but found unchanged in the output folder
 
     @property
@@ -63,6 +63,7 @@ class Built:
 @dataclass(frozen=True)
 class Checked(Built):
     site: Site
+    files: dict[str, bytes]
 
 
 def check_site(root: Path, now: str | datetime | None = None) -> Checked:
@@ -96,7 +97,9 @@ def build_site(root: Path, out: Path | None = None, now: str | datetime | None =
     With `cache`, parsed files and page fingerprints are kept in `.consult/cache/`
     for the next build; `jobs` > 1 parses and renders in worker processes.
     """
-    return Builder(root, out, now, jobs, cache).build(stage=stage)
+    builder = Builder(root, out, now, jobs, cache)
+    builder.retain = False
+    return builder.build(stage=stage)
 
 
 @contextmanager
@@ -151,6 +154,8 @@ class Builder:
         self.persist = True
         # serve turns this off: it needs the site loaded in memory even when nothing changed.
         self.trust_manifest = True
+        # build_site turns this off: a one-shot build frees the sources' texts once linked.
+        self.retain = True
         self.last: _Last | None = None  # what the last successful build knew, for the next one to start from
         self.last_rules: tuple[Any, bytes] | None = None
         self.rules_summaries: dict[str, tuple[Any, Any]] = {}
@@ -186,40 +191,54 @@ class Builder:
         site, found = link_site(list(records.values()), config, moment)
         if problems or template_problems or source_problems or found:
             raise ConsultError(problems + template_problems + source_problems + found)
+        source_keys = {path: source_key(source, salt(config)) for path, (source, _) in records.items()} if self.retain else {}
+        if not self.retain:  # the texts are not needed any more: free them before forking the render workers
+            self.sources = None
+            del sources, parsed, records
+            records = {}
         jobs, files = plan_pages(site, env)
         fingerprints = Fingerprints(env, digest(salt(config), str(self.root.resolve())))
         todo, keys, kept = self._stale(jobs, fingerprints, site)
         traces: dict[str, Trace] = {}
-        with stage("Rendering pages", len(todo)) as advance:
-            try:
-                for job, (data, templates, reads) in zip(todo, render_pages(env, todo, self.jobs, advance, self.root)):
-                    files[job.path] = data
-                    traces[job.path] = _trace(fingerprints, site, templates, reads)
-            except ConsultError:
-                self.env = None
-                raise
-        report = self._finish(site, config, files, kept, keys, traces, None)
-        self.last = _Last(config, moment, site, records, {job.path: job for job in jobs}, fingerprints,
-                          {path: source_key(source, salt(config)) for path, (source, _) in records.items()},
-                          _feedless(jobs))
+        # Every problem but a template's runtime error is known by now: pages go to disk (staged,
+        # renamed into place only once all rendered) as they come, so they are never all in memory.
+        staging = Staging(self.out)
+        try:
+            with stage("Rendering pages", len(todo)) as advance:
+                try:
+                    for job, (data, templates, reads) in zip(todo, render_pages(env, todo, self.jobs, advance, self.root)):
+                        staging.add(job.path, data)
+                        traces[job.path] = _trace(fingerprints, site, templates, reads)
+                except ConsultError:
+                    self.env = None
+                    raise
+            report = self._finish(site, config, files, kept, keys, traces, None, staging)
+        except BaseException:
+            staging.rollback()
+            raise
+        if self.retain:
+            self.last = _Last(config, moment, site, records, {job.path: job for job in jobs}, fingerprints,
+                              source_keys, _feedless(jobs))
         if inputs is not None and self.manifest is not None:
             write_manifest(self.manifest, Manifest(self.manifest_key, inputs, stat_files([self.out], self.out), moment,
                                                    _window(site, moment), _shows_moment(jobs), scanned))
-        return Built(site, files, tuple(kept)), report
+        return Built(site, tuple(traces) + tuple(files), tuple(kept)), report
 
     def _finish(self, site: Site, config: Config, files: dict[str, bytes], kept: list[str], keys: dict[str, str],
-                traces: dict[str, Trace], carried: Iterable[str] | None) -> WriteReport:
-        """Add static files and the handler's rules, write, and remember the pages rendered."""
+                traces: dict[str, Trace], carried: Iterable[str] | None, staging: Staging) -> WriteReport:
+        """Add static files and the handler's rules to the pages staged, write, and remember the pages rendered."""
         files.update(static_files(self.root, config.theme))
         files.update(render_open_data(site, self._open_data_rows))
         files[RULES_FILE] = self._rules(site)
+        for name, data in files.items():
+            staging.add(name, data)
         if carried is not None:  # pages of unchanged consultations: their cache entries stay
             for path in carried:
                 self.pages.get(path)
                 kept.append(path)
-        produced = frozenset(files) | frozenset(kept)
+        produced = frozenset(staging.names) | frozenset(kept)
         # Looking for stale files walks the whole output folder: only when the set of files changed.
-        report = write_output(self.out, dict(sorted(files.items())), keep=kept, prune=produced != self.produced)
+        report = staging.commit(keep=kept, prune=produced != self.produced)
         self.produced = produced
         for path, trace in traces.items():
             info = os.stat(self.out / path)
@@ -297,17 +316,22 @@ class Builder:
         fingerprints.inherit(last.fingerprints, [c for c in site.consultations if c.slug not in touched])
         todo, keys, kept = self._stale(jobs, fingerprints, site)
         traces: dict[str, Trace] = {}
-        for job, (data, templates, reads) in zip(todo, render_pages(env, todo, 1, None, self.root)):
-            files[job.path] = data
-            traces[job.path] = _trace(fingerprints, site, templates, reads)
         planned = {job.path: job for job in jobs}
         mine = tuple(f"consultations/{slug}/" for slug in touched)
         carried = {path: job for path, job in last.jobs.items() if path not in planned and not path.startswith(mine)}
-        report = self._finish(site, config, files, kept, keys, traces, carried)
+        staging = Staging(self.out)
+        try:
+            for job, (data, templates, reads) in zip(todo, render_pages(env, todo, 1, None, self.root)):
+                staging.add(job.path, data)
+                traces[job.path] = _trace(fingerprints, site, templates, reads)
+            report = self._finish(site, config, files, kept, keys, traces, carried, staging)
+        except BaseException:
+            staging.rollback()
+            raise
         self.sources = ([source for source, _ in records.values()], [])
         self.last = _Last(config, moment, site, records, carried | planned, fingerprints, source_keys,
                           (last.feedless - touched) | _feedless(jobs))
-        return Built(site, files, tuple(kept)), report
+        return Built(site, tuple(traces) + tuple(files), tuple(kept)), report
 
     def _unchanged(self, inputs: dict[str, tuple[int, int, int]], moment: datetime) -> tuple[Built, WriteReport] | None:
         """The last build's result, when its inputs and output folder are exactly as it left them."""
@@ -317,7 +341,7 @@ class Builder:
             return None
         if stat_files([self.out], self.out) != last.outputs:
             return None
-        return Built(None, {}, tuple(sorted(last.outputs))), WriteReport(unchanged=len(last.outputs))
+        return Built(None, (), tuple(sorted(last.outputs))), WriteReport(unchanged=len(last.outputs))
 
     def _environment(self, config: Config, changed: set[str] | None) -> tuple[jinja2.Environment, list[SourceError]]:
         """The jinja2 Environment, kept across builds until a template, the theme or the language changes."""

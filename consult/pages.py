@@ -10,6 +10,7 @@ still match is not rendered again (Salsa/Shake-style verifying traces).
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import re
@@ -249,22 +250,51 @@ def render_pages(env: jinja2.Environment, jobs: list[PageJob], workers: int = 1,
             if progress is not None:
                 progress(1)
         return
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    size = max(1, len(jobs) // (workers * 4))
-    bounds = [(i, min(i + size, len(jobs))) for i in range(0, len(jobs), size)]
     _work = (env, jobs, root)  # inherited by the forked workers: nothing of the site is pickled to them
+    # Frozen objects are left out of the workers' garbage collections, which would otherwise write to
+    # (and so copy) every page of the parent's heap they inherited.
+    gc.freeze()
     try:
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            for results in pool.map(_render_range, bounds):
-                if isinstance(results, SourceError):
-                    raise ConsultError([results])
-                yield from results
-                if progress is not None:
-                    progress(len(results))
+        yield from _render_shared(jobs, workers, progress)
     finally:
         _work = None
+        gc.unfreeze()
+
+
+def _render_shared(jobs: list[PageJob], workers: int, progress: Callable[[int], None] | None) -> Iterable[Rendered]:
+    """Render in `workers` processes, this one included: it renders a chunk whenever the forked ones
+    have enough in hand. A forked worker copies every page of the inherited heap it writes to
+    (reference counts), so one process fewer forked is that much less memory; results come in order."""
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    # Small chunks: a chunk rendered here waits in memory until the ones before it are done.
+    size = max(1, min(len(jobs) // (workers * 8), 100))
+    bounds = [(i, min(i + size, len(jobs))) for i in range(0, len(jobs), size)]
+    done: dict[int, list[Rendered] | SourceError] = {}
+    running: dict[int, Future[list[Rendered] | SourceError]] = {}
+    assigned = shown = 0
+    with ProcessPoolExecutor(workers - 1, mp_context=get_context("fork")) as pool:
+        while shown < len(bounds):
+            while assigned < len(bounds) and len(running) < 2 * (workers - 1):
+                running[assigned] = pool.submit(_render_range, bounds[assigned])
+                assigned += 1
+            for index in [i for i, future in running.items() if future.done()]:
+                done[index] = running.pop(index).result()
+            if shown not in done:
+                if assigned < len(bounds):
+                    done[assigned] = _render_range(bounds[assigned])
+                    assigned += 1
+                else:
+                    done[shown] = running.pop(shown).result()
+                continue
+            results = done.pop(shown)
+            shown += 1
+            if isinstance(results, SourceError):
+                raise ConsultError([results])
+            yield from results
+            if progress is not None:
+                progress(len(results))
 
 
 # Below this many pages to render, starting worker processes costs more than it saves.

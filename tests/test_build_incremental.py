@@ -123,7 +123,7 @@ def test_nothing_changed_loads_nothing(site: Path, tmp_path: Path) -> None:
     age(site)
     first, _ = build_site(site, out, NOW, cache=True)
     built, report = build_site(site, out, NOW, cache=True)
-    assert built.site is None and built.files == {}
+    assert built.site is None and not built.files
     assert report.written == [] and report.removed == [] and report.unchanged == first.count == built.count
     assert tree(out) == check_site(site, NOW).files
 
@@ -186,3 +186,44 @@ def test_serve_edit_rebuilds_only_its_consultation_and_equals_clean(site: Path, 
     other.write_text(other.read_text(encoding="utf-8") + "\nPlus.\n", encoding="utf-8")
     with pytest.raises(ConsultError):  # the broken file is still broken, though not named this time
         builder.build({other.relative_to(site).as_posix()})
+
+
+@pytest.fixture()
+def parallel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parse and render in worker processes even for a small site."""
+    from consult import pages
+    from consult.content import load
+
+    monkeypatch.setattr(pages, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(load, "PARALLEL_THRESHOLD", 0)
+
+
+@pytest.mark.usefixtures("parallel")
+def test_parallel_build_equals_render_site(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    built, _ = build_site(site, out, NOW, jobs=3)
+    assert tree(out) == check_site(site, NOW).files
+    assert set(built.files) == set(tree(out))
+
+
+@pytest.mark.usefixtures("parallel")
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_a_template_error_while_rendering_leaves_the_last_site_as_it_was(site: Path, tmp_path: Path, jobs: int) -> None:
+    out = tmp_path / "out"
+    build_site(site, out, NOW, jobs=jobs)
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    builtin = Path(__file__).parent.parent / "themes/default/templates/proposal.html"
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates/proposal.html").write_text(
+        "{% if proposal.slug == 'autre-2' %}{{ no_such_variable }}{% endif %}" + builtin.read_text(encoding="utf-8"),
+        encoding="utf-8")
+    (site / "content/pages/nouvelle.md").write_text("---\ntitle: Nouvelle\n---\nNouvelle page.\n", encoding="utf-8")
+    with pytest.raises(ConsultError) as raised:
+        build_site(site, out, NOW, jobs=jobs)
+    assert "templates/proposal.html:1:" in str(raised.value.problems[0])
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()} == before
+    assert not (out / "nouvelle").exists()
+    fresh = tmp_path / "fresh"
+    with pytest.raises(ConsultError):
+        build_site(site, fresh, NOW, jobs=jobs)
+    assert not fresh.exists()

@@ -8,6 +8,7 @@ spans files (a comment's proposal, a proposal's category, supports) and builds t
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import defaultdict
 from collections.abc import Callable
@@ -167,11 +168,15 @@ def _parse_many(sources: list[Source], config: Config, jobs: int, progress: Call
     size = max(1, len(sources) // (jobs * 4))
     chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
     out = []
-    with ProcessPoolExecutor(jobs, mp_context=get_context(_start_method())) as pool:
-        for parsed in pool.map(_parse_chunk, chunks, [config] * len(chunks)):
-            out.extend(parsed)
-            if progress is not None:
-                progress(len(parsed))
+    gc.freeze()  # forked workers then leave the inherited heap out of their collections (no copy-on-write)
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=get_context(_start_method())) as pool:
+            for parsed in pool.map(_parse_chunk, chunks, [config] * len(chunks)):
+                out.extend(parsed)
+                if progress is not None:
+                    progress(len(parsed))
+    finally:
+        gc.unfreeze()
     return out
 
 
