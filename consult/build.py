@@ -198,8 +198,11 @@ class Builder:
             records = {}
         jobs, files = plan_pages(site, env)
         fingerprints = Fingerprints(env, digest(salt(config), str(self.root.resolve())))
-        todo, keys, kept = self._stale(jobs, fingerprints, site)
+        # Page keys and traces serve only a next build: a one-shot build without a cache skips them.
+        remember = self.retain or self.pages.path is not None
+        todo, keys, kept = self._stale(jobs, fingerprints, site) if remember else (jobs, {}, [])
         traces: dict[str, Trace] = {}
+        rendered: list[str] = []
         # Every problem but a template's runtime error is known by now: pages go to disk (staged,
         # renamed into place only once all rendered) as they come, so they are never all in memory.
         staging = Staging(self.out)
@@ -208,7 +211,9 @@ class Builder:
                 try:
                     for job, (data, templates, reads) in zip(todo, render_pages(env, todo, self.jobs, advance, self.root)):
                         staging.add(job.path, data)
-                        traces[job.path] = _trace(fingerprints, site, templates, reads)
+                        rendered.append(job.path)
+                        if remember:
+                            traces[job.path] = _trace(fingerprints, site, templates, reads)
                 except ConsultError:
                     self.env = None
                     raise
@@ -222,7 +227,7 @@ class Builder:
         if inputs is not None and self.manifest is not None:
             write_manifest(self.manifest, Manifest(self.manifest_key, inputs, stat_files([self.out], self.out), moment,
                                                    _window(site, moment), _shows_moment(jobs), scanned))
-        return Built(site, tuple(traces) + tuple(files), tuple(kept)), report
+        return Built(site, tuple(rendered) + tuple(files), tuple(kept)), report
 
     def _finish(self, site: Site, config: Config, files: dict[str, bytes], kept: list[str], keys: dict[str, str],
                 traces: dict[str, Trace], carried: Iterable[str] | None, staging: Staging) -> WriteReport:

@@ -10,6 +10,7 @@ too), and files the build no longer produces are removed.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,38 +51,89 @@ def _write_temp(path: Path, data: bytes) -> str:
 
 
 class Staging:
-    """One build's output: `add` stages each file, `commit` puts them all in place, `rollback` none."""
+    """One build's output: `add` stages each file, `commit` puts them all in place, `rollback` none.
+
+    A file goes to a temporary name beside its target, renamed on commit; in a folder this build
+    created (a new page's, or every folder of a first build) it goes straight to its name: nobody
+    had anything there, and rollback removes the whole folder. That saves a cold build of a large
+    site a third of its file system calls."""
 
     def __init__(self, out: Path):
         self.out, self.resolved = out, out.resolve()
         self.staged: dict[str, str] = {}  # output path -> temporary file beside it
+        self.direct: set[str] = set()  # output paths written in place, in folders created by this build
         self.names: set[str] = set()
         self.unchanged = 0
-        self.created: list[Path] = []  # folders this build made, removed again on rollback
+        self.created: dict[str, Path] = {}  # folders this build made (relative path -> path), removed on rollback
+        self.checked: dict[str, bool] = {}  # existing folder -> inside the output folder (symlinks resolved)
+        self.empty = not out.is_dir() or not any(out.iterdir())  # nothing stale to look for after
+        self.mode = 0o644 & ~_umask()
 
     def add(self, name: str, data: bytes) -> None:
-        target = self.out / name
-        if not target.resolve().is_relative_to(self.resolved):
+        parts = name.split("/")
+        if not name or name.startswith("/") or ".." in parts or "" in parts:
             raise ConsultError(f"output path {name!r} escapes {self.out}")
+        folder = name.rpartition("/")[0]
+        target = self.out / name
+        if name in self.names:  # added twice: the last one wins, as in a dict
+            self._forget(name, target)
         self.names.add(name)
-        try:
-            if target.stat().st_size == len(data) and target.read_bytes() == data:
-                self.unchanged += 1
+        if folder not in self.created:
+            if (self.out / folder).is_dir():
+                if not self._inside(folder):
+                    raise ConsultError(f"output path {name!r} escapes {self.out}")
+                try:
+                    if target.stat().st_size == len(data) and target.read_bytes() == data:
+                        self.unchanged += 1
+                        return
+                except FileNotFoundError:
+                    pass
+                self.staged[name] = _write_temp(target, data)
                 return
-        except FileNotFoundError:
-            pass
-        self._folder(target.parent)
+            if not self._create(folder):
+                raise ConsultError(f"output path {name!r} escapes {self.out}")
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if self.mode != 0o644:
+                os.fchmod(handle.fileno(), 0o644)
+        self.direct.add(name)
+
+    def _forget(self, name: str, target: Path) -> None:
         old = self.staged.pop(name, None)
         if old is not None:
             os.unlink(old)
-        self.staged[name] = _write_temp(target, data)
+        if name in self.direct:
+            self.direct.discard(name)
+            os.unlink(target)
 
-    def _folder(self, folder: Path) -> None:
-        if folder.is_dir():
-            return
-        missing = [folder, *(p for p in folder.parents if not p.is_dir())]
-        folder.mkdir(parents=True, exist_ok=True)
-        self.created += missing
+    def _inside(self, folder: str) -> bool:
+        """Does the existing part of `folder` lie inside the output folder, symlinks followed?"""
+        found = self.checked.get(folder)
+        if found is None:
+            found = self.checked[folder] = (self.out / folder).resolve().is_relative_to(self.resolved)
+        return found
+
+    def _create(self, folder: str) -> bool:
+        """Make a missing folder and its missing parents; False if it would land outside the output."""
+        chain, probe = [], folder
+        while True:
+            path = self.out / probe if probe else self.out
+            if probe in self.created or path.is_dir():
+                if probe not in self.created and not self._inside(probe):
+                    return False
+                break
+            chain.append((probe, path))
+            if not probe:
+                if not self.out.parent.is_dir():
+                    self.out.parent.mkdir(parents=True)
+                    self.created.setdefault("..", self.out.parent)  # removed on rollback too
+                break
+            probe = probe.rpartition("/")[0]
+        for rel, path in reversed(chain):
+            path.mkdir()
+            self.created[rel] = path
+        return True
 
     def commit(self, keep: Iterable[str] = (), prune: bool = True) -> WriteReport:
         """Rename the staged files into place (in path order), then remove stale files when `prune`."""
@@ -91,9 +143,9 @@ class Staging:
         self.out.mkdir(parents=True, exist_ok=True)
         for name in sorted(self.staged):
             os.replace(self.staged[name], self.out / name)
-            report.written.append(name)
-        self.staged, self.created = {}, []
-        if prune:
+        report.written = sorted(self.staged.keys() | self.direct)
+        self.staged, self.direct, self.created = {}, set(), {}
+        if prune and not self.empty:
             report.removed = prune_output(self.out, self.names | kept)
         return report
 
@@ -103,12 +155,19 @@ class Staging:
                 os.unlink(tmp)
             except FileNotFoundError:
                 pass
-        for folder in sorted(set(self.created), key=lambda p: len(p.parts), reverse=True):
-            try:
-                folder.rmdir()
-            except OSError:
-                pass
-        self.staged, self.created = {}, []
+        outer = self.created.pop("..", None)
+        tops = [path for rel, path in self.created.items() if (rel.rpartition("/")[0] if rel else None) not in self.created]
+        for path in tops:
+            shutil.rmtree(path, ignore_errors=True)
+        if outer is not None:
+            shutil.rmtree(outer, ignore_errors=True)
+        self.staged, self.direct, self.created = {}, set(), {}
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def prune_output(out: Path, wanted: set[str]) -> list[str]:

@@ -33,9 +33,23 @@ def test_staged_files_reach_the_output_only_on_commit(tmp_path: Path) -> None:
     staging.add("index.html", b"new")
     staging.add("deep/new/page.html", b"page")
     visible = {k: v for k, v in tree(out).items() if not k.rsplit("/", 1)[-1].startswith(".")}
-    assert visible == {"index.html": b"old"}  # staged under hidden temporary names
+    # an existing file is replaced only on commit; a new folder's files go straight in, until rollback
+    assert visible == {"index.html": b"old", "deep/new/page.html": b"page"}
     staging.rollback()
     assert tree(out) == {"index.html": b"old"} and sorted(p.name for p in out.iterdir()) == ["index.html"]
+
+
+def test_commit_puts_staged_and_new_files_in_place(tmp_path: Path) -> None:
+    out = tmp_path / "_site"
+    write_output(out, {"index.html": b"old", "stale.txt": b"x"})
+    staging = Staging(out)
+    staging.add("index.html", b"new")
+    staging.add("deep/new/page.html", b"page")
+    staging.add("deep/new/page.html", b"page 2")  # the last one wins
+    report = staging.commit()
+    assert report.written == ["deep/new/page.html", "index.html"] and report.removed == ["stale.txt"]
+    assert tree(out) == {"index.html": b"new", "deep/new/page.html": b"page 2"}
+    assert oct(os.stat(out / "deep/new/page.html").st_mode & 0o777) == oct(0o644)
 
 
 def test_rollback_of_a_first_build_leaves_no_folder(tmp_path: Path) -> None:
