@@ -248,7 +248,9 @@ def _answers(record: files.ContributionRecord, questions: dict[str, Any], proble
     for key, value in record.answers.items():
         if key not in questions:
             problems.append(files.locate(texts[record.source], record.source, ("answers", key),
-                                         f"answer to unknown question '{key}'", did_you_mean(key, questions), key=True))
+                                         f"answer to unknown question '{key}'",
+                                         did_you_mean(key, questions) or "questions of this consultation: "
+                                         + (", ".join(questions) or "none"), key=True))
             continue
         answers.append(Answer(questions[key], tuple(str(v) for v in value) if isinstance(value, list) else str(value)))
     return tuple(answers)
