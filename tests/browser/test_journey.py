@@ -21,12 +21,13 @@ pytestmark = pytest.mark.browser
 HUMAN_DELAY = {"suggestion": 3.5, "comment": 3.5, "support": 1.5}
 
 
-def wait_like_a_person(page: Page, loaded_at: float, kind: str) -> None:
-    if not page.evaluate("() => document.querySelector('input[name=token]').value"):
-        return  # no token (JavaScript off): nothing to wait for
-    remaining = HUMAN_DELAY[kind] - (time.monotonic() - loaded_at)
-    if remaining > 0:
-        time.sleep(remaining)
+def wait_like_a_person(page: Page, kind: str) -> None:
+    """Wait as long as a person would, counted from when the time token was seen in the form: the
+    token is fetched after the page loaded, and on a busy machine that can take a while."""
+    if not page.evaluate("() => document.querySelector('input[name=idempotency_key]').value"):
+        return  # JavaScript off (consult.js fills the key at once): no token, nothing to wait for
+    page.wait_for_function("() => document.querySelector('input[name=token]').value", timeout=15_000)
+    time.sleep(HUMAN_DELAY[kind])  # the token was issued before it was seen
 
 
 def pulled(server: DemoServer, marker: str) -> dict[str, object]:
@@ -56,7 +57,6 @@ def suggest(page: Page, marker: str) -> None:
     page.goto(HOME)
     with page.expect_navigation():
         page.locator(f"main a[href='{OPEN}']").first.click()
-    loaded_at = time.monotonic()
     assert page.url.endswith(OPEN)
     form = page.locator("#suggestion-form")
     form.locator("input[name=title]").fill(f"Arceaux couverts {marker}")
@@ -67,7 +67,7 @@ def suggest(page: Page, marker: str) -> None:
     form.locator("textarea[name=q_priorite]").fill("Le carrefour de la gare")
     form.locator("input[name=author]").fill("Camille")
     form.locator("input[name=email]").fill("camille@example.org")
-    wait_like_a_person(page, loaded_at, "suggestion")
+    wait_like_a_person(page, "suggestion")
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     assert page.url.endswith(THANKS), f"after submitting: {page.url}\n{page.locator('main').inner_text()[:500]}"
@@ -100,18 +100,16 @@ def support_count(page: Page) -> int:
 def test_support_and_comment_on_a_proposal(server: DemoServer, page: Page) -> None:
     page.goto(PROPOSAL)
     before = support_count(page)
-    loaded_at = time.monotonic()
-    wait_like_a_person(page, loaded_at, "support")
+    wait_like_a_person(page, "support")
     with page.expect_navigation():
         page.locator("form.form--support button[type=submit]").click()
     assert page.url.endswith(THANKS), f"after supporting: {page.url}"
 
     marker = f"comment-{uuid.uuid4().hex[:8]}"
     page.goto(PROPOSAL)
-    loaded_at = time.monotonic()
     page.locator("#comment-form textarea[name=body]").fill(f"D’accord, surtout côté quai 2. {marker}")
     page.locator("#comment-form input[name=author]").fill("Noé")
-    wait_like_a_person(page, loaded_at, "comment")
+    wait_like_a_person(page, "comment")
     with page.expect_navigation():
         page.locator("#comment-form button[type=submit]").click()
     assert page.url.endswith(THANKS), f"after commenting: {page.url}"
