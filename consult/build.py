@@ -84,10 +84,19 @@ def check_site(root: Path, now: str | datetime | None = None) -> Checked:
         files = render_site(site, env)
     except jinja2.TemplateError as exc:
         raise ConsultError([template_problem(exc, root)])
-    files.update(static_files(root, config.theme))
-    files.update(render_open_data(site))
-    files[RULES_FILE] = render_rules(site, chrome_for(site)).encode("utf-8")
+    files.update(companion_files(root, site))
     return Checked(site, files)
+
+
+def companion_files(root: Path, site: Site, rows: Callable[[Consultation, str], Rows] = consultation_rows,
+                    rules: bytes | None = None) -> dict[str, bytes]:
+    """What a build writes beside the pages: static assets, open data, the handler's rules.
+    One place, for the one-shot check and the incremental builder alike (which passes its
+    memoised open data rows and rules)."""
+    files = static_files(root, site.config.theme)
+    files.update(render_open_data(site, rows))
+    files[RULES_FILE] = rules if rules is not None else render_rules(site, chrome_for(site)).encode("utf-8")
+    return files
 
 
 def build_site(root: Path, out: Path | None = None, now: str | datetime | None = None, jobs: int = 1,
@@ -231,10 +240,8 @@ class Builder:
 
     def _finish(self, site: Site, config: Config, files: dict[str, bytes], kept: list[str], keys: dict[str, str],
                 traces: dict[str, Trace], carried: Iterable[str] | None, staging: Staging) -> WriteReport:
-        """Add static files and the handler's rules to the pages staged, write, and remember the pages rendered."""
-        files.update(static_files(self.root, config.theme))
-        files.update(render_open_data(site, self._open_data_rows))
-        files[RULES_FILE] = self._rules(site)
+        """Add the companion files to the pages staged, write, and remember the pages rendered."""
+        files.update(companion_files(self.root, site, self._open_data_rows, self._rules(site)))
         for name, data in files.items():
             staging.add(name, data)
         if carried is not None:  # pages of unchanged consultations: their cache entries stay
