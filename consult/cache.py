@@ -13,7 +13,6 @@ import hashlib
 import os
 import pickle
 import stat
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from consult import __version__
+from consult.output import write_file
 
 CACHE_DIR = ".consult/cache"
 # Bump when the meaning of a cached record changes without consult's version changing.
@@ -59,15 +59,7 @@ def _read(path: Path) -> Any:
 
 
 def _write(path: Path, value: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(value, handle, protocol=5)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_file(path, pickle.dumps(value, protocol=5))
 
 
 class Store:
