@@ -35,6 +35,18 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\ufff
 
 
 @dataclass(frozen=True)
+class FieldView:
+    """One field of a FormView, as its markup shows it."""
+
+    id: str
+    value: str
+    selected: tuple[str, ...]
+    error: str
+    hint: str
+    described_by: str  # the ids of its hint and error, for aria-describedby ('' when neither)
+
+
+@dataclass(frozen=True)
 class FormView:
     """Everything a form needs, with no reference to content/: the handler builds one too."""
 
@@ -52,10 +64,18 @@ class FormView:
     proposal_url: str | None = None
     show_body: bool = True  # False for a questionnaire-only consultation
     title_max_length: int = TITLE_MAX_LENGTH
+    token_url: str = ""  # where the form's script fetches a time token
+    privacy_url: str = ""  # the personal data page, linked under the form
 
     @property
     def body_required(self) -> bool:
         return self.show_body and (self.kind == "comment" or not self.questions)
+
+    def field(self, name: str, hint: str = "") -> FieldView:
+        """What a field's markup needs, worked out once (a template call is dear)."""
+        error = self.error(name)
+        return FieldView(self.field_id(name), self.value(name), self.selected(name), error, hint,
+                         self.described_by(name, hint, error))
 
     def value(self, name: str) -> str:
         value = self.values.get(name, "")
@@ -68,10 +88,10 @@ class FormView:
     def error(self, name: str) -> str:
         return next((message for field_name, message in self.errors if field_name == name), "")
 
-    def described_by(self, name: str, hint: str = "") -> str:
+    def described_by(self, name: str, hint: str = "", error: str | None = None) -> str:
         """The ids of a field's hint and error, for aria-describedby ('' when neither)."""
         ids = [f"{self.field_id(name)}-hint"] if hint else []
-        ids += [f"{self.field_id(name)}-error"] if self.error(name) else []
+        ids += [f"{self.field_id(name)}-error"] if (self.error(name) if error is None else error) else []
         return " ".join(ids)
 
     def field_id(self, name: str) -> str:
@@ -143,7 +163,7 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
     page("/", "home.html", consultations=site.consultations, groups=groups)
     for consultation in site.consultations:
         if only is None or consultation.slug in only:
-            _render_consultation(site, consultation, page)
+            _render_consultation(site, consultation, page, chrome)
     for content_page in site.pages:
         page(content_page.url, "page.html", page=content_page)
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
@@ -160,10 +180,10 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
     return dict(sorted(out.items()))
 
 
-def _render_consultation(site: Site, consultation: Consultation, page: Any) -> None:
+def _render_consultation(site: Site, consultation: Consultation, page: Any, chrome: Mapping[str, Any]) -> None:
     c = consultation
     pages = contribution_pages(c, site.config.contributions_per_page)
-    form = suggestion_form(site, c) if c.is_open and {"suggestion", "answers"} & set(c.kinds) else None
+    form = suggestion_form(site, c, chrome) if c.is_open and {"suggestion", "answers"} & set(c.kinds) else None
     page(c.url, "consultation.html", consultation=c, latest=c.contributions[:LATEST_CONTRIBUTIONS],
          contributions_url=pages[0]["url"], form=form, feed_url=c.url + "feed.xml")
     for number, current in enumerate(pages, start=1):
@@ -172,8 +192,8 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any) -> N
     for proposal in c.proposals:
         open_for = set(c.kinds) if c.is_open else set()
         page(proposal.url, "proposal.html", consultation=c, proposal=proposal,
-             support_form=_proposal_form(site, c, proposal, "support") if "support" in open_for else None,
-             comment_form=_proposal_form(site, c, proposal, "comment") if "comment" in open_for else None,
+             support_form=_proposal_form(site, c, proposal, "support", chrome) if "support" in open_for else None,
+             comment_form=_proposal_form(site, c, proposal, "comment", chrome) if "comment" in open_for else None,
              status_labels={change.status: status_text(site, change.status) for change in proposal.history},
              feed_url=c.url + "feed.xml")
 
@@ -196,7 +216,7 @@ def _pagination(pages: list[dict[str, Any]], number: int) -> dict[str, Any]:
     }
 
 
-def suggestion_form(site: Site, consultation: Consultation) -> FormView:
+def suggestion_form(site: Site, consultation: Consultation, chrome: Mapping[str, Any]) -> FormView:
     return FormView(
         action=site.config.form_endpoint,
         kind="suggestion",
@@ -206,10 +226,13 @@ def suggestion_form(site: Site, consultation: Consultation) -> FormView:
         questions=consultation.questions if "answers" in consultation.kinds else (),
         max_length=site.config.max_length,
         show_body="suggestion" in consultation.kinds,
+        token_url=chrome["token_url"],
+        privacy_url=chrome["privacy_url"],
     )
 
 
-def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, kind: str) -> FormView:
+def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, kind: str,
+                   chrome: Mapping[str, Any]) -> FormView:
     return FormView(
         action=site.config.form_endpoint,
         kind=kind,
@@ -221,6 +244,8 @@ def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, k
         proposal_url=proposal.url,
         max_length=site.config.max_length,
         show_body=kind == "comment",
+        token_url=chrome["token_url"],
+        privacy_url=chrome["privacy_url"],
     )
 
 

@@ -62,6 +62,9 @@ def make_environment(
         language=language,
     )
     env.filters.update(
+        # `'key'|t` is the fast form of `t('key')`: Jinja folds a filter on constants at compile
+        # time, so a translation without parameters costs nothing when a page renders.
+        t=partial(i18n.translate, language),
         format_date=partial(_format_date, language=language, tz=tz),
         format_datetime=partial(i18n.format_datetime, language=language, tz=tz),
         iso_date=partial(_iso_date, tz=tz),

@@ -130,7 +130,9 @@ def test_every_key_a_template_uses_exists() -> None:
     used: set[str] = set()
     for path in TEMPLATES.rglob("*"):
         if path.is_file():
-            used |= set(re.findall(r"\bt\('([^']+)'", path.read_text(encoding="utf-8")))
+            text = path.read_text(encoding="utf-8")
+            used |= set(re.findall(r"\bt\('([^']+)'", text))  # t('key', ...)
+            used |= set(re.findall(r"'([^']+)'(?:\s*~[^)|]*\))?\s*\|\s*t\b", text))  # 'key'|t, ('key.' ~ x)|t
     assert used
     for key in used:
         for language, table in STRINGS.items():

@@ -33,6 +33,21 @@ def test_undefined_variables_are_errors(tmp_path: Path) -> None:
         make_environment(tmp_path, "default").get_template("x.html").render()
 
 
+def test_translations_read_the_same_as_a_call_or_a_filter_and_parameters_are_escaped(tmp_path: Path) -> None:
+    """`'key'|t` (the theme's form, folded when the template compiles) and `t('key')` (kept for
+    site templates) give the same text; a parameter, which may be a citizen's, is escaped."""
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "x.html").write_text(
+        "{{ t('proposal.back', title=title) }}|{{ 'proposal.back'|t(title=title) }}|{{ 'form.required'|t }}",
+        encoding="utf-8")
+    call, folded, plain = make_environment(tmp_path, "default", "fr").get_template("x.html").render(
+        title="<b>Vélo</b>").split("|")
+    assert call == folded == "Retour à la consultation «\u00a0&lt;b&gt;Vélo&lt;/b&gt;\u00a0»"
+    assert plain == "(obligatoire)"
+    with pytest.raises(KeyError):
+        make_environment(tmp_path, "default").from_string("{{ 'no.such.key'|t }}").render()
+
+
 def _environment_calls(source: str) -> list[ast.Call]:
     calls = []
     for node in ast.walk(ast.parse(source)):

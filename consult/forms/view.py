@@ -40,4 +40,6 @@ def form_view(intake: Intake, consultation: ConsultationRule, kind: str, rules: 
         max_length=rules.max_length,
         show_body=kind == "comment" or (kind == "suggestion" and "suggestion" in consultation.kinds),
         title_max_length=TITLE_MAX,
+        token_url=rules.chrome.get("token_url", ""),
+        privacy_url=rules.chrome.get("privacy_url", ""),
     )
