@@ -218,7 +218,7 @@ class Builder:
         try:
             with stage("Rendering pages", len(todo)) as advance:
                 try:
-                    for job, (data, templates, reads) in zip(todo, render_pages(env, todo, self.jobs, advance, self.root)):
+                    for job, (data, templates, reads) in zip(todo, render_pages(env, todo, self.jobs, advance, self.root, remember)):
                         staging.add(job.path, data)
                         rendered.append(job.path)
                         if remember:

@@ -10,8 +10,6 @@ still match is not rendered again (Salsa/Shake-style verifying traces).
 
 from __future__ import annotations
 
-import gc
-import os
 import pickle
 import re
 import traceback
@@ -27,6 +25,7 @@ from consult import render
 from consult.cache import digest
 from consult.errors import ConsultError, SourceError
 from consult.model import Consultation, Contribution, Proposal, Site
+from consult.parallel import run_shared
 
 # The collections of a consultation a page may or may not read; everything else is in the key.
 COLLECTIONS = ("proposals", "contributions")
@@ -222,84 +221,27 @@ def render_page(env: jinja2.Environment, job: PageJob) -> tuple[bytes, set[str],
     return data, set(_templates), set(_reads)
 
 
-_work: tuple[jinja2.Environment, list[PageJob], Path] | None = None
 Rendered = tuple[bytes, set[str], set[tuple[str, str]]]
-
-
-def _render_range(bounds: tuple[int, int]) -> list[Rendered] | SourceError:
-    assert _work is not None
-    env, jobs, root = _work
-    try:
-        return [render_page(env, jobs[i]) for i in range(*bounds)]
-    except jinja2.TemplateError as exc:  # the traceback stays here: send back the position
-        return template_problem(exc, root)
-
-
-def render_pages(env: jinja2.Environment, jobs: list[PageJob], workers: int = 1,
-                 progress: Callable[[int], None] | None = None, root: Path = Path(".")) -> Iterable[Rendered]:
-    """Render the jobs in order; in forked worker processes when there are enough of them.
-    A template error raises ConsultError with the template's path:line."""
-    global _work
-    traced_environment(env)
-    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD or not _can_fork():
-        for job in jobs:
-            try:
-                yield render_page(env, job)
-            except jinja2.TemplateError as exc:
-                raise ConsultError([template_problem(exc, root)])
-            if progress is not None:
-                progress(1)
-        return
-    _work = (env, jobs, root)  # inherited by the forked workers: nothing of the site is pickled to them
-    # Frozen objects are left out of the workers' garbage collections, which would otherwise write to
-    # (and so copy) every page of the parent's heap they inherited.
-    gc.freeze()
-    try:
-        yield from _render_shared(jobs, workers, progress)
-    finally:
-        _work = None
-        gc.unfreeze()
-
-
-def _render_shared(jobs: list[PageJob], workers: int, progress: Callable[[int], None] | None) -> Iterable[Rendered]:
-    """Render in `workers` processes, this one included: it renders a chunk whenever the forked ones
-    have enough in hand. A forked worker copies every page of the inherited heap it writes to
-    (reference counts), so one process fewer forked is that much less memory; results come in order."""
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    # Small chunks: a chunk rendered here waits in memory until the ones before it are done.
-    size = max(1, min(len(jobs) // (workers * 8), 100))
-    bounds = [(i, min(i + size, len(jobs))) for i in range(0, len(jobs), size)]
-    done: dict[int, list[Rendered] | SourceError] = {}
-    running: dict[int, Future[list[Rendered] | SourceError]] = {}
-    assigned = shown = 0
-    with ProcessPoolExecutor(workers - 1, mp_context=get_context("fork")) as pool:
-        while shown < len(bounds):
-            while assigned < len(bounds) and len(running) < 2 * (workers - 1):
-                running[assigned] = pool.submit(_render_range, bounds[assigned])
-                assigned += 1
-            for index in [i for i, future in running.items() if future.done()]:
-                done[index] = running.pop(index).result()
-            if shown not in done:
-                if assigned < len(bounds):
-                    done[assigned] = _render_range(bounds[assigned])
-                    assigned += 1
-                else:
-                    done[shown] = running.pop(shown).result()
-                continue
-            results = done.pop(shown)
-            shown += 1
-            if isinstance(results, SourceError):
-                raise ConsultError([results])
-            yield from results
-            if progress is not None:
-                progress(len(results))
-
-
 # Below this many pages to render, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 300
 
 
-def _can_fork() -> bool:
-    return os.name == "posix" and os.uname().sysname == "Linux"
+def render_pages(env: jinja2.Environment, jobs: list[PageJob], workers: int = 1,
+                 progress: Callable[[int], None] | None = None, root: Path = Path("."),
+                 trace: bool = True) -> Iterable[Rendered]:
+    """Render the jobs in order, in `workers` processes (see parallel.run_shared). A template error
+    raises ConsultError with the template's path:line. Without `trace`, the sets are left empty
+    (a build that keeps no cache has no use for them, and recording costs a getattr hook)."""
+    if trace:
+        traced_environment(env)
+
+    def render_range(start: int, stop: int) -> list[Rendered] | SourceError:
+        try:
+            return [render_page(env, jobs[i]) for i in range(start, stop)]
+        except jinja2.TemplateError as exc:  # in a worker the traceback stays there: send back the position
+            return template_problem(exc, root)
+
+    for _, results in run_shared(render_range, len(jobs), workers, PARALLEL_THRESHOLD, progress):
+        if isinstance(results, SourceError):
+            raise ConsultError([results])
+        yield from results

@@ -8,8 +8,6 @@ spans files (a comment's proposal, a proposal's category, supports) and builds t
 
 from __future__ import annotations
 
-import gc
-import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +32,7 @@ from consult.model import (
     derive_status,
     order_consultations,
 )
+from consult.parallel import run_shared
 
 CONTENT_DIR = "content"
 
@@ -154,39 +153,13 @@ def parse_sources(sources: list[Source], config: Config, store: Store | None = N
 
 
 def _parse_many(sources: list[Source], config: Config, jobs: int, progress: Callable[[int], None] | None) -> list[Parsed]:
-    if jobs <= 1 or len(sources) < PARALLEL_THRESHOLD:
-        out = []
-        for source in sources:
-            out.append(parse_source(source, config))
-            if progress is not None:
-                progress(1)
-        return out
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
+    def parse_range(start: int, stop: int) -> list[Parsed]:
+        return [parse_source(sources[i], config) for i in range(start, stop)]
 
-    # Contiguous chunks, a few per worker: enough to balance, few enough to keep pickling cheap.
-    size = max(1, len(sources) // (jobs * 4))
-    chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
-    out = []
-    gc.freeze()  # forked workers then leave the inherited heap out of their collections (no copy-on-write)
-    try:
-        with ProcessPoolExecutor(jobs, mp_context=get_context(_start_method())) as pool:
-            for parsed in pool.map(_parse_chunk, chunks, [config] * len(chunks)):
-                out.extend(parsed)
-                if progress is not None:
-                    progress(len(parsed))
-    finally:
-        gc.unfreeze()
+    out: list[Parsed] = []
+    for _, parsed in run_shared(parse_range, len(sources), jobs, PARALLEL_THRESHOLD, progress):
+        out.extend(parsed)
     return out
-
-
-def _start_method() -> str:
-    # fork is cheapest where it is safe (Linux); elsewhere the platform's default.
-    return "fork" if os.name == "posix" and os.uname().sysname == "Linux" else "spawn"
-
-
-def _parse_chunk(sources: list[Source], config: Config) -> list[Parsed]:
-    return [parse_source(source, config) for source in sources]
 
 
 def load_site(root: Path, config: Config, now: datetime, store: Store | None = None, jobs: int = 1,

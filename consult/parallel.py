@@ -1,0 +1,99 @@
+"""One list of work, split between this process and forked workers that inherit its memory.
+
+Parsing the content and rendering the pages both go through `run_shared`: the
+workers are forked after the work is set up, so they read it from the memory
+they inherit (nothing of the site is pickled to them) and send back only their
+results. This process works too, on a chunk of its own whenever the workers have
+enough in hand, so `jobs` processes in all run at once. Results come back in
+order. Where fork is not available (or safe: only Linux is assumed so), or the
+work is small, everything runs here.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+
+# The work of the current run_shared call: read by the forked workers, set before they start.
+_task: Callable[[int, int], Any] | None = None
+_folder: str | None = None
+
+
+def can_fork() -> bool:
+    return os.name == "posix" and os.uname().sysname == "Linux"
+
+
+def run_shared(task: Callable[[int, int], R], count: int, jobs: int, threshold: int,
+               progress: Callable[[int], None] | None = None, chunk: int = 100) -> Iterator[tuple[int, R]]:
+    """task(start, stop) for consecutive ranges covering 0..count, each yielded as (size, result)
+    in order; in `jobs` processes when count reaches `threshold`. `chunk` caps a range's size:
+    a range done here waits in memory until the ones before it are."""
+    global _task, _folder
+    if jobs <= 1 or count < threshold or not can_fork():
+        size = max(1, min(count, chunk))
+        for start in range(0, count, size):
+            stop = min(start + size, count)
+            yield stop - start, task(start, stop)
+            if progress is not None:
+                progress(stop - start)
+        return
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    size = max(1, min(count // (jobs * 8), chunk))
+    bounds = [(i, min(i + size, count)) for i in range(0, count, size)]
+    done: dict[int, Any] = {}
+    running: dict[int, Future[Any]] = {}
+    assigned = shown = 0
+    _task = task
+    # Frozen objects are left out of the workers' garbage collections, which would otherwise write to
+    # (and so copy) every page of the parent's heap they inherited.
+    gc.freeze()
+    try:
+        with tempfile.TemporaryDirectory(prefix="consult-") as _folder, \
+                ProcessPoolExecutor(jobs - 1, mp_context=get_context("fork")) as pool:
+            while shown < len(bounds):
+                while assigned < len(bounds) and len(running) < 4 * (jobs - 1):
+                    running[assigned] = pool.submit(_run, bounds[assigned])
+                    assigned += 1
+                for index in [i for i, future in running.items() if future.done()]:
+                    done[index] = _load(running.pop(index).result())
+                if shown not in done:
+                    if assigned < len(bounds):  # nothing to hand on yet: work here meanwhile
+                        done[assigned] = task(*bounds[assigned])
+                        assigned += 1
+                    else:
+                        done[shown] = _load(running.pop(shown).result())
+                    continue
+                start, stop = bounds[shown]
+                shown += 1
+                yield stop - start, done.pop(shown - 1)
+                if progress is not None:
+                    progress(stop - start)
+    finally:
+        _task = _folder = None
+        gc.unfreeze()
+
+
+def _run(bounds: tuple[int, int]) -> str:
+    """In a worker: the result goes to a file, only its name through the pipe. A large result sent
+    back through the pipe is read by the executor's thread here, which waits for the interpreter
+    lock held by this process's own work at every read: the worker then starves."""
+    assert _task is not None and _folder is not None
+    path = os.path.join(_folder, f"{bounds[0]}.pickle")
+    with open(path, "wb") as handle:
+        pickle.dump(_task(*bounds), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _load(path: str) -> Any:
+    with open(path, "rb") as handle:
+        result = pickle.load(handle)
+    os.unlink(path)
+    return result
