@@ -193,8 +193,10 @@ class Builder:
             if done is not None:
                 return done
         sources, source_problems = self._sources(changed)
+        # Page keys, traces and parsed records serve only a next build: a one-shot build without a cache skips them.
+        remember = self.retain or self.pages.path is not None
         with stage("Reading content", len(sources)) as advance:
-            parsed = parse_sources(sources, config, self.parsed, self.jobs, advance)
+            parsed = parse_sources(sources, config, self.parsed if remember else None, self.jobs, advance)
         source_problems = source_problems + [problem for _, found in parsed for problem in found]
         records = {source.path: (source, record) for source, (record, _) in zip(sources, parsed)}
         site, found = link_site(list(records.values()), config, moment)
@@ -207,8 +209,6 @@ class Builder:
             records = {}
         jobs, files = plan_pages(site, env)
         fingerprints = Fingerprints(env, digest(salt(config), str(self.root.resolve())))
-        # Page keys and traces serve only a next build: a one-shot build without a cache skips them.
-        remember = self.retain or self.pages.path is not None
         todo, keys, kept = self._stale(jobs, fingerprints, site) if remember else (jobs, {}, [])
         traces: dict[str, Trace] = {}
         rendered: list[str] = []

@@ -87,6 +87,7 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc, lis
 
 
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 def _mark(node: yaml.Node, offset: int) -> tuple[int, int]:
@@ -94,12 +95,24 @@ def _mark(node: yaml.Node, offset: int) -> tuple[int, int]:
 
 
 def _walk(node: yaml.Node, at: Path_, doc: YamlDoc, loader: Any, problems: list[SourceError]) -> Any:
-    doc.positions[at] = _mark(node, doc.line_offset)
-    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+    kind = type(node)
+    mark = node.start_mark
+    doc.positions[at] = (mark.line + 1 + doc.line_offset, mark.column + 1)
+    if kind is yaml.ScalarNode:
+        if node.tag == _STR_TAG:  # most values: what the constructor would return, without its dispatch
+            return node.value
+        try:
+            return loader.construct_object(node, deep=True)
+        except (ValueError, yaml.YAMLError) as exc:
+            line, col = _mark(node, doc.line_offset)
+            reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else exc
+            problems.append(SourceError(doc.path, line, col, f"cannot read value {node.value!r}: {reason}"))
+            return INVALID
+    if node.tag not in _PLAIN_TAGS:
         line, col = _mark(node, doc.line_offset)
         problems.append(SourceError(doc.path, line, col, f"invalid YAML: unsupported tag {node.tag!r}"))
         return INVALID
-    if isinstance(node, yaml.MappingNode):
+    if kind is yaml.MappingNode:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = _walk(key_node, at + ("<key>",), doc, loader, problems)
@@ -113,15 +126,7 @@ def _walk(node: yaml.Node, at: Path_, doc: YamlDoc, loader: Any, problems: list[
             doc.key_positions[at + (key,)] = _mark(key_node, doc.line_offset)
             result[key] = _walk(value_node, at + (key,), doc, loader, problems)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_walk(item, at + (i,), doc, loader, problems) for i, item in enumerate(node.value)]
-    try:
-        return loader.construct_object(node, deep=True)
-    except (ValueError, yaml.YAMLError) as exc:
-        line, col = _mark(node, doc.line_offset)
-        reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else exc
-        problems.append(SourceError(doc.path, line, col, f"cannot read value {node.value!r}: {reason}"))
-        return INVALID
+    return [_walk(item, at + (i,), doc, loader, problems) for i, item in enumerate(node.value)]
 
 
 @dataclass(frozen=True)

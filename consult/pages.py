@@ -11,7 +11,6 @@ still match is not rendered again (Salsa/Shake-style verifying traces).
 from __future__ import annotations
 
 import pickle
-import re
 import traceback
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
@@ -29,7 +28,7 @@ from consult.parallel import run_shared
 
 # The collections of a consultation a page may or may not read; everything else is in the key.
 COLLECTIONS = ("proposals", "contributions")
-_PLACEHOLDER = re.compile(rb"@@consult-page-(\d+)@@")
+_PLACEHOLDER = b"@@consult-page-"  # + the job's number + b"@@": what a recorded render returns
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ class _Recorder:
 
     def render(self, *args: Any, **context: Any) -> str:
         self.jobs.append((self.name, dict(*args, **context)))
-        return f"@@consult-page-{len(self.jobs) - 1}@@"
+        return f"{_PLACEHOLDER.decode()}{len(self.jobs) - 1}@@"
 
 
 class _RecordingEnvironment:
@@ -77,11 +76,10 @@ def plan_pages(site: Site, env: jinja2.Environment, only: Collection[str] | None
     out = render.render_site(site, recording, only)  # type: ignore[arg-type]
     jobs, literal = [], {}
     for path, data in out.items():
-        match = _PLACEHOLDER.fullmatch(data)
-        if match is None:
+        if not (data.startswith(_PLACEHOLDER) and data.endswith(b"@@")):
             literal[path] = data
             continue
-        name, context = recording.jobs[int(match.group(1))]
+        name, context = recording.jobs[int(data[len(_PLACEHOLDER):-2])]
         jobs.append(PageJob(path, name, context))
     return jobs, literal
 

@@ -139,16 +139,17 @@ def source_key(source: Source, config_salt: str) -> str:
 def parse_sources(sources: list[Source], config: Config, store: Store | None = None, jobs: int = 1,
                   progress: Callable[[int], None] | None = None) -> list[Parsed]:
     """Every source parsed, in order: from the cache when its text was seen, else parsed (in parallel)."""
+    if store is None:
+        return _parse_many(sources, config, jobs, progress)
     config_salt = salt(config)
     keys = [source_key(source, config_salt) for source in sources]
-    results: list[Parsed | None] = [store.get(key) if store is not None else None for key in keys]
+    results: list[Parsed | None] = [store.get(key) for key in keys]
     missing = [i for i, found in enumerate(results) if found is None]
     if progress is not None and len(sources) > len(missing):
         progress(len(sources) - len(missing))
     for i, parsed in zip(missing, _parse_many([sources[i] for i in missing], config, jobs, progress)):
         results[i] = parsed
-        if store is not None:
-            store.put(keys[i], parsed)
+        store.put(keys[i], parsed)
     return results  # type: ignore[return-value]
 
 
