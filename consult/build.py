@@ -218,8 +218,10 @@ class Builder:
         try:
             with stage("Rendering pages", len(todo)) as advance:
                 try:
-                    for job, (data, templates, reads) in zip(todo, render_pages(env, todo, self.jobs, advance, self.root, remember)):
-                        staging.add(job.path, data)
+                    write = staging.writer()  # into a new or empty folder, each process writes what it renders
+                    for job, (data, templates, reads) in zip(todo, render_pages(env, todo, self.jobs, advance, self.root,
+                                                                                remember, write)):
+                        staging.adopt(job.path) if write is not None else staging.add(job.path, data)
                         rendered.append(job.path)
                         if remember:
                             traces[job.path] = _trace(fingerprints, site, templates, reads)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,7 +56,8 @@ class Staging:
     A file goes to a temporary name beside its target, renamed on commit; in a folder this build
     created (a new page's, or every folder of a first build) it goes straight to its name: nobody
     had anything there, and rollback removes the whole folder. That saves a cold build of a large
-    site a third of its file system calls."""
+    site a third of its file system calls. Into an output folder new or empty, `writer` lets the
+    processes that render the pages write them themselves."""
 
     def __init__(self, out: Path):
         self.out, self.resolved = out, out.resolve()
@@ -67,13 +68,48 @@ class Staging:
         self.created: dict[str, Path] = {}  # folders this build made (relative path -> path), removed on rollback
         self.checked: dict[str, bool] = {}  # existing folder -> inside the output folder (symlinks resolved)
         self.empty = not out.is_dir() or not any(out.iterdir())  # nothing stale to look for after
+        # Set by `writer`: files go straight to their place (through it), rollback empties the folder.
+        self.fresh: Callable[[str, bytes], None] | None = None
         self.mode = 0o644 & ~_umask()
 
+    def writer(self) -> Callable[[str, bytes], None] | None:
+        """When the output folder is new or empty: a function that writes a file straight to its
+        place, safe to call from forked workers at once, each file then `adopt`ed here. Nobody had
+        anything in that folder, so there is nothing to stage, and rollback empties it. None otherwise."""
+        if not self.empty:
+            return None
+        if self.fresh is None:
+            self._create("")  # the output folder itself (and its parent), removed on rollback if new
+            self.fresh = self._writer()
+        return self.fresh
+
+    def _writer(self) -> Callable[[str, bytes], None]:
+        out, mode, known = str(self.out), self.mode, {""}
+
+        def write(name: str, data: bytes) -> None:
+            _check_name(name, self.out)
+            folder = name.rpartition("/")[0]
+            if folder not in known:
+                os.makedirs(os.path.join(out, folder), exist_ok=True)  # another process may make it too
+                known.add(folder)
+            _write_new(os.path.join(out, name), data, mode)
+
+        return write
+
+    def adopt(self, name: str) -> None:
+        """A file the `writer` put in place (in this process or a worker)."""
+        self.names.add(name)
+        self.direct.add(name)
+
     def add(self, name: str, data: bytes) -> None:
-        parts = name.split("/")
-        if not name or name.startswith("/") or ".." in parts or "" in parts:
-            raise ConsultError(f"output path {name!r} escapes {self.out}")
+        _check_name(name, self.out)
         folder = name.rpartition("/")[0]
+        if self.fresh is not None:  # the writer's folders are not in `created`: all are this build's
+            if name in self.names:  # added twice: the last one wins, as in a dict
+                self._forget(name, self.out / name)
+            self.fresh(name, data)
+            self.adopt(name)
+            return
         target = self.out / name
         if name in self.names:  # added twice: the last one wins, as in a dict
             self._forget(name, target)
@@ -92,11 +128,7 @@ class Staging:
                 return
             if not self._create(folder):
                 raise ConsultError(f"output path {name!r} escapes {self.out}")
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if self.mode != 0o644:
-                os.fchmod(handle.fileno(), 0o644)
+        _write_new(target, data, self.mode)
         self.direct.add(name)
 
     def _forget(self, name: str, target: Path) -> None:
@@ -144,12 +176,15 @@ class Staging:
         for name in sorted(self.staged):
             os.replace(self.staged[name], self.out / name)
         report.written = sorted(self.staged.keys() | self.direct)
-        self.staged, self.direct, self.created = {}, set(), {}
+        self.staged, self.direct, self.created, self.fresh = {}, set(), {}, None
         if prune and not self.empty:
             report.removed = prune_output(self.out, self.names | kept)
         return report
 
     def rollback(self) -> None:
+        if self.fresh is not None and self.out.is_dir():  # everything in it is this build's
+            for path in self.out.iterdir():
+                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
         for tmp in self.staged.values():
             try:
                 os.unlink(tmp)
@@ -161,7 +196,22 @@ class Staging:
             shutil.rmtree(path, ignore_errors=True)
         if outer is not None:
             shutil.rmtree(outer, ignore_errors=True)
-        self.staged, self.direct, self.created = {}, set(), {}
+        self.staged, self.direct, self.created, self.fresh = {}, set(), {}, None
+
+
+def _write_new(path: str | Path, data: bytes, mode: int) -> None:
+    """Create a file that must not exist yet; rw-r--r-- whatever the umask (`mode` is what it gave)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        if mode != 0o644:
+            os.fchmod(handle.fileno(), 0o644)
+
+
+def _check_name(name: str, out: Path) -> None:
+    parts = name.split("/")
+    if not name or name.startswith("/") or ".." in parts or "" in parts:
+        raise ConsultError(f"output path {name!r} escapes {out}")
 
 
 def _umask() -> int:

@@ -226,18 +226,27 @@ PARALLEL_THRESHOLD = 300
 
 def render_pages(env: jinja2.Environment, jobs: list[PageJob], workers: int = 1,
                  progress: Callable[[int], None] | None = None, root: Path = Path("."),
-                 trace: bool = True) -> Iterable[Rendered]:
+                 trace: bool = True, write: Callable[[str, bytes], None] | None = None) -> Iterable[Rendered]:
     """Render the jobs in order, in `workers` processes (see parallel.run_shared). A template error
     raises ConsultError with the template's path:line. Without `trace`, the sets are left empty
-    (a build that keeps no cache has no use for them, and recording costs a getattr hook)."""
+    (a build that keeps no cache has no use for them, and recording costs a getattr hook). With
+    `write`, the process that renders a page writes it, write(path, bytes), and yields b"" for it:
+    the pages then need not come back to this process, nor this process write them all."""
     if trace:
         traced_environment(env)
 
     def render_range(start: int, stop: int) -> list[Rendered] | SourceError:
+        done = []
         try:
-            return [render_page(env, jobs[i]) for i in range(start, stop)]
+            for i in range(start, stop):
+                data, templates, reads = render_page(env, jobs[i])
+                if write is not None:
+                    write(jobs[i].path, data)
+                    data = b""
+                done.append((data, templates, reads))
         except jinja2.TemplateError as exc:  # in a worker the traceback stays there: send back the position
             return template_problem(exc, root)
+        return done
 
     for _, results in run_shared(render_range, len(jobs), workers, PARALLEL_THRESHOLD, progress):
         if isinstance(results, SourceError):

@@ -64,3 +64,47 @@ def test_a_path_escaping_the_output_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConsultError):
         write_output(tmp_path / "_site", {"../evil.html": b"x"})
     assert not (tmp_path / "evil.html").exists()
+
+
+def _write_in_a_worker(write: object, name: str, data: bytes) -> None:
+    pid = os.fork()
+    if pid == 0:  # a forked worker, as render_pages has
+        try:
+            write(name, data)  # type: ignore[operator]
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new folder", "empty folder"])
+def test_into_a_new_or_empty_folder_the_workers_write_in_place_and_rollback_empties_it(tmp_path: Path,
+                                                                                       existing: bool) -> None:
+    out = tmp_path / "deep" / "_site"
+    if existing:
+        out.mkdir(parents=True)
+    staging = Staging(out)
+    write = staging.writer()
+    assert write is not None
+    _write_in_a_worker(write, "c/p/index.html", b"from a worker")
+    write("c/q/index.html", b"from here")
+    for name in ("c/p/index.html", "c/q/index.html"):
+        staging.adopt(name)
+    staging.add("robots.txt", b"companion")
+    assert tree(out) == {"c/p/index.html": b"from a worker", "c/q/index.html": b"from here", "robots.txt": b"companion"}
+    staging.rollback()
+    assert (out.is_dir() and not any(out.iterdir())) if existing else not (tmp_path / "deep").exists()
+
+
+def test_the_writer_commits_its_files_and_refuses_escaping_names(tmp_path: Path) -> None:
+    out = tmp_path / "_site"
+    staging = Staging(out)
+    write = staging.writer()
+    assert write is not None
+    with pytest.raises(ConsultError, match="escapes"):
+        write("../outside.html", b"x")
+    write("a/index.html", b"a")
+    staging.adopt("a/index.html")
+    report = staging.commit()
+    assert report.written == ["a/index.html"] and tree(out) == {"a/index.html": b"a"}
+    assert not (tmp_path / "outside.html").exists()
+    assert Staging(out).writer() is None  # the folder holds a site now: files are staged as usual
