@@ -1,11 +1,12 @@
 """Hugo, Eleventy and Pelican on the same Markdown as consult's proposals, timed in the same run.
 
-    python bench/peers/run.py bench/_work/site-10000-0 [--tools hugo eleventy pelican]
+    python bench/peers/run.py bench/_work/site-10000-0 [--tools hugo eleventy pelican] [--rounds 3]
 
 Installs what is missing into bench/_work (gitignored): Hugo from Debian
 (apt-get install hugo), Eleventy with npm into a scratch folder, Pelican with pip
-into a scratch venv. Each renders one page per Markdown file with a minimal layout;
-each clean build is timed (best of 2) and compared with consult's cold build.
+into a scratch venv. Each renders one page per Markdown file with a minimal layout.
+Each round times consult's cold build and each tool's clean build back to back; the
+table gives the medians (of the times, and of the per-round ratios consult / tool).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -21,6 +23,9 @@ from pathlib import Path
 WORK = Path(__file__).resolve().parent.parent / "_work"
 FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 TITLE = re.compile(r'^title: "(.*)"$', re.M)
+NOW = "2026-02-15T12:00"  # as bench/run.py
+ROUNDS = 3
+Build = tuple[list[str], Path, Path]  # command, folder to run it in, output folder it writes
 LAYOUT = "<!doctype html><html lang=fr><head><meta charset=utf-8><title>{title}</title></head><body><main>{body}</main></body></html>"
 
 
@@ -39,17 +44,15 @@ def _run(cmd: list[str], cwd: Path) -> None:
     subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def _best(cmd: list[str], cwd: Path, out: Path) -> float:
-    times = []
-    for _ in range(2):
-        shutil.rmtree(out, ignore_errors=True)
-        started = time.perf_counter()
-        _run(cmd, cwd)
-        times.append(time.perf_counter() - started)
-    return min(times)
+def _timed(cmd: list[str], cwd: Path, out: Path) -> float:
+    """One clean build: the output folder removed first, as for consult's cold build."""
+    shutil.rmtree(out, ignore_errors=True)
+    started = time.perf_counter()
+    _run(cmd, cwd)
+    return time.perf_counter() - started
 
 
-def hugo(corpus: list[tuple[str, str, str]]) -> float:
+def hugo(corpus: list[tuple[str, str, str]]) -> Build:
     if shutil.which("hugo") is None:
         _run(["apt-get", "install", "-y", "-qq", "hugo"], WORK)
     root = WORK / "peer-hugo"
@@ -63,10 +66,10 @@ def hugo(corpus: list[tuple[str, str, str]]) -> float:
         (root / "layouts/_default" / name).write_text(layout)
     for slug, title, body in corpus:
         (root / "content" / f"{slug}.md").write_text(f'---\ntitle: "{title}"\n---\n{body}', encoding="utf-8")
-    return _best(["hugo", "--quiet"], root, root / "public")
+    return ["hugo", "--quiet"], root, root / "public"
 
 
-def eleventy(corpus: list[tuple[str, str, str]]) -> float:
+def eleventy(corpus: list[tuple[str, str, str]]) -> Build:
     tool = WORK / "eleventy-tool"
     if not (tool / "node_modules/.bin/eleventy").exists():
         tool.mkdir(parents=True, exist_ok=True)
@@ -79,10 +82,10 @@ def eleventy(corpus: list[tuple[str, str, str]]) -> float:
     (root / "src/_includes/page.njk").write_text(LAYOUT.format(title="{{ title }}", body="{{ content | safe }}"))
     for slug, title, body in corpus:
         (root / "src" / f"{slug}.md").write_text(f'---\ntitle: "{title}"\nlayout: page.njk\n---\n{body}', encoding="utf-8")
-    return _best([str(tool / "node_modules/.bin/eleventy"), "--input=src", "--output=_site", "--quiet"], root, root / "_site")
+    return [str(tool / "node_modules/.bin/eleventy"), "--input=src", "--output=_site", "--quiet"], root, root / "_site"
 
 
-def pelican(corpus: list[tuple[str, str, str]]) -> float:
+def pelican(corpus: list[tuple[str, str, str]]) -> Build:
     venv = WORK / "pelican-venv"
     if not (venv / "bin/pelican").exists():
         _run([sys.executable, "-m", "venv", str(venv)], WORK)
@@ -102,34 +105,61 @@ def pelican(corpus: list[tuple[str, str, str]]) -> float:
         "FEED_ALL_ATOM=None\nCATEGORY_FEED_ATOM=None\nDIRECT_TEMPLATES=[]\nPAGE_PATHS=['pages']\n")
     for slug, title, body in corpus:
         (root / "content/pages" / f"{slug}.md").write_text(f"Title: {title}\nSlug: {slug}\n\n{body}", encoding="utf-8")
-    return _best([str(venv / "bin/pelican"), "-q", "-s", "pelicanconf.py", "-o", "output"], root, root / "output")
+    return [str(venv / "bin/pelican"), "-q", "-s", "pelicanconf.py", "-o", "output"], root, root / "output"
 
 
 TOOLS = {"hugo": hugo, "eleventy": eleventy, "pelican": pelican}
 
 
-def compare(site: Path, consult_row: dict | None = None, tools: list[str] | None = None) -> list[dict]:
+def consult_build(site: Path) -> Build:
+    """consult's cold build of the same site (no cache, empty output), as bench/run.py times it."""
+    site = site.resolve()
+    cmd = [sys.executable, "-c", "from consult.cli import main; main()", "-C", str(site), "build", "--now", NOW,
+           "--no-cache"]
+    return cmd, site, site / "_site"
+
+
+def compare(site: Path, tools: list[str] | None = None, rounds: int = ROUNDS) -> list[dict]:
+    """Each round times consult's cold build and then each tool's clean build, back to back: on a
+    noisy machine (this one's disk can make the same build 3x slower from one minute to the next)
+    only builds timed side by side compare. Reported: the medians over the rounds of each one's time
+    and of the per-round ratio consult / tool."""
     corpus = pages(site)
-    rows = []
+    builds: dict[str, Build] = {}
+    rows: dict[str, dict] = {}
     for name in tools or list(TOOLS):
         try:
-            seconds = TOOLS[name](corpus)
+            builds[name] = TOOLS[name](corpus)
         except (subprocess.CalledProcessError, OSError) as exc:
-            rows.append({"tool": name, "pages": len(corpus), "clean_s": f"failed: {exc}"[:60]})
-            continue
-        row = {"tool": name, "pages": len(corpus), "clean_s": round(seconds, 2), "pages_per_s": round(len(corpus) / seconds)}
-        if consult_row:
-            row["consult_cold_over_tool"] = round(float(consult_row["cold_s"]) / seconds, 2)
-        rows.append(row)
-    return rows
+            rows[name] = {"tool": name, "pages": len(corpus), "clean_s": f"failed: {exc}"[:60]}
+    mine = consult_build(site)
+    times: dict[str, list[float]] = {name: [] for name in builds}
+    ratios: dict[str, list[float]] = {name: [] for name in builds}
+    consult_times: list[float] = []
+    for _ in range(rounds):
+        for name, build in builds.items():
+            ours = _timed(*mine)
+            theirs = _timed(*build)
+            consult_times.append(ours)
+            times[name].append(theirs)
+            ratios[name].append(ours / theirs)
+    for name in builds:
+        clean = statistics.median(times[name])
+        rows[name] = {"tool": name, "pages": len(corpus), "rounds": rounds, "clean_s": round(clean, 2),
+                      "pages_per_s": round(len(corpus) / clean),
+                      "consult_cold_s": round(statistics.median(consult_times[list(builds).index(name)::len(builds)]), 2),
+                      "consult_cold_over_tool": round(statistics.median(ratios[name]), 2),
+                      "ratio_min_max": f"{min(ratios[name]):.2f}-{max(ratios[name]):.2f}"}
+    return [rows[name] for name in tools or list(TOOLS) if name in rows]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("site", type=Path)
     parser.add_argument("--tools", nargs="+", choices=list(TOOLS))
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
     args = parser.parse_args()
-    for row in compare(args.site, None, args.tools):
+    for row in compare(args.site, args.tools, args.rounds):
         print(row)
 
 
