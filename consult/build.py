@@ -210,7 +210,7 @@ class Builder:
         jobs, files = plan_pages(site, env)
         fingerprints = Fingerprints(env, digest(salt(config), str(self.root.resolve())))
         todo, keys, kept = self._stale(jobs, fingerprints, site) if remember else (jobs, {}, [])
-        traces: dict[str, Trace] = {}
+        entries: dict[str, tuple[str, Trace]] = {}  # path -> (key, trace), for the pages store
         rendered: list[str] = []
         # Every problem but a template's runtime error is known by now: pages go to disk (staged,
         # renamed into place only once all rendered) as they come, so they are never all in memory.
@@ -219,16 +219,17 @@ class Builder:
             with stage("Rendering pages", len(todo)) as advance:
                 try:
                     write = staging.writer()  # into a new or empty folder, each process writes what it renders
-                    for job, (data, templates, reads) in zip(todo, render_pages(env, todo, self.jobs, advance, self.root,
-                                                                                remember, write)):
+                    describe = _describer(fingerprints, site, keys) if remember else None
+                    for job, (data, described) in zip(todo, render_pages(env, todo, self.jobs, advance, self.root,
+                                                                         describe, write)):
                         staging.adopt(job.path) if write is not None else staging.add(job.path, data)
                         rendered.append(job.path)
-                        if remember:
-                            traces[job.path] = _trace(fingerprints, site, templates, reads)
+                        if described is not None:
+                            entries[job.path] = described
                 except ConsultError:
                     self.env = None
                     raise
-            report = self._finish(site, config, files, kept, keys, traces, None, staging)
+            report = self._finish(site, config, files, kept, entries, None, staging)
         except BaseException:
             staging.rollback()
             raise
@@ -240,8 +241,8 @@ class Builder:
                                                    _window(site, moment), _shows_moment(jobs), scanned))
         return Built(site, tuple(rendered) + tuple(files), tuple(kept)), report
 
-    def _finish(self, site: Site, config: Config, files: dict[str, bytes], kept: list[str], keys: dict[str, str],
-                traces: dict[str, Trace], carried: Iterable[str] | None, staging: Staging) -> WriteReport:
+    def _finish(self, site: Site, config: Config, files: dict[str, bytes], kept: list[str],
+                entries: dict[str, tuple[str, Trace]], carried: Iterable[str] | None, staging: Staging) -> WriteReport:
         """Add the companion files to the pages staged, write, and remember the pages rendered."""
         files.update(companion_files(self.root, site, self._open_data_rows, self._rules(site)))
         for name, data in files.items():
@@ -254,9 +255,9 @@ class Builder:
         # Looking for stale files walks the whole output folder: only when the set of files changed.
         report = staging.commit(keep=kept, prune=produced != self.produced)
         self.produced = produced
-        for path, trace in traces.items():
+        for path, (key, trace) in entries.items():
             info = os.stat(self.out / path)
-            self.pages.put(path, PageEntry(keys[path], trace, info.st_size, info.st_mtime_ns))
+            self.pages.put(path, PageEntry(key, trace, info.st_size, info.st_mtime_ns))
         self.parsed.save(to_disk=self.persist)
         self.pages.save(to_disk=self.persist)
         return report
@@ -329,23 +330,25 @@ class Builder:
         fingerprints = Fingerprints(env, last.fingerprints.salt)
         fingerprints.inherit(last.fingerprints, [c for c in site.consultations if c.slug not in touched])
         todo, keys, kept = self._stale(jobs, fingerprints, site)
-        traces: dict[str, Trace] = {}
+        entries: dict[str, tuple[str, Trace]] = {}
         planned = {job.path: job for job in jobs}
         mine = tuple(f"consultations/{slug}/" for slug in touched)
         carried = {path: job for path, job in last.jobs.items() if path not in planned and not path.startswith(mine)}
         staging = Staging(self.out)
         try:
-            for job, (data, templates, reads) in zip(todo, render_pages(env, todo, 1, None, self.root)):
+            for job, (data, described) in zip(todo, render_pages(env, todo, 1, None, self.root,
+                                                                 _describer(fingerprints, site, keys))):
                 staging.add(job.path, data)
-                traces[job.path] = _trace(fingerprints, site, templates, reads)
-            report = self._finish(site, config, files, kept, keys, traces, carried, staging)
+                assert described is not None
+                entries[job.path] = described
+            report = self._finish(site, config, files, kept, entries, carried, staging)
         except BaseException:
             staging.rollback()
             raise
         self.sources = ([source for source, _ in records.values()], [])
         self.last = _Last(config, moment, site, records, carried | planned, fingerprints, source_keys,
                           (last.feedless - touched) | _feedless(jobs))
-        return Built(site, tuple(traces) + tuple(files), tuple(kept)), report
+        return Built(site, tuple(entries) + tuple(files), tuple(kept)), report
 
     def _unchanged(self, inputs: dict[str, tuple[int, int, int]], moment: datetime) -> tuple[Built, WriteReport] | None:
         """The last build's result, when its inputs and output folder are exactly as it left them."""
@@ -407,13 +410,16 @@ class Builder:
         return names == known
 
     def _stale(self, jobs: list[PageJob], fingerprints: Fingerprints, site: Site) -> tuple[list[PageJob], dict[str, str], list[str]]:
-        """The pages to render again; the others are already in the output folder, byte for byte."""
+        """The pages to render again; the others are already in the output folder, byte for byte. The
+        keys of the pages the last build rendered (a page never rendered gets its key where it renders)."""
         todo, keys, kept = [], {}, []
         for job in jobs:
-            key = keys[job.path] = fingerprints.key(job)
             entry: Any = self.pages.get(job.path)
-            if isinstance(entry, PageEntry) and entry.key == key and _on_disk(self.out / job.path, entry) \
-                    and fingerprints.still_valid(entry.trace, site):
+            if not isinstance(entry, PageEntry):
+                todo.append(job)
+                continue
+            key = keys[job.path] = fingerprints.key(job)
+            if entry.key == key and _on_disk(self.out / job.path, entry) and fingerprints.still_valid(entry.trace, site):
                 kept.append(job.path)
             else:
                 todo.append(job)
@@ -442,6 +448,16 @@ def _on_disk(path: Path, entry: PageEntry) -> bool:
     except OSError:
         return False
     return info.st_size == entry.size and info.st_mtime_ns == entry.mtime_ns
+
+
+def _describer(fingerprints: Fingerprints, site: Site,
+               keys: dict[str, str]) -> Callable[[PageJob, set[str], set[tuple[str, str]]], tuple[str, Trace]]:
+    """What the pages store keeps of a rendered page, worked out in the process that rendered it:
+    its key (already known if the last build had the page) and the trace of what it read."""
+    def describe(job: PageJob, templates: set[str], reads: set[tuple[str, str]]) -> tuple[str, Trace]:
+        return keys.get(job.path) or fingerprints.key(job), _trace(fingerprints, site, templates, reads)
+
+    return describe
 
 
 def _trace(fingerprints: Fingerprints, site: Site, templates: set[str], reads: set[tuple[str, str]]) -> Trace:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 
@@ -219,31 +219,37 @@ def render_page(env: jinja2.Environment, job: PageJob) -> tuple[bytes, set[str],
     return data, set(_templates), set(_reads)
 
 
-Rendered = tuple[bytes, set[str], set[tuple[str, str]]]
+T = TypeVar("T")
+# What a page read beyond its context: the templates it loaded, the consultation collections it read.
+Describe = Callable[[PageJob, set[str], set[tuple[str, str]]], T]
 # Below this many pages to render, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 300
 
 
 def render_pages(env: jinja2.Environment, jobs: list[PageJob], workers: int = 1,
                  progress: Callable[[int], None] | None = None, root: Path = Path("."),
-                 trace: bool = True, write: Callable[[str, bytes], None] | None = None) -> Iterable[Rendered]:
-    """Render the jobs in order, in `workers` processes (see parallel.run_shared). A template error
-    raises ConsultError with the template's path:line. Without `trace`, the sets are left empty
-    (a build that keeps no cache has no use for them, and recording costs a getattr hook). With
-    `write`, the process that renders a page writes it, write(path, bytes), and yields b"" for it:
-    the pages then need not come back to this process, nor this process write them all."""
-    if trace:
+                 describe: Describe[T] | None = None,
+                 write: Callable[[str, bytes], None] | None = None) -> Iterable[tuple[bytes, T | None]]:
+    """Render the jobs in order, in `workers` processes (see parallel.run_shared): (bytes, description).
+    A template error raises ConsultError with the template's path:line.
+
+    With `describe`, what each page read is recorded (a getattr hook on every attribute a template
+    reads, so only when asked) and describe(job, templates, reads) runs in the process that rendered
+    the page, its result coming back with it (the build's page key and trace: a cold build's worth
+    of hashing runs in parallel). With `write`, that process also writes the page, write(path,
+    bytes), and b"" comes back: the pages need not travel, nor this process write them all."""
+    if describe is not None:
         traced_environment(env)
 
-    def render_range(start: int, stop: int) -> list[Rendered] | SourceError:
-        done = []
+    def render_range(start: int, stop: int) -> list[tuple[bytes, T | None]] | SourceError:
+        done: list[tuple[bytes, T | None]] = []
         try:
             for i in range(start, stop):
                 data, templates, reads = render_page(env, jobs[i])
                 if write is not None:
                     write(jobs[i].path, data)
                     data = b""
-                done.append((data, templates, reads))
+                done.append((data, describe(jobs[i], templates, reads) if describe is not None else None))
         except jinja2.TemplateError as exc:  # in a worker the traceback stays there: send back the position
             return template_problem(exc, root)
         return done
