@@ -72,7 +72,7 @@ def check_site(root: Path, now: str | datetime | None = None) -> Checked:
     if config is None:
         raise ConsultError(problems)
     moment = now if isinstance(now, datetime) else parse_now(now, config)
-    env = make_environment(root, config.theme, config.language, config.timezone)
+    env = make_environment(root, config.theme, config.language, config.timezone, auto_reload=False)
     problems += check_templates(env, root)
     try:
         site = load_site(root, config, moment)
@@ -366,7 +366,7 @@ class Builder:
         touched = changed is None or any(p.split("/", 1)[0] in ("templates", "themes") for p in changed)
         if self.env is not None and key == self.env_key and not touched:
             return self.env, []
-        env = make_environment(self.root, config.theme, config.language, config.timezone)
+        env = make_environment(self.root, config.theme, config.language, config.timezone, auto_reload=False)
         problems = check_templates(env, self.root)
         self.env, self.env_key = (None, ()) if problems else (env, key)
         return env, problems

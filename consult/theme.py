@@ -44,9 +44,12 @@ def theme_dirs(root: Path, theme: str) -> list[Path]:
 
 
 def make_environment(
-    root: Path, theme: str = DEFAULT_THEME, language: str = i18n.DEFAULT_LANGUAGE, timezone: str = "Europe/Paris"
+    root: Path, theme: str = DEFAULT_THEME, language: str = i18n.DEFAULT_LANGUAGE, timezone: str = "Europe/Paris",
+    auto_reload: bool = True,
 ) -> jinja2.Environment:
-    """The one Environment for a site: site templates > theme > built-in default."""
+    """The one Environment for a site: site templates > theme > built-in default. A build passes
+    `auto_reload=False`: it makes a new Environment when a template changes, and Jinja would
+    otherwise stat every template (and every import) each time a page renders."""
     search = [root / "templates"] + [d / "templates" for d in theme_dirs(root, theme)]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search]),
@@ -55,6 +58,7 @@ def make_environment(
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=auto_reload,
     )
     tz = ZoneInfo(timezone)
     env.globals.update(
