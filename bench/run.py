@@ -2,7 +2,7 @@
 
     python bench/run.py --proposals 1000 10000 [--contributions 100000] [--peers] [--json out.json]
 
-For each size: cold build (no cache, empty output; best of 2, as for the peers), warm build (nothing changed),
+For each size: cold build (no cache, a new output folder; best of 2), warm build (nothing changed),
 one proposal edited, one template edited (each a fresh `consult build` process,
 as a user runs it), the time from saving a proposal in `consult serve` to the
 reload event, and the peak memory of a cold build: the peak over time of the summed PSS of the
@@ -26,11 +26,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work"
 NOW = "2026-02-15T12:00"
-COLD_RUNS = 2  # the cold build is the best of this many, as each peer's clean build (bench/peers)
+COLD_RUNS = 2  # the cold build is the best of this many
 sys.path.insert(0, str(HERE.parent))
 
 from bench.corpus import generate  # noqa: E402
 from bench.memory import measure as measure_memory  # noqa: E402
+from bench.peers.run import OUTPUTS, fresh_output  # noqa: E402
 
 
 def timed_build(site: Path, *extra: str) -> tuple[float, int]:
@@ -89,11 +90,11 @@ def serve_latency(site: Path, rounds: int = 5) -> float:
 def measure(proposals: int, contributions: int, consultations: int) -> dict[str, float | int | str]:
     site = generate(WORK / f"site-{proposals}-{contributions}", consultations, proposals, contributions)
     pages = sum(1 for _ in (site / "content").rglob("*.md"))
-    cold, rss = timed_build(site, "--no-cache")
-    for _ in range(COLD_RUNS - 1):  # best of COLD_RUNS, as bench/peers times each peer
-        shutil.rmtree(site / "_site")
-        cold = min(cold, timed_build(site, "--no-cache")[0])
-    shutil.rmtree(site / "_site")
+    # Best of COLD_RUNS, each into a new folder, as bench/peers times each peer (see fresh_output).
+    cold, rss = timed_build(site, "--no-cache", "--out", str(fresh_output("consult")))
+    for _ in range(COLD_RUNS - 1):
+        cold = min(cold, timed_build(site, "--no-cache", "--out", str(fresh_output("consult")))[0])
+    shutil.rmtree(OUTPUTS, ignore_errors=True)
     memory = measure_memory(site, "--no-cache")  # a second cold build, sampled (sampling costs a little time)
     shutil.rmtree(site / "_site")
     cold_cached, _ = timed_build(site)  # fills the cache

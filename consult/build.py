@@ -30,6 +30,7 @@ from consult.content.load import (
     load_site,
     parse_source,
     parse_sources,
+    read_text,
     source_key,
 )
 from consult.errors import ConsultError, SourceError
@@ -307,7 +308,7 @@ class Builder:
         for path in sorted(changed):
             old = records[path][0]
             try:
-                text = (self.root / path).read_text(encoding="utf-8")
+                text = read_text(self.root / path)
             except (OSError, UnicodeDecodeError):
                 return None
             source = Source(old.kind, old.path, old.consultation, old.stem, text)
@@ -384,7 +385,7 @@ class Builder:
                 for path in content:
                     old = updated[index[path]]
                     try:
-                        text = (self.root / path).read_text(encoding="utf-8")
+                        text = read_text(self.root / path)
                     except (OSError, UnicodeDecodeError):
                         break
                     updated[index[path]] = Source(old.kind, old.path, old.consultation, old.stem, text)

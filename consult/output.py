@@ -90,7 +90,13 @@ class Staging:
             _check_name(name, self.out)
             folder = name.rpartition("/")[0]
             if folder not in known:
-                os.makedirs(os.path.join(out, folder), exist_ok=True)  # another process may make it too
+                path = os.path.join(out, folder)
+                try:  # a page's own folder is new, its parent rarely: one mkdir, not makedirs' stat first
+                    os.mkdir(path)
+                except FileNotFoundError:
+                    os.makedirs(path, exist_ok=True)
+                except FileExistsError:  # another process made it
+                    pass
                 known.add(folder)
             _write_new(os.path.join(out, name), data, mode)
 
@@ -202,10 +208,14 @@ class Staging:
 def _write_new(path: str | Path, data: bytes, mode: int) -> None:
     """Create a file that must not exist yet; rw-r--r-- whatever the umask (`mode` is what it gave)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    try:  # os.write on the descriptor: a file object would fstat it first
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
         if mode != 0o644:
-            os.fchmod(handle.fileno(), 0o644)
+            os.fchmod(fd, 0o644)
+    finally:
+        os.close(fd)
 
 
 def _check_name(name: str, out: Path) -> None:

@@ -47,3 +47,18 @@ def test_front_matter_round_trips(meta: dict[str, str], body: str) -> None:
     assert not problems
     assert doc.data == meta
     assert parsed_body.rstrip("\n") == body.rstrip("\n") or not body.strip()
+
+
+@given(st.text(alphabet=st.sampled_from(["a", "é", "\r", "\n", "\ufeff", "🚲", " "]), max_size=300))
+def test_a_content_file_reads_as_read_text_gives_it(text: str) -> None:
+    """The build's own file reader (fewer system calls) gives exactly what Path.read_text does,
+    newlines included."""
+    import tempfile
+    from pathlib import Path
+
+    from consult.content.load import read_text
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "x.md"
+        path.write_bytes(text.encode("utf-8"))
+        assert read_text(path) == path.read_text(encoding="utf-8")

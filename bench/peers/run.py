@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 WORK = Path(__file__).resolve().parent.parent / "_work"
@@ -25,7 +26,9 @@ FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 TITLE = re.compile(r'^title: "(.*)"$', re.M)
 NOW = "2026-02-15T12:00"  # as bench/run.py
 ROUNDS = 3
-Build = tuple[list[str], Path, Path]  # command, folder to run it in, output folder it writes
+# The command for a given output folder, and the folder to run it in.
+Build = tuple[Callable[[Path], list[str]], Path]
+OUTPUTS = WORK / "outputs"
 LAYOUT = "<!doctype html><html lang=fr><head><meta charset=utf-8><title>{title}</title></head><body><main>{body}</main></body></html>"
 
 
@@ -44,9 +47,18 @@ def _run(cmd: list[str], cwd: Path) -> None:
     subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def _timed(cmd: list[str], cwd: Path, out: Path) -> float:
-    """One clean build: the output folder removed first, as for consult's cold build."""
-    shutil.rmtree(out, ignore_errors=True)
+def fresh_output(label: str) -> Path:
+    """A new output folder for one clean build. Not one just emptied: on this machine, creating
+    10,000 files right after deleting 10,000 costs up to 10x the system time it costs elsewhere,
+    and by how much varies from one minute to the next. The outputs are deleted at the end."""
+    OUTPUTS.mkdir(parents=True, exist_ok=True)
+    return OUTPUTS / f"{label}-{time.time_ns()}"
+
+
+def _timed(build: Build, label: str) -> float:
+    """One clean build, into a fresh output folder."""
+    command, cwd = build
+    cmd = command(fresh_output(label))
     started = time.perf_counter()
     _run(cmd, cwd)
     return time.perf_counter() - started
@@ -66,7 +78,7 @@ def hugo(corpus: list[tuple[str, str, str]]) -> Build:
         (root / "layouts/_default" / name).write_text(layout)
     for slug, title, body in corpus:
         (root / "content" / f"{slug}.md").write_text(f'---\ntitle: "{title}"\n---\n{body}', encoding="utf-8")
-    return ["hugo", "--quiet"], root, root / "public"
+    return (lambda out: ["hugo", "--quiet", "--destination", str(out)]), root
 
 
 def eleventy(corpus: list[tuple[str, str, str]]) -> Build:
@@ -82,7 +94,7 @@ def eleventy(corpus: list[tuple[str, str, str]]) -> Build:
     (root / "src/_includes/page.njk").write_text(LAYOUT.format(title="{{ title }}", body="{{ content | safe }}"))
     for slug, title, body in corpus:
         (root / "src" / f"{slug}.md").write_text(f'---\ntitle: "{title}"\nlayout: page.njk\n---\n{body}', encoding="utf-8")
-    return [str(tool / "node_modules/.bin/eleventy"), "--input=src", "--output=_site", "--quiet"], root, root / "_site"
+    return (lambda out: [str(tool / "node_modules/.bin/eleventy"), "--input=src", f"--output={out}", "--quiet"]), root
 
 
 def pelican(corpus: list[tuple[str, str, str]]) -> Build:
@@ -105,7 +117,7 @@ def pelican(corpus: list[tuple[str, str, str]]) -> Build:
         "FEED_ALL_ATOM=None\nCATEGORY_FEED_ATOM=None\nDIRECT_TEMPLATES=[]\nPAGE_PATHS=['pages']\n")
     for slug, title, body in corpus:
         (root / "content/pages" / f"{slug}.md").write_text(f"Title: {title}\nSlug: {slug}\n\n{body}", encoding="utf-8")
-    return [str(venv / "bin/pelican"), "-q", "-s", "pelicanconf.py", "-o", "output"], root, root / "output"
+    return (lambda out: [str(venv / "bin/pelican"), "-q", "-s", "pelicanconf.py", "-o", str(out)]), root
 
 
 TOOLS = {"hugo": hugo, "eleventy": eleventy, "pelican": pelican}
@@ -114,9 +126,8 @@ TOOLS = {"hugo": hugo, "eleventy": eleventy, "pelican": pelican}
 def consult_build(site: Path) -> Build:
     """consult's cold build of the same site (no cache, empty output), as bench/run.py times it."""
     site = site.resolve()
-    cmd = [sys.executable, "-c", "from consult.cli import main; main()", "-C", str(site), "build", "--now", NOW,
-           "--no-cache"]
-    return cmd, site, site / "_site"
+    return (lambda out: [sys.executable, "-c", "from consult.cli import main; main()", "-C", str(site), "build",
+                         "--now", NOW, "--no-cache", "--out", str(out)]), site
 
 
 def compare(site: Path, tools: list[str] | None = None, rounds: int = ROUNDS) -> list[dict]:
@@ -138,8 +149,8 @@ def compare(site: Path, tools: list[str] | None = None, rounds: int = ROUNDS) ->
     consult_times: list[float] = []
     for _ in range(rounds):
         for name, build in builds.items():
-            ours = _timed(*mine)
-            theirs = _timed(*build)
+            ours = _timed(mine, "consult")
+            theirs = _timed(build, name)
             consult_times.append(ours)
             times[name].append(theirs)
             ratios[name].append(ours / theirs)
@@ -150,6 +161,7 @@ def compare(site: Path, tools: list[str] | None = None, rounds: int = ROUNDS) ->
                       "consult_cold_s": round(statistics.median(consult_times[list(builds).index(name)::len(builds)]), 2),
                       "consult_cold_over_tool": round(statistics.median(ratios[name]), 2),
                       "ratio_min_max": f"{min(ratios[name]):.2f}-{max(ratios[name]):.2f}"}
+    shutil.rmtree(OUTPUTS, ignore_errors=True)
     return [rows[name] for name in tools or list(TOOLS) if name in rows]
 
 

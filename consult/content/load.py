@@ -8,6 +8,7 @@ spans files (a comment's proposal, a proposal's category, supports) and builds t
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,25 @@ class Source:
     text: str
 
 
+def read_text(path: Path) -> str:
+    """A content file's text, as path.read_text(encoding="utf-8") gives it (newlines made '\n'), in
+    4 system calls instead of 7 (a text file object asks whether it is a terminal, and seeks twice):
+    a build reads every content file, one after the other, before anything else can start."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks, want = [], os.fstat(fd).st_size + 1
+        while True:  # a regular file reads short only at its end: one read, unless it grew meanwhile
+            chunk = os.read(fd, want)
+            chunks.append(chunk)
+            if len(chunk) < want:
+                break
+            want = 1 << 16
+    finally:
+        os.close(fd)
+    text = b"".join(chunks).decode("utf-8")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def find_sources(root: Path) -> tuple[list[Source], list[SourceError]]:
     content = root / CONTENT_DIR
     if not content.is_dir():
@@ -58,7 +78,7 @@ def find_sources(root: Path) -> tuple[list[Source], list[SourceError]]:
     def add(kind: str, path: Path, consultation: str = "") -> None:
         rel = path.relative_to(root).as_posix()
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_text(path)
         except UnicodeDecodeError as exc:
             problems.append(SourceError(rel, 1, 1, f"not valid UTF-8 ({exc.reason} at byte {exc.start})"))
             return
