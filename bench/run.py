@@ -94,7 +94,6 @@ def measure(proposals: int, contributions: int, consultations: int) -> dict[str,
     cold, rss = timed_build(site, "--no-cache", "--out", str(fresh_output("consult")))
     for _ in range(COLD_RUNS - 1):
         cold = min(cold, timed_build(site, "--no-cache", "--out", str(fresh_output("consult")))[0])
-    shutil.rmtree(OUTPUTS, ignore_errors=True)
     # A second cold build, sampled (sampling costs a little time), into _site/, where serve starts from.
     memory = measure_memory(site, "--no-cache")
     out = ("--out", str(fresh_output("consult-cached")))
@@ -107,8 +106,8 @@ def measure(proposals: int, contributions: int, consultations: int) -> dict[str,
     (site / "templates/thanks.html").write_text("{% extends 'base.html' %}{% block main %}<p>Merci</p>{% endblock %}\n")
     template, _ = timed_build(site, *out)
     output = sum(1 for p in Path(out[1]).rglob("*") if p.is_file())
-    shutil.rmtree(OUTPUTS, ignore_errors=True)
     latency = serve_latency(site)
+    shutil.rmtree(OUTPUTS, ignore_errors=True)  # at the end: a deletion slows the file system for a while
     return {"proposals": proposals, "contributions": contributions, "sources": pages, "output_files": output,
             "cold_s": round(cold, 2), "cold_pages_per_s": round(output / cold), "cold_with_cache_fill_s": round(cold_cached, 2),
             "warm_s": round(warm, 2), "one_proposal_s": round(edited, 2), "one_template_s": round(template, 2),
