@@ -13,7 +13,7 @@ import functools
 import heapq
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, tzinfo
 from typing import Any
 
@@ -58,7 +58,8 @@ class FormView:
     proposal_slug: str | None = None
     proposal_title: str | None = None
     questions: tuple[Question, ...] = ()
-    values: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+    # Left out of the hash (a dict has none) but not of ==: a FormView can key a memo() (theme.py).
+    values: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict, hash=False)
     errors: tuple[tuple[str, str], ...] = ()
     max_length: int = 5000
     proposal_url: str | None = None
@@ -66,6 +67,13 @@ class FormView:
     title_max_length: int = TITLE_MAX_LENGTH
     token_url: str = ""  # where the form's script fetches a time token
     privacy_url: str = ""  # the personal data page, linked under the form
+
+    @property
+    def untargeted(self) -> FormView:
+        """This form without what names its target (consultation, proposal, where it posts): what
+        the fields after the hidden inputs depend on, the same for every proposal of a site."""
+        return replace(self, action="", consultation_slug="", consultation_title="", consultation_url="",
+                       proposal_slug=None, proposal_title=None, proposal_url=None, token_url="")
 
     @property
     def body_required(self) -> bool:

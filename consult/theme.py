@@ -8,10 +8,13 @@ its extension; undefined variables are errors.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
 from importlib.resources import as_file, files
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -64,6 +67,7 @@ def make_environment(
     env.globals.update(
         t=partial(i18n.translate, language),
         language=language,
+        memo=memo_macro(),
     )
     env.filters.update(
         # `'key'|t` is the fast form of `t('key')`: Jinja folds a filter on constants at compile
@@ -75,6 +79,30 @@ def make_environment(
         status_label=partial(status_label, language=language),
     )
     return env
+
+
+def memo_macro(limit: int = 256) -> Callable[..., Any]:
+    """The `memo` global: memo(macro, *args) is macro(*args), rendered once per distinct arguments
+    (the last `limit` of them). Only for a macro of a partial imported without context: its output
+    then depends on its arguments alone, and on the filters and globals, fixed for the Environment's
+    life. Arguments that cannot be hashed are rendered each time."""
+    cache: OrderedDict[Any, Any] = OrderedDict()
+
+    def memo(macro: Any, *args: Any) -> Any:
+        key = (macro, args)
+        try:
+            found = cache.get(key)
+        except TypeError:  # unhashable arguments
+            return macro(*args)
+        if found is None:
+            found = cache[key] = macro(*args)
+            if len(cache) > limit:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(key)
+        return found
+
+    return memo
 
 
 def status_label(status: ProposalStatus, language: str = i18n.DEFAULT_LANGUAGE) -> str:

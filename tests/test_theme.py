@@ -152,3 +152,41 @@ def test_the_script_only_enhances() -> None:
         text = template.read_text(encoding="utf-8")
         assert "<script>" not in text and not re.search(r"\son[a-z]+=", text), template  # no inline script/handlers
         assert "style=" not in text, template  # the CSP forbids inline styles too
+
+
+def test_memo_renders_a_macro_once_per_distinct_arguments(tmp_path: Path) -> None:
+    from consult.theme import memo_macro
+
+    calls: list[tuple[object, ...]] = []
+
+    def macro(*args: object) -> str:
+        calls.append(args)
+        return f"<{len(calls)}>"
+
+    memo = memo_macro(limit=2)
+    assert memo(macro, "a", 1) == memo(macro, "a", 1) == "<1>"
+    assert memo(macro, "b", 1) == "<2>"
+    assert memo(macro, {"unhashable": 1}) == "<3>" and memo(macro, {"unhashable": 1}) == "<4>"
+    memo(macro, "c", 1)  # the third distinct key pushes out the least recently used, ("a", 1)
+    assert memo(macro, "b", 1) == "<2>"
+    assert memo(macro, "a", 1) == "<6>"
+
+
+def test_the_comment_form_rendered_through_memo_keeps_each_proposal_and_each_citizens_text(tmp_path: Path) -> None:
+    """memo() shares the comment fields between proposal pages: what differs (the proposal, what a
+    citizen typed, the errors) must still show on each."""
+    from consult.render import FormView
+
+    env = make_environment(tmp_path, "default", "fr")
+    page = env.from_string("{% import 'partials/forms.html' as forms %}{{ forms.comment_form(form) }}")
+
+    def form(proposal: str, **extra: object) -> FormView:
+        return FormView(action="/api/submit", kind="comment", consultation_slug="c", consultation_title="C",
+                        consultation_url="/c/", proposal_slug=proposal, **extra)  # type: ignore[arg-type]
+
+    first, second = page.render(form=form("velo")), page.render(form=form("bus"))
+    assert 'name="proposal" value="velo"' in first and 'name="proposal" value="bus"' in second
+    assert first.replace("velo", "bus") == second
+    typed = page.render(form=form("velo", values={"body": "Mon <avis>"}, errors=(("email", "Adresse invalide"),)))
+    assert "Mon &lt;avis&gt;</textarea>" in typed and "Adresse invalide" in typed
+    assert "Mon &lt;avis&gt;" not in page.render(form=form("velo"))
