@@ -59,6 +59,7 @@ def run_shared(task: Callable[[int, int], R], count: int, jobs: int, threshold: 
         with tempfile.TemporaryDirectory(prefix="consult-") as _folder, \
                 ProcessPoolExecutor(jobs - 1, mp_context=get_context("fork")) as pool:
             while shown < len(bounds):
+                # A few ranges queued per worker, so that it never waits for this process to hand on the next.
                 while assigned < len(bounds) and len(running) < 4 * (jobs - 1):
                     running[assigned] = pool.submit(_run, bounds[assigned])
                     assigned += 1
