@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -221,12 +221,13 @@ class Builder:
                 try:
                     write = staging.writer()  # into a new or empty folder, each process writes what it renders
                     describe = _describer(fingerprints, site, keys) if remember else None
-                    for job, (data, described) in zip(todo, render_pages(env, todo, self.jobs, advance, self.root,
-                                                                         describe, write)):
-                        staging.adopt(job.path) if write is not None else staging.add(job.path, data)
-                        rendered.append(job.path)
-                        if described is not None:
-                            entries[job.path] = described
+                    # closing: on an error, the workers stop before the rollback below, not when collected.
+                    with closing(render_pages(env, todo, self.jobs, advance, self.root, describe, write)) as pages:
+                        for job, (data, described) in zip(todo, pages):
+                            staging.adopt(job.path) if write is not None else staging.add(job.path, data)
+                            rendered.append(job.path)
+                            if described is not None:
+                                entries[job.path] = described
                 except ConsultError:
                     self.env = None
                     raise

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import pickle
 import traceback
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Generator, Iterable
+from contextlib import closing
 from dataclasses import dataclass, replace
 from io import BytesIO
 from pathlib import Path
@@ -234,7 +235,7 @@ PARALLEL_THRESHOLD = 300
 def render_pages(env: jinja2.Environment, jobs: list[PageJob], workers: int = 1,
                  progress: Callable[[int], None] | None = None, root: Path = Path("."),
                  describe: Describe[T] | None = None,
-                 write: Callable[[str, bytes], None] | None = None) -> Iterable[tuple[bytes, T | None]]:
+                 write: Callable[[str, bytes], None] | None = None) -> Generator[tuple[bytes, T | None], None, None]:
     """Render the jobs in order, in `workers` processes (see parallel.run_shared): (bytes, description).
     A template error raises ConsultError with the template's path:line.
 
@@ -259,7 +260,8 @@ def render_pages(env: jinja2.Environment, jobs: list[PageJob], workers: int = 1,
             return template_problem(exc, root)
         return done
 
-    for _, results in run_shared(render_range, len(jobs), workers, PARALLEL_THRESHOLD, progress):
-        if isinstance(results, SourceError):
-            raise ConsultError([results])
-        yield from results
+    with closing(run_shared(render_range, len(jobs), workers, PARALLEL_THRESHOLD, progress)) as ranges:
+        for _, results in ranges:
+            if isinstance(results, SourceError):
+                raise ConsultError([results])  # the workers are stopped (closing) before this leaves
+            yield from results

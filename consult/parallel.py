@@ -15,7 +15,7 @@ import gc
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 R = TypeVar("R")
@@ -30,10 +30,11 @@ def can_fork() -> bool:
 
 
 def run_shared(task: Callable[[int, int], R], count: int, jobs: int, threshold: int,
-               progress: Callable[[int], None] | None = None, chunk: int = 100) -> Iterator[tuple[int, R]]:
+               progress: Callable[[int], None] | None = None, chunk: int = 100) -> Generator[tuple[int, R], None, None]:
     """task(start, stop) for consecutive ranges covering 0..count, each yielded as (size, result)
     in order; in `jobs` processes when count reaches `threshold`. `chunk` caps a range's size:
-    a range done here waits in memory until the ones before it are."""
+    a range done here waits in memory until the ones before it are. A caller that stops early must
+    close the generator (contextlib.closing) before it undoes anything the workers did."""
     global _task, _folder
     if jobs <= 1 or count < threshold or not can_fork():
         size = max(1, min(count, chunk))
@@ -56,27 +57,33 @@ def run_shared(task: Callable[[int, int], R], count: int, jobs: int, threshold: 
     # (and so copy) every page of the parent's heap they inherited.
     gc.freeze()
     try:
-        with tempfile.TemporaryDirectory(prefix="consult-") as _folder, \
-                ProcessPoolExecutor(jobs - 1, mp_context=get_context("fork")) as pool:
-            while shown < len(bounds):
-                # A few ranges queued per worker, so that it never waits for this process to hand on the next.
-                while assigned < len(bounds) and len(running) < 4 * (jobs - 1):
-                    running[assigned] = pool.submit(_run, bounds[assigned])
-                    assigned += 1
-                for index in [i for i, future in running.items() if future.done()]:
-                    done[index] = _load(running.pop(index).result())
-                if shown not in done:
-                    if assigned < len(bounds):  # nothing to hand on yet: work here meanwhile
-                        done[assigned] = task(*bounds[assigned])
+        with tempfile.TemporaryDirectory(prefix="consult-") as _folder:
+            pool = ProcessPoolExecutor(jobs - 1, mp_context=get_context("fork"))
+            try:
+                while shown < len(bounds):
+                    # A few ranges queued per worker, so that it never waits for this process to hand on the next.
+                    while assigned < len(bounds) and len(running) < 4 * (jobs - 1):
+                        running[assigned] = pool.submit(_run, bounds[assigned])
                         assigned += 1
-                    else:
-                        done[shown] = _load(running.pop(shown).result())
-                    continue
-                start, stop = bounds[shown]
-                shown += 1
-                yield stop - start, done.pop(shown - 1)
-                if progress is not None:
-                    progress(stop - start)
+                    for index in [i for i, future in running.items() if future.done()]:
+                        done[index] = _load(running.pop(index).result())
+                    if shown not in done:
+                        if assigned < len(bounds):  # nothing to hand on yet: work here meanwhile
+                            done[assigned] = task(*bounds[assigned])
+                            assigned += 1
+                        else:
+                            done[shown] = _load(running.pop(shown).result())
+                        continue
+                    start, stop = bounds[shown]
+                    shown += 1
+                    yield stop - start, done.pop(shown - 1)
+                    if progress is not None:
+                        progress(stop - start)
+            finally:
+                # Closed early (an error here or in the caller): the queued ranges are cancelled and the
+                # running ones finished before the caller goes on, as a worker may be writing pages the
+                # caller is about to roll back.
+                pool.shutdown(wait=True, cancel_futures=True)
     finally:
         _task = _folder = None
         gc.unfreeze()

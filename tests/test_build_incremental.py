@@ -227,3 +227,65 @@ def test_a_template_error_while_rendering_leaves_the_last_site_as_it_was(site: P
     with pytest.raises(ConsultError):
         build_site(site, fresh, NOW, jobs=jobs)
     assert not fresh.exists()
+
+
+@pytest.fixture()
+def big_site(site: Path, parallel: None) -> Path:
+    """The site with 400 proposals, parsed and rendered in worker processes."""
+    proposals = site / "content/consultations/exemple/proposals"
+    template = (proposals / "autre-0.md").read_text(encoding="utf-8")
+    for n in range(10, 400):
+        (proposals / f"autre-{n}.md").write_text(template.replace("Autre 0", f"Autre {n}"), encoding="utf-8")
+    return site
+
+
+def test_a_failed_parallel_build_into_a_new_folder_leaves_nothing_even_what_workers_were_writing(
+        big_site: Path, tmp_path: Path) -> None:
+    """Into a new folder the workers write their pages themselves: when one page fails, they are
+    stopped before the rollback, so no page lands after it."""
+    site = big_site
+    builtin = Path(__file__).parent.parent / "themes/default/templates/proposal.html"
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates/proposal.html").write_text(
+        "{% if proposal.slug == 'autre-20' %}{{ no_such_variable }}{% endif %}" + builtin.read_text(encoding="utf-8"),
+        encoding="utf-8")
+    fresh = tmp_path / "fresh"
+    with pytest.raises(ConsultError) as raised:
+        build_site(site, fresh, NOW, jobs=3)
+    assert "templates/proposal.html:1:" in str(raised.value.problems[0])
+    assert not fresh.exists()
+    time.sleep(0.5)  # a worker still running would have written by now
+    assert not fresh.exists()
+
+
+def test_when_the_build_stops_while_workers_write_it_waits_for_them_before_the_rollback(
+        big_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error in this process (here: the disk) while workers still have pages to write: they are
+    stopped and waited for before the rollback, so nothing lands in the folder after it."""
+    from consult import output, pages
+
+    site = big_site
+    adopt = output.Staging.adopt
+    seen: list[str] = []
+
+    def failing_adopt(self: output.Staging, name: str) -> None:
+        seen.append(name)
+        if len(seen) == 40:
+            raise OSError("disk full")
+        adopt(self, name)
+
+    monkeypatch.setattr(output.Staging, "adopt", failing_adopt)
+    render_page, parent = pages.render_page, os.getpid()
+
+    def slow_in_workers(*args: object) -> object:
+        if os.getpid() != parent:  # the workers' queued pages take a while: they run past the failure
+            time.sleep(0.01)
+        return render_page(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pages, "render_page", slow_in_workers)
+    fresh = tmp_path / "fresh"
+    with pytest.raises(OSError, match="disk full"):
+        build_site(site, fresh, NOW, jobs=3)
+    assert not fresh.exists()
+    time.sleep(0.5)
+    assert not fresh.exists()
