@@ -110,15 +110,13 @@ class Staging:
     def add(self, name: str, data: bytes) -> None:
         _check_name(name, self.out)
         folder = name.rpartition("/")[0]
-        if self.fresh is not None:  # the writer's folders are not in `created`: all are this build's
-            if name in self.names:  # added twice: the last one wins, as in a dict
-                self._forget(name, self.out / name)
-            self.fresh(name, data)
-            self.adopt(name)
-            return
         target = self.out / name
         if name in self.names:  # added twice: the last one wins, as in a dict
             self._forget(name, target)
+        if self.fresh is not None:  # the writer's folders are not in `created`: all are this build's
+            self.fresh(name, data)
+            self.adopt(name)
+            return
         self.names.add(name)
         if folder not in self.created:
             if (self.out / folder).is_dir():

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, tzinfo
-from typing import Any
+from typing import Any, TypedDict
 
 import jinja2
 
@@ -81,9 +81,9 @@ class FormView:
 
     def field(self, name: str, hint: str = "") -> FieldView:
         """What a field's markup needs, worked out once (a template call is dear)."""
-        error = self.error(name)
-        return FieldView(self.field_id(name), self.value(name), self.selected(name), error, hint,
-                         self.described_by(name, hint, error))
+        field_id, error = self.field_id(name), self.error(name)
+        described_by = " ".join(([f"{field_id}-hint"] if hint else []) + ([f"{field_id}-error"] if error else []))
+        return FieldView(field_id, self.value(name), self.selected(name), error, hint, described_by)
 
     def value(self, name: str) -> str:
         value = self.values.get(name, "")
@@ -96,11 +96,9 @@ class FormView:
     def error(self, name: str) -> str:
         return next((message for field_name, message in self.errors if field_name == name), "")
 
-    def described_by(self, name: str, hint: str = "", error: str | None = None) -> str:
+    def described_by(self, name: str, hint: str = "") -> str:
         """The ids of a field's hint and error, for aria-describedby ('' when neither)."""
-        ids = [f"{self.field_id(name)}-hint"] if hint else []
-        ids += [f"{self.field_id(name)}-error"] if (self.error(name) if error is None else error) else []
-        return " ".join(ids)
+        return self.field(name, hint).described_by
 
     def field_id(self, name: str) -> str:
         return f"{self.kind}-{name}"
@@ -142,6 +140,16 @@ def chrome_for(site: Site) -> dict[str, Any]:
         "static_url": "/static/",
         "home_url": "/",
     }
+
+
+class FormLinks(TypedDict):
+    token_url: str
+    privacy_url: str
+
+
+def form_links(chrome: Mapping[str, Any]) -> FormLinks:
+    """What a FormView takes from the page chrome (the built site's, or the one in the handler's rules)."""
+    return {"token_url": chrome.get("token_url", ""), "privacy_url": chrome.get("privacy_url", "")}
 
 
 def _link(page: Page) -> dict[str, str]:
@@ -234,8 +242,7 @@ def suggestion_form(site: Site, consultation: Consultation, chrome: Mapping[str,
         questions=consultation.questions if "answers" in consultation.kinds else (),
         max_length=site.config.max_length,
         show_body="suggestion" in consultation.kinds,
-        token_url=chrome["token_url"],
-        privacy_url=chrome["privacy_url"],
+        **form_links(chrome),
     )
 
 
@@ -252,8 +259,7 @@ def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, k
         proposal_url=proposal.url,
         max_length=site.config.max_length,
         show_body=kind == "comment",
-        token_url=chrome["token_url"],
-        privacy_url=chrome["privacy_url"],
+        **form_links(chrome),
     )
 
 

@@ -64,15 +64,16 @@ def make_environment(
         auto_reload=auto_reload,
     )
     tz = ZoneInfo(timezone)
+    translate = partial(i18n.translate, language)
     env.globals.update(
-        t=partial(i18n.translate, language),
+        t=translate,
         language=language,
         memo=memo_macro(),
     )
     env.filters.update(
         # `'key'|t` is the fast form of `t('key')`: Jinja folds a filter on constants at compile
         # time, so a translation without parameters costs nothing when a page renders.
-        t=partial(i18n.translate, language),
+        t=translate,
         format_date=partial(_format_date, language=language, tz=tz),
         format_datetime=partial(i18n.format_datetime, language=language, tz=tz),
         iso_date=partial(_iso_date, tz=tz),

@@ -12,7 +12,7 @@ from consult.forms.validate import TITLE_MAX, offered_questions
 def form_view(intake: Intake, consultation: ConsultationRule, kind: str, rules: Rules,
               errors: list[tuple[str, str]]) -> Any:
     from consult.model import Question
-    from consult.render import FormView
+    from consult.render import FormView, form_links
 
     proposal = consultation.proposal(intake.one("proposal")) if kind in ("comment", "support") else None
     questions = tuple(
@@ -40,6 +40,5 @@ def form_view(intake: Intake, consultation: ConsultationRule, kind: str, rules: 
         max_length=rules.max_length,
         show_body=kind == "comment" or (kind == "suggestion" and "suggestion" in consultation.kinds),
         title_max_length=TITLE_MAX,
-        token_url=rules.chrome.get("token_url", ""),
-        privacy_url=rules.chrome.get("privacy_url", ""),
+        **form_links(rules.chrome),
     )
