@@ -1,0 +1,53 @@
+"""Flags: why a moderator should look at a contribution, said once for every stage.
+
+The handler records suspicion as flags on the inbox row (never a silent drop),
+`consult pull` writes them as a `flags:` list in the contribution's front matter,
+`consult check` accepts them, and `consult moderate` and the pull-request text show
+them first, with these words. A pure table: it imports nothing of consult.
+"""
+
+from __future__ import annotations
+
+# code -> (French, English): a sentence a moderator understands.
+FLAGS: dict[str, tuple[str, str]] = {
+    "too-fast": ("Envoyé très vite après l'affichage du formulaire (robot ?)",
+                 "Sent very soon after the form was shown (a bot?)"),
+    "no-token": ("Envoyé sans le jeton de temps du formulaire (JavaScript désactivé, ou robot)",
+                 "Sent without the form's time token (JavaScript off, or a bot)"),
+    "bad-token": ("Jeton de temps invalide (formulaire falsifié, ou secret du serveur changé)",
+                  "Invalid time token (a forged form, or the server secret changed)"),
+    "old-token": ("Formulaire affiché plus de 24 heures avant l'envoi",
+                  "Form shown more than 24 hours before it was sent"),
+    "foreign-token": ("Jeton de temps pris sur un autre formulaire (autre consultation ou autre type)",
+                      "Time token taken from another form (another consultation or kind)"),
+    "rate": ("Nombreux envois depuis la même connexion dans l'heure",
+             "Many submissions from the same connection within the hour"),
+    "cross-site": ("Envoyé depuis une page d'un autre site (origine différente)",
+                   "Sent from a page of another site (different origin)"),
+    "altcha": ("Preuve de travail ALTCHA absente, invalide ou déjà utilisée",
+               "ALTCHA proof of work missing, invalid or already used"),
+    "honeypot": ("Champ piège rempli (invisible pour une personne) : très probablement un robot",
+                 "Trap field filled in (invisible to a person): most likely a bot"),
+    "orphan": ("Vise une proposition ou une question qui n'existe plus (renommée ou supprimée)",
+               "Refers to a proposal or question that no longer exists (renamed or removed)"),
+}
+
+# Only this one holds a row back in the inbox: no person can fill a field they cannot see.
+HELD = frozenset({"honeypot"})
+
+
+def describe(code: str, language: str = "fr") -> str:
+    """The moderator's sentence for `code` in `language` (fr, else en); the code itself if unknown."""
+    texts = FLAGS.get(code)
+    if texts is None:
+        return code
+    return texts[0] if language == "fr" else texts[1]
+
+
+def parse_flags(text: str) -> tuple[str, ...]:
+    """The inbox's comma-separated flags as a tuple, in a stable order, without repeats."""
+    seen: list[str] = []
+    for code in (part.strip() for part in text.split(",")):
+        if code and code not in seen:
+            seen.append(code)
+    return tuple(seen)
