@@ -20,12 +20,16 @@ class SourceError:
     col: int
     message: str
     hint: str = ""
+    # A warning is printed by `consult check` and the build but does not stop them
+    # (`build --strict` makes it an error); everything else is an error.
+    warning: bool = False
 
     def __str__(self) -> str:
         place = self.path
         if self.line:
             place += f":{self.line}:{self.col or 1}"
-        text = f"{place}: {self.message}" if place else self.message
+        message = f"warning: {self.message}" if self.warning else self.message
+        text = f"{place}: {message}" if place else message
         if self.hint:
             text += f" ({self.hint})"
         return text
@@ -55,6 +59,15 @@ class ConsultError(click.ClickException):
     def show(self, file: object = None) -> None:
         # The problems speak for themselves: no "Error:" prefix, one per line.
         click.echo(self.render(), err=True)
+
+
+def split_warnings(problems: Iterable[SourceError]) -> tuple[list[SourceError], list[SourceError]]:
+    """(errors, warnings), each in the order given."""
+    errors: list[SourceError] = []
+    warnings: list[SourceError] = []
+    for problem in problems:
+        (warnings if problem.warning else errors).append(problem)
+    return errors, warnings
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
