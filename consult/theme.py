@@ -185,7 +185,8 @@ def _ui_keys(tree: jinja2.nodes.Template) -> Iterator[tuple[int, str, bool]]:
             if node.name != "t":
                 continue
             arg = node.node
-        elif isinstance(node.node, jinja2.nodes.Name) and node.node.name == "t" and node.args:
+        elif (isinstance(node, jinja2.nodes.Call) and isinstance(node.node, jinja2.nodes.Name)
+              and node.node.name == "t" and node.args):
             arg = node.args[0]
         else:
             continue
