@@ -93,6 +93,9 @@ def check(ctx: Context, now: str | None) -> None:
 
     built = check_site(ctx.root, now)
     click.echo(render_check_summary(built))
+    next_change = render_next_change(built.site)
+    if next_change:
+        click.echo(next_change)
 
 
 def render_check_summary(built: Any) -> str:
@@ -106,6 +109,20 @@ def render_check_summary(built: Any) -> str:
               ("pages", len(site.pages)), ("files", len(built.files)))
     summary = ", ".join(translate(language, f"cli.check.{name}", count=count) for name, count in counts)
     return translate(language, "cli.check.ok", summary=summary)
+
+
+def render_next_change(site: Any) -> str:
+    """When the next consultation opens or closes, and why the site must be rebuilt then; '' if never."""
+    from consult.i18n import format_datetime, translate
+    from consult.lint import next_status_change
+
+    change = next_status_change(site.consultations, site.now)
+    if change is None:
+        return ""
+    language, tz = site.config.language, site.config.tz
+    when = format_datetime(change.moment, language, tz)
+    return "\n".join((translate(language, f"cli.check.next.{change.event}", title=change.consultation.title, date=when),
+                      translate(language, "cli.check.next.rebuild")))
 
 
 @cli.command()

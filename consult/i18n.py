@@ -488,7 +488,8 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "cli.check.next.opens": "Prochain changement d'état : « {title} » ouvre le {date}.",
         "cli.check.next.closes": "Prochain changement d'état : « {title} » se termine le {date}.",
         "cli.check.next.rebuild": "L'état d'une consultation est figé dans les pages au moment où le site est construit : "
-        "reconstruisez-le à cette date (le workflow .github/workflows/consult-rebuild.yml le fait chaque jour).",
+        "reconstruisez-le à cette date (dans un site fait par consult init, le workflow "
+        ".github/workflows/consult-rebuild.yml le fait chaque nuit).",
         "cli.kind.suggestion": "suggestion",
         "cli.kind.comment": "commentaire",
         "cli.kind.answers": "réponses au questionnaire",
@@ -568,7 +569,7 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "cli.check.next.opens": "Next status change: “{title}” opens on {date}.",
         "cli.check.next.closes": "Next status change: “{title}” closes on {date}.",
         "cli.check.next.rebuild": "A consultation's status is frozen into the pages when the site is built: rebuild it "
-        "then (the workflow .github/workflows/consult-rebuild.yml does it every day).",
+        "then (in a site made by consult init, the workflow .github/workflows/consult-rebuild.yml does it every night).",
         "cli.kind.suggestion": "suggestion",
         "cli.kind.comment": "comment",
         "cli.kind.answers": "answers to the questionnaire",
