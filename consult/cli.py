@@ -8,13 +8,15 @@ Tracebacks only with --debug.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from consult import __version__
-from consult.errors import ConsultError
+from consult.errors import ConsultError, split_warnings
 
 
 class Context:
@@ -91,11 +93,42 @@ def check(ctx: Context, now: str | None) -> None:
     """Validate site.yaml, content/ and templates; print every problem."""
     from consult.build import check_site
 
-    built = check_site(ctx.root, now)
+    built = with_lint(ctx.root, lambda: check_site(ctx.root, now), lambda checked: checked.site, writes=False)
     click.echo(render_check_summary(built))
     next_change = render_next_change(built.site)
     if next_change:
         click.echo(next_change)
+
+
+T = TypeVar("T")
+
+
+def with_lint(root: Path, run: Callable[[], T], site_of: Callable[[T], Any], strict: bool = False,
+              writes: bool = True) -> T:
+    """`run` (a check or a build) with consult.lint's problems. The file checks come first: their
+    errors, or their warnings under `strict`, stop a `run` that `writes` before it starts, and are
+    reported with the problems of one that does not; the checks of the loaded site (`site_of(result)`,
+    None when a build found nothing changed) follow a successful run. Warnings are printed after a
+    successful run, or with run's own problems."""
+    from consult.lint import lint_files, lint_site
+
+    errors, warnings = split_warnings(lint_files(root))
+    if strict:
+        errors, warnings = errors + [replace(w, warning=False) for w in warnings], []
+    if errors and writes:
+        raise ConsultError(errors + warnings)
+    try:
+        result = run()
+    except ConsultError as exc:
+        raise ConsultError(exc.problems + errors + warnings)
+    if errors:
+        raise ConsultError(errors + warnings)
+    site = site_of(result)
+    if site is not None:
+        warnings += lint_site(root, site)
+    for warning in sorted(warnings):
+        click.echo(str(warning), err=True)
+    return result
 
 
 def render_check_summary(built: Any) -> str:
@@ -131,14 +164,16 @@ def render_next_change(site: Any) -> str:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for parsing and rendering (default: the cores available).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not update .consult/cache/.")
+@click.option("--strict", is_flag=True, help="Warnings (such as examples left from 'consult init') are errors.")
 @pass_ctx
-def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_cache: bool) -> None:
+def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_cache: bool, strict: bool) -> None:
     """Build the site into _site/ (nothing is written if there is a problem)."""
     from consult.build import build_site
     from consult.progress import terminal_stage
 
-    built, report = build_site(ctx.root, out, now, jobs=jobs or available_cores(), cache=not no_cache,
-                               stage=terminal_stage())
+    built, report = with_lint(ctx.root, lambda: build_site(ctx.root, out, now, jobs=jobs or available_cores(),
+                                                           cache=not no_cache, stage=terminal_stage()),
+                              lambda done: done[0].site, strict)
     click.echo(f"Built {built.count} files: {len(report.written)} written, "
                f"{report.unchanged} unchanged, {len(report.removed)} removed.")
 
