@@ -8,13 +8,15 @@ Tracebacks only with --debug.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from consult import __version__
-from consult.errors import ConsultError
+from consult.errors import ConsultError, split_warnings
 
 
 class Context:
@@ -43,12 +45,30 @@ def cli(ctx: click.Context, root: Path, debug: bool) -> None:
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
-    """Create a new site in DIRECTORY."""
+    """Create a new site in DIRECTORY (new, empty, or a fresh git repository)."""
+    from consult.i18n import DEFAULT_LANGUAGE, translate
     from consult.scaffold import init_site
 
-    written = init_site(directory)
-    click.echo(f"Created {len(written)} files in {directory}.")
-    click.echo(f"Next: cd {directory} && consult serve")
+    language = DEFAULT_LANGUAGE  # the language of the site it makes
+    done = init_site(directory, language)
+    for path in done.kept:
+        click.echo(translate(language, "cli.init.kept", path=path))
+    if done.ignored:
+        click.echo(translate(language, "cli.init.gitignore", path=directory / ".gitignore", lines=", ".join(done.ignored)))
+    click.echo(translate(language, "cli.init.created", count=len(done.written), folder=directory))
+    click.echo(translate(language, "cli.init.next", folder=directory))
+
+
+def site_language(root: Path) -> str:
+    """The site's language for the tool's messages; the default when site.yaml cannot say."""
+    from consult.config import load_config
+    from consult.i18n import DEFAULT_LANGUAGE
+
+    try:
+        config, _ = load_config(root)
+    except ConsultError:
+        return DEFAULT_LANGUAGE
+    return config.language if config is not None else DEFAULT_LANGUAGE
 
 
 @cli.command()
@@ -58,10 +78,12 @@ def init(directory: Path) -> None:
 @pass_ctx
 def new(ctx: Context, kind: str, title: str, consultation: str | None) -> None:
     """Create a new consultation, proposal or page titled TITLE."""
+    from consult.i18n import translate
     from consult.scaffold import new_content
 
-    path = new_content(ctx.root, kind, title, consultation)
-    click.echo(f"Created {path.relative_to(ctx.root)}")
+    language = site_language(ctx.root)
+    path = new_content(ctx.root, kind, title, consultation, language=language)
+    click.echo(translate(language, "cli.new.created", path=path.relative_to(ctx.root).as_posix()))
 
 
 @cli.command()
@@ -71,11 +93,69 @@ def check(ctx: Context, now: str | None) -> None:
     """Validate site.yaml, content/ and templates; print every problem."""
     from consult.build import check_site
 
-    built = check_site(ctx.root, now)
+    built = with_lint(ctx.root, lambda: check_site(ctx.root, now), lambda checked: checked.site, writes=False)
+    click.echo(render_check_summary(built))
+    next_change = render_next_change(built.site)
+    if next_change:
+        click.echo(next_change)
+
+
+T = TypeVar("T")
+
+
+def with_lint(root: Path, run: Callable[[], T], site_of: Callable[[T], Any], strict: bool = False,
+              writes: bool = True) -> T:
+    """`run` (a check or a build) with consult.lint's problems. The file checks come first: their
+    errors, or their warnings under `strict`, stop a `run` that `writes` before it starts, and are
+    reported with the problems of one that does not; the checks of the loaded site (`site_of(result)`,
+    None when a build found nothing changed) follow a successful run. Warnings are printed after a
+    successful run, or with run's own problems."""
+    from consult.lint import lint_files, lint_site
+
+    errors, warnings = split_warnings(lint_files(root))
+    if strict:
+        errors, warnings = errors + [replace(w, warning=False) for w in warnings], []
+    if errors and writes:
+        raise ConsultError(errors + warnings)
+    try:
+        result = run()
+    except ConsultError as exc:
+        raise ConsultError(exc.problems + errors + warnings)
+    if errors:
+        raise ConsultError(errors + warnings)
+    site = site_of(result)
+    if site is not None:
+        warnings += lint_site(root, site)
+    for warning in sorted(warnings):
+        click.echo(str(warning), err=True)
+    return result
+
+
+def render_check_summary(built: Any) -> str:
+    """'OK: 2 consultations, …', in the site's language."""
+    from consult.i18n import translate
+
     site = built.site
-    click.echo(f"OK: {len(site.consultations)} consultations, "
-               f"{sum(len(c.proposals) for c in site.consultations)} proposals, {len(site.pages)} pages, "
-               f"{len(built.files)} output files.")
+    language = site.config.language
+    counts = (("consultations", len(site.consultations)),
+              ("proposals", sum(len(c.proposals) for c in site.consultations)),
+              ("pages", len(site.pages)), ("files", len(built.files)))
+    summary = ", ".join(translate(language, f"cli.check.{name}", count=count) for name, count in counts)
+    return translate(language, "cli.check.ok", summary=summary)
+
+
+def render_next_change(site: Any) -> str:
+    """When the next consultation opens or closes, and why the site must be rebuilt then; '' if never."""
+    from consult.i18n import format_datetime, translate
+    from consult.lint import next_status_change
+
+    change = next_status_change(site.consultations, site.now)
+    if change is None:
+        return ""
+    language, tz = site.config.language, site.config.tz
+    when = format_datetime(change.moment, language, tz)
+    return "\n".join((translate(language, f"cli.check.next.{change.event}", title=change.consultation.title, date=when),
+                      translate(language, "cli.check.next.rebuild")))
 
 
 @cli.command()
@@ -84,14 +164,16 @@ def check(ctx: Context, now: str | None) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for parsing and rendering (default: the cores available).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not update .consult/cache/.")
+@click.option("--strict", is_flag=True, help="Warnings (such as examples left from 'consult init') are errors.")
 @pass_ctx
-def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_cache: bool) -> None:
+def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_cache: bool, strict: bool) -> None:
     """Build the site into _site/ (nothing is written if there is a problem)."""
     from consult.build import build_site
     from consult.progress import terminal_stage
 
-    built, report = build_site(ctx.root, out, now, jobs=jobs or available_cores(), cache=not no_cache,
-                               stage=terminal_stage())
+    built, report = with_lint(ctx.root, lambda: build_site(ctx.root, out, now, jobs=jobs or available_cores(),
+                                                           cache=not no_cache, stage=terminal_stage()),
+                              lambda done: done[0].site, strict)
     click.echo(f"Built {built.count} files: {len(report.written)} written, "
                f"{report.unchanged} unchanged, {len(report.removed)} removed.")
 
@@ -168,23 +250,37 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None) -> Non
 
 
 @cli.command()
-@click.argument("action", required=False, type=click.Choice(["list", "approve", "reject"]), default="list")
+@click.argument("action", required=False, type=click.Choice(["list", "show", "approve", "reject"]), default="list")
 @click.argument("ids", nargs=-1)
 @click.option("--reason", metavar="CODE", help="Why a contribution is rejected: a code from site.yaml moderation.reasons.")
+@click.option("--full", is_flag=True,
+              help="Every text and answer in full, however many (the default up to 10 contributions).")
+@click.option("--consultation", metavar="SLUG", help="Only this consultation's contributions.")
+@click.option("--kind", metavar="KIND", help="Only this kind: suggestion, comment or answers.")
+@click.option("--flagged", is_flag=True, help="Only the flagged contributions.")
 @pass_ctx
-def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None) -> None:
-    """List pending contributions, or approve / reject them by id."""
-    from consult.moderation import decide, list_pending, render_pending
+def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None, full: bool,
+             consultation: str | None, kind: str | None, flagged: bool) -> None:
+    """List pending contributions (flagged first), show them in full, approve or reject them by id."""
     from consult.config import require_config
+    from consult.i18n import translate
+    from consult.moderation import decide, list_pending, render_entry, render_pending, show_entry
 
+    config = require_config(ctx.root)
+    language = config.language
     if action == "list":
-        click.echo(render_pending(list_pending(ctx.root)))
+        items = list_pending(ctx.root, consultation, kind, flagged)
+        click.echo(render_pending(items, language, full=True if full else None))
         return
     if not ids:
-        raise ConsultError(f"name the contributions to {action}: consult moderate {action} ID...")
+        raise ConsultError(translate(language, "cli.moderate.name_ids", action=action))
+    if action == "show":
+        for id_ in ids:
+            click.echo("\n".join(render_entry(show_entry(ctx.root, id_), language)))
+        return
     status = "published" if action == "approve" else "rejected"
-    for path in decide(ctx.root, list(ids), status, reason or "", require_config(ctx.root).reasons):
-        click.echo(f"{status}: {path}")
+    for path in decide(ctx.root, list(ids), status, reason or "", config.reasons):
+        click.echo(translate(language, f"cli.moderate.{status}", path=path))
 
 
 @cli.command()

@@ -7,6 +7,7 @@ Nothing here touches disk.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +74,8 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc, lis
         reason = exc.problem or str(exc)
         if exc.context and exc.context_mark and exc.context_mark is not mark:
             reason += f" ({exc.context} that starts at line {exc.context_mark.line + 1 + line_offset})"
-        return doc, [SourceError(path, line, col, f"invalid YAML: {reason}")]
+        hint = yaml_hint(text, mark.line, mark.column, line_offset) if mark else ""
+        return doc, [SourceError(path, line, col, f"invalid YAML: {reason}", hint)]
     except yaml.YAMLError as exc:
         return doc, [SourceError(path, 1 + line_offset, 1, f"invalid YAML: {exc}")]
     finally:
@@ -83,6 +85,7 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc, lis
         return doc, []
     problems: list[SourceError] = []
     doc.data = _walk(node, (), doc, loader, problems)
+    problems += _dashes_without_space(text, doc)
     return doc, problems
 
 
@@ -156,7 +159,7 @@ def parse_front_matter(text: str, path: str) -> tuple[YamlDoc, str, list[SourceE
     split = split_front_matter(text)
     if split is None:
         doc = YamlDoc(path, None)
-        return doc, "", [SourceError(path, 1, 1, "missing front matter", "the file must start with a line '---'")]
+        return doc, "", [_no_front_matter(text, path)]
     doc, problems = parse_yaml(split.yaml_text, path, line_offset=1)
     if doc.data is not None and not isinstance(doc.data, dict):
         problems.append(SourceError(path, 2, 1, "front matter must be a mapping of 'key: value' lines"))
@@ -173,3 +176,62 @@ def dump_front_matter(data: dict[str, Any], body: str) -> str:
     if body and not body.endswith("\n"):
         body += "\n"
     return f"---\n{head}---\n{body}"
+
+
+# --- plain-word hints for the commonest mistakes in hand-written YAML ---
+
+_OPENING = re.compile(r"\ufeff?---\r?\n")
+# A line a front matter could hold: `key:`, `- item`, a comment, an indented continuation.
+_YAML_LINE = re.compile(r"(\s|#|-(\s|$)|[\w-]+:(\s|$))")
+_KEY_LINE = re.compile(r"(\s*(?:-\s+)?)([\w-]+):\s+")
+_DASH_ITEM = re.compile(r"^([ \t]*)-([^\s\d-].*)$", re.M)
+
+
+def _no_front_matter(text: str, path: str) -> SourceError:
+    """'missing front matter', or, when the file opens with '---', where the closing one should go."""
+    if not _OPENING.match(text):
+        return SourceError(path, 1, 1, "missing front matter", "the file must start with a line '---'")
+    lines = text.splitlines()
+    last = 1
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() and not _YAML_LINE.match(line):
+            break  # the Markdown starts here (a '# title' after a blank line is Markdown too)
+        if line.startswith("#") and not lines[number - 2].strip():
+            break
+        if line.strip():
+            last = number
+    return SourceError(path, 1, 1, f"front matter is not closed: add a line '---' after line {last}")
+
+
+def yaml_hint(text: str, line: int, column: int, line_offset: int = 0) -> str:
+    """A sentence for the YAML error at (0-based) `line`, `column` of `text`, or ''."""
+    lines = text.splitlines()
+    here = lines[line] if line < len(lines) else ""
+    if "\t" in here[: len(here) - len(here.lstrip())]:
+        return "indent with spaces, not a tab"
+    key = _KEY_LINE.match(here)
+    if key and column >= key.end() and ":" in here[key.end():]:
+        name, value = key.group(2), here[key.end():].strip()
+        quoted = f'"{value}"' if '"' not in value and "\\" not in value else "'" + value.replace("'", "''") + "'"
+        return f"put the {name} in quotes: {key.group(1).lstrip()}{name}: {quoted}"
+    for match in _DASH_ITEM.finditer("\n".join(lines[: line + 1])):
+        number = text.count("\n", 0, match.start()) + 1 + line_offset
+        return f"line {number}: a list item needs a space after the dash ('- {match.group(2)}')"
+    return ""
+
+
+def _dashes_without_space(text: str, doc: YamlDoc) -> list[SourceError]:
+    """`-item` where '- item' was meant: YAML reads it as text (or as a key), never as a list item.
+    Only where a key or value starts at the dash, so text inside a block (`response: |`) is free."""
+    matches = list(_DASH_ITEM.finditer(text)) if "-" in text else []
+    if not matches:
+        return []
+    problems = []
+    starts = set(doc.positions.values()) | set(doc.key_positions.values())
+    for match in matches:
+        line = text.count("\n", 0, match.start()) + 1 + doc.line_offset
+        col = len(match.group(1)) + 1
+        if (line, col) in starts:
+            problems.append(SourceError(doc.path, line, col, "a list item needs a space after the dash",
+                                        f"write '- {match.group(2)}'"))
+    return problems

@@ -15,61 +15,183 @@ from pathlib import Path
 from typing import Any
 
 from consult.document import parse_front_matter, split_front_matter
-from consult.errors import ConsultError
+from consult.content.files import CONTRIBUTION_KINDS
+from consult.errors import ConsultError, SourceError, did_you_mean
+from consult.flags import describe
+from consult.i18n import translate
 from consult.pull import ID, write_replace
 
 STATUS_LINE = re.compile(r"^status:[^\n]*\n", re.M)
 REASON_LINE = re.compile(r"^reason:[^\n]*\n", re.M)
+# Up to this many contributions, `consult moderate` shows every text and answer in full.
+FULL_LIMIT = 10
+EXCERPT = 120
 
 
 @dataclass(frozen=True)
-class Pending:
+class Entry:
+    """A contribution as a moderator reads it: citizen text raw (not yet escaped for a terminal)."""
+
     id: str
     consultation: str
     kind: str
     proposal: str
     submitted: str
+    status: str
+    author: str
     title: str
-    excerpt: str
+    body: str
+    answers: tuple[tuple[str, str], ...]  # (question label, answer as text)
+    flags: tuple[str, ...]
     path: str
 
 
-def contribution_files(root: Path) -> list[Path]:
-    return sorted((root / "content" / "consultations").glob("*/contributions/*.md"))
+def contribution_files(root: Path, consultation: str = "*") -> list[Path]:
+    return sorted((root / "content" / "consultations").glob(f"{consultation}/contributions/*.md"))
 
 
-def list_pending(root: Path) -> list[Pending]:
+def list_pending(root: Path, consultation: str | None = None, kind: str | None = None,
+                 flagged: bool = False) -> list[Entry]:
+    """Pending contributions, flagged ones first, each group in file order; optionally only one
+    consultation's, one kind's, or the flagged ones (a moderator's filters on thousands of items)."""
+    if kind is not None and kind not in CONTRIBUTION_KINDS:
+        hint = did_you_mean(kind, CONTRIBUTION_KINDS) or "kinds: " + ", ".join(CONTRIBUTION_KINDS)
+        raise ConsultError([SourceError("", 0, 0, f"unknown kind '{kind}'", hint)])
+    labels: dict[str, dict[str, str]] = {}
     found = []
-    for path in contribution_files(root):
-        relative = path.relative_to(root).as_posix()
-        doc, body, problems = parse_front_matter(path.read_text(encoding="utf-8"), relative)
-        data = doc.data or {}
-        if problems or data.get("status") != "pending":
+    for path in contribution_files(root, consultation or "*"):
+        entry = read_entry(root, path, labels)
+        if entry is None or entry.status != "pending" or (kind and entry.kind != kind) or (flagged and not entry.flags):
             continue
-        excerpt = " ".join(body.split())
-        found.append(Pending(
-            id=str(data.get("id", path.stem)), consultation=path.parent.parent.name, kind=str(data.get("kind", "")),
-            proposal=str(data.get("proposal") or ""), submitted=str(data.get("submitted", "")),
-            title=str(data.get("title") or ""), excerpt=excerpt[:120] + ("…" if len(excerpt) > 120 else ""),
-            path=relative,
-        ))
-    return found
+        found.append(entry)
+    return sorted(found, key=lambda entry: not entry.flags)
 
 
-def render_pending(items: list[Pending]) -> str:
+def show_entry(root: Path, id_: str) -> Entry:
+    """One contribution, whatever its status, for `consult moderate show ID`."""
+    path = find_contribution(root, id_)
+    entry = read_entry(root, path, {}) if path is not None else None
+    if entry is None:
+        raise ConsultError(f"no readable contribution {id_} in content/ (run 'consult check' to see why)"
+                           if path is not None else f"no contribution {id_} in content/")
+    return entry
+
+
+def read_entry(root: Path, path: Path, labels: dict[str, dict[str, str]]) -> Entry | None:
+    """The file as an Entry, or None when its front matter cannot be read (`check` reports it).
+    `labels` caches each consultation's question labels."""
+    relative = path.relative_to(root).as_posix()
+    doc, body, problems = parse_front_matter(path.read_text(encoding="utf-8"), relative)
+    data = doc.data
+    if problems or not isinstance(data, dict):
+        return None
+    slug = path.parent.parent.name
+    if slug not in labels:
+        labels[slug] = _question_labels(path.parent.parent / "index.md")
+    answers: dict[str, Any] = data["answers"] if isinstance(data.get("answers"), dict) else {}
+    flags: list[Any] = data["flags"] if isinstance(data.get("flags"), list) else []
+    return Entry(
+        id=str(data.get("id", path.stem)), consultation=slug, kind=str(data.get("kind", "")),
+        proposal=str(data.get("proposal") or ""), submitted=str(data.get("submitted", "")),
+        status=str(data.get("status", "")), author=str(data.get("author") or ""), title=str(data.get("title") or ""),
+        body=body.strip("\n"), path=relative, flags=tuple(str(code) for code in flags),
+        answers=tuple((labels[slug].get(str(qid), str(qid)), _answer_text(value)) for qid, value in answers.items()),
+    )
+
+
+def _answer_text(value: Any) -> str:
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def _question_labels(index: Path) -> dict[str, str]:
+    """Question id -> label, from the consultation's index.md (empty when it cannot be read)."""
+    try:
+        doc, _, _ = parse_front_matter(index.read_text(encoding="utf-8"), "")
+    except OSError:
+        return {}
+    questions = doc.data.get("questions") if isinstance(doc.data, dict) else None
+    return {str(q["id"]): str(q.get("label") or q["id"]) for q in questions or ()
+            if isinstance(q, dict) and "id" in q}
+
+
+# Control characters (C0 but tab and newline, DEL, C1) and the bidi overrides and isolates
+# (U+202A-U+202E, U+2066-U+2069): printed raw, a citizen's text could move the cursor, recolour
+# or clear the terminal, or show one text while the file holds another.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_IN_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str, multiline: bool = False) -> str:
+    """`text` with every unsafe character shown as its escape (\\x1b, \\u202e); a newline too
+    unless `multiline`, so a one-line field cannot forge the lines that follow it."""
+    pattern = _UNSAFE if multiline else _UNSAFE_IN_LINE
+    return pattern.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+def render_pending(items: list[Entry], language: str = "fr", full: bool | None = None) -> str:
+    """The listing for a terminal: every text and answer in full when `full` (by default when there
+    are at most FULL_LIMIT items), else one excerpt each; flags first, in the site's language."""
+    def t(key: str, **params: object) -> str:
+        return translate(language, key, **params)
+
     if not items:
-        return "No pending contribution."
-    lines = []
+        return t("cli.moderate.none")
+    full = len(items) <= FULL_LIMIT if full is None else full
+    lines: list[str] = []
     for item in items:
-        about = f" on {item.proposal}" if item.proposal else ""
-        lines.append(f"{item.id}  {item.consultation}  {item.kind}{about}  {item.submitted}")
-        if item.title:
-            lines.append(f"    {item.title}")
-        if item.excerpt:
-            lines.append(f"    {item.excerpt}")
-    lines.append(f"{len(items)} pending. Approve: consult moderate approve ID...; "
-                 "reject: consult moderate reject ID... --reason CODE")
+        lines += render_entry(item, language) if full else _render_short(item, language)
+    lines.append(t("cli.moderate.count", count=len(items)))
+    if not full:
+        lines.append(t("cli.moderate.abridged"))
+    lines.append(t("cli.moderate.howto"))
     return "\n".join(lines)
+
+
+def _heading(item: Entry, language: str) -> str:
+    kind = translate(language, f"cli.kind.{item.kind}") if item.kind in CONTRIBUTION_KINDS else item.kind
+    about = " " + translate(language, "cli.moderate.on", proposal=item.proposal) if item.proposal else ""
+    return terminal_safe(f"{item.id}  {item.consultation}  {kind}{about}  {item.submitted}")
+
+
+def render_entry(item: Entry, language: str = "fr") -> list[str]:
+    """One contribution in full: flags first, then title, author, the whole text, every answer."""
+    def t(key: str, **params: object) -> str:
+        return translate(language, key, **params)
+
+    lines = [_heading(item, language)]
+    if item.status != "pending":
+        lines.append(f"    {t('cli.moderate.status')} {terminal_safe(item.status)}")
+    if item.flags:
+        lines.append(f"    {t('cli.moderate.flags')}")
+        lines += [f"      ! {terminal_safe(code)}: {describe(code, language)}" for code in item.flags]
+    if item.title:
+        lines.append(f"    {t('cli.moderate.title')} {terminal_safe(item.title)}")
+    lines.append(f"    {t('cli.moderate.author')} {terminal_safe(item.author) or t('cli.moderate.anonymous')}")
+    if item.body:
+        lines.append(f"    {t('cli.moderate.body')}")
+        lines += [f"      {line}" for line in terminal_safe(item.body, multiline=True).split("\n")]
+    if item.answers:
+        lines.append(f"    {t('cli.moderate.answers')}")
+        for label, value in item.answers:
+            lines.append(f"      {terminal_safe(label)}")
+            lines += [f"        {line}" for line in terminal_safe(value, multiline=True).split("\n")]
+    lines.append(f"    {t('cli.moderate.file')} {item.path}")
+    lines.append("")
+    return lines
+
+
+def _render_short(item: Entry, language: str) -> list[str]:
+    lines = [_heading(item, language)]
+    if item.flags:
+        lines.append(f"    {translate(language, 'cli.moderate.flags')} {', '.join(terminal_safe(f) for f in item.flags)}")
+    if item.title:
+        lines.append(f"    {terminal_safe(item.title)}")
+    excerpt = " ".join(item.body.split())
+    if excerpt:
+        lines.append(f"    {terminal_safe(excerpt[:EXCERPT])}" + ("…" if len(excerpt) > EXCERPT else ""))
+    if item.answers:
+        lines.append(f"    {translate(language, 'cli.moderate.answer_count', count=len(item.answers))}")
+    return lines
 
 
 def find_contribution(root: Path, id_: str) -> Path | None:

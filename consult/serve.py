@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import mimetypes
+import re
 import socketserver
 import threading
 import time
@@ -28,6 +29,7 @@ import click
 from consult.build import OUTPUT_DIR, RULES_FILE, Builder
 from consult.config import Config, parse_now, require_config
 from consult.errors import ConsultError
+from consult.i18n import DEFAULT_LANGUAGE, STRINGS, translate
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PREFIX = "/__consult/"
@@ -103,11 +105,24 @@ def inject(page: bytes, problems: list[str]) -> bytes:
     page = page.replace(b"</head>", head + b"</head>", 1) if b"</head>" in page else head + page
     if problems:
         lines = html.escape("\n".join(problems)).encode("utf-8")
-        overlay = (b'<div id="consult-overlay" role="alert"><h2>consult: the site could not be rebuilt</h2>'
-                   b"<p>The last good version stays served below; fix the file and save.</p><pre>" + lines + b"</pre></div>")
+        language = _page_language(page)
+        title, advice = (html.escape(translate(language, key)).encode("utf-8")
+                         for key in ("serve.overlay.title", "serve.overlay.body"))
+        overlay = (b'<div id="consult-overlay" role="alert" lang="' + language.encode() + b'"><h2>' + title + b"</h2>"
+                   b"<p>" + advice + b"</p><pre>" + lines + b"</pre></div>")
         at = page.find(b">", page.find(b"<body")) + 1 if b"<body" in page else 0
         page = page[:at] + overlay + page[at:]
     return page
+
+
+_LANG = re.compile(rb"<html[^>]*\slang=\"([a-z]{2})")
+
+
+def _page_language(page: bytes) -> str:
+    """The overlay speaks the page's language (the site's, as of its last good build)."""
+    found = _LANG.search(page, 0, 4096)
+    language = found.group(1).decode() if found else DEFAULT_LANGUAGE
+    return language if language in STRINGS else DEFAULT_LANGUAGE
 
 
 def dev_app(static: WSGIApp, status: Status) -> WSGIApp:

@@ -9,7 +9,7 @@ its extension; undefined variables are errors.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from functools import partial
 from importlib.resources import as_file, files
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from consult import i18n
-from consult.errors import ConsultError, SourceError
+from consult.errors import ConsultError, SourceError, did_you_mean
 from consult.model import ProposalStatus
 
 DEFAULT_THEME = "default"
@@ -64,7 +64,7 @@ def make_environment(
         auto_reload=auto_reload,
     )
     tz = ZoneInfo(timezone)
-    translate = partial(i18n.translate, language)
+    translate = partial(_translate, language)
     env.globals.update(
         t=translate,
         language=language,
@@ -80,6 +80,24 @@ def make_environment(
         status_label=partial(status_label, language=language),
     )
     return env
+
+
+class UnknownString(jinja2.TemplateRuntimeError):
+    """A template asked for a UI string the tables do not have (a typo in a key)."""
+
+
+def _translate(language: str, key: str, **params: object) -> str:
+    """i18n.translate for templates: an unknown key is a template error, so a build reports it at
+    the template's line (check_templates finds the literal keys before any page renders)."""
+    try:
+        return i18n.translate(language, key, **params)
+    except KeyError:
+        hint = _key_hint(language, key)
+        raise UnknownString(f"unknown UI string {key!r}" + (f" ({hint})" if hint else "")) from None
+
+
+def _key_hint(language: str, key: str) -> str:
+    return did_you_mean(key, i18n.STRINGS.get(language) or i18n.STRINGS[i18n.DEFAULT_LANGUAGE])
 
 
 def memo_macro(limit: int = 256) -> Callable[..., Any]:
@@ -133,11 +151,50 @@ def check_templates(env: jinja2.Environment, root: Path) -> list[SourceError]:
         if any(part.startswith(".") for part in name.split("/")):
             continue
         try:
-            env.get_template(name)
+            template = env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             path = _display_path(Path(exc.filename or name), root)
             problems.append(SourceError(path, exc.lineno or 1, 1, exc.message or "template syntax error"))
+            continue
+        problems += check_ui_strings(env, name, _display_path(Path(template.filename or name), root))
     return problems
+
+
+def check_ui_strings(env: jinja2.Environment, name: str, shown: str) -> list[SourceError]:
+    """Every literal key of `'key'|t` or `t('key')` in a template that the UI tables lack, at its
+    line. Jinja folds `'key'|t` when it compiles, but a filter that fails is left for render time,
+    so a typo would otherwise surface as a traceback on the first page that uses it."""
+    assert env.loader is not None
+    source = env.loader.get_source(env, name)[0]
+    language = str(env.globals.get("language", i18n.DEFAULT_LANGUAGE))
+    table = i18n.STRINGS.get(language) or i18n.STRINGS[i18n.DEFAULT_LANGUAGE]
+    problems = []
+    for lineno, key, prefix in _ui_keys(env.parse(source)):
+        if prefix and not any(known.startswith(key) for known in table):
+            problems.append(SourceError(shown, lineno, 1, f"no UI string starts with {key!r}"))
+        elif not prefix and key not in table and f"{key}.one" not in table:
+            problems.append(SourceError(shown, lineno, 1, f"unknown UI string {key!r}", _key_hint(language, key)))
+    return problems
+
+
+def _ui_keys(tree: jinja2.nodes.Template) -> Iterator[tuple[int, str, bool]]:
+    """(line, key, is_prefix) for each `t` filter or call whose key is a constant, or a constant
+    followed by `~ something` (a prefix such as 'a11y.status.')."""
+    for node in tree.find_all((jinja2.nodes.Filter, jinja2.nodes.Call)):
+        if isinstance(node, jinja2.nodes.Filter):
+            if node.name != "t":
+                continue
+            arg = node.node
+        elif (isinstance(node, jinja2.nodes.Call) and isinstance(node.node, jinja2.nodes.Name)
+              and node.node.name == "t" and node.args):
+            arg = node.args[0]
+        else:
+            continue
+        if isinstance(arg, jinja2.nodes.Const) and isinstance(arg.value, str):
+            yield node.lineno, arg.value, False
+        elif (isinstance(arg, jinja2.nodes.Concat) and isinstance(arg.nodes[0], jinja2.nodes.Const)
+              and isinstance(arg.nodes[0].value, str)):
+            yield node.lineno, arg.nodes[0].value, True
 
 
 def _display_path(path: Path, root: Path) -> str:

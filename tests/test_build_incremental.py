@@ -86,7 +86,11 @@ def test_random_edits_incremental_equals_clean(site: Path, tmp_path_factory: pyt
         elif what == "body":
             target.write_text(body + f"\n{text}\n", encoding="utf-8")
         elif what == "status":
-            target.write_text(body.replace("status: a-l-etude\nhistory", "status: retenue\nhistory", 1), encoding="utf-8")
+            # a status change is dated in the history too (check refuses a status its history contradicts)
+            decided = body.replace("status: a-l-etude\nhistory", "status: retenue\nhistory", 1)
+            if decided != body:
+                decided = decided.replace("\nresponse:", "\n  - date: 2026-02-01\n    status: retenue\nresponse:", 1)
+            target.write_text(decided, encoding="utf-8")
         elif what == "delete" and len(files) > 1:
             target.unlink()
         elif what == "add":

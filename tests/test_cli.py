@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import tomllib
 from pathlib import Path
 
 from click.testing import CliRunner
 
+from consult import DISTRIBUTION, __version__
 from consult.cli import cli
 from consult.document import parse_front_matter
 
@@ -31,9 +34,51 @@ def test_init_makes_a_site_that_checks_and_builds(tmp_path: Path) -> None:
 
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     (tmp_path / "x.txt").write_text("x")
+    (tmp_path / "README.md").write_text("x")
     result = CliRunner().invoke(cli, ["init", str(tmp_path)])
     assert result.exit_code == 1
-    assert "not empty" in result.stderr
+    assert f"{tmp_path} contient déjà x.txt\u00a0: choisissez un dossier neuf" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "x.txt"]
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def test_init_fills_a_freshly_cloned_repository_and_overwrites_nothing(tmp_path: Path) -> None:
+    """A forge's new repository: .git, a README, a LICENCE, an editor's settings, maybe a .gitignore."""
+    _git(tmp_path, "init", "--quiet", "--bare", "origin.git")
+    _git(tmp_path, "clone", "--quiet", "origin.git", "mairie")
+    site = tmp_path / "mairie"
+    mine = {"README.md": "# Notre site\n", "LICENCE": "EUPL\n", ".editorconfig": "root = true\n",
+            ".gitignore": "*.pyc\n.consult/\n", ".github/workflows/mine.yml": "name: mine\n"}
+    for name, text in mine.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text, encoding="utf-8")
+    result = run("init", str(site))
+    assert result.exit_code == 0, result.output
+    assert f"Gardé tel quel (déjà là)\u00a0: {site / 'README.md'}" in result.output
+    for name, text in mine.items():
+        if name != ".gitignore":
+            assert (site / name).read_text(encoding="utf-8") == text
+    # consult's lines are added to the repository's own .gitignore: the inbox must never reach git
+    ignored = (site / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert ignored[:2] == ["*.pyc", ".consult/"] and "_site/" in ignored and ignored.count(".consult/") == 1
+    assert (site / "site.yaml").is_file() and (site / ".git" / "HEAD").is_file()
+    assert run("--root", str(site), "check", *NOW).exit_code == 0
+    again = CliRunner().invoke(cli, ["init", str(site)])
+    assert again.exit_code == 1 and "site.yaml" in again.stderr
+
+
+def test_init_pins_the_exact_version_under_the_package_index_name(tmp_path: Path, repo_root: Path) -> None:
+    """requirements.txt installed a placeholder git URL (git exit 128); the name on the index is
+    pyproject's, which is not 'consult' (another project there)."""
+    project = tomllib.loads((repo_root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["name"] == DISTRIBUTION == "consult-static" and project["version"] == __version__
+    run("init", str(tmp_path / "mairie"))
+    lines = (tmp_path / "mairie" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert [line for line in lines if not line.startswith("#")] == [f"consult-static[postgres]=={__version__}"]
+    assert "example.org" not in "\n".join(lines)
 
 
 def test_new_consultation_and_proposal_are_valid(tmp_path: Path) -> None:
@@ -58,7 +103,19 @@ def test_new_never_overwrites(tmp_path: Path) -> None:
     run("init", str(site))
     run("--root", str(site), "new", "page", "Contact")
     result = CliRunner().invoke(cli, ["--root", str(site), "new", "page", "Contact"])
-    assert result.exit_code == 1 and "already exists" in result.stderr
+    assert result.exit_code == 1 and "content/pages/contact.md existe déjà\u00a0: choisissez un autre titre" in result.stderr
+
+
+def test_new_speaks_the_language_of_the_site(tmp_path: Path) -> None:
+    site = tmp_path / "town"
+    run("init", str(site))
+    config = site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("language: fr", "language: en"), encoding="utf-8")
+    result = run("--root", str(site), "new", "page", "Contact")
+    assert result.output == "Created content/pages/contact.md\n"
+    assert "Text of the page." in (site / "content/pages/contact.md").read_text(encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--root", str(site), "new", "page", "Contact"])
+    assert result.exit_code == 1 and "content/pages/contact.md already exists: choose another title" in result.stderr
 
 
 def test_new_proposal_needs_to_know_its_consultation(tmp_path: Path) -> None:

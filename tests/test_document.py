@@ -62,3 +62,34 @@ def test_a_content_file_reads_as_read_text_gives_it(text: str) -> None:
         path = Path(folder) / "x.md"
         path.write_bytes(text.encode("utf-8"))
         assert read_text(path) == path.read_text(encoding="utf-8")
+
+
+def test_a_front_matter_without_its_closing_line_says_where_to_close_it() -> None:
+    """The file starts with '---': 'missing front matter' would send the editor looking for the wrong thing."""
+    text = "---\ntitle: Vélo\nhistory:\n  - date: 2026-11-02\n    status: recue\n\nLe texte: ici\n"
+    _, _, problems = parse_front_matter(text, "p.md")
+    assert [str(p) for p in problems] == ["p.md:1:1: front matter is not closed: add a line '---' after line 5"]
+    _, _, problems = parse_front_matter("---\ntitle: x\n\n# Un titre\nTexte\n", "p.md")
+    assert "after line 2" in str(problems[0])
+
+
+def test_a_colon_in_an_unquoted_value_gets_the_quoted_line_as_a_hint() -> None:
+    _, problems = parse_yaml("title: Vélo : où en est-on ?\n", "t.md", line_offset=1)
+    assert [p.hint for p in problems] == ['put the title in quotes: title: "Vélo : où en est-on ?"']
+    _, problems = parse_yaml('categories:\n  - label: Le "vélo": oui\n', "t.md")
+    assert [p.hint for p in problems] == ["put the label in quotes: - label: 'Le \"vélo\": oui'"]
+
+
+def test_a_tab_used_to_indent_gets_a_hint() -> None:
+    for text in ("categories:\n\t- id: a\n", "a:\n  b: 1\n\tc: 2\n"):
+        _, problems = parse_yaml(text, "t.yaml")
+        assert [p.hint for p in problems] == ["indent with spaces, not a tab"]
+
+
+def test_a_list_item_without_a_space_after_the_dash_is_reported() -> None:
+    """YAML reads '-suggestion' as text, not as an item: no YAML error, so consult says it."""
+    doc, problems = parse_yaml("kinds:\n  -suggestion\n  -comment\nx: -1\ny: -a\nr: |\n  -foo\n", "c.md", 1)
+    assert [str(p) for p in problems] == [
+        "c.md:3:3: a list item needs a space after the dash (write '- suggestion')"]
+    _, problems = parse_yaml("history:\n  -date: 2026-11-02\n   status: recue\n", "p.md", 1)
+    assert problems[0].hint == "line 3: a list item needs a space after the dash ('- date: 2026-11-02')"

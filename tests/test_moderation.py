@@ -9,10 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from consult.cli import cli
-from consult.document import parse_front_matter
+from consult.document import dump_front_matter, parse_front_matter
 from consult.errors import ConsultError
 from consult.inbox import Submission, open_inbox
-from consult.moderation import decide, erase, list_pending, set_status
+from consult.flags import describe
+from consult.moderation import FULL_LIMIT, decide, erase, list_pending, set_status
 from consult.pull import pull, render_contribution
 from tests.conftest import copy_demo
 
@@ -101,10 +102,94 @@ def test_cli_commands(pulled: tuple[Path, str]) -> None:
     ids = [i.id for i in mine(site)]
     assert runner.invoke(cli, ["-C", str(site), "moderate", "approve", ids[0]]).exit_code == 0
     result = runner.invoke(cli, ["-C", str(site), "moderate", "reject", ids[1], "--reason", "hors-sujet"])
-    assert result.exit_code == 0 and "rejected" in result.output
+    assert result.exit_code == 0 and result.output == f"refusée\u00a0: content/consultations/plan-velo/contributions/{ids[1]}.md\n"
     bad = runner.invoke(cli, ["-C", str(site), "moderate", "reject", ids[2], "--reason", "nope"])
     assert bad.exit_code == 1 and "unknown reason" in bad.output
     pulled_again = runner.invoke(cli, ["-C", str(site), "pull", "--inbox", url])
     assert pulled_again.exit_code == 0 and "0 new contribution" in pulled_again.output
     erased = runner.invoke(cli, ["-C", str(site), "erase", ids[2], "--inbox", url])
     assert erased.exit_code == 0 and "tombstone" in erased.output
+
+
+# --- what a moderator reads: everything, flags first, nothing that can drive the terminal ---
+
+LONG = "Une piste protégée rue Haute, " * 12  # well over the old 120-character cut
+
+
+def write_pending(site: Path, n: int, consultation: str = "plan-velo", **front: object) -> str:
+    id_ = f"20261116-{n:08d}"
+    data: dict[str, object] = {"id": id_, "kind": "suggestion", "submitted": NOW, "status": "pending", **front}
+    body = str(data.pop("body", LONG))
+    path = site / "content" / "consultations" / consultation / "contributions" / f"{id_}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dump_front_matter(data, body), encoding="utf-8")
+    return id_
+
+
+def moderate(site: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["-C", str(site), "moderate", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_few_contributions_are_shown_whole_with_every_answer(pulled: tuple[Path, str]) -> None:
+    site, _ = pulled
+    write_pending(site, 1, title="Rue Haute", author="Camille",
+                  answers={"frequence": "Rarement ou jamais", "freins": ["La sécurité", "Le stationnement"]})
+    out = moderate(site, "--consultation", "plan-velo")
+    assert " ".join(LONG.split()) in " ".join(out.split())  # the whole text, not 120 characters
+    assert "À quelle fréquence vous déplacez-vous à vélo dans Clairval ?\n        Rarement ou jamais" in out
+    assert "        La sécurité, Le stationnement" in out
+    assert "Auteur\u00a0: Camille" in out and "Titre\u00a0: Rue Haute" in out
+    assert "Textes abrégés" not in out
+
+
+def test_many_contributions_are_abridged_and_say_how_to_read_them_whole(site: Path) -> None:
+    for n in range(FULL_LIMIT + 1):
+        write_pending(site, n)
+    out = moderate(site, "--consultation", "plan-velo")
+    total = len(list_pending(site, consultation="plan-velo"))
+    assert total > FULL_LIMIT and f"{total} contributions en attente." in out and "consult moderate --full" in out
+    assert LONG.strip() not in out and "…" in out
+    full = moderate(site, "--full", "--consultation", "plan-velo")
+    assert full.count(" ".join(LONG.split())[:200]) == FULL_LIMIT + 1 and "Textes abrégés" not in full
+    shown = moderate(site, "show", "20261116-00000003")
+    assert "20261116-00000003" in shown and "20261116-00000004" not in shown and LONG.split()[-1] in shown
+
+
+def test_flags_come_first_with_their_meaning_and_the_filters_narrow_the_list(site: Path) -> None:
+    plain = write_pending(site, 1, body="Rien à signaler.")
+    flagged = write_pending(site, 2, body="Envoyé vite.", flags=["too-fast", "rate"])
+    comment = write_pending(site, 3, kind="comment", proposal="x", body="Un commentaire.")
+    other = write_pending(site, 4, consultation="parc-des-berges", body="Ailleurs.")
+    items = list_pending(site)
+    assert [i.id for i in items][:1] == [flagged] and {plain, comment, other} <= {i.id for i in items}
+    out = moderate(site)
+    assert out.index(flagged) < out.index(plain)
+    assert "Signalements\u00a0:\n      ! too-fast: " + describe("too-fast", "fr") in out
+    assert "! rate: " + describe("rate", "fr") in out
+    assert [i.id for i in list_pending(site, flagged=True)] == [flagged]
+    assert [i.id for i in list_pending(site, kind="comment")] == [comment]
+    assert [i.id for i in list_pending(site, consultation="parc-des-berges")] == [other]
+    assert "sur x" in moderate(site, "--kind", "comment")
+    with pytest.raises(ConsultError, match="unknown kind 'coment'"):
+        list_pending(site, kind="coment")
+
+
+def test_citizen_text_cannot_drive_the_terminal(site: Path) -> None:
+    """Escape sequences, C1 controls and bidi overrides are shown as escapes, never sent raw; a
+    newline in a one-line field cannot forge the lines that follow it."""
+    write_pending(site, 1, title="Bon\nFichier : ailleurs.md", author="\u202eenilorac",
+                  body="Texte\x1b[2J\x1b]0;titre\x07 caché\u2066x\u2069\x9b31m\r\n\tfin")
+    out = moderate(site)
+    assert not any(ch in out for ch in "\x1b\x07\x9b\r\u202e\u2066\u2069")
+    assert "Titre\u00a0: Bon\\nFichier : ailleurs.md" in out and "Auteur\u00a0: \\u202eenilorac" in out
+    assert "Texte\\x1b[2J\\x1b]0;titre\\x07 caché\\u2066x\\u2069\\x9b31m" in out and "\tfin" in out
+
+
+def test_an_english_site_is_moderated_in_english(site: Path) -> None:
+    config = site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("language: fr", "language: en"), encoding="utf-8")
+    write_pending(site, 1, flags=["honeypot"], body="Hello.")
+    out = moderate(site, "--flagged")
+    assert "Flags:\n      ! honeypot: " + describe("honeypot", "en") in out and "1 pending contribution." in out

@@ -85,7 +85,11 @@ def test_broken_yaml_keeps_the_last_good_site_and_shows_the_overlay_until_fixed(
     running.save(PROPOSAL, good.replace("status: a-l-etude\n", "status: [a-l-etude\n", 1))
     assert running.status.problems and running.status.problems[0].startswith(PROPOSAL + ":")
     assert page.read_bytes() == before
-    assert b"consult-overlay" in inject(before, running.status.problems)
+    overlay = inject(before, running.status.problems).decode("utf-8")
+    assert '<div id="consult-overlay" role="alert" lang="fr"><h2>consult\u00a0: le site n&#x27;a pas pu être reconstruit' in overlay
+    assert "corrigez le fichier et enregistrez" in overlay
+    english = inject(before.replace(b'<html lang="fr"', b'<html lang="en"'), running.status.problems).decode("utf-8")
+    assert "<h2>consult: the site could not be rebuilt</h2>" in english
     running.save(PROPOSAL, good)
     assert running.status.problems == []
     assert b"consult-overlay" not in inject(before, running.status.problems)

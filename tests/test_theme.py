@@ -44,7 +44,7 @@ def test_translations_read_the_same_as_a_call_or_a_filter_and_parameters_are_esc
         title="<b>Vélo</b>").split("|")
     assert call == folded == "Retour à la consultation «\u00a0&lt;b&gt;Vélo&lt;/b&gt;\u00a0»"
     assert plain == "(obligatoire)"
-    with pytest.raises(KeyError):
+    with pytest.raises(jinja2.TemplateError, match="unknown UI string 'no.such.key'"):
         make_environment(tmp_path, "default").from_string("{{ 'no.such.key'|t }}").render()
 
 
@@ -103,6 +103,27 @@ def test_a_syntax_error_is_reported_with_path_and_line(tmp_path: Path) -> None:
     assert [(p.path, p.line) for p in problems] == [("templates/home.html", 2), ("templates/partials/card.html", 4)]
     assert all(isinstance(p, SourceError) and p.message for p in problems)
     assert str(problems[0]).startswith("templates/home.html:2:1: ")
+
+
+def test_an_unknown_ui_string_is_reported_at_its_line_with_the_closest_key(tmp_path: Path) -> None:
+    """Jinja leaves a filter that fails at compile time for render time: without this check a
+    typo in a key was a KeyError traceback on the first page using it."""
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "home.html").write_text(
+        "<p>\n{{ 'chrome.skip_lnk'|t }}\n{{ t('form.requird') }}\n{{ ('a11y.statu.' ~ x)|t }}\n"
+        "{{ 'proposal.supports'|t(count=2) }} {{ ('a11y.status.' ~ x)|t }} {{ 'x'|upper }}\n", encoding="utf-8")
+    problems = check_templates(make_environment(tmp_path, "default"), tmp_path)
+    assert [str(p) for p in problems] == [
+        "templates/home.html:2:1: unknown UI string 'chrome.skip_lnk' (did you mean 'chrome.skip_link'?)",
+        "templates/home.html:3:1: unknown UI string 'form.requird' (did you mean 'form.required'?)",
+        "templates/home.html:4:1: no UI string starts with 'a11y.statu.'",
+    ]
+
+
+def test_an_unknown_ui_string_computed_at_render_time_is_a_template_error(tmp_path: Path) -> None:
+    env = make_environment(tmp_path, "default", "en")
+    with pytest.raises(jinja2.TemplateError, match=r"unknown UI string 'a11y.status.ful' \(did you mean"):
+        env.from_string("{{ ('a11y.status.' ~ s)|t }}").render(s="ful")
 
 
 def test_the_builtin_theme_compiles() -> None:

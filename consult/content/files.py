@@ -14,6 +14,7 @@ from typing import Any
 from consult.config import Config
 from consult.document import YamlDoc, parse_front_matter
 from consult.errors import SourceError, did_you_mean
+from consult.lint import check_history
 from consult.markdown import render_trusted, render_untrusted
 from consult.model import (
     CONTRIBUTION_STATUSES,
@@ -250,6 +251,8 @@ def parse_proposal(text: str, path: str, slug: str, config: Config) -> tuple[Pro
         problems += _known_status(doc, ("history", index, "status"), item["status"], config)
         moment = item["date"].date() if isinstance(item["date"], datetime) else item["date"]
         history.append(StatusChange(moment, item["status"], item.get("note", "")))
+    if not problems:
+        problems += check_history(doc, data, config.status_ids)
     if problems:
         return None, problems
     response_date = data.get("response_date")

@@ -115,7 +115,7 @@ class Altcha:
         try:
             import altcha  # noqa: F401
         except ImportError as exc:  # pragma: no cover - depends on installed extras
-            raise ConsultError("ALTCHA needs the altcha package: pip install 'consult[altcha]'") from exc
+            raise ConsultError("ALTCHA needs the altcha package: pip install 'consult-static[altcha]'") from exc
         self.key = hmac.new(secret, b"altcha", hashlib.sha256).hexdigest()
         self.max_number = max_number
 

@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - depends on the installed extras
 class PostgresInbox(Inbox):
     def __init__(self, url: str, connect_timeout: int = 5):
         if psycopg is None:
-            raise InboxError("a postgresql:// inbox needs psycopg: pip install 'consult[postgres]'")
+            raise InboxError("a postgresql:// inbox needs psycopg: pip install 'consult-static[postgres]'")
         self.url = url
         self.errors = (psycopg.Error,)
         self.connect_timeout = connect_timeout

@@ -1,0 +1,236 @@
+"""What `consult check` says beyond what a build needs: contradictions a build would publish
+as they are, leftovers of `consult init`, files it would ignore, and when the pages must next be
+rebuilt. Pure `check_*` functions over texts and the model; `lint_site` reads the files for them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from consult.config import CONFIG_FILE, load_config
+from consult.document import YamlDoc, parse_yaml
+from consult.errors import SourceError
+from consult.model import Consultation, Proposal, Site
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """The next moment a consultation's derived status changes, which the built pages cannot show
+    until the site is rebuilt."""
+
+    moment: datetime
+    consultation: Consultation
+    event: Literal["opens", "closes"]
+
+
+def next_status_change(consultations: tuple[Consultation, ...], now: datetime) -> StatusChange | None:
+    """The earliest `opens` or `closes` after `now` (model.derive_status changes only there)."""
+    changes = [StatusChange(c.opens, c, "opens") for c in consultations if c.opens > now]
+    changes += [StatusChange(c.closes, c, "closes") for c in consultations if c.closes > now]
+    return min(changes, key=lambda change: (change.moment, change.consultation.slug), default=None)
+
+
+# --- proposals: what the page would show against itself ---
+
+# The statuses that close a proposal's course; a site with its own ids: its last one.
+DECISIONS = ("retenue", "mise-en-oeuvre", "non-retenue")
+
+
+def decision_statuses(status_ids: tuple[str, ...]) -> tuple[str, ...]:
+    """The statuses after which citizens expect an answer."""
+    return tuple(s for s in status_ids if s in DECISIONS) or status_ids[-1:]
+
+
+def check_history(doc: YamlDoc, data: dict[str, Any], status_ids: tuple[str, ...]) -> list[SourceError]:
+    """A proposal whose history dates go back in time, or whose `status` is not the latest status
+    of its history (the page would show both). Called by `content.files.parse_proposal` once the
+    fields are known good, so it is cached and parallel like the rest of parsing."""
+    found = []
+    history = [(i, h) for i, h in enumerate(data.get("history") or []) if isinstance(h, dict)
+               and isinstance(h.get("date"), date) and isinstance(h.get("status"), str)]
+    for (_, before), (index, entry) in zip(history, history[1:]):
+        if _day(entry["date"]) < _day(before["date"]):
+            found.append(doc.error(("history", index, "date"),
+                                   f"history dates are out of order: {entry['date']} comes after {before['date']}",
+                                   "list the status changes oldest first, or correct a mistyped date"))
+            break
+    status = data.get("status")
+    if history and isinstance(status, str) and status in status_ids:
+        last = max(reversed(history), key=lambda item: _day(item[1]["date"]))[1]  # the page's current one
+        if last["status"] in status_ids and last["status"] != status:
+            found.append(doc.error(("status",), f"status '{status}' is not the latest status of the history "
+                                   f"('{last['status']}' on {last['date']})",
+                                   f"add a history entry for '{status}', or correct 'status'"))
+    return found
+
+
+def _day(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def unanswered(site: Site) -> list[Proposal]:
+    """Proposals in a decision status without an official response: a warning, not an error."""
+    decisions = decision_statuses(tuple(status.id for status in site.proposal_statuses) or site.config.status_ids)
+    return [p for c in site.consultations for p in c.proposals if p.status.id in decisions and not p.response_html.strip()]
+
+
+def unanswered_warning(proposal: Proposal, text: str) -> SourceError:
+    """The warning for one unanswered proposal, at its `status:` line in `text` (its file)."""
+    line = next((n for n, content in enumerate(text.splitlines(), start=1) if content.startswith("status:")), 0)
+    return SourceError(proposal.source, line, 9 if line else 0,
+                       f"the proposal is '{proposal.status.id}' but has no 'response'",
+                       "say what was decided and why in 'response': citizens read it on its page", warning=True)
+
+
+def _warning(problem: SourceError) -> SourceError:
+    return SourceError(problem.path, problem.line, problem.col, problem.message, problem.hint, warning=True)
+
+
+# --- leftovers of `consult init`: warnings, errors under `build --strict` ---
+
+MARKER = "compléter"  # the skeleton's "À compléter" marks every value and text to replace
+
+
+def skeleton_placeholders(skeleton_config: str) -> dict[tuple[str | int, ...], str]:
+    """Key path -> example value, for each value the skeleton's site.yaml marks 'À compléter'."""
+    doc, _ = parse_yaml(skeleton_config, CONFIG_FILE)
+    lines = skeleton_config.splitlines()
+    found = {}
+    for keys, (line, _) in doc.positions.items():
+        value = _value_at(doc.data, keys)
+        if isinstance(value, str) and MARKER in lines[line - 1]:
+            found[keys] = value
+    return found
+
+
+def check_config_placeholders(text: str, placeholders: dict[tuple[str | int, ...], str]) -> list[SourceError]:
+    """Each value of site.yaml still equal to the example `consult init` wrote there."""
+    doc, problems = parse_yaml(text, CONFIG_FILE)
+    if problems:
+        return []
+    return [_placeholder(doc, keys, value) for keys, value in placeholders.items() if _value_at(doc.data, keys) == value]
+
+
+def _placeholder(doc: YamlDoc, keys: tuple[str | int, ...], value: str) -> SourceError:
+    name = ".".join(str(key) for key in keys)
+    return _warning(doc.error(keys, f"'{name}' is still the example from consult init ({value!r})",
+                              "replace it with your own"))
+
+
+def _value_at(data: Any, keys: tuple[str | int, ...]) -> Any:
+    for key in keys:
+        if isinstance(data, dict) and key in data:
+            data = data[key]
+        elif isinstance(data, list) and isinstance(key, int) and key < len(data):
+            data = data[key]
+        else:
+            return None
+    return data
+
+
+def placeholder_lines(skeleton_texts: Iterable[str]) -> frozenset[str]:
+    """The marked lines of the skeleton's content ('[Nom de votre organisme — à compléter]')."""
+    return frozenset(line.strip() for text in skeleton_texts for line in text.splitlines() if MARKER in line)
+
+
+def check_text_placeholders(path: str, text: str, marked: frozenset[str]) -> list[SourceError]:
+    """The first line of a file that is still one of the skeleton's marked lines."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() in marked:
+            return [SourceError(path, number, 1, "still the example text from consult init", "replace it with your own",
+                                warning=True)]
+    return []
+
+
+def check_requirements(text: str) -> list[SourceError]:
+    """requirements.txt of a site made before consult was on the package index: a placeholder git URL."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.lstrip().startswith("#") and "example.org" in line:
+            return [SourceError("requirements.txt", number, 1, "consult is installed from a placeholder address",
+                                "write consult-static[postgres]==VERSION (the package index name)", warning=True)]
+    return []
+
+
+# --- files the build never reads ---
+
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
+
+
+def check_ignored_files(listing: Iterable[tuple[str, Iterable[str]]]) -> list[SourceError]:
+    """Markdown files under content/ that `content.load.find_sources` does not read, from (folder,
+    file names) pairs: a wrong extension where it reads ('.MD', '.markdown') is an error, a Markdown
+    file in a folder it does not read a warning (it may be notes). What lies directly in a
+    consultation folder is the loader's to report."""
+    found = []
+    for folder, names in listing:
+        parts = folder.split("/")
+        reads = _reads_markdown(parts)
+        if len(parts) == 3 and parts[1] == "consultations":
+            continue
+        for name in names:
+            if (reads and name.endswith(".md")) or name.startswith(".") or not name.lower().endswith(MARKDOWN_SUFFIXES):
+                continue  # the first test is the fast path: thousands of proposals and contributions
+            path = f"{folder}/{name}"
+            if reads:
+                found.append(SourceError(path, 0, 0, "ignored: consult reads only files ending in '.md'",
+                                         f"rename it to {folder}/{name[: name.rindex('.')]}.md"))
+            else:
+                found.append(SourceError(path, 0, 0, "ignored: consult reads no Markdown file in this folder",
+                                         "pages go in content/pages/, proposals in "
+                                         "content/consultations/<slug>/proposals/", warning=True))
+    return found
+
+
+def _reads_markdown(folder: list[str]) -> bool:
+    """content/pages, content/consultations/<slug>/{proposals,contributions}."""
+    return folder == ["content", "pages"] or (
+        len(folder) == 4 and folder[1] == "consultations" and folder[3] in ("proposals", "contributions"))
+
+
+# --- reading the files for the checks above ---
+
+
+def lint_files(root: Path) -> list[SourceError]:
+    """The checks of single files a build would not make: leftovers of `consult init`, Markdown
+    files it would ignore. Nothing when site.yaml cannot be read (the build reports why)."""
+    config, _ = load_config(root)
+    if config is None:
+        return []
+    from consult.scaffold import skeleton_dir
+
+    skeleton = skeleton_dir()
+    found = check_config_placeholders((root / CONFIG_FILE).read_text(encoding="utf-8"),
+                                      skeleton_placeholders((skeleton / CONFIG_FILE).read_text(encoding="utf-8")))
+    requirements = root / "requirements.txt"
+    if requirements.is_file():
+        found += check_requirements(requirements.read_text(encoding="utf-8"))
+    found += check_ignored_files(_content_folders(root))
+    marked = placeholder_lines(p.read_text(encoding="utf-8") for p in sorted((skeleton / "content").rglob("*.md")))
+    content = root / "content"
+    # Only where the skeleton has marked lines: pages and consultation texts (never the many proposals).
+    for path in sorted([*content.glob("pages/*.md"), *content.glob("consultations/*/*.md")]):
+        found += check_text_placeholders(path.relative_to(root).as_posix(), _read(path), marked)
+    return found
+
+
+def lint_site(root: Path, site: Site) -> list[SourceError]:
+    """The checks of the loaded site: proposals decided without a response."""
+    return [unanswered_warning(p, _read(root / p.source)) for p in unanswered(site)]
+
+
+def _content_folders(root: Path) -> list[tuple[str, list[str]]]:
+    """(folder, file names) for every folder under content/, relative to the root ('/'-separated);
+    os.walk is a plain directory scan (a site may hold 100,000 contributions)."""
+    return [(Path(folder).relative_to(root).as_posix(), names) for folder, _, names in os.walk(root / "content")]
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""  # the build reports it
