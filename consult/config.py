@@ -59,7 +59,12 @@ ACCESSIBILITY_FIELDS = {
     "audit_date": Field("date"),
     "contact": Field("str"),
     "defender_url": Field("str"),
+    # The statement's "Contenus non accessibles": one sentence per item.
+    "non_conformities": Field("list"),
+    "disproportionate_burden": Field("list"),
+    "exempt": Field("list"),
 }
+STATEMENT_LISTS = ("non_conformities", "disproportionate_burden", "exempt")
 ACCESSIBILITY_STATUSES = ("full", "partial", "none")
 OPEN_DATA_FIELDS = {"licence": Field("str"), "licence_url": Field("str")}
 # The licence French public bodies publish open data under by default (décret 2017-638).
@@ -96,6 +101,9 @@ class Config:
     accessibility_audit_date: Any = None
     accessibility_contact: str = ""
     defender_url: str = "https://formulaire.defenseurdesdroits.fr/"
+    non_conformities: tuple[str, ...] = ()
+    disproportionate_burden: tuple[str, ...] = ()
+    exempt: tuple[str, ...] = ()
     contributions_per_page: int = 20
     open_data_licence: str = ETALAB[0]
     open_data_licence_url: str = ETALAB[1]
@@ -183,9 +191,24 @@ def _check_values(doc: YamlDoc, data: dict[str, Any]) -> list[SourceError]:
                 doc.error(("accessibility", "status"), f"unknown accessibility status {accessibility['status']!r}",
                           "use full, partial or none")
             )
+    problems += _check_statement_lists(doc, accessibility)
     per_page = data.get("contributions_per_page")
     if isinstance(per_page, int) and per_page < 1:
         problems.append(doc.error(("contributions_per_page",), "contributions_per_page must be at least 1"))
+    return problems
+
+
+def _check_statement_lists(doc: YamlDoc, accessibility: Any) -> list[SourceError]:
+    """The statement's lists of inaccessible content hold sentences, one per item."""
+    if not isinstance(accessibility, dict):
+        return []
+    problems = []
+    for name in STATEMENT_LISTS:
+        items = accessibility.get(name)
+        for index, item in enumerate(items if isinstance(items, list) else ()):
+            if not isinstance(item, str) or not item.strip():
+                problems.append(doc.error(("accessibility", name, index), f"each item of '{name}' must be a sentence",
+                                          "write it as text, e.g. '- Les cartes ne sont pas accessibles.'"))
     return problems
 
 
@@ -219,6 +242,9 @@ def _build(data: dict[str, Any], path: str) -> Config:
         accessibility_audit_date=accessibility.get("audit_date"),
         accessibility_contact=accessibility.get("contact", ""),
         defender_url=accessibility.get("defender_url", "https://formulaire.defenseurdesdroits.fr/"),
+        non_conformities=tuple(accessibility.get("non_conformities") or ()),
+        disproportionate_burden=tuple(accessibility.get("disproportionate_burden") or ()),
+        exempt=tuple(accessibility.get("exempt") or ()),
         open_data_licence=open_data.get("licence", ETALAB[0]),
         open_data_licence_url=open_data.get("licence_url", ETALAB[1]),
         source=path,

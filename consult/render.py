@@ -28,6 +28,10 @@ PRIVACY_SLUGS = ("donnees-personnelles", "confidentialite", "vie-privee", "priva
 ABOUT_SLUGS = ("a-propos", "about")
 LATEST_CONTRIBUTIONS = 5
 OPENDATA_URL = "/data/"  # the open data page; the files sit beside it (see consult.opendata)
+# The thank-you page of each outcome the handler acknowledges ('supported': a support already counted).
+# Carried to the handler in the chrome of its rules: it redirects there, adding ?back=<the page to go back to>.
+THANKS_PAGES = {"suggestion": "/thanks/", "answers": "/thanks/answers/", "comment": "/thanks/comment/",
+                "support": "/thanks/support/", "supported": "/thanks/supported/"}
 FEED_ENTRIES = 50
 TITLE_MAX_LENGTH = 200
 # Characters XML 1.0 forbids and HTML calls parse errors; citizen text may carry them.
@@ -51,7 +55,7 @@ class FormView:
     """Everything a form needs, with no reference to content/: the handler builds one too."""
 
     action: str
-    kind: str  # suggestion | comment | support
+    kind: str  # suggestion (an idea) | answers (the questionnaire) | comment | support
     consultation_slug: str
     consultation_title: str
     consultation_url: str
@@ -63,7 +67,6 @@ class FormView:
     errors: tuple[tuple[str, str], ...] = ()
     max_length: int = 5000
     proposal_url: str | None = None
-    show_body: bool = True  # False for a questionnaire-only consultation
     title_max_length: int = TITLE_MAX_LENGTH
     token_url: str = ""  # where the form's script fetches a time token
     privacy_url: str = ""  # the personal data page, linked under the form
@@ -76,8 +79,9 @@ class FormView:
                        proposal_slug=None, proposal_title=None, proposal_url=None, token_url="")
 
     @property
-    def body_required(self) -> bool:
-        return self.show_body and (self.kind == "comment" or not self.questions)
+    def show_body(self) -> bool:
+        """An idea and a comment are a text; the questionnaire and a support are not."""
+        return self.kind in ("suggestion", "comment")
 
     def field(self, name: str, hint: str = "") -> FieldView:
         """What a field's markup needs, worked out once (a template call is dear)."""
@@ -137,6 +141,7 @@ def chrome_for(site: Site) -> dict[str, Any]:
         "max_length": config.max_length,
         "feed_url": "/feed.xml",
         "opendata_url": OPENDATA_URL,
+        "thanks": dict(THANKS_PAGES),
         "static_url": "/static/",
         "home_url": "/",
     }
@@ -185,7 +190,8 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
         page(chrome["accessibility_url"], "accessibility.html", statement=_statement(site))
     page(OPENDATA_URL, "opendata.html", opendata=_opendata_view(site))
-    page("/thanks/", "thanks.html")
+    for outcome, thanks_url in THANKS_PAGES.items():
+        page(thanks_url, "thanks.html", outcome=outcome)
     out["404.html"] = _clean(env.get_template("404.html").render(chrome=chrome, url="/404.html")).encode("utf-8")
     out["sitemap.xml"] = _xml(env, "sitemap.xml", urls=[site.config.base_url + u for u in sitemap_urls(site)])
     out["robots.txt"] = f"User-agent: *\nDisallow: /thanks/\n\nSitemap: {site.config.base_url}/sitemap.xml\n".encode()
@@ -199,27 +205,41 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
 def _render_consultation(site: Site, consultation: Consultation, page: Any, chrome: Mapping[str, Any]) -> None:
     c = consultation
     pages = contribution_pages(c, site.config.contributions_per_page)
-    form = suggestion_form(site, c, chrome) if c.is_open and {"suggestion", "answers"} & set(c.kinds) else None
+    forms = consultation_forms(site, c, chrome) if c.is_open else []
     page(c.url, "consultation.html", consultation=c, latest=c.contributions[:LATEST_CONTRIBUTIONS],
-         contributions_url=pages[0]["url"], form=form, feed_url=c.url + "feed.xml")
+         contributions_url=pages[0]["url"], contribute_forms=forms, feed_url=c.url + "feed.xml")
     for number, current in enumerate(pages, start=1):
         page(current["url"], "contributions.html", consultation=c, contributions=current["items"],
              pagination=_pagination(pages, number), feed_url=c.url + "feed.xml")
     for proposal in c.proposals:
         open_for = set(c.kinds) if c.is_open else set()
+        comments = comment_pages(proposal, site.config.contributions_per_page)
         page(proposal.url, "proposal.html", consultation=c, proposal=proposal,
              support_form=_proposal_form(site, c, proposal, "support", chrome) if "support" in open_for else None,
              comment_form=_proposal_form(site, c, proposal, "comment", chrome) if "comment" in open_for else None,
              status_labels={change.status: status_text(site, change.status) for change in proposal.history},
-             feed_url=c.url + "feed.xml")
+             comments=comments[0]["items"], pagination=_pagination(comments, 1), feed_url=c.url + "feed.xml")
+        for number, current in enumerate(comments[1:], start=2):
+            page(current["url"], "comments.html", consultation=c, proposal=proposal, comments=current["items"],
+                 pagination=_pagination(comments, number), commenting="comment" in open_for,
+                 feed_url=c.url + "feed.xml")
 
 
 def contribution_pages(consultation: Consultation, per_page: int) -> list[dict[str, Any]]:
-    """Page 1 at contributions/, page n at contributions/<n>/; always at least one page."""
-    items = consultation.contributions
-    base = consultation.url + "contributions/"
+    """Page 1 at contributions/, page n at contributions/<n>/ (newest first); always at least one page."""
+    return _paged(consultation.contributions, per_page, consultation.url + "contributions/", "")
+
+
+def comment_pages(proposal: Proposal, per_page: int) -> list[dict[str, Any]]:
+    """A proposal's comments, oldest first: page 1 on the proposal's own page, page n at comments/<n>/.
+    Oldest first, as a conversation reads: a new comment only ever fills the last page, so the
+    address of page n keeps showing the same comments."""
+    return _paged(proposal.comments, per_page, proposal.url, "comments/")
+
+
+def _paged(items: tuple[Any, ...], per_page: int, first: str, rest: str) -> list[dict[str, Any]]:
     chunks = [items[i : i + per_page] for i in range(0, len(items), per_page)] or [()]
-    return [{"url": base if n == 1 else f"{base}{n}/", "items": chunk} for n, chunk in enumerate(chunks, start=1)]
+    return [{"url": first if n == 1 else f"{first}{rest}{n}/", "items": chunk} for n, chunk in enumerate(chunks, start=1)]
 
 
 def _pagination(pages: list[dict[str, Any]], number: int) -> dict[str, Any]:
@@ -228,22 +248,38 @@ def _pagination(pages: list[dict[str, Any]], number: int) -> dict[str, Any]:
         "total": len(pages),
         "previous": pages[number - 2]["url"] if number > 1 else "",
         "next": pages[number]["url"] if number < len(pages) else "",
-        "pages": [{"number": n, "url": p["url"]} for n, p in enumerate(pages, start=1)],
+        "pages": [{"number": n, "url": pages[n - 1]["url"]} if n else {"number": 0, "url": ""}
+                  for n in page_window(number, len(pages))],
     }
 
 
-def suggestion_form(site: Site, consultation: Consultation, chrome: Mapping[str, Any]) -> FormView:
-    return FormView(
-        action=site.config.form_endpoint,
-        kind="suggestion",
-        consultation_slug=consultation.slug,
-        consultation_title=consultation.title,
-        consultation_url=consultation.url,
-        questions=consultation.questions if "answers" in consultation.kinds else (),
-        max_length=site.config.max_length,
-        show_body="suggestion" in consultation.kinds,
-        **form_links(chrome),
-    )
+def page_window(number: int, total: int, around: int = 1) -> list[int]:
+    """The page numbers a pagination links to: the first, the last and `around` either side of the
+    current one, 0 standing for the pages left out (1 0 6 7 8 0 50). A gap of a single page shows
+    that page instead: a link takes no more room than the ellipsis."""
+    wanted = sorted({1, total} | {n for n in range(number - around, number + around + 1) if 1 <= n <= total})
+    shown: list[int] = []
+    for n in wanted:
+        if shown and n - shown[-1] == 2:
+            shown.append(n - 1)
+        elif shown and n - shown[-1] > 2:
+            shown.append(0)
+        shown.append(n)
+    return shown
+
+
+def consultation_forms(site: Site, consultation: Consultation, chrome: Mapping[str, Any]) -> list[FormView]:
+    """The idea form and the questionnaire, each where the consultation takes it: two forms, so that
+    an idea never has to answer the questionnaire, nor an answer come with an idea."""
+    def form(kind: str, questions: tuple[Question, ...] = ()) -> FormView:
+        return FormView(action=site.config.form_endpoint, kind=kind, consultation_slug=consultation.slug,
+                        consultation_title=consultation.title, consultation_url=consultation.url,
+                        questions=questions, max_length=site.config.max_length, **form_links(chrome))
+
+    forms = [form("suggestion")] if "suggestion" in consultation.kinds else []
+    if "answers" in consultation.kinds and consultation.questions:
+        forms.append(form("answers", consultation.questions))
+    return forms
 
 
 def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, kind: str,
@@ -258,7 +294,6 @@ def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, k
         proposal_title=proposal.title,
         proposal_url=proposal.url,
         max_length=site.config.max_length,
-        show_body=kind == "comment",
         **form_links(chrome),
     )
 
@@ -274,6 +309,9 @@ def _statement(site: Site) -> dict[str, Any]:
         "contacts": [{"text": c, "href": c if "://" in c else f"mailto:{c}" if "@" in c else ""}
                      for c in dict.fromkeys(contacts)],
         "defender_url": config.defender_url,
+        "non_conformities": config.non_conformities,
+        "disproportionate_burden": config.disproportionate_burden,
+        "exempt": config.exempt,
         "organisation": config.organisation.name,
         "address": config.organisation.address,
     }
@@ -295,7 +333,8 @@ def sitemap_urls(site: Site) -> list[str]:
     for c in site.consultations:
         urls.add(c.url)
         urls.update(p["url"] for p in contribution_pages(c, site.config.contributions_per_page))
-        urls.update(p.url for p in c.proposals)
+        for p in c.proposals:
+            urls.update(page["url"] for page in comment_pages(p, site.config.contributions_per_page))
     return sorted(urls)
 
 
@@ -343,8 +382,10 @@ def _newest_items(site: Site, c: Consultation) -> list[_Dated]:
     for p in c.proposals:
         for change in p.history:
             add(change.date, f"{base}{p.url}#status-{change.date.isoformat()}-{change.status}", p, change)
-        for comment in p.comments:
-            add(comment.submitted, f"{base}{p.url}#contribution-{comment.id}", p, comment)
+        for page in comment_pages(p, site.config.contributions_per_page) if p.comments else ():
+            for comment in page["items"]:
+                add(comment.submitted, f"{base}{p.url}#contribution-{comment.id}", p, comment,
+                    f"{page['url']}#contribution-{comment.id}")
     newest = heapq.nlargest(FEED_ENTRIES, found, key=lambda item: (item[0], item[1]))
     if len(_NEWEST) >= 256:
         _NEWEST.pop(next(iter(_NEWEST)))
@@ -365,7 +406,7 @@ def feed_entries(site: Site, only: Consultation | None = None) -> list[FeedEntry
             title, url, summary, html = _contribution_title(first, lang), args[1], "", first.body_html
         elif isinstance(first, Proposal) and isinstance(args[1], Contribution):
             title, url, summary, html = translate(lang, "feed.comment", proposal=first.title), \
-                f"{first.url}#contribution-{args[1].id}", "", args[1].body_html
+                args[2], "", args[1].body_html
         elif isinstance(first, Proposal):
             change = args[1]
             label = labels.get(change.status) or labels.setdefault(change.status, status_text(site, change.status))

@@ -207,8 +207,13 @@ def _display_path(path: Path, root: Path) -> str:
     return path.as_posix()
 
 
+FAVICON = "favicon.ico"
+
+
 def static_files(root: Path, theme: str = DEFAULT_THEME) -> dict[str, bytes]:
-    """Output path 'static/...' -> bytes: built-in default, then theme, then the site's static/."""
+    """Output path 'static/...' -> bytes: built-in default, then theme, then the site's static/.
+    The winning `favicon.ico` is also published at the root, where browsers and feed readers
+    ask for it whatever the page links."""
     folders = [d / "static" for d in reversed(theme_dirs(root, theme))] + [root / "static"]
     out: dict[str, bytes] = {}
     for folder in folders:
@@ -217,5 +222,7 @@ def static_files(root: Path, theme: str = DEFAULT_THEME) -> dict[str, bytes]:
         for path in sorted(folder.rglob("*")):
             if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts):
                 out["static/" + path.relative_to(folder).as_posix()] = path.read_bytes()
+    if f"static/{FAVICON}" in out:
+        out[FAVICON] = out[f"static/{FAVICON}"]
     return dict(sorted(out.items()))
 

@@ -34,6 +34,20 @@ def copy_demo(root: Path) -> Path:
     return root
 
 
+def add_comments(root: Path, consultation: str, proposal: str, count: int) -> None:
+    """`count` published comments on one proposal of a copy of a site: enough pages of comments
+    to test their pagination, without bloating the demo itself."""
+    folder = root / "content" / "consultations" / consultation / "contributions"
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(1, count + 1):
+        name = f"20260401-{n:08d}"
+        (folder / f"{name}.md").write_text(
+            f"---\nid: {name}\nkind: comment\nproposal: {proposal}\nauthor: \"Participant {n}\"\n"
+            f"submitted: 2026-04-01T{8 + n // 60 % 12:02d}:{n % 60:02d}:00+02:00\nstatus: published\n---\n"
+            f"Commentaire numéro {n}, assez long pour occuper quelques lignes sur un téléphone.\n",
+            encoding="utf-8")
+
+
 # --- submissions: inbox backends, disk paths (forms, inbox, pull, moderation) ------------
 
 import uuid as _uuid

@@ -293,3 +293,26 @@ def test_when_the_build_stops_while_workers_write_it_waits_for_them_before_the_r
     assert not fresh.exists()
     time.sleep(0.5)
     assert not fresh.exists()
+
+
+def test_comment_pages_come_and_go_as_in_a_clean_build(site: Path, tmp_path: Path) -> None:
+    """A proposal's comments paginate (comments/<n>/): adding comments adds pages, removing them
+    removes pages, and the incremental result is always the clean one."""
+    from tests.conftest import add_comments
+
+    out = tmp_path / "out"
+    config = site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("contributions_per_page: 20", "contributions_per_page: 2"),
+                      encoding="utf-8")
+    builder = Builder(site, out, NOW, cache=True)
+    builder.build()
+    pages = "consultations/exemple/proposals/autre-1/comments/"
+    add_comments(site, "exemple", "autre-1", 5)
+    builder.build()
+    assert sorted(p for p in tree(out) if p.startswith(pages)) == [f"{pages}2/index.html", f"{pages}3/index.html"]
+    assert tree(out) == check_site(site, NOW).files
+    for path in sorted((site / "content/consultations/exemple/contributions").glob("20260401-*.md"))[2:]:
+        path.unlink()
+    Builder(site, out, NOW, cache=True).build()
+    assert not [p for p in tree(out) if p.startswith(pages)]
+    assert tree(out) == check_site(site, NOW).files

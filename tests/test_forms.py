@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from consult.forms.guard import Altcha, Guard, canonical, load_secret
 from consult.forms.intake import MAX_BODY_BYTES, Malformed, normalise, parse_body
 from consult.forms.pages import Pages
 from consult.forms.rules import parse_rules
+from consult.render import chrome_for
+from tests.helpers_site import make_site
 from consult.inbox import Inbox, InboxError, open_inbox
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
@@ -65,11 +68,16 @@ def rules_text() -> str:
 def suggestion(**over: Any) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "kind": "suggestion", "consultation": "velo", "title": "Des arceaux", "body": "Plus d'arceaux, svp.",
-        "author": "Ana", "email": "ana@example.org", "q_frequence": "Souvent", "website": "",
+        "author": "Ana", "email": "ana@example.org", "website": "",
         "token": Guard(SECRET).token(NOW - timedelta(minutes=2)), "idempotency_key": "",
     }
     fields.update(over)
     return {k: v for k, v in fields.items() if v is not None}
+
+
+def answers(**over: Any) -> dict[str, Any]:
+    """The questionnaire, a form of its own: answers, no title or text."""
+    return suggestion(**{"kind": "answers", "title": None, "body": None, "q_frequence": "Souvent", **over})
 
 
 def make_ctx(inbox: Inbox, **over: Any) -> Context:
@@ -102,22 +110,50 @@ def ctx(inbox: Inbox) -> Context:
 
 
 def test_valid_suggestion_is_stored_then_303(ctx: Context, inbox: Inbox) -> None:
-    response = post(ctx, suggestion(q_usages=["Loisirs", "Travail"], q_note="4", body="Ligne 1\r\nLigne 2\r\n\r\n"))
-    assert response.status == 303 and response.header("Location") == "/thanks/"
+    response = post(ctx, suggestion(body="Ligne 1\r\nLigne 2\r\n\r\n"))
+    assert response.status == 303 and response.header("Location") == "/thanks/?back=/consultations/velo/"
     [row] = inbox.all()
     assert (row.kind, row.consultation, row.title, row.body) == ("suggestion", "velo", "Des arceaux", "Ligne 1\nLigne 2")
-    assert row.answers == {"frequence": "Souvent", "usages": ["Travail", "Loisirs"], "note": "4"}
+    assert row.answers == {}
     assert row.email == "ana@example.org" and row.quarantine == "" and row.flags == ""
     assert len(row.id) == 17 and row.id.startswith("20261201-")
 
 
-def test_answers_only_is_kind_answers(ctx: Context, inbox: Inbox) -> None:
-    assert post(ctx, suggestion(title="", body="")).status == 303
-    assert inbox.all()[0].kind == "answers"
+def test_an_idea_alone_is_enough_where_a_questionnaire_has_required_questions(ctx: Context, inbox: Inbox) -> None:
+    """Idea and questionnaire are two forms: a title and a text need no answer (q_frequence is required)."""
+    assert post(ctx, suggestion(author="", email="")).status == 303
+    assert [(r.kind, r.title, r.answers) for r in inbox.all()] == [("suggestion", "Des arceaux", {})]
+
+
+def test_the_questionnaire_is_kind_answers(ctx: Context, inbox: Inbox) -> None:
+    response = post(ctx, answers(q_usages=["Loisirs", "Travail"], q_note="4", title="ignored", body="ignored"))
+    assert response.status == 303
+    [row] = inbox.all()
+    assert (row.kind, row.title, row.body) == ("answers", "", "")
+    assert row.answers == {"frequence": "Souvent", "usages": ["Travail", "Loisirs"], "note": "4"}
+
+
+def test_the_questionnaire_needs_its_required_answers_and_keeps_them(ctx: Context, inbox: Inbox) -> None:
+    for context in (ctx, themed_ctx(inbox)):  # the plain page (no theme) and the theme's
+        response = post(context, answers(q_frequence="", q_usages=["Loisirs"], q_idee="Mon <idée>"))
+        html = response.body.decode()
+        assert response.status == 422 and inbox.all() == []
+        assert "Répondez à la question" in html and "Fréquence ?" in html
+        assert 'name="kind" value="answers"' in html and 'name="title"' not in html and 'name="body"' not in html
+        assert "Mon &lt;idée&gt;" in html and "Loisirs" in html
+    assert 'href="#answers-q_frequence-1"' in html and 'value="Loisirs" checked' in html
+    nothing = post(ctx, answers(q_frequence=None))
+    assert nothing.status == 422 and "Répondez à la question" in nothing.body.decode()
+    optional = json.loads(rules_text())
+    optional["consultations"][0]["questions"][0]["required"] = False
+    ctx.rules = ctx.pages.rules = parse_rules(json.dumps(optional))  # type: ignore[union-attr]
+    blank = post(ctx, answers(q_frequence=None))
+    assert blank.status == 422 and "Répondez à au moins une question." in blank.body.decode()
+    assert inbox.all() == []
 
 
 def test_json_intake(ctx: Context, inbox: Inbox) -> None:
-    data = suggestion(q_usages=["Courses"])
+    data = answers(q_usages=["Courses"])
     response = post(ctx, json.dumps(data).encode(), ctype="application/json; charset=utf-8")
     assert response.status == 200 and json.loads(response.body) == {"received": True}
     assert inbox.all()[0].answers["usages"] == ["Courses"]
@@ -129,6 +165,32 @@ def test_comment_and_support(ctx: Context, inbox: Inbox) -> None:
     rows = {r.kind: r for r in inbox.all()}
     assert rows["comment"].proposal == "pistes" and rows["comment"].answers == {}
     assert rows["support"].voter and rows["support"].body == ""
+
+
+def themed_ctx(inbox: Inbox) -> Context:
+    """A context whose rules carry the theme's chrome, as a built site's do (thank-you pages, page chrome)."""
+    ctx = make_ctx(inbox)
+    ctx.rules = replace(ctx.current_rules(), chrome=chrome_for(make_site()))
+    ctx.pages = Pages(ctx.rules)
+    return ctx
+
+
+def test_each_thank_you_names_its_outcome_and_the_page_to_go_back_to(inbox: Inbox) -> None:
+    ctx = themed_ctx(inbox)
+    support = {"kind": "support", "consultation": "velo", "proposal": "pistes", "website": ""}
+    back_to_proposal = "?back=/consultations/velo/proposals/pistes/"
+    assert post(ctx, suggestion()).header("Location") == "/thanks/?back=/consultations/velo/"
+    assert post(ctx, answers()).header("Location") == "/thanks/answers/?back=/consultations/velo/"
+    assert post(ctx, suggestion(kind="comment", proposal="pistes", title=None)).header("Location") == \
+        "/thanks/comment/" + back_to_proposal
+    assert post(ctx, support).header("Location") == "/thanks/support/" + back_to_proposal
+    # A second support from the same voter is counted once, and the citizen is told so (still a 303:
+    # Back never offers to send the form again).
+    again = post(ctx, support)
+    assert again.status == 303 and again.header("Location") == "/thanks/supported/" + back_to_proposal
+    assert [r.kind for r in inbox.all()].count("support") == 1
+    # Without a theme's chrome (rules from an older build), the generic page, still with the way back.
+    assert post(make_ctx(inbox), suggestion(body="autre")).header("Location") == "/thanks/?back=/consultations/velo/"
 
 
 def test_token_endpoint() -> None:
@@ -159,15 +221,15 @@ def test_routes_and_methods() -> None:
 
 def test_mistakes_redisplay_the_form_with_everything_typed(ctx: Context, inbox: Inbox) -> None:
     typed = 'Mon <b>idée</b> & "guillemets" ' + "x" * 600
-    response = post(ctx, suggestion(body=typed, q_frequence="", email="pas-une-adresse", author="<i>Zoé</i>",
-                                    q_usages=["Loisirs"], idempotency_key="key-12345678"))
+    response = post(ctx, suggestion(body=typed, email="pas-une-adresse", author="<i>Zoé</i>",
+                                    idempotency_key="key-12345678"))
     html = response.body.decode()
     assert response.status == 422 and inbox.all() == []
     assert "Mon &lt;b&gt;idée&lt;/b&gt; &amp; &#34;guillemets&#34; " + "x" * 600 in html or \
         "Mon &lt;b&gt;idée&lt;/b&gt; &amp; &quot;guillemets&quot; " + "x" * 600 in html
-    assert "&lt;i&gt;Zoé&lt;/i&gt;" in html and "pas-une-adresse" in html and "Loisirs" in html
+    assert "&lt;i&gt;Zoé&lt;/i&gt;" in html and "pas-une-adresse" in html
     assert "key-12345678" in html
-    assert "500 caractères" in html and "Fréquence ?" in html and "adresse électronique" in html
+    assert "500 caractères" in html and "adresse électronique" in html
     assert "<b>idée</b>" not in html and "<i>Zoé" not in html
 
 
@@ -177,13 +239,13 @@ def test_empty_comment_needs_a_body(ctx: Context) -> None:
 
 
 def test_scale_out_of_range_and_long_text_answer(ctx: Context) -> None:
-    response = post(ctx, suggestion(q_note="9", q_idee="y" * 51))
+    response = post(ctx, answers(q_note="9", q_idee="y" * 51))
     assert response.status == 422
     assert "entre 1 et 5" in response.body.decode() and "50 caractères" in response.body.decode()
 
 
 def test_json_mistakes_are_json(ctx: Context) -> None:
-    response = post(ctx, json.dumps(suggestion(body="", title="", q_frequence="")).encode(), ctype="application/json")
+    response = post(ctx, json.dumps(answers(q_frequence="")).encode(), ctype="application/json")
     assert response.status == 422 and json.loads(response.body)["errors"][0]["field"] == "q_frequence"
 
 
@@ -211,8 +273,10 @@ MALFORMED = {
     "unknown kind": urlencode(suggestion(kind="../../x")).encode(),
     "kind not allowed": urlencode(suggestion(consultation="ancienne", kind="comment", proposal="pistes")).encode(),
     "bad idempotency key": urlencode(suggestion(idempotency_key="../../../etc/passwd")).encode(),
-    "unknown question": urlencode(suggestion(q_zzz="1")).encode(),
-    "tampered choice": urlencode(suggestion(q_frequence="Toujours")).encode(),
+    "unknown question": urlencode(answers(q_zzz="1")).encode(),
+    "tampered choice": urlencode(answers(q_frequence="Toujours")).encode(),
+    "answers on an idea": urlencode(suggestion(q_frequence="Souvent")).encode(),
+    "answers without questionnaire": urlencode(answers(consultation="bientot")).encode(),
     "proposal on suggestion": urlencode(suggestion(proposal="pistes")).encode(),
     "unknown proposal": urlencode(suggestion(kind="support", proposal="nope")).encode(),
 }
@@ -444,7 +508,7 @@ def test_lambda_function_url_event(inbox: Inbox) -> None:
              "requestContext": {"http": {"method": "POST", "sourceIp": "203.0.113.1"}},
              "body": body, "isBase64Encoded": True}
     result = handle_event(event, ctx, now=NOW)
-    assert result["statusCode"] == 303 and result["headers"]["Location"] == "/thanks/"
+    assert result["statusCode"] == 303 and result["headers"]["Location"] == "/thanks/?back=/consultations/velo/"
     token = handle_event({"rawPath": "/api/token", "requestContext": {"http": {"method": "GET"}}}, ctx, now=NOW)
     assert "token" in json.loads(token["body"])
     assert len(inbox.all()) == 1

@@ -22,7 +22,8 @@ def rows(files: dict[str, bytes], name: str) -> list[dict[str, str]]:
 def test_only_published_contributions_are_exported() -> None:
     files = render_open_data(check_site(TINY, NOW).site)
     exported = {row["id"]: row for row in rows(files, "contributions")}
-    assert sorted(exported) == ["20261103-aaaa0001", "20261104-aaaa0002", "20261105-aaaa0003", "20261108-aaaa0006"]
+    assert sorted(exported) == ["20261103-aaaa0001", "20261104-aaaa0002", "20261105-aaaa0003", "20261108-aaaa0006",
+                                *(f"2026111{n}-bbbb000{n}" for n in range(1, 5))]  # comments enough to paginate
     camille = exported["20261103-aaaa0001"]
     assert camille["author"] == "Camille" and camille["kind"] == "suggestion"
     assert json.loads(camille["answers"]) == {"freins": ["La sécurité", "La météo"], "frequence": "Tous les jours", "note": "2"}
@@ -38,7 +39,7 @@ def test_proposals_and_consultations() -> None:
     proposals = {row["slug"]: row for row in rows(files, "proposals")}
     assert proposals["rue-haute"]["status"] == "retenue" and proposals["rue-haute"]["supports"] == "12"
     assert proposals["rue-haute"]["url"] == "https://consult.testville.example/consultations/velo/proposals/rue-haute/"
-    assert proposals["rue-haute"]["comments"] == "1"
+    assert proposals["rue-haute"]["comments"] == "5"
     statuses = {row["slug"]: row["status"] for row in rows(files, "consultations")}
     assert statuses == {"ecoles": "upcoming", "marche": "closed", "velo": "open"}
 

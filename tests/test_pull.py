@@ -69,7 +69,7 @@ def send(app: Any, fields: dict[str, Any], addr: str = ADDRESS) -> tuple[str, di
 def velo(**over: Any) -> dict[str, Any]:
     fields = {"kind": "suggestion", "consultation": "plan-velo", "title": "Des arceaux rue Haute",
               "body": "Il manque des arceaux.", "author": "Zoé", "email": EMAIL,
-              "q_frequence": "Tous les jours ou presque", "q_securite-ressentie": "3", "website": "",
+              "website": "",
               "token": Guard(SECRET).token(NOW - timedelta(minutes=5)), "idempotency_key": ""}
     fields.update(over)
     return {k: v for k, v in fields.items() if v is not None}
@@ -100,7 +100,7 @@ def test_post_303_pull_pending_approve_build_visible_and_escaped(site: Path, inb
     app = make_handler(site, inbox)
     hostile = "Voir <script>alert('x')</script> et [lien](javascript:alert(1)) {{ 7*7 }}"
     status, headers, _ = send(app, velo(body=hostile, title="<b>Titre</b> {% raw %}", author="<img src=x onerror=alert(1)>"))
-    assert status == "303 See Other" and headers["Location"] == "/thanks/"
+    assert status == "303 See Other" and headers["Location"] == "/thanks/?back=/consultations/plan-velo/"
     report = do_pull(site, inbox)
     [(path, id_, kind)] = report.written
     assert kind == "suggestion" and "wrote " + path in report.render()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from consult.model import Answer, Page
-from consult.render import FormView, chrome_for, render_form_page, render_site
+from consult.render import FormView, chrome_for, page_window, render_form_page, render_site
 from consult.theme import make_environment
 from tests.helpers_site import NOW, QUESTIONS, contribution, make_site, proposal
 
@@ -95,6 +95,8 @@ def html_pages(out: dict[str, bytes]) -> list[str]:
 def test_every_output_path_follows_the_url_table(out: dict[str, bytes]) -> None:
     assert set(out) == {
         "index.html", "404.html", "thanks/index.html", "sitemap.xml", "robots.txt", "feed.xml",
+        "thanks/answers/index.html", "thanks/comment/index.html", "thanks/support/index.html",
+        "thanks/supported/index.html",
         "a-propos/index.html", "charte-de-moderation/index.html", "donnees-personnelles/index.html",
         "accessibilite/index.html", "data/index.html",
         "consultations/marche/index.html", "consultations/marche/feed.xml",
@@ -133,8 +135,9 @@ def test_a_closed_consultation_shows_its_synthesis_and_no_form(out: dict[str, by
 
 def test_the_form_shows_only_while_the_consultation_is_open(out: dict[str, bytes]) -> None:
     open_page = Dom(html(out, "consultations/marche/index.html"))
-    form = open_page.one("form")
-    assert form.attrs["action"] == "/api/submit" and form.attrs["method"] == "post"
+    forms = open_page.all("form")
+    assert [f.attrs["id"] for f in forms] == ["suggestion-form", "answers-form"]
+    assert all(f.attrs["action"] == "/api/submit" and f.attrs["method"] == "post" for f in forms)
     upcoming = Dom(html(out, "consultations/ecoles/index.html"))
     assert upcoming.all("form") == []
     assert "pas encore ouverte" in upcoming.by_id("contribute").content
@@ -174,9 +177,27 @@ def test_every_control_has_a_label_and_questions_are_accessible(out: dict[str, b
     assert [e.attrs["value"] for e in dom.all("input", name="q_note")] == ["1", "2", "3", "4", "5"]
     assert dom.one("textarea", name="body").attrs["maxlength"] == "5000"
     # The email hint says it stays private; the author hint says it is published.
-    assert "privée" in dom.by_id("suggestion-email-hint").content
-    assert "publié" in dom.by_id("suggestion-author-hint").content
-    assert dom.one("input", name="email").attrs["aria-describedby"] == "suggestion-email-hint"
+    for kind in ("suggestion", "answers"):
+        assert "privée" in dom.by_id(f"{kind}-email-hint").content
+        assert "publié" in dom.by_id(f"{kind}-author-hint").content
+        assert dom.by_id(f"{kind}-email").attrs["aria-describedby"] == f"{kind}-email-hint"
+
+
+def test_an_idea_and_the_questionnaire_are_two_forms(out: dict[str, bytes]) -> None:
+    """An idea never has to answer the questionnaire: the questions are in a form of their own."""
+    dom = Dom(html(out, "consultations/marche/index.html"))
+    idea, questionnaire = dom.by_id("suggestion-form"), dom.by_id("answers-form")
+
+    def names(form: Element) -> set[str]:
+        return {e.attrs["name"] for e in dom.elements if form in e.ancestors and "name" in e.attrs}
+
+    assert {"title", "body"} <= names(idea) and not any(n.startswith("q_") for n in names(idea))
+    assert {f"q_{q.id}" for q in QUESTIONS} <= names(questionnaire) and not {"title", "body"} & names(questionnaire)
+    assert [e.attrs["value"] for e in dom.all("input", name="kind")] == ["suggestion", "answers"]
+    headings = [h.content for h in dom.all("h3") if dom.by_id("contribute") in h.ancestors]
+    assert headings == ["Proposer une idée", "Répondre au questionnaire"]
+    assert [b.content for b in dom.all("button")] == ["Envoyer ma contribution", "Envoyer mes réponses"]
+    assert dom.by_id("suggestion-body").attrs.get("required") == ""
 
 
 def test_the_honeypot_is_hidden_from_everyone_and_never_focusable(out: dict[str, bytes]) -> None:
@@ -197,9 +218,13 @@ def test_the_proposal_page(out: dict[str, bytes]) -> None:
     dom = Dom(html(out, "consultations/marche/proposals/halles/index.html"))
     text = dom.one("main").content
     assert "Retenue" in text and "12 soutiens" in text and "Réponse du 3 novembre 2026" in text
-    rows = [[cell.content for cell in dom.elements if row in cell.ancestors and cell.tag == "td"]
-            for row in dom.all("tr") if row.attrs.get("id")]
-    assert rows == [["1er octobre 2026", "Reçue", ""], ["3 novembre 2026", "Retenue", "Vote du conseil"]]
+    history = dom.one("ol", **{"class": "history"})
+    entries = [e for e in dom.all("li") if history in e.ancestors]
+    assert [e.attrs["id"] for e in entries] == ["status-2026-10-01-recue", "status-2026-11-03-retenue"]
+    assert [e.content for e in entries] == ["1er octobre 2026 Reçue", "3 novembre 2026 Retenue Vote du conseil"]
+    badges = [e for e in dom.all("span") if history in e.ancestors]
+    assert [b.attrs["class"] for b in badges] == ["badge badge--proposal badge--recue",
+                                                  "badge badge--proposal badge--retenue"]
     assert [b.content for b in dom.all("button")] == ["Je soutiens cette proposition", "Envoyer mon commentaire"]
     forms = {f.attrs["id"] for f in dom.all("form")}
     assert forms == {"support-form", "comment-form"}
@@ -270,13 +295,34 @@ def test_every_page_has_lang_skip_link_landmarks_and_accessibility_link(out: dic
         assert dom.all("link", rel="alternate", type="application/atom+xml")
         assert len(dom.all("h1")) == 1, path
         assert dom.one("script").attrs == {"src": "/static/consult.js", "defer": ""}
+        assert [e.attrs["href"] for e in dom.all("link", rel="icon")] == ["/favicon.ico", "/static/favicon.svg"]
+        ids = [e.attrs["id"] for e in dom.elements if "id" in e.attrs]
+        assert len(ids) == len(set(ids)), (path, sorted(i for i in ids if ids.count(i) > 1))
 
 
 def test_the_generated_accessibility_statement(out: dict[str, bytes], env) -> None:
     text = Dom(html(out, "accessibilite/index.html")).one("main").content
     assert "partiellement conforme" in text and "15 juin 2026" in text
     assert "contact@ville.example.org" in text and "Défenseur des droits" in text
+    # The RGAA model's "Contenus non accessibles", with a sentence for each empty list.
+    headings = [h.content for h in Dom(html(out, "accessibilite/index.html")).all("h3")]
+    assert headings == ["Non-conformités", "Dérogations pour charge disproportionnée",
+                        "Contenus non soumis à l'obligation d'accessibilité"]
+    assert "Le dernier audit n'a relevé aucune non-conformité." in text
+    assert "Aucune dérogation pour charge disproportionnée n'est invoquée." in text
     site = make_site()
+    listed = replace(site, config=replace(site.config, accessibility_audit_date=None,
+                                          non_conformities=("Les cartes <svg> n'ont pas d'alternative.",),
+                                          exempt=("Les vidéos publiées avant 2020.", "Les cartes en ligne.")))
+    statement = render_site(listed, env)["accessibilite/index.html"].decode()
+    dom = Dom(statement)
+    assert dom.all("svg") == []  # site.yaml's text is escaped like any other
+    sections = [dom.one("main").content.split(h)[1].strip() for h in headings]
+    assert sections[0].startswith("Les cartes <svg> n'ont pas d'alternative. Dérogations")
+    assert sections[1].startswith("Aucune dérogation pour charge disproportionnée n'est invoquée. Contenus")
+    assert sections[2].startswith("Les vidéos publiées avant 2020. Les cartes en ligne. Comment le site")
+    assert [li.content for li in dom.all("li")].count("Les cartes en ligne.") == 1
+    assert "aucune non-conformité" not in statement  # no audit: nothing is claimed
     own = Page("accessibilite", "Notre déclaration", "<p>Écrite à la main.</p>", "/accessibilite/",
                "content/pages/accessibilite.md", True)
     replaced = render_site(replace(site, pages=site.pages + (own,)), env)["accessibilite/index.html"].decode()
@@ -321,8 +367,8 @@ def test_sitemap_lists_every_public_page_and_nothing_else(out: dict[str, bytes])
     root = ET.fromstring(out["sitemap.xml"])
     locs = [e.text for e in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
     base = "https://consultations.example.org"
-    public = {f"{base}/{p.removesuffix('index.html')}" for p in html_pages(out)} - {
-        f"{base}/thanks/", f"{base}/404.html"}
+    public = {f"{base}/{p.removesuffix('index.html')}" for p in html_pages(out) if not p.startswith("thanks/")} - {
+        f"{base}/404.html"}
     assert set(locs) == public and len(locs) == len(public)
     assert f"{base}/consultations/marche/contributions/2/" in locs
     assert out["robots.txt"].decode().endswith(f"Sitemap: {base}/sitemap.xml\n")
@@ -377,10 +423,10 @@ def test_render_form_page_keeps_values_and_ties_errors_to_fields(env) -> None:
     chrome = chrome_for(make_site())
     typed = 'Mon texte <b>"entre guillemets"</b>\net une ligne & demie'
     form = FormView(
-        action="/api/submit", kind="suggestion", consultation_slug="marche",
+        action="/api/submit", kind="answers", consultation_slug="marche",
         consultation_title="Consultation marche", consultation_url="/consultations/marche/",
         questions=QUESTIONS,
-        values={"title": "Un <titre>", "body": typed, "q_avis": "", "q_jours": ("Mardi", "Samedi"),
+        values={"q_avis": "", "q_jours": ("Mardi", "Samedi"),
                 "q_note": "4", "author": "Camille", "email": "camille@example.org", "token": "tok",
                 "idempotency_key": "k-1"},
         errors=(("q_avis", "Ce champ est obligatoire."), ("q_transport", "Choisissez une des réponses proposées."),
@@ -389,36 +435,48 @@ def test_render_form_page_keeps_values_and_ties_errors_to_fields(env) -> None:
     )
     page = render_form_page(env, chrome, form)
     dom = Dom(page)
-    assert dom.one("title").content.startswith("Erreur")
+    assert dom.one("title").content.startswith("Erreur") and "Répondre au questionnaire" in dom.one("h1").content
     # Error summary: a heading and a link to each field.
-    summary = dom.by_id("suggestion-errors")
+    summary = dom.by_id("answers-errors")
     assert summary.attrs["tabindex"] == "-1" and "data-error-summary" in summary.attrs
     assert dom.all("h2")[0].content == "Il y a 3 problèmes"
     hrefs = [a.attrs["href"] for a in dom.all("a") if summary in a.ancestors]
-    assert hrefs == ["#suggestion-q_avis", "#suggestion-q_transport-1", "#suggestion-form"]
+    assert hrefs == ["#answers-q_avis", "#answers-q_transport-1", "#answers-form"]
     for href in hrefs:
         assert dom.by_id(href[1:])
     # Each error is tied to its field.
     avis = dom.one("textarea", name="q_avis")
     assert avis.attrs["aria-invalid"] == "true"
-    assert avis.attrs["aria-describedby"].split() == ["suggestion-q_avis-hint", "suggestion-q_avis-error"]
-    assert dom.by_id("suggestion-q_avis-error").content == "Erreur : Ce champ est obligatoire."
-    transport = dom.one("fieldset", **{"aria-describedby": "suggestion-q_transport-error"})
-    assert "Choisissez" in dom.by_id("suggestion-q_transport-error").content
+    assert avis.attrs["aria-describedby"].split() == ["answers-q_avis-hint", "answers-q_avis-error"]
+    assert dom.by_id("answers-q_avis-error").content == "Erreur : Ce champ est obligatoire."
+    transport = dom.one("fieldset", **{"aria-describedby": "answers-q_transport-error"})
+    assert "Choisissez" in dom.by_id("answers-q_transport-error").content
     assert all(r.attrs["aria-invalid"] == "true" for r in dom.all("input", name="q_transport"))
     assert transport
     # Every typed character is kept, escaped.
-    body = dom.one("textarea", name="body")
-    assert body.content.strip() == " ".join(typed.split())
-    assert "Mon texte &lt;b&gt;&#34;entre guillemets&#34;&lt;/b&gt;\net une ligne &amp; demie</textarea>" in page
-    assert dom.one("input", name="title").attrs["value"] == "Un <titre>"
-    assert body.attrs["maxlength"] == "3000" and "aria-invalid" not in body.attrs
+    assert dom.all("textarea", name="body") == [] and dom.all("input", name="title") == []
     assert [e.attrs["value"] for e in dom.all("input", name="q_jours") if "checked" in e.attrs] == ["Mardi", "Samedi"]
     assert [e.attrs["value"] for e in dom.all("input", name="q_note") if "checked" in e.attrs] == ["4"]
     assert dom.one("input", name="email").attrs["value"] == "camille@example.org"
     assert dom.one("input", name="token").attrs["value"] == "tok"
     assert dom.one("input", name="idempotency_key").attrs["value"] == "k-1"
     assert dom.one("input", name="website").attrs["value"] == ""
+
+
+def test_render_form_page_keeps_an_ideas_text(env) -> None:
+    typed = 'Mon texte <b>"entre guillemets"</b>\net une ligne & demie'
+    form = FormView(action="/api/submit", kind="suggestion", consultation_slug="marche",
+                    consultation_title="Consultation marche", consultation_url="/consultations/marche/",
+                    values={"title": "Un <titre>", "body": typed}, errors=(("email", "Adresse invalide"),),
+                    max_length=3000)
+    page = render_form_page(env, chrome_for(make_site()), form)
+    dom = Dom(page)
+    body = dom.one("textarea", name="body")
+    assert body.content.strip() == " ".join(typed.split())
+    assert "Mon texte &lt;b&gt;&#34;entre guillemets&#34;&lt;/b&gt;\net une ligne &amp; demie</textarea>" in page
+    assert dom.one("input", name="title").attrs["value"] == "Un <titre>"
+    assert body.attrs["maxlength"] == "3000" and "aria-invalid" not in body.attrs
+    assert not any(e.attrs.get("name", "").startswith("q_") for e in dom.elements)
 
 
 def test_support_form_page(env) -> None:
@@ -431,3 +489,108 @@ def test_support_form_page(env) -> None:
     assert dom.one("button").content == "Je soutiens cette proposition"
     assert dom.one("input", name="proposal").attrs["value"] == "halles"
     assert [a.attrs["href"] for a in dom.all("a") if "#" in a.attrs["href"]] == ["#main", "#support-form"]
+
+
+# --- thank-you pages, pagination of comments ------------------------------------------------
+
+
+def test_each_outcome_has_its_thank_you_page_with_a_way_back(out: dict[str, bytes]) -> None:
+    chrome = chrome_for(make_site())
+    assert {f"{url.strip('/')}/index.html" for url in chrome["thanks"].values()} == {
+        p for p in out if p.startswith("thanks/")}, "the handler's thank-you pages are the built ones"
+    expected = {
+        "suggestion": ("Merci pour votre contribution", "Votre contribution est enregistrée.", "Retour à la consultation"),
+        "answers": ("Merci pour vos réponses", "Vos réponses sont enregistrées.", "Retour à la consultation"),
+        "comment": ("Merci pour votre commentaire", "Votre commentaire est enregistré.", "Retour à la proposition"),
+        "support": ("Merci pour votre soutien",
+                    "Votre soutien est enregistré ; il sera compté à la prochaine mise à jour.",
+                    "Retour à la proposition"),
+        "supported": ("Vous soutenez déjà cette proposition",
+                      "Votre soutien était déjà enregistré : un seul soutien par personne est compté.",
+                      "Retour à la proposition"),
+    }
+    for outcome, (title, saved, back) in expected.items():
+        dom = Dom(html(out, chrome["thanks"][outcome].strip("/") + "/index.html"))
+        assert dom.one("h1").content == title and dom.one("title").content.startswith(title)
+        text = dom.one("main").content
+        assert saved in text
+        assert ("après relecture" in text) == (outcome in ("suggestion", "answers", "comment")), outcome
+        # Without JavaScript the link goes to the consultations; consult.js points it at ?back=.
+        link = dom.one("a", **{"data-back": back})
+        assert link.attrs["href"] == "/" and link.content == "Retour aux consultations"
+        assert dom.one("meta", name="robots").attrs["content"] == "noindex"
+    assert out["robots.txt"].decode().startswith("User-agent: *\nDisallow: /thanks/\n")
+
+
+@pytest.mark.parametrize("number,total,shown", [
+    (1, 1, [1]), (1, 2, [1, 2]), (1, 5, [1, 2, 0, 5]), (3, 5, [1, 2, 3, 4, 5]), (4, 50, [1, 2, 3, 4, 5, 0, 50]),
+    (7, 50, [1, 0, 6, 7, 8, 0, 50]), (50, 50, [1, 0, 49, 50]), (47, 50, [1, 0, 46, 47, 48, 49, 50]),
+])
+def test_pagination_shows_first_last_and_a_window_around_the_current_page(number: int, total: int,
+                                                                          shown: list[int]) -> None:
+    assert page_window(number, total) == shown
+
+
+def test_the_page_window_stays_short_and_never_hides_a_single_page() -> None:
+    for total in range(1, 60):
+        for number in range(1, total + 1):
+            shown = page_window(number, total)
+            pages = [n for n in shown if n]
+            assert pages == sorted(set(pages)) and {1, number, total} <= set(pages)
+            assert len(shown) <= 7
+            for before, gap, after in zip(shown, shown[1:], shown[2:]):
+                assert gap or after - before > 0
+                if not gap:
+                    assert after - before > 2, (number, total, shown)
+
+
+def test_many_pages_of_contributions_link_a_window_not_every_page(env) -> None:
+    site = make_site()
+    many = tuple(contribution("marche", n) for n in range(100, 0, -1))  # 50 pages of 2
+    marche = replace(site.consultation("marche"), contributions=many)
+    out = render_site(replace(site, consultations=(marche,)), env)
+    dom = Dom(out["consultations/marche/contributions/7/index.html"].decode())
+    nav = dom.one("nav", **{"class": "pagination"})
+    items = [li.content for li in dom.all("li") if nav in li.ancestors]
+    assert items == ["Page précédente", "Page 1", "…", "Page 6", "Page 7", "Page 8", "…", "Page 50", "Page suivante"]
+    assert dom.one("a", **{"aria-current": "page"}).attrs["href"] == "/consultations/marche/contributions/7/"
+    assert nav.attrs["aria-label"] == "Pages de contributions"
+
+
+def test_comments_are_paginated_oldest_first_from_the_proposal_page(env) -> None:
+    site = make_site()
+    marche = site.consultation("marche")
+    comments = tuple(contribution("marche", n, proposal="halles", author=f"Auteur {n}") for n in range(21, 26))
+    halles = replace(marche.proposals[0], comments=comments)
+    marche = replace(marche, proposals=(halles,) + marche.proposals[1:])
+    out = render_site(replace(site, consultations=(marche,)), env)
+    base = "consultations/marche/proposals/halles/"
+    assert [p for p in out if p.startswith(base)] == [f"{base}comments/2/index.html", f"{base}comments/3/index.html",
+                                                      f"{base}index.html"]
+    first = Dom(out[f"{base}index.html"].decode())
+    assert [li.attrs["id"] for li in first.all("li", **{"class": "contribution"})] == [
+        "contribution-c021", "contribution-c022"]
+    assert "5 commentaires, en 3 pages, du plus ancien au plus récent." in first.by_id("comments").content
+    nav = first.one("nav", **{"class": "pagination"})
+    assert nav.attrs["aria-label"] == "Pages de commentaires" and first.by_id("comments") in nav.ancestors
+    assert first.one("a", **{"aria-current": "page"}).attrs["href"] == "/" + base
+    assert first.one("a", rel="next").attrs["href"] == f"/{base}comments/2/"
+    assert first.all("form")  # the comment form stays on the proposal page
+    second = Dom(out[f"{base}comments/2/index.html"].decode())
+    assert second.one("title").content.startswith("Commentaires sur « Proposition halles » – page 2 sur 3")
+    assert second.one("h1").content == "Commentaires sur « Proposition halles »"
+    assert [li.attrs["id"] for li in second.all("li", **{"class": "contribution"})] == [
+        "contribution-c023", "contribution-c024"]
+    assert second.one("link", rel="prev").attrs["href"] == "/" + base
+    assert second.one("link", rel="next").attrs["href"] == f"/{base}comments/3/"
+    assert second.one("a", href="/" + base + "#comment").content == "Commenter cette proposition"
+    assert second.one("p", **{"class": "back-link"}).content == "Retour à la proposition « Proposition halles »"
+    assert second.all("form") == []
+    sitemap = out["sitemap.xml"].decode()
+    assert f"/{base}comments/3/</loc>" in sitemap
+    assert "Commentaires sur «\u00a0Proposition halles\u00a0»" in out[f"{base}comments/2/index.html"].decode()
+    # A feed entry of a comment links to the page that shows it; its id does not move.
+    entries = ET.fromstring(out["consultations/marche/feed.xml"]).findall(f"{ATOM}entry")
+    newest = next(e for e in entries if e.findtext(f"{ATOM}id").endswith("#contribution-c025"))
+    assert newest.find(f"{ATOM}link").attrib["href"].endswith(f"/{base}comments/3/#contribution-c025")
+    assert newest.findtext(f"{ATOM}id") == f"https://consultations.example.org/{base}#contribution-c025"

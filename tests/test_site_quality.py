@@ -2,7 +2,8 @@
 
 The demo site at the repository root is copied and built once for the module, at a
 fixed date, so every page type (open, upcoming and closed consultations, proposals,
-paginated contributions, content pages, the statement, thank-you, 404) is present.
+paginated contributions, content pages, the statement, thank-you, 404) is present; the
+copy gets enough comments on one proposal for many pages of comments.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-from tests.conftest import REPO, copy_demo
+from tests.conftest import REPO, add_comments, copy_demo
 
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 NOW = "2026-12-01T12:00"
@@ -26,6 +27,7 @@ NOW = "2026-12-01T12:00"
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("demo")
     copy_demo(root)
+    add_comments(root, "parc-des-berges", "buvette-saisonniere", 60)
     result = subprocess.run([sys.executable, "-m", "consult", "-C", str(root), "build", "--now", NOW],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -211,3 +211,13 @@ def test_the_comment_form_rendered_through_memo_keeps_each_proposal_and_each_cit
     typed = page.render(form=form("velo", values={"body": "Mon <avis>"}, errors=(("email", "Adresse invalide"),)))
     assert "Mon &lt;avis&gt;</textarea>" in typed and "Adresse invalide" in typed
     assert "Mon &lt;avis&gt;" not in page.render(form=form("velo"))
+
+
+def test_the_theme_ships_a_favicon_at_the_root_that_the_site_overrides(tmp_path: Path) -> None:
+    files = static_files(tmp_path, "default")
+    assert files["favicon.ico"] == files["static/favicon.ico"]
+    assert files["favicon.ico"][:4] == b"\x00\x00\x01\x00", "not an ICO file"
+    assert files["static/favicon.svg"].startswith(b"<svg")
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "favicon.ico").write_bytes(b"\x00\x00\x01\x00own")
+    assert static_files(tmp_path, "default")["favicon.ico"] == b"\x00\x00\x01\x00own"

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from consult.forms.guard import Altcha, Guard, canonical
 from consult.forms.intake import Intake, Malformed, parse_body
@@ -170,7 +170,17 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
                       [("form", message(language, "form.conflict"))])
     if intake.is_json:
         return _json(200, {"received": True})
-    return Response(303, (("Location", rules.thanks_url), *SECURITY_HEADERS), b"")
+    return _thanks(rules, consultation, "supported" if kind == "support" and outcome == "duplicate" else kind,
+                   checked.proposal)
+
+
+def _thanks(rules: Rules, consultation: ConsultationRule, outcome: str, proposal: str | None) -> Response:
+    """303 to the static thank-you page of this outcome (Post/Redirect/Get: Back never resends the
+    form), with ?back= the page the form was on: a path taken from the rules, never from the request."""
+    target = consultation.proposal(proposal) if proposal else None
+    page = (rules.chrome.get("thanks") or {}).get(outcome, rules.thanks_url)
+    location = f"{page}?back={quote(target.url if target else consultation.url, safe='/')}"
+    return Response(303, (("Location", location), *SECURITY_HEADERS), b"")
 
 
 def _malformed(request: Request, exc: Malformed, language: str, pages: Pages) -> Response:
@@ -186,15 +196,16 @@ def _target(intake: Intake, rules: Rules) -> tuple[ConsultationRule, str]:
     consultation = rules.consultation(slug) if SLUG.match(slug) else None
     if consultation is None:
         raise Malformed("unknown consultation")
-    allowed = {"suggestion": "suggestion" in consultation.kinds or "answers" in consultation.kinds,
-               "comment": "comment" in consultation.kinds, "support": "support" in consultation.kinds}
+    allowed = {"suggestion": "suggestion" in consultation.kinds, "comment": "comment" in consultation.kinds,
+               "support": "support" in consultation.kinds,
+               "answers": "answers" in consultation.kinds and bool(consultation.questions)}
     if not allowed.get(kind):
         raise Malformed(f"this consultation takes no {kind or 'unnamed'} submissions")
     if kind in ("comment", "support"):
         if not SLUG.match(proposal) or consultation.proposal(proposal) is None:
             raise Malformed("unknown proposal")
     elif proposal:
-        raise Malformed("a suggestion is not about a proposal")
+        raise Malformed(f"a {kind} submission is not about a proposal")
     return consultation, kind
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 MESSAGES: dict[str, dict[str, str]] = {
     "fr": {
         "body.required": "Écrivez votre texte.",
-        "body.required_or_answers": "Écrivez votre texte ou répondez à au moins une question.",
+        "answers.required": "Répondez à au moins une question.",
         "too_long": "Ce texte dépasse {max} caractères ({length} actuellement) : raccourcissez-le.",
         "question.required": "Répondez à la question « {label} ».",
         "question.choice": "Choisissez une des réponses proposées pour « {label} ».",
@@ -31,7 +31,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "body.required": "Write your text.",
-        "body.required_or_answers": "Write your text or answer at least one question.",
+        "answers.required": "Answer at least one question.",
         "too_long": "This text is longer than {max} characters ({length} now): please shorten it.",
         "question.required": "Answer the question “{label}”.",
         "question.choice": "Choose one of the offered answers for “{label}”.",

@@ -39,7 +39,8 @@ class Checked:
 
 
 def offered_questions(consultation: ConsultationRule, kind: str) -> tuple[QuestionRule, ...]:
-    return consultation.questions if kind == "suggestion" and "answers" in consultation.kinds else ()
+    """The questionnaire is a form of its own (kind 'answers'): an idea never has to answer it."""
+    return consultation.questions if kind == "answers" else ()
 
 
 def single_line(text: str) -> str:
@@ -62,26 +63,23 @@ def check_fields(intake: Intake, consultation: ConsultationRule, kind: str, rule
     if kind == "support":
         return Checked(kind="support", proposal=proposal)
     questions = offered_questions(consultation, kind)
-    show_body = kind == "comment" or "suggestion" in consultation.kinds
-    title = single_line(intake.one("title")) if kind == "suggestion" and show_body else ""
-    body = block(intake.one("body")) if show_body else ""
+    title = single_line(intake.one("title")) if kind == "suggestion" else ""
+    body = block(intake.one("body")) if kind != "answers" else ""
     author, email = single_line(intake.one("author")), intake.one("email").strip()
     limit("title", title, TITLE_MAX)
-    if not body and show_body and (kind == "comment" or not questions):
+    if not body and kind != "answers":
         errors.append(("body", message(language, "body.required")))
     limit("body", body, rules.max_length)
     answers = _answers(intake, questions, errors, language)
-    if kind == "suggestion" and not body and not answers and not any(n == "body" or n.startswith("q_") for n, _ in errors):
-        target = "body" if show_body else (f"q_{questions[0].id}" if questions else "body")
-        errors.append((target, message(language, "body.required_or_answers")))
+    if kind == "answers" and not answers and questions and not any(n.startswith("q_") for n, _ in errors):
+        errors.append((f"q_{questions[0].id}", message(language, "answers.required")))
     limit("author", author, AUTHOR_MAX)
     if email and (len(email) > EMAIL_MAX or not EMAIL.match(email)):
         errors.append(("email", message(language, "email.invalid")))
     if errors:
         order = ["title", "body", *(f"q_{q.id}" for q in questions), "author", "email"]
         raise Invalid(sorted(errors, key=lambda e: order.index(e[0]) if e[0] in order else len(order)))
-    stored_kind = kind if kind == "comment" or body else "answers"
-    return Checked(stored_kind, proposal if kind == "comment" else None, title, body, author, email, answers)
+    return Checked(kind, proposal if kind == "comment" else None, title, body, author, email, answers)
 
 
 def _answers(intake: Intake, questions: tuple[QuestionRule, ...], errors: list[tuple[str, str]],

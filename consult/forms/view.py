@@ -38,7 +38,6 @@ def form_view(intake: Intake, consultation: ConsultationRule, kind: str, rules: 
         values=values,
         errors=tuple(errors),
         max_length=rules.max_length,
-        show_body=kind == "comment" or (kind == "suggestion" and "suggestion" in consultation.kinds),
         title_max_length=TITLE_MAX,
         **form_links(rules.chrome),
     )

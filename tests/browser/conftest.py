@@ -2,7 +2,8 @@
 
 The server runs a COPY of the demo site at the repository root (site.yaml + content/)
 in a directory on a real disk (the SQLite inbox refuses tmpfs), built at a fixed date
-so every page type exists: open, upcoming and closed consultations.
+so every page type exists: open, upcoming and closed consultations; the copy gets
+MANY_COMMENTS comments on one proposal, so that comments paginate over many pages.
 The browser is Debian's chromium driven by Playwright; `playwright install` is never run.
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from tests.conftest import REPO, copy_demo
+from tests.conftest import REPO, add_comments, copy_demo
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, ViewportSize
@@ -37,6 +38,7 @@ VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 SCREENSHOTS = REPO / "docs" / "screenshots"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 360, "height": 740}
+NARROW: ViewportSize = {"width": 320, "height": 640}  # the narrowest phones (WCAG 1.4.10 reflow)
 SETUP_HINT = "run scripts/test, which installs chromium, Java and the npm packages (npm ci)"
 
 # The demo site's pages, one per page type and state (the demo is in French).
@@ -51,6 +53,10 @@ CONTRIBUTIONS_2 = "/consultations/plan-velo/contributions/2/"
 CONTENT_PAGE = "/a-propos/"
 STATEMENT = "/accessibilite/"
 THANKS = "/thanks/"
+THANKS_SUPPORT = "/thanks/support/?back=" + PROPOSAL
+MANY_COMMENTS = 260  # over 50 pages of 5 (the demo's contributions_per_page)
+COMMENTED = "/consultations/parc-des-berges/proposals/buvette-saisonniere/"  # closed: no form
+COMMENTS_7 = COMMENTED + "comments/7/"  # its pagination: 1 … 6 7 8 … 53
 OPEN_DATA = "/data/"
 MISSING = "/cette-page-n-existe-pas/"  # served with 404.html
 
@@ -115,6 +121,7 @@ def wait_until_serving(server: DemoServer, timeout: float = 60.0) -> None:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     root, remove = real_disk_dir(tmp_path_factory, "demo")
     copy_demo(root)
+    add_comments(root, "parc-des-berges", COMMENTED.rstrip("/").rsplit("/", 1)[1], MANY_COMMENTS)
     port = free_port()
     log = root / "serve.log"
     with log.open("wb") as out:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser.conftest import (CLOSED, CLOSED_PROPOSAL, CONTENT_PAGE, CONTRIBUTIONS, CONTRIBUTIONS_2, HOME,
-                                    MISSING, OPEN, OPEN_DATA, PHONE, PROPOSAL, STATEMENT, THANKS, UPCOMING, DemoServer,
-                                    axe_violations, new_page, submit_empty_suggestion)
+from tests.browser.conftest import (CLOSED, CLOSED_PROPOSAL, COMMENTED, COMMENTS_7, CONTENT_PAGE, CONTRIBUTIONS,
+                                    CONTRIBUTIONS_2, HOME, MISSING, NARROW, OPEN, OPEN_DATA, PHONE, PROPOSAL, STATEMENT,
+                                    THANKS, THANKS_SUPPORT, UPCOMING, DemoServer, axe_violations, new_page,
+                                    submit_empty_suggestion)
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +24,10 @@ PAGES = {
     "content page": CONTENT_PAGE,
     "accessibility statement": STATEMENT,
     "thank-you": THANKS,
+    "thank-you for a support": THANKS_SUPPORT,
+    "thank-you, already supported": "/thanks/supported/",
+    "proposal with many pages of comments": COMMENTED,
+    "comments, page 7 of 52": COMMENTS_7,
     "open data": OPEN_DATA,
 }
 
@@ -65,13 +70,15 @@ def post_from_page(page: Page, fields: dict[str, str]) -> None:
         }""", fields)
 
 
-def test_comment_form_with_errors_has_no_axe_violation(page: Page) -> None:
-    page.goto(PROPOSAL)
+@pytest.mark.parametrize("path,form", [(PROPOSAL, "comment-form"), (OPEN, "answers-form")],
+                         ids=["comment", "questionnaire"])
+def test_other_forms_with_errors_have_no_axe_violation(page: Page, path: str, form: str) -> None:
+    page.goto(path)
     with page.expect_navigation():
-        page.locator("#comment-form button[type=submit]").click()
+        page.locator(f"#{form} button[type=submit]").click()
     assert page.locator("[data-error-summary]").count() == 1
     violations = axe_violations(page)
-    assert not violations, "comment form with errors:\n" + "\n".join(violations)
+    assert not violations, f"{form} with errors:\n" + "\n".join(violations)
 
 
 def test_handler_notice_has_no_axe_violation(page: Page) -> None:
@@ -83,12 +90,16 @@ def test_handler_notice_has_no_axe_violation(page: Page) -> None:
     assert not violations, "refusal notice:\n" + "\n".join(violations)
 
 
-@pytest.mark.parametrize("path", [HOME, OPEN, PROPOSAL], ids=["home", "open consultation", "proposal"])
-def test_phone_width_has_no_axe_violation(browser: Browser, server: DemoServer, path: str) -> None:
-    tab = new_page(browser, server, viewport=PHONE)
+@pytest.mark.parametrize("path,viewport", [(HOME, PHONE), (OPEN, PHONE), (PROPOSAL, PHONE), (CLOSED_PROPOSAL, NARROW),
+                                           (COMMENTS_7, NARROW)],
+                         ids=["home", "open consultation", "proposal", "proposal with history at 320 px",
+                              "comments page 7 at 320 px"])
+def test_phone_width_has_no_axe_violation(browser: Browser, server: DemoServer, path: str, viewport: dict[str, int]) -> None:
+    tab = new_page(browser, server, viewport=viewport)  # type: ignore[arg-type]
     try:
         tab.goto(path)
         violations = axe_violations(tab)
     finally:
         tab.context.close()
-    assert not violations, f"{path} at 360 px:\n" + "\n".join(violations)
+    assert not violations, f"{path} at {viewport['width']} px:\n" + "\n".join(violations)
+

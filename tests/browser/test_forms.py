@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import OPEN, PROPOSAL, DemoServer, vnu_errors
+from tests.browser.conftest import OPEN, PROPOSAL, THANKS, DemoServer, vnu_errors
 
 pytestmark = pytest.mark.browser
 
@@ -37,9 +37,7 @@ def described_by_texts(page: Page, selector: str) -> list[str]:
 
 def test_required_answer_missing_shows_errors_and_keeps_every_character(page: Page) -> None:
     page.goto(OPEN)
-    form = page.locator("#suggestion-form")
-    form.locator("input[name=title]").fill(TITLE)
-    form.locator("textarea[name=body]").fill(TRICKY)
+    form = page.locator("#answers-form")
     # q_frequence (required, single choice) left empty on purpose; the rest answered.
     form.locator("input[name=q_freins]").nth(0).check()
     form.locator("input[name=q_freins]").nth(2).check()
@@ -75,15 +73,39 @@ def test_required_answer_missing_shows_errors_and_keeps_every_character(page: Pa
         assert target.get_attribute("aria-invalid") == "true", f"{href} is not marked aria-invalid"
     assert "q_frequence" in " ".join(links.nth(i).get_attribute("href") or "" for i in range(links.count()))
 
-    form = page.locator("form").filter(has=page.locator("input[name=kind][value=suggestion]"))
-    assert form.locator("input[name=title]").input_value() == TITLE
-    assert form.locator("textarea[name=body]").input_value() == TRICKY
+    form = page.locator("form").filter(has=page.locator("input[name=kind][value=answers]"))
     assert form.locator("textarea[name=q_priorite]").input_value() == TRICKY
     assert form.locator("input[name=author]").input_value() == AUTHOR
     assert form.locator("input[name=email]").input_value() == EMAIL
     assert [c.is_checked() for c in form.locator("input[name=q_freins]").all()][:3] == [True, False, True]
     assert form.locator("input[name='q_securite-ressentie'][value='2']").is_checked()
     assert page.locator("script:text('alert(1)')").count() == 0, "citizen text became markup"
+
+
+def test_an_idea_needs_no_answer_to_the_questionnaire_and_keeps_its_text(page_nojs: Page) -> None:
+    """Idea and questionnaire are two forms: a title and a text are enough for an idea, even where the
+    questionnaire has required questions (it said "Il y a 3 problèmes" when they were one form)."""
+    page = page_nojs
+    page.goto(OPEN)
+    assert page.locator("#suggestion-form [name^=q_]").count() == 0
+    assert page.locator("#answers-form [name^=q_][required]").count() > 0
+    form = page.locator("#suggestion-form")
+    form.locator("input[name=title]").fill(TITLE)
+    form.locator("textarea[name=body]").fill(TRICKY)
+    form.locator("input[name=email]").fill("pas-une-adresse")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    # One problem, the e-mail: no question is asked of an idea. Everything typed is kept.
+    summary = page.locator("[data-error-summary]")
+    assert summary.locator("li").all_inner_texts() == [
+        "Saisissez une adresse électronique valide, par exemple nom@exemple.fr, ou laissez ce champ vide."]
+    assert page.locator("input[name=title]").input_value() == TITLE
+    assert page.locator("textarea[name=body]").input_value() == TRICKY
+    page.locator("input[name=email]").fill("")
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").click()
+    assert page.url.endswith(f"{THANKS}?back={OPEN}"), page.url
+    assert page.locator("h1").inner_text() == "Merci pour votre contribution"
 
 
 def test_empty_comment_without_javascript_shows_the_tied_error(page_nojs: Page) -> None:
@@ -116,6 +138,7 @@ def test_handler_pages_are_valid_html(server: DemoServer, tmp_path: Path) -> Non
 
     pages = {
         "suggestion-errors": fetch("/api/submit", {"kind": "suggestion", "consultation": "plan-velo", "title": "x"}),
+        "answers-errors": fetch("/api/submit", {"kind": "answers", "consultation": "plan-velo", "q_priorite": "x"}),
         "comment-errors": fetch("/api/submit", {"kind": "comment", "consultation": "plan-velo",
                                                 "proposal": "arceaux-gare", "author": "Noé"}),
         "closed-refusal": fetch("/api/submit", {"kind": "suggestion", "consultation": "parc-des-berges",

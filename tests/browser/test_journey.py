@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 # The handler quarantines forms sent sooner than this after their time token was issued
 # (consult/forms/guard.py: 3 s, 1 s for a support); a person takes longer, the test waits.
-HUMAN_DELAY = {"suggestion": 3.5, "comment": 3.5, "support": 1.5}
+HUMAN_DELAY = {"suggestion": 3.5, "answers": 3.5, "comment": 3.5, "support": 1.5}
 
 
 def wait_like_a_person(page: Page, kind: str) -> None:
@@ -52,7 +52,7 @@ def publish(server: DemoServer, *markers: str) -> None:
     server.rebuild()
 
 
-def suggest(page: Page, marker: str) -> None:
+def suggest(page: Page, marker: str, javascript: bool = True) -> None:
     """From the home page to the thank-you page, as a citizen does."""
     page.goto(HOME)
     with page.expect_navigation():
@@ -61,17 +61,33 @@ def suggest(page: Page, marker: str) -> None:
     form = page.locator("#suggestion-form")
     form.locator("input[name=title]").fill(f"Arceaux couverts {marker}")
     form.locator("textarea[name=body]").fill(f"Des arceaux couverts devant la médiathèque, s’il vous plaît.\n\n{marker}")
-    form.get_by_label("Une ou plusieurs fois par semaine").check()
-    form.locator("input[name=q_freins]").first.check()
-    form.locator("input[name='q_securite-ressentie'][value='3']").check()
-    form.locator("textarea[name=q_priorite]").fill("Le carrefour de la gare")
     form.locator("input[name=author]").fill("Camille")
     form.locator("input[name=email]").fill("camille@example.org")
     wait_like_a_person(page, "suggestion")
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
-    assert page.url.endswith(THANKS), f"after submitting: {page.url}\n{page.locator('main').inner_text()[:500]}"
+    assert page.url.endswith(f"{THANKS}?back={OPEN}"), \
+        f"after submitting: {page.url}\n{page.locator('main').inner_text()[:500]}"
     assert page.locator("h1").count() == 1
+    # The way back: to the consultation with JavaScript (consult.js reads ?back=), else to the consultations.
+    back = page.locator("main a[data-back]")
+    expected = ("Retour à la consultation", OPEN) if javascript else ("Retour aux consultations", HOME)
+    assert (back.inner_text(), back.get_attribute("href")) == expected
+
+
+def answer_questionnaire(page: Page, marker: str) -> None:
+    """The questionnaire, a form of its own beside the idea's."""
+    page.goto(OPEN)
+    form = page.locator("#answers-form")
+    form.get_by_label("Une ou plusieurs fois par semaine").check()
+    form.locator("input[name=q_freins]").first.check()
+    form.locator("input[name='q_securite-ressentie'][value='3']").check()
+    form.locator("textarea[name=q_priorite]").fill(f"Le carrefour de la gare {marker}")
+    wait_like_a_person(page, "answers")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert page.url.endswith(f"/thanks/answers/?back={OPEN}"), page.url
+    assert page.locator("h1").inner_text() == "Merci pour vos réponses"
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
@@ -79,11 +95,14 @@ def test_suggestion_from_home_page_to_published(server: DemoServer, request: pyt
                                                 javascript: bool) -> None:
     tab: Page = request.getfixturevalue("page" if javascript else "page_nojs")
     marker = f"journey-{'js' if javascript else 'nojs'}-{uuid.uuid4().hex[:8]}"
-    suggest(tab, marker)
+    suggest(tab, marker, javascript)
+    answered = f"questionnaire-{uuid.uuid4().hex[:8]}"
+    answer_questionnaire(tab, answered)
     tab.goto(OPEN)
     assert marker not in tab.locator("main").inner_text(), "a contribution showed before moderation"
 
-    publish(server, marker)
+    publish(server, marker, answered)
+    assert pulled(server, answered)["kind"] == "answers" and pulled(server, marker)["kind"] == "suggestion"
     tab.goto(OPEN)
     contributions = tab.locator("main").inner_text()
     assert f"Arceaux couverts {marker}" in contributions, "the approved contribution is not on the consultation page"
@@ -103,7 +122,22 @@ def test_support_and_comment_on_a_proposal(server: DemoServer, page: Page) -> No
     wait_like_a_person(page, "support")
     with page.expect_navigation():
         page.locator("form.form--support button[type=submit]").click()
-    assert page.url.endswith(THANKS), f"after supporting: {page.url}"
+    assert page.url.endswith(f"/thanks/support/?back={PROPOSAL}"), f"after supporting: {page.url}"
+    assert "Votre soutien est enregistré\u00a0; il sera compté à la prochaine mise à jour." in page.locator("main").inner_text()
+    assert "après relecture" not in page.locator("main").inner_text()
+    back = page.locator("main a[data-back]")
+    assert (back.inner_text(), back.get_attribute("href")) == ("Retour à la proposition", PROPOSAL)
+    # Post/Redirect/Get: Back returns to the proposal page, with no offer to send the form again.
+    page.go_back()
+    assert page.url.endswith(PROPOSAL) and page.locator("h1").inner_text().strip(), page.url
+    # A second support is counted once, and the citizen is told so; Back again just goes back.
+    wait_like_a_person(page, "support")
+    with page.expect_navigation():
+        page.locator("form.form--support button[type=submit]").click()
+    assert page.url.endswith(f"/thanks/supported/?back={PROPOSAL}"), f"after supporting twice: {page.url}"
+    assert page.locator("h1").inner_text() == "Vous soutenez déjà cette proposition"
+    page.go_back()
+    assert page.url.endswith(PROPOSAL) and page.locator("form.form--support").count() == 1
 
     marker = f"comment-{uuid.uuid4().hex[:8]}"
     page.goto(PROPOSAL)
@@ -112,7 +146,7 @@ def test_support_and_comment_on_a_proposal(server: DemoServer, page: Page) -> No
     wait_like_a_person(page, "comment")
     with page.expect_navigation():
         page.locator("#comment-form button[type=submit]").click()
-    assert page.url.endswith(THANKS), f"after commenting: {page.url}"
+    assert page.url.endswith(f"/thanks/comment/?back={PROPOSAL}"), f"after commenting: {page.url}"
 
     publish(server, marker)
     page.goto(PROPOSAL)

@@ -33,7 +33,26 @@
       .catch(function () { /* the handler copes without a token */ });
   }
 
+  // A thank-you page links back to the page the citizen came from: the handler names it in ?back=.
+  // Only a same-site path made of slugs is taken; anything else leaves the link to the consultations.
+  var SAME_SITE_PATH = /^\/(?:[a-z0-9][a-z0-9-]*\/)*$/;
+
+  function linkBack(link) {
+    if (!window.URLSearchParams) {
+      return;
+    }
+    var back = new window.URLSearchParams(window.location.search).get("back");
+    if (back && SAME_SITE_PATH.test(back)) {
+      link.setAttribute("href", back);
+      link.textContent = link.getAttribute("data-back");
+    }
+  }
+
   ready(function () {
+    var back = document.querySelector("a[data-back]");
+    if (back) {
+      linkBack(back);
+    }
     var summary = document.querySelector("[data-error-summary]");
     if (summary) {
       summary.focus();
