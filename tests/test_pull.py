@@ -476,3 +476,23 @@ def test_pull_applies_retention_with_the_consultations_closing_dates(site: Path,
     assert inbox.get(suggestion.id) is None  # its file in the repository is the record now
     assert (site / "content" / "consultations" / "plan-velo" / "contributions" / f"{suggestion.id}.md").exists()
     assert inbox.get(velo_support.id).voter == velo_support.voter  # plan-velo is still open
+
+
+@pytest.mark.parametrize("folder", [REPO, REPO / "consult" / "skeleton"])
+def test_the_privacy_notice_says_what_retention_does(folder: Path) -> None:
+    """The demo's and `consult init`'s notice: how long each thing is kept, matching
+    privacy.retention_days, the support fingerprint's life and what a support is."""
+    config = parse_config((folder / "site.yaml").read_text(encoding="utf-8"))
+    notice = (folder / "content" / "pages" / "donnees-personnelles.md").read_text(encoding="utf-8")
+    kept = notice[notice.index("## Combien de temps ?"):notice.index("## Vos droits")]
+    period = "un an" if config.retention_days == 365 else f"{config.retention_days} jours"
+    rows = [line for line in kept.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert [row.count(" | ") for row in rows] == [2] * 4  # what, how long, why: four things kept
+    inbox_row, fingerprint_row = rows[0], rows[1]
+    assert "transmission à l’équipe de modération" in inbox_row and f"**{period}**" in inbox_row
+    assert "Rien n’y est effacé avant d’avoir été transmis" in inbox_row
+    assert "**Tant que la consultation est ouverte**" in fingerprint_row and f"**{period}** après sa clôture" in fingerprint_row
+    assert "Compter un soutien par personne" in fingerprint_row and "seul le nombre de soutiens reste" in fingerprint_row
+    assert "**Un soutien n’est pas un vote vérifié**" in notice
+    assert "une fois par connexion et\npar proposition de la consultation" in notice
+    assert "jamais enregistrée" in notice and "journaux de notre serveur de formulaires" in notice
