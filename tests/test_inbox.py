@@ -127,7 +127,7 @@ def test_purge_forgets_delivered_rows_after_retention_never_undelivered_ones(inb
     inbox.claim("stuck", old)  # claimed by a pull that died
     inbox.hit("rate-key", (NOW - timedelta(days=3)).strftime("%Y%m%d%H"))
     inbox.use_nonce("n1", NOW - timedelta(minutes=1))
-    assert inbox.purge(NOW, 365, {}) == {"delivered": 1, "fingerprints": 0}
+    assert inbox.purge(NOW, 365, {}) == {"delivered": 1, "fingerprints": 0, "scrubbed": 1}
     assert inbox.get(gone) is None and not inbox.is_erased(gone)
     assert inbox.get(kept).email == "late@example.org"  # a year after delivery, not after receipt
     for n in (3, 4, 5):
@@ -135,7 +135,7 @@ def test_purge_forgets_delivered_rows_after_retention_never_undelivered_ones(inb
         assert row is not None and row.email == "ana@example.org" and row.body == sub(n).body
     assert inbox.hit("rate-key", (NOW - timedelta(days=3)).strftime("%Y%m%d%H")) == 1  # the old counter went
     assert inbox.use_nonce("n1", NOW + timedelta(minutes=5)) is True
-    assert inbox.purge(NOW, 365, {}) == {"delivered": 0, "fingerprints": 0}
+    assert inbox.purge(NOW, 365, {}) == {"delivered": 0, "fingerprints": 0, "scrubbed": 1}
 
 
 def test_support_fingerprints_live_as_long_as_the_consultation_then_retention(inbox) -> None:
@@ -155,7 +155,7 @@ def test_support_fingerprints_live_as_long_as_the_consultation_then_retention(in
     no_longer_on_site = [support(7, "ancienne", "v1"), support(8, "ancienne", "v2", received=recent)]
     tallies = inbox.support_tallies()
     closes = {"velo": old, "parc": recent, "budget": NOW + timedelta(days=30), "brouillon": None}
-    assert inbox.purge(NOW, 365, closes) == {"delivered": 0, "fingerprints": 3}
+    assert inbox.purge(NOW, 365, closes) == {"delivered": 0, "fingerprints": 3, "scrubbed": 1}
     assert inbox.support_tallies() == tallies  # the counts stay
     for id_ in closed_long_ago + no_longer_on_site[:1]:
         row = inbox.get(id_)
@@ -314,3 +314,30 @@ def test_url_for_humans_hides_the_password() -> None:
     url = "postgresql://bob:pa%40ss@db/x"
     assert redact("authentication failed for 'pa@ss'", url) == "authentication failed for '***'"
     assert redact("sqlite:///srv/consult/inbox.sqlite3") == "sqlite:///srv/consult/inbox.sqlite3"
+
+
+def test_a_reader_holding_the_journal_makes_erase_say_so_and_a_second_run_finish(disk_dir: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from consult.inbox.sqlite import SqliteInbox
+
+    monkeypatch.setattr(SqliteInbox, "busy_ms", 200)
+    folder = disk_dir / ".consult"
+    box = open_inbox(f"sqlite:///{folder / 'inbox.sqlite3'}")
+    reader = sqlite3.connect(folder / "inbox.sqlite3", isolation_level=None)
+    try:
+        box.add(sub(1, email="held@example.org"))
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM submissions").fetchone()  # a snapshot the checkpoint must wait for
+        with pytest.raises(InboxError, match="busy: the row is erased.*run the same command again"):
+            box.erase(sub(1).id, NOW)
+        assert box.get(sub(1).id) is None and box.is_erased(sub(1).id)
+        assert box.purge(NOW, 365, {})["scrubbed"] == 0  # pull goes on; the next purge scrubs
+        assert _files_holding(folder, b"held@example.org")
+        reader.execute("COMMIT")
+        assert box.erase(sub(1).id, NOW, known=True) is False  # the second run
+        assert _files_holding(folder, b"held@example.org") == []
+    finally:
+        reader.close()
+        box.close()

@@ -82,10 +82,12 @@ class Inbox:
     def close(self) -> None:
         raise NotImplementedError
 
-    def _scrub(self) -> None:
-        """After a deletion: make the deleted bytes unreadable in the storage files too.
-        SQLite overwrites them (secure_delete) and empties its WAL; PostgreSQL has nothing
-        to do here (its own VACUUM reclaims dead rows)."""
+    def _scrub(self) -> bool:
+        """After a deletion: make the deleted bytes unreadable in the storage files too; False
+        when that could not be finished now (a reader held on). SQLite overwrites them
+        (secure_delete) and empties its WAL; PostgreSQL has nothing to do here (its own
+        VACUUM reclaims dead rows)."""
+        return True
 
     @contextmanager
     def _tx(self) -> Iterator[Any]:
@@ -249,7 +251,9 @@ class Inbox:
             if existed or known:
                 self._run(cur, "INSERT INTO tombstones (id, erased) VALUES (?, ?) ON CONFLICT DO NOTHING",
                           (id_, iso(now)))
-        self._scrub()
+        if not self._scrub():
+            raise InboxError(f"the inbox {self.url_for_humans()} is busy: the row is erased, but the database's "
+                             "journal may still hold a copy; run the same command again in a moment")
         return bool(existed)
 
     def is_erased(self, id_: str) -> bool:
@@ -269,7 +273,8 @@ class Inbox:
           consultation the site no longer has are forgotten `retention_days` after receipt.
         - Rate-limit counters after two days, nonces once expired.
         A row that was not delivered (new, claimed, quarantined or held) is never forgotten:
-        nothing is purged before a person decided. Returns counts by what was forgotten.
+        nothing is purged before a person decided. Returns counts by what was forgotten, and
+        'scrubbed' 0 when the storage files could not be scrubbed now (the next purge does it).
         """
         cutoff = now - timedelta(days=retention_days)
         with self._tx() as cur:
@@ -278,8 +283,7 @@ class Inbox:
             fingerprints = self._forget_voters(cur, cutoff, closes)
             self._run(cur, "DELETE FROM hits WHERE bucket < ?", ((now - timedelta(days=2)).strftime("%Y%m%d%H%M"),))
             self._run(cur, "DELETE FROM nonces WHERE expires < ?", (iso(now),))
-        self._scrub()
-        return {"delivered": delivered, "fingerprints": fingerprints}
+        return {"delivered": delivered, "fingerprints": fingerprints, "scrubbed": int(self._scrub())}
 
     def _forget_voters(self, cur: Any, cutoff: datetime, closes: Mapping[str, datetime | None]) -> int:
         """Anonymise the counted supports whose fingerprints are past retention (see `purge`)."""

@@ -87,6 +87,7 @@ def private_files(path: Path) -> None:
 
 class SqliteInbox(Inbox):
     errors = (sqlite3.Error,)
+    busy_ms = 30_000  # how long a statement waits for another process's lock
 
     def __init__(self, path: Path):
         self.path = path
@@ -124,10 +125,10 @@ class SqliteInbox(Inbox):
             if self._idle:
                 return self._idle.pop()
         try:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_ms / 1000, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute(f"PRAGMA busy_timeout={self.busy_ms}")
             conn.execute("PRAGMA secure_delete=ON")  # a deleted row's bytes are overwritten, not left free
         except sqlite3.Error as exc:
             raise InboxError(f"cannot open the inbox {self.path}: {exc}") from exc
@@ -159,7 +160,7 @@ class SqliteInbox(Inbox):
         finally:
             self._release(conn)
 
-    def _scrub(self) -> None:
+    def _scrub(self) -> bool:
         """Copy the WAL into the database and truncate it to zero bytes: the WAL still holds
         the pages as they were before a deletion. Waits (busy_timeout) for readers to move on."""
         conn = self._acquire()
@@ -170,9 +171,7 @@ class SqliteInbox(Inbox):
             raise InboxError(f"the inbox {self.path} could not be checkpointed: {exc}") from exc
         finally:
             self._release(conn)
-        if busy:
-            raise InboxError(f"the inbox {self.path} is busy: its journal may still hold what was just deleted; "
-                             "run the command again when the handler is idle")
+        return not busy
 
     def close(self) -> None:
         with self._lock:
