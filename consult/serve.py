@@ -27,7 +27,7 @@ import click
 from consult.build import OUTPUT_DIR, RULES_FILE, Builder
 from consult.config import Config, parse_now, require_config
 from consult.errors import ConsultError
-from consult.forms.wsgi import ThreadingWSGIServer
+from consult.forms.wsgi import ThreadingWSGIServer, without_queries
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PREFIX = "/__consult/"
@@ -165,11 +165,12 @@ class QuietHandler(WSGIRequestHandler):
     string; nor our own routes. The server (`ThreadingWSGIServer`) logs failures without it too."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if not self.path.startswith(PREFIX):
-            click.echo(f"{self.command} {self.path.split('?', 1)[0]} {code}", err=True)
+        path = getattr(self, "path", "")  # unset when the request line could not be parsed
+        if not path.startswith(PREFIX):
+            click.echo(f"{self.command} {without_queries(path)} {code}", err=True)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        click.echo(format % args, err=True)  # wsgiref's notices ("code 400, message ..."), no address
+        click.echo(without_queries(format % args), err=True)  # wsgiref's notices ("code 400, ..."), no address
 
 
 def make_api(root: Path, site_dir: Path, inbox_url: str | None, config: Config,

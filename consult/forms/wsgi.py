@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -117,15 +118,26 @@ def make_app(rules_path: Path | str, inbox_url: str | Inbox, secret: bytes | Non
     return FormsApp(ctx, trust_proxy=trust_proxy, clock=clock)
 
 
+QUERY = re.compile(r"\?[^\s'\"]*")
+
+
+def without_queries(text: str) -> str:
+    """`text` (a path, or a notice quoting a request line) with every query string cut:
+    a query may hold a token, which is personal data and stays out of logs."""
+    return QUERY.sub("?…", text)
+
+
 class _QuietHandler(WSGIRequestHandler):
     """Logs method, path and status; never the client's address nor a query string (an
     unsubscribe token, say): personal data stays out of logs. wsgiref prints both."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        log.info("%s %s %s", self.command, (self.path or "").split("?", 1)[0], code)
+        path = getattr(self, "path", "")  # unset when the request line could not be parsed
+        log.info("%s %s %s", self.command, without_queries(path), code)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        log.info("%s", format % args)  # wsgiref's own notices ("code 400, message ..."), address left out
+        # wsgiref's own notices ("code 400, message Bad request syntax ('...')"), address left out
+        log.info("%s", without_queries(format % args))
 
     def address_string(self) -> str:
         return "-"
