@@ -288,7 +288,9 @@ def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None
 @inbox_option
 @pass_ctx
 def erase(ctx: Context, contribution_id: str, inbox_url: str | None) -> None:
-    """Erase a contribution: its file, its inbox row; a tombstone keeps pull from bringing it back."""
+    """Erase a contribution: its file, its inbox row; a tombstone keeps pull from bringing it back.
+
+    An id found neither in content/ nor in the inbox is an error: nothing is erased."""
     from consult.moderation import erase as erase_contribution
 
     inbox = _site_inbox(ctx, inbox_url)

@@ -256,16 +256,30 @@ def decide(root: Path, ids: list[str], status: str, reason: str = "",
 
 
 def erase(root: Path, inbox: Any, id_: str, now: datetime | None = None) -> list[str]:
-    """Remove a contribution everywhere we can reach; returns what was done, for printing."""
+    """Remove a contribution everywhere we can reach; returns what was done, for printing.
+
+    An id that is neither in content/ nor in the inbox (nor erased before) is an error and
+    leaves no trace: a mistyped id must not look erased. An id in one place only is erased
+    there, and its tombstone keeps pull from bringing it back from the other.
+    """
     now = now or datetime.now(timezone.utc)
-    done = []
+    if not ID.match(id_):
+        raise ConsultError(f"nothing was erased: '{id_}' is not a contribution id (like 20261201-k3x9q2ab)")
     path = find_contribution(root, id_)
+    already = inbox.is_erased(id_)
+    existed = inbox.erase(id_, now, known=path is not None or already)
+    if path is None and not existed and not already:
+        raise ConsultError(f"nothing was erased: no contribution {id_} in content/ nor in the inbox "
+                           "(check the id: consult moderate lists them)")
+    done = []
+    if existed:
+        done.append("removed the inbox row and recorded a tombstone")
+    elif already:
+        done.append("the inbox row was already erased (tombstone kept)")
+    else:
+        done.append("no inbox row (already purged or pulled from elsewhere); recorded a tombstone")
     if path is not None:
         path.unlink()
         done.append(f"removed {path.relative_to(root).as_posix()}")
-    existed = inbox.erase(id_, now)
-    done.append("removed the inbox row and recorded a tombstone" if existed
-                else "no inbox row; recorded a tombstone")
-    if path is not None:
         done.append("commit the removal; older commits still hold the file (rewrite history if it must go)")
     return done

@@ -239,7 +239,7 @@ def pull(root: Path, inbox: Inbox, branch: str | None = None, now: datetime | No
         _clean_stale_temps(root / "content" / "consultations")
         _export(root, inbox, worker, now, tz, report)
         _tally(root, inbox, report)
-        inbox.purge(now, retention_days=retention_days)
+        inbox.purge(now, retention_days, closing_dates(root))
         if branch:
             _commit(root, branch, report)
     return report
@@ -373,3 +373,17 @@ def _commit(root: Path, branch: str, report: PullReport) -> None:
 def _git_config(root: Path, key: str) -> str:
     done = subprocess.run(["git", "-C", str(root), "config", key], capture_output=True, text=True)
     return done.stdout.strip()
+
+
+def closing_dates(root: Path) -> dict[str, datetime | None]:
+    """slug -> closing time of every consultation in content/ (None when its index.md has a
+    problem: its supports' fingerprints are then kept), for `Inbox.purge`."""
+    from consult.content.files import parse_consultation
+
+    config = require_config(root)
+    closes: dict[str, datetime | None] = {}
+    for index in sorted((root / "content" / "consultations").glob("*/index.md")):
+        slug = index.parent.name
+        record, _ = parse_consultation(index.read_text(encoding="utf-8"), index.name, slug, config)
+        closes[slug] = record.closes if record else None
+    return closes

@@ -15,14 +15,13 @@ from __future__ import annotations
 import html
 import mimetypes
 import re
-import socketserver
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import click
 
@@ -30,6 +29,7 @@ from consult.build import OUTPUT_DIR, RULES_FILE, Builder
 from consult.config import Config, parse_now, require_config
 from consult.errors import ConsultError
 from consult.i18n import DEFAULT_LANGUAGE, STRINGS, translate
+from consult.forms.wsgi import ThreadingWSGIServer, without_queries
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PREFIX = "/__consult/"
@@ -175,15 +175,17 @@ def dispatch(static: WSGIApp, api: WSGIApp | None) -> WSGIApp:
     return app
 
 
-class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
 class QuietHandler(WSGIRequestHandler):
+    """Echoes method, path and status, never the client's address (personal data) nor a query
+    string; nor our own routes. The server (`ThreadingWSGIServer`) logs failures without it too."""
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        # Request lines hold no personal data but the address; never log it. Nor our own routes.
-        if not self.path.startswith(PREFIX):
-            click.echo(f"{self.command} {self.path.split('?', 1)[0]} {code}", err=True)
+        path = getattr(self, "path", "")  # unset when the request line could not be parsed
+        if not path.startswith(PREFIX):
+            click.echo(f"{self.command} {without_queries(path)} {code}", err=True)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        click.echo(without_queries(format % args), err=True)  # wsgiref's notices ("code 400, ..."), no address
 
 
 def make_api(root: Path, site_dir: Path, inbox_url: str | None, config: Config,

@@ -149,3 +149,37 @@ def test_a_problem_without_a_place_is_printed_plainly(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--root", str(site), "moderate", "approve", "../../etc/passwd"])
     assert result.exit_code == 1
     assert result.stderr.startswith("'../../etc/passwd' is not a contribution id")
+
+
+def test_an_inbox_password_never_reaches_the_terminal(tmp_path: Path, pg_url: str) -> None:
+    """Wrong inbox URLs holding a password, through the real `consult` command (as a terminal
+    shows it, --debug included): the messages name the inbox, never the password."""
+    import os
+    import subprocess
+    import sys
+
+    from consult.scaffold import init_site
+    from tests.conftest import REPO
+
+    site = tmp_path / "site"
+    init_site(site)
+    socket_dir = pg_url.split("host=", 1)[1]
+    urls = [
+        pg_url.replace("postgres@/", "postgres:s3cretpw@/nonexistent_"),  # a real server: no such database
+        f"postgresql://postgres@/nonexistent?host={socket_dir}&password=s3cretpw",
+        f"postgresql://bob@/x?host={tmp_path}&password=s3cretpw&connect_timeout=1",  # no server
+        "postgresql://bob:s3cretpw@[::1/x",  # psycopg quotes the URL whole
+    ]
+    env = dict(os.environ, PYTHONPATH=str(REPO), CONSULT_SECRET="s" * 40)
+    runs = [["pull", "--inbox", url] for url in urls] + [["erase", "20261201-abcdefgh", "--inbox", urls[0]],
+                                                         ["handler", "--port", "0", "--inbox", urls[1]],
+                                                         ["--debug", "pull", "--inbox", urls[3]]]
+    for args in runs:
+        done = subprocess.run([sys.executable, "-m", "consult", "-C", str(site), *args], env=env,
+                              capture_output=True, text=True, timeout=60)
+        said = done.stdout + done.stderr
+        assert done.returncode != 0 and "inbox" in said, (args, said)
+        assert "s3cretpw" not in said and "***" in said, (args, said)
+    done = subprocess.run([sys.executable, "-m", "consult", "-C", str(site), "pull"], capture_output=True, text=True,
+                          env=dict(env, CONSULT_INBOX=urls[0]), timeout=60)
+    assert done.returncode != 0 and "s3cretpw" not in done.stdout + done.stderr

@@ -92,7 +92,14 @@ def test_erase_leaves_a_tombstone_that_blocks_reuse(inbox) -> None:
     with pytest.raises(InboxError):
         inbox.add(sub(1))
     assert inbox.claim("w", NOW) == 0
+
+
+def test_erasing_an_unknown_id_leaves_no_trace_unless_it_is_known_elsewhere(inbox) -> None:
     assert inbox.erase("20990101-nothere0", NOW) is False
+    assert not inbox.is_erased("20990101-nothere0")
+    assert inbox.add(sub(7, id="20990101-nothere0"))[0] == "created"  # a typo blocked nothing
+    assert inbox.erase("20990101-infile00", NOW, known=True) is False  # its file is in content/
+    assert inbox.is_erased("20990101-infile00")
 
 
 def test_rate_hits_and_nonces(inbox) -> None:
@@ -102,14 +109,61 @@ def test_rate_hits_and_nonces(inbox) -> None:
     assert inbox.use_nonce("n1", NOW + timedelta(hours=1)) is False
 
 
-def test_purge_quarantine_after_ttl_and_emails_after_retention(inbox) -> None:
-    old = NOW - timedelta(days=400)
-    inbox.add(sub(1, quarantine="honeypot", received=old))
-    inbox.add(sub(2, received=old))
-    inbox.add(sub(3))
-    assert inbox.purge(NOW, quarantine_days=30, retention_days=365) == {"quarantine": 1, "emails": 1}
-    assert inbox.get(sub(1).id) is None
-    assert inbox.get(sub(2).id).email == "" and inbox.get(sub(3).id).email == "ana@example.org"
+def _deliver(inbox, n: int, when: datetime, **over: object) -> str:
+    """A row exported (its file delivered to the repository) at `when`."""
+    inbox.add(sub(n, received=when, **over))
+    inbox.claim(f"w{n}", when)
+    assert inbox.mark_exported([sub(n).id], f"w{n}", when) == 1
+    return sub(n).id
+
+
+def test_purge_forgets_delivered_rows_after_retention_never_undelivered_ones(inbox) -> None:
+    old, recent = NOW - timedelta(days=400), NOW - timedelta(days=10)
+    gone = _deliver(inbox, 1, old)
+    kept = _deliver(inbox, 2, recent, email="late@example.org")
+    inbox.add(sub(3, received=old))  # never pulled
+    inbox.add(sub(4, received=old, quarantine="honeypot"))  # held for a person to decide
+    inbox.add(sub(5, received=old))
+    inbox.claim("stuck", old)  # claimed by a pull that died
+    inbox.hit("rate-key", (NOW - timedelta(days=3)).strftime("%Y%m%d%H"))
+    inbox.use_nonce("n1", NOW - timedelta(minutes=1))
+    assert inbox.purge(NOW, 365, {}) == {"delivered": 1, "fingerprints": 0, "scrubbed": 1}
+    assert inbox.get(gone) is None and not inbox.is_erased(gone)
+    assert inbox.get(kept).email == "late@example.org"  # a year after delivery, not after receipt
+    for n in (3, 4, 5):
+        row = inbox.get(sub(n).id)
+        assert row is not None and row.email == "ana@example.org" and row.body == sub(n).body
+    assert inbox.hit("rate-key", (NOW - timedelta(days=3)).strftime("%Y%m%d%H")) == 1  # the old counter went
+    assert inbox.use_nonce("n1", NOW + timedelta(minutes=5)) is True
+    assert inbox.purge(NOW, 365, {}) == {"delivered": 0, "fingerprints": 0, "scrubbed": 1}
+
+
+def test_support_fingerprints_live_as_long_as_the_consultation_then_retention(inbox) -> None:
+    old, recent = NOW - timedelta(days=400), NOW - timedelta(days=10)
+
+    def support(n: int, consultation: str, voter: str, received: datetime = old, **over: object) -> str:
+        row = sub(n, kind="support", consultation=consultation, proposal="p1", voter=voter, received=received,
+                  title="", body="", author="", answers={}, email="", **over)
+        assert inbox.add(row)[0] == "created"
+        return row.id
+
+    closed_long_ago = [support(1, "velo", "v1"), support(2, "velo", "v2")]
+    held = support(3, "velo", "v3", quarantine="rate")
+    closed_lately = support(4, "parc", "v1")
+    still_open = support(5, "budget", "v1")
+    unreadable = support(6, "brouillon", "v1")
+    no_longer_on_site = [support(7, "ancienne", "v1"), support(8, "ancienne", "v2", received=recent)]
+    tallies = inbox.support_tallies()
+    closes = {"velo": old, "parc": recent, "budget": NOW + timedelta(days=30), "brouillon": None}
+    assert inbox.purge(NOW, 365, closes) == {"delivered": 0, "fingerprints": 3, "scrubbed": 1}
+    assert inbox.support_tallies() == tallies  # the counts stay
+    for id_ in closed_long_ago + no_longer_on_site[:1]:
+        row = inbox.get(id_)
+        assert row.voter == "" and row.email == "" and row.idem_key == f"forgotten-{id_}"
+    for id_ in (held, closed_lately, still_open, unreadable, no_longer_on_site[1]):
+        assert inbox.get(id_).voter.startswith("v")
+    assert inbox.add(sub(9, kind="support", consultation="budget", proposal="p1", voter="v1"))[0] == "duplicate"
+    assert inbox.purge(NOW, 365, closes)["fingerprints"] == 0
 
 
 def test_parallel_identical_adds_store_one_row(inbox) -> None:
@@ -156,3 +210,134 @@ def test_sqlite_on_tmpfs_is_refused_for_real() -> None:
 def test_postgres_down_is_a_clear_error(disk_dir: Path) -> None:
     with pytest.raises(InboxError, match="cannot reach the inbox"):
         open_inbox(f"postgresql://postgres@/x?host={disk_dir}&connect_timeout=1")
+
+
+# --- privacy of the storage files (SQLite) and of messages (both) ----------------------------
+
+def _files_holding(folder: Path, needle: bytes) -> list[str]:
+    """Every file under `folder` (database, -wal, -shm included) whose bytes contain `needle`."""
+    return sorted(p.name for p in folder.rglob("*") if p.is_file() and needle in p.read_bytes())
+
+
+def test_erased_and_purged_emails_are_in_no_file_of_the_sqlite_inbox(disk_dir: Path) -> None:
+    folder = disk_dir / ".consult"
+    url = f"sqlite:///{folder / 'inbox.sqlite3'}"
+    box, handler = open_inbox(url), open_inbox(url)  # a handler keeps the database open meanwhile
+    try:
+        for n in range(40):
+            box.add(sub(n, email=f"citizen{n:03d}@example.org", body=f"Texte {n} " + "x" * 300))
+        handler.get(sub(0).id)
+        # Deleted cells are overwritten, not left in free space (this is SQLite's compiled-in
+        # default on some builds only, Debian's included).
+        assert box._acquire().execute("PRAGMA secure_delete").fetchone() == (1,)
+        assert _files_holding(folder, b"citizen005@example.org") == ["inbox.sqlite3-wal"]  # the scan sees it
+        box.erase(sub(5).id, NOW)
+        assert _files_holding(folder, b"citizen005@example.org") == []
+        assert _files_holding(folder, b"citizen006@example.org") == ["inbox.sqlite3"]  # the others are kept
+        box.claim("w", NOW - timedelta(days=400))
+        box.mark_exported([s.id for s in box.claimed("w")], "w", NOW - timedelta(days=400))
+        handler.get(sub(0).id)
+        assert box.purge(NOW, 365, {})["delivered"] == 39
+        assert [n for n in range(40) if _files_holding(folder, f"citizen{n:03d}@".encode())] == []
+        assert _files_holding(folder, b"Texte 6 ") == []
+    finally:
+        handler.close()
+        box.close()
+
+
+def test_the_sqlite_inbox_is_private_whatever_the_umask(disk_dir: Path) -> None:
+    import os
+    import stat
+
+    site = disk_dir / "site"
+    (site / ".consult" / "cache").mkdir(parents=True)  # made earlier by a build
+    os.chmod(site / ".consult", 0o755)
+    mask = os.umask(0)
+    try:
+        for url in (f"sqlite:///{site / '.consult' / 'inbox.sqlite3'}", f"sqlite:///{disk_dir / 'new' / 'deep' / 'inbox.sqlite3'}"):
+            box = open_inbox(url)
+            try:
+                box.add(sub(1))
+                path = Path(url[len("sqlite:///"):])
+                for name in ("inbox.sqlite3", "inbox.sqlite3-wal", "inbox.sqlite3-shm"):
+                    assert stat.S_IMODE((path.parent / name).stat().st_mode) == 0o600, name
+                assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+            finally:
+                box.close()
+        assert stat.S_IMODE((disk_dir / "new").stat().st_mode) == 0o700  # made by the inbox: private too
+    finally:
+        os.umask(mask)
+
+
+def test_an_existing_world_readable_inbox_is_narrowed(disk_dir: Path) -> None:
+    import os
+    import stat
+
+    folder = disk_dir / "srv"
+    folder.mkdir(mode=0o755)
+    path = folder / "inbox.sqlite3"
+    open_inbox(f"sqlite:///{path}").close()
+    for name in ("inbox.sqlite3", "inbox.sqlite3-wal"):
+        (folder / name).touch()
+        os.chmod(folder / name, 0o644)  # as an older version left them
+    open_inbox(f"sqlite:///{path}").close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755  # a folder the operator chose: not ours to narrow
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://bob:s3cretpw@/nowhere?host={dir}&connect_timeout=1",
+    "postgresql://bob@/nowhere?host={dir}&password=s3cretpw&connect_timeout=1",
+    "postgresql://bob:s3cretpw@[::1/nowhere",  # psycopg quotes this URL whole in its error
+    "postgresql://bob@/nowhere?password=s3cretpw&bogus=1",
+    "mysql://bob:s3cretpw@db/inbox",
+])
+def test_an_inbox_url_password_is_in_no_message(url: str, disk_dir: Path) -> None:
+    with pytest.raises(InboxError) as caught:
+        open_inbox(url.format(dir=disk_dir))
+    assert "s3cretpw" not in str(caught.value) and "***" in str(caught.value)
+    assert "s3cretpw" not in str(caught.value.__cause__ or "")
+
+
+def test_a_reachable_server_refusing_a_url_with_a_password_says_so_without_it(pg_url: str) -> None:
+    wrong = pg_url.replace("postgresql://postgres@/", "postgresql://postgres:s3cretpw@/nonexistent_") + "&password=s3cretpw"
+    with pytest.raises(InboxError, match="does not exist") as caught:
+        open_inbox(wrong)
+    assert "s3cretpw" not in str(caught.value)
+
+
+def test_url_for_humans_hides_the_password() -> None:
+    from consult.inbox import redact
+
+    assert redact("postgresql://bob:pa%40ss@db:5432/x?sslmode=require", "") == "postgresql://bob:***@db:5432/x?sslmode=require"
+    assert redact("postgresql://db/x?user=bob&password=pa%40ss", "") == "postgresql://db/x?user=bob&password=***"
+    url = "postgresql://bob:pa%40ss@db/x"
+    assert redact("authentication failed for 'pa@ss'", url) == "authentication failed for '***'"
+    assert redact("sqlite:///srv/consult/inbox.sqlite3") == "sqlite:///srv/consult/inbox.sqlite3"
+
+
+def test_a_reader_holding_the_journal_makes_erase_say_so_and_a_second_run_finish(disk_dir: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from consult.inbox.sqlite import SqliteInbox
+
+    monkeypatch.setattr(SqliteInbox, "busy_ms", 200)
+    folder = disk_dir / ".consult"
+    box = open_inbox(f"sqlite:///{folder / 'inbox.sqlite3'}")
+    reader = sqlite3.connect(folder / "inbox.sqlite3", isolation_level=None)
+    try:
+        box.add(sub(1, email="held@example.org"))
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM submissions").fetchone()  # a snapshot the checkpoint must wait for
+        with pytest.raises(InboxError, match="busy: the row is erased.*run the same command again"):
+            box.erase(sub(1).id, NOW)
+        assert box.get(sub(1).id) is None and box.is_erased(sub(1).id)
+        assert box.purge(NOW, 365, {})["scrubbed"] == 0  # pull goes on; the next purge scrubs
+        assert _files_holding(folder, b"held@example.org")
+        reader.execute("COMMIT")
+        assert box.erase(sub(1).id, NOW, known=True) is False  # the second run
+        assert _files_holding(folder, b"held@example.org") == []
+    finally:
+        reader.close()
+        box.close()

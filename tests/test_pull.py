@@ -441,3 +441,58 @@ def test_pull_then_load_returns_the_same_submission(title: str, body: str, autho
     assert parsed_body == (body + "\n" if body else "")
     record, problems = parse_contribution(text, "c.md", "20261115-abcd1234", "plan-velo", CONFIG)
     assert not problems and record is not None and record.status == "pending"
+
+
+# --- retention: pull forgets what the privacy notice says, when it says -------------------------
+
+
+def test_pull_applies_retention_with_the_consultations_closing_dates(site: Path, inbox: Inbox) -> None:
+    """A delivered suggestion is forgotten a year after delivery; a support's fingerprint a year
+    after its consultation closed (parc-des-berges closed 2026-05-31; plan-velo is open until
+    the end of 2027), and the tallies stay as they were."""
+    import yaml
+
+    app = make_handler(site, inbox)
+    assert send(app, velo())[0].startswith("303")
+    send(app, {"kind": "support", "consultation": "plan-velo", "proposal": "arceaux-gare", "website": ""})
+    closed = Submission(id="20260501-parcvote", consultation="parc-des-berges", kind="support",
+                        proposal="buvette-saisonniere", title="", body="", author="", received=datetime(
+                            2026, 5, 1, tzinfo=PARIS), voter="v" * 40, idem_key="d-parc", body_hash="h")
+    assert inbox.add(closed)[0] == "created"
+    do_pull(site, inbox)
+    tallies = site / "content" / "consultations" / "parc-des-berges" / "supports.yaml"
+    assert yaml.safe_load(tallies.read_text())["buvette-saisonniere"] == 93
+    suggestion = next(s for s in inbox.all() if s.kind == "suggestion")
+    velo_support = next(s for s in inbox.all() if s.consultation == "plan-velo" and s.kind == "support")
+    assert inbox.get(closed.id).voter and suggestion.email == EMAIL  # not a year yet
+
+    later = datetime(2027, 6, 15, 12, 0, tzinfo=PARIS)  # parc closed a year ago; the suggestion was delivered 7 months ago
+    pull(site, inbox, now=later)
+    assert inbox.get(closed.id).voter == "" and inbox.get(velo_support.id).voter == velo_support.voter
+    assert inbox.get(suggestion.id).email == EMAIL
+    assert yaml.safe_load(tallies.read_text())["buvette-saisonniere"] == 93
+
+    pull(site, inbox, now=NOW + timedelta(days=366))
+    assert inbox.get(suggestion.id) is None  # its file in the repository is the record now
+    assert (site / "content" / "consultations" / "plan-velo" / "contributions" / f"{suggestion.id}.md").exists()
+    assert inbox.get(velo_support.id).voter == velo_support.voter  # plan-velo is still open
+
+
+@pytest.mark.parametrize("folder", [REPO, REPO / "consult" / "skeleton"])
+def test_the_privacy_notice_says_what_retention_does(folder: Path) -> None:
+    """The demo's and `consult init`'s notice: how long each thing is kept, matching
+    privacy.retention_days, the support fingerprint's life and what a support is."""
+    config = parse_config((folder / "site.yaml").read_text(encoding="utf-8"))
+    notice = (folder / "content" / "pages" / "donnees-personnelles.md").read_text(encoding="utf-8")
+    kept = notice[notice.index("## Combien de temps ?"):notice.index("## Vos droits")]
+    period = "un an" if config.retention_days == 365 else f"{config.retention_days} jours"
+    rows = [line for line in kept.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert [row.count(" | ") for row in rows] == [2] * 4  # what, how long, why: four things kept
+    inbox_row, fingerprint_row = rows[0], rows[1]
+    assert "transmission à l’équipe de modération" in inbox_row and f"**{period}**" in inbox_row
+    assert "Rien n’y est effacé avant d’avoir été transmis" in inbox_row
+    assert "**Tant que la consultation est ouverte**" in fingerprint_row and f"**{period}** après sa clôture" in fingerprint_row
+    assert "Compter un soutien par personne" in fingerprint_row and "seul le nombre de soutiens reste" in fingerprint_row
+    assert "**Un soutien n’est pas un vote vérifié**" in notice
+    assert "une fois par connexion et\npar proposition de la consultation" in notice
+    assert "jamais enregistrée" in notice and "journaux de notre serveur de formulaires" in notice

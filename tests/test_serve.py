@@ -173,3 +173,105 @@ def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         with pytest.raises(ConsultError, match=f"cannot listen on 127.0.0.1:{port}.*--port {port + 1}"):
             serve_site(root, "127.0.0.1", port, now="2026-12-01T12:00")
+
+
+# --- no client address in any log line (consult serve, consult handler) -------------------------
+
+LOGGING_CONSULT = """
+import logging, sys
+logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+logging.getLogger("consult").setLevel(logging.DEBUG)
+from consult.cli import main
+sys.argv = ["consult", *sys.argv[1:]]
+main()
+"""
+CLIENT = "127.0.0.2"  # the server listens on 127.0.0.1: any "127.0.0.2" in its output is the client's
+
+
+def _from_client(port: int, data: bytes, reset: bool = False) -> bytes:
+    """Send `data` from CLIENT; read the answer, or reset the connection (RST) mid-request."""
+    import socket
+    import struct
+
+    with socket.socket() as sock:
+        sock.bind((CLIENT, 0))
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(data)
+        if reset:
+            time.sleep(0.2)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return b""
+        sock.settimeout(30)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer
+
+
+def _server_output(root: Path, *args: str, ready: str, port: int | None = None) -> tuple[str, Any]:
+    """Start the real command with every log level on, wait until it listens, return a stopper."""
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", CONSULT_SECRET="s" * 40)
+    proc = subprocess.Popen([sys.executable, "-c", LOGGING_CONSULT, "-C", str(root), *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        seen.append(line)
+        if ready in line:
+            break
+    found = re.search(r"http://127\.0\.0\.1:(\d+)/", "".join(seen))
+    assert found, "".join(seen)
+
+    def stop() -> str:
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+        return "".join(seen) + rest
+
+    return found.group(1) if port is None else str(port), stop
+
+
+REQUESTS = [
+    b"GET /api/unsubscribe?token=tok-SECRET-123 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    b"POST /api/submit HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    b"Content-Length: 9\r\n\r\nkind=nope",
+    b"GARBAGE\r\n\r\n",  # wsgiref's "code 400, message Bad request syntax" line
+    b"GET /api/x?token=tok-SECRET-456 more HTTP/1.1\r\n\r\n",  # a notice quoting a request line
+]
+
+
+@pytest.mark.parametrize("command", ["serve", "handler"])
+def test_no_client_address_in_the_logs_of_the_real_servers(tmp_path: Path, command: str) -> None:
+    import socket
+
+    from consult.build import build_site
+
+    root = tmp_path / "site"
+    init_site(root)
+    if command == "serve":
+        port, stop = _server_output(root, "serve", "--port", "0", "--now", NOW, ready="Serving")
+    else:
+        build_site(root, now=NOW)  # the handler reads _site/consult-rules.json
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            free = probe.getsockname()[1]
+        port, stop = _server_output(root, "handler", "--port", str(free), ready="consult handler on", port=free)
+    try:
+        answers = [_from_client(int(port), data) for data in REQUESTS]
+        _from_client(int(port), b"GET / HTTP/1.1\r\nHost: x\r\n", reset=True)  # socketserver's handle_error
+        if command == "serve":
+            answers.append(_from_client(int(port), b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+        time.sleep(0.3)
+    finally:
+        said = stop()
+    assert all(answer.startswith(b"HTTP/1.0 ") for answer in answers[:2] + answers[4:]), answers
+    assert "POST /api/submit" in said and "code 400" in said and "x?…" in said, said  # the requests were logged...
+    assert "closed its connection early" in said and "a request failed" not in said, said  # the reset: handle_error
+    assert CLIENT not in said and "tok-SECRET" not in said, said  # ...without the address or query

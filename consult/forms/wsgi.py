@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
@@ -116,18 +118,44 @@ def make_app(rules_path: Path | str, inbox_url: str | Inbox, secret: bytes | Non
     return FormsApp(ctx, trust_proxy=trust_proxy, clock=clock)
 
 
+QUERY = re.compile(r"\?[^\s'\"]*")
+
+
+def without_queries(text: str) -> str:
+    """`text` (a path, or a notice quoting a request line) with every query string cut:
+    a query may hold a token, which is personal data and stays out of logs."""
+    return QUERY.sub("?…", text)
+
+
 class _QuietHandler(WSGIRequestHandler):
+    """Logs method, path and status; never the client's address nor a query string (an
+    unsubscribe token, say): personal data stays out of logs. wsgiref prints both."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        path = getattr(self, "path", "")  # unset when the request line could not be parsed
+        log.info("%s %s %s", self.command, without_queries(path), code)
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        # wsgiref logs the client address; personal data stays out of logs.
-        log.info("%s", format % args)
+        # wsgiref's own notices ("code 400, message Bad request syntax ('...')"), address left out
+        log.info("%s", without_queries(format % args))
 
     def address_string(self) -> str:
         return "-"
 
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    """wsgiref's server on threads, whose failures are logged without the client's address."""
+
     daemon_threads = True
     request_queue_size = 256
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # socketserver prints "Exception occurred during processing of request from <address>".
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):  # the client went away: not our failure
+            log.debug("a client closed its connection early: %s", error)
+        else:
+            log.error("a request failed", exc_info=True)
 
 
 def run_handler(root: Path, host: str = "127.0.0.1", port: int = 8001, rules: Path | None = None,

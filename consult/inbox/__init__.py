@@ -9,9 +9,11 @@ and erased for good (tombstone). Personal data (email, voter HMAC) lives here on
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from consult.errors import ConsultError
 
@@ -47,6 +49,34 @@ class InboxError(ConsultError):
     """The inbox cannot be opened or written (database down, bad URL, unsafe filesystem)."""
 
 
+_USERINFO_PASSWORD = re.compile(r"(://[^/@:?#\s]*:)[^@?#\s]*@")
+_PASSWORD_PARAM = re.compile(r"(?i)(\bpassword\s*=\s*)[^&#\s'\"]+")
+
+
+def _passwords(url: str) -> set[str]:
+    """The passwords an inbox URL holds, as written and decoded ('' when it cannot be parsed)."""
+    found: set[str] = set()
+    try:
+        parts = urlsplit(url)
+        if parts.password:
+            found.add(parts.password)
+        found.update(value for key, value in parse_qsl(parts.query) if key.lower() == "password" and value)
+    except ValueError:  # an unparseable URL: the patterns below still apply
+        pass
+    return found | {unquote(p) for p in found}
+
+
+def redact(text: str, url: str = "") -> str:
+    """`text` (an inbox URL, or a message that may quote one) with every password replaced by
+    '***': `user:password@`, `password=...`, and anywhere the password of `url` appears.
+    Every message the inbox raises goes through this: URLs hold database passwords."""
+    text = _USERINFO_PASSWORD.sub(r"\1***@", text)
+    text = _PASSWORD_PARAM.sub(r"\1***", text)
+    for secret in sorted(_passwords(url), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
 def open_inbox(url: str, root: "object | None" = None) -> "Inbox":
     """An inbox for `url`; a relative sqlite path is resolved against `root` (or the cwd)."""
     if url.startswith("sqlite:///"):
@@ -57,9 +87,9 @@ def open_inbox(url: str, root: "object | None" = None) -> "Inbox":
         from consult.inbox.postgres import PostgresInbox
 
         return PostgresInbox.from_url(url)
-    raise InboxError(f"unknown inbox URL {url!r} (use sqlite:///path/inbox.sqlite3 or postgresql://...)")
+    raise InboxError(f"unknown inbox URL {redact(url, url)!r} (use sqlite:///path/inbox.sqlite3 or postgresql://...)")
 
 
 from consult.inbox.sql import Inbox  # noqa: E402
 
-__all__ = ["AddOutcome", "Inbox", "InboxError", "Submission", "open_inbox"]
+__all__ = ["AddOutcome", "Inbox", "InboxError", "Submission", "open_inbox", "redact"]

@@ -1,7 +1,8 @@
 """The production inbox: PostgreSQL through psycopg 3.
 
 Same statements as SQLite (see `consult.inbox.sql`); one connection per thread,
-each call one transaction, committed before the handler answers.
+each call one transaction, committed before the handler answers. The URL's password
+never appears in a message (`redact`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from consult.inbox import InboxError
+from consult.inbox import InboxError, redact
 from consult.inbox.sql import Inbox
 
 try:
@@ -52,7 +53,9 @@ class PostgresInbox(Inbox):
         try:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout)
         except psycopg.Error as exc:
-            raise InboxError(f"cannot reach the inbox {self.url_for_humans()}: {exc}") from exc
+            # psycopg may quote the whole URL, password included: only the redacted text goes on,
+            # and not the original exception (a --debug traceback would print it).
+            raise InboxError(redact(f"cannot reach the inbox {self.url_for_humans()}: {exc}", self.url)) from None
         with self._lock:
             self._all.append(conn)
         return conn

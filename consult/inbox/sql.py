@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from consult.inbox import AddOutcome, InboxError, Submission
+from consult.inbox import AddOutcome, InboxError, Submission, redact
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS submissions (
@@ -45,6 +45,7 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS nonces (nonce TEXT PRIMARY KEY, expires TEXT NOT NULL)",
 )
 
+EMPTY_PUBLIC = json.dumps({"title": "", "body": "", "author": "", "answers": {}}, sort_keys=True)
 COLUMNS = "id, consultation, kind, proposal, public, email, voter, received, idem_key, body_hash, quarantine, flags"
 
 
@@ -81,6 +82,13 @@ class Inbox:
     def close(self) -> None:
         raise NotImplementedError
 
+    def _scrub(self) -> bool:
+        """After a deletion: make the deleted bytes unreadable in the storage files too; False
+        when that could not be finished now (a reader held on). SQLite overwrites them
+        (secure_delete) and empties its WAL; PostgreSQL has nothing to do here (its own
+        VACUUM reclaims dead rows)."""
+        return True
+
     @contextmanager
     def _tx(self) -> Iterator[Any]:
         """One transaction: committed when the block ends, rolled back on any error."""
@@ -88,10 +96,11 @@ class Inbox:
             with self._tx_raw() as cur:
                 yield cur
         except self.errors as exc:
-            raise InboxError(f"inbox {self.url_for_humans()} failed: {exc}".strip()) from exc
+            raise InboxError(redact(f"inbox {self.url_for_humans()} failed: {exc}".strip(), self.url)) from exc
 
     def url_for_humans(self) -> str:
-        return self.url.split("@")[-1] if "@" in self.url else self.url
+        """The inbox URL with its password (`user:pass@`, `password=`) replaced by '***'."""
+        return redact(self.url, self.url)
 
     def _run(self, cur: Any, statement: str, params: tuple[Any, ...] = ()) -> Any:
         cur.execute(self._sql(statement), params)
@@ -231,31 +240,72 @@ class Inbox:
             return tallies
 
     # --- privacy -------------------------------------------------------
-    def erase(self, id_: str, now: datetime) -> bool:
-        """Delete the row and leave a tombstone; True when a row existed."""
+    def erase(self, id_: str, now: datetime, known: bool = False) -> bool:
+        """Delete the row of `id_` and record a tombstone, so that no later add or pull brings
+        it back; True when a row existed. Without a row, the tombstone is recorded only when
+        `known` (the id exists elsewhere, e.g. its file in content/): a mistyped id leaves no
+        trace. The storage files are scrubbed afterwards, so the deleted bytes are gone."""
         with self._tx() as cur:
             self._run(cur, "DELETE FROM submissions WHERE id = ?", (id_,))
             existed = cur.rowcount == 1
-            self._run(cur, "INSERT INTO tombstones (id, erased) VALUES (?, ?) ON CONFLICT DO NOTHING", (id_, iso(now)))
-            return bool(existed)
+            if existed or known:
+                self._run(cur, "INSERT INTO tombstones (id, erased) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                          (id_, iso(now)))
+        if not self._scrub():
+            raise InboxError(f"the inbox {self.url_for_humans()} is busy: the row is erased, but the database's "
+                             "journal may still hold a copy; run the same command again in a moment")
+        return bool(existed)
 
     def is_erased(self, id_: str) -> bool:
         with self._tx() as cur:
             self._run(cur, "SELECT 1 FROM tombstones WHERE id = ?", (id_,))
             return cur.fetchone() is not None
 
-    def purge(self, now: datetime, quarantine_days: int = 30, retention_days: int = 365) -> dict[str, int]:
-        """Drop quarantine past its TTL, old rate counters and nonces; forget emails past retention."""
+    def purge(self, now: datetime, retention_days: int, closes: Mapping[str, datetime | None]) -> dict[str, int]:
+        """Forget what the privacy notice says the inbox forgets, then scrub the storage files.
+
+        - A delivered row (exported: its file in the repository is the record from then on)
+          is deleted `retention_days` after its delivery: text, name, answers, e-mail.
+        - A counted support keeps its voter fingerprint while its consultation may still
+          receive supports; `retention_days` after the consultation closes (`closes`: slug ->
+          closing time, None when unknown: kept) the fingerprint, e-mail and idempotency key
+          are forgotten and the row stays, so the tallies do not change. Supports of a
+          consultation the site no longer has are forgotten `retention_days` after receipt.
+        - Rate-limit counters after two days, nonces once expired.
+        A row that was not delivered (new, claimed, quarantined or held) is never forgotten:
+        nothing is purged before a person decided. Returns counts by what was forgotten, and
+        'scrubbed' 0 when the storage files could not be scrubbed now (the next purge does it).
+        """
+        cutoff = now - timedelta(days=retention_days)
         with self._tx() as cur:
-            self._run(cur, "DELETE FROM submissions WHERE quarantine IS NOT NULL AND received < ?",
-                      (iso(now - timedelta(days=quarantine_days)),))
-            quarantined = int(cur.rowcount)
-            self._run(cur, "UPDATE submissions SET email = NULL WHERE email IS NOT NULL AND received < ?",
-                      (iso(now - timedelta(days=retention_days)),))
-            emails = int(cur.rowcount)
+            self._run(cur, "DELETE FROM submissions WHERE state = 'exported' AND exported_at < ?", (iso(cutoff),))
+            delivered = int(cur.rowcount)
+            fingerprints = self._forget_voters(cur, cutoff, closes)
             self._run(cur, "DELETE FROM hits WHERE bucket < ?", ((now - timedelta(days=2)).strftime("%Y%m%d%H%M"),))
             self._run(cur, "DELETE FROM nonces WHERE expires < ?", (iso(now),))
-            return {"quarantine": quarantined, "emails": emails}
+        return {"delivered": delivered, "fingerprints": fingerprints, "scrubbed": int(self._scrub())}
+
+    def _forget_voters(self, cur: Any, cutoff: datetime, closes: Mapping[str, datetime | None]) -> int:
+        """Anonymise the counted supports whose fingerprints are past retention (see `purge`)."""
+        self._run(cur, "SELECT DISTINCT consultation FROM submissions"
+                       " WHERE kind = 'support' AND quarantine IS NULL AND voter IS NOT NULL")
+        forgotten = 0
+        for (slug,) in cur.fetchall():
+            if slug not in closes:
+                received_before = cutoff  # no such consultation on the site: no more supports
+            elif (closed := closes[slug]) is not None and closed <= cutoff:
+                received_before = datetime.max.replace(tzinfo=timezone.utc)
+            else:
+                continue
+            self._run(
+                cur,
+                "UPDATE submissions SET voter = NULL, email = NULL, idem_key = 'forgotten-' || id, public = ?"
+                " WHERE kind = 'support' AND quarantine IS NULL AND voter IS NOT NULL"
+                " AND consultation = ? AND received < ?",
+                (EMPTY_PUBLIC, slug, iso(received_before)),
+            )
+            forgotten += int(cur.rowcount)
+        return forgotten
 
     # --- inspection (tests, bench, moderation) --------------------------
     def get(self, id_: str) -> Submission | None:

@@ -2,7 +2,10 @@
 
 A commit returns only once the WAL is fsynced, so "received" means on disk. SQLite
 needs real file locking and shared memory: tmpfs (lost on reboot) and network
-filesystems (broken locks) are refused with a message saying so.
+filesystems (broken locks) are refused with a message saying so. The file and its
+-wal/-shm companions are 0600 in a 0700 `.consult/`; deleted rows are overwritten
+(secure_delete) and the WAL emptied after each erasure or purge, so an erased e-mail
+is in none of the files.
 """
 
 from __future__ import annotations
@@ -60,14 +63,41 @@ def check_filesystem(path: Path, mounts_text: str | None = None) -> None:
         )
 
 
+def private_dir(folder: Path) -> None:
+    """Make `folder` (and missing parents) mode 0700 whatever the umask; an existing
+    `.consult/` of ours is narrowed to 0700 too. Other existing folders are left alone."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for made in missing:
+        os.chmod(made, 0o700)
+    if folder.name == ".consult":
+        info = folder.stat()
+        if info.st_uid == os.getuid() and info.st_mode & 0o777 != 0o700:
+            os.chmod(folder, 0o700)
+
+
+def private_files(path: Path) -> None:
+    """Create the database file 0600 whatever the umask (SQLite gives its -wal and -shm
+    files the database's mode), and narrow an existing file and companions to 0600."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if each.exists() and each.stat().st_mode & 0o777 != 0o600:
+            os.chmod(each, 0o600)
+
+
 class SqliteInbox(Inbox):
     errors = (sqlite3.Error,)
+    busy_ms = 30_000  # how long a statement waits for another process's lock
 
     def __init__(self, path: Path):
         self.path = path
         self.url = f"sqlite:///{path}"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        check_filesystem(path.parent)
+        try:
+            private_dir(path.parent)
+            check_filesystem(path.parent)
+            private_files(path)
+        except OSError as exc:
+            raise InboxError(f"cannot open the inbox {path}: {exc.strerror or exc}") from exc
         self._idle: list[sqlite3.Connection] = []
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -95,10 +125,11 @@ class SqliteInbox(Inbox):
             if self._idle:
                 return self._idle.pop()
         try:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_ms / 1000, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute(f"PRAGMA busy_timeout={self.busy_ms}")
+            conn.execute("PRAGMA secure_delete=ON")  # a deleted row's bytes are overwritten, not left free
         except sqlite3.Error as exc:
             raise InboxError(f"cannot open the inbox {self.path}: {exc}") from exc
         with self._lock:
@@ -128,6 +159,19 @@ class SqliteInbox(Inbox):
                     cur.close()
         finally:
             self._release(conn)
+
+    def _scrub(self) -> bool:
+        """Copy the WAL into the database and truncate it to zero bytes: the WAL still holds
+        the pages as they were before a deletion. Waits (busy_timeout) for readers to move on."""
+        conn = self._acquire()
+        try:
+            with self._writer:
+                busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error as exc:
+            raise InboxError(f"the inbox {self.path} could not be checkpointed: {exc}") from exc
+        finally:
+            self._release(conn)
+        return not busy
 
     def close(self) -> None:
         with self._lock:
