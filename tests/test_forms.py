@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
+import re
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -218,10 +220,94 @@ MALFORMED = {
 }
 
 
+# Where a citizen's browser gets its text back: the same form again (the consultation is known and
+# open, and the form has a place for every text typed), or a notice with the text to copy.
+REDISPLAYED = {"unknown field", "repeated field", "bad utf-8 escaped", "control", "bad idempotency key",
+               "tampered choice", "NUL", "bad utf-8 raw"}
+
+
 @pytest.mark.parametrize("case", sorted(MALFORMED))
 def test_malformed_requests_are_400_and_store_nothing(ctx: Context, inbox: Inbox, case: str) -> None:
     response = post(ctx, MALFORMED[case])
     assert response.status == 400, response.body[:500]
+    assert inbox.all() == []
+    page = html.unescape(response.body.decode())
+    if case != "bad utf-8 raw":  # its text is not UTF-8: nothing to give back
+        assert ("ab" if case == "NUL" else "Plus d'arceaux, svp.") in page, page
+    if case in REDISPLAYED:
+        assert '<form method="post" action="/api/submit">' in page and "le formulaire a changé" in page
+        assert "../../../etc/passwd" not in page
+    else:
+        assert "<form" not in page and "Voici le texte que vous avez écrit" in page
+
+
+def test_a_form_that_changed_since_it_was_loaded_comes_back_with_what_it_can_show(ctx: Context, inbox: Inbox) -> None:
+    """A choice removed from the site meanwhile: the form again, the choice left out, every text kept;
+    an answer to a question removed meanwhile has no place in the form: the text to copy, labelled."""
+    response = post(ctx, suggestion(q_frequence="Toujours", q_usages=["Loisirs", "Autrefois"], q_idee="Mon idée",
+                                    idempotency_key="key-12345678"))
+    page = html.unescape(response.body.decode())
+    assert response.status == 400 and "le formulaire a changé" in page
+    assert "Mon idée" in page and "Des arceaux" in page and "Plus d'arceaux, svp." in page and "Ana" in page
+    assert 'name="q_usages" value="Loisirs"' in page and "Toujours" not in page and "Autrefois" not in page
+    assert "key-12345678" not in page  # a fresh key: the old one may be what was wrong
+    response = post(ctx, suggestion(q_ancienne="Ma réponse à une question retirée"))
+    page = html.unescape(response.body.decode())
+    assert response.status == 400 and "<form" not in page
+    assert "Ma réponse à une question retirée" in page and "Réponse « ancienne »" in page
+    assert "Plus d'arceaux, svp." in page and 'href="/consultations/velo/"' in page
+    assert inbox.all() == []
+
+
+def test_a_choice_written_decomposed_is_accepted(inbox: Inbox, tmp_path: Path) -> None:
+    """A choice label typed in NFD in index.md: the page shows it, the browser sends it back, the
+    handler stores it, whichever form the page or the rules file (an older build's) spelled it in."""
+    from consult.build import check_site
+    from consult.scaffold import init_site
+
+    site = tmp_path / "site"
+    init_site(site)
+    index = site / "content/consultations/exemple/index.md"
+    nfd = "E\u0301te\u0301 comme hiver"
+    index.write_text(index.read_text(encoding="utf-8").replace('"Parfois"', f'"{nfd}"'), encoding="utf-8")
+    files = check_site(site, NOW).files
+    page = files["consultations/exemple/index.html"].decode()
+    assert 'value="Été comme hiver"' in page and nfd not in page
+    rules_json = files["consult-rules.json"].decode()
+    assert "Été comme hiver" in rules_json and nfd not in rules_json
+    old_rules = rules_json.replace("Été comme hiver", nfd)  # as a build before NFC gave it
+    for n, (rules, sent) in enumerate([(r, v) for r in (parse_rules(rules_json), parse_rules(old_rules))
+                                       for v in ("Été comme hiver", nfd)]):
+        ctx = Context(rules=rules, inbox=inbox, guard=Guard(SECRET), pages=Pages(rules, site))
+        fields = suggestion(consultation="exemple", q_frequence=None, q_usage=sent, body=f"Texte {n}")
+        assert post(ctx, fields).status == 303
+    assert [row.answers["usage"] for row in inbox.all()] == ["Été comme hiver"] * 4
+    # A choice the page no longer offers, through the site's theme: the form again, every text kept.
+    ctx = Context(rules=parse_rules(rules_json), inbox=inbox, guard=Guard(SECRET), pages=Pages(parse_rules(rules_json), site))
+    response = post(ctx, suggestion(consultation="exemple", q_frequence=None, q_usage="Toujours",
+                                    q_attentes=["Plus de bancs"], body="Mon texte à garder"))
+    page = html.unescape(response.body.decode())
+    assert response.status == 400 and "le formulaire a changé" in page and "Mon texte à garder" in page
+    assert re.search(r'value="Plus de bancs"\s+checked', page) and 'class="error-summary"' in page
+    assert len(inbox.all()) == 4
+
+
+def test_odd_numbers_on_a_scale_are_a_mistake_not_a_crash(ctx: Context, inbox: Inbox) -> None:
+    for odd in ("²", "٣", "3" * 5000, "-" + "9" * 20, "3.0", "", " 4 "):
+        response = post(ctx, suggestion(q_note=odd, body=f"Texte {len(odd)}"))
+        if odd.strip() in ("", "4"):
+            assert response.status == 303, odd
+            continue
+        assert response.status == 422, odd[:20]
+        assert "entre 1 et 5" in response.body.decode() and f"Texte {len(odd)}" in response.body.decode()
+    assert sorted(row.answers.get("note", "") for row in inbox.all()) == ["", "4"]
+
+
+def test_deeply_nested_json_is_a_400(ctx: Context, inbox: Inbox) -> None:
+    for nested in (b"[" * 100_000 + b"]" * 100_000, b'{"body": ' + b"[" * 60_000 + b"]" * 60_000 + b"}",
+                   b'{"a":' * 40_000 + b"1" + b"}" * 40_000):  # all under the size cap
+        response = post(ctx, nested, ctype="application/json")
+        assert response.status == 400 and "error" in json.loads(response.body)
     assert inbox.all() == []
 
 
