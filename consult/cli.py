@@ -64,14 +64,25 @@ def new(ctx: Context, kind: str, title: str, consultation: str | None) -> None:
     click.echo(f"Created {path.relative_to(ctx.root)}")
 
 
+strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1, nothing written).")
+
+
+def echo_warnings(warnings: "tuple[Any, ...]") -> None:
+    """Warnings on stderr, one a line (`path:line:col: warning: message (how to fix it)`)."""
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+
+
 @cli.command()
 @now_option
+@strict_option
 @pass_ctx
-def check(ctx: Context, now: str | None) -> None:
+def check(ctx: Context, now: str | None, strict: bool) -> None:
     """Validate site.yaml, content/ and templates; print every problem."""
     from consult.build import check_site
 
-    built = check_site(ctx.root, now)
+    built = check_site(ctx.root, now, strict=strict)
+    echo_warnings(built.warnings)
     site = built.site
     click.echo(f"OK: {len(site.consultations)} consultations, "
                f"{sum(len(c.proposals) for c in site.consultations)} proposals, {len(site.pages)} pages, "
@@ -84,14 +95,16 @@ def check(ctx: Context, now: str | None) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for parsing and rendering (default: the cores available).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not update .consult/cache/.")
+@strict_option
 @pass_ctx
-def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_cache: bool) -> None:
-    """Build the site into _site/ (nothing is written if there is a problem)."""
+def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_cache: bool, strict: bool) -> None:
+    """Build the site into _site/ (nothing is written if there is an error; warnings are printed)."""
     from consult.build import build_site
     from consult.progress import terminal_stage
 
     built, report = build_site(ctx.root, out, now, jobs=jobs or available_cores(), cache=not no_cache,
-                               stage=terminal_stage())
+                               stage=terminal_stage(), strict=strict)
+    echo_warnings(built.warnings)
     click.echo(f"Built {built.count} files: {len(report.written)} written, "
                f"{report.unchanged} unchanged, {len(report.removed)} removed.")
 
