@@ -8,6 +8,8 @@ import io
 import json
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -510,6 +512,111 @@ def test_wsgi_reloads_rules_after_a_rebuild(rules_file: Path, disk_dir: Path) ->
     changed["consultations"][1]["closes"] = "2027-12-31T00:00:00+01:00"
     rules_file.write_text(json.dumps(changed) + "\n", encoding="utf-8")
     assert wsgi_call(app, "POST", "/api/submit", data)[0].startswith("303")
+
+
+def test_rules_being_replaced_keep_the_handler_serving(rules_file: Path, inbox_url: str, disk_dir: Path,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """Missing, half-written, empty, not JSON, another format: the last good rules answer; one
+    warning per bad version, naming the file, nothing of the citizen; a good file is picked up."""
+    import logging
+
+    from consult.forms.wsgi import make_app
+
+    app = make_app(rules_file, inbox_url, SECRET, root=disk_dir, clock=lambda: NOW)
+    good = rules_file.read_text(encoding="utf-8")
+    assert wsgi_call(app, "POST", "/api/submit", urlencode(suggestion(body="avant")).encode())[0].startswith("303")
+    breakages = {"half": lambda: rules_file.write_text(good[:len(good) // 2], encoding="utf-8"),
+                 "empty": lambda: rules_file.write_bytes(b""),
+                 "missing": rules_file.unlink,
+                 "not utf-8": lambda: rules_file.write_bytes(b"\xff" * 10),
+                 "other format": lambda: rules_file.write_text(good.replace('"format": 1', '"format": 9'), encoding="utf-8")}
+    caplog.set_level(logging.WARNING, logger="consult.forms")
+    for name, breakage in breakages.items():
+        breakage()
+        for attempt in range(2):
+            data = urlencode(suggestion(body=f"{name} {attempt}", email="ana@example.org")).encode()
+            assert wsgi_call(app, "POST", "/api/submit", data, REMOTE_ADDR="203.0.113.9")[0].startswith("303"), name
+    assert len(app.ctx.inbox.all()) == 1 + 2 * len(breakages)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == len(breakages)  # once per bad version, not once per request
+    assert all(str(rules_file) in w and "last good rules" in w for w in warnings)
+    assert not any("ana@" in w or "203.0.113" in w or "avant" in w for w in warnings)
+    changed = json.loads(good)
+    changed["consultations"][1]["closes"] = "2027-12-31T00:00:00+01:00"
+    rules_file.write_text(json.dumps(changed), encoding="utf-8")
+    data = urlencode(suggestion(consultation="ancienne", q_frequence=None)).encode()
+    assert wsgi_call(app, "POST", "/api/submit", data)[0].startswith("303")
+    app.ctx.inbox.close()
+
+
+def test_without_any_good_rules_the_handler_says_to_build(disk_dir: Path) -> None:
+    from consult.errors import ConsultError
+    from consult.forms.wsgi import RulesFile
+
+    with pytest.raises(ConsultError, match="consult build"):
+        RulesFile(disk_dir / "missing.json")()
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[int]:
+    """`app` on the threaded wsgiref server `consult handler` runs: its port, until the block ends."""
+    from wsgiref.simple_server import make_server
+
+    from consult.forms.wsgi import ThreadingWSGIServer, _QuietHandler
+
+    server = make_server("127.0.0.1", 0, app, server_class=ThreadingWSGIServer, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_rules_rewritten_in_place_while_citizens_post(rules_file: Path, inbox_url: str, disk_dir: Path) -> None:
+    """A deploy writing the rules in place (not atomically), again and again, while requests come
+    through a real server: every submission is stored and answered 303."""
+    import http.client
+    import time
+
+    from consult.forms.wsgi import make_app
+
+    app = make_app(rules_file, inbox_url, SECRET, root=disk_dir, clock=lambda: NOW)
+    good = rules_file.read_bytes()
+    stop = threading.Event()
+
+    def deploy() -> None:
+        while not stop.is_set():
+            with open(rules_file, "wb") as handle:
+                handle.write(good[:len(good) // 3])
+                handle.flush()
+                time.sleep(0.002)
+                handle.write(good[len(good) // 3:])
+
+    writer = threading.Thread(target=deploy)
+    writer.start()
+    statuses: list[int] = []
+
+    def send(port: int, n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("POST", "/api/submit", urlencode(suggestion(body=f"Texte {n}")).encode(), {"Content-Type": FORM})
+        statuses.append(conn.getresponse().status)
+        conn.close()
+
+    with serving(app) as port:
+        try:
+            senders = [threading.Thread(target=send, args=(port, n)) for n in range(40)]
+            for t in senders:
+                t.start()
+                time.sleep(0.001)
+            for t in senders:
+                t.join()
+        finally:
+            stop.set()
+            writer.join()
+    assert statuses == [303] * 40
+    assert len(app.ctx.inbox.all()) == 40
+    app.ctx.inbox.close()
 
 
 def test_wsgi_trusts_the_proxy_only_when_told(rules_file: Path, disk_dir: Path) -> None:

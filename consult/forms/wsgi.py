@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,7 +23,8 @@ from consult.forms.core import Context, Request, Response, handle
 from consult.forms.guard import Altcha, Guard, load_secret
 from consult.forms.intake import MAX_BODY_BYTES
 from consult.forms.pages import Pages
-from consult.forms.rules import Rules, load_rules
+from consult.errors import ConsultError
+from consult.forms.rules import Rules, parse_rules
 from consult.inbox import Inbox, open_inbox
 
 log = logging.getLogger("consult.forms")
@@ -30,25 +32,71 @@ StartResponse = Callable[..., Any]
 
 
 class RulesFile:
-    """`consult-rules.json`, re-parsed only when its size or mtime changes."""
+    """`consult-rules.json`, read again only when it changes (inode, size or mtime).
+
+    While the file is missing, half-written or unreadable (a deploy replacing it in place), the
+    last good rules keep serving, so no citizen's submission fails for it; one warning is logged
+    per bad version (the path and the reason only). Read once when made, so a handler started
+    with a good file has rules to fall back on; without any good rules yet, it tries again for
+    a moment (a writer finishing), then raises: the handler cannot know the site."""
+
+    RETRIES = (0.05, 0.1, 0.2)  # seconds, while there are no good rules to fall back on
 
     def __init__(self, path: Path):
         self.path = path
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._rules: Rules | None = None
+        self._warned: object = None  # the bad version last warned about
         self._lock = threading.Lock()
+        with self._lock:
+            self._read()
 
     def __call__(self) -> Rules:
-        try:
-            stat = self.path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size)
-        except FileNotFoundError:
-            stamp = None
         with self._lock:
-            if self._rules is None or stamp != self._stamp:
-                self._rules = load_rules(self.path)
-                self._stamp = stamp
+            if self._rules is not None and _stamp(self.path) == self._stamp:
+                return self._rules
+            problem = self._read()
+            for delay in self.RETRIES if self._rules is None else ():
+                time.sleep(delay)
+                problem = self._read()
+                if self._rules is not None:
+                    break
+            if self._rules is None:
+                raise ConsultError(problem)
+            if problem:
+                self._warn(problem)
             return self._rules
+
+    def _read(self) -> str:
+        """Read the file; keep its rules if they are good, else say what is wrong ('' if nothing)."""
+        try:
+            with open(self.path, "rb") as handle:
+                stamp = _stamp(handle.fileno())
+                text = handle.read().decode("utf-8")
+            rules = parse_rules(text, str(self.path))
+        except ConsultError as exc:
+            return exc.render()
+        except (OSError, UnicodeDecodeError) as exc:
+            return (f"{self.path}: cannot read the handler rules ({getattr(exc, 'strerror', None) or exc}); "
+                    "run 'consult build', it writes them")
+        self._rules, self._stamp, self._warned = rules, stamp, None
+        return ""
+
+    def _warn(self, problem: str) -> None:
+        bad = (_stamp(self.path), problem)
+        if bad != self._warned:
+            self._warned = bad
+            log.warning("%s. Still serving the last good rules; replace the file atomically (write a "
+                        "temporary file beside it, then rename it over it).", problem)
+
+
+def _stamp(file: Path | int) -> tuple[int, int, int] | None:
+    """What changes when a file is replaced or written: (inode, size, mtime). None if it is missing."""
+    try:
+        info = os.stat(file)
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 class FormsApp:
