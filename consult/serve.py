@@ -14,20 +14,22 @@ from __future__ import annotations
 
 import html
 import mimetypes
-import socketserver
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import click
 
 from consult.build import OUTPUT_DIR, RULES_FILE, Builder
 from consult.config import Config, parse_now, require_config
 from consult.errors import ConsultError
+# The form handler's server: threaded, and it drains what a client still sends before closing, so a
+# refused body (413) or bytes past a Content-Length do not reset the connection before the answer.
+from consult.forms.wsgi import ThreadingWSGIServer
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PREFIX = "/__consult/"
@@ -158,10 +160,6 @@ def dispatch(static: WSGIApp, api: WSGIApp | None) -> WSGIApp:
         return static(environ, start_response)
 
     return app
-
-
-class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
 
 
 class QuietHandler(WSGIRequestHandler):

@@ -495,7 +495,7 @@ def test_wsgi_app_full_and_stripped_paths(rules_file: Path, inbox_url: str, disk
     assert wsgi_call(app, "POST", "/submit", urlencode(suggestion(body="b")).encode())[0] == "303 See Other"
     assert len(app.ctx.inbox.all()) == 2
     assert wsgi_call(app, "POST", "/api/submit", b"x", CONTENT_LENGTH="")[0].startswith("411")
-    huge = wsgi_call(app, "POST", "/api/submit", b"", CONTENT_LENGTH=str(10**9))
+    huge = wsgi_call(app, "POST", "/api/submit", b"x" * (MAX_BODY_BYTES + 100), CONTENT_LENGTH=str(10**9))
     assert huge[0].startswith("413")
     status, headers, body = wsgi_call(app, "HEAD", "/api/token")
     assert status.startswith("200") and body == b""
@@ -616,6 +616,94 @@ def test_rules_rewritten_in_place_while_citizens_post(rules_file: Path, inbox_ur
             writer.join()
     assert statuses == [303] * 40
     assert len(app.ctx.inbox.all()) == 40
+    app.ctx.inbox.close()
+
+
+def raw_exchange(port: int, head: bytes, body: bytes) -> tuple[int, bytes]:
+    """Send a whole request as a simple client does (all of it, then read), the answer's status and body."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(head + body)
+        answer = b""
+        while chunk := sock.recv(1 << 16):
+            answer += chunk
+    return int(answer.split(b" ", 2)[1]), answer.partition(b"\r\n\r\n")[2]
+
+
+def chunked(data: bytes, size: int = 50_000) -> bytes:
+    return b"".join(b"%x\r\n%s\r\n" % (len(data[i:i + size]), data[i:i + size])
+                    for i in range(0, len(data), size)) + b"0\r\n\r\n"
+
+
+@pytest.fixture(params=["handler", "serve"])
+def server_app(request: pytest.FixtureRequest, rules_file: Path, disk_dir: Path) -> Iterator[tuple[Any, int]]:
+    """The form handler under `consult handler`'s server, or under `consult serve` (static site + /api/)."""
+    from wsgiref.simple_server import make_server
+
+    from consult import serve
+    from consult.forms.wsgi import ThreadingWSGIServer, _QuietHandler, make_app
+
+    app = make_app(rules_file, f"sqlite:///{disk_dir / 'i.sqlite3'}", SECRET, root=disk_dir, clock=lambda: NOW)
+    if request.param == "handler":
+        server = make_server("127.0.0.1", 0, app, ThreadingWSGIServer, _QuietHandler)
+    else:
+        site = serve.dispatch(serve.static_app(rules_file.parent), app)
+        server = make_server("127.0.0.1", 0, site, serve.ThreadingWSGIServer, serve.QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield app, server.server_port
+    server.shutdown()
+    server.server_close()
+    app.ctx.inbox.close()
+
+
+POST_HEAD = b"POST /api/submit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+
+
+def test_a_body_over_the_cap_is_a_413_with_the_text_kept_never_a_500(server_app: tuple[Any, int]) -> None:
+    """Under the built-in servers, however the client sends it: Content-Length over the cap (and
+    the bytes behind it), chunked over the cap; the answer arrives whole, with the start of the text."""
+    app, port = server_app
+    huge = urlencode(suggestion(body="Début de mon texte MORE")).encode().replace(b"MORE", b"x" * 16_000_000)
+    for head, body in [(POST_HEAD + b"Content-Length: %d\r\n\r\n" % len(huge), huge),
+                       (POST_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", chunked(huge, 1 << 20))]:
+        status, page = raw_exchange(port, head, body)
+        assert status == 413, page[:300]
+        assert "trop volumineux" in page.decode() and "Début de mon texte xxx" in page.decode()
+    assert app.ctx.inbox.all() == []
+
+
+def test_chunked_bodies_and_bytes_past_the_length_are_read_right(server_app: tuple[Any, int]) -> None:
+    app, port = server_app
+    form = urlencode(suggestion(body="En morceaux")).encode()
+    assert raw_exchange(port, POST_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", chunked(form, 100))[0] == 303
+    form = urlencode(suggestion(body="Avec du surplus")).encode()
+    status, _ = raw_exchange(port, POST_HEAD + b"Content-Length: %d\r\n\r\n" % len(form), form + b"z" * 16_000_000)
+    assert status == 303
+    assert sorted(row.body for row in app.ctx.inbox.all()) == ["Avec du surplus", "En morceaux"]
+    for head, body in [(POST_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", b"zz\r\nab\r\n0\r\n\r\n"),
+                       (POST_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", b"5\r\nabcdeXX0\r\n\r\n"),
+                       (POST_HEAD + "Content-Length: ²\r\n\r\n".encode(), form)]:
+        assert raw_exchange(port, head, body)[0] in (400, 411)
+    assert len(app.ctx.inbox.all()) == 2
+
+
+def test_a_client_that_stops_sending_gets_a_408_and_leaves_no_address_in_the_logs(
+        rules_file: Path, disk_dir: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from consult.forms.wsgi import _QuietHandler, make_app
+
+    monkeypatch.setattr(_QuietHandler, "timeout", 0.3)
+    app = make_app(rules_file, f"sqlite:///{disk_dir / 'i.sqlite3'}", SECRET, root=disk_dir, clock=lambda: NOW)
+    with serving(app) as port:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(POST_HEAD + b"Content-Length: 1000\r\n\r\nbody=Le%20d")
+            assert sock.recv(100).startswith(b"HTTP/1.0 408 ")
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as idle:  # says nothing at all
+            assert idle.recv(100) == b""
+    err = capfd.readouterr().err
+    assert "127.0.0.1" not in err and "Traceback" not in err
     app.ctx.inbox.close()
 
 
