@@ -731,6 +731,38 @@ def test_lambda_function_url_event(inbox: Inbox) -> None:
     assert len(inbox.all()) == 1
 
 
+@pytest.mark.postgres
+def test_lambda_cold_start_with_the_inbox_down_answers_503_with_the_text_then_recovers(
+        pg_url: str, rules_file: Path, disk_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    from consult.forms import lambda_
+
+    wide = json.loads(rules_file.read_text(encoding="utf-8"))
+    wide["consultations"][0]["closes"] = "2999-01-01T00:00:00+00:00"  # the handler runs on the real clock
+    rules_file.write_text(json.dumps(wide), encoding="utf-8")
+    monkeypatch.setattr(lambda_, "_CONTEXT", None)
+    for name, value in {"CONSULT_RULES": str(rules_file), "CONSULT_SECRET": "s" * 40, "CONSULT_ROOT": str(disk_dir),
+                        "CONSULT_INBOX": "postgresql://consult:mot-de-passe@127.0.0.1:1/consult"}.items():
+        monkeypatch.setenv(name, value)
+
+    def event(body: str) -> dict[str, Any]:
+        return {"version": "2.0", "rawPath": "/api/submit", "headers": {"content-type": FORM, "host": "x.example"},
+                "requestContext": {"http": {"method": "POST", "sourceIp": "203.0.113.1"}},
+                "body": urlencode(suggestion(body=body)), "isBase64Encoded": False}
+
+    result = lambda_.handler(event("Mon texte à garder"))
+    assert result["statusCode"] == 503
+    assert "Mon texte à garder" in html.unescape(result["body"]) and "indisponible" in result["body"]
+    assert lambda_._CONTEXT is None  # the next event tries the inbox again
+    assert any("inbox unavailable" in r.getMessage() for r in caplog.records)
+    assert not any("mot-de-passe" in r.getMessage() for r in caplog.records)
+    monkeypatch.setenv("CONSULT_INBOX", pg_url)  # the database is back
+    assert lambda_.handler(event("Enfin enregistré"))["statusCode"] == 303
+    assert lambda_._CONTEXT is not None
+    assert [row.body for row in lambda_._CONTEXT.inbox.all()] == ["Enfin enregistré"]
+    lambda_._CONTEXT.inbox.close()
+
+
 def test_parallel_identical_posts_through_a_real_server_make_one_row(rules_file: Path, inbox_url: str,
                                                                      disk_dir: Path) -> None:
     import http.client
