@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from consult.forms.core import Context, Request, Response, handle
 from consult.forms.guard import Altcha, Guard, canonical, load_secret
@@ -330,6 +332,48 @@ def test_normalisation() -> None:
         normalise("\x7f")
     intake = parse_body(b"title=%E2%80%AEabc&body=a%09b", FORM)
     assert intake.fields["body"] == ["a\tb"]
+
+
+# --- fuzzing: whatever arrives, never a 5xx; a browser's citizen gets the text back ------------------
+
+MARKER = "Mon texte à garder, 42"
+# (how the body is written, the Content-Type sent): mostly what browsers and scripts send.
+TRANSPORTS = [("form", FORM)] * 4 + [("json", "application/json")] * 2 + [
+    ("form", FORM + "; charset=UTF-8"), ("form", FORM + "; charset=latin-1"), ("form", "text/plain"), ("form", ""),
+    ("json", "application/json; charset=utf-8"), ("json", "multipart/form-data; boundary=x"),
+    ("raw", FORM), ("raw", "application/json")]
+# Mostly the names and values a form has, or nearly (sampled twice as often as any text).
+ODD_VALUES = st.sampled_from(["²", "٣", "9" * 5000, "-3", "\x00", "a\x1bb", "\ud7ff", "e\u0301", "../../x", "",
+                              "Souvent", "Loisirs", "pistes", "velo", "ancienne", "comment", "support"])
+odd_text = st.one_of(ODD_VALUES, ODD_VALUES, st.text(max_size=30))
+odd_values = st.one_of(odd_text, odd_text, st.lists(odd_text, max_size=3))
+FIELD_NAMES = st.sampled_from(["kind", "consultation", "proposal", "title", "author", "email", "website", "token",
+                               "idempotency_key", "altcha", "q_zzz"])
+QUESTION_FIELDS = st.sampled_from(["q_frequence", "q_usages", "q_note", "q_idee"])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answers=st.dictionaries(QUESTION_FIELDS, odd_values, max_size=2),
+       changes=st.dictionaries(st.one_of(FIELD_NAMES, FIELD_NAMES, st.text(max_size=12)), odd_values, max_size=2),
+       extra=st.lists(st.tuples(st.one_of(FIELD_NAMES, QUESTION_FIELDS, st.text(max_size=12)), odd_text), max_size=2),
+       transport=st.sampled_from(TRANSPORTS), raw=st.binary(max_size=200), addr=st.integers(0, 255))
+def test_fuzzed_submissions_are_never_a_5xx_and_keep_the_text(
+        ctx: Context, answers: dict[str, Any], changes: dict[str, Any], extra: list[tuple[str, str]],
+        transport: tuple[str, str], raw: bytes, addr: int) -> None:
+    """Odd values in known fields, unknown fields, repeats, other media types, bytes: the answer is
+    never a 5xx, and whenever a browser's form is refused, the page gives its text back."""
+    fields = suggestion(**{name: value for name, value in {**answers, **changes}.items() if name != "body"}, body=MARKER)
+    encoding, ctype = transport
+    if encoding == "raw":
+        body = raw
+    elif encoding == "json":
+        body = json.dumps({**fields, **dict(extra)}).encode("utf-8", "surrogatepass")
+    else:
+        body = (urlencode(fields, doseq=True) + "&" + urlencode(extra)).encode("utf-8", "surrogatepass")
+    response = post(ctx, body, ctype=ctype, addr=f"198.51.100.{addr}")
+    assert response.status in (200, 303, 400, 403, 409, 413, 415, 422, 429), response.body[:300]
+    if response.status >= 400 and encoding == "form" and ctype.partition(";")[0] == FORM:
+        assert MARKER in html.unescape(response.body.decode("utf-8")), (response.status, response.body[:2000])
 
 
 # --- abuse: quarantined, never dropped -----------------------------------------------------
