@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from consult.forms.intake import Fields, Intake, Malformed, comparable
 from consult.forms.messages import message
@@ -47,6 +48,13 @@ def offered_questions(consultation: ConsultationRule, kind: str) -> tuple[Questi
     return consultation.questions if kind == "suggestion" and "answers" in consultation.kinds else ()
 
 
+@lru_cache(maxsize=1024)
+def offered(choices: tuple[str, ...]) -> tuple[str, ...]:
+    """A question's choices as the intake reads them back from a form (`comparable`): the site's
+    label, however its file spelled it (decomposed, say), is what the browser sends back."""
+    return tuple(comparable(choice) for choice in choices)
+
+
 def shows_body(consultation: ConsultationRule, kind: str) -> bool:
     """Does the form of this kind have a text (and, for a suggestion, a title)? Not a questionnaire's."""
     return kind == "comment" or (kind == "suggestion" and "suggestion" in consultation.kinds)
@@ -64,8 +72,7 @@ def redisplayable(intake: Intake, consultation: ConsultationRule, kind: str) -> 
     for name, values in intake.fields.items():
         question = questions.get(name)
         if question is not None and question.type in ("single", "multiple"):
-            offered = {comparable(choice) for choice in question.choices}
-            fields[name] = [v for v in values if v in offered]
+            fields[name] = [v for v in values if v in offered(question.choices)]
         elif name in shown or name in TRANSPORT_FIELDS:
             fields[name] = values
         elif any(v.strip() for v in values):
@@ -129,19 +136,16 @@ def _answers(intake: Intake, questions: tuple[QuestionRule, ...], errors: list[t
             if q.required:
                 errors.append((name, message(language, "question.required", label=q.label)))
             continue
-        # Compared as the intake reads fields: the site's label, however its file spelled it, is
-        # what the browser sends back (a label saved decomposed must not refuse every citizen).
-        offered = [comparable(choice) for choice in q.choices]
         if q.type == "multiple":
-            if len(set(values)) != len(values) or any(v not in offered for v in values):
+            if len(set(values)) != len(values) or any(v not in offered(q.choices) for v in values):
                 raise Malformed(f"{name}: not one of the offered choices")
-            answers[q.id] = [c for c in offered if c in values]
+            answers[q.id] = [c for c in offered(q.choices) if c in values]
             continue
         if len(values) > 1:
             raise Malformed(f"{name} sent twice")
         value = values[0]
         if q.type == "single":
-            if value not in offered:
+            if value not in offered(q.choices):
                 raise Malformed(f"{name}: not one of the offered choices")
         elif q.type == "scale":
             if not _SCALE_VALUE.fullmatch(value.strip()) or not q.min <= int(value) <= q.max:
