@@ -4,6 +4,8 @@
 (config, content, templates); `build_site` writes `_site/` only when there is
 none, through a `Builder`, which re-renders only the pages whose inputs
 changed. The handler's rules (`consult-rules.json`) are emitted with the pages.
+Warnings do not stop either (unless `strict`): they come back in `Built.warnings`,
+the same whether the build started from scratch, from the cache or from the last one.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from consult.content.load import (
     read_text,
     source_key,
 )
-from consult.errors import ConsultError, SourceError
+from consult.errors import ConsultError, SourceError, split_warnings
 from consult.forms.rules import render_rules
 from consult.opendata import Rows, consultation_rows, render_open_data
 from consult.model import Consultation, Site, derive_status, order_consultations
@@ -55,6 +57,7 @@ class Built:
     site: Site | None  # None when nothing had changed since the last build: the site was not even loaded
     files: Collection[str]  # what this build rendered (its bytes went to disk as they came)
     kept: tuple[str, ...] = ()  # what it produced too but found unchanged in the output folder
+    warnings: tuple[SourceError, ...] = ()  # problems that did not stop it, sorted
 
     @property
     def count(self) -> int:
@@ -67,8 +70,9 @@ class Checked(Built):
     files: dict[str, bytes]
 
 
-def check_site(root: Path, now: str | datetime | None = None) -> Checked:
-    """Load, validate and render the whole site in memory; raise every problem at once."""
+def check_site(root: Path, now: str | datetime | None = None, strict: bool = False) -> Checked:
+    """Load, validate and render the whole site in memory; raise every problem at once when one
+    is an error (`strict`: or a warning)."""
     config, problems = load_config(root)
     if config is None:
         raise ConsultError(problems)
@@ -76,17 +80,26 @@ def check_site(root: Path, now: str | datetime | None = None) -> Checked:
     env = make_environment(root, config.theme, config.language, config.timezone, auto_reload=False)
     problems += check_templates(env, root)
     try:
-        site = load_site(root, config, moment)
+        site, found = load_site(root, config, moment)
     except ConsultError as exc:
         raise ConsultError(problems + exc.problems)
-    if problems:
-        raise ConsultError(problems)
+    warnings = only_warnings(problems + found, strict)
     try:
         files = render_site(site, env)
     except jinja2.TemplateError as exc:
         raise ConsultError([template_problem(exc, root)])
     files.update(companion_files(root, site))
-    return Checked(site, files)
+    return Checked(site, files, warnings=warnings)
+
+
+def only_warnings(problems: list[SourceError], strict: bool) -> tuple[SourceError, ...]:
+    """The warnings among `problems`, sorted. When one is an error (`strict`: any), raise them all."""
+    errors, warnings = split_warnings(problems)
+    if strict and warnings:
+        errors, warnings = errors + [replace(w, warning=False) for w in warnings], []
+    if errors:
+        raise ConsultError(errors + warnings)
+    return tuple(sorted(warnings))
 
 
 def companion_files(root: Path, site: Site, rows: Callable[[Consultation, str], Rows] = consultation_rows,
@@ -101,13 +114,14 @@ def companion_files(root: Path, site: Site, rows: Callable[[Consultation, str], 
 
 
 def build_site(root: Path, out: Path | None = None, now: str | datetime | None = None, jobs: int = 1,
-               cache: bool = False, stage: Stage | None = None) -> tuple[Built, WriteReport]:
+               cache: bool = False, stage: Stage | None = None, strict: bool = False) -> tuple[Built, WriteReport]:
     """Build into `out` (default `_site/`), rendering only what changed since the last build.
 
     With `cache`, parsed files and page fingerprints are kept in `.consult/cache/`
-    for the next build; `jobs` > 1 parses and renders in worker processes.
+    for the next build; `jobs` > 1 parses and renders in worker processes; `strict`
+    makes every warning an error (nothing written).
     """
-    builder = Builder(root, out, now, jobs, cache)
+    builder = Builder(root, out, now, jobs, cache, strict)
     builder.retain = False
     return builder.build(stage=stage)
 
@@ -129,6 +143,8 @@ class _Last:
     fingerprints: Fingerprints
     source_keys: dict[str, str]
     feedless: frozenset[str]  # consultations whose feed is empty (it shows the moment)
+    parse_warnings: dict[str, tuple[SourceError, ...]]  # by path (a file with none may be left out)
+    link_warnings: tuple[SourceError, ...]  # what link_site warned of, all in consultation folders
 
 
 @dataclass(frozen=True)
@@ -146,10 +162,10 @@ class Builder:
     keeps one and tells it which files changed, so unchanged files are not even read again."""
 
     def __init__(self, root: Path, out: Path | None = None, now: str | datetime | None = None, jobs: int = 1,
-                 cache: bool = True):
+                 cache: bool = True, strict: bool = False):
         self.root, self.out = root, out or root / OUTPUT_DIR
         check_output_dir(self.out, root)
-        self.now, self.jobs = now, max(1, jobs)
+        self.now, self.jobs, self.strict = now, max(1, jobs), strict
         folder = cache_folder(root) if cache else None
         self.parsed = Store(folder, "parsed")
         out_key = digest(str(self.out.resolve()))[:16]
@@ -182,15 +198,16 @@ class Builder:
         inputs, scanned = None, time.time_ns()
         if changed is None and self.manifest is not None:
             inputs = stat_files([self.root / name for name in INPUTS] + [builtin_themes_dir()], self.root)
-            if self.trust_manifest and not problems:
+            if self.trust_manifest and not split_warnings(problems)[0]:
                 unchanged = self._unchanged(inputs, moment)
                 if unchanged is not None:
                     return unchanged
             self.manifest.unlink(missing_ok=True)  # the output folder is about to change
         env, template_problems = self._environment(config, changed)
+        problems += template_problems  # from here on, the site's own problems (config, templates)
         last, self.last = self.last, None  # until this build succeeds, the next one starts from scratch
-        if changed is not None and last is not None and not problems and not template_problems:
-            done = self._rebuild_consultations(last, changed, config, moment, env)
+        if changed is not None and last is not None and not split_warnings(problems)[0]:
+            done = self._rebuild_consultations(last, changed, config, moment, env, problems)
             if done is not None:
                 return done
         sources, source_problems = self._sources(changed)
@@ -201,8 +218,9 @@ class Builder:
         source_problems = source_problems + [problem for _, found in parsed for problem in found]
         records = {source.path: (source, record) for source, (record, _) in zip(sources, parsed)}
         site, found = link_site(list(records.values()), config, moment)
-        if problems or template_problems or source_problems or found:
-            raise ConsultError(problems + template_problems + source_problems + found)
+        warnings = only_warnings(problems + source_problems + found, self.strict)
+        parse_warnings = {source.path: tuple(w) for source, (_, found_in) in zip(sources, parsed)
+                          if (w := split_warnings(found_in)[1])} if self.retain else {}
         source_keys = {path: source_key(source, salt(config)) for path, (source, _) in records.items()} if self.retain else {}
         if not self.retain:  # the texts are not needed any more: free them before forking the render workers
             self.sources = None
@@ -237,11 +255,11 @@ class Builder:
             raise
         if self.retain:
             self.last = _Last(config, moment, site, records, {job.path: job for job in jobs}, fingerprints,
-                              source_keys, _feedless(jobs))
+                              source_keys, _feedless(jobs), parse_warnings, tuple(split_warnings(found)[1]))
         if inputs is not None and self.manifest is not None:
             write_manifest(self.manifest, Manifest(self.manifest_key, inputs, stat_files([self.out], self.out), moment,
-                                                   _window(site, moment), _shows_moment(jobs), scanned))
-        return Built(site, tuple(rendered) + tuple(files), tuple(kept)), report
+                                                   _window(site, moment), _shows_moment(jobs), scanned, warnings))
+        return Built(site, tuple(rendered) + tuple(files), tuple(kept), warnings), report
 
     def _finish(self, site: Site, config: Config, files: dict[str, bytes], kept: list[str],
                 entries: dict[str, tuple[str, Trace]], carried: Iterable[str] | None, staging: Staging) -> WriteReport:
@@ -285,10 +303,12 @@ class Builder:
         return self.last_rules[1]
 
     def _rebuild_consultations(self, last: _Last, changed: set[str], config: Config, moment: datetime,
-                               env: jinja2.Environment) -> tuple[Built, WriteReport] | None:
+                               env: jinja2.Environment, site_problems: list[SourceError]) -> tuple[Built, WriteReport] | None:
         """When only files inside consultation folders were edited (none added or removed), re-parse
         those, re-link their consultations, and re-plan only their pages and the site-wide ones (home,
-        feeds, sitemap). None when the change is of another kind: the caller builds the whole site."""
+        feeds, sitemap). None when the change is of another kind: the caller builds the whole site.
+        `site_problems` (config, templates: warnings only) are this build's; the other warnings are
+        the last build's but for the files re-parsed and the consultations re-linked."""
         prefix = CONTENT_DIR + "/consultations/"
         folders = {p for p in changed if p.endswith("/")}  # a watcher reports a file's folder as modified too
         changed = changed - folders
@@ -304,7 +324,7 @@ class Builder:
             touched |= last.feedless
         records = dict(last.records)
         source_keys = dict(last.source_keys)
-        problems: list[SourceError] = []
+        parse_warnings = dict(last.parse_warnings)
         config_salt = salt(config)
         for path in sorted(changed):
             old = records[path][0]
@@ -317,10 +337,12 @@ class Builder:
             parsed = self.parsed.get(key) or parse_source(source, config)
             self.parsed.put(key, parsed)
             records[path] = (source, parsed[0])
-            problems += parsed[1]
+            parse_warnings[path] = tuple(parsed[1])  # only warnings, or this build raises below
         relinked, found = link_site([r for r in records.values() if r[0].consultation in touched], config, moment)
-        if problems or found:
-            raise ConsultError(problems + found)
+        mine = tuple(f"{prefix}{slug}/" for slug in touched)
+        link_warnings = tuple(w for w in last.link_warnings if not w.path.startswith(mine)) + tuple(found)
+        warnings = only_warnings(site_problems + [w for ws in parse_warnings.values() for w in ws] + list(link_warnings),
+                                 self.strict)
         fresh = {c.slug: c for c in relinked.consultations}
         if set(fresh) != touched:
             return None
@@ -334,8 +356,9 @@ class Builder:
         todo, keys, kept = self._stale(jobs, fingerprints, site)
         entries: dict[str, tuple[str, Trace]] = {}
         planned = {job.path: job for job in jobs}
-        mine = tuple(f"consultations/{slug}/" for slug in touched)
-        carried = {path: job for path, job in last.jobs.items() if path not in planned and not path.startswith(mine)}
+        pages_of_touched = tuple(f"consultations/{slug}/" for slug in touched)
+        carried = {path: job for path, job in last.jobs.items()
+                   if path not in planned and not path.startswith(pages_of_touched)}
         staging = Staging(self.out)
         try:
             for job, (data, described) in zip(todo, render_pages(env, todo, 1, None, self.root,
@@ -349,8 +372,8 @@ class Builder:
             raise
         self.sources = ([source for source, _ in records.values()], [])
         self.last = _Last(config, moment, site, records, carried | planned, fingerprints, source_keys,
-                          (last.feedless - touched) | _feedless(jobs))
-        return Built(site, tuple(entries) + tuple(files), tuple(kept)), report
+                          (last.feedless - touched) | _feedless(jobs), parse_warnings, link_warnings)
+        return Built(site, tuple(entries) + tuple(files), tuple(kept), warnings), report
 
     def _unchanged(self, inputs: dict[str, tuple[int, int, int]], moment: datetime) -> tuple[Built, WriteReport] | None:
         """The last build's result, when its inputs and output folder are exactly as it left them."""
@@ -360,7 +383,8 @@ class Builder:
             return None
         if stat_files([self.out], self.out) != last.outputs:
             return None
-        return Built(None, (), tuple(sorted(last.outputs))), WriteReport(unchanged=len(last.outputs))
+        warnings = only_warnings(list(last.warnings), self.strict)
+        return Built(None, (), tuple(sorted(last.outputs)), warnings), WriteReport(unchanged=len(last.outputs))
 
     def _environment(self, config: Config, changed: set[str] | None) -> tuple[jinja2.Environment, list[SourceError]]:
         """The jinja2 Environment, kept across builds until a template, the theme or the language changes."""

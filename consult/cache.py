@@ -165,6 +165,7 @@ class Manifest:
     window: tuple[datetime | None, datetime | None]  # the moments giving every consultation the same status
     exact: bool  # some output shows the moment itself (an empty feed's <updated>): only that moment will do
     scanned_ns: int
+    warnings: tuple[Any, ...] = ()  # the build's warnings (SourceError), told again when it is skipped
 
     def still_valid(self, key: str, inputs: Stats, moment: datetime) -> bool:
         low, high = self.window

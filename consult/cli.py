@@ -86,14 +86,26 @@ def new(ctx: Context, kind: str, title: str, consultation: str | None) -> None:
     click.echo(translate(language, "cli.new.created", path=path.relative_to(ctx.root).as_posix()))
 
 
+strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1, nothing written).")
+
+
+def echo_warnings(warnings: "tuple[Any, ...]") -> None:
+    """Warnings on stderr, one a line (`path:line:col: warning: message (how to fix it)`)."""
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+
+
 @cli.command()
 @now_option
+@strict_option
 @pass_ctx
-def check(ctx: Context, now: str | None) -> None:
+def check(ctx: Context, now: str | None, strict: bool) -> None:
     """Validate site.yaml, content/ and templates; print every problem."""
     from consult.build import check_site
 
-    built = with_lint(ctx.root, lambda: check_site(ctx.root, now), lambda checked: checked.site, writes=False)
+    built = with_lint(ctx.root, lambda: check_site(ctx.root, now, strict=strict), lambda checked: checked.site,
+                      strict, writes=False)
+    echo_warnings(built.warnings)
     click.echo(render_check_summary(built))
     next_change = render_next_change(built.site)
     if next_change:
@@ -164,16 +176,18 @@ def render_next_change(site: Any) -> str:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for parsing and rendering (default: the cores available).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not update .consult/cache/.")
-@click.option("--strict", is_flag=True, help="Warnings (such as examples left from 'consult init') are errors.")
+@strict_option
 @pass_ctx
 def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_cache: bool, strict: bool) -> None:
-    """Build the site into _site/ (nothing is written if there is a problem)."""
+    """Build the site into _site/ (nothing is written if there is an error; warnings are printed)."""
     from consult.build import build_site
     from consult.progress import terminal_stage
 
     built, report = with_lint(ctx.root, lambda: build_site(ctx.root, out, now, jobs=jobs or available_cores(),
-                                                           cache=not no_cache, stage=terminal_stage()),
+                                                           cache=not no_cache, stage=terminal_stage(),
+                                                           strict=strict),
                               lambda done: done[0].site, strict)
+    echo_warnings(built.warnings)
     click.echo(f"Built {built.count} files: {len(report.written)} written, "
                f"{report.unchanged} unchanged, {len(report.removed)} removed.")
 

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from consult.document import YamlDoc, parse_yaml
-from consult.errors import ConsultError, SourceError
+from consult.errors import ConsultError, SourceError, split_warnings
 from consult.schema import Field, check_mapping, present
 
 CONFIG_FILE = "site.yaml"
@@ -120,8 +120,9 @@ class Config:
 
 
 def parse_config(text: str, path: str = CONFIG_FILE) -> Config:
+    """site.yaml's text as a Config, or every problem raised when one is an error."""
     config, problems = read_config(text, path)
-    if problems or config is None:
+    if split_warnings(problems)[0] or config is None:
         raise ConsultError(problems)
     return config
 
@@ -267,7 +268,7 @@ def load_config(root: Path) -> tuple[Config | None, list[SourceError]]:
 def require_config(root: Path) -> Config:
     """site.yaml as a Config, or every problem in it raised (for commands that need a valid one)."""
     config, problems = load_config(root)
-    if problems or config is None:
+    if split_warnings(problems)[0] or config is None:
         raise ConsultError(problems)
     return config
 

@@ -2,6 +2,7 @@
 
 `parse_yaml` uses PyYAML's safe C loader when available and keeps the line and
 column of every mapping key and value, so later checks can point at them.
+Every text is read as NFC, the form browsers' input reaches the handler in.
 Nothing here touches disk.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+import unicodedata
 
 import yaml
 
@@ -32,6 +35,13 @@ class _Invalid:
 
 
 INVALID: Any = _Invalid()
+
+
+def nfc(text: str) -> str:
+    """`text` in Unicode's composed form. A label an editor typed decomposed ('e' + U+0301, as
+    some keyboards and macOS file names give it) must be the very string a browser sends back
+    and the handler compares (the handler reads every field as NFC too)."""
+    return unicodedata.normalize("NFC", text)
 
 
 @dataclass
@@ -62,7 +72,8 @@ class YamlDoc:
 
 
 def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc, list[SourceError]]:
-    """Parse one YAML document. Returns the doc (data None on failure) and problems."""
+    """Parse one YAML document, as NFC. Returns the doc (data None on failure) and problems."""
+    text = nfc(text)
     doc = YamlDoc(path, None, line_offset)
     loader = SafeLoader(text)
     try:
@@ -155,8 +166,8 @@ def split_front_matter(text: str) -> FrontMatter | None:
 
 
 def parse_front_matter(text: str, path: str) -> tuple[YamlDoc, str, list[SourceError]]:
-    """Markdown file text -> (front matter doc, body, problems)."""
-    split = split_front_matter(text)
+    """Markdown file text -> (front matter doc, body, problems), as NFC."""
+    split = split_front_matter(nfc(text))
     if split is None:
         doc = YamlDoc(path, None)
         return doc, "", [_no_front_matter(text, path)]

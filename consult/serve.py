@@ -28,6 +28,8 @@ import click
 from consult.build import OUTPUT_DIR, RULES_FILE, Builder
 from consult.config import Config, parse_now, require_config
 from consult.errors import ConsultError
+# The form handler's server: threaded, and it drains what a client still sends before closing, so a
+# refused body (413) or bytes past a Content-Length do not reset the connection before the answer.
 from consult.i18n import DEFAULT_LANGUAGE, STRINGS, translate
 from consult.forms.wsgi import ThreadingWSGIServer, without_queries
 

@@ -132,3 +132,19 @@ def test_every_environment_autoescapes(tmp_path: Path) -> None:
         rendered = env.from_string("{{ x }}").render(x="<script>")
         assert rendered == "&lt;script&gt;"
     assert isinstance(env.undefined, type) and issubclass(env.undefined, jinja2.StrictUndefined)
+
+
+def test_the_handler_rules_are_replaced_by_a_rename(tmp_path: Path) -> None:
+    """A handler reading _site/consult-rules.json during a build sees the old file or the new one,
+    never a half-written one: the build writes it beside and renames it into place."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "tiny", site, ignore=shutil.ignore_patterns("expected"))
+    out = tmp_path / "_site"
+    build_site(site, out, NOW)
+    rules = out / "consult-rules.json"
+    before = rules.stat().st_ino, rules.read_bytes()
+    proposal = site / "content/consultations/velo/proposals/rue-haute.md"
+    proposal.write_text(proposal.read_text(encoding="utf-8").replace("title: ", "title: Nouveau ", 1), encoding="utf-8")
+    build_site(site, out, NOW)
+    assert rules.read_bytes() != before[1] and b"Nouveau " in rules.read_bytes()
+    assert rules.stat().st_ino != before[0]

@@ -316,3 +316,99 @@ def test_comment_pages_come_and_go_as_in_a_clean_build(site: Path, tmp_path: Pat
     Builder(site, out, NOW, cache=True).build()
     assert not [p for p in tree(out) if p.startswith(pages)]
     assert tree(out) == check_site(site, NOW).files
+# --- warnings (content that moved) are the same whichever way the build went ------------------
+
+
+def comment(site: Path, stem: str, proposal: str, answers: str = "") -> None:
+    folder = site / "content/consultations/exemple/contributions"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{stem}.md").write_text(
+        f"---\nid: {stem}\nkind: {'answers' if answers else 'comment'}\nproposal: {proposal}\n"
+        f"submitted: 2026-02-01T10:00:00+01:00\nstatus: published\n{answers}---\nCommentaire {stem}.\n", encoding="utf-8")
+
+
+@pytest.fixture()
+def moved(site: Path) -> Path:
+    """The site with a comment on each proposal, one of them on a proposal already gone."""
+    for n in range(3):
+        comment(site, f"20260201-aaaa000{n}", f"autre-{n}")
+    comment(site, "20260201-aaaa0009", "disparue")
+    return site
+
+
+def test_warnings_survive_a_build_that_had_nothing_to_do(moved: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    age(moved)
+    first, _ = build_site(moved, out, NOW, cache=True)
+    assert [w.path.rsplit("/", 1)[1] for w in first.warnings] == ["20260201-aaaa0009.md"]
+    again, _ = build_site(moved, out, NOW, cache=True)
+    assert again.site is None and again.warnings == first.warnings == check_site(moved, NOW).warnings
+
+
+def test_serve_keeps_the_warnings_of_what_it_did_not_rebuild(moved: Path, tmp_path: Path) -> None:
+    """A second consultation edited: the first one's warnings are still told; fixing the orphan
+    (through the watcher's path) clears its warning."""
+    second = moved / "content/consultations/deuxieme"
+    second.mkdir()
+    index = (moved / "content/consultations/exemple/index.md").read_text(encoding="utf-8")
+    (second / "index.md").write_text(index.replace("Exemple de consultation", "Deuxième"), encoding="utf-8")
+    builder = Builder(moved, tmp_path / "out", NOW, cache=True)
+    first, _ = builder.build()
+    edited = second / "index.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nPlus.\n", encoding="utf-8")
+    built, _ = builder.build({edited.relative_to(moved).as_posix()})
+    assert builder.last is not None and "consultations/exemple/index.html" not in built.files  # not re-linked
+    assert built.warnings == first.warnings == check_site(moved, NOW).warnings and built.warnings
+    orphan = moved / "content/consultations/exemple/contributions/20260201-aaaa0009.md"
+    orphan.write_text(orphan.read_text(encoding="utf-8").replace("disparue", "autre-1"), encoding="utf-8")
+    built, _ = builder.build({orphan.relative_to(moved).as_posix()})
+    assert built.warnings == () == check_site(moved, NOW).warnings
+    assert "Commentaire 20260201-aaaa0009." in (tmp_path / "out/consultations/exemple/proposals/autre-1/index.html").read_text()
+
+
+MOVES = st.lists(st.tuples(st.sampled_from(["delete-proposal", "restore-proposal", "retarget", "drop-question",
+                                            "answer", "other-edit"]), st.integers(0, 3)), min_size=1, max_size=5)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(moves=MOVES)
+def test_random_moves_incremental_equals_clean_warnings_included(moved: Path, tmp_path_factory: pytest.TempPathFactory,
+                                                                 moves: list[tuple[str, int]]) -> None:
+    """Proposals deleted and restored, comments pointed elsewhere, a question removed: the long-lived
+    builder (serve) and a fresh one (consult build, cache) give the clean build's bytes and warnings."""
+    out = tmp_path_factory.mktemp("out")
+    builder = Builder(moved, out, NOW, cache=True)
+    builder.build()
+    proposals = moved / "content/consultations/exemple/proposals"
+    index = moved / "content/consultations/exemple/index.md"
+    template = (proposals / "exemple-de-proposition.md").read_text(encoding="utf-8")  # never deleted
+    pending: set[str] = set()
+    for what, n in moves:
+        target = proposals / f"autre-{n % 3}.md"
+        contribution = moved / f"content/consultations/exemple/contributions/20260201-aaaa000{n % 3}.md"
+        if what == "delete-proposal" and target.exists() and len(list(proposals.glob("*.md"))) > 1:
+            target.unlink()
+        elif what == "restore-proposal":
+            target.write_text(template.replace("Exemple de proposition", f"Autre {n}"), encoding="utf-8")
+        elif what == "retarget":
+            comment(moved, contribution.stem, ["autre-0", "autre-1", "disparue", "exemple-de-proposition"][n])
+            target = contribution
+        elif what == "answer":
+            comment(moved, contribution.stem, f"autre-{n % 3}", answers=f"answers:\n  {['usage', 'idee'][n % 2]}: Souvent\n")
+            target = contribution
+        elif what == "drop-question":
+            text = index.read_text(encoding="utf-8")
+            index.write_text(text.replace("  - id: idee\n", "  - id: idee-retiree\n"), encoding="utf-8")
+            target = index
+        else:
+            target = moved / "content/pages/a-propos.md"
+            target.write_text(target.read_text(encoding="utf-8") + f"\nEncore {n}.\n", encoding="utf-8")
+        pending.add(target.relative_to(moved).as_posix())
+        clean = check_site(moved, NOW)
+        if n % 2:
+            built, _ = builder.build(pending)
+            pending = set()
+        else:
+            built, _ = Builder(moved, out, NOW, cache=True).build()
+        assert tree(out) == clean.files
+        assert built.warnings == clean.warnings

@@ -183,3 +183,77 @@ def test_an_inbox_password_never_reaches_the_terminal(tmp_path: Path, pg_url: st
     done = subprocess.run([sys.executable, "-m", "consult", "-C", str(site), "pull"], capture_output=True, text=True,
                           env=dict(env, CONSULT_INBOX=urls[0]), timeout=60)
     assert done.returncode != 0 and "s3cretpw" not in done.stdout + done.stderr
+# --- content that moved: warnings, not errors ------------------------------------------------
+
+
+def moved_content(site: Path) -> None:
+    """Contributions naming a proposal that was renamed and a question that was removed, and a
+    support tally for the old name: what an inbox still holds when an editor reorganises."""
+    folder = site / "content/consultations/exemple"
+    (folder / "contributions").mkdir(exist_ok=True)
+    files = {
+        "20261101-aaaa0001": "kind: comment\nproposal: vieux-nom\nstatus: published\n---\nCOMMENTAIRE-ORPHELIN\n",
+        "20261101-aaaa0002": "kind: comment\nproposal: vieux-nom\nstatus: rejected\nreason: doublon\n---\nRefusé.\n",
+        "20261101-aaaa0003": "kind: answers\nstatus: published\nanswers:\n  usage: Souvent\n  retiree: REPONSE-RETIREE\n---\n"
+                             "Texte visible.\n",
+        "20261101-aaaa0004": "kind: answers\nstatus: published\nanswers:\n  retiree: SEULE-REPONSE-RETIREE\n---\n",
+    }
+    for stem, rest in files.items():
+        (folder / "contributions" / f"{stem}.md").write_text(
+            f"---\nid: {stem}\nsubmitted: 2026-11-01T10:00:00+01:00\n{rest}", encoding="utf-8")
+    (folder / "supports.yaml").write_text("exemple-de-proposition: 2\nvieux-nom: 3\n", encoding="utf-8")
+
+
+def moved_lines(stderr: str) -> list[str]:
+    """The lines about the files `moved_content` wrote (other checks may warn of other things)."""
+    return [line for line in stderr.splitlines() if "/contributions/2026" in line or "/supports.yaml:" in line]
+
+
+def test_content_that_moved_is_a_warning_and_the_site_builds(tmp_path: Path) -> None:
+    site = tmp_path / "mairie"
+    run("init", str(site))
+    moved_content(site)
+    check = CliRunner().invoke(cli, ["--root", str(site), "check", *NOW])
+    assert check.exit_code == 0, check.stderr
+    prefix = "content/consultations/exemple/"
+    assert moved_lines(check.stderr) == [
+        f"{prefix}contributions/20261101-aaaa0001.md:5:11: warning: unknown proposal 'vieux-nom': this "
+        "contribution is not published (set 'proposal:' to an existing proposal, or reject the contribution)",
+        f"{prefix}contributions/20261101-aaaa0003.md:8:3: warning: answer to unknown question 'retiree' is not shown "
+        "(questions of this consultation: usage, attentes, satisfaction, idee; rename the key to an existing question, "
+        "remove the answer, or reject the contribution)",
+        f"{prefix}contributions/20261101-aaaa0004.md:7:3: warning: answer to unknown question 'retiree' is not shown "
+        "(questions of this consultation: usage, attentes, satisfaction, idee; rename the key to an existing question, "
+        "remove the answer, or reject the contribution)",
+        f"{prefix}supports.yaml:2:1: warning: supports for unknown proposal 'vieux-nom' are not counted "
+        "(rename the key to the proposal's slug, or remove the line)",
+    ]
+    assert check.stdout.startswith("OK") and "1 consultation" in check.stdout
+    out = tmp_path / "out"
+    build = CliRunner().invoke(cli, ["--root", str(site), "build", "--out", str(out), *NOW])
+    assert build.exit_code == 0 and moved_lines(build.stderr) == moved_lines(check.stderr)
+    pages = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in out.rglob("*")
+             if p.suffix in (".html", ".xml", ".csv", ".json")}
+    everything = "".join(pages.values())
+    assert "COMMENTAIRE-ORPHELIN" not in everything and "REPONSE-RETIREE" not in everything
+    assert "20261101-aaaa0004" not in everything  # nothing left to show: not listed at all
+    assert "Texte visible." in pages["consultations/exemple/contributions/index.html"]
+    again = CliRunner().invoke(cli, ["--root", str(site), "build", "--out", str(out), *NOW])  # from the cache
+    assert again.exit_code == 0 and moved_lines(again.stderr) == moved_lines(check.stderr)
+
+
+def test_strict_makes_warnings_errors_and_writes_nothing(tmp_path: Path) -> None:
+    site = tmp_path / "mairie"
+    run("init", str(site))
+    moved_content(site)
+    check = CliRunner().invoke(cli, ["--root", str(site), "check", "--strict", *NOW])
+    errors = moved_lines(check.stderr)
+    assert check.exit_code == 1 and len(errors) == 4 and not any("warning:" in line for line in errors)
+    out = tmp_path / "out"
+    build = CliRunner().invoke(cli, ["--root", str(site), "build", "--strict", "--out", str(out), *NOW])
+    # The examples left by `consult init` are errors under --strict too, and stop the build first.
+    assert build.exit_code == 1 and not out.exists() and "warning:" not in build.stderr
+    assert moved_lines(build.stderr) in ([], errors)
+    assert CliRunner().invoke(cli, ["--root", str(site), "build", "--out", str(out), *NOW]).exit_code == 0
+    cached = CliRunner().invoke(cli, ["--root", str(site), "build", "--strict", "--out", str(out), *NOW])
+    assert cached.exit_code == 1 and moved_lines(cached.stderr) == errors  # even when nothing changed since

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 from hypothesis import given, strategies as st
@@ -31,6 +32,21 @@ def test_duplicate_keys_are_errors() -> None:
     assert [str(p) for p in problems] == ["d.yaml:2:1: duplicate key 'a'"]
 
 
+def test_decomposed_text_is_read_composed() -> None:
+    """A label typed in NFD ('e' + U+0301) is the NFC string a browser's form field reaches the
+    handler as, in keys, values, lists and the Markdown body alike; positions stay file positions."""
+    decomposed = "Fre\u0301quent"
+    assert decomposed != "Fréquent" and unicodedata.normalize("NFC", decomposed) == "Fréquent"
+    doc, body, problems = parse_front_matter(
+        f"---\ntitle: {decomposed}\nchoices: [{decomposed}, b]\nde\u0301j\u00e0: 1\n---\n{decomposed}\n", "q.md")
+    assert not problems
+    assert doc.data == {"title": "Fréquent", "choices": ["Fréquent", "b"], "déjà": 1}
+    assert body == "Fréquent\n"
+    assert doc.where("choices", 1) == (3, 21)  # the column an editor shows: 'é' is one character
+    yaml_doc, _ = parse_yaml(f"label: {decomposed}\n", "site.yaml")
+    assert yaml_doc.data == {"label": "Fréquent"}
+
+
 def test_missing_front_matter() -> None:
     _, _, problems = parse_front_matter("Bonjour\n", "p.md")
     assert "missing front matter" in str(problems[0])
@@ -45,6 +61,9 @@ def test_front_matter_round_trips(meta: dict[str, str], body: str) -> None:
     body = body.replace("\r", "")
     doc, parsed_body, problems = parse_front_matter(dump_front_matter(meta, body), "x.md")
     assert not problems
+    # Content is read as NFC: what was written decomposed comes back composed.
+    meta = {k: unicodedata.normalize("NFC", v) if isinstance(v, str) else v for k, v in meta.items()}
+    body = unicodedata.normalize("NFC", body)
     assert doc.data == meta
     assert parsed_body.rstrip("\n") == body.rstrip("\n") or not body.strip()
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
+import re
 import threading
 from dataclasses import replace
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from consult.forms.core import Context, Request, Response, handle
 from consult.forms.guard import Altcha, Guard, canonical, load_secret
@@ -282,10 +288,98 @@ MALFORMED = {
 }
 
 
+# Where a citizen's browser gets its text back: the same form again (the consultation is known and
+# open, and the form has a place for every text typed), or a notice with the text to copy.
+REDISPLAYED = {"unknown field", "repeated field", "bad utf-8 escaped", "control", "bad idempotency key",
+               "tampered choice", "NUL", "bad utf-8 raw"}
+
+
 @pytest.mark.parametrize("case", sorted(MALFORMED))
 def test_malformed_requests_are_400_and_store_nothing(ctx: Context, inbox: Inbox, case: str) -> None:
     response = post(ctx, MALFORMED[case])
     assert response.status == 400, response.body[:500]
+    assert inbox.all() == []
+    page = html.unescape(response.body.decode())
+    if case != "bad utf-8 raw":  # its text is not UTF-8: nothing to give back
+        sent: dict[str, str] = {}
+        for name, value in parse_qsl(MALFORMED[case].decode()):
+            sent.setdefault(name, value)
+        typed = sent.get("body") or (sent.get("q_frequence") if sent.get("q_frequence") == "Souvent" else "Ana")
+        assert ("ab" if case == "NUL" else typed) in page, page
+    if case in REDISPLAYED:
+        assert '<form method="post" action="/api/submit">' in page and "le formulaire a changé" in page
+        assert "../../../etc/passwd" not in page
+    else:
+        assert "<form" not in page and "Voici le texte que vous avez écrit" in page
+
+
+def test_a_form_that_changed_since_it_was_loaded_comes_back_with_what_it_can_show(ctx: Context, inbox: Inbox) -> None:
+    """A choice removed from the site meanwhile: the form again, the choice left out, every text kept;
+    an answer to a question removed meanwhile has no place in the form: the text to copy, labelled."""
+    response = post(ctx, answers(q_frequence="Toujours", q_usages=["Loisirs", "Autrefois"], q_idee="Mon idée",
+                                 idempotency_key="key-12345678"))
+    page = html.unescape(response.body.decode())
+    assert response.status == 400 and "le formulaire a changé" in page
+    assert "Mon idée" in page and "Ana" in page
+    assert 'name="q_usages" value="Loisirs"' in page and "Toujours" not in page and "Autrefois" not in page
+    assert "key-12345678" not in page  # a fresh key: the old one may be what was wrong
+    response = post(ctx, answers(q_ancienne="Ma réponse à une question retirée"))
+    page = html.unescape(response.body.decode())
+    assert response.status == 400 and "<form" not in page
+    assert "Ma réponse à une question retirée" in page and "Réponse « ancienne »" in page
+    assert "Souvent" in page and 'href="/consultations/velo/"' in page
+    assert inbox.all() == []
+
+
+def test_a_choice_written_decomposed_is_accepted(inbox: Inbox, tmp_path: Path) -> None:
+    """A choice label typed in NFD in index.md: the page shows it, the browser sends it back, the
+    handler stores it, whichever form the page or the rules file (an older build's) spelled it in."""
+    from consult.build import check_site
+    from consult.scaffold import init_site
+
+    site = tmp_path / "site"
+    init_site(site)
+    index = site / "content/consultations/exemple/index.md"
+    nfd = "E\u0301te\u0301 comme hiver"
+    index.write_text(index.read_text(encoding="utf-8").replace('"Parfois"', f'"{nfd}"'), encoding="utf-8")
+    files = check_site(site, NOW).files
+    page = files["consultations/exemple/index.html"].decode()
+    assert 'value="Été comme hiver"' in page and nfd not in page
+    rules_json = files["consult-rules.json"].decode()
+    assert "Été comme hiver" in rules_json and nfd not in rules_json
+    old_rules = rules_json.replace("Été comme hiver", nfd)  # as a build before NFC gave it
+    for n, (rules, sent) in enumerate([(r, v) for r in (parse_rules(rules_json), parse_rules(old_rules))
+                                       for v in ("Été comme hiver", nfd)]):
+        ctx = Context(rules=rules, inbox=inbox, guard=Guard(SECRET), pages=Pages(rules, site))
+        fields = answers(consultation="exemple", q_frequence=None, q_usage=sent, author=f"Auteur {n}")
+        assert post(ctx, fields).status == 303
+    assert [row.answers["usage"] for row in inbox.all()] == ["Été comme hiver"] * 4
+    # A choice the page no longer offers, through the site's theme: the form again, every text kept.
+    ctx = Context(rules=parse_rules(rules_json), inbox=inbox, guard=Guard(SECRET), pages=Pages(parse_rules(rules_json), site))
+    response = post(ctx, answers(consultation="exemple", q_frequence=None, q_usage="Toujours",
+                                 q_attentes=["Plus de bancs"], author="Mon nom à garder"))
+    page = html.unescape(response.body.decode())
+    assert response.status == 400 and "le formulaire a changé" in page and "Mon nom à garder" in page
+    assert re.search(r'value="Plus de bancs"\s+checked', page) and 'class="error-summary"' in page
+    assert len(inbox.all()) == 4
+
+
+def test_odd_numbers_on_a_scale_are_a_mistake_not_a_crash(ctx: Context, inbox: Inbox) -> None:
+    for odd in ("²", "٣", "3" * 5000, "-" + "9" * 20, "3.0", "", " 4 "):
+        response = post(ctx, answers(q_note=odd, author=f"Texte {len(odd)}"))
+        if odd.strip() in ("", "4"):
+            assert response.status == 303, odd
+            continue
+        assert response.status == 422, odd[:20]
+        assert "entre 1 et 5" in response.body.decode() and f"Texte {len(odd)}" in response.body.decode()
+    assert sorted(row.answers.get("note", "") for row in inbox.all()) == ["", "4"]
+
+
+def test_deeply_nested_json_is_a_400(ctx: Context, inbox: Inbox) -> None:
+    for nested in (b"[" * 100_000 + b"]" * 100_000, b'{"body": ' + b"[" * 60_000 + b"]" * 60_000 + b"}",
+                   b'{"a":' * 40_000 + b"1" + b"}" * 40_000):  # all under the size cap
+        response = post(ctx, nested, ctype="application/json")
+        assert response.status == 400 and "error" in json.loads(response.body)
     assert inbox.all() == []
 
 
@@ -306,6 +400,48 @@ def test_normalisation() -> None:
         normalise("\x7f")
     intake = parse_body(b"title=%E2%80%AEabc&body=a%09b", FORM)
     assert intake.fields["body"] == ["a\tb"]
+
+
+# --- fuzzing: whatever arrives, never a 5xx; a browser's citizen gets the text back ------------------
+
+MARKER = "Mon texte à garder, 42"
+# (how the body is written, the Content-Type sent): mostly what browsers and scripts send.
+TRANSPORTS = [("form", FORM)] * 4 + [("json", "application/json")] * 2 + [
+    ("form", FORM + "; charset=UTF-8"), ("form", FORM + "; charset=latin-1"), ("form", "text/plain"), ("form", ""),
+    ("json", "application/json; charset=utf-8"), ("json", "multipart/form-data; boundary=x"),
+    ("raw", FORM), ("raw", "application/json")]
+# Mostly the names and values a form has, or nearly (sampled twice as often as any text).
+ODD_VALUES = st.sampled_from(["²", "٣", "9" * 5000, "-3", "\x00", "a\x1bb", "\ud7ff", "e\u0301", "../../x", "",
+                              "Souvent", "Loisirs", "pistes", "velo", "ancienne", "comment", "support"])
+odd_text = st.one_of(ODD_VALUES, ODD_VALUES, st.text(max_size=30))
+odd_values = st.one_of(odd_text, odd_text, st.lists(odd_text, max_size=3))
+FIELD_NAMES = st.sampled_from(["kind", "consultation", "proposal", "title", "author", "email", "website", "token",
+                               "idempotency_key", "altcha", "q_zzz"])
+QUESTION_FIELDS = st.sampled_from(["q_frequence", "q_usages", "q_note", "q_idee"])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answers=st.dictionaries(QUESTION_FIELDS, odd_values, max_size=2),
+       changes=st.dictionaries(st.one_of(FIELD_NAMES, FIELD_NAMES, st.text(max_size=12)), odd_values, max_size=2),
+       extra=st.lists(st.tuples(st.one_of(FIELD_NAMES, QUESTION_FIELDS, st.text(max_size=12)), odd_text), max_size=2),
+       transport=st.sampled_from(TRANSPORTS), raw=st.binary(max_size=200), addr=st.integers(0, 255))
+def test_fuzzed_submissions_are_never_a_5xx_and_keep_the_text(
+        ctx: Context, answers: dict[str, Any], changes: dict[str, Any], extra: list[tuple[str, str]],
+        transport: tuple[str, str], raw: bytes, addr: int) -> None:
+    """Odd values in known fields, unknown fields, repeats, other media types, bytes: the answer is
+    never a 5xx, and whenever a browser's form is refused, the page gives its text back."""
+    fields = suggestion(**{name: value for name, value in {**answers, **changes}.items() if name != "body"}, body=MARKER)
+    encoding, ctype = transport
+    if encoding == "raw":
+        body = raw
+    elif encoding == "json":
+        body = json.dumps({**fields, **dict(extra)}).encode("utf-8", "surrogatepass")
+    else:
+        body = (urlencode(fields, doseq=True) + "&" + urlencode(extra)).encode("utf-8", "surrogatepass")
+    response = post(ctx, body, ctype=ctype, addr=f"198.51.100.{addr}")
+    assert response.status in (200, 303, 400, 403, 409, 413, 415, 422, 429), response.body[:300]
+    if response.status >= 400 and encoding == "form" and ctype.partition(";")[0] == FORM:
+        assert MARKER in html.unescape(response.body.decode("utf-8")), (response.status, response.body[:2000])
 
 
 # --- abuse: quarantined, never dropped -----------------------------------------------------
@@ -471,7 +607,7 @@ def test_wsgi_app_full_and_stripped_paths(rules_file: Path, inbox_url: str, disk
     assert wsgi_call(app, "POST", "/submit", urlencode(suggestion(body="b")).encode())[0] == "303 See Other"
     assert len(app.ctx.inbox.all()) == 2
     assert wsgi_call(app, "POST", "/api/submit", b"x", CONTENT_LENGTH="")[0].startswith("411")
-    huge = wsgi_call(app, "POST", "/api/submit", b"", CONTENT_LENGTH=str(10**9))
+    huge = wsgi_call(app, "POST", "/api/submit", b"x" * (MAX_BODY_BYTES + 100), CONTENT_LENGTH=str(10**9))
     assert huge[0].startswith("413")
     status, headers, body = wsgi_call(app, "HEAD", "/api/token")
     assert status.startswith("200") and body == b""
@@ -488,6 +624,199 @@ def test_wsgi_reloads_rules_after_a_rebuild(rules_file: Path, disk_dir: Path) ->
     changed["consultations"][1]["closes"] = "2027-12-31T00:00:00+01:00"
     rules_file.write_text(json.dumps(changed) + "\n", encoding="utf-8")
     assert wsgi_call(app, "POST", "/api/submit", data)[0].startswith("303")
+
+
+def test_rules_being_replaced_keep_the_handler_serving(rules_file: Path, inbox_url: str, disk_dir: Path,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """Missing, half-written, empty, not JSON, another format: the last good rules answer; one
+    warning per bad version, naming the file, nothing of the citizen; a good file is picked up."""
+    import logging
+
+    from consult.forms.wsgi import make_app
+
+    app = make_app(rules_file, inbox_url, SECRET, root=disk_dir, clock=lambda: NOW)
+    good = rules_file.read_text(encoding="utf-8")
+    assert wsgi_call(app, "POST", "/api/submit", urlencode(suggestion(body="avant")).encode())[0].startswith("303")
+    breakages = {"half": lambda: rules_file.write_text(good[:len(good) // 2], encoding="utf-8"),
+                 "empty": lambda: rules_file.write_bytes(b""),
+                 "missing": rules_file.unlink,
+                 "not utf-8": lambda: rules_file.write_bytes(b"\xff" * 10),
+                 "other format": lambda: rules_file.write_text(good.replace('"format": 1', '"format": 9'), encoding="utf-8")}
+    caplog.set_level(logging.WARNING, logger="consult.forms")
+    for name, breakage in breakages.items():
+        breakage()
+        for attempt in range(2):
+            data = urlencode(suggestion(body=f"{name} {attempt}", email="ana@example.org")).encode()
+            assert wsgi_call(app, "POST", "/api/submit", data, REMOTE_ADDR="203.0.113.9")[0].startswith("303"), name
+    assert len(app.ctx.inbox.all()) == 1 + 2 * len(breakages)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == len(breakages)  # once per bad version, not once per request
+    assert all(str(rules_file) in w and "last good rules" in w for w in warnings)
+    assert not any("ana@" in w or "203.0.113" in w or "avant" in w for w in warnings)
+    changed = json.loads(good)
+    changed["consultations"][1]["closes"] = "2027-12-31T00:00:00+01:00"
+    rules_file.write_text(json.dumps(changed), encoding="utf-8")
+    data = urlencode(suggestion(consultation="ancienne", q_frequence=None)).encode()
+    assert wsgi_call(app, "POST", "/api/submit", data)[0].startswith("303")
+    app.ctx.inbox.close()
+
+
+def test_without_any_good_rules_the_handler_says_to_build(disk_dir: Path) -> None:
+    from consult.errors import ConsultError
+    from consult.forms.wsgi import RulesFile
+
+    with pytest.raises(ConsultError, match="consult build"):
+        RulesFile(disk_dir / "missing.json")()
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[int]:
+    """`app` on the threaded wsgiref server `consult handler` runs: its port, until the block ends."""
+    from wsgiref.simple_server import make_server
+
+    from consult.forms.wsgi import ThreadingWSGIServer, _QuietHandler
+
+    server = make_server("127.0.0.1", 0, app, server_class=ThreadingWSGIServer, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_rules_rewritten_in_place_while_citizens_post(rules_file: Path, inbox_url: str, disk_dir: Path) -> None:
+    """A deploy writing the rules in place (not atomically), again and again, while requests come
+    through a real server: every submission is stored and answered 303."""
+    import http.client
+    import time
+
+    from consult.forms.wsgi import make_app
+
+    app = make_app(rules_file, inbox_url, SECRET, root=disk_dir, clock=lambda: NOW)
+    good = rules_file.read_bytes()
+    stop = threading.Event()
+
+    def deploy() -> None:
+        while not stop.is_set():
+            with open(rules_file, "wb") as handle:
+                handle.write(good[:len(good) // 3])
+                handle.flush()
+                time.sleep(0.002)
+                handle.write(good[len(good) // 3:])
+
+    writer = threading.Thread(target=deploy)
+    writer.start()
+    statuses: list[int] = []
+
+    def send(port: int, n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("POST", "/api/submit", urlencode(suggestion(body=f"Texte {n}")).encode(), {"Content-Type": FORM})
+        statuses.append(conn.getresponse().status)
+        conn.close()
+
+    with serving(app) as port:
+        try:
+            senders = [threading.Thread(target=send, args=(port, n)) for n in range(40)]
+            for t in senders:
+                t.start()
+                time.sleep(0.001)
+            for t in senders:
+                t.join()
+        finally:
+            stop.set()
+            writer.join()
+    assert statuses == [303] * 40
+    assert len(app.ctx.inbox.all()) == 40
+    app.ctx.inbox.close()
+
+
+def raw_exchange(port: int, head: bytes, body: bytes) -> tuple[int, bytes]:
+    """Send a whole request as a simple client does (all of it, then read), the answer's status and body."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(head + body)
+        answer = b""
+        while chunk := sock.recv(1 << 16):
+            answer += chunk
+    return int(answer.split(b" ", 2)[1]), answer.partition(b"\r\n\r\n")[2]
+
+
+def chunked(data: bytes, size: int = 50_000) -> bytes:
+    return b"".join(b"%x\r\n%s\r\n" % (len(data[i:i + size]), data[i:i + size])
+                    for i in range(0, len(data), size)) + b"0\r\n\r\n"
+
+
+@pytest.fixture(params=["handler", "serve"])
+def server_app(request: pytest.FixtureRequest, rules_file: Path, disk_dir: Path) -> Iterator[tuple[Any, int]]:
+    """The form handler under `consult handler`'s server, or under `consult serve` (static site + /api/)."""
+    from wsgiref.simple_server import make_server
+
+    from consult import serve
+    from consult.forms.wsgi import ThreadingWSGIServer, _QuietHandler, make_app
+
+    app = make_app(rules_file, f"sqlite:///{disk_dir / 'i.sqlite3'}", SECRET, root=disk_dir, clock=lambda: NOW)
+    if request.param == "handler":
+        server = make_server("127.0.0.1", 0, app, ThreadingWSGIServer, _QuietHandler)
+    else:
+        site = serve.dispatch(serve.static_app(rules_file.parent), app)
+        server = make_server("127.0.0.1", 0, site, serve.ThreadingWSGIServer, serve.QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield app, server.server_port
+    server.shutdown()
+    server.server_close()
+    app.ctx.inbox.close()
+
+
+POST_HEAD = b"POST /api/submit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+
+
+def test_a_body_over_the_cap_is_a_413_with_the_text_kept_never_a_500(server_app: tuple[Any, int]) -> None:
+    """Under the built-in servers, however the client sends it: Content-Length over the cap (and
+    the bytes behind it), chunked over the cap; the answer arrives whole, with the start of the text."""
+    app, port = server_app
+    huge = urlencode(suggestion(body="Début de mon texte MORE")).encode().replace(b"MORE", b"x" * 16_000_000)
+    for head, body in [(POST_HEAD + b"Content-Length: %d\r\n\r\n" % len(huge), huge),
+                       (POST_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", chunked(huge, 1 << 20))]:
+        status, page = raw_exchange(port, head, body)
+        assert status == 413, page[:300]
+        assert "trop volumineux" in page.decode() and "Début de mon texte xxx" in page.decode()
+    assert app.ctx.inbox.all() == []
+
+
+def test_chunked_bodies_and_bytes_past_the_length_are_read_right(server_app: tuple[Any, int]) -> None:
+    app, port = server_app
+    form = urlencode(suggestion(body="En morceaux")).encode()
+    assert raw_exchange(port, POST_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", chunked(form, 100))[0] == 303
+    form = urlencode(suggestion(body="Avec du surplus")).encode()
+    status, _ = raw_exchange(port, POST_HEAD + b"Content-Length: %d\r\n\r\n" % len(form), form + b"z" * 16_000_000)
+    assert status == 303
+    assert sorted(row.body for row in app.ctx.inbox.all()) == ["Avec du surplus", "En morceaux"]
+    for head, body in [(POST_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", b"zz\r\nab\r\n0\r\n\r\n"),
+                       (POST_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", b"5\r\nabcdeXX0\r\n\r\n"),
+                       (POST_HEAD + "Content-Length: ²\r\n\r\n".encode(), form)]:
+        assert raw_exchange(port, head, body)[0] in (400, 411)
+    assert len(app.ctx.inbox.all()) == 2
+
+
+def test_a_client_that_stops_sending_gets_a_408_and_leaves_no_address_in_the_logs(
+        rules_file: Path, disk_dir: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from consult.forms.wsgi import _QuietHandler, make_app
+
+    monkeypatch.setattr(_QuietHandler, "timeout", 0.3)
+    app = make_app(rules_file, f"sqlite:///{disk_dir / 'i.sqlite3'}", SECRET, root=disk_dir, clock=lambda: NOW)
+    with serving(app) as port:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(POST_HEAD + b"Content-Length: 1000\r\n\r\nbody=Le%20d")
+            assert sock.recv(100).startswith(b"HTTP/1.0 408 ")
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as idle:  # says nothing at all
+            assert idle.recv(100) == b""
+    err = capfd.readouterr().err
+    assert "127.0.0.1" not in err and "Traceback" not in err
+    app.ctx.inbox.close()
 
 
 def test_wsgi_trusts_the_proxy_only_when_told(rules_file: Path, disk_dir: Path) -> None:
@@ -512,6 +841,38 @@ def test_lambda_function_url_event(inbox: Inbox) -> None:
     token = handle_event({"rawPath": "/api/token", "requestContext": {"http": {"method": "GET"}}}, ctx, now=NOW)
     assert "token" in json.loads(token["body"])
     assert len(inbox.all()) == 1
+
+
+@pytest.mark.postgres
+def test_lambda_cold_start_with_the_inbox_down_answers_503_with_the_text_then_recovers(
+        pg_url: str, rules_file: Path, disk_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    from consult.forms import lambda_
+
+    wide = json.loads(rules_file.read_text(encoding="utf-8"))
+    wide["consultations"][0]["closes"] = "2999-01-01T00:00:00+00:00"  # the handler runs on the real clock
+    rules_file.write_text(json.dumps(wide), encoding="utf-8")
+    monkeypatch.setattr(lambda_, "_CONTEXT", None)
+    for name, value in {"CONSULT_RULES": str(rules_file), "CONSULT_SECRET": "s" * 40, "CONSULT_ROOT": str(disk_dir),
+                        "CONSULT_INBOX": "postgresql://consult:mot-de-passe@127.0.0.1:1/consult"}.items():
+        monkeypatch.setenv(name, value)
+
+    def event(body: str) -> dict[str, Any]:
+        return {"version": "2.0", "rawPath": "/api/submit", "headers": {"content-type": FORM, "host": "x.example"},
+                "requestContext": {"http": {"method": "POST", "sourceIp": "203.0.113.1"}},
+                "body": urlencode(suggestion(body=body)), "isBase64Encoded": False}
+
+    result = lambda_.handler(event("Mon texte à garder"))
+    assert result["statusCode"] == 503
+    assert "Mon texte à garder" in html.unescape(result["body"]) and "indisponible" in result["body"]
+    assert lambda_._CONTEXT is None  # the next event tries the inbox again
+    assert any("inbox unavailable" in r.getMessage() for r in caplog.records)
+    assert not any("mot-de-passe" in r.getMessage() for r in caplog.records)
+    monkeypatch.setenv("CONSULT_INBOX", pg_url)  # the database is back
+    assert lambda_.handler(event("Enfin enregistré"))["statusCode"] == 303
+    assert lambda_._CONTEXT is not None
+    assert [row.body for row in lambda_._CONTEXT.inbox.all()] == ["Enfin enregistré"]
+    lambda_._CONTEXT.inbox.close()
 
 
 def test_parallel_identical_posts_through_a_real_server_make_one_row(rules_file: Path, inbox_url: str,

@@ -4,6 +4,8 @@
 pure: `parse_sources` looks each file up in the cache by content hash and parses
 the rest, in worker processes when there are enough; `link_site` checks what
 spans files (a comment's proposal, a proposal's category, supports) and builds the model.
+Content that moved (a comment's proposal renamed, a question removed) is a warning,
+not an error: the site still builds, without what lost its place.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from consult.cache import Store, digest, salt
 from consult.config import Config
 from consult.content import files
 from consult.document import parse_yaml
-from consult.errors import ConsultError, SourceError, did_you_mean
+from consult.errors import ConsultError, SourceError, did_you_mean, split_warnings
 from consult.model import (
     Answer,
     Consultation,
@@ -184,14 +186,16 @@ def _parse_many(sources: list[Source], config: Config, jobs: int, progress: Call
 
 
 def load_site(root: Path, config: Config, now: datetime, store: Store | None = None, jobs: int = 1,
-              progress: Callable[[int], None] | None = None) -> Site:
+              progress: Callable[[int], None] | None = None) -> tuple[Site, list[SourceError]]:
     sources, problems = find_sources(root)
     return assemble_site(sources, problems, config, now, store, jobs, progress)
 
 
 def assemble_site(sources: list[Source], problems: list[SourceError], config: Config, now: datetime,
-                  store: Store | None = None, jobs: int = 1, progress: Callable[[int], None] | None = None) -> Site:
-    """Parse (cached) and link the sources; raise every problem of every file at once."""
+                  store: Store | None = None, jobs: int = 1,
+                  progress: Callable[[int], None] | None = None) -> tuple[Site, list[SourceError]]:
+    """Parse (cached) and link the sources: the site and its warnings. When any problem is an
+    error, raise every problem of every file at once, warnings included."""
     problems = list(problems)
     records = []
     for source, (record, found) in zip(sources, parse_sources(sources, config, store, jobs, progress)):
@@ -199,9 +203,10 @@ def assemble_site(sources: list[Source], problems: list[SourceError], config: Co
         records.append((source, record))
     site, found = link_site(records, config, now)
     problems += found
-    if problems:
+    errors, warnings = split_warnings(problems)
+    if errors:
         raise ConsultError(problems)
-    return site
+    return site, warnings
 
 
 def _by_consultation(records: list[tuple[Source, Any]]) -> dict[str, dict[str, list[Any]]]:
@@ -213,6 +218,7 @@ def _by_consultation(records: list[tuple[Source, Any]]) -> dict[str, dict[str, l
 
 
 def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime) -> tuple[Site, list[SourceError]]:
+    """The model, and the problems found across files (errors and warnings: see `split_warnings`)."""
     problems: list[SourceError] = []
     grouped = _by_consultation(records)
     texts = {source.path: source.text for source, _ in records}
@@ -238,16 +244,32 @@ def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime) 
 
 def _answers(record: files.ContributionRecord, questions: dict[str, Any], problems: list[SourceError],
              texts: dict[str, str]) -> tuple[Answer, ...]:
+    """The answers to questions the consultation still asks; an answer to one removed is not shown
+    (a warning, unless the contribution is rejected: then nobody needs to act)."""
     answers = []
     for key, value in record.answers.items():
         if key not in questions:
-            problems.append(files.locate(texts[record.source], record.source, ("answers", key),
-                                         f"answer to unknown question '{key}'",
-                                         did_you_mean(key, questions) or "questions of this consultation: "
-                                         + (", ".join(questions) or "none"), key=True))
+            if record.status != "rejected":
+                problems.append(_moved(texts[record.source], record.source, ("answers", key),
+                                       f"answer to unknown question '{key}' is not shown",
+                                       _fix(did_you_mean(key, questions) or "questions of this consultation: "
+                                            + (", ".join(questions) or "none") + ";",
+                                            "rename the key to an existing question, remove the answer, "
+                                            "or reject the contribution")))
             continue
         answers.append(Answer(questions[key], tuple(str(v) for v in value) if isinstance(value, list) else str(value)))
     return tuple(answers)
+
+
+def _fix(hint: str, fix: str) -> str:
+    """A hint ('did you mean ...?'), then how to fix the problem."""
+    return f"{hint} {fix[0].upper()}{fix[1:]}" if hint.endswith("?") else f"{hint} {fix}" if hint else fix
+
+
+def _moved(text: str, path: str, keys: tuple[str, ...], message: str, hint: str) -> SourceError:
+    """A warning: a file names what is no longer there (a proposal renamed, a question removed).
+    The site builds without what lost its place, and the editor is told how to put it back."""
+    return replace(files.locate(text, path, keys, message, hint, key=keys[0] == "answers"), warning=True)
 
 
 def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]], statuses: tuple[ProposalStatus, ...],
@@ -261,7 +283,9 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
     for doc in kinds["supports"]:
         for key, count in doc.data.items():
             if key not in proposal_slugs:
-                problems.append(doc.error((key,), f"supports for unknown proposal '{key}'", did_you_mean(key, proposal_slugs), key=True))
+                hint = _fix(did_you_mean(key, proposal_slugs), "rename the key to the proposal's slug, or remove the line")
+                problems.append(replace(doc.error((key,), f"supports for unknown proposal '{key}' are not counted",
+                                                  hint, key=True), warning=True))
             supports[key] = count
     comments: dict[str, list[Contribution]] = defaultdict(list)
     rejected_comments: dict[str, int] = defaultdict(int)
@@ -269,10 +293,16 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
     rejected = 0
     for record in kinds["contribution"]:
         if record.proposal is not None and record.proposal not in proposal_slugs:
-            problems.append(files.locate(texts[record.source], record.source, ("proposal",),
-                                         f"unknown proposal '{record.proposal}'", did_you_mean(record.proposal, proposal_slugs)))
+            # An orphan stays unpublished: a comment shown away from what it answers would mislead.
+            if record.status != "rejected":
+                problems.append(_moved(texts[record.source], record.source, ("proposal",),
+                                       f"unknown proposal '{record.proposal}': this contribution is not published",
+                                       _fix(did_you_mean(record.proposal, proposal_slugs),
+                                            "set 'proposal:' to an existing proposal, or reject the contribution")))
             continue
         answers = _answers(record, questions, problems, texts)
+        if record.status == "published" and not (answers or record.title or record.body_html):
+            continue  # nothing left to show: every answer was to a removed question (warned above)
         if record.status == "rejected":
             if record.kind == "comment" and record.proposal:
                 rejected_comments[record.proposal] += 1

@@ -18,11 +18,11 @@ from typing import Any, Callable, Mapping
 from urllib.parse import quote, urlsplit
 
 from consult.forms.guard import Altcha, Guard, canonical
-from consult.forms.intake import Intake, Malformed, parse_body
+from consult.forms.intake import Intake, Malformed, parse_body, salvage
 from consult.forms.messages import message
-from consult.forms.pages import Pages
+from consult.forms.pages import Pages, kept_text
 from consult.forms.rules import ConsultationRule, Rules
-from consult.forms.validate import Invalid, check_fields
+from consult.forms.validate import Invalid, check_fields, redisplayable
 from consult.inbox import Inbox, InboxError, Submission
 
 log = logging.getLogger("consult.forms")
@@ -130,7 +130,7 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
         if key and not IDEMPOTENCY_KEY.match(key):
             raise Malformed("idempotency_key must be 8 to 100 letters, digits, '-' or '_'")
     except Malformed as exc:
-        return _malformed(request, exc, language, pages)
+        return _malformed(request, exc, rules, pages)
     status = consultation.status(request.now)
     if status != "open":
         return _refuse(intake, consultation, status, language, pages)
@@ -139,7 +139,7 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
     except Invalid as exc:
         return _again(intake, consultation, kind, rules, pages, 422, exc.errors)
     except Malformed as exc:
-        return _malformed(request, exc, language, pages)
+        return _malformed(request, exc, rules, pages)
     voter = ctx.guard.voter(request.remote_addr, request.header("user-agent"))
     signals = _signals(request, ctx, intake, kind, rules)
     text = canonical(intake.fields)
@@ -183,11 +183,33 @@ def _thanks(rules: Rules, consultation: ConsultationRule, outcome: str, proposal
     return Response(303, (("Location", location), *SECURITY_HEADERS), b"")
 
 
-def _malformed(request: Request, exc: Malformed, language: str, pages: Pages) -> Response:
+def _malformed(request: Request, exc: Malformed, rules: Rules, pages: Pages) -> Response:
+    """A request no form of this site sends (or no longer sends: the site was rebuilt since the page
+    was loaded); nothing is stored. A script keeps its own text; a citizen gets theirs back: the
+    form again when it can show all of it (its consultation open), else the text to copy."""
     if "json" in request.header("content-type"):
         return _json(exc.status, {"error": str(exc)})
-    return _html(exc.status, pages.notice(message(language, "malformed.title"),
-                                          [message(language, "malformed.text"), str(exc)]))
+    language = rules.language
+    typed = salvage(request.body, request.header("content-type"))
+    try:
+        consultation, kind = _target(typed, rules)
+    except Malformed:
+        consultation, kind = None, ""
+    if consultation is not None:
+        status = consultation.status(request.now)
+        if status != "open":
+            return _refuse(typed, consultation, status, language, pages)
+        form = redisplayable(typed, consultation, kind)
+        if form is not None:
+            fresh = dict(form.fields, idempotency_key=[secrets.token_urlsafe(16)])  # the old one may be the fault
+            why = message(language, "malformed.too_large" if exc.status == 413 else "malformed.form")
+            return _again(Intake(fresh, False), consultation, kind, rules, pages, exc.status, [("form", why)])
+    known = consultation or rules.consultation(typed.one("consultation"))
+    return _html(exc.status, pages.notice(
+        message(language, "malformed.title"), [message(language, "malformed.text"), str(exc)],
+        kept=kept_text(typed.fields, language, known), keep_intro=message(language, "refused.keep"),
+        back_url=known.url if known else "", back_label=message(language, "refused.back"),
+    ))
 
 
 def _target(intake: Intake, rules: Rules) -> tuple[ConsultationRule, str]:
@@ -263,16 +285,8 @@ def _refuse(intake: Intake, consultation: ConsultationRule, status: str, languag
     """A closed or upcoming consultation: a polite no, and the citizen's text to copy."""
     if intake.is_json:
         return _json(403, {"error": f"consultation {status}"})
-    labels = {"title": "Titre" if language == "fr" else "Title", "body": "Texte" if language == "fr" else "Text"}
-    question_labels = {f"q_{q.id}": q.label for q in consultation.questions}
-    kept = []
-    for name, values in intake.fields.items():
-        label = labels.get(name) or question_labels.get(name)
-        text = "\n".join(v for v in values if v.strip())
-        if label and text:
-            kept.append((label, text))
     return _html(403, pages.notice(
         message(language, f"{status}.title"), [message(language, f"{status}.text", title=consultation.title)],
-        kept=kept, keep_intro=message(language, "refused.keep"),
+        kept=kept_text(intake.fields, language, consultation), keep_intro=message(language, "refused.keep"),
         back_url=consultation.url, back_label=message(language, "refused.back"),
     ))

@@ -2,7 +2,8 @@
 
 A size cap before parsing; urlencoded or JSON only; unknown or repeated fields
 refused; valid UTF-8 only; NUL and control characters refused; line endings
-(CRLF, CR, U+2028/9) become LF; text is NFC. Pure: no I/O, no clock.
+(CRLF, CR, U+2028/9) become LF; text is NFC. `salvage` reads what a refused body
+still holds, for the citizen to get back. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def parse_body(body: bytes, content_type: str) -> Intake:
 def _json_pairs(text: str) -> list[tuple[str, str]]:
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays or objects nested thousands deep
         raise Malformed("the JSON body cannot be read")
     if not isinstance(data, dict):
         raise Malformed("the JSON body must be an object of fields")
@@ -110,10 +111,31 @@ def _collect(pairs: list[tuple[str, str]]) -> Fields:
 
 def normalise(value: str, name: str = "") -> str:
     """LF line endings, NFC; NUL and control characters (but tab) refused."""
-    value = _LINE_BREAKS.sub("\n", value)
     if _CONTROL.search(value):
         raise Malformed(f"field {name!r} holds a NUL or control character")
-    value = unicodedata.normalize("NFC", value)
+    value = comparable(value)
     if _SURROGATE.search(value):  # lone surrogates from \\u escapes in JSON
         raise Malformed(f"field {name!r} is not valid Unicode")
     return value
+
+
+def comparable(text: str) -> str:
+    """`text` as a form field carrying it reads after `normalise` (LF line endings, NFC), without
+    refusing anything: what the handler compares a label of the site (a choice) with, so that a
+    choice the site shows is a choice the handler accepts, however its file spelled it."""
+    return unicodedata.normalize("NFC", _LINE_BREAKS.sub("\n", text))
+
+
+def salvage(body: bytes, content_type: str) -> Intake:
+    """What a refused urlencoded body still holds of a form, leniently: invalid UTF-8 replaced,
+    control characters dropped, unknown names and repeats of single fields left out, at most the
+    first MAX_BODY_BYTES read. Never raises. For showing citizens their text back, never for storing."""
+    if content_type.partition(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+        return Intake({}, is_json=False)
+    text = body[:MAX_BODY_BYTES].decode("utf-8", "replace")
+    fields: Fields = {}
+    for name, value in parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="replace"):
+        if name in SINGLE_FIELDS and name in fields or not (name in SINGLE_FIELDS or QUESTION_FIELD.match(name)):
+            continue
+        fields.setdefault(name, []).append(_CONTROL.sub("", comparable(value)))
+    return Intake(fields, is_json=False)

@@ -1,12 +1,15 @@
 """AWS-Lambda-style adapter: function URL / API Gateway HTTP API (payload v2) events.
 
 `handler(event, context)` builds its app once from CONSULT_RULES, CONSULT_INBOX
-(a postgresql:// URL: Lambda disks are not durable) and CONSULT_SECRET.
+(a postgresql:// URL: Lambda disks are not durable) and CONSULT_SECRET. When the
+inbox cannot be reached at a cold start, the event is still answered (a 503 that
+re-displays the form with the text kept) and the next event tries again.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,6 +17,9 @@ from typing import Any
 
 from consult.forms.core import Context, Request, Response, handle
 from consult.forms.intake import MAX_BODY_BYTES
+from consult.inbox import Inbox, InboxError, open_inbox
+
+log = logging.getLogger("consult.forms")
 
 _CONTEXT: Context | None = None
 
@@ -53,13 +59,34 @@ def handle_event(event: dict[str, Any], ctx: Context, now: datetime | None = Non
     return response_to_result(handle(request, ctx))
 
 
+class Unreachable(Inbox):
+    """Stands for an inbox that could not be opened: every use fails as the inbox itself would
+    (InboxError), so the handler answers 503 and gives the citizen's text back."""
+
+    def __init__(self, url: str, problem: str):
+        self.url, self.problem = url, problem
+
+    def _tx_raw(self) -> Any:
+        raise InboxError(self.problem)
+
+    def close(self) -> None:
+        pass
+
+
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     global _CONTEXT
-    if _CONTEXT is None:
-        from consult.forms.wsgi import make_app
+    if _CONTEXT is not None:
+        return handle_event(event, _CONTEXT)
+    from consult.forms.wsgi import make_app
 
-        app = make_app(os.environ["CONSULT_RULES"], os.environ["CONSULT_INBOX"],
-                       secret=os.environ["CONSULT_SECRET"].encode("utf-8"), root=Path(os.environ.get("CONSULT_ROOT", "/tmp")),
-                       altcha=os.environ.get("CONSULT_ALTCHA") == "1")
+    root, url = Path(os.environ.get("CONSULT_ROOT", "/tmp")), os.environ["CONSULT_INBOX"]
+    try:
+        inbox: Inbox = open_inbox(url, root)
+    except InboxError as exc:  # its message names the host, never the password
+        log.error("inbox unavailable at start, answering 503 until it is back: %s", exc)
+        inbox = Unreachable(url, str(exc))
+    app = make_app(os.environ["CONSULT_RULES"], inbox, secret=os.environ["CONSULT_SECRET"].encode("utf-8"),
+                   root=root, altcha=os.environ.get("CONSULT_ALTCHA") == "1")
+    if not isinstance(inbox, Unreachable):  # else the next event starts again
         _CONTEXT = app.ctx
-    return handle_event(event, _CONTEXT)
+    return handle_event(event, app.ctx)

@@ -28,6 +28,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "malformed.title": "Demande incorrecte",
         "malformed.text": "Cette demande ne vient pas d’un formulaire du site et n’a pas été enregistrée.",
         "notfound.title": "Page introuvable",
+        "malformed.form": "Votre contribution n’a pas été enregistrée : le formulaire a changé depuis que vous "
+                          "l’avez ouvert. Votre texte est conservé ci-dessous : vérifiez vos réponses et renvoyez-le.",
+        "malformed.too_large": "Votre envoi est trop volumineux pour être enregistré. Votre texte est conservé "
+                               "ci-dessous : raccourcissez-le et renvoyez-le.",
+        "kept.title": "Titre",
+        "kept.body": "Texte",
+        "kept.answer": "Réponse « {id} »",
     },
     "en": {
         "body.required": "Write your text.",
@@ -54,6 +61,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "malformed.title": "Bad request",
         "malformed.text": "This request does not come from a form of this site and was not saved.",
         "notfound.title": "Page not found",
+        "malformed.form": "Your contribution was not saved: the form changed since you opened it. "
+                          "Your text is kept below: check your answers and send it again.",
+        "malformed.too_large": "Your submission is too large to be saved. Your text is kept below: "
+                               "shorten it and send it again.",
+        "kept.title": "Title",
+        "kept.body": "Text",
+        "kept.answer": "Answer “{id}”",
     },
 }
 

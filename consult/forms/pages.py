@@ -12,7 +12,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from consult.forms.rules import Rules
+from consult.forms.messages import message
+from consult.forms.rules import ConsultationRule, Rules
 
 log = logging.getLogger("consult.forms")
 
@@ -78,6 +79,23 @@ class Pages:
             except Exception:
                 log.exception("the theme cannot render a notice; answering with a plain one")
         return _plain_notice(self.rules.language, title, paragraphs, list(kept), keep_intro, back_url, back_label)
+
+
+def kept_text(fields: dict[str, list[str]], language: str,
+              consultation: ConsultationRule | None = None) -> list[tuple[str, str]]:
+    """(label, text) of everything a person typed in refused fields, in the order sent: the title,
+    the text and the answers (labelled with their question when the consultation is known)."""
+    labels = {"title": message(language, "kept.title"), "body": message(language, "kept.body")}
+    questions = {f"q_{q.id}": q.label for q in consultation.questions} if consultation else {}
+    kept = []
+    for name, values in fields.items():
+        label = labels.get(name) or questions.get(name)
+        if label is None and name.startswith("q_"):
+            label = message(language, "kept.answer", id=name[2:])
+        text = "\n".join(v for v in values if v.strip())
+        if label and text:
+            kept.append((label, text))
+    return kept
 
 
 def _page(language: str, title: str, main: str) -> str:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from consult.forms.intake import Intake, Malformed
+from consult.forms.intake import Fields, Intake, Malformed, comparable
 from consult.forms.messages import message
 from consult.forms.rules import ConsultationRule, QuestionRule, Rules
 
@@ -19,6 +20,11 @@ AUTHOR_MAX = 100
 EMAIL_MAX = 254
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BLANK_LINES = re.compile(r"^(?:[ \t]*\n)+")
+# A scale value: ASCII digits only (str.isdigit() accepts '²', which int() refuses), and few of
+# them (int() refuses 5,000 digits; no scale needs ten).
+_SCALE_VALUE = re.compile(r"-?[0-9]{1,9}")
+# Fields of every form that carry no text typed by a person.
+TRANSPORT_FIELDS = ("kind", "consultation", "proposal", "token", "idempotency_key", "website", "altcha")
 
 
 class Invalid(Exception):
@@ -43,6 +49,38 @@ def offered_questions(consultation: ConsultationRule, kind: str) -> tuple[Questi
     return consultation.questions if kind == "answers" else ()
 
 
+@lru_cache(maxsize=1024)
+def offered(choices: tuple[str, ...]) -> tuple[str, ...]:
+    """A question's choices as the intake reads them back from a form (`comparable`): the site's
+    label, however its file spelled it (decomposed, say), is what the browser sends back."""
+    return tuple(comparable(choice) for choice in choices)
+
+
+def shows_body(consultation: ConsultationRule, kind: str) -> bool:
+    """Does the form of this kind have a text (and, for a suggestion, a title)? Not a questionnaire's."""
+    return kind in ("comment", "suggestion")
+
+
+def redisplayable(intake: Intake, consultation: ConsultationRule, kind: str) -> Intake | None:
+    """The fields of a refused submission that its form can show again, every text typed among them:
+    choices the form does not offer are left out (nobody typed them). None when some typed text
+    has no place in the form (an answer to a question it no longer asks): then show it as text."""
+    questions = {f"q_{q.id}": q for q in offered_questions(consultation, kind)}
+    shown = set(questions) | ({"author", "email"} if kind != "support" else set())
+    if shows_body(consultation, kind):
+        shown |= {"body", "title"} if kind == "suggestion" else {"body"}
+    fields: Fields = {}
+    for name, values in intake.fields.items():
+        question = questions.get(name)
+        if question is not None and question.type in ("single", "multiple"):
+            fields[name] = [v for v in values if v in offered(question.choices)]
+        elif name in shown or name in TRANSPORT_FIELDS:
+            fields[name] = values
+        elif any(v.strip() for v in values):
+            return None
+    return Intake(fields, intake.is_json)
+
+
 def single_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -63,8 +101,9 @@ def check_fields(intake: Intake, consultation: ConsultationRule, kind: str, rule
     if kind == "support":
         return Checked(kind="support", proposal=proposal)
     questions = offered_questions(consultation, kind)
+    show_body = shows_body(consultation, kind)
     title = single_line(intake.one("title")) if kind == "suggestion" else ""
-    body = block(intake.one("body")) if kind != "answers" else ""
+    body = block(intake.one("body")) if show_body else ""
     author, email = single_line(intake.one("author")), intake.one("email").strip()
     limit("title", title, TITLE_MAX)
     if not body and kind != "answers":
@@ -97,18 +136,18 @@ def _answers(intake: Intake, questions: tuple[QuestionRule, ...], errors: list[t
                 errors.append((name, message(language, "question.required", label=q.label)))
             continue
         if q.type == "multiple":
-            if len(set(values)) != len(values) or any(v not in q.choices for v in values):
+            if len(set(values)) != len(values) or any(v not in offered(q.choices) for v in values):
                 raise Malformed(f"{name}: not one of the offered choices")
-            answers[q.id] = [c for c in q.choices if c in values]
+            answers[q.id] = [c for c in offered(q.choices) if c in values]
             continue
         if len(values) > 1:
             raise Malformed(f"{name} sent twice")
         value = values[0]
         if q.type == "single":
-            if value not in q.choices:
+            if value not in offered(q.choices):
                 raise Malformed(f"{name}: not one of the offered choices")
         elif q.type == "scale":
-            if not value.strip().lstrip("-").isdigit() or not q.min <= int(value) <= q.max:
+            if not _SCALE_VALUE.fullmatch(value.strip()) or not q.min <= int(value) <= q.max:
                 errors.append((name, message(language, "question.scale", min=q.min, max=q.max, label=q.label)))
                 continue
             value = str(int(value))

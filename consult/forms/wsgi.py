@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,7 +26,8 @@ from consult.forms.core import Context, Request, Response, handle
 from consult.forms.guard import Altcha, Guard, load_secret
 from consult.forms.intake import MAX_BODY_BYTES
 from consult.forms.pages import Pages
-from consult.forms.rules import Rules, load_rules
+from consult.errors import ConsultError
+from consult.forms.rules import Rules, parse_rules
 from consult.inbox import Inbox, open_inbox
 
 log = logging.getLogger("consult.forms")
@@ -32,25 +35,71 @@ StartResponse = Callable[..., Any]
 
 
 class RulesFile:
-    """`consult-rules.json`, re-parsed only when its size or mtime changes."""
+    """`consult-rules.json`, read again only when it changes (inode, size or mtime).
+
+    While the file is missing, half-written or unreadable (a deploy replacing it in place), the
+    last good rules keep serving, so no citizen's submission fails for it; one warning is logged
+    per bad version (the path and the reason only). Read once when made, so a handler started
+    with a good file has rules to fall back on; without any good rules yet, it tries again for
+    a moment (a writer finishing), then raises: the handler cannot know the site."""
+
+    RETRIES = (0.05, 0.1, 0.2)  # seconds, while there are no good rules to fall back on
 
     def __init__(self, path: Path):
         self.path = path
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._rules: Rules | None = None
+        self._warned: object = None  # the bad version last warned about
         self._lock = threading.Lock()
+        with self._lock:
+            self._read()
 
     def __call__(self) -> Rules:
-        try:
-            stat = self.path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size)
-        except FileNotFoundError:
-            stamp = None
         with self._lock:
-            if self._rules is None or stamp != self._stamp:
-                self._rules = load_rules(self.path)
-                self._stamp = stamp
+            if self._rules is not None and _stamp(self.path) == self._stamp:
+                return self._rules
+            problem = self._read()
+            for delay in self.RETRIES if self._rules is None else ():
+                time.sleep(delay)
+                problem = self._read()
+                if self._rules is not None:
+                    break
+            if self._rules is None:
+                raise ConsultError(problem)
+            if problem:
+                self._warn(problem)
             return self._rules
+
+    def _read(self) -> str:
+        """Read the file; keep its rules if they are good, else say what is wrong ('' if nothing)."""
+        try:
+            with open(self.path, "rb") as handle:
+                stamp = _stamp(handle.fileno())
+                text = handle.read().decode("utf-8")
+            rules = parse_rules(text, str(self.path))
+        except ConsultError as exc:
+            return exc.render()
+        except (OSError, UnicodeDecodeError) as exc:
+            return (f"{self.path}: cannot read the handler rules ({getattr(exc, 'strerror', None) or exc}); "
+                    "run 'consult build', it writes them")
+        self._rules, self._stamp, self._warned = rules, stamp, None
+        return ""
+
+    def _warn(self, problem: str) -> None:
+        bad = (_stamp(self.path), problem)
+        if bad != self._warned:
+            self._warned = bad
+            log.warning("%s. Still serving the last good rules; replace the file atomically (write a "
+                        "temporary file beside it, then rename it over it).", problem)
+
+
+def _stamp(file: Path | int) -> tuple[int, int, int] | None:
+    """What changes when a file is replaced or written: (inode, size, mtime). None if it is missing."""
+    try:
+        info = os.stat(file)
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 class FormsApp:
@@ -70,14 +119,10 @@ class FormsApp:
         method = environ.get("REQUEST_METHOD", "GET")
         body = b""
         if method == "POST":
-            raw_length = environ.get("CONTENT_LENGTH") or ""
-            if not raw_length.isdigit():
-                return Response(411, (("Content-Type", "text/plain; charset=utf-8"),), b"Content-Length required\n")
-            length = int(raw_length)
-            if length > MAX_BODY_BYTES:
-                return Response(413, (("Content-Type", "text/plain; charset=utf-8"), ("Connection", "close")),
-                                b"Request body too large\n")
-            body = environ["wsgi.input"].read(length) if length else b""
+            read = read_body(environ)
+            if isinstance(read, Response):
+                return read
+            body = read
         headers = {key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items()
                    if key.startswith("HTTP_")}
         if environ.get("CONTENT_TYPE"):
@@ -98,8 +143,60 @@ class FormsApp:
         return str(environ.get("REMOTE_ADDR", ""))
 
 
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")  # ASCII digits: str.isdigit() takes '²', int() does not
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,8}")
+
+
+def read_body(environ: dict[str, Any]) -> bytes | Response:
+    """A POST's body, but never more than MAX_BODY_BYTES + 1 bytes of it: beyond the cap `core`
+    answers 413 with what it can give back of the form, and the server drops the rest unread
+    (`ThreadingWSGIServer.shutdown_request`). By Content-Length; or chunked, which wsgiref hands
+    over undecoded (gunicorn and waitress decode it and set wsgi.input_terminated)."""
+    stream, most = environ["wsgi.input"], MAX_BODY_BYTES + 1
+    length = environ.get("CONTENT_LENGTH") or ""
+    try:
+        if _CONTENT_LENGTH.fullmatch(length):
+            return _read_exactly(stream, min(int(length), most))
+        if environ.get("wsgi.input_terminated"):
+            return bytes(stream.read(most))
+        if environ.get("HTTP_TRANSFER_ENCODING", "").strip().lower() == "chunked":
+            return _read_chunked(stream, most)
+    except ValueError as exc:
+        return Response(400, (("Content-Type", "text/plain; charset=utf-8"),), f"{exc}\n".encode())
+    except OSError:  # the client stopped sending (a socket timeout) or went away
+        return Response(408, (("Content-Type", "text/plain; charset=utf-8"),), b"Request body not received\n")
+    return Response(411, (("Content-Type", "text/plain; charset=utf-8"),), b"Content-Length required\n")
+
+
+def _read_exactly(stream: Any, size: int) -> bytes:
+    data = bytes(stream.read(size)) if size else b""
+    if len(data) < size:
+        raise ValueError("request body shorter than its Content-Length")
+    return data
+
+
+def _read_chunked(stream: Any, most: int) -> bytes:
+    """A chunked body (RFC 9112, 7.1) up to `most` bytes; ValueError when its framing is wrong."""
+    body = bytearray()
+    while len(body) < most:
+        size_field = stream.readline(1024).split(b";", 1)[0].strip()
+        if not _CHUNK_SIZE.fullmatch(size_field):
+            raise ValueError("bad chunked encoding")
+        size = int(size_field, 16)
+        if size == 0:
+            for _ in range(100):  # trailer fields, up to the blank line
+                if not stream.readline(1024).strip():
+                    return bytes(body)
+            raise ValueError("bad chunked encoding")
+        wanted = min(size, most - len(body))
+        body += _read_exactly(stream, wanted)
+        if wanted == size and _read_exactly(stream, 2) != b"\r\n":
+            raise ValueError("bad chunked encoding")
+    return bytes(body)
+
+
 _REASONS = {200: "OK", 303: "See Other", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
-            405: "Method Not Allowed", 409: "Conflict", 411: "Length Required", 413: "Payload Too Large",
+            405: "Method Not Allowed", 408: "Request Timeout", 409: "Conflict", 411: "Length Required", 413: "Payload Too Large",
             415: "Unsupported Media Type", 422: "Unprocessable Entity", 429: "Too Many Requests",
             500: "Internal Server Error", 503: "Service Unavailable"}
 
@@ -134,6 +231,7 @@ class _QuietHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         path = getattr(self, "path", "")  # unset when the request line could not be parsed
         log.info("%s %s %s", self.command, without_queries(path), code)
+    timeout = 60  # seconds a client may stay silent mid-request before its thread is freed (408)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         # wsgiref's own notices ("code 400, message Bad request syntax ('...')"), address left out
@@ -149,6 +247,13 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     request_queue_size = 256
 
+    def shutdown_request(self, request: Any) -> None:
+        """Close after the response gently: what the client still sends (a body refused unread,
+        bytes past its Content-Length) is read and dropped for a moment. Closing with unread bytes
+        resets the connection, and a client still sending may never read the answer (a 413)."""
+        linger(request)
+        self.close_request(request)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         # socketserver prints "Exception occurred during processing of request from <address>".
         error = sys.exc_info()[1]
@@ -156,6 +261,25 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
             log.debug("a client closed its connection early: %s", error)
         else:
             log.error("a request failed", exc_info=True)
+
+
+def linger(sock: socket.socket, seconds: float = 2.0, most: int = 64 << 20) -> None:
+    """Half-close `sock` (the response is complete) and drop what arrives until the client closes
+    its side, `seconds` pass or `most` bytes came."""
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        deadline, dropped = time.monotonic() + seconds, 0
+        while dropped < most:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            sock.settimeout(left)
+            chunk = sock.recv(1 << 16)
+            if not chunk:
+                return
+            dropped += len(chunk)
+    except OSError:
+        pass
 
 
 def run_handler(root: Path, host: str = "127.0.0.1", port: int = 8001, rules: Path | None = None,
