@@ -188,6 +188,34 @@ def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None
 
 
 @cli.command()
+@click.argument("action", required=False, type=click.Choice(["list", "release"]), default="list")
+@click.argument("ids", nargs=-1)
+@inbox_option
+@pass_ctx
+def held(ctx: Context, action: str, ids: tuple[str, ...], inbox_url: str | None) -> None:
+    """List the submissions the inbox holds back (honeypot, suspect supports) with their text,
+    or release them by id: they are then pulled, or counted, with their flags."""
+    from consult.config import load_config
+    from consult.held import render_held, render_released
+
+    inbox = _site_inbox(ctx, inbox_url)
+    try:
+        if action == "list":
+            config = load_config(ctx.root)[0] if (ctx.root / "site.yaml").is_file() else None
+            click.echo(render_held(inbox.held(), config.language if config else "fr"))
+            return
+        if not ids:
+            raise ConsultError("name the submissions to release: consult held release ID...")
+        outcomes = inbox.release(list(ids))
+    finally:
+        inbox.close()
+    for line in render_released(outcomes):
+        click.echo(line)
+    if "unknown" in outcomes.values():
+        raise ConsultError("some ids are not in the inbox (see 'consult held')")
+
+
+@cli.command()
 @click.argument("contribution_id", metavar="ID")
 @inbox_option
 @pass_ctx

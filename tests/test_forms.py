@@ -125,7 +125,7 @@ def test_json_intake(ctx: Context, inbox: Inbox) -> None:
 
 def test_comment_and_support(ctx: Context, inbox: Inbox) -> None:
     assert post(ctx, suggestion(kind="comment", proposal="pistes", q_frequence=None, title=None)).status == 303
-    assert post(ctx, {"kind": "support", "consultation": "velo", "proposal": "pistes", "token": "", "website": ""}).status == 303
+    assert post(ctx, support_fields()).status == 303
     rows = {r.kind: r for r in inbox.all()}
     assert rows["comment"].proposal == "pistes" and rows["comment"].answers == {}
     assert rows["support"].voter and rows["support"].body == ""
@@ -244,42 +244,116 @@ def test_normalisation() -> None:
     assert intake.fields["body"] == ["a\tb"]
 
 
-# --- abuse: quarantined, never dropped -----------------------------------------------------
+# --- abuse: a flag a moderator sees, never a drop ------------------------------------------
 
 
-@pytest.mark.parametrize("fields,headers,reason", [
-    ({"website": "http://spam"}, {}, "honeypot"),
+def pull_into(root: Path, inbox: Inbox) -> dict[str, str]:
+    """`consult pull` into a bare content/ folder for the rules' consultations: id -> file text."""
+    from consult.pull import pull
+
+    for slug in ("velo", "ancienne", "bientot"):
+        folder = root / "content" / "consultations" / slug
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "index.md").touch()
+    report = pull(root, inbox, now=NOW, tz=timezone.utc, retention_days=365)
+    return {id_: (root / path).read_text(encoding="utf-8") for path, id_, _ in report.written}
+
+
+@pytest.mark.parametrize("fields,headers,flag", [
     ({"token": "123.abc.def"}, {}, "bad-token"),
     ({"token": Guard(SECRET).token(NOW)}, {}, "too-fast"),
+    ({"token": ""}, {}, "no-token"),
+    ({"token": Guard(SECRET).token(NOW - timedelta(days=3))}, {}, "old-token"),
     ({}, {"sec-fetch-site": "cross-site"}, "cross-site"),
     ({}, {"origin": "https://evil.example"}, "cross-site"),
 ])
-def test_suspects_are_quarantined_with_a_normal_answer(ctx: Context, inbox: Inbox, fields: dict[str, str],
-                                                       headers: dict[str, str], reason: str) -> None:
-    response = post(ctx, suggestion(**fields), headers=headers)
+def test_each_suspicion_is_a_flag_and_the_row_is_pulled(ctx: Context, inbox: Inbox, disk_dir: Path,
+                                                       fields: dict[str, str], headers: dict[str, str],
+                                                       flag: str) -> None:
+    response = post(ctx, suggestion(**fields, body=f"suspect {flag}"), headers=headers)
     assert response.status == 303
     [row] = inbox.all()
-    assert row.quarantine == reason
-    assert inbox.claim("w", NOW) == 0
+    assert flag in row.flags.split(",") and row.quarantine == ""
+    pulled = pull_into(disk_dir, inbox)
+    assert list(pulled) == [row.id] and f"suspect {flag}" in pulled[row.id]
+    assert inbox.counts() == {"exported": 1}
 
 
-def test_soft_signals_are_flags_only(ctx: Context, inbox: Inbox) -> None:
-    post(ctx, suggestion(token="", body="sans js"))
-    post(ctx, suggestion(token=Guard(SECRET).token(NOW - timedelta(days=3)), body="lent"),
-         headers={"origin": "https://consult.example.org", "sec-fetch-site": "same-origin"})
-    flags = sorted((r.body, r.flags, r.quarantine) for r in inbox.all())
-    assert flags == [("lent", "old-token", ""), ("sans js", "no-token", "")]
-
-
-def test_rate_limit_quarantines_then_refuses_keeping_the_text(inbox: Inbox) -> None:
+def test_rate_limit_flags_then_refuses_keeping_the_text(inbox: Inbox, disk_dir: Path) -> None:
     ctx = make_ctx(inbox, rate_soft=2, rate_hard=3)
     statuses = [post(ctx, suggestion(body=f"texte {n}")).status for n in range(4)]
     assert statuses == [303, 303, 303, 429]
-    assert [r.quarantine for r in inbox.all()].count("rate") == 1
+    assert [r.flags for r in inbox.all()].count("rate") == 1
     refused = post(ctx, suggestion(body="gardé"))
     assert refused.status == 429 and "gardé" in refused.body.decode()
     assert post(ctx, suggestion(body="autre"), addr="192.0.2.1").status == 303  # another address
     assert post(ctx, suggestion(body="demain"), now=NOW + timedelta(hours=1)).status == 303  # next hour
+    assert len(pull_into(disk_dir, inbox)) == 5 and inbox.held_count() == 0
+
+
+def test_signals_add_up(ctx: Context, inbox: Inbox) -> None:
+    post(ctx, suggestion(token=""), headers={"origin": "https://evil.example"})
+    assert inbox.all()[0].flags == "no-token,cross-site"
+
+
+def test_same_origin_is_clean(ctx: Context, inbox: Inbox) -> None:
+    post(ctx, suggestion(), headers={"origin": "https://consult.example.org", "sec-fetch-site": "same-origin"})
+    assert inbox.all()[0].flags == ""
+
+
+def test_honeypot_is_held_listed_released_and_never_purged_unreviewed(ctx: Context, inbox: Inbox,
+                                                                      disk_dir: Path) -> None:
+    from consult.held import render_held
+
+    response = post(ctx, suggestion(website="http://spam.example", body="Caught <b>by</b> the\u202etrap"))
+    assert response.status == 303  # a bot learns nothing
+    [row] = inbox.all()
+    assert row.quarantine == "honeypot" and row.flags == "honeypot"
+    assert pull_into(disk_dir, inbox) == {} and inbox.held_count() == 1
+    listing = render_held(inbox.held(), "en")
+    assert row.id in listing and "Trap field filled in" in listing and "Caught <b>by</b> the\\u202etrap" in listing
+    assert "ana@example.org" not in listing and "198.51.100.7" not in listing
+    assert inbox.purge(NOW + timedelta(days=4000)) is not None and inbox.held_count() == 1  # nobody decided yet
+    assert inbox.release([row.id, "20261201-nothere0"]) == {row.id: "released", "20261201-nothere0": "unknown"}
+    assert inbox.release([row.id]) == {row.id: "not-held"}
+    pulled = pull_into(disk_dir, inbox)
+    assert list(pulled) == [row.id] and inbox.get(row.id).flags == "honeypot"  # pulled, flag kept
+
+
+def support_fields(**over: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {"kind": "support", "consultation": "velo", "proposal": "pistes", "website": "",
+                              "token": Guard(SECRET).token(NOW - timedelta(minutes=1))}
+    fields.update(over)
+    return fields
+
+
+def test_a_support_without_a_valid_token_asks_for_one_more_click(ctx: Context, inbox: Inbox) -> None:
+    for token in ("", "123.abc.def", Guard(SECRET).token(NOW - timedelta(days=3))):
+        response = post(ctx, support_fields(token=token))
+        html = response.body.decode()
+        assert response.status == 422 and "confirmer votre soutien" in html and inbox.all() == []
+        fresh = html.split('name="token" value="', 1)[1].split('"', 1)[0]
+        assert Guard(SECRET).check_token(fresh, NOW + timedelta(seconds=5)) == "ok"
+    assert post(ctx, support_fields(token=fresh), now=NOW + timedelta(seconds=5)).status == 303
+    assert inbox.support_tallies() == {"velo": {"pistes": 1}}
+
+
+def test_a_flagged_support_is_held_and_not_counted_until_released(ctx: Context, inbox: Inbox) -> None:
+    assert post(ctx, support_fields(), headers={"origin": "https://evil.example"}).status == 303
+    assert post(ctx, support_fields(), addr="192.0.2.5").status == 303  # another voter, clean
+    assert inbox.support_tallies() == {"velo": {"pistes": 1}}
+    [held] = inbox.held()
+    assert held.quarantine == "cross-site" and held.flags == "cross-site"
+    assert inbox.release([held.id]) == {held.id: "released"}
+    assert inbox.support_tallies() == {"velo": {"pistes": 2}}
+
+
+def test_releasing_a_second_support_of_the_same_voter_keeps_one(ctx: Context, inbox: Inbox) -> None:
+    post(ctx, support_fields(idempotency_key="framed-page-1"), headers={"origin": "https://evil.example"})  # held
+    post(ctx, support_fields(idempotency_key="our-own-page-1"))  # the same voter, clean: counted
+    [held] = inbox.held()
+    assert inbox.release([held.id]) == {held.id: "duplicate"}
+    assert inbox.support_tallies() == {"velo": {"pistes": 1}} and inbox.held() == [] and len(inbox.all()) == 1
 
 
 def test_rate_keys_rotate_daily_and_hide_the_address() -> None:
@@ -315,7 +389,7 @@ def test_without_javascript_a_double_click_still_collapses(ctx: Context, inbox: 
 
 
 def test_one_support_per_voter(ctx: Context, inbox: Inbox) -> None:
-    support = {"kind": "support", "consultation": "velo", "proposal": "pistes"}
+    support = support_fields()
     for _ in range(3):
         assert post(ctx, support).status == 303
     post(ctx, support, addr="192.0.2.2")
@@ -370,7 +444,8 @@ def test_altcha_solution_accepted_once(inbox: Inbox) -> None:
     post(ctx, suggestion(altcha=payload, body="un"))
     post(ctx, suggestion(altcha=payload, body="deux"))
     post(ctx, suggestion(body="trois"))
-    assert sorted((r.body, r.quarantine) for r in inbox.all()) == [("deux", "altcha"), ("trois", "altcha"), ("un", "")]
+    assert sorted((r.body, r.flags, r.quarantine) for r in inbox.all()) == [
+        ("deux", "altcha", ""), ("trois", "altcha", ""), ("un", "", "")]
 
 
 # --- adapters ----------------------------------------------------------------------------------

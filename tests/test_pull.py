@@ -124,7 +124,8 @@ def test_post_303_pull_pending_approve_build_visible_and_escaped(site: Path, inb
 
 def test_supports_become_tallies_on_top_of_offline_counts(site: Path, inbox: Inbox) -> None:
     app = make_handler(site, inbox)
-    support = {"kind": "support", "consultation": "plan-velo", "proposal": "arceaux-gare", "website": ""}
+    support = {"kind": "support", "consultation": "plan-velo", "proposal": "arceaux-gare", "website": "",
+               "token": Guard(SECRET).token(NOW - timedelta(minutes=5))}
     for n in range(3):
         send(app, support, addr=f"192.0.2.{n}")
     send(app, support, addr="192.0.2.0")  # the same voter again: counted once

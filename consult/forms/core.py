@@ -1,7 +1,8 @@
 """The form handler without I/O: `handle(request, ctx) -> Response`.
 
 POST {prefix}/submit: strict intake -> rules (open? kind allowed? fields valid?)
--> abuse signals -> `inbox.add` -> 303 to the thank-you page, sent only after
+-> abuse signals, stored as flags (only the honeypot, or a flag on a support, holds
+a row back) -> `inbox.add` -> 303 to the thank-you page, sent only after
 the inbox committed. Mistakes re-display the form with every value kept; a
 closed consultation shows the text back. GET {prefix}/token: a signed time token.
 """
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
+from consult.flags import held_reason
 from consult.forms.guard import Altcha, Guard, canonical
 from consult.forms.intake import Intake, Malformed, parse_body
 from consult.forms.messages import message
@@ -30,7 +32,8 @@ log = logging.getLogger("consult.forms")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-HARD_SIGNALS = ("honeypot", "bad-token", "too-fast", "cross-site", "altcha", "rate")
+# What a real person's page may lack: a token (no JavaScript) or a fresh one (a tab left open).
+TOKEN_FLAGS = frozenset({"no-token", "bad-token", "old-token", "foreign-token"})
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class Context:
     pages: Pages | None = None
     altcha: Altcha | None = None
     prefix: str = "/api"
-    rate_soft: int = 30  # stored submissions per address per hour before quarantine
+    rate_soft: int = 30  # stored submissions per address per hour before they are flagged 'rate'
     rate_hard: int = 300  # ... before refusing (429, text shown back)
     new_id: Callable[[datetime], str] = field(default=lambda now: new_id(now))
 
@@ -134,26 +137,34 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
     status = consultation.status(request.now)
     if status != "open":
         return _refuse(intake, consultation, status, language, pages)
+    def again(status: int, errors: list[tuple[str, str]], fields: Intake = intake) -> Response:
+        # A fresh time token: the citizen's next send is timed from this page, JavaScript or not.
+        return _again(fields, consultation, kind, rules, pages, status, errors,
+                      token=ctx.guard.token(request.now))
+
     try:
         checked = check_fields(intake, consultation, kind, rules, language)
     except Invalid as exc:
-        return _again(intake, consultation, kind, rules, pages, 422, exc.errors)
+        return again(422, exc.errors)
     except Malformed as exc:
         return _malformed(request, exc, language, pages)
     voter = ctx.guard.voter(request.remote_addr, request.header("user-agent"))
     signals = _signals(request, ctx, intake, kind, rules)
+    if kind == "support" and not intake.is_json and TOKEN_FLAGS & set(signals):
+        # A support has no text to flag for a moderator: a page without a valid token (no
+        # JavaScript, a stale tab) asks for one more click, with a token, instead.
+        return again(422, [("form", message(language, "support.confirm"))])
     text = canonical(intake.fields)
     if key:
         key = "k-" + key
     else:
         key = ctx.guard.derived_key(voter, text)
-    quarantine = next((s for s in signals if s in HARD_SIGNALS), "")
     submission = Submission(
         id=ctx.new_id(request.now), consultation=consultation.slug, kind=checked.kind, proposal=checked.proposal,
         title=checked.title, body=checked.body, author=checked.author, answers=checked.answers,
         received=request.now, email=checked.email, voter=voter if kind == "support" else "",
-        idem_key=key, body_hash=ctx.guard.body_hash(text), quarantine=quarantine,
-        flags=",".join(s for s in signals if s != quarantine),
+        idem_key=key, body_hash=ctx.guard.body_hash(text), quarantine=held_reason(checked.kind, signals),
+        flags=",".join(signals),
     )
     rate = (ctx.guard.rate_key(request.remote_addr, request.now), f"{request.now:%Y%m%d%H}",
             ctx.rate_soft, ctx.rate_hard)
@@ -161,13 +172,12 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
         outcome, _stored = ctx.inbox.add(submission, rate)
     except InboxError as exc:
         log.error("inbox unavailable: %s", exc)
-        return _again(intake, consultation, kind, rules, pages, 503, [("form", message(language, "form.unavailable"))])
+        return again(503, [("form", message(language, "form.unavailable"))])
     if outcome == "limited":
-        return _again(intake, consultation, kind, rules, pages, 429, [("form", message(language, "form.rate"))])
+        return again(429, [("form", message(language, "form.rate"))])
     if outcome == "conflict":
         fresh = dict(intake.fields, idempotency_key=[secrets.token_urlsafe(16)])
-        return _again(Intake(fresh, intake.is_json), consultation, kind, rules, pages, 409,
-                      [("form", message(language, "form.conflict"))])
+        return again(409, [("form", message(language, "form.conflict"))], Intake(fresh, intake.is_json))
     if intake.is_json:
         return _json(200, {"received": True})
     return Response(303, (("Location", rules.thanks_url), *SECURITY_HEADERS), b"")
@@ -199,7 +209,7 @@ def _target(intake: Intake, rules: Rules) -> tuple[ConsultationRule, str]:
 
 
 def _signals(request: Request, ctx: Context, intake: Intake, kind: str, rules: Rules) -> list[str]:
-    """Soft and hard abuse signals; hard ones quarantine the submission (never drop it)."""
+    """Why the submission looks suspect, as flag codes (consult.flags): flags, never a drop."""
     signals: list[str] = []
     if intake.one("website").strip():
         signals.append("honeypot")
@@ -238,10 +248,12 @@ def _same_origin(request: Request, rules: Rules) -> bool:
 
 
 def _again(intake: Intake, consultation: ConsultationRule, kind: str, rules: Rules, pages: Pages,
-           status: int, errors: list[tuple[str, str]]) -> Response:
-    """The same form again with the errors, every typed value kept."""
+           status: int, errors: list[tuple[str, str]], token: str = "") -> Response:
+    """The same form again with the errors, every typed value kept (and `token`, if given)."""
     if intake.is_json:
         return _json(status, {"errors": [{"field": name, "message": text} for name, text in errors]})
+    if token:
+        intake = Intake(dict(intake.fields, token=[token]), intake.is_json)
     from consult.forms.view import form_view
 
     view = form_view(intake, consultation, kind, rules, errors)

@@ -18,6 +18,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "form.rate": "Trop d’envois depuis votre connexion en peu de temps. Votre texte est conservé ci-dessous : "
                      "réessayez dans une heure.",
         "form.altcha": "La vérification anti-robot n’a pas abouti. Réessayez.",
+        "support.confirm": "Pour confirmer votre soutien, appuyez à nouveau sur le bouton « Je soutiens cette "
+                           "proposition » ci-dessous. Cette étape écarte les soutiens automatiques.",
         "closed.title": "Cette consultation est close",
         "closed.text": "La consultation « {title} » a pris fin : elle ne reçoit plus de contributions. "
                        "Merci de votre intérêt.",
@@ -44,6 +46,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "form.rate": "Too many submissions from your connection in a short time. Your text is kept below: "
                      "try again in an hour.",
         "form.altcha": "The anti-robot check did not succeed. Please try again.",
+        "support.confirm": "To confirm your support, press the “I support this proposal” button below again. "
+                           "This step keeps out automatic supports.",
         "closed.title": "This consultation is closed",
         "closed.text": "The consultation “{title}” has ended: it no longer accepts contributions. "
                        "Thank you for your interest.",
