@@ -141,15 +141,14 @@ inbox_option = click.option("--inbox", "inbox_url", metavar="URL",
 @click.option("--rules", type=click.Path(dir_okay=False, path_type=Path),
               help="consult-rules.json written by 'consult build' (default: _site/consult-rules.json).")
 @inbox_option
-@click.option("--altcha", is_flag=True, help="Require an ALTCHA proof of work (needs JavaScript in the form).")
 @click.option("--trust-proxy", is_flag=True, help="Take the client address from X-Forwarded-For (behind your own proxy).")
 @pass_ctx
-def handler(ctx: Context, host: str, port: int, rules: Path | None, inbox_url: str | None, altcha: bool,
+def handler(ctx: Context, host: str, port: int, rules: Path | None, inbox_url: str | None,
             trust_proxy: bool) -> None:
     """Run the form handler alone (WSGI). In production: gunicorn 'consult.forms.wsgi:app'."""
     from consult.forms.wsgi import run_handler
 
-    run_handler(ctx.root, host, port, rules=rules, inbox=inbox_url, altcha=altcha, trust_proxy=trust_proxy)
+    run_handler(ctx.root, host, port, rules=rules, inbox=inbox_url, trust_proxy=trust_proxy)
 
 
 @cli.command(name="pull")

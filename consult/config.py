@@ -50,6 +50,7 @@ FORMS_FIELDS = {
     "endpoint": Field("str"),
     "max_length": Field("int"),
     "inbox": Field("str"),
+    "altcha": Field("bool"),  # an ALTCHA proof of work in every form (theme widget + handler check)
 }
 STATUS_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True)}
 MODERATION_FIELDS = {"reasons": Field("list")}
@@ -87,6 +88,7 @@ class Config:
     form_endpoint: str = "/api/submit"
     max_length: int = 5000
     inbox: str = "sqlite:///.consult/inbox.sqlite3"
+    altcha: bool = False
     proposal_statuses: tuple[tuple[str, str], ...] = ()  # (id, label); label '' = translated default
     reasons: tuple[str, ...] = DEFAULT_REASONS
     retention_days: int = 365
@@ -212,6 +214,7 @@ def _build(data: dict[str, Any], path: str) -> Config:
         form_endpoint=forms.get("endpoint", "/api/submit"),
         max_length=forms.get("max_length", 5000),
         inbox=forms.get("inbox", "sqlite:///.consult/inbox.sqlite3"),
+        altcha=forms.get("altcha", False),
         retention_days=privacy.get("retention_days", 365),
         privacy_controller=privacy.get("controller", ""),
         dpo_contact=privacy.get("dpo_contact", ""),

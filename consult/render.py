@@ -27,6 +27,9 @@ CHARTER_SLUGS = ("charte-de-moderation", "moderation-charter", "moderation")
 PRIVACY_SLUGS = ("donnees-personnelles", "confidentialite", "vie-privee", "privacy")
 ABOUT_SLUGS = ("a-propos", "about")
 LATEST_CONTRIBUTIONS = 5
+# The theme's ALTCHA widget (vendored npm package); published only with forms.altcha (build.py).
+ALTCHA_STATIC = "static/altcha/"
+ALTCHA_SCRIPT = "/" + ALTCHA_STATIC + "consult-altcha.js"
 OPENDATA_URL = "/data/"  # the open data page; the files sit beside it (see consult.opendata)
 FEED_ENTRIES = 50
 TITLE_MAX_LENGTH = 200
@@ -67,6 +70,8 @@ class FormView:
     title_max_length: int = TITLE_MAX_LENGTH
     token_url: str = ""  # where the form's script fetches a time token
     privacy_url: str = ""  # the personal data page, linked under the form
+    altcha_url: str = ""  # with forms.altcha: where the ALTCHA widget fetches its challenge
+    altcha_script: str = ""  # ... and the script that defines the widget
 
     @property
     def untargeted(self) -> FormView:
@@ -134,6 +139,8 @@ def chrome_for(site: Site) -> dict[str, Any]:
         "privacy_url": next((pages[s].url for s in PRIVACY_SLUGS if s in pages), ""),
         "form_endpoint": endpoint,
         "token_url": endpoint.rsplit("/", 1)[0] + "/token",
+        "altcha_url": endpoint.rsplit("/", 1)[0] + "/altcha" if config.altcha else "",
+        "altcha_script": ALTCHA_SCRIPT if config.altcha else "",
         "max_length": config.max_length,
         "feed_url": "/feed.xml",
         "opendata_url": OPENDATA_URL,
@@ -145,11 +152,14 @@ def chrome_for(site: Site) -> dict[str, Any]:
 class FormLinks(TypedDict):
     token_url: str
     privacy_url: str
+    altcha_url: str
+    altcha_script: str
 
 
 def form_links(chrome: Mapping[str, Any]) -> FormLinks:
     """What a FormView takes from the page chrome (the built site's, or the one in the handler's rules)."""
-    return {"token_url": chrome.get("token_url", ""), "privacy_url": chrome.get("privacy_url", "")}
+    return {"token_url": chrome.get("token_url", ""), "privacy_url": chrome.get("privacy_url", ""),
+            "altcha_url": chrome.get("altcha_url", ""), "altcha_script": chrome.get("altcha_script", "")}
 
 
 def _link(page: Page) -> dict[str, str]:

@@ -132,3 +132,24 @@ def test_every_environment_autoescapes(tmp_path: Path) -> None:
         rendered = env.from_string("{{ x }}").render(x="<script>")
         assert rendered == "&lt;script&gt;"
     assert isinstance(env.undefined, type) and issubclass(env.undefined, jinja2.StrictUndefined)
+
+
+def test_forms_altcha_shows_the_widget_and_publishes_it_from_the_site_itself(tmp_path: Path,
+                                                                            tiny: dict[str, bytes]) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "tiny", site, ignore=shutil.ignore_patterns("expected"))
+    text = (site / "site.yaml").read_text(encoding="utf-8")
+    (site / "site.yaml").write_text(text + "\nforms:\n  altcha: true\n", encoding="utf-8")
+    build_site(site, site / "_site", NOW)
+    on = tree(site / "_site")
+    page = on["consultations/velo/proposals/rue-haute/index.html"].decode()
+    assert page.count('<altcha-widget challenge="/api/altcha" name="altcha"') == 2  # support, comment
+    assert '<script type="module" src="/static/altcha/consult-altcha.js"></script>' in page
+    assert "http" not in page.split("<altcha-widget", 1)[1].split("</script>", 1)[0]  # nothing from elsewhere
+    for name in ("altcha.min.js", "altcha.css", "workers/sha.js", "i18n/fr-fr.js", "LICENSE.txt", "consult-altcha.js"):
+        assert f"static/altcha/{name}" in on
+    assert b'"altcha": true' in on["consult-rules.json"]
+    # Off (the default): no widget, no files, and the handler is told so.
+    assert not any(path.startswith("static/altcha/") for path in tiny)
+    assert b"altcha-widget" not in tiny["consultations/velo/proposals/rue-haute/index.html"]
+    assert b'"altcha": false' in tiny["consult-rules.json"]

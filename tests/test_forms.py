@@ -72,8 +72,8 @@ def suggestion(**over: Any) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def make_ctx(inbox: Inbox, **over: Any) -> Context:
-    rules = parse_rules(rules_text())
+def make_ctx(inbox: Inbox, *, altcha_on: bool = False, **over: Any) -> Context:
+    rules = parse_rules(json.dumps(dict(RULES, altcha=altcha_on), ensure_ascii=False))
     return Context(rules=rules, inbox=inbox, guard=Guard(SECRET), pages=Pages(rules), **over)
 
 
@@ -431,21 +431,37 @@ def test_a_failing_commit_is_never_a_303(ctx: Context, inbox: Inbox, monkeypatch
 # --- ALTCHA ------------------------------------------------------------------------------------
 
 
-def test_altcha_solution_accepted_once(inbox: Inbox) -> None:
+def altcha_payload(ctx: Context) -> str:
+    """Solve the handler's challenge as the widget does."""
     import altcha
 
-    ctx = make_ctx(inbox, altcha=Altcha(SECRET, max_number=2000))
     challenge = json.loads(handle(Request("GET", "/api/altcha", {}, b"", "x", NOW), ctx).body)
     solution = altcha.solve_challenge_v1(challenge["challenge"], challenge["salt"], challenge["algorithm"],
                                          challenge["maxNumber"], 0)
-    payload = base64.b64encode(json.dumps({
+    return base64.b64encode(json.dumps({
         "algorithm": challenge["algorithm"], "challenge": challenge["challenge"], "number": solution.number,
         "salt": challenge["salt"], "signature": challenge["signature"]}).encode()).decode()
-    post(ctx, suggestion(altcha=payload, body="un"))
-    post(ctx, suggestion(altcha=payload, body="deux"))
-    post(ctx, suggestion(body="trois"))
+
+
+def test_altcha_solution_accepted_once_and_its_absence_is_a_flag_not_a_loss(inbox: Inbox, disk_dir: Path) -> None:
+    ctx = make_ctx(inbox, altcha_on=True, altcha=Altcha(SECRET, max_number=2000))
+    payload = altcha_payload(ctx)
+    assert [post(ctx, suggestion(altcha=payload, body="un")).status,
+            post(ctx, suggestion(altcha=payload, body="deux")).status,  # replayed
+            post(ctx, suggestion(body="trois")).status] == [303, 303, 303]  # no solution (JavaScript off)
     assert sorted((r.body, r.flags, r.quarantine) for r in inbox.all()) == [
         ("deux", "altcha", ""), ("trois", "altcha", ""), ("un", "", "")]
+    assert len(pull_into(disk_dir, inbox)) == 3
+
+
+def test_altcha_follows_the_rules_of_the_site(inbox: Inbox) -> None:
+    off = make_ctx(inbox, altcha=Altcha(SECRET, max_number=2000))  # forms.altcha not set
+    assert handle(Request("GET", "/api/altcha", {}, b"", "x", NOW), off).status == 404
+    post(off, suggestion(body="sans altcha"))
+    missing = make_ctx(inbox, altcha_on=True, altcha=None)  # set, but the package is not installed
+    assert handle(Request("GET", "/api/altcha", {}, b"", "x", NOW), missing).status == 404
+    assert post(missing, suggestion(body="flaggé")).status == 303
+    assert sorted((r.body, r.flags) for r in inbox.all()) == [("flaggé", "altcha"), ("sans altcha", "")]
 
 
 # --- adapters ----------------------------------------------------------------------------------

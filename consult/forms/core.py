@@ -67,7 +67,7 @@ class Context:
     inbox: Inbox
     guard: Guard
     pages: Pages | None = None
-    altcha: Altcha | None = None
+    altcha: Altcha | None = None  # used when the rules say forms.altcha; None: the package is missing
     prefix: str = "/api"
     rate_soft: int = 30  # stored submissions per address per hour before they are flagged 'rate'
     rate_hard: int = 300  # ... before refusing (429, text shown back)
@@ -108,7 +108,7 @@ def handle(request: Request, ctx: Context) -> Response:
         path = path[len(ctx.prefix):]
     route = {"/submit": "submit", "/token": "token", "/altcha": "altcha", "/health": "health"}.get(path)
     rules = ctx.current_rules()
-    if route is None or (route == "altcha" and ctx.altcha is None):
+    if route is None or (route == "altcha" and not (rules.altcha and ctx.altcha)):
         return _html(404, ctx.pages_for(rules).notice(message(rules.language, "notfound.title"), []))
     want = "POST" if route == "submit" else "GET"
     if request.method not in (want, "HEAD" if want == "GET" else want):
@@ -218,15 +218,22 @@ def _signals(request: Request, ctx: Context, intake: Intake, kind: str, rules: R
         signals.append(token)
     if not _same_origin(request, rules):
         signals.append("cross-site")
-    if ctx.altcha is not None:
-        ok, nonce = ctx.altcha.verify(intake.one("altcha"))
-        try:
-            fresh = ok and ctx.inbox.use_nonce("altcha:" + nonce, request.now + timedelta(hours=1))
-        except InboxError:
-            fresh = False
-        if not fresh:
-            signals.append("altcha")
+    if rules.altcha and not _altcha_solved(request, ctx, intake):
+        signals.append("altcha")
     return signals
+
+
+def _altcha_solved(request: Request, ctx: Context, intake: Intake) -> bool:
+    """A valid ALTCHA solution, seen for the first time (a replayed one is no proof of work)."""
+    if ctx.altcha is None:
+        log.error("forms.altcha is on but the altcha package is missing (pip install 'consult[altcha]'): "
+                  "every submission is flagged 'altcha'")
+        return False
+    ok, nonce = ctx.altcha.verify(intake.one("altcha"))
+    try:
+        return ok and ctx.inbox.use_nonce("altcha:" + nonce, request.now + timedelta(hours=1))
+    except InboxError:
+        return False
 
 
 def _same_origin(request: Request, rules: Rules) -> bool:

@@ -108,6 +108,14 @@ def canonical(fields: dict[str, list[str]]) -> str:
     return json.dumps(kept, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def optional_altcha(secret: bytes) -> "Altcha | None":
+    """ALTCHA's checker if its package is installed; the rules (forms.altcha) say whether it is used."""
+    try:
+        return Altcha(secret)
+    except ConsultError:
+        return None
+
+
 class Altcha:
     """ALTCHA proof of work (the `altcha` package), each solution accepted once."""
 

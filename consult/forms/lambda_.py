@@ -59,7 +59,6 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         from consult.forms.wsgi import make_app
 
         app = make_app(os.environ["CONSULT_RULES"], os.environ["CONSULT_INBOX"],
-                       secret=os.environ["CONSULT_SECRET"].encode("utf-8"), root=Path(os.environ.get("CONSULT_ROOT", "/tmp")),
-                       altcha=os.environ.get("CONSULT_ALTCHA") == "1")
+                       secret=os.environ["CONSULT_SECRET"].encode("utf-8"), root=Path(os.environ.get("CONSULT_ROOT", "/tmp")))
         _CONTEXT = app.ctx
     return handle_event(event, _CONTEXT)

@@ -65,6 +65,7 @@ class Rules:
     thanks_url: str = THANKS_URL
     max_length: int = 5000
     base_url: str = ""
+    altcha: bool = False  # forms.altcha: the theme shows the widget, the handler checks its solution
     consultations: tuple[ConsultationRule, ...] = ()
     chrome: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -82,6 +83,7 @@ def render_rules(site: Any, chrome: dict[str, Any] | None = None) -> str:
         "thanks_url": THANKS_URL,
         "max_length": config.max_length,
         "base_url": config.base_url,
+        "altcha": config.altcha,
         "chrome": _plain(chrome or {}),
         "consultations": [
             {
@@ -143,7 +145,8 @@ def parse_rules(text: str, path: str = "consult-rules.json") -> Rules:
         )
         return Rules(
             language=data["language"], endpoint=data["endpoint"], thanks_url=data["thanks_url"],
-            max_length=int(data["max_length"]), base_url=data["base_url"], consultations=consultations,
+            max_length=int(data["max_length"]), base_url=data["base_url"], altcha=data.get("altcha") is True,
+            consultations=consultations,
             chrome=data.get("chrome") or {},
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

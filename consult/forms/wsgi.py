@@ -19,7 +19,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from consult.forms.core import Context, Request, Response, handle
-from consult.forms.guard import Altcha, Guard, load_secret
+from consult.forms.guard import Guard, load_secret, optional_altcha
 from consult.forms.intake import MAX_BODY_BYTES
 from consult.forms.pages import Pages
 from consult.forms.rules import Rules, load_rules
@@ -103,7 +103,7 @@ _REASONS = {200: "OK", 303: "See Other", 400: "Bad Request", 403: "Forbidden", 4
 
 
 def make_app(rules_path: Path | str, inbox_url: str | Inbox, secret: bytes | None = None, *,
-             root: Path | None = None, prefix: str = "/api", altcha: bool = False, trust_proxy: bool = False,
+             root: Path | None = None, prefix: str = "/api", trust_proxy: bool = False,
              clock: Callable[[], datetime] | None = None, rate_soft: int = 30, rate_hard: int = 300) -> FormsApp:
     """The WSGI app of the form handler. `root` holds `.consult/secret` and site templates."""
     root = Path(root or Path.cwd())
@@ -111,7 +111,7 @@ def make_app(rules_path: Path | str, inbox_url: str | Inbox, secret: bytes | Non
     inbox = open_inbox(inbox_url, root) if isinstance(inbox_url, str) else inbox_url
     rules = RulesFile(Path(rules_path))
     ctx = Context(rules=rules, inbox=inbox, guard=Guard(secret), pages=Pages(Rules(), root),
-                  altcha=Altcha(secret) if altcha else None, prefix=prefix.rstrip("/"),
+                  altcha=optional_altcha(secret), prefix=prefix.rstrip("/"),
                   rate_soft=rate_soft, rate_hard=rate_hard)
     return FormsApp(ctx, trust_proxy=trust_proxy, clock=clock)
 
@@ -131,14 +131,14 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 def run_handler(root: Path, host: str = "127.0.0.1", port: int = 8001, rules: Path | None = None,
-                inbox: str | None = None, altcha: bool = False, trust_proxy: bool = False) -> None:
+                inbox: str | None = None, trust_proxy: bool = False) -> None:
     """`consult handler`: the form handler alone on a threaded wsgiref server (for production
     use gunicorn 'consult.forms.wsgi:app' or waitress-serve --call 'consult.forms.wsgi:app_from_env')."""
     from consult.config import require_config
 
     config = require_config(root) if inbox is None else None
     app = make_app(rules or root / "_site" / "consult-rules.json", inbox or config.inbox,  # type: ignore[union-attr]
-                   root=root, altcha=altcha, trust_proxy=trust_proxy)
+                   root=root, trust_proxy=trust_proxy)
     server = make_server(host, port, app, server_class=ThreadingWSGIServer, handler_class=_QuietHandler)
     print(f"consult handler on http://{host}:{port}/api/ (Ctrl-C to stop)", flush=True)
     try:
@@ -155,7 +155,6 @@ def app_from_env() -> FormsApp:
     root = Path(os.environ.get("CONSULT_ROOT", "."))
     return make_app(os.environ.get("CONSULT_RULES", str(root / "_site" / "consult-rules.json")),
                     os.environ.get("CONSULT_INBOX", "sqlite:///.consult/inbox.sqlite3"), root=root,
-                    altcha=os.environ.get("CONSULT_ALTCHA") == "1",
                     trust_proxy=os.environ.get("CONSULT_TRUST_PROXY") == "1")
 
 
