@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from consult.cli import cli
@@ -183,3 +184,19 @@ def test_every_flag_is_documented_for_editors_and_citizens(repo_root: Path) -> N
         assert f"| `{code}` | {english} |" in readme
         for charter in charters:
             assert f"| `{code}` | {french} |" in charter
+
+
+def test_handler_refuses_to_start_without_a_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    monkeypatch.delenv("CONSULT_SECRET", raising=False)
+    site = tmp_path / "mairie"
+    run("init", str(site))
+    done = subprocess.run([sys.executable, "-m", "consult", "-C", str(site), "handler", "--port", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stderr.startswith("CONSULT_SECRET is not set")
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    monkeypatch.setenv("CONSULT_SECRET", "trop-court")
+    result = CliRunner().invoke(cli, ["--root", str(site), "handler", "--port", "0"])
+    assert result.exit_code == 1 and "at least 32" in result.stderr

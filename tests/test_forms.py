@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 import pytest
 
 from consult.forms.core import Context, Request, Response, handle
-from consult.forms.guard import Altcha, Guard, canonical, load_secret
+from consult.forms.guard import Altcha, Guard, canonical
+from consult.forms.secret import Secrets, load_secret, secrets_from_env
 from consult.forms.intake import MAX_BODY_BYTES, Malformed, normalise, parse_body
 from consult.forms.pages import Pages
 from consult.forms.rules import parse_rules
@@ -420,8 +421,8 @@ def test_inbox_down_is_503_and_keeps_the_text() -> None:
 def test_a_failing_commit_is_never_a_303(ctx: Context, inbox: Inbox, monkeypatch: pytest.MonkeyPatch) -> None:
     original = inbox.add
 
-    def add_then_fail(sub: Any, rate: Any = None) -> Any:
-        original(sub, rate)
+    def add_then_fail(sub: Any, rate: Any = None, **options: Any) -> Any:
+        original(sub, rate, **options)
         raise InboxError("commit failed")
 
     monkeypatch.setattr(inbox, "add", add_then_fail)
@@ -575,13 +576,77 @@ def test_parallel_identical_posts_through_a_real_server_make_one_row(rules_file:
     app.ctx.inbox.close()
 
 
-def test_secret_file_is_private_and_stable(disk_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_makes_its_own_secret_private_and_stable(disk_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CONSULT_SECRET", raising=False)
     first = load_secret(disk_dir)
-    assert load_secret(disk_dir) == first and len(first) == 64
+    assert load_secret(disk_dir) == first and len(first.current) == 64 and first.previous == b""
     assert (disk_dir / ".consult" / "secret").stat().st_mode & 0o777 == 0o600
     monkeypatch.setenv("CONSULT_SECRET", "x" * 40)
-    assert load_secret(disk_dir) == b"x" * 40
+    assert load_secret(disk_dir) == Secrets(b"x" * 40)
+
+
+@pytest.mark.parametrize("environ,message", [
+    ({}, "CONSULT_SECRET is not set"),
+    ({"CONSULT_SECRET": "x" * 31}, "CONSULT_SECRET is 31 characters long: it must be at least 32"),
+    ({"CONSULT_SECRET": "x" * 32, "CONSULT_SECRET_PREVIOUS": "short"}, "CONSULT_SECRET_PREVIOUS is 5 characters"),
+])
+def test_production_entry_points_refuse_a_missing_or_short_secret(environ: dict[str, str], message: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from consult.errors import ConsultError
+    from consult.forms import lambda_
+    from consult.forms.wsgi import app_from_env
+
+    with pytest.raises(ConsultError, match=message):
+        secrets_from_env(environ)
+    for name in ("CONSULT_SECRET", "CONSULT_SECRET_PREVIOUS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(lambda_, "_CONTEXT", None)
+    monkeypatch.setenv("CONSULT_RULES", "/nonexistent/consult-rules.json")
+    monkeypatch.setenv("CONSULT_INBOX", "postgresql://never-reached")
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConsultError, match=message):
+        app_from_env()
+    with pytest.raises(ConsultError, match=message):
+        lambda_.handler({"rawPath": "/api/health", "requestContext": {"http": {"method": "GET"}}})
+
+
+def test_app_from_env_starts_with_a_secret(rules_file: Path, disk_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from consult.forms.wsgi import app_from_env
+
+    monkeypatch.setenv("CONSULT_SECRET", "r" * 32)
+    monkeypatch.setenv("CONSULT_SECRET_PREVIOUS", "q" * 40)
+    monkeypatch.setenv("CONSULT_RULES", str(rules_file))
+    monkeypatch.setenv("CONSULT_INBOX", f"sqlite:///{disk_dir / 'env.sqlite3'}")
+    app = app_from_env()
+    assert (app.ctx.guard.secret, app.ctx.guard.previous) == (b"r" * 32, b"q" * 40)
+    assert wsgi_call(app, "GET", "/api/health")[0].startswith("200")
+    app.ctx.inbox.close()
+
+
+def test_rotation_keeps_old_tokens_valid_and_a_voter_counted_once(rules_file: Path, disk_dir: Path) -> None:
+    from consult.forms.wsgi import make_app
+
+    old, new = b"o" * 32, b"n" * 32
+    url = f"sqlite:///{disk_dir / 'rotation.sqlite3'}"
+    support = {"kind": "support", "consultation": "velo", "proposal": "pistes", "website": ""}
+    before = make_app(rules_file, url, old, root=disk_dir, clock=lambda: NOW)
+    token = Guard(old).token(NOW - timedelta(minutes=5))
+    assert wsgi_call(before, "POST", "/api/submit", urlencode(dict(support, token=token)).encode())[0].startswith("303")
+    rotated = make_app(rules_file, url, Secrets(new, old), root=disk_dir, clock=lambda: NOW)
+    fields = suggestion(token=token, body="écrit avant la rotation")  # a page shown before the rotation
+    assert wsgi_call(rotated, "POST", "/api/submit", urlencode(fields).encode())[0].startswith("303")
+    again = dict(support, token=Guard(new).token(NOW - timedelta(minutes=1)), idempotency_key="after-rotation")
+    assert wsgi_call(rotated, "POST", "/api/submit", urlencode(again).encode())[0].startswith("303")
+    assert rotated.ctx.inbox.support_tallies() == {"velo": {"pistes": 1}}  # the same voter, counted once
+    [written] = [r for r in rotated.ctx.inbox.all() if r.kind == "suggestion"]
+    assert written.flags == ""  # the old token verified
+    forgotten = make_app(rules_file, url, new, root=disk_dir, clock=lambda: NOW)  # CONSULT_SECRET_PREVIOUS dropped
+    fields = suggestion(token=token, body="vieux jeton")
+    assert wsgi_call(forgotten, "POST", "/api/submit", urlencode(fields).encode())[0].startswith("303")
+    assert [r.flags for r in forgotten.ctx.inbox.all() if r.body == "vieux jeton"] == ["bad-token"]  # flagged, kept
+    for app in (before, rotated, forgotten):
+        app.ctx.inbox.close()
 
 
 def test_canonical_ignores_transport_fields() -> None:

@@ -169,7 +169,8 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
     rate = (ctx.guard.rate_key(request.remote_addr, request.now), f"{request.now:%Y%m%d%H}",
             ctx.rate_soft, ctx.rate_hard)
     try:
-        outcome, _stored = ctx.inbox.add(submission, rate)
+        before = ctx.guard.voter_before_rotation(request.remote_addr, request.header("user-agent"))
+        outcome, _stored = ctx.inbox.add(submission, rate, also_voters=(before,) if before else ())
     except InboxError as exc:
         log.error("inbox unavailable: %s", exc)
         return again(503, [("form", message(language, "form.unavailable"))])

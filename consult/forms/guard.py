@@ -1,8 +1,9 @@
 """Abuse defences that keep no personal data: HMAC-signed time tokens, voter
 fingerprints and rate-limit keys (HMACs, never addresses), and optional ALTCHA.
 
-The secret comes from CONSULT_SECRET or a generated `.consult/secret` (0600).
-Everything takes `now` as an argument: no clock is read here.
+The secrets come from `consult.forms.secret`; tokens signed with the previous one
+still verify during a rotation. Everything takes `now` as an argument: no clock is
+read here.
 """
 
 from __future__ import annotations
@@ -11,49 +12,23 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from consult.errors import ConsultError
 
-SECRET_ENV = "CONSULT_SECRET"
 TOO_FAST = {"support": timedelta(seconds=1)}
 TOO_FAST_DEFAULT = timedelta(seconds=3)
 TOKEN_OLD = timedelta(hours=24)
 
 
-def load_secret(root: Path) -> bytes:
-    """CONSULT_SECRET, else `.consult/secret` under `root`, created once with mode 0600."""
-    value = os.environ.get(SECRET_ENV, "")
-    if value:
-        if len(value) < 32:
-            raise ConsultError(f"{SECRET_ENV} must be at least 32 characters long")
-        return value.encode("utf-8")
-    path = root / ".consult" / "secret"
-    try:
-        return path.read_bytes().strip()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(secrets.token_hex(32).encode("ascii"))
-        handle.flush()
-        os.fsync(handle.fileno())
-    return path.read_bytes().strip()
-
-
 class Guard:
-    def __init__(self, secret: bytes):
+    def __init__(self, secret: bytes, previous: bytes = b""):
         if len(secret) < 16:
             raise ConsultError("the handler secret is too short")
         self.secret = secret
+        self.previous = previous  # during a rotation: what it signed still verifies
 
     def _mac(self, purpose: str, *parts: str, key: bytes | None = None) -> str:
         message = "\x1f".join((purpose, *parts)).encode("utf-8")
@@ -73,7 +48,8 @@ class Guard:
         if len(parts) != 3 or not parts[0].isdigit():
             return "bad-token"
         stamp, nonce, mac = parts
-        if not hmac.compare_digest(mac, self._mac("token", stamp, nonce)[:32]):
+        keys = (self.secret, self.previous) if self.previous else (self.secret,)
+        if not any(hmac.compare_digest(mac, self._mac("token", stamp, nonce, key=key)[:32]) for key in keys):
             return "bad-token"
         issued = datetime.fromtimestamp(int(stamp), tz=timezone.utc)
         age = now - issued
@@ -87,6 +63,11 @@ class Guard:
     def voter(self, address: str, user_agent: str) -> str:
         """One support per voter: an HMAC of address and browser, never the address itself."""
         return self._mac("voter", address, user_agent)[:40]
+
+    def voter_before_rotation(self, address: str, user_agent: str) -> str:
+        """The same voter's fingerprint under the previous secret ('' outside a rotation), so that a
+        support counted before the rotation still makes a second one a duplicate."""
+        return self._mac("voter", address, user_agent, key=self.previous)[:40] if self.previous else ""
 
     def rate_key(self, address: str, now: datetime) -> str:
         """An HMAC of the address under a key that changes every day (UTC)."""

@@ -1,7 +1,8 @@
 """AWS-Lambda-style adapter: function URL / API Gateway HTTP API (payload v2) events.
 
 `handler(event, context)` builds its app once from CONSULT_RULES, CONSULT_INBOX
-(a postgresql:// URL: Lambda disks are not durable) and CONSULT_SECRET.
+(a postgresql:// URL: Lambda disks are not durable) and CONSULT_SECRET (required, 32
+characters or more; CONSULT_SECRET_PREVIOUS during a rotation).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from consult.forms.core import Context, Request, Response, handle
 from consult.forms.intake import MAX_BODY_BYTES
+from consult.forms.secret import secrets_from_env
 
 _CONTEXT: Context | None = None
 
@@ -58,7 +60,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if _CONTEXT is None:
         from consult.forms.wsgi import make_app
 
-        app = make_app(os.environ["CONSULT_RULES"], os.environ["CONSULT_INBOX"],
-                       secret=os.environ["CONSULT_SECRET"].encode("utf-8"), root=Path(os.environ.get("CONSULT_ROOT", "/tmp")))
+        app = make_app(os.environ["CONSULT_RULES"], os.environ["CONSULT_INBOX"], secrets_from_env(),
+                       root=Path(os.environ.get("CONSULT_ROOT", "/tmp")))
         _CONTEXT = app.ctx
     return handle_event(event, _CONTEXT)
