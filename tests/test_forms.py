@@ -389,6 +389,56 @@ def test_without_javascript_a_double_click_still_collapses(ctx: Context, inbox: 
     assert len(inbox.all()) == 2
 
 
+class Clock:
+    """The handler's clock, moved by the test."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_two_people_behind_one_address_are_two_rows_a_double_click_is_one(rules_file: Path, inbox_url: str,
+                                                                          disk_dir: Path) -> None:
+    """Without JavaScript (no idempotency key, no token), through the real WSGI app."""
+    from consult.forms.wsgi import make_app
+
+    clock = Clock(NOW)
+    app = make_app(rules_file, inbox_url, SECRET, root=disk_dir, clock=clock)
+    town_hall = {"REMOTE_ADDR": "203.0.113.50", "HTTP_USER_AGENT": "Firefox/140"}
+    same_answers = urlencode(suggestion(token="", idempotency_key="", title="", body="", author="", email=""),
+                             doseq=True).encode()
+
+    def send() -> str:
+        return wsgi_call(app, "POST", "/api/submit", same_answers, **town_hall)[0]
+
+    assert [send(), send()] == ["303 See Other"] * 2  # a double click
+    clock.now = NOW + timedelta(seconds=3)
+    assert send() == "303 See Other"  # the browser's retry
+    assert len(app.ctx.inbox.all()) == 1
+    clock.now = NOW + timedelta(minutes=4)  # another citizen at the same Wi-Fi, the same answers
+    assert send() == "303 See Other"
+    assert len(app.ctx.inbox.all()) == 2
+    edge = datetime.fromtimestamp((int(NOW.timestamp()) // 10 + 100) * 10, timezone.utc)
+    clock.now = edge - timedelta(seconds=1)
+    send()
+    clock.now = edge + timedelta(seconds=1)  # a double click across a time window's edge
+    send()
+    assert len(app.ctx.inbox.all()) == 3
+    app.ctx.inbox.close()
+
+
+def test_a_page_with_a_token_is_one_send_two_page_views_are_two(ctx: Context, inbox: Inbox) -> None:
+    first_view = suggestion(token=Guard(SECRET).token(NOW - timedelta(minutes=3)), idempotency_key="")
+    second_view = suggestion(token=Guard(SECRET).token(NOW - timedelta(minutes=2)), idempotency_key="")
+    assert post(ctx, first_view).status == 303
+    assert post(ctx, first_view, now=NOW + timedelta(minutes=5)).status == 303  # the same page, sent again later
+    assert len(inbox.all()) == 1
+    assert post(ctx, second_view, now=NOW + timedelta(minutes=5)).status == 303  # another view, the same words
+    assert len(inbox.all()) == 2
+
+
 def test_one_support_per_voter(ctx: Context, inbox: Inbox) -> None:
     support = support_fields()
     for _ in range(3):
@@ -463,6 +513,13 @@ def test_altcha_follows_the_rules_of_the_site(inbox: Inbox) -> None:
     assert handle(Request("GET", "/api/altcha", {}, b"", "x", NOW), missing).status == 404
     assert post(missing, suggestion(body="flaggé")).status == 303
     assert sorted((r.body, r.flags) for r in inbox.all()) == [("flaggé", "altcha"), ("sans altcha", "")]
+
+
+def test_an_expired_altcha_challenge_is_a_flag(inbox: Inbox) -> None:
+    ctx = make_ctx(inbox, altcha_on=True, altcha=Altcha(SECRET, max_number=2000))
+    payload = altcha_payload(ctx)  # challenges last 20 minutes
+    assert post(ctx, suggestion(altcha=payload), now=NOW + timedelta(minutes=21)).status == 303
+    assert inbox.all()[0].flags == "altcha"
 
 
 # --- adapters ----------------------------------------------------------------------------------
@@ -651,3 +708,4 @@ def test_rotation_keeps_old_tokens_valid_and_a_voter_counted_once(rules_file: Pa
 
 def test_canonical_ignores_transport_fields() -> None:
     assert canonical({"body": ["a"], "token": ["1"]}) == canonical({"body": ["a"], "token": ["2"], "website": [""]})
+

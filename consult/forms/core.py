@@ -155,22 +155,20 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
         # JavaScript, a stale tab) asks for one more click, with a token, instead.
         return again(422, [("form", message(language, "support.confirm"))])
     text = canonical(intake.fields)
-    if key:
-        key = "k-" + key
-    else:
-        key = ctx.guard.derived_key(voter, text)
+    keys = ("k-" + key,) if key else ctx.guard.derived_keys(
+        request.remote_addr, request.header("user-agent"), text, intake.one("token"), request.now)
     submission = Submission(
         id=ctx.new_id(request.now), consultation=consultation.slug, kind=checked.kind, proposal=checked.proposal,
         title=checked.title, body=checked.body, author=checked.author, answers=checked.answers,
         received=request.now, email=checked.email, voter=voter if kind == "support" else "",
-        idem_key=key, body_hash=ctx.guard.body_hash(text), quarantine=held_reason(checked.kind, signals),
+        idem_key=keys[0], body_hash=ctx.guard.body_hash(text), quarantine=held_reason(checked.kind, signals),
         flags=",".join(signals),
     )
     rate = (ctx.guard.rate_key(request.remote_addr, request.now), f"{request.now:%Y%m%d%H}",
             ctx.rate_soft, ctx.rate_hard)
     try:
         before = ctx.guard.voter_before_rotation(request.remote_addr, request.header("user-agent"))
-        outcome, _stored = ctx.inbox.add(submission, rate, also_voters=(before,) if before else ())
+        outcome, _stored = ctx.inbox.add(submission, rate, also_keys=keys[1:], also_voters=(before,) if before else ())
     except InboxError as exc:
         log.error("inbox unavailable: %s", exc)
         return again(503, [("form", message(language, "form.unavailable"))])
@@ -230,7 +228,7 @@ def _altcha_solved(request: Request, ctx: Context, intake: Intake) -> bool:
         log.error("forms.altcha is on but the altcha package is missing (pip install 'consult[altcha]'): "
                   "every submission is flagged 'altcha'")
         return False
-    ok, nonce = ctx.altcha.verify(intake.one("altcha"))
+    ok, nonce = ctx.altcha.verify(intake.one("altcha"), request.now)
     try:
         return ok and ctx.inbox.use_nonce("altcha:" + nonce, request.now + timedelta(hours=1))
     except InboxError:

@@ -21,6 +21,9 @@ from consult.errors import ConsultError
 TOO_FAST = {"support": timedelta(seconds=1)}
 TOO_FAST_DEFAULT = timedelta(seconds=3)
 TOKEN_OLD = timedelta(hours=24)
+# How close two identical sends without a token must be to count as one (a double click, a
+# browser's retry): seconds, not minutes, so that two people behind one address stay two.
+RETRY_WINDOW_SECONDS = 10
 
 
 class Guard:
@@ -74,9 +77,25 @@ class Guard:
         day_key = hmac.new(self.secret, b"rate\x1f" + now.strftime("%Y-%m-%d").encode(), hashlib.sha256).digest()
         return self._mac("address", address, key=day_key)[:32]
 
-    def derived_key(self, voter: str, canonical: str) -> str:
-        """An idempotency key when the form carried none (JavaScript off): same browser + same text."""
-        return "d-" + self._mac("idem", voter, canonical)[:40]
+    def derived_keys(self, address: str, user_agent: str, canonical: str, token: str,
+                     now: datetime) -> tuple[str, ...]:
+        """Idempotency keys when the form carried none (JavaScript off): the key to store, then
+        the earlier ones that mean the same send. A double click or a retry is one row; two
+        people sending the same words from one connection are two rows.
+
+        A page that carries a time token is one page view (each view gets its own token): the
+        same page posted twice is one row, two views are two rows. A page without one (the
+        static form, JavaScript off) is told apart by time: the same text from the same
+        connection and browser within RETRY_WINDOW (up to twice that, across a window's edge)
+        is one send.
+        """
+        def key(page: str) -> str:
+            return "d-" + self._mac("idem", address, user_agent, canonical, page)[:40]
+
+        if token:
+            return (key("token:" + token),)
+        window = int(now.timestamp()) // RETRY_WINDOW_SECONDS
+        return key(f"time:{window}"), key(f"time:{window - 1}")
 
     def body_hash(self, canonical: str) -> str:
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -115,16 +134,19 @@ class Altcha:
                                             expires=now + timedelta(minutes=20))
         return dict(altcha.create_challenge_v1(options).to_dict())
 
-    def verify(self, payload: str) -> tuple[bool, str]:
-        """(valid, replay nonce). The caller records the nonce to refuse replays."""
+    def verify(self, payload: str, now: datetime) -> tuple[bool, str]:
+        """(valid and not expired at `now`, replay nonce). The caller records the nonce to refuse
+        replays. Expiry is checked against `now`, the handler's clock, not the machine's."""
         import altcha
 
         if not payload:
             return False, ""
         try:
-            ok, _error = altcha.verify_solution_v1(payload, self.key, check_expires=True)
+            ok, _error = altcha.verify_solution_v1(payload, self.key, check_expires=False)
             data = json.loads(base64.b64decode(payload))
             nonce = str(data.get("signature", ""))
+            expires = altcha.extract_params_v1(data).get("expires", [""])[0]
+            fresh = expires.isdigit() and now.timestamp() <= int(expires)
         except (ValueError, TypeError, AttributeError):
             return False, ""
-        return bool(ok) and bool(nonce), nonce
+        return bool(ok) and fresh and bool(nonce), nonce

@@ -111,7 +111,7 @@ class Inbox:
 
     # --- handler side --------------------------------------------------
     def add(self, sub: Submission, rate: tuple[str, str, int, int] | None = None, *,
-            also_voters: tuple[str, ...] = ()) -> tuple[AddOutcome, str]:
+            also_keys: tuple[str, ...] = (), also_voters: tuple[str, ...] = ()) -> tuple[AddOutcome, str]:
         """Store `sub` durably. Returns (outcome, id of the stored row).
 
         'duplicate': same idempotency key and same body, or a second support by the
@@ -119,6 +119,8 @@ class Inbox:
         `rate` = (key, bucket, soft, hard), the same transaction counts the hit:
         past `soft` the row is flagged 'rate' (a support is then held, see
         `consult.flags.held_reason`), past `hard` it is 'limited', not stored.
+        `also_keys`: other idempotency keys that mean the same send (a retry in the previous
+        time window); a row stored under one of them makes this one a duplicate.
         `also_voters`: the same voter's fingerprints under a previous secret; a support
         already counted under one of them makes this one a duplicate.
         """
@@ -135,6 +137,11 @@ class Inbox:
             self._run(cur, "SELECT 1 FROM tombstones WHERE id = ?", (sub.id,))
             if cur.fetchone():
                 raise InboxError(f"id {sub.id} was erased and cannot be reused")
+            for key in also_keys:
+                self._run(cur, "SELECT id FROM submissions WHERE idem_key = ?", (key,))
+                found = cur.fetchone()
+                if found:
+                    return "duplicate", str(found[0])
             for voter in also_voters if sub.kind == "support" and not sub.quarantine else ():
                 found_id = self._counted_support(cur, sub.consultation, sub.proposal, voter)
                 if found_id:
