@@ -44,7 +44,7 @@ from pathlib import Path
 from wsgiref.simple_server import make_server
 from consult.forms.wsgi import make_app, ThreadingWSGIServer, _QuietHandler
 work = Path(sys.argv[1])
-app = make_app(work / 'consult-rules.json', sys.argv[2], b'b' * 64, root=work, trust_proxy=True)
+app = make_app(work / 'consult-rules.json', sys.argv[2], b'b' * 64, root=work, trust_proxy="x-forwarded-for:1")
 server = make_server('127.0.0.1', 0, app, server_class=ThreadingWSGIServer, handler_class=_QuietHandler)
 print(server.server_port, flush=True)
 server.serve_forever()

@@ -141,10 +141,12 @@ inbox_option = click.option("--inbox", "inbox_url", metavar="URL",
 @click.option("--rules", type=click.Path(dir_okay=False, path_type=Path),
               help="consult-rules.json written by 'consult build' (default: _site/consult-rules.json).")
 @inbox_option
-@click.option("--trust-proxy", is_flag=True, help="Take the client address from X-Forwarded-For (behind your own proxy).")
+@click.option("--trust-proxy", metavar="PROXY", envvar="CONSULT_TRUST_PROXY", default="",
+              help="Which proxy's client address to believe: 'netlify' (X-Nf-Client-Connection-Ip) or "
+                   "'x-forwarded-for:N' (the Nth address from the right). Default: none, the connection's.")
 @pass_ctx
 def handler(ctx: Context, host: str, port: int, rules: Path | None, inbox_url: str | None,
-            trust_proxy: bool) -> None:
+            trust_proxy: str) -> None:
     """Run the form handler alone (WSGI). In production: gunicorn 'consult.forms.wsgi:app'."""
     from consult.forms.wsgi import run_handler
 

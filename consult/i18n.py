@@ -163,7 +163,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "proposal.history_status": "Statut",
         "proposal.history_note": "Précisions",
         "proposal.support_heading": "Soutenir cette proposition",
-        "proposal.support_hint": "Un seul soutien par personne est compté. Le total est mis à jour à la publication suivante.",
+        "proposal.support_hint": "Un soutien est compté une fois par proposition pour une même connexion internet "
+                                 "(une box, le Wi-Fi d’un lieu public…) : ce n’est pas un vote vérifié. "
+                                 "Le total est mis à jour à la publication suivante.".replace(" :", f"{_NB}:"),
         "proposal.comments": "Commentaires publiés",
         "proposal.no_comments": "Aucun commentaire publié pour le moment.",
         "proposal.comment_heading": "Commenter cette proposition",
@@ -348,7 +350,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "proposal.history_status": "Status",
         "proposal.history_note": "Details",
         "proposal.support_heading": "Support this proposal",
-        "proposal.support_hint": "Only one support per person is counted. The total is updated at the next publication.",
+        "proposal.support_hint": "A support counts once per proposal for one internet connection (a home router, "
+                                 "a public Wi-Fi…): it is not a verified vote. The total is updated at the next "
+                                 "publication.",
         "proposal.comments": "Published comments",
         "proposal.no_comments": "No published comment yet.",
         "proposal.comment_heading": "Comment on this proposal",

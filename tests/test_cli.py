@@ -200,3 +200,12 @@ def test_handler_refuses_to_start_without_a_secret(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("CONSULT_SECRET", "trop-court")
     result = CliRunner().invoke(cli, ["--root", str(site), "handler", "--port", "0"])
     assert result.exit_code == 1 and "at least 32" in result.stderr
+
+
+def test_handler_refuses_a_proxy_setting_it_cannot_follow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONSULT_SECRET", "s" * 32)
+    monkeypatch.setenv("CONSULT_TRUST_PROXY", "1")  # the old boolean: it trusted any client's header
+    site = tmp_path / "mairie"
+    run("init", str(site))
+    result = CliRunner().invoke(cli, ["--root", str(site), "handler", "--port", "0"])
+    assert result.exit_code == 1 and "CONSULT_TRUST_PROXY='1' is not understood" in result.stderr

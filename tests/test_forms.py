@@ -439,13 +439,40 @@ def test_a_page_with_a_token_is_one_send_two_page_views_are_two(ctx: Context, in
     assert len(inbox.all()) == 2
 
 
-def test_one_support_per_voter(ctx: Context, inbox: Inbox) -> None:
-    support = support_fields()
-    for _ in range(3):
-        assert post(ctx, support).status == 303
-    post(ctx, support, addr="192.0.2.2")
-    post(ctx, support, headers={"user-agent": "Other"})
+def test_one_support_per_connection_whatever_the_browser_says(ctx: Context, inbox: Inbox) -> None:
+    for n in range(3):
+        assert post(ctx, support_fields(idempotency_key=f"page-{n}-123")).status == 303
+    post(ctx, support_fields(idempotency_key="other-browser"), headers={"user-agent": "Chrome/141"})
+    post(ctx, support_fields(idempotency_key="no-browser"), headers={"user-agent": ""})
+    assert inbox.support_tallies() == {"velo": {"pistes": 1}}
+    post(ctx, support_fields(), addr="192.0.2.2")  # another connection
+    assert inbox.support_tallies() == {"velo": {"pistes": 2}}
+
+
+def test_ipv6_counts_per_64_for_supports_and_rate_limits(inbox: Inbox) -> None:
+    ctx = make_ctx(inbox, rate_soft=3, rate_hard=5)
+    for n in range(1, 7):  # one subscriber's /64, a new address each time
+        post(ctx, support_fields(idempotency_key=f"ipv6-page-{n}"), addr=f"2001:db8:1:2::{n:x}")
+    assert inbox.support_tallies() == {"velo": {"pistes": 1}}
+    assert post(ctx, suggestion(body="Encore"), addr="2001:db8:1:2:ffff::1").status == 429  # the same /64
+    assert post(ctx, support_fields(), addr="2001:db8:1:3::1").status == 303  # another /64
+    assert post(ctx, support_fields(idempotency_key="mapped-page"), addr="::ffff:198.51.100.7").status == 303
+    post(ctx, support_fields(idempotency_key="plain-page"), addr="198.51.100.7")  # the same IPv4 client
     assert inbox.support_tallies() == {"velo": {"pistes": 3}}
+
+
+def test_networks() -> None:
+    from consult.forms.guard import network
+
+    assert network("2001:db8:1:2:a:b:c:d") == network("2001:0db8:0001:0002::1") == "2001:db8:1:2::/64"
+    assert network("::ffff:192.0.2.1") == "192.0.2.1" == network("192.0.2.1")
+    assert network("unix-socket") == "unix-socket"
+
+
+def test_a_voter_fingerprint_belongs_to_one_consultation() -> None:
+    guard = Guard(SECRET)
+    assert guard.voter("192.0.2.1", "velo") != guard.voter("192.0.2.1", "parcs")
+    assert "192.0.2.1" not in guard.voter("192.0.2.1", "velo")
 
 
 # --- durability: no "received" without a committed row -----------------------------------------
@@ -575,13 +602,70 @@ def test_wsgi_reloads_rules_after_a_rebuild(rules_file: Path, disk_dir: Path) ->
     assert wsgi_call(app, "POST", "/api/submit", data)[0].startswith("303")
 
 
-def test_wsgi_trusts_the_proxy_only_when_told(rules_file: Path, disk_dir: Path) -> None:
+def support_body(n: int) -> bytes:
+    """A support as its page posts it: each page view has its own token and key."""
+    return urlencode(support_fields(idempotency_key=f"view-{n:04d}-key")).encode()
+
+
+@pytest.mark.parametrize("trust,headers,counted", [
+    # No proxy named: no header is believed, whatever a client writes.
+    ("", {"HTTP_X_NF_CLIENT_CONNECTION_IP": "203.0.113.{n}", "HTTP_X_FORWARDED_FOR": "198.51.100.{n}"}, 1),
+    # Behind Netlify: its header names the client; a forged X-Forwarded-For changes nothing.
+    ("netlify", {"HTTP_X_NF_CLIENT_CONNECTION_IP": "203.0.113.9", "HTTP_X_FORWARDED_FOR": "198.51.100.{n}"}, 1),
+    ("netlify", {"HTTP_X_NF_CLIENT_CONNECTION_IP": "203.0.113.{n}"}, 5),  # five real clients
+    # Behind one proxy of our own, which appends the client: what the client wrote before is ignored.
+    ("x-forwarded-for:1", {"HTTP_X_FORWARDED_FOR": "198.51.100.{n}, 203.0.113.9"}, 1),
+    ("x-forwarded-for:1", {"HTTP_X_NF_CLIENT_CONNECTION_IP": "198.51.100.{n}", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}, 1),
+    # Behind two proxies: the client's address is the second from the right.
+    ("x-forwarded-for:2", {"HTTP_X_FORWARDED_FOR": "198.51.100.{n}, 203.0.113.9, 10.0.0.2"}, 1),
+    ("x-forwarded-for:2", {"HTTP_X_FORWARDED_FOR": "203.0.113.{n}, 10.0.0.2"}, 5),
+    # A value that is no address is no identity: the connection's address counts.
+    ("netlify", {"HTTP_X_NF_CLIENT_CONNECTION_IP": "voter-{n}"}, 1),
+])
+def test_forged_headers_never_make_new_voters_through_the_wsgi_stack(rules_file: Path, disk_dir: Path, trust: str,
+                                                                     headers: dict[str, str], counted: int) -> None:
     from consult.forms.wsgi import make_app
 
-    app = make_app(rules_file, f"sqlite:///{disk_dir / 'i.sqlite3'}", SECRET, root=disk_dir, trust_proxy=True)
-    assert app._address({"REMOTE_ADDR": "10.0.0.1"}, {"x-forwarded-for": "1.1.1.1, 203.0.113.5"}) == "203.0.113.5"
-    app.trust_proxy = False
-    assert app._address({"REMOTE_ADDR": "10.0.0.1"}, {"x-forwarded-for": "203.0.113.5"}) == "10.0.0.1"
+    app = make_app(rules_file, f"sqlite:///{disk_dir / 'proxy.sqlite3'}", SECRET, root=disk_dir,
+                   trust_proxy=trust, clock=lambda: NOW)
+    for n in range(1, 6):
+        environ = {name: value.format(n=n) for name, value in headers.items()}
+        status = wsgi_call(app, "POST", "/api/submit", support_body(n), REMOTE_ADDR="10.0.0.1",
+                           HTTP_USER_AGENT=f"Browser/{n}", **environ)[0]
+        assert status.startswith("303")
+    assert app.ctx.inbox.support_tallies() == {"velo": {"pistes": counted}}
+    app.ctx.inbox.close()
+
+
+def test_forged_headers_do_not_escape_the_rate_limit(rules_file: Path, disk_dir: Path) -> None:
+    from consult.forms.wsgi import make_app
+
+    app = make_app(rules_file, f"sqlite:///{disk_dir / 'rate.sqlite3'}", SECRET, root=disk_dir,
+                   trust_proxy="netlify", clock=lambda: NOW, rate_soft=2, rate_hard=3)
+    statuses = [wsgi_call(app, "POST", "/api/submit", urlencode(suggestion(body=f"n{n}")).encode(),
+                          REMOTE_ADDR="10.0.0.1", HTTP_X_NF_CLIENT_CONNECTION_IP="203.0.113.9",
+                          HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")[0][:3] for n in range(5)]
+    assert statuses == ["303", "303", "303", "429", "429"]
+    app.ctx.inbox.close()
+
+
+@pytest.mark.parametrize("spec", ["1", "true", "x-forwarded-for", "x-forwarded-for:0", "cloudflare"])
+def test_an_unknown_proxy_setting_is_refused_with_the_choices(rules_file: Path, disk_dir: Path, spec: str) -> None:
+    from consult.errors import ConsultError
+    from consult.forms.wsgi import make_app
+
+    with pytest.raises(ConsultError, match="use 'netlify'.*'x-forwarded-for:N'"):
+        make_app(rules_file, f"sqlite:///{disk_dir / 'i.sqlite3'}", SECRET, root=disk_dir, trust_proxy=spec)
+
+
+def test_lambda_believes_only_the_named_proxy(inbox: Inbox) -> None:
+    from consult.forms.lambda_ import request_from_event
+    from consult.forms.proxy import parse_trust
+
+    event = {"headers": {"X-Nf-Client-Connection-Ip": "203.0.113.7", "X-Forwarded-For": "198.51.100.1"},
+             "requestContext": {"http": {"method": "GET", "sourceIp": "10.0.0.9"}}}
+    assert request_from_event(event, NOW).remote_addr == "10.0.0.9"  # type: ignore[union-attr]
+    assert request_from_event(event, NOW, parse_trust("netlify")).remote_addr == "203.0.113.7"  # type: ignore[union-attr]
 
 
 def test_lambda_function_url_event(inbox: Inbox) -> None:

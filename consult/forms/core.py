@@ -148,7 +148,6 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
         return again(422, exc.errors)
     except Malformed as exc:
         return _malformed(request, exc, language, pages)
-    voter = ctx.guard.voter(request.remote_addr, request.header("user-agent"))
     signals = _signals(request, ctx, intake, kind, rules)
     if kind == "support" and not intake.is_json and TOKEN_FLAGS & set(signals):
         # A support has no text to flag for a moderator: a page without a valid token (no
@@ -160,14 +159,15 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
     submission = Submission(
         id=ctx.new_id(request.now), consultation=consultation.slug, kind=checked.kind, proposal=checked.proposal,
         title=checked.title, body=checked.body, author=checked.author, answers=checked.answers,
-        received=request.now, email=checked.email, voter=voter if kind == "support" else "",
+        received=request.now, email=checked.email,
+        voter=ctx.guard.voter(request.remote_addr, consultation.slug) if kind == "support" else "",
         idem_key=keys[0], body_hash=ctx.guard.body_hash(text), quarantine=held_reason(checked.kind, signals),
         flags=",".join(signals),
     )
     rate = (ctx.guard.rate_key(request.remote_addr, request.now), f"{request.now:%Y%m%d%H}",
             ctx.rate_soft, ctx.rate_hard)
     try:
-        before = ctx.guard.voter_before_rotation(request.remote_addr, request.header("user-agent"))
+        before = ctx.guard.voter_before_rotation(request.remote_addr, consultation.slug)
         outcome, _stored = ctx.inbox.add(submission, rate, also_keys=keys[1:], also_voters=(before,) if before else ())
     except InboxError as exc:
         log.error("inbox unavailable: %s", exc)

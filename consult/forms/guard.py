@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
 from datetime import datetime, timedelta, timezone
@@ -63,19 +64,24 @@ class Guard:
         return "ok"
 
     # --- fingerprints --------------------------------------------------------
-    def voter(self, address: str, user_agent: str) -> str:
-        """One support per voter: an HMAC of address and browser, never the address itself."""
-        return self._mac("voter", address, user_agent)[:40]
+    def voter(self, address: str, consultation: str) -> str:
+        """One support per connection, proposal and consultation: an HMAC of the client's network
+        (`network`) and the consultation, never the address itself. The browser plays no part:
+        changing one's User-Agent must not make a new voter. Per consultation, so that supports
+        cannot be linked from one consultation to the next."""
+        return self._mac("voter", network(address), consultation)[:40]
 
-    def voter_before_rotation(self, address: str, user_agent: str) -> str:
+    def voter_before_rotation(self, address: str, consultation: str) -> str:
         """The same voter's fingerprint under the previous secret ('' outside a rotation), so that a
         support counted before the rotation still makes a second one a duplicate."""
-        return self._mac("voter", address, user_agent, key=self.previous)[:40] if self.previous else ""
+        if not self.previous:
+            return ""
+        return self._mac("voter", network(address), consultation, key=self.previous)[:40]
 
     def rate_key(self, address: str, now: datetime) -> str:
-        """An HMAC of the address under a key that changes every day (UTC)."""
+        """An HMAC of the client's network under a key that changes every day (UTC)."""
         day_key = hmac.new(self.secret, b"rate\x1f" + now.strftime("%Y-%m-%d").encode(), hashlib.sha256).digest()
-        return self._mac("address", address, key=day_key)[:32]
+        return self._mac("address", network(address), key=day_key)[:32]
 
     def derived_keys(self, address: str, user_agent: str, canonical: str, token: str,
                      now: datetime) -> tuple[str, ...]:
@@ -99,6 +105,20 @@ class Guard:
 
     def body_hash(self, canonical: str) -> str:
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def network(address: str) -> str:
+    """What counts as one client: an IPv4 address, or an IPv6 /64 (one subscriber's network: a
+    device picks any of its 2^64 addresses at will). Text that is no address stays as it is."""
+    try:
+        parsed = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 def canonical(fields: dict[str, list[str]]) -> str:

@@ -24,6 +24,7 @@ from consult.forms.guard import Guard, optional_altcha
 from consult.forms.secret import Secrets, secrets_from_env
 from consult.forms.intake import MAX_BODY_BYTES
 from consult.forms.pages import Pages
+from consult.forms.proxy import TRUST_ENV, ProxyTrust, parse_trust
 from consult.forms.rules import Rules, load_rules
 from consult.inbox import Inbox, open_inbox
 
@@ -54,9 +55,9 @@ class RulesFile:
 
 
 class FormsApp:
-    def __init__(self, ctx: Context, trust_proxy: bool = False, clock: Callable[[], datetime] | None = None):
+    def __init__(self, ctx: Context, trust: ProxyTrust = ProxyTrust(), clock: Callable[[], datetime] | None = None):
         self.ctx = ctx
-        self.trust_proxy = trust_proxy
+        self.trust = trust
         self.clock = clock or (lambda: datetime.now(timezone.utc))
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -90,12 +91,7 @@ class FormsApp:
         return handle(request, self.ctx)
 
     def _address(self, environ: dict[str, Any], headers: dict[str, str]) -> str:
-        if self.trust_proxy:
-            forwarded = headers.get("x-nf-client-connection-ip") or headers.get("x-forwarded-for", "")
-            last = forwarded.split(",")[-1].strip()  # the hop our own proxy appended
-            if last:
-                return last
-        return str(environ.get("REMOTE_ADDR", ""))
+        return self.trust.address(str(environ.get("REMOTE_ADDR", "")), headers)
 
 
 _REASONS = {200: "OK", 303: "See Other", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
@@ -105,10 +101,11 @@ _REASONS = {200: "OK", 303: "See Other", 400: "Bad Request", 403: "Forbidden", 4
 
 
 def make_app(rules_path: Path | str, inbox_url: str | Inbox, secret: Secrets | bytes, *,
-             root: Path | None = None, prefix: str = "/api", trust_proxy: bool = False,
+             root: Path | None = None, prefix: str = "/api", trust_proxy: str = "",
              clock: Callable[[], datetime] | None = None, rate_soft: int = 30, rate_hard: int = 300) -> FormsApp:
     """The WSGI app of the form handler. `root` holds the site's own templates (and a relative
     sqlite inbox); `secret` comes from `secret.secrets_from_env` (or `load_secret` for serve)."""
+    trust = parse_trust(trust_proxy)  # a setting it cannot follow stops it here, not at the first request
     root = Path(root or Path.cwd())
     secrets = secret if isinstance(secret, Secrets) else Secrets(secret)
     inbox = open_inbox(inbox_url, root) if isinstance(inbox_url, str) else inbox_url
@@ -116,7 +113,7 @@ def make_app(rules_path: Path | str, inbox_url: str | Inbox, secret: Secrets | b
     ctx = Context(rules=rules, inbox=inbox, guard=Guard(secrets.current, secrets.previous), pages=Pages(Rules(), root),
                   altcha=optional_altcha(secrets.current), prefix=prefix.rstrip("/"),
                   rate_soft=rate_soft, rate_hard=rate_hard)
-    return FormsApp(ctx, trust_proxy=trust_proxy, clock=clock)
+    return FormsApp(ctx, trust=trust, clock=clock)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -134,7 +131,7 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 def run_handler(root: Path, host: str = "127.0.0.1", port: int = 8001, rules: Path | None = None,
-                inbox: str | None = None, trust_proxy: bool = False) -> None:
+                inbox: str | None = None, trust_proxy: str = "") -> None:
     """`consult handler`: the form handler alone on a threaded wsgiref server (for production
     use gunicorn 'consult.forms.wsgi:app' or waitress-serve --call 'consult.forms.wsgi:app_from_env')."""
     from consult.config import require_config
@@ -160,7 +157,7 @@ def app_from_env() -> FormsApp:
     root = Path(os.environ.get("CONSULT_ROOT", "."))
     return make_app(os.environ.get("CONSULT_RULES", str(root / "_site" / "consult-rules.json")),
                     os.environ.get("CONSULT_INBOX", "sqlite:///.consult/inbox.sqlite3"), secrets_from_env(), root=root,
-                    trust_proxy=os.environ.get("CONSULT_TRUST_PROXY") == "1")
+                    trust_proxy=os.environ.get(TRUST_ENV, ""))
 
 
 def __getattr__(name: str) -> Any:
