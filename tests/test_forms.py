@@ -658,6 +658,35 @@ def test_an_unknown_proxy_setting_is_refused_with_the_choices(rules_file: Path, 
         make_app(rules_file, f"sqlite:///{disk_dir / 'i.sqlite3'}", SECRET, root=disk_dir, trust_proxy=spec)
 
 
+def test_no_handler_answer_may_be_framed_in_any_adapter(rules_file: Path, inbox_url: str, disk_dir: Path) -> None:
+    from consult.forms.lambda_ import handle_event
+    from consult.forms.wsgi import make_app
+
+    app = make_app(rules_file, inbox_url, SECRET, root=disk_dir, clock=lambda: NOW)
+    requests = {
+        "303": ("POST", "/api/submit", urlencode(suggestion()).encode()),
+        "422": ("POST", "/api/submit", urlencode(suggestion(body="", title="", q_frequence="")).encode()),
+        "422 support": ("POST", "/api/submit", urlencode(support_fields(token="")).encode()),
+        "403": ("POST", "/api/submit", urlencode(suggestion(consultation="ancienne", q_frequence=None)).encode()),
+        "400": ("POST", "/api/submit", urlencode(suggestion(consultation="inconnue")).encode()),
+        "404": ("GET", "/api/nulle-part", b""),
+        "405": ("GET", "/api/submit", b""),
+        "200": ("GET", "/api/token", b""),
+    }
+    for expected, (method, path, data) in requests.items():
+        status, headers, _ = wsgi_call(app, method, path, data)
+        assert status.startswith(expected[:3]), (expected, status)
+        assert headers["X-Frame-Options"] == "DENY", expected
+        assert headers["Content-Security-Policy"] == "frame-ancestors 'none'", expected
+    event = {"rawPath": "/api/submit", "headers": {"content-type": FORM, "host": "x.lambda-url.aws"},
+             "requestContext": {"http": {"method": "POST", "sourceIp": "203.0.113.1"}},
+             "body": urlencode(suggestion(body="", title="", q_frequence="")), "isBase64Encoded": False}
+    result = handle_event(event, app.ctx, now=NOW)
+    assert result["statusCode"] == 422 and result["headers"]["X-Frame-Options"] == "DENY"
+    assert result["headers"]["Content-Security-Policy"] == "frame-ancestors 'none'"
+    app.ctx.inbox.close()
+
+
 def test_lambda_believes_only_the_named_proxy(inbox: Inbox) -> None:
     from consult.forms.lambda_ import request_from_event
     from consult.forms.proxy import parse_trust

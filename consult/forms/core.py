@@ -90,6 +90,10 @@ SECURITY_HEADERS = (
     ("Cache-Control", "no-store"),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "same-origin"),
+    # No page of the handler may be framed: a framed form with a ready "Je soutiens" button
+    # would turn a visitor's click on another site into a support (clickjacking).
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+    ("X-Frame-Options", "DENY"),
 )
 
 
