@@ -113,7 +113,7 @@ def main() -> None:
 
     from consult.forms.guard import Guard
 
-    token = Guard(b"b" * 64).token(datetime.now(timezone.utc) - timedelta(seconds=30))
+    token = Guard(b"b" * 64).token(datetime.now(timezone.utc) - timedelta(seconds=30), "velo", "suggestion")
     queue: "multiprocessing.Queue[object]" = multiprocessing.Queue()
     procs = [multiprocessing.Process(target=client, args=(port, args.seconds, args.threads, token, queue))
              for _ in range(args.processes)]

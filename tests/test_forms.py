@@ -67,7 +67,7 @@ def suggestion(**over: Any) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "kind": "suggestion", "consultation": "velo", "title": "Des arceaux", "body": "Plus d'arceaux, svp.",
         "author": "Ana", "email": "ana@example.org", "q_frequence": "Souvent", "website": "",
-        "token": Guard(SECRET).token(NOW - timedelta(minutes=2)), "idempotency_key": "",
+        "token": Guard(SECRET).token(NOW - timedelta(minutes=2), "velo", "suggestion"), "idempotency_key": "",
     }
     fields.update(over)
     return {k: v for k, v in fields.items() if v is not None}
@@ -132,18 +132,24 @@ def test_comment_and_support(ctx: Context, inbox: Inbox) -> None:
     assert rows["support"].voter and rows["support"].body == ""
 
 
-def test_token_endpoint() -> None:
+def test_token_endpoint_gives_a_token_bound_to_its_form() -> None:
     ctx = make_ctx(inbox=None)  # type: ignore[arg-type]
-    response = handle(Request("GET", "/api/token", {}, b"", "x", NOW), ctx)
+    response = handle(Request("GET", "/api/token", {}, b"", "x", NOW, query="consultation=velo&kind=support"), ctx)
     token = json.loads(response.body)["token"]
     assert response.status == 200 and response.header("Cache-Control") == "no-store"
     guard = Guard(SECRET)
-    assert guard.check_token(token, NOW + timedelta(seconds=10)) == "ok"
-    assert guard.check_token(token, NOW + timedelta(seconds=1)) == "too-fast"
-    assert guard.check_token(token, NOW + timedelta(days=2)) == "old-token"
-    assert guard.check_token(token[:-1] + "0", NOW + timedelta(seconds=10)) in ("bad-token", "ok")
-    assert guard.check_token("1.2.3", NOW) == "bad-token" and guard.check_token("", NOW) == "no-token"
-    assert Guard(b"t" * 64).check_token(token, NOW + timedelta(seconds=10)) == "bad-token"
+    assert guard.check_token(token, NOW + timedelta(seconds=10), "velo", "support") == "ok"
+    assert guard.check_token(token, NOW + timedelta(milliseconds=500), "velo", "support") == "too-fast"
+    assert guard.check_token(token, NOW + timedelta(days=2), "velo", "support") == "old-token"
+    assert guard.check_token(token, NOW + timedelta(seconds=10), "velo", "comment") == "foreign-token"
+    assert guard.check_token(token, NOW + timedelta(seconds=10), "parcs", "support") == "foreign-token"
+    rebound = token.replace(".velo.support.", ".parcs.support.")  # its binding is signed too
+    assert guard.check_token(rebound, NOW + timedelta(seconds=10), "parcs", "support") == "bad-token"
+    assert guard.check_token("1.2.3", NOW, "velo", "support") == "bad-token"
+    assert guard.check_token("", NOW, "velo", "support") == "no-token"
+    assert Guard(b"t" * 64).check_token(token, NOW + timedelta(seconds=10), "velo", "support") == "bad-token"
+    unbound = json.loads(handle(Request("GET", "/api/token", {}, b"", "x", NOW, query="kind=../x"), ctx).body)["token"]
+    assert guard.check_token(unbound, NOW + timedelta(seconds=10), "velo", "suggestion") == "foreign-token"
 
 
 def test_routes_and_methods() -> None:
@@ -262,9 +268,12 @@ def pull_into(root: Path, inbox: Inbox) -> dict[str, str]:
 
 @pytest.mark.parametrize("fields,headers,flag", [
     ({"token": "123.abc.def"}, {}, "bad-token"),
-    ({"token": Guard(SECRET).token(NOW)}, {}, "too-fast"),
+    ({"token": Guard(SECRET).token(NOW, "velo", "suggestion")}, {}, "too-fast"),
+    ({"token": Guard(SECRET).token(NOW - timedelta(minutes=3), "velo", "comment")}, {}, "foreign-token"),
+    ({"token": Guard(SECRET).token(NOW - timedelta(minutes=3), "ancienne", "suggestion")}, {}, "foreign-token"),
     ({"token": ""}, {}, "no-token"),
-    ({"token": Guard(SECRET).token(NOW - timedelta(days=3))}, {}, "old-token"),
+    ({"token": Guard(SECRET).token(NOW - timedelta(days=3), "velo", "suggestion")}, {}, "old-token"),
+    ({}, {"origin": "null"}, "cross-site"),
     ({}, {"sec-fetch-site": "cross-site"}, "cross-site"),
     ({}, {"origin": "https://evil.example"}, "cross-site"),
 ])
@@ -323,18 +332,19 @@ def test_honeypot_is_held_listed_released_and_never_purged_unreviewed(ctx: Conte
 
 def support_fields(**over: Any) -> dict[str, Any]:
     fields: dict[str, Any] = {"kind": "support", "consultation": "velo", "proposal": "pistes", "website": "",
-                              "token": Guard(SECRET).token(NOW - timedelta(minutes=1))}
+                              "token": Guard(SECRET).token(NOW - timedelta(minutes=1), "velo", "support")}
     fields.update(over)
     return fields
 
 
 def test_a_support_without_a_valid_token_asks_for_one_more_click(ctx: Context, inbox: Inbox) -> None:
-    for token in ("", "123.abc.def", Guard(SECRET).token(NOW - timedelta(days=3))):
+    for token in ("", "123.abc.def", Guard(SECRET).token(NOW - timedelta(days=3), "velo", "support"),
+                  Guard(SECRET).token(NOW - timedelta(minutes=3), "velo", "suggestion")):
         response = post(ctx, support_fields(token=token))
         html = response.body.decode()
         assert response.status == 422 and "confirmer votre soutien" in html and inbox.all() == []
         fresh = html.split('name="token" value="', 1)[1].split('"', 1)[0]
-        assert Guard(SECRET).check_token(fresh, NOW + timedelta(seconds=5)) == "ok"
+        assert Guard(SECRET).check_token(fresh, NOW + timedelta(seconds=5), "velo", "support") == "ok"
     assert post(ctx, support_fields(token=fresh), now=NOW + timedelta(seconds=5)).status == 303
     assert inbox.support_tallies() == {"velo": {"pistes": 1}}
 
@@ -430,8 +440,10 @@ def test_two_people_behind_one_address_are_two_rows_a_double_click_is_one(rules_
 
 
 def test_a_page_with_a_token_is_one_send_two_page_views_are_two(ctx: Context, inbox: Inbox) -> None:
-    first_view = suggestion(token=Guard(SECRET).token(NOW - timedelta(minutes=3)), idempotency_key="")
-    second_view = suggestion(token=Guard(SECRET).token(NOW - timedelta(minutes=2)), idempotency_key="")
+    first_view = suggestion(token=Guard(SECRET).token(NOW - timedelta(minutes=3), "velo", "suggestion"),
+                            idempotency_key="")
+    second_view = suggestion(token=Guard(SECRET).token(NOW - timedelta(minutes=2), "velo", "suggestion"),
+                             idempotency_key="")
     assert post(ctx, first_view).status == 303
     assert post(ctx, first_view, now=NOW + timedelta(minutes=5)).status == 303  # the same page, sent again later
     assert len(inbox.all()) == 1
@@ -801,12 +813,14 @@ def test_rotation_keeps_old_tokens_valid_and_a_voter_counted_once(rules_file: Pa
     url = f"sqlite:///{disk_dir / 'rotation.sqlite3'}"
     support = {"kind": "support", "consultation": "velo", "proposal": "pistes", "website": ""}
     before = make_app(rules_file, url, old, root=disk_dir, clock=lambda: NOW)
-    token = Guard(old).token(NOW - timedelta(minutes=5))
-    assert wsgi_call(before, "POST", "/api/submit", urlencode(dict(support, token=token)).encode())[0].startswith("303")
+    shown = Guard(old).token(NOW - timedelta(minutes=5), "velo", "support")
+    assert wsgi_call(before, "POST", "/api/submit", urlencode(dict(support, token=shown)).encode())[0].startswith("303")
+    token = Guard(old).token(NOW - timedelta(minutes=5), "velo", "suggestion")
     rotated = make_app(rules_file, url, Secrets(new, old), root=disk_dir, clock=lambda: NOW)
     fields = suggestion(token=token, body="écrit avant la rotation")  # a page shown before the rotation
     assert wsgi_call(rotated, "POST", "/api/submit", urlencode(fields).encode())[0].startswith("303")
-    again = dict(support, token=Guard(new).token(NOW - timedelta(minutes=1)), idempotency_key="after-rotation")
+    again = dict(support, token=Guard(new).token(NOW - timedelta(minutes=1), "velo", "support"),
+                 idempotency_key="after-rotation")
     assert wsgi_call(rotated, "POST", "/api/submit", urlencode(again).encode())[0].startswith("303")
     assert rotated.ctx.inbox.support_tallies() == {"velo": {"pistes": 1}}  # the same voter, counted once
     [written] = [r for r in rotated.ctx.inbox.all() if r.kind == "suggestion"]

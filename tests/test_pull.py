@@ -70,7 +70,7 @@ def velo(**over: Any) -> dict[str, Any]:
     fields = {"kind": "suggestion", "consultation": "plan-velo", "title": "Des arceaux rue Haute",
               "body": "Il manque des arceaux.", "author": "Zoé", "email": EMAIL,
               "q_frequence": "Tous les jours ou presque", "q_securite-ressentie": "3", "website": "",
-              "token": Guard(SECRET).token(NOW - timedelta(minutes=5)), "idempotency_key": ""}
+              "token": Guard(SECRET).token(NOW - timedelta(minutes=5), "plan-velo", "suggestion"), "idempotency_key": ""}
     fields.update(over)
     return {k: v for k, v in fields.items() if v is not None}
 
@@ -125,7 +125,7 @@ def test_post_303_pull_pending_approve_build_visible_and_escaped(site: Path, inb
 def test_supports_become_tallies_on_top_of_offline_counts(site: Path, inbox: Inbox) -> None:
     app = make_handler(site, inbox)
     support = {"kind": "support", "consultation": "plan-velo", "proposal": "arceaux-gare", "website": "",
-               "token": Guard(SECRET).token(NOW - timedelta(minutes=5))}
+               "token": Guard(SECRET).token(NOW - timedelta(minutes=5), "plan-velo", "support")}
     for n in range(3):
         send(app, support, addr=f"192.0.2.{n}")
     send(app, support, addr="192.0.2.0")  # the same voter again: counted once

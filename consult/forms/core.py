@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from consult.flags import held_reason
 from consult.forms.guard import Altcha, Guard, canonical
@@ -32,6 +32,7 @@ log = logging.getLogger("consult.forms")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+FORM_KINDS = ("suggestion", "comment", "support")  # the `kind` field of the theme's forms
 # What a real person's page may lack: a token (no JavaScript) or a fresh one (a tab left open).
 TOKEN_FLAGS = frozenset({"no-token", "bad-token", "old-token", "foreign-token"})
 
@@ -46,6 +47,8 @@ class Request:
     now: datetime
     host: str = ""  # the Host the request was sent to, for the Origin check
     scheme: str = "http"
+    query: str = ""  # the query string, without '?'
+
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
@@ -118,13 +121,22 @@ def handle(request: Request, ctx: Context) -> Response:
     if request.method not in (want, "HEAD" if want == "GET" else want):
         return Response(405, (("Allow", want), *SECURITY_HEADERS), b"")
     if route == "token":
-        return _json(200, {"token": ctx.guard.token(request.now)})
+        return _json(200, {"token": ctx.guard.token(request.now, *_token_form(request.query))})
     if route == "altcha":
         assert ctx.altcha is not None
         return _json(200, ctx.altcha.challenge(request.now))
     if route == "health":
         return _json(200, {"ok": True})
     return _submit(request, ctx, rules)
+
+
+def _token_form(query: str) -> tuple[str, str]:
+    """The form a token is asked for (`?consultation=…&kind=…`); what is not a slug and a kind
+    binds it to nothing, so that it is flagged 'foreign-token' wherever it is used."""
+    asked = parse_qs(query)
+    consultation = (asked.get("consultation") or [""])[0]
+    kind = (asked.get("kind") or [""])[0]
+    return (consultation if SLUG.match(consultation) else "", kind if kind in FORM_KINDS else "")
 
 
 def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
@@ -144,7 +156,7 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
     def again(status: int, errors: list[tuple[str, str]], fields: Intake = intake) -> Response:
         # A fresh time token: the citizen's next send is timed from this page, JavaScript or not.
         return _again(fields, consultation, kind, rules, pages, status, errors,
-                      token=ctx.guard.token(request.now))
+                      token=ctx.guard.token(request.now, consultation.slug, kind))
 
     try:
         checked = check_fields(intake, consultation, kind, rules, language)
@@ -152,7 +164,7 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
         return again(422, exc.errors)
     except Malformed as exc:
         return _malformed(request, exc, language, pages)
-    signals = _signals(request, ctx, intake, kind, rules)
+    signals = _signals(request, ctx, intake, consultation.slug, kind, rules)
     if kind == "support" and not intake.is_json and TOKEN_FLAGS & set(signals):
         # A support has no text to flag for a moderator: a page without a valid token (no
         # JavaScript, a stale tab) asks for one more click, with a token, instead.
@@ -211,12 +223,13 @@ def _target(intake: Intake, rules: Rules) -> tuple[ConsultationRule, str]:
     return consultation, kind
 
 
-def _signals(request: Request, ctx: Context, intake: Intake, kind: str, rules: Rules) -> list[str]:
+def _signals(request: Request, ctx: Context, intake: Intake, consultation: str, kind: str,
+             rules: Rules) -> list[str]:
     """Why the submission looks suspect, as flag codes (consult.flags): flags, never a drop."""
     signals: list[str] = []
     if intake.one("website").strip():
         signals.append("honeypot")
-    token = ctx.guard.check_token(intake.one("token"), request.now, kind)
+    token = ctx.guard.check_token(intake.one("token"), request.now, consultation, kind)
     if token != "ok":
         signals.append(token)
     if not _same_origin(request, rules):
@@ -243,8 +256,10 @@ def _same_origin(request: Request, rules: Rules) -> bool:
     if request.header("sec-fetch-site") == "cross-site":
         return False
     origin = request.header("origin")
-    if not origin or origin == "null":
-        return True  # old browsers, privacy modes: not a signal on its own
+    if not origin:
+        return True  # old browsers and non-browser clients send none: not a signal on its own
+    if origin == "null":
+        return False  # an opaque origin: a sandboxed frame, a file, a redirect from another site
     allowed = set()
     if rules.base_url:
         parts = urlsplit(rules.base_url)

@@ -39,22 +39,28 @@ class Guard:
         return hmac.new(key or self.secret, message, hashlib.sha256).hexdigest()
 
     # --- time tokens -------------------------------------------------------
-    def token(self, now: datetime) -> str:
+    def token(self, now: datetime, consultation: str, kind: str) -> str:
+        """A time token for one page view of one form: `stamp.nonce.consultation.kind.mac`.
+        Bound to its consultation and kind, so it is no use on another form."""
         stamp, nonce = str(int(now.timestamp())), secrets.token_hex(6)
-        return f"{stamp}.{nonce}.{self._mac('token', stamp, nonce)[:32]}"
+        return f"{stamp}.{nonce}.{consultation}.{kind}.{self._mac('token', stamp, nonce, consultation, kind)[:32]}"
 
-    def check_token(self, token: str, now: datetime, kind: str = "") -> str:
-        """'ok', or a signal: 'no-token' and 'old-token' (accepted, flagged),
-        'bad-token' and 'too-fast' (quarantined)."""
+    def check_token(self, token: str, now: datetime, consultation: str, kind: str) -> str:
+        """'ok', or the flag it earns on a form of `consultation` and `kind`: 'no-token',
+        'bad-token' (forged, or signed by neither secret), 'foreign-token' (taken from
+        another form), 'too-fast', 'old-token'."""
         if not token:
             return "no-token"
         parts = token.split(".")
-        if len(parts) != 3 or not parts[0].isdigit():
+        if len(parts) != 5 or not parts[0].isdigit():
             return "bad-token"
-        stamp, nonce, mac = parts
+        stamp, nonce, its_consultation, its_kind, mac = parts
         keys = (self.secret, self.previous) if self.previous else (self.secret,)
-        if not any(hmac.compare_digest(mac, self._mac("token", stamp, nonce, key=key)[:32]) for key in keys):
+        if not any(hmac.compare_digest(mac, self._mac("token", stamp, nonce, its_consultation, its_kind, key=key)[:32])
+                   for key in keys):
             return "bad-token"
+        if (its_consultation, its_kind) != (consultation, kind):
+            return "foreign-token"
         issued = datetime.fromtimestamp(int(stamp), tz=timezone.utc)
         age = now - issued
         if age < TOO_FAST.get(kind, TOO_FAST_DEFAULT):

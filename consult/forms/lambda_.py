@@ -39,6 +39,7 @@ def request_from_event(event: dict[str, Any], now: datetime | None = None,
         method=str(http.get("method", "GET")).upper(), path=str(event.get("rawPath") or http.get("path") or "/"),
         headers=headers, body=body, remote_addr=trust.address(str(http.get("sourceIp", "")), headers),
         now=now or datetime.now(timezone.utc), host=headers.get("host", ""), scheme="https",
+        query=str(event.get("rawQueryString") or ""),
     )
 
 

@@ -87,6 +87,7 @@ class FormsApp:
         request = Request(
             method=method, path=path, headers=headers, body=body, remote_addr=self._address(environ, headers),
             now=self.clock(), host=headers.get("host", ""), scheme=environ.get("wsgi.url_scheme", "http"),
+            query=str(environ.get("QUERY_STRING", "")),
         )
         return handle(request, self.ctx)
 
