@@ -163,6 +163,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "proposal.history_status": "Statut",
         "proposal.history_note": "Précisions",
         "proposal.support_heading": "Soutenir cette proposition",
+        "proposal.support_closed": "Une décision définitive a été prise sur cette proposition : elle ne reçoit plus "
+                                   "de soutiens.".replace(" :", f"{_NB}:"),
         "proposal.support_hint": "Un soutien est compté une fois par proposition pour une même connexion internet "
                                  "(une box, le Wi-Fi d’un lieu public…) : ce n’est pas un vote vérifié. "
                                  "Le total est mis à jour à la publication suivante.".replace(" :", f"{_NB}:"),
@@ -350,6 +352,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "proposal.history_status": "Status",
         "proposal.history_note": "Details",
         "proposal.support_heading": "Support this proposal",
+        "proposal.support_closed": "A final decision has been made on this proposal: it takes no more supports.",
         "proposal.support_hint": "A support counts once per proposal for one internet connection (a home router, "
                                  "a public Wi-Fi…): it is not a verified vote. The total is updated at the next "
                                  "publication.",

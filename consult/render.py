@@ -218,7 +218,8 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
     for proposal in c.proposals:
         open_for = set(c.kinds) if c.is_open else set()
         page(proposal.url, "proposal.html", consultation=c, proposal=proposal,
-             support_form=_proposal_form(site, c, proposal, "support", chrome) if "support" in open_for else None,
+             support_form=_proposal_form(site, c, proposal, "support", chrome)
+             if "support" in open_for and not proposal.status.final else None,
              comment_form=_proposal_form(site, c, proposal, "comment", chrome) if "comment" in open_for else None,
              status_labels={change.status: status_text(site, change.status) for change in proposal.history},
              feed_url=c.url + "feed.xml")

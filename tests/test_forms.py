@@ -43,7 +43,9 @@ RULES = {
                 {"id": "idee", "label": "Une idée", "type": "text", "required": False, "choices": [],
                  "min": 1, "max": 5, "max_length": 50, "help": ""},
             ],
-            "proposals": [{"slug": "pistes", "title": "Des pistes", "url": "/consultations/velo/proposals/pistes/"}],
+            "proposals": [{"slug": "pistes", "title": "Des pistes", "url": "/consultations/velo/proposals/pistes/"},
+                          {"slug": "passerelle", "title": "Une passerelle", "final": True,
+                           "url": "/consultations/velo/proposals/passerelle/"}],
         },
         {
             "slug": "ancienne", "title": "Ancienne", "url": "/consultations/ancienne/",
@@ -347,6 +349,17 @@ def test_a_support_without_a_valid_token_asks_for_one_more_click(ctx: Context, i
         assert Guard(SECRET).check_token(fresh, NOW + timedelta(seconds=5), "velo", "support") == "ok"
     assert post(ctx, support_fields(token=fresh), now=NOW + timedelta(seconds=5)).status == 303
     assert inbox.support_tallies() == {"velo": {"pistes": 1}}
+
+
+def test_no_support_for_a_proposal_whose_status_is_final(ctx: Context, inbox: Inbox) -> None:
+    response = post(ctx, support_fields(proposal="passerelle"))
+    html = response.body.decode()
+    assert response.status == 403 and "ne reçoit plus de soutiens" in html and "Une passerelle" in html
+    assert 'href="/consultations/velo/proposals/passerelle/"' in html and inbox.all() == []
+    as_json = post(ctx, json.dumps(support_fields(proposal="passerelle")).encode(), ctype="application/json")
+    assert as_json.status == 403 and inbox.all() == []
+    comment = suggestion(kind="comment", proposal="passerelle", q_frequence=None, title=None)
+    assert post(ctx, comment).status == 303  # the debate on it goes on
 
 
 def test_a_flagged_support_is_held_and_not_counted_until_released(ctx: Context, inbox: Inbox) -> None:

@@ -23,7 +23,7 @@ from consult.forms.guard import Altcha, Guard, canonical
 from consult.forms.intake import Intake, Malformed, parse_body
 from consult.forms.messages import message
 from consult.forms.pages import Pages
-from consult.forms.rules import ConsultationRule, Rules
+from consult.forms.rules import ConsultationRule, ProposalRule, Rules
 from consult.forms.validate import Invalid, check_fields
 from consult.inbox import Inbox, InboxError, Submission
 
@@ -153,6 +153,9 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
     status = consultation.status(request.now)
     if status != "open":
         return _refuse(intake, consultation, status, language, pages)
+    proposal = consultation.proposal(intake.one("proposal"))
+    if kind == "support" and proposal is not None and proposal.final:
+        return _decided(intake, proposal, language, pages)
     def again(status: int, errors: list[tuple[str, str]], fields: Intake = intake) -> Response:
         # A fresh time token: the citizen's next send is timed from this page, JavaScript or not.
         return _again(fields, consultation, kind, rules, pages, status, errors,
@@ -283,6 +286,16 @@ def _again(intake: Intake, consultation: ConsultationRule, kind: str, rules: Rul
 
     view = form_view(intake, consultation, kind, rules, errors)
     return _html(status, pages.form(view))
+
+
+def _decided(intake: Intake, proposal: ProposalRule, language: str, pages: Pages) -> Response:
+    """A support for a proposal whose status is final: a polite no (the decision is made)."""
+    if intake.is_json:
+        return _json(403, {"error": "this proposal takes no more supports"})
+    return _html(403, pages.notice(
+        message(language, "decided.title"), [message(language, "decided.text", title=proposal.title)],
+        back_url=proposal.url, back_label=message(language, "decided.back"),
+    ))
 
 
 def _refuse(intake: Intake, consultation: ConsultationRule, status: str, language: str, pages: Pages) -> Response:

@@ -25,6 +25,10 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "Merci de votre intérêt.",
         "upcoming.title": "Cette consultation n’est pas encore ouverte",
         "upcoming.text": "La consultation « {title} » n’est pas encore ouverte aux contributions.",
+        "decided.title": "Cette proposition ne reçoit plus de soutiens",
+        "decided.text": "Une décision définitive a été prise sur « {title} » : la proposition ne reçoit plus de "
+                        "soutiens. Merci de votre intérêt.",
+        "decided.back": "Revenir à la proposition",
         "refused.keep": "Voici le texte que vous avez écrit, pour que vous puissiez le copier et le conserver :",
         "refused.back": "Revenir à la consultation",
         "malformed.title": "Demande incorrecte",
@@ -53,6 +57,10 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "Thank you for your interest.",
         "upcoming.title": "This consultation is not open yet",
         "upcoming.text": "The consultation “{title}” is not open to contributions yet.",
+        "decided.title": "This proposal takes no more supports",
+        "decided.text": "A final decision has been made on “{title}”: the proposal takes no more supports. "
+                        "Thank you for your interest.",
+        "decided.back": "Back to the proposal",
         "refused.keep": "Here is the text you wrote, so that you can copy and keep it:",
         "refused.back": "Back to the consultation",
         "malformed.title": "Bad request",

@@ -36,6 +36,7 @@ class ProposalRule:
     slug: str
     title: str
     url: str
+    final: bool = False  # its status is final: it takes no more supports
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ def render_rules(site: Any, chrome: dict[str, Any] | None = None) -> str:
                     }
                     for q in c.questions
                 ],
-                "proposals": [{"slug": p.slug, "title": p.title, "url": p.url} for p in c.proposals],
+                "proposals": [{"slug": p.slug, "title": p.title, "url": p.url, "final": p.status.final}
+                              for p in c.proposals],
             }
             for c in sorted(site.consultations, key=lambda c: c.slug)
         ],
@@ -139,7 +141,8 @@ def parse_rules(text: str, path: str = "consult-rules.json") -> Rules:
                     )
                     for q in c["questions"]
                 ),
-                proposals=tuple(ProposalRule(p["slug"], p["title"], p["url"]) for p in c["proposals"]),
+                proposals=tuple(ProposalRule(p["slug"], p["title"], p["url"], p.get("final") is True)
+                                for p in c["proposals"]),
             )
             for c in data["consultations"]
         )
