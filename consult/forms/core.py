@@ -24,7 +24,7 @@ from consult.forms.intake import Intake, Malformed, parse_body
 from consult.forms.messages import message
 from consult.forms.pages import Pages
 from consult.forms.rules import ConsultationRule, ProposalRule, Rules
-from consult.forms.validate import Invalid, check_fields
+from consult.forms.validate import Checked, Invalid, check_fields
 from consult.inbox import Inbox, InboxError, Submission
 
 log = logging.getLogger("consult.forms")
@@ -156,6 +156,7 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
     proposal = consultation.proposal(intake.one("proposal"))
     if kind == "support" and proposal is not None and proposal.final:
         return _decided(intake, proposal, language, pages)
+
     def again(status: int, errors: list[tuple[str, str]], fields: Intake = intake) -> Response:
         # A fresh time token: the citizen's next send is timed from this page, JavaScript or not.
         return _again(fields, consultation, kind, rules, pages, status, errors,
@@ -175,18 +176,11 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
     text = canonical(intake.fields)
     keys = ("k-" + key,) if key else ctx.guard.derived_keys(
         request.remote_addr, request.header("user-agent"), text, intake.one("token"), request.now)
-    submission = Submission(
-        id=ctx.new_id(request.now), consultation=consultation.slug, kind=checked.kind, proposal=checked.proposal,
-        title=checked.title, body=checked.body, author=checked.author, answers=checked.answers,
-        received=request.now, email=checked.email,
-        voter=ctx.guard.voter(request.remote_addr, consultation.slug) if kind == "support" else "",
-        idem_key=keys[0], body_hash=ctx.guard.body_hash(text), quarantine=held_reason(checked.kind, signals),
-        flags=",".join(signals),
-    )
+    submission = _submission(request, ctx, checked, consultation.slug, signals, keys[0], text)
     rate = (ctx.guard.rate_key(request.remote_addr, request.now), f"{request.now:%Y%m%d%H}",
             ctx.rate_soft, ctx.rate_hard)
+    before = ctx.guard.voter_before_rotation(request.remote_addr, consultation.slug)
     try:
-        before = ctx.guard.voter_before_rotation(request.remote_addr, consultation.slug)
         outcome, _stored = ctx.inbox.add(submission, rate, also_keys=keys[1:], also_voters=(before,) if before else ())
     except InboxError as exc:
         log.error("inbox unavailable: %s", exc)
@@ -199,6 +193,19 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
     if intake.is_json:
         return _json(200, {"received": True})
     return Response(303, (("Location", rules.thanks_url), *SECURITY_HEADERS), b"")
+
+
+def _submission(request: Request, ctx: Context, checked: Checked, consultation: str, signals: list[str],
+                key: str, text: str) -> Submission:
+    """The row to store: what the citizen sent, its flags (held if one holds it), its keys."""
+    return Submission(
+        id=ctx.new_id(request.now), consultation=consultation, kind=checked.kind, proposal=checked.proposal,
+        title=checked.title, body=checked.body, author=checked.author, answers=checked.answers,
+        received=request.now, email=checked.email,
+        voter=ctx.guard.voter(request.remote_addr, consultation) if checked.kind == "support" else "",
+        idem_key=key, body_hash=ctx.guard.body_hash(text), quarantine=held_reason(checked.kind, signals),
+        flags=",".join(signals),
+    )
 
 
 def _malformed(request: Request, exc: Malformed, language: str, pages: Pages) -> Response:
