@@ -4,7 +4,7 @@
 
 The handler runs in its own process (threaded wsgiref, as `consult handler`); client
 processes POST valid suggestions with http.client, each from its own (forwarded)
-address so rate limiting stays on but does not quarantine. Prints accepted/s,
+address so rate limiting stays on but flags nothing. Prints accepted/s,
 p50/p99 latency and lost submissions (303 received but no row in the inbox).
 """
 
@@ -44,7 +44,7 @@ from pathlib import Path
 from wsgiref.simple_server import make_server
 from consult.forms.wsgi import make_app, ThreadingWSGIServer, _QuietHandler
 work = Path(sys.argv[1])
-app = make_app(work / 'consult-rules.json', sys.argv[2], b'b' * 64, root=work, trust_proxy=True)
+app = make_app(work / 'consult-rules.json', sys.argv[2], b'b' * 64, root=work, trust_proxy="x-forwarded-for:1")
 server = make_server('127.0.0.1', 0, app, server_class=ThreadingWSGIServer, handler_class=_QuietHandler)
 print(server.server_port, flush=True)
 server.serve_forever()
@@ -113,7 +113,7 @@ def main() -> None:
 
     from consult.forms.guard import Guard
 
-    token = Guard(b"b" * 64).token(datetime.now(timezone.utc) - timedelta(seconds=30))
+    token = Guard(b"b" * 64).token(datetime.now(timezone.utc) - timedelta(seconds=30), "velo", "suggestion")
     queue: "multiprocessing.Queue[object]" = multiprocessing.Queue()
     procs = [multiprocessing.Process(target=client, args=(port, args.seconds, args.threads, token, queue))
              for _ in range(args.processes)]
@@ -133,7 +133,7 @@ def main() -> None:
 
     box = open_inbox(inbox_url)
     stored = {s.idem_key for s in box.all()}
-    quarantined = sum(1 for s in box.all() if s.quarantine)
+    held = box.held_count()
     box.close()
     accepted = [r for r in results if r[1] == 303]
     lost = sum(1 for r in accepted if "k-" + r[2] not in stored)
@@ -148,7 +148,7 @@ def main() -> None:
     print(f"not accepted   {failed}")
     print(f"latency p50    {p50:.1f} ms")
     print(f"latency p99    {p99:.1f} ms")
-    print(f"rows stored    {len(stored)}  (quarantined {quarantined})")
+    print(f"rows stored    {len(stored)}  (held {held})")
     print(f"lost           {lost}")
 
 

@@ -41,7 +41,7 @@ from consult.opendata import Rows, consultation_rows, render_open_data
 from consult.model import Consultation, Site, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
-from consult.render import chrome_for, render_site
+from consult.render import ALTCHA_STATIC, chrome_for, render_site
 from consult.theme import builtin_themes_dir, check_templates, make_environment, static_files
 
 OUTPUT_DIR = "_site"
@@ -107,7 +107,8 @@ def companion_files(root: Path, site: Site, rows: Callable[[Consultation, str], 
     """What a build writes beside the pages: static assets, open data, the handler's rules.
     One place, for the one-shot check and the incremental builder alike (which passes its
     memoised open data rows and rules)."""
-    files = static_files(root, site.config.theme)
+    files = {path: data for path, data in static_files(root, site.config.theme).items()
+             if site.config.altcha or not path.startswith(ALTCHA_STATIC)}
     files.update(render_open_data(site, rows))
     files[RULES_FILE] = rules if rules is not None else render_rules(site, chrome_for(site)).encode("utf-8")
     return files

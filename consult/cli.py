@@ -237,15 +237,16 @@ inbox_option = click.option("--inbox", "inbox_url", metavar="URL",
 @click.option("--rules", type=click.Path(dir_okay=False, path_type=Path),
               help="consult-rules.json written by 'consult build' (default: _site/consult-rules.json).")
 @inbox_option
-@click.option("--altcha", is_flag=True, help="Require an ALTCHA proof of work (needs JavaScript in the form).")
-@click.option("--trust-proxy", is_flag=True, help="Take the client address from X-Forwarded-For (behind your own proxy).")
+@click.option("--trust-proxy", metavar="PROXY", envvar="CONSULT_TRUST_PROXY", default="",
+              help="Which proxy's client address to believe: 'netlify' (X-Nf-Client-Connection-Ip) or "
+                   "'x-forwarded-for:N' (the Nth address from the right). Default: none, the connection's.")
 @pass_ctx
-def handler(ctx: Context, host: str, port: int, rules: Path | None, inbox_url: str | None, altcha: bool,
-            trust_proxy: bool) -> None:
+def handler(ctx: Context, host: str, port: int, rules: Path | None, inbox_url: str | None,
+            trust_proxy: str) -> None:
     """Run the form handler alone (WSGI). In production: gunicorn 'consult.forms.wsgi:app'."""
     from consult.forms.wsgi import run_handler
 
-    run_handler(ctx.root, host, port, rules=rules, inbox=inbox_url, altcha=altcha, trust_proxy=trust_proxy)
+    run_handler(ctx.root, host, port, rules=rules, inbox=inbox_url, trust_proxy=trust_proxy)
 
 
 @cli.command(name="pull")
@@ -295,6 +296,34 @@ def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None
     status = "published" if action == "approve" else "rejected"
     for path in decide(ctx.root, list(ids), status, reason or "", config.reasons):
         click.echo(translate(language, f"cli.moderate.{status}", path=path))
+
+
+@cli.command()
+@click.argument("action", required=False, type=click.Choice(["list", "release"]), default="list")
+@click.argument("ids", nargs=-1)
+@inbox_option
+@pass_ctx
+def held(ctx: Context, action: str, ids: tuple[str, ...], inbox_url: str | None) -> None:
+    """List the submissions the inbox holds back (honeypot, suspect supports) with their text,
+    or release them by id: they are then pulled, or counted, with their flags."""
+    from consult.config import load_config
+    from consult.held import render_held, render_released
+
+    inbox = _site_inbox(ctx, inbox_url)
+    try:
+        if action == "list":
+            config = load_config(ctx.root)[0] if (ctx.root / "site.yaml").is_file() else None
+            click.echo(render_held(inbox.held(), config.language if config else "fr"))
+            return
+        if not ids:
+            raise ConsultError("name the submissions to release: consult held release ID...")
+        outcomes = inbox.release(list(ids))
+    finally:
+        inbox.close()
+    for line in render_released(outcomes):
+        click.echo(line)
+    if "unknown" in outcomes.values():
+        raise ConsultError("some ids are not in the inbox (see 'consult held')")
 
 
 @cli.command()

@@ -21,6 +21,9 @@ CONFIG_FILE = "site.yaml"
 LANGUAGES = ("fr", "en")
 
 DEFAULT_PROPOSAL_STATUSES = ("recue", "a-l-etude", "retenue", "mise-en-oeuvre", "non-retenue")
+# Statuses after which a proposal takes no more supports (the decision is made): the defaults'
+# own; a site that lists its statuses marks them `final: true`.
+DEFAULT_FINAL_STATUSES = ("mise-en-oeuvre", "non-retenue")
 DEFAULT_REASONS = ("hors-sujet", "propos-injurieux", "donnees-personnelles", "doublon", "publicite")
 
 TOP_FIELDS = {
@@ -50,8 +53,9 @@ FORMS_FIELDS = {
     "endpoint": Field("str"),
     "max_length": Field("int"),
     "inbox": Field("str"),
+    "altcha": Field("bool"),  # an ALTCHA proof of work in every form (theme widget + handler check)
 }
-STATUS_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True)}
+STATUS_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True), "final": Field("bool")}
 MODERATION_FIELDS = {"reasons": Field("list")}
 PRIVACY_FIELDS = {"retention_days": Field("int"), "controller": Field("str"), "dpo_contact": Field("str")}
 ACCESSIBILITY_FIELDS = {
@@ -92,7 +96,9 @@ class Config:
     form_endpoint: str = "/api/submit"
     max_length: int = 5000
     inbox: str = "sqlite:///.consult/inbox.sqlite3"
+    altcha: bool = False
     proposal_statuses: tuple[tuple[str, str], ...] = ()  # (id, label); label '' = translated default
+    final_statuses: tuple[str, ...] = DEFAULT_FINAL_STATUSES  # no more supports once a proposal has one
     reasons: tuple[str, ...] = DEFAULT_REASONS
     retention_days: int = 365
     privacy_controller: str = ""
@@ -221,6 +227,7 @@ def _build(data: dict[str, Any], path: str) -> Config:
     accessibility = data.get("accessibility") or {}
     open_data = data.get("open_data") or {}
     statuses = tuple((s["id"], s["label"]) for s in data.get("proposal_statuses") or ())
+    final = tuple(s["id"] for s in data.get("proposal_statuses") or () if s.get("final") is True)
     reasons = tuple((data.get("moderation") or {}).get("reasons") or DEFAULT_REASONS)
     optional = {
         key: data[key]
@@ -232,10 +239,12 @@ def _build(data: dict[str, Any], path: str) -> Config:
         base_url=data["base_url"].rstrip("/"),
         organisation=organisation,
         proposal_statuses=statuses,
+        final_statuses=final if statuses else DEFAULT_FINAL_STATUSES,
         reasons=reasons,
         form_endpoint=forms.get("endpoint", "/api/submit"),
         max_length=forms.get("max_length", 5000),
         inbox=forms.get("inbox", "sqlite:///.consult/inbox.sqlite3"),
+        altcha=forms.get("altcha", False),
         retention_days=privacy.get("retention_days", 365),
         privacy_controller=privacy.get("controller", ""),
         dpo_contact=privacy.get("dpo_contact", ""),

@@ -36,6 +36,20 @@ FLAGS: dict[str, tuple[str, str]] = {
 HELD = frozenset({"honeypot"})
 
 
+def held_reason(kind: str, codes: tuple[str, ...] | list[str]) -> str:
+    """The flag that holds a row back in the inbox ('' when it is pulled like any other).
+
+    A HELD flag holds any row. A support holds on any flag at all: it has no text, so no
+    moderator would ever see its flags in a pull request, and it would simply be counted;
+    held, it waits for `consult held release`, so a published count is only of clean
+    supports and of those a person released.
+    """
+    held = next((code for code in codes if code in HELD), "")
+    if held or kind != "support":
+        return held
+    return codes[0] if codes else ""
+
+
 def describe(code: str, language: str = "fr") -> str:
     """The moderator's sentence for `code` in `language` (fr, else en); the code itself if unknown."""
     texts = FLAGS.get(code)

@@ -163,7 +163,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "proposal.response_date": "Réponse du",
         "proposal.history": "Historique du statut",
         "proposal.support_heading": "Soutenir cette proposition",
-        "proposal.support_hint": "Un seul soutien par personne est compté. Le total est mis à jour à la publication suivante.",
+        "proposal.support_closed": "Une décision définitive a été prise sur cette proposition : elle ne reçoit plus "
+                                   "de soutiens.".replace(" :", f"{_NB}:"),
+        "proposal.support_hint": "Un soutien est compté une fois par proposition pour une même connexion internet "
+                                 "(une box, le Wi-Fi d’un lieu public…) : ce n’est pas un vote vérifié. "
+                                 "Le total est mis à jour à la publication suivante.".replace(" :", f"{_NB}:"),
         "proposal.comments": "Commentaires publiés",
         "proposal.no_comments": "Aucun commentaire publié pour le moment.",
         "proposal.comments_position.one": "{count} commentaire, en {total} pages, du plus ancien au plus récent.",
@@ -372,7 +376,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "proposal.response_date": "Response of",
         "proposal.history": "Status history",
         "proposal.support_heading": "Support this proposal",
-        "proposal.support_hint": "Only one support per person is counted. The total is updated at the next publication.",
+        "proposal.support_closed": "A final decision has been made on this proposal: it takes no more supports.",
+        "proposal.support_hint": "A support counts once per proposal for one internet connection (a home router, "
+                                 "a public Wi-Fi…): it is not a verified vote. The total is updated at the next "
+                                 "publication.",
         "proposal.comments": "Published comments",
         "proposal.no_comments": "No published comment yet.",
         "proposal.comments_position.one": "{count} comment, on {total} pages, oldest first.",

@@ -52,6 +52,7 @@ class StatusChange:
 class ProposalStatus:
     id: str
     label: str
+    final: bool = False  # the decision is made: no more supports (site.yaml `final: true`)
 
 
 @dataclass(frozen=True)

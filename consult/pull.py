@@ -56,12 +56,16 @@ class PullReport:
     supports: list[str] = field(default_factory=list)
     branch: str | None = None
     committed: bool = False
+    held: int = 0  # rows the inbox holds back (honeypot, suspect supports): `consult held`
 
     def render(self) -> str:
         lines = [f"wrote {path}" for path, _, _ in self.written]
         lines += [f"wrote {path}" for path in self.supports]
         lines += [f"conflict: {path} differs from the inbox; left as it is" for path in self.conflicts]
         lines += [f"skipped {id_}: its consultation is not in content/" for id_ in self.unknown]
+        if self.held:
+            lines.append(f"{self.held} submission(s) held in the inbox, not pulled: list and release them "
+                         "with 'consult held'")
         summary = f"{len(self.written)} new contribution(s), {len(self.supports)} support tally file(s)"
         if self.unchanged:
             summary += f", {self.unchanged} already there"
@@ -239,6 +243,7 @@ def pull(root: Path, inbox: Inbox, branch: str | None = None, now: datetime | No
         _clean_stale_temps(root / "content" / "consultations")
         _export(root, inbox, worker, now, tz, report)
         _tally(root, inbox, report)
+        report.held = inbox.held_count()
         inbox.purge(now, retention_days, closing_dates(root))
         if branch:
             _commit(root, branch, report)
@@ -380,9 +385,13 @@ def closing_dates(root: Path) -> dict[str, datetime | None]:
     problem: its supports' fingerprints are then kept), for `Inbox.purge`."""
     from consult.content.files import parse_consultation
 
-    config = require_config(root)
+    indexes = sorted((root / "content" / "consultations").glob("*/index.md"))
+    try:
+        config = require_config(root)
+    except ConsultError:  # no readable site.yaml: no closing date is known, every fingerprint is kept
+        return {index.parent.name: None for index in indexes}
     closes: dict[str, datetime | None] = {}
-    for index in sorted((root / "content" / "consultations").glob("*/index.md")):
+    for index in indexes:
         slug = index.parent.name
         record, _ = parse_consultation(index.read_text(encoding="utf-8"), index.name, slug, config)
         closes[slug] = record.closes if record else None

@@ -27,6 +27,9 @@ CHARTER_SLUGS = ("charte-de-moderation", "moderation-charter", "moderation")
 PRIVACY_SLUGS = ("donnees-personnelles", "confidentialite", "vie-privee", "privacy")
 ABOUT_SLUGS = ("a-propos", "about")
 LATEST_CONTRIBUTIONS = 5
+# The theme's ALTCHA widget (vendored npm package); published only with forms.altcha (build.py).
+ALTCHA_STATIC = "static/altcha/"
+ALTCHA_SCRIPT = "/" + ALTCHA_STATIC + "consult-altcha.js"
 OPENDATA_URL = "/data/"  # the open data page; the files sit beside it (see consult.opendata)
 # The thank-you page of each outcome the handler acknowledges ('supported': a support already counted).
 # Carried to the handler in the chrome of its rules: it redirects there, adding ?back=<the page to go back to>.
@@ -70,6 +73,8 @@ class FormView:
     title_max_length: int = TITLE_MAX_LENGTH
     token_url: str = ""  # where the form's script fetches a time token
     privacy_url: str = ""  # the personal data page, linked under the form
+    altcha_url: str = ""  # with forms.altcha: where the ALTCHA widget fetches its challenge
+    altcha_script: str = ""  # ... and the script that defines the widget
 
     @property
     def untargeted(self) -> FormView:
@@ -138,6 +143,8 @@ def chrome_for(site: Site) -> dict[str, Any]:
         "privacy_url": next((pages[s].url for s in PRIVACY_SLUGS if s in pages), ""),
         "form_endpoint": endpoint,
         "token_url": endpoint.rsplit("/", 1)[0] + "/token",
+        "altcha_url": endpoint.rsplit("/", 1)[0] + "/altcha" if config.altcha else "",
+        "altcha_script": ALTCHA_SCRIPT if config.altcha else "",
         "max_length": config.max_length,
         "feed_url": "/feed.xml",
         "opendata_url": OPENDATA_URL,
@@ -150,11 +157,14 @@ def chrome_for(site: Site) -> dict[str, Any]:
 class FormLinks(TypedDict):
     token_url: str
     privacy_url: str
+    altcha_url: str
+    altcha_script: str
 
 
 def form_links(chrome: Mapping[str, Any]) -> FormLinks:
     """What a FormView takes from the page chrome (the built site's, or the one in the handler's rules)."""
-    return {"token_url": chrome.get("token_url", ""), "privacy_url": chrome.get("privacy_url", "")}
+    return {"token_url": chrome.get("token_url", ""), "privacy_url": chrome.get("privacy_url", ""),
+            "altcha_url": chrome.get("altcha_url", ""), "altcha_script": chrome.get("altcha_script", "")}
 
 
 def _link(page: Page) -> dict[str, str]:
@@ -215,7 +225,8 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
         open_for = set(c.kinds) if c.is_open else set()
         comments = comment_pages(proposal, site.config.contributions_per_page)
         page(proposal.url, "proposal.html", consultation=c, proposal=proposal,
-             support_form=_proposal_form(site, c, proposal, "support", chrome) if "support" in open_for else None,
+             support_form=_proposal_form(site, c, proposal, "support", chrome)
+             if "support" in open_for and not proposal.status.final else None,
              comment_form=_proposal_form(site, c, proposal, "comment", chrome) if "comment" in open_for else None,
              status_labels={change.status: status_text(site, change.status) for change in proposal.history},
              comments=comments[0]["items"], pagination=_pagination(comments, 1), feed_url=c.url + "feed.xml")

@@ -194,7 +194,10 @@ def make_api(root: Path, site_dir: Path, inbox_url: str | None, config: Config,
              now: str | datetime | None = None) -> WSGIApp:
     from consult.forms.wsgi import make_app
 
-    return make_app(site_dir / RULES_FILE, inbox_url or config.inbox, root=root, clock=handler_clock(config, now))
+    from consult.forms.secret import load_secret
+
+    return make_app(site_dir / RULES_FILE, inbox_url or config.inbox, load_secret(root), root=root,
+                    clock=handler_clock(config, now))
 
 
 def handler_clock(config: Config, now: str | datetime | None) -> Callable[[], datetime] | None:

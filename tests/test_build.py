@@ -148,3 +148,53 @@ def test_the_handler_rules_are_replaced_by_a_rename(tmp_path: Path) -> None:
     build_site(site, out, NOW)
     assert rules.read_bytes() != before[1] and b"Nouveau " in rules.read_bytes()
     assert rules.stat().st_ino != before[0]
+
+
+def test_forms_altcha_shows_the_widget_and_publishes_it_from_the_site_itself(tmp_path: Path,
+                                                                            tiny: dict[str, bytes]) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "tiny", site, ignore=shutil.ignore_patterns("expected"))
+    text = (site / "site.yaml").read_text(encoding="utf-8")
+    (site / "site.yaml").write_text(text + "\nforms:\n  altcha: true\n", encoding="utf-8")
+    build_site(site, site / "_site", NOW)
+    on = tree(site / "_site")
+    page = on["consultations/velo/proposals/rue-haute/index.html"].decode()
+    assert page.count('<altcha-widget challenge="/api/altcha" name="altcha"') == 2  # support, comment
+    assert '<script type="module" src="/static/altcha/consult-altcha.js"></script>' in page
+    assert "http" not in page.split("<altcha-widget", 1)[1].split("</script>", 1)[0]  # nothing from elsewhere
+    for name in ("altcha.min.js", "altcha.css", "workers/sha.js", "i18n/fr-fr.js", "LICENSE.txt", "consult-altcha.js"):
+        assert f"static/altcha/{name}" in on
+    assert b'"altcha": true' in on["consult-rules.json"]
+    # Off (the default): no widget, no files, and the handler is told so.
+    assert not any(path.startswith("static/altcha/") for path in tiny)
+    assert b"altcha-widget" not in tiny["consultations/velo/proposals/rue-haute/index.html"]
+    assert b'"altcha": false' in tiny["consult-rules.json"]
+
+
+def test_a_final_status_takes_the_support_button_away_and_tells_the_handler(tmp_path: Path) -> None:
+    import json
+
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "tiny", site, ignore=shutil.ignore_patterns("expected"))
+    proposal = site / "content" / "consultations" / "velo" / "proposals" / "rue-haute.md"
+    proposal.write_text(proposal.read_text(encoding="utf-8").replace("status: retenue", "status: non-retenue"),
+                        encoding="utf-8")
+    build_site(site, site / "_site", NOW)
+    decided = (site / "_site/consultations/velo/proposals/rue-haute/index.html").read_text(encoding="utf-8")
+    open_ = (site / "_site/consultations/velo/proposals/arceaux-gare/index.html").read_text(encoding="utf-8")
+    assert "form--support" not in decided and "ne reçoit plus de soutiens" in decided
+    assert "form--support" in open_ and "ne reçoit plus de soutiens" not in open_
+    rules = json.loads((site / "_site" / "consult-rules.json").read_text(encoding="utf-8"))
+    finals = {p["slug"]: p["final"] for c in rules["consultations"] for p in c["proposals"]}
+    assert finals["rue-haute"] is True and finals["arceaux-gare"] is False
+
+
+def test_final_statuses_come_from_site_yaml() -> None:
+    base = "title: T\nbase_url: https://x.example\norganisation: {name: O}\n"
+    assert parse_config(base).final_statuses == ("mise-en-oeuvre", "non-retenue")  # the defaults
+    listed = base + "proposal_statuses:\n  - {id: ouverte, label: Ouverte}\n  - {id: close, label: Close, final: true}\n"
+    assert parse_config(listed).final_statuses == ("close",)
+    from consult.errors import ConsultError
+
+    with pytest.raises(ConsultError, match="field 'final' must be true or false"):
+        parse_config(base + "proposal_statuses:\n  - {id: close, label: Close, final: oui}\n")

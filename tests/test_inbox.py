@@ -54,7 +54,7 @@ def test_one_support_per_voter_and_proposal(inbox) -> None:
     assert inbox.support_tallies() == {"velo": {"p1": 2, "p2": 1}}
 
 
-def test_claim_export_once_and_skip_quarantine_and_supports(inbox) -> None:
+def test_claim_export_once_and_skip_held_rows_and_supports(inbox) -> None:
     inbox.add(sub(1))
     inbox.add(sub(2, quarantine="honeypot"))
     inbox.add(sub(3, kind="support", proposal="p", voter="v"))
@@ -65,7 +65,7 @@ def test_claim_export_once_and_skip_quarantine_and_supports(inbox) -> None:
     assert inbox.mark_exported([sub(1).id], "w2", NOW) == 0
     assert inbox.mark_exported([sub(1).id], "w1", NOW) == 1
     assert inbox.claim("w1", NOW) == 0
-    assert inbox.counts() == {"exported": 1, "quarantined": 1, "new": 1}
+    assert inbox.counts() == {"exported": 1, "held": 1, "new": 1}
 
 
 def test_a_killed_pull_is_taken_over_by_the_same_worker_or_after_the_lease(inbox) -> None:
@@ -164,6 +164,38 @@ def test_support_fingerprints_live_as_long_as_the_consultation_then_retention(in
         assert inbox.get(id_).voter.startswith("v")
     assert inbox.add(sub(9, kind="support", consultation="budget", proposal="p1", voter="v1"))[0] == "duplicate"
     assert inbox.purge(NOW, 365, closes)["fingerprints"] == 0
+
+
+def test_held_rows_are_listed_with_their_text_and_released(inbox) -> None:
+    inbox.add(sub(1, quarantine="honeypot", flags="honeypot,too-fast"))
+    inbox.add(sub(2, quarantine="bad-token", flags=""))  # held by an older version: its reason becomes a flag
+    inbox.add(sub(3))
+    assert [(r.id, r.body) for r in inbox.held()] == [(sub(1).id, sub(1).body), (sub(2).id, sub(2).body)]
+    assert inbox.claim("w", NOW) == 1
+    assert inbox.release([sub(1).id, sub(2).id, sub(3).id, "x"]) == {
+        sub(1).id: "released", sub(2).id: "released", sub(3).id: "not-held", "x": "unknown"}
+    assert inbox.held() == [] and inbox.claim("w", NOW) == 3
+    assert [r.flags for r in inbox.claimed("w")] == ["honeypot,too-fast", "bad-token", ""]
+
+
+def test_a_held_support_counts_once_released_and_never_twice(inbox) -> None:
+    support = dict(kind="support", proposal="p1", title="", body="", answers={})
+    inbox.add(sub(1, **support, voter="v1", quarantine="rate", flags="rate"))
+    inbox.add(sub(2, **support, voter="v1", quarantine="too-fast", flags="too-fast"))
+    inbox.add(sub(3, **support, voter="v2", quarantine="rate", flags="rate"))
+    assert inbox.support_tallies() == {}
+    assert inbox.release([sub(1).id, sub(2).id, sub(3).id]) == {
+        sub(1).id: "released", sub(2).id: "duplicate", sub(3).id: "released"}
+    assert inbox.support_tallies() == {"velo": {"p1": 2}} and inbox.get(sub(2).id) is None
+    assert inbox.add(sub(4, **support, voter="v1"))[0] == "duplicate"
+
+
+def test_rate_past_soft_flags_and_holds_only_supports(inbox) -> None:
+    rate = ("k", "2026120110", 0, 100)
+    inbox.add(sub(1, flags="no-token"), rate)
+    inbox.add(sub(2, kind="support", proposal="p", voter="v", title="", body="", answers={}), rate)
+    assert (inbox.get(sub(1).id).flags, inbox.get(sub(1).id).quarantine) == ("no-token,rate", "")
+    assert (inbox.get(sub(2).id).flags, inbox.get(sub(2).id).quarantine) == ("rate", "rate")
 
 
 def test_parallel_identical_adds_store_one_row(inbox) -> None:

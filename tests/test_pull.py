@@ -70,7 +70,7 @@ def velo(**over: Any) -> dict[str, Any]:
     fields = {"kind": "suggestion", "consultation": "plan-velo", "title": "Des arceaux rue Haute",
               "body": "Il manque des arceaux.", "author": "Zoé", "email": EMAIL,
               "website": "",
-              "token": Guard(SECRET).token(NOW - timedelta(minutes=5)), "idempotency_key": ""}
+              "token": Guard(SECRET).token(NOW - timedelta(minutes=5), "plan-velo", "suggestion"), "idempotency_key": ""}
     fields.update(over)
     return {k: v for k, v in fields.items() if v is not None}
 
@@ -124,7 +124,8 @@ def test_post_303_pull_pending_approve_build_visible_and_escaped(site: Path, inb
 
 def test_supports_become_tallies_on_top_of_offline_counts(site: Path, inbox: Inbox) -> None:
     app = make_handler(site, inbox)
-    support = {"kind": "support", "consultation": "plan-velo", "proposal": "arceaux-gare", "website": ""}
+    support = {"kind": "support", "consultation": "plan-velo", "proposal": "arceaux-gare", "website": "",
+               "token": Guard(SECRET).token(NOW - timedelta(minutes=5), "plan-velo", "support")}
     for n in range(3):
         send(app, support, addr=f"192.0.2.{n}")
     send(app, support, addr="192.0.2.0")  # the same voter again: counted once
@@ -454,7 +455,8 @@ def test_pull_applies_retention_with_the_consultations_closing_dates(site: Path,
 
     app = make_handler(site, inbox)
     assert send(app, velo())[0].startswith("303")
-    send(app, {"kind": "support", "consultation": "plan-velo", "proposal": "arceaux-gare", "website": ""})
+    assert send(app, {"kind": "support", "consultation": "plan-velo", "proposal": "arceaux-gare", "website": "",
+                      "token": Guard(SECRET).token(NOW - timedelta(minutes=5), "plan-velo", "support")})[0].startswith("303")
     closed = Submission(id="20260501-parcvote", consultation="parc-des-berges", kind="support",
                         proposal="buvette-saisonniere", title="", body="", author="", received=datetime(
                             2026, 5, 1, tzinfo=PARIS), voter="v" * 40, idem_key="d-parc", body_hash="h")

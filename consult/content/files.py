@@ -14,6 +14,7 @@ from typing import Any
 from consult.config import Config
 from consult.document import YamlDoc, parse_front_matter
 from consult.errors import SourceError, did_you_mean
+from consult.flags import FLAGS
 from consult.lint import check_history
 from consult.markdown import render_trusted, render_untrusted
 from consult.model import (
@@ -70,6 +71,7 @@ CONTRIBUTION_FIELDS = {
     "reason": Field("str"),
     "title": Field("str"),
     "answers": Field("dict"),
+    "flags": Field("list"),  # codes of consult.flags: why a moderator should look
 }
 SYNTHESIS_FIELDS = {"title": Field("str", required=True), "published": Field("date")}
 PAGE_FIELDS = {"title": Field("str", required=True), "footer": Field("bool"), "summary": Field("str")}
@@ -288,6 +290,7 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
         problems.append(doc.error(("status",), "a rejected contribution needs a 'reason'", "codes: " + ", ".join(config.reasons)))
     if reason and reason not in config.reasons:
         problems.append(doc.error(("reason",), f"unknown moderation reason '{reason}'", did_you_mean(str(reason), config.reasons) or "codes: " + ", ".join(config.reasons)))
+    problems += _check_flags(doc, data.get("flags"))
     if problems:
         return None, problems
     return ContributionRecord(
@@ -298,6 +301,19 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
         body_html=render_untrusted(body) if status == "published" else "",
         answers=dict(data.get("answers") or {}), source=path,
     ), problems
+
+
+def _check_flags(doc: YamlDoc, codes: Any) -> list[SourceError]:
+    """Every flag must be a code of consult.flags: pull writes only those, so another one
+    was typed by an editor, and a typo would hide the flag from `consult moderate`."""
+    if not isinstance(codes, list):
+        return []
+    problems = []
+    for index, code in enumerate(codes):
+        if not isinstance(code, str) or code not in FLAGS:
+            problems.append(doc.error(("flags", index), f"unknown flag {code!r}",
+                                      did_you_mean(str(code), tuple(FLAGS)) or "flags: " + ", ".join(FLAGS)))
+    return problems
 
 
 def parse_synthesis(text: str, path: str) -> tuple[SynthesisRecord | None, list[SourceError]]:

@@ -229,7 +229,7 @@ def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime) 
         if page.slug in ("consultations", "static", "thanks", "api", "data"):
             problems.append(SourceError(page.source, 0, 0, f"page name '{page.slug}' is reserved by consult", "rename the file"))
     labels = dict(config.proposal_statuses)
-    statuses = tuple(ProposalStatus(sid, labels.get(sid, "")) for sid in config.status_ids)
+    statuses = tuple(ProposalStatus(sid, labels.get(sid, ""), sid in config.final_statuses) for sid in config.status_ids)
     consultations = []
     for slug, kinds in sorted(grouped.items()):
         if not slug or not kinds["consultation"]:

@@ -1,7 +1,8 @@
 """The form handler without I/O: `handle(request, ctx) -> Response`.
 
 POST {prefix}/submit: strict intake -> rules (open? kind allowed? fields valid?)
--> abuse signals -> `inbox.add` -> 303 to the thank-you page, sent only after
+-> abuse signals, stored as flags (only the honeypot, or a flag on a support, holds
+a row back) -> `inbox.add` -> 303 to the thank-you page, sent only after
 the inbox committed. Mistakes re-display the form with every value kept; a
 closed consultation shows the text back. GET {prefix}/token: a signed time token.
 """
@@ -15,14 +16,15 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
+from consult.flags import held_reason
 from consult.forms.guard import Altcha, Guard, canonical
 from consult.forms.intake import Intake, Malformed, parse_body, salvage
 from consult.forms.messages import message
 from consult.forms.pages import Pages, kept_text
-from consult.forms.rules import ConsultationRule, Rules
-from consult.forms.validate import Invalid, check_fields, redisplayable
+from consult.forms.rules import ConsultationRule, ProposalRule, Rules
+from consult.forms.validate import Checked, Invalid, check_fields, redisplayable
 from consult.inbox import Inbox, InboxError, Submission
 
 log = logging.getLogger("consult.forms")
@@ -30,7 +32,9 @@ log = logging.getLogger("consult.forms")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-HARD_SIGNALS = ("honeypot", "bad-token", "too-fast", "cross-site", "altcha", "rate")
+FORM_KINDS = ("suggestion", "comment", "support")  # the `kind` field of the theme's forms
+# What a real person's page may lack: a token (no JavaScript) or a fresh one (a tab left open).
+TOKEN_FLAGS = frozenset({"no-token", "bad-token", "old-token", "foreign-token"})
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class Request:
     now: datetime
     host: str = ""  # the Host the request was sent to, for the Origin check
     scheme: str = "http"
+    query: str = ""  # the query string, without '?'
+
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
@@ -64,9 +70,9 @@ class Context:
     inbox: Inbox
     guard: Guard
     pages: Pages | None = None
-    altcha: Altcha | None = None
+    altcha: Altcha | None = None  # used when the rules say forms.altcha; None: the package is missing
     prefix: str = "/api"
-    rate_soft: int = 30  # stored submissions per address per hour before quarantine
+    rate_soft: int = 30  # stored submissions per address per hour before they are flagged 'rate'
     rate_hard: int = 300  # ... before refusing (429, text shown back)
     new_id: Callable[[datetime], str] = field(default=lambda now: new_id(now))
 
@@ -87,6 +93,10 @@ SECURITY_HEADERS = (
     ("Cache-Control", "no-store"),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "same-origin"),
+    # No page of the handler may be framed: a framed form with a ready "Je soutiens" button
+    # would turn a visitor's click on another site into a support (clickjacking).
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+    ("X-Frame-Options", "DENY"),
 )
 
 
@@ -105,19 +115,28 @@ def handle(request: Request, ctx: Context) -> Response:
         path = path[len(ctx.prefix):]
     route = {"/submit": "submit", "/token": "token", "/altcha": "altcha", "/health": "health"}.get(path)
     rules = ctx.current_rules()
-    if route is None or (route == "altcha" and ctx.altcha is None):
+    if route is None or (route == "altcha" and not (rules.altcha and ctx.altcha)):
         return _html(404, ctx.pages_for(rules).notice(message(rules.language, "notfound.title"), []))
     want = "POST" if route == "submit" else "GET"
     if request.method not in (want, "HEAD" if want == "GET" else want):
         return Response(405, (("Allow", want), *SECURITY_HEADERS), b"")
     if route == "token":
-        return _json(200, {"token": ctx.guard.token(request.now)})
+        return _json(200, {"token": ctx.guard.token(request.now, *_token_form(request.query))})
     if route == "altcha":
         assert ctx.altcha is not None
         return _json(200, ctx.altcha.challenge(request.now))
     if route == "health":
         return _json(200, {"ok": True})
     return _submit(request, ctx, rules)
+
+
+def _token_form(query: str) -> tuple[str, str]:
+    """The form a token is asked for (`?consultation=…&kind=…`); what is not a slug and a kind
+    binds it to nothing, so that it is flagged 'foreign-token' wherever it is used."""
+    asked = parse_qs(query)
+    consultation = (asked.get("consultation") or [""])[0]
+    kind = (asked.get("kind") or [""])[0]
+    return (consultation if SLUG.match(consultation) else "", kind if kind in FORM_KINDS else "")
 
 
 def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
@@ -130,44 +149,47 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
         if key and not IDEMPOTENCY_KEY.match(key):
             raise Malformed("idempotency_key must be 8 to 100 letters, digits, '-' or '_'")
     except Malformed as exc:
-        return _malformed(request, exc, rules, pages)
+        return _malformed(request, exc, rules, pages, ctx.guard)
     status = consultation.status(request.now)
     if status != "open":
         return _refuse(intake, consultation, status, language, pages)
+    proposal = consultation.proposal(intake.one("proposal"))
+    if kind == "support" and proposal is not None and proposal.final:
+        return _decided(intake, proposal, language, pages)
+
+    def again(status: int, errors: list[tuple[str, str]], fields: Intake = intake) -> Response:
+        # A fresh time token: the citizen's next send is timed from this page, JavaScript or not.
+        return _again(fields, consultation, kind, rules, pages, status, errors,
+                      token=ctx.guard.token(request.now, consultation.slug, kind))
+
     try:
         checked = check_fields(intake, consultation, kind, rules, language)
     except Invalid as exc:
-        return _again(intake, consultation, kind, rules, pages, 422, exc.errors)
+        return again(422, exc.errors)
     except Malformed as exc:
-        return _malformed(request, exc, rules, pages)
-    voter = ctx.guard.voter(request.remote_addr, request.header("user-agent"))
-    signals = _signals(request, ctx, intake, kind, rules)
+        return _malformed(request, exc, rules, pages, ctx.guard)
+    signals = _signals(request, ctx, intake, consultation.slug, kind, rules)
+    if kind == "support" and not intake.is_json and TOKEN_FLAGS & set(signals):
+        # A support has no text to flag for a moderator: a page without a valid token (no
+        # JavaScript, a stale tab) asks for one more click, with a token, instead.
+        return again(422, [("form", message(language, "support.confirm"))])
     text = canonical(intake.fields)
-    if key:
-        key = "k-" + key
-    else:
-        key = ctx.guard.derived_key(voter, text)
-    quarantine = next((s for s in signals if s in HARD_SIGNALS), "")
-    submission = Submission(
-        id=ctx.new_id(request.now), consultation=consultation.slug, kind=checked.kind, proposal=checked.proposal,
-        title=checked.title, body=checked.body, author=checked.author, answers=checked.answers,
-        received=request.now, email=checked.email, voter=voter if kind == "support" else "",
-        idem_key=key, body_hash=ctx.guard.body_hash(text), quarantine=quarantine,
-        flags=",".join(s for s in signals if s != quarantine),
-    )
+    keys = ("k-" + key,) if key else ctx.guard.derived_keys(
+        request.remote_addr, request.header("user-agent"), text, intake.one("token"), request.now)
+    submission = _submission(request, ctx, checked, consultation.slug, signals, keys[0], text)
     rate = (ctx.guard.rate_key(request.remote_addr, request.now), f"{request.now:%Y%m%d%H}",
             ctx.rate_soft, ctx.rate_hard)
+    before = ctx.guard.voter_before_rotation(request.remote_addr, consultation.slug)
     try:
-        outcome, _stored = ctx.inbox.add(submission, rate)
+        outcome, _stored = ctx.inbox.add(submission, rate, also_keys=keys[1:], also_voters=(before,) if before else ())
     except InboxError as exc:
         log.error("inbox unavailable: %s", exc)
-        return _again(intake, consultation, kind, rules, pages, 503, [("form", message(language, "form.unavailable"))])
+        return again(503, [("form", message(language, "form.unavailable"))])
     if outcome == "limited":
-        return _again(intake, consultation, kind, rules, pages, 429, [("form", message(language, "form.rate"))])
+        return again(429, [("form", message(language, "form.rate"))])
     if outcome == "conflict":
         fresh = dict(intake.fields, idempotency_key=[secrets.token_urlsafe(16)])
-        return _again(Intake(fresh, intake.is_json), consultation, kind, rules, pages, 409,
-                      [("form", message(language, "form.conflict"))])
+        return again(409, [("form", message(language, "form.conflict"))], Intake(fresh, intake.is_json))
     if intake.is_json:
         return _json(200, {"received": True})
     return _thanks(rules, consultation, "supported" if kind == "support" and outcome == "duplicate" else kind,
@@ -183,7 +205,20 @@ def _thanks(rules: Rules, consultation: ConsultationRule, outcome: str, proposal
     return Response(303, (("Location", location), *SECURITY_HEADERS), b"")
 
 
-def _malformed(request: Request, exc: Malformed, rules: Rules, pages: Pages) -> Response:
+def _submission(request: Request, ctx: Context, checked: Checked, consultation: str, signals: list[str],
+                key: str, text: str) -> Submission:
+    """The row to store: what the citizen sent, its flags (held if one holds it), its keys."""
+    return Submission(
+        id=ctx.new_id(request.now), consultation=consultation, kind=checked.kind, proposal=checked.proposal,
+        title=checked.title, body=checked.body, author=checked.author, answers=checked.answers,
+        received=request.now, email=checked.email,
+        voter=ctx.guard.voter(request.remote_addr, consultation) if checked.kind == "support" else "",
+        idem_key=key, body_hash=ctx.guard.body_hash(text), quarantine=held_reason(checked.kind, signals),
+        flags=",".join(signals),
+    )
+
+
+def _malformed(request: Request, exc: Malformed, rules: Rules, pages: Pages, guard: Guard | None = None) -> Response:
     """A request no form of this site sends (or no longer sends: the site was rebuilt since the page
     was loaded); nothing is stored. A script keeps its own text; a citizen gets theirs back: the
     form again when it can show all of it (its consultation open), else the text to copy."""
@@ -203,7 +238,8 @@ def _malformed(request: Request, exc: Malformed, rules: Rules, pages: Pages) -> 
         if form is not None:
             fresh = dict(form.fields, idempotency_key=[secrets.token_urlsafe(16)])  # the old one may be the fault
             why = message(language, "malformed.too_large" if exc.status == 413 else "malformed.form")
-            return _again(Intake(fresh, False), consultation, kind, rules, pages, exc.status, [("form", why)])
+            token = guard.token(request.now, consultation.slug, kind) if guard else ""
+            return _again(Intake(fresh, False), consultation, kind, rules, pages, exc.status, [("form", why)], token=token)
     known = consultation or rules.consultation(typed.one("consultation"))
     return _html(exc.status, pages.notice(
         message(language, "malformed.title"), [message(language, "malformed.text"), str(exc)],
@@ -231,33 +267,43 @@ def _target(intake: Intake, rules: Rules) -> tuple[ConsultationRule, str]:
     return consultation, kind
 
 
-def _signals(request: Request, ctx: Context, intake: Intake, kind: str, rules: Rules) -> list[str]:
-    """Soft and hard abuse signals; hard ones quarantine the submission (never drop it)."""
+def _signals(request: Request, ctx: Context, intake: Intake, consultation: str, kind: str,
+             rules: Rules) -> list[str]:
+    """Why the submission looks suspect, as flag codes (consult.flags): flags, never a drop."""
     signals: list[str] = []
     if intake.one("website").strip():
         signals.append("honeypot")
-    token = ctx.guard.check_token(intake.one("token"), request.now, kind)
+    token = ctx.guard.check_token(intake.one("token"), request.now, consultation, kind)
     if token != "ok":
         signals.append(token)
     if not _same_origin(request, rules):
         signals.append("cross-site")
-    if ctx.altcha is not None:
-        ok, nonce = ctx.altcha.verify(intake.one("altcha"))
-        try:
-            fresh = ok and ctx.inbox.use_nonce("altcha:" + nonce, request.now + timedelta(hours=1))
-        except InboxError:
-            fresh = False
-        if not fresh:
-            signals.append("altcha")
+    if rules.altcha and not _altcha_solved(request, ctx, intake):
+        signals.append("altcha")
     return signals
+
+
+def _altcha_solved(request: Request, ctx: Context, intake: Intake) -> bool:
+    """A valid ALTCHA solution, seen for the first time (a replayed one is no proof of work)."""
+    if ctx.altcha is None:
+        log.error("forms.altcha is on but the altcha package is missing (pip install 'consult[altcha]'): "
+                  "every submission is flagged 'altcha'")
+        return False
+    ok, nonce = ctx.altcha.verify(intake.one("altcha"), request.now)
+    try:
+        return ok and ctx.inbox.use_nonce("altcha:" + nonce, request.now + timedelta(hours=1))
+    except InboxError:
+        return False
 
 
 def _same_origin(request: Request, rules: Rules) -> bool:
     if request.header("sec-fetch-site") == "cross-site":
         return False
     origin = request.header("origin")
-    if not origin or origin == "null":
-        return True  # old browsers, privacy modes: not a signal on its own
+    if not origin:
+        return True  # old browsers and non-browser clients send none: not a signal on its own
+    if origin == "null":
+        return False  # an opaque origin: a sandboxed frame, a file, a redirect from another site
     allowed = set()
     if rules.base_url:
         parts = urlsplit(rules.base_url)
@@ -271,14 +317,26 @@ def _same_origin(request: Request, rules: Rules) -> bool:
 
 
 def _again(intake: Intake, consultation: ConsultationRule, kind: str, rules: Rules, pages: Pages,
-           status: int, errors: list[tuple[str, str]]) -> Response:
-    """The same form again with the errors, every typed value kept."""
+           status: int, errors: list[tuple[str, str]], token: str = "") -> Response:
+    """The same form again with the errors, every typed value kept (and `token`, if given)."""
     if intake.is_json:
         return _json(status, {"errors": [{"field": name, "message": text} for name, text in errors]})
+    if token:
+        intake = Intake(dict(intake.fields, token=[token]), intake.is_json)
     from consult.forms.view import form_view
 
     view = form_view(intake, consultation, kind, rules, errors)
     return _html(status, pages.form(view))
+
+
+def _decided(intake: Intake, proposal: ProposalRule, language: str, pages: Pages) -> Response:
+    """A support for a proposal whose status is final: a polite no (the decision is made)."""
+    if intake.is_json:
+        return _json(403, {"error": "this proposal takes no more supports"})
+    return _html(403, pages.notice(
+        message(language, "decided.title"), [message(language, "decided.text", title=proposal.title)],
+        back_url=proposal.url, back_label=message(language, "decided.back"),
+    ))
 
 
 def _refuse(intake: Intake, consultation: ConsultationRule, status: str, language: str, pages: Pages) -> Response:

@@ -1,7 +1,8 @@
 """AWS-Lambda-style adapter: function URL / API Gateway HTTP API (payload v2) events.
 
 `handler(event, context)` builds its app once from CONSULT_RULES, CONSULT_INBOX
-(a postgresql:// URL: Lambda disks are not durable) and CONSULT_SECRET. When the
+(a postgresql:// URL: Lambda disks are not durable), CONSULT_SECRET (required, 32
+characters or more; CONSULT_SECRET_PREVIOUS during a rotation) and CONSULT_TRUST_PROXY. When the
 inbox cannot be reached at a cold start, the event is still answered (a 503 that
 re-displays the form with the text kept) and the next event tries again.
 """
@@ -20,11 +21,15 @@ from consult.forms.intake import MAX_BODY_BYTES
 from consult.inbox import Inbox, InboxError, open_inbox
 
 log = logging.getLogger("consult.forms")
+from consult.forms.proxy import TRUST_ENV, ProxyTrust
+from consult.forms.secret import secrets_from_env
 
 _CONTEXT: Context | None = None
+_TRUST = ProxyTrust()
 
 
-def request_from_event(event: dict[str, Any], now: datetime | None = None) -> Request | Response:
+def request_from_event(event: dict[str, Any], now: datetime | None = None,
+                       trust: ProxyTrust = ProxyTrust()) -> Request | Response:
     http = (event.get("requestContext") or {}).get("http") or {}
     headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
     if event.get("cookies"):
@@ -38,8 +43,9 @@ def request_from_event(event: dict[str, Any], now: datetime | None = None) -> Re
         body = raw.encode("utf-8")
     return Request(
         method=str(http.get("method", "GET")).upper(), path=str(event.get("rawPath") or http.get("path") or "/"),
-        headers=headers, body=body, remote_addr=str(http.get("sourceIp", "")),
+        headers=headers, body=body, remote_addr=trust.address(str(http.get("sourceIp", "")), headers),
         now=now or datetime.now(timezone.utc), host=headers.get("host", ""), scheme="https",
+        query=str(event.get("rawQueryString") or ""),
     )
 
 
@@ -52,8 +58,9 @@ def response_to_result(response: Response) -> dict[str, Any]:
     }
 
 
-def handle_event(event: dict[str, Any], ctx: Context, now: datetime | None = None) -> dict[str, Any]:
-    request = request_from_event(event, now)
+def handle_event(event: dict[str, Any], ctx: Context, now: datetime | None = None,
+                 trust: ProxyTrust = ProxyTrust()) -> dict[str, Any]:
+    request = request_from_event(event, now, trust)
     if isinstance(request, Response):
         return response_to_result(request)
     return response_to_result(handle(request, ctx))
@@ -74,19 +81,19 @@ class Unreachable(Inbox):
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    global _CONTEXT
+    global _CONTEXT, _TRUST
     if _CONTEXT is not None:
-        return handle_event(event, _CONTEXT)
+        return handle_event(event, _CONTEXT, trust=_TRUST)
     from consult.forms.wsgi import make_app
 
     root, url = Path(os.environ.get("CONSULT_ROOT", "/tmp")), os.environ["CONSULT_INBOX"]
+    secret = secrets_from_env()  # refuses to start without one, before anything else
     try:
         inbox: Inbox = open_inbox(url, root)
     except InboxError as exc:  # its message names the host, never the password
         log.error("inbox unavailable at start, answering 503 until it is back: %s", exc)
         inbox = Unreachable(url, str(exc))
-    app = make_app(os.environ["CONSULT_RULES"], inbox, secret=os.environ["CONSULT_SECRET"].encode("utf-8"),
-                   root=root, altcha=os.environ.get("CONSULT_ALTCHA") == "1")
+    app = make_app(os.environ["CONSULT_RULES"], inbox, secret, root=root, trust_proxy=os.environ.get(TRUST_ENV, ""))
     if not isinstance(inbox, Unreachable):  # else the next event starts again
-        _CONTEXT = app.ctx
-    return handle_event(event, app.ctx)
+        _CONTEXT, _TRUST = app.ctx, app.trust
+    return handle_event(event, app.ctx, trust=app.trust)

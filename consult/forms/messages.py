@@ -18,11 +18,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "form.rate": "Trop d’envois depuis votre connexion en peu de temps. Votre texte est conservé ci-dessous : "
                      "réessayez dans une heure.",
         "form.altcha": "La vérification anti-robot n’a pas abouti. Réessayez.",
+        "support.confirm": "Pour confirmer votre soutien, appuyez à nouveau sur le bouton « Je soutiens cette "
+                           "proposition » ci-dessous. Cette étape écarte les soutiens automatiques.",
         "closed.title": "Cette consultation est close",
         "closed.text": "La consultation « {title} » a pris fin : elle ne reçoit plus de contributions. "
                        "Merci de votre intérêt.",
         "upcoming.title": "Cette consultation n’est pas encore ouverte",
         "upcoming.text": "La consultation « {title} » n’est pas encore ouverte aux contributions.",
+        "decided.title": "Cette proposition ne reçoit plus de soutiens",
+        "decided.text": "Une décision définitive a été prise sur « {title} » : la proposition ne reçoit plus de "
+                        "soutiens. Merci de votre intérêt.",
+        "decided.back": "Revenir à la proposition",
         "refused.keep": "Voici le texte que vous avez écrit, pour que vous puissiez le copier et le conserver :",
         "refused.back": "Revenir à la consultation",
         "malformed.title": "Demande incorrecte",
@@ -51,11 +57,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "form.rate": "Too many submissions from your connection in a short time. Your text is kept below: "
                      "try again in an hour.",
         "form.altcha": "The anti-robot check did not succeed. Please try again.",
+        "support.confirm": "To confirm your support, press the “I support this proposal” button below again. "
+                           "This step keeps out automatic supports.",
         "closed.title": "This consultation is closed",
         "closed.text": "The consultation “{title}” has ended: it no longer accepts contributions. "
                        "Thank you for your interest.",
         "upcoming.title": "This consultation is not open yet",
         "upcoming.text": "The consultation “{title}” is not open to contributions yet.",
+        "decided.title": "This proposal takes no more supports",
+        "decided.text": "A final decision has been made on “{title}”: the proposal takes no more supports. "
+                        "Thank you for your interest.",
+        "decided.back": "Back to the proposal",
         "refused.keep": "Here is the text you wrote, so that you can copy and keep it:",
         "refused.back": "Back to the consultation",
         "malformed.title": "Bad request",

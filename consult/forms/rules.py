@@ -36,6 +36,7 @@ class ProposalRule:
     slug: str
     title: str
     url: str
+    final: bool = False  # its status is final: it takes no more supports
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Rules:
     thanks_url: str = THANKS_URL
     max_length: int = 5000
     base_url: str = ""
+    altcha: bool = False  # forms.altcha: the theme shows the widget, the handler checks its solution
     consultations: tuple[ConsultationRule, ...] = ()
     chrome: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -82,6 +84,7 @@ def render_rules(site: Any, chrome: dict[str, Any] | None = None) -> str:
         "thanks_url": THANKS_URL,
         "max_length": config.max_length,
         "base_url": config.base_url,
+        "altcha": config.altcha,
         "chrome": _plain(chrome or {}),
         "consultations": [
             {
@@ -99,7 +102,8 @@ def render_rules(site: Any, chrome: dict[str, Any] | None = None) -> str:
                     }
                     for q in c.questions
                 ],
-                "proposals": [{"slug": p.slug, "title": p.title, "url": p.url} for p in c.proposals],
+                "proposals": [{"slug": p.slug, "title": p.title, "url": p.url, "final": p.status.final}
+                              for p in c.proposals],
             }
             for c in sorted(site.consultations, key=lambda c: c.slug)
         ],
@@ -137,13 +141,15 @@ def parse_rules(text: str, path: str = "consult-rules.json") -> Rules:
                     )
                     for q in c["questions"]
                 ),
-                proposals=tuple(ProposalRule(p["slug"], p["title"], p["url"]) for p in c["proposals"]),
+                proposals=tuple(ProposalRule(p["slug"], p["title"], p["url"], p.get("final") is True)
+                                for p in c["proposals"]),
             )
             for c in data["consultations"]
         )
         return Rules(
             language=data["language"], endpoint=data["endpoint"], thanks_url=data["thanks_url"],
-            max_length=int(data["max_length"]), base_url=data["base_url"], consultations=consultations,
+            max_length=int(data["max_length"]), base_url=data["base_url"], altcha=data.get("altcha") is True,
+            consultations=consultations,
             chrome=data.get("chrome") or {},
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -2,7 +2,8 @@
 
 `make_app(rules_path, inbox_url)` is what `consult serve` mounts at /api/ and what
 `consult handler` runs; behind gunicorn or waitress use `consult.forms.wsgi:app`
-(configured by CONSULT_RULES, CONSULT_INBOX, CONSULT_SECRET). Rules are re-read
+(configured by CONSULT_RULES, CONSULT_INBOX, CONSULT_SECRET: it refuses to start without
+the secret). Rules are re-read
 when the file changes, so a rebuild is picked up without a restart.
 """
 
@@ -23,10 +24,12 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from consult.forms.core import Context, Request, Response, handle
-from consult.forms.guard import Altcha, Guard, load_secret
+from consult.forms.guard import Guard, optional_altcha
+from consult.forms.secret import Secrets, secrets_from_env
 from consult.forms.intake import MAX_BODY_BYTES
 from consult.forms.pages import Pages
 from consult.errors import ConsultError
+from consult.forms.proxy import TRUST_ENV, ProxyTrust, parse_trust
 from consult.forms.rules import Rules, parse_rules
 from consult.inbox import Inbox, open_inbox
 
@@ -103,9 +106,9 @@ def _stamp(file: Path | int) -> tuple[int, int, int] | None:
 
 
 class FormsApp:
-    def __init__(self, ctx: Context, trust_proxy: bool = False, clock: Callable[[], datetime] | None = None):
+    def __init__(self, ctx: Context, trust: ProxyTrust = ProxyTrust(), clock: Callable[[], datetime] | None = None):
         self.ctx = ctx
-        self.trust_proxy = trust_proxy
+        self.trust = trust
         self.clock = clock or (lambda: datetime.now(timezone.utc))
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -131,16 +134,12 @@ class FormsApp:
         request = Request(
             method=method, path=path, headers=headers, body=body, remote_addr=self._address(environ, headers),
             now=self.clock(), host=headers.get("host", ""), scheme=environ.get("wsgi.url_scheme", "http"),
+            query=str(environ.get("QUERY_STRING", "")),
         )
         return handle(request, self.ctx)
 
     def _address(self, environ: dict[str, Any], headers: dict[str, str]) -> str:
-        if self.trust_proxy:
-            forwarded = headers.get("x-nf-client-connection-ip") or headers.get("x-forwarded-for", "")
-            last = forwarded.split(",")[-1].strip()  # the hop our own proxy appended
-            if last:
-                return last
-        return str(environ.get("REMOTE_ADDR", ""))
+        return self.trust.address(str(environ.get("REMOTE_ADDR", "")), headers)
 
 
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")  # ASCII digits: str.isdigit() takes '²', int() does not
@@ -201,18 +200,20 @@ _REASONS = {200: "OK", 303: "See Other", 400: "Bad Request", 403: "Forbidden", 4
             500: "Internal Server Error", 503: "Service Unavailable"}
 
 
-def make_app(rules_path: Path | str, inbox_url: str | Inbox, secret: bytes | None = None, *,
-             root: Path | None = None, prefix: str = "/api", altcha: bool = False, trust_proxy: bool = False,
+def make_app(rules_path: Path | str, inbox_url: str | Inbox, secret: Secrets | bytes, *,
+             root: Path | None = None, prefix: str = "/api", trust_proxy: str = "",
              clock: Callable[[], datetime] | None = None, rate_soft: int = 30, rate_hard: int = 300) -> FormsApp:
-    """The WSGI app of the form handler. `root` holds `.consult/secret` and site templates."""
+    """The WSGI app of the form handler. `root` holds the site's own templates (and a relative
+    sqlite inbox); `secret` comes from `secret.secrets_from_env` (or `load_secret` for serve)."""
+    trust = parse_trust(trust_proxy)  # a setting it cannot follow stops it here, not at the first request
     root = Path(root or Path.cwd())
-    secret = secret or load_secret(root)
+    secrets = secret if isinstance(secret, Secrets) else Secrets(secret)
     inbox = open_inbox(inbox_url, root) if isinstance(inbox_url, str) else inbox_url
     rules = RulesFile(Path(rules_path))
-    ctx = Context(rules=rules, inbox=inbox, guard=Guard(secret), pages=Pages(Rules(), root),
-                  altcha=Altcha(secret) if altcha else None, prefix=prefix.rstrip("/"),
+    ctx = Context(rules=rules, inbox=inbox, guard=Guard(secrets.current, secrets.previous), pages=Pages(Rules(), root),
+                  altcha=optional_altcha(secrets.current), prefix=prefix.rstrip("/"),
                   rate_soft=rate_soft, rate_hard=rate_hard)
-    return FormsApp(ctx, trust_proxy=trust_proxy, clock=clock)
+    return FormsApp(ctx, trust=trust, clock=clock)
 
 
 QUERY = re.compile(r"\?[^\s'\"]*")
@@ -283,14 +284,15 @@ def linger(sock: socket.socket, seconds: float = 2.0, most: int = 64 << 20) -> N
 
 
 def run_handler(root: Path, host: str = "127.0.0.1", port: int = 8001, rules: Path | None = None,
-                inbox: str | None = None, altcha: bool = False, trust_proxy: bool = False) -> None:
+                inbox: str | None = None, trust_proxy: str = "") -> None:
     """`consult handler`: the form handler alone on a threaded wsgiref server (for production
     use gunicorn 'consult.forms.wsgi:app' or waitress-serve --call 'consult.forms.wsgi:app_from_env')."""
     from consult.config import require_config
 
+    secrets = secrets_from_env()  # before anything else: no handler without its secret
     config = require_config(root) if inbox is None else None
     app = make_app(rules or root / "_site" / "consult-rules.json", inbox or config.inbox,  # type: ignore[union-attr]
-                   root=root, altcha=altcha, trust_proxy=trust_proxy)
+                   secrets, root=root, trust_proxy=trust_proxy)
     server = make_server(host, port, app, server_class=ThreadingWSGIServer, handler_class=_QuietHandler)
     print(f"consult handler on http://{host}:{port}/api/ (Ctrl-C to stop)", flush=True)
     try:
@@ -303,12 +305,12 @@ def run_handler(root: Path, host: str = "127.0.0.1", port: int = 8001, rules: Pa
 
 
 def app_from_env() -> FormsApp:
-    """For gunicorn / waitress: CONSULT_ROOT, CONSULT_RULES, CONSULT_INBOX, CONSULT_SECRET, CONSULT_TRUST_PROXY."""
+    """For gunicorn / waitress: CONSULT_ROOT, CONSULT_RULES, CONSULT_INBOX, CONSULT_SECRET (required;
+    CONSULT_SECRET_PREVIOUS during a rotation), CONSULT_TRUST_PROXY."""
     root = Path(os.environ.get("CONSULT_ROOT", "."))
     return make_app(os.environ.get("CONSULT_RULES", str(root / "_site" / "consult-rules.json")),
-                    os.environ.get("CONSULT_INBOX", "sqlite:///.consult/inbox.sqlite3"), root=root,
-                    altcha=os.environ.get("CONSULT_ALTCHA") == "1",
-                    trust_proxy=os.environ.get("CONSULT_TRUST_PROXY") == "1")
+                    os.environ.get("CONSULT_INBOX", "sqlite:///.consult/inbox.sqlite3"), secrets_from_env(), root=root,
+                    trust_proxy=os.environ.get(TRUST_ENV, ""))
 
 
 def __getattr__(name: str) -> Any:

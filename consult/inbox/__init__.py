@@ -37,8 +37,8 @@ class Submission:
     voter: str = ""  # HMAC fingerprint, for one support per voter
     idem_key: str = ""
     body_hash: str = ""
-    quarantine: str = ""  # reason; '' when clean
-    flags: str = ""  # comma-separated soft signals (old-token, no-token, ...)
+    quarantine: str = ""  # the flag that holds the row back ('' = pulled): see consult.flags.held_reason
+    flags: str = ""  # comma-separated flag codes of consult.flags (too-fast, no-token, ...), held one included
 
     def public_json(self) -> str:
         data = {"title": self.title, "body": self.body, "author": self.author, "answers": self.answers}

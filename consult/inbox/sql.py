@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from consult.flags import held_reason, parse_flags
 from consult.inbox import AddOutcome, InboxError, Submission, redact
 
 SCHEMA = (
@@ -53,6 +54,12 @@ def iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("inbox times must be timezone-aware")
     return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _flagged(sub: Submission, code: str) -> Submission:
+    """`sub` with one more flag, held if that flag holds it."""
+    codes = parse_flags(sub.flags + "," + code)
+    return replace(sub, flags=",".join(codes), quarantine=sub.quarantine or held_reason(sub.kind, codes))
 
 
 def _row(row: tuple[Any, ...]) -> Submission:
@@ -112,13 +119,19 @@ class Inbox:
                 self._run(cur, statement)
 
     # --- handler side --------------------------------------------------
-    def add(self, sub: Submission, rate: tuple[str, str, int, int] | None = None) -> tuple[AddOutcome, str]:
+    def add(self, sub: Submission, rate: tuple[str, str, int, int] | None = None, *,
+            also_keys: tuple[str, ...] = (), also_voters: tuple[str, ...] = ()) -> tuple[AddOutcome, str]:
         """Store `sub` durably. Returns (outcome, id of the stored row).
 
         'duplicate': same idempotency key and same body, or a second support by the
         same voter (counted once); 'conflict': same key, different body. With
         `rate` = (key, bucket, soft, hard), the same transaction counts the hit:
-        past `soft` the row is quarantined ('rate'), past `hard` it is 'limited', not stored.
+        past `soft` the row is flagged 'rate' (a support is then held, see
+        `consult.flags.held_reason`), past `hard` it is 'limited', not stored.
+        `also_keys`: other idempotency keys that mean the same send (a retry in the previous
+        time window); a row stored under one of them makes this one a duplicate.
+        `also_voters`: the same voter's fingerprints under a previous secret; a support
+        already counted under one of them makes this one a duplicate.
         """
         received = sub.received
         if received is None:
@@ -128,11 +141,20 @@ class Inbox:
                 count = self._hit(cur, rate[0], rate[1])
                 if count > rate[3]:
                     return "limited", ""
-                if count > rate[2] and not sub.quarantine:
-                    sub = replace(sub, quarantine="rate", flags=sub.flags)
+                if count > rate[2]:
+                    sub = _flagged(sub, "rate")
             self._run(cur, "SELECT 1 FROM tombstones WHERE id = ?", (sub.id,))
             if cur.fetchone():
                 raise InboxError(f"id {sub.id} was erased and cannot be reused")
+            for key in also_keys:
+                self._run(cur, "SELECT id FROM submissions WHERE idem_key = ?", (key,))
+                found = cur.fetchone()
+                if found:
+                    return "duplicate", str(found[0])
+            for voter in also_voters if sub.kind == "support" and not sub.quarantine else ():
+                found_id = self._counted_support(cur, sub.consultation, sub.proposal, voter)
+                if found_id:
+                    return "duplicate", found_id
             self._run(
                 cur,
                 f"INSERT INTO submissions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -145,16 +167,21 @@ class Inbox:
             found = cur.fetchone()
             if found:
                 return ("duplicate" if found[1] == sub.body_hash else "conflict"), found[0]
-            self._run(
-                cur,
-                "SELECT id FROM submissions WHERE kind = 'support' AND quarantine IS NULL"
-                " AND consultation = ? AND proposal = ? AND voter = ?",
-                (sub.consultation, sub.proposal, sub.voter),
-            )
-            found = cur.fetchone()
+            found = self._counted_support(cur, sub.consultation, sub.proposal, sub.voter)
             if found:
-                return "duplicate", found[0]
+                return "duplicate", found
             raise InboxError(f"submission id collision on {sub.id}; retry")
+
+    def _counted_support(self, cur: Any, consultation: str, proposal: str | None, voter: str) -> str:
+        """The id of the support this voter already has counted for this proposal, or ''."""
+        self._run(
+            cur,
+            "SELECT id FROM submissions WHERE kind = 'support' AND quarantine IS NULL"
+            " AND consultation = ? AND proposal = ? AND voter = ?",
+            (consultation, proposal, voter),
+        )
+        found = cur.fetchone()
+        return str(found[0]) if found else ""
 
     def hit(self, key: str, bucket: str) -> int:
         """Count one request for a rate-limit key in a time bucket; returns the new count."""
@@ -180,7 +207,7 @@ class Inbox:
 
     # --- pull side -----------------------------------------------------
     def claim(self, worker: str, now: datetime, lease: timedelta = timedelta(minutes=10)) -> int:
-        """Claim every clean, unexported, non-support row for `worker`; returns how many.
+        """Claim every unexported, non-support row that is not held for `worker`; returns how many.
 
         Rows claimed by the same worker (a pull that was killed) or whose lease ran out
         are taken again; rows of a live pull elsewhere are left alone.
@@ -226,7 +253,7 @@ class Inbox:
         return done
 
     def support_tallies(self) -> dict[str, dict[str, int]]:
-        """consultation -> proposal -> number of (clean) supports."""
+        """consultation -> proposal -> number of counted (not held) supports."""
         with self._tx() as cur:
             self._run(
                 cur,
@@ -307,6 +334,44 @@ class Inbox:
             forgotten += int(cur.rowcount)
         return forgotten
 
+    # --- held rows: the honeypot, suspect supports; a person decides ------
+    def held(self) -> list[Submission]:
+        """Every row held back from pull and from the support counts, by id, with its text."""
+        with self._tx() as cur:
+            self._run(cur, f"SELECT {COLUMNS} FROM submissions WHERE quarantine IS NOT NULL ORDER BY id")
+            return [_row(r) for r in cur.fetchall()]
+
+    def held_count(self) -> int:
+        with self._tx() as cur:
+            self._run(cur, "SELECT COUNT(*) FROM submissions WHERE quarantine IS NOT NULL")
+            return int(cur.fetchone()[0])
+
+    def release(self, ids: list[str]) -> dict[str, str]:
+        """Let held rows go: each is pulled (a support: counted) like any other, its flags kept.
+
+        id -> 'released'; 'duplicate' for a support whose voter is already counted for that
+        proposal (the held copy is removed: the support stays counted once); 'not-held';
+        'unknown' (no such row).
+        """
+        outcomes: dict[str, str] = {}
+        with self._tx() as cur:
+            for id_ in ids:
+                self._run(cur, "SELECT kind, consultation, proposal, voter, quarantine, flags FROM submissions"
+                               " WHERE id = ?", (id_,))
+                row = cur.fetchone()
+                if row is None or row[4] is None:
+                    outcomes[id_] = "unknown" if row is None else "not-held"
+                    continue
+                kind, consultation, proposal, voter, held, flags = row
+                if kind == "support" and self._counted_support(cur, consultation, proposal, voter or ""):
+                    self._run(cur, "DELETE FROM submissions WHERE id = ?", (id_,))
+                    outcomes[id_] = "duplicate"
+                    continue
+                kept = ",".join(parse_flags(f"{flags or ''},{held}"))  # rows held before flags said why
+                self._run(cur, "UPDATE submissions SET quarantine = NULL, flags = ? WHERE id = ?", (kept, id_))
+                outcomes[id_] = "released"
+        return outcomes
+
     # --- inspection (tests, bench, moderation) --------------------------
     def get(self, id_: str) -> Submission | None:
         with self._tx() as cur:
@@ -320,11 +385,11 @@ class Inbox:
             return [_row(r) for r in cur.fetchall()]
 
     def counts(self) -> dict[str, int]:
-        """state (or 'quarantined') -> number of rows."""
+        """state (or 'held') -> number of rows."""
         with self._tx() as cur:
             self._run(
                 cur,
-                "SELECT CASE WHEN quarantine IS NOT NULL THEN 'quarantined' ELSE state END, COUNT(*)"
+                "SELECT CASE WHEN quarantine IS NOT NULL THEN 'held' ELSE state END, COUNT(*)"
                 " FROM submissions GROUP BY 1",
             )
             return {state: int(n) for state, n in cur.fetchall()}

@@ -18,7 +18,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -117,11 +118,9 @@ def wait_until_serving(server: DemoServer, timeout: float = 60.0) -> None:
     pytest.fail(f"consult serve did not answer on {server.url} within {timeout:.0f} s:\n{server.output()}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    root, remove = real_disk_dir(tmp_path_factory, "demo")
-    copy_demo(root)
-    add_comments(root, "parc-des-berges", COMMENTED.rstrip("/").rsplit("/", 1)[1], MANY_COMMENTS)
+@contextmanager
+def serving(root: Path) -> Iterator[DemoServer]:
+    """`consult serve` of the site in `root` at NOW, stopped when the block ends."""
     port = free_port()
     log = root / "serve.log"
     with log.open("wb") as out:
@@ -139,8 +138,31 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def serving_demo(tmp_path_factory: pytest.TempPathFactory, name: str,
+                 prepare: Callable[[Path], None] | None = None) -> Iterator[DemoServer]:
+    """`consult serve` of a fresh copy of the demo site (changed by `prepare` first, if given)."""
+    root, remove = real_disk_dir(tmp_path_factory, name)
+    copy_demo(root)
+    if prepare is not None:
+        prepare(root)
+    try:
+        with serving(root) as demo:
+            yield demo
+    finally:
         if remove:
             shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    def prepare(root: Path) -> None:
+        add_comments(root, "parc-des-berges", COMMENTED.rstrip("/").rsplit("/", 1)[1], MANY_COMMENTS)
+
+    with serving_demo(tmp_path_factory, "demo", prepare) as demo:
+        yield demo
 
 
 @pytest.fixture(scope="session")

@@ -17,12 +17,20 @@
     return String(Date.now()) + "-" + Math.random().toString(16).slice(2);
   }
 
+  function hidden(form, name) {
+    var input = form.querySelector('input[name="' + name + '"]');
+    return input ? input.value : "";
+  }
+
   function fillToken(form) {
     var field = form.querySelector('input[name="token"]');
     var url = form.getAttribute("data-token-url");
     if (!field || field.value || !url || !window.fetch) {
       return;
     }
+    // A token is bound to its form: the handler flags one used on another consultation or kind.
+    url += (url.indexOf("?") < 0 ? "?" : "&") + "consultation=" + encodeURIComponent(hidden(form, "consultation")) +
+      "&kind=" + encodeURIComponent(hidden(form, "kind"));
     window.fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
