@@ -156,3 +156,33 @@ def test_sqlite_on_tmpfs_is_refused_for_real() -> None:
 def test_postgres_down_is_a_clear_error(disk_dir: Path) -> None:
     with pytest.raises(InboxError, match="cannot reach the inbox"):
         open_inbox(f"postgresql://postgres@/x?host={disk_dir}&connect_timeout=1")
+
+
+def test_written_rows_are_confirmed_or_claimed_again(inbox) -> None:
+    for n in (1, 2, 3):
+        inbox.add(sub(n))
+    assert inbox.claim("w1", NOW) == 3
+    ids = [sub(n).id for n in (1, 2, 3)]
+    assert inbox.mark_written(ids, "w2", NOW) == 0  # only the claimer's rows
+    assert inbox.mark_written(ids, "w1", NOW) == 3
+    assert inbox.confirming("w2", NOW) == [(id_, "velo") for id_ in ids]
+    assert inbox.confirming("w3", NOW) == []  # w2 holds them
+    assert inbox.confirm("w2", [sub(2).id], NOW) == 2  # sub(2)'s file never arrived
+    assert inbox.counts() == {"exported": 2, "written": 1}
+    assert inbox.claim("w3", NOW) == 1 and [r.id for r in inbox.claimed("w3")] == [sub(2).id]
+
+
+def test_a_pull_killed_while_confirming_leaves_rows_to_claim_again(inbox) -> None:
+    inbox.add(sub(1))
+    inbox.claim("w1", NOW)
+    inbox.mark_written([sub(1).id], "w1", NOW)
+    assert len(inbox.confirming("w1", NOW)) == 1  # ... and the pull is killed here
+    assert inbox.claim("w2", NOW + timedelta(minutes=5)) == 0
+    assert inbox.claim("w1", NOW) == 1
+
+
+def test_tombstones_are_listed(inbox) -> None:
+    inbox.add(sub(2))
+    inbox.erase(sub(2).id, NOW)
+    inbox.erase("20261201-zzzzzzzz", NOW)
+    assert inbox.tombstones() == [sub(2).id, "20261201-zzzzzzzz"]
