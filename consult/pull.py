@@ -293,10 +293,11 @@ def _read_consultation(content: Path, slug: str) -> Consultation | None:
     contributions = _inside(content, contributions)  # again, once it exists: no symlink out
     proposals = frozenset(path.stem for path in (folder / "proposals").glob("*.md"))
     doc, _, problems = parse_front_matter((folder / "index.md").read_text(encoding="utf-8"), "index.md")
-    questions = (doc.data or {}).get("questions") if not problems else None
-    ids = frozenset(str(q["id"]) for q in questions if isinstance(q, dict) and "id" in q) \
-        if isinstance(questions, list) else (frozenset() if questions is None and not problems else None)
-    return Consultation(contributions, proposals, ids)
+    questions: frozenset[str] | None = None  # unreadable: `consult check` says why; flag nothing
+    listed = (doc.data or {}).get("questions") or []
+    if not problems and isinstance(listed, list):
+        questions = frozenset(str(q["id"]) for q in listed if isinstance(q, dict) and "id" in q)
+    return Consultation(contributions, proposals, questions)
 
 
 def orphan_note(sub: Submission, consultation: Consultation) -> str:

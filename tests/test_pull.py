@@ -282,6 +282,22 @@ def test_a_file_already_there_is_delivered_whatever_its_bytes_and_never_overwrit
     assert do_pull(site, inbox).written == []
 
 
+def test_with_a_branch_only_committed_files_count_and_uncommitted_ones_are_committed_as_they_are(
+        site: Path, inbox: Inbox) -> None:
+    inbox.add(sub(1))
+    inbox.add(sub(2))
+    folder = site / "content" / "consultations" / "plan-velo" / "contributions"
+    (folder / f"{sub(1).id}.md").write_text("edited before a killed pull could commit it\n")
+    (folder / f"{sub(2).id}.md").write_text(render_contribution(sub(2), PARIS))  # written, not committed
+    report = do_pull(site, inbox, branch="moderation/test")
+    assert report.kept == [f"content/consultations/plan-velo/contributions/{sub(1).id}.md"]
+    assert [id_ for _, id_, _ in report.written] == [sub(2).id] and report.confirmed == 0
+    assert git(site, "status", "--porcelain").strip() == ""
+    assert git(site, "show", f"HEAD:{report.kept[0]}") == "edited before a killed pull could commit it\n"
+    assert inbox.counts() == {"written": 2}
+    assert do_pull(site, inbox, branch="moderation/test").confirmed == 2
+
+
 def test_a_written_file_that_never_arrived_is_written_again_with_the_same_id(site: Path, inbox: Inbox) -> None:
     inbox.add(sub(1))
     first = do_pull(site, inbox)
@@ -337,6 +353,14 @@ def test_contributions_to_content_that_moved_are_pulled_with_the_orphan_flag(sit
     assert f"flagged orphan: content/consultations/plan-velo/contributions/{sub(2).id}.md: proposal " \
            "'ancienne-proposition' is not in proposals/" in text
     assert "question(s) 'question-retiree' no longer in index.md" in text
+
+
+def test_an_unreadable_index_flags_no_answer_as_orphan(site: Path, inbox: Inbox) -> None:
+    index = site / "content" / "consultations" / "plan-velo" / "index.md"
+    index.write_text(index.read_text().replace("questions:", "questions: [", 1))  # `consult check` says why
+    inbox.add(Submission(**{**sub(1).__dict__, "kind": "answers", "answers": {"question-retiree": "Oui"}}))
+    report = do_pull(site, inbox)
+    assert len(report.written) == 1 and report.flagged == {} and report.orphans == []
 
 
 def test_supports_for_an_unknown_proposal_are_reported_never_written(site: Path, inbox: Inbox) -> None:

@@ -271,5 +271,6 @@ def test_two_thousand_contributions_open_a_pull_request_github_accepts(disk_dir:
     assert len(body) < 65_536
     assert body.index(flagged[0]) < body.index("### By consultation and kind") < body.index("### Not flagged (1990)")
     assert "Envoyé sans le jeton de temps du formulaire" in body and "… and " in body
+    assert "Camille" not in body and "Mon idée" not in body and "@example.net" not in body
     assert len(ids_on(actions.branch_files())) == 2000
     inbox.close()
