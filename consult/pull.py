@@ -1,10 +1,13 @@
 """Inbox -> content files: one `contributions/<id>.md` (status: pending) per submission,
 and `supports.yaml` tallies, safely interrupted and safely run twice at once.
 
-A lock; rows claimed; each file written to a temp file, fsynced, linked into place
-(never over an existing file), the directory fsynced, re-read and compared; only then
-is the row marked exported. A file that differs (an editor's edit) is a conflict,
-never overwritten. No email or address-derived value is ever written or printed.
+A lock; erased ids' files removed; rows claimed; each file written to a temp file, fsynced,
+linked into place (never over an existing file), the directory fsynced, re-read and compared;
+the row is then `written`. It becomes `exported` only when a later pull finds the file in the
+checkout it starts from (the file reached the repository moderators review); a written row
+whose file is not there is written again, with the same id: a failed push, a cancelled job
+lose nothing and double nothing. A file already there (whatever its bytes: an editor's edit)
+is never overwritten. No email or address-derived value is ever written or printed.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import os
 import re
 import secrets
 import socket
-import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,9 +28,11 @@ from typing import Any
 import yaml
 
 from consult.config import require_config
-from consult.document import dump_front_matter
+from consult.document import dump_front_matter, parse_front_matter
 from consult.errors import ConsultError
+from consult.flags import parse_flags
 from consult.inbox import Inbox, Submission
+from consult.pullrequest import Item, commit, committed_files, render_pr_description, switch_branch
 
 try:
     _LIBC: Any = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
@@ -49,11 +53,15 @@ class PullError(ConsultError):
 
 @dataclass
 class PullReport:
-    written: list[tuple[str, str, str]] = field(default_factory=list)  # (path, id, kind)
-    unchanged: int = 0
-    conflicts: list[str] = field(default_factory=list)
+    written: list[tuple[str, str, str]] = field(default_factory=list)  # (path, id, kind) of this batch's files
+    flagged: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> flags, for written files
+    confirmed: int = 0  # files found where the pull started: delivered, now exported
+    kept: list[str] = field(default_factory=list)  # files found uncommitted, left as they were
+    orphans: list[str] = field(default_factory=list)  # "path: what no longer exists"
+    erased: list[str] = field(default_factory=list)  # files removed: their ids were erased
     unknown: list[str] = field(default_factory=list)  # ids whose consultation has no folder
     supports: list[str] = field(default_factory=list)
+    unknown_supports: list[tuple[str, str, int]] = field(default_factory=list)  # (consultation, proposal, n)
     branch: str | None = None
     committed: bool = False
     held: int = 0  # rows the inbox holds back (honeypot, suspect supports): `consult held`
@@ -61,25 +69,34 @@ class PullReport:
     def render(self) -> str:
         lines = [f"wrote {path}" for path, _, _ in self.written]
         lines += [f"wrote {path}" for path in self.supports]
-        lines += [f"conflict: {path} differs from the inbox; left as it is" for path in self.conflicts]
+        lines += [f"kept {path}: already there, left as it is" for path in self.kept]
+        lines += [f"flagged orphan: {note}" for note in self.orphans]
+        lines += [f"removed {path}: its contribution was erased" for path in self.erased]
         lines += [f"skipped {id_}: its consultation is not in content/" for id_ in self.unknown]
         if self.held:
             lines.append(f"{self.held} submission(s) held in the inbox, not pulled: list and release them "
                          "with 'consult held'")
+        lines += [f"{count} support(s) for unknown proposal {proposal} in {consultation}: not counted"
+                  " (proposal renamed or removed?)" for consultation, proposal, count in self.unknown_supports]
         summary = f"{len(self.written)} new contribution(s), {len(self.supports)} support tally file(s)"
-        if self.unchanged:
-            summary += f", {self.unchanged} already there"
-        if self.conflicts:
-            summary += f", {len(self.conflicts)} conflict(s)"
+        if self.flagged:
+            summary += f", {len(self.flagged)} flagged"
+        if self.confirmed:
+            summary += f", {self.confirmed} delivered earlier now confirmed"
         if self.committed:
             summary += f"; committed on branch {self.branch}"
         elif self.branch:
             summary += f"; nothing to commit on branch {self.branch}"
         return "\n".join(lines + [summary + "."])
 
+    def items(self) -> list[Item]:
+        """This batch's contributions as the pull request shows them (no personal data)."""
+        return [Item(id_, kind, path.split("/")[2], self.flagged.get(id_, ())) for path, id_, kind in self.written]
 
-def render_contribution(sub: Submission, tz: Any = timezone.utc) -> str:
-    """The file for one submission, through safe_dump only: citizen text stays inert data."""
+
+def render_contribution(sub: Submission, tz: Any = timezone.utc, flags: tuple[str, ...] | None = None) -> str:
+    """The file for one submission, through safe_dump only: citizen text stays inert data.
+    `flags` (default: the inbox row's) become a `flags:` list when there are any."""
     assert sub.received is not None
     data: dict[str, Any] = {"id": sub.id, "kind": sub.kind}
     if sub.proposal:
@@ -88,6 +105,9 @@ def render_contribution(sub: Submission, tz: Any = timezone.utc) -> str:
         data["author"] = sub.author
     data["submitted"] = sub.received.astimezone(tz).replace(microsecond=0)
     data["status"] = "pending"
+    flags = parse_flags(sub.flags) if flags is None else flags
+    if flags:
+        data["flags"] = list(flags)
     if sub.title:
         data["title"] = sub.title
     if sub.answers:
@@ -108,35 +128,6 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def write_new(path: Path, data: bytes) -> bool:
-    """Create `path` durably with `data`. False if a file is already there (left untouched)."""
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(temp, path)  # atomic, and never replaces an existing file
-        except FileExistsError:
-            return False
-    finally:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-    _fsync_dir(path.parent)
-    if path.read_bytes() != data:
-        path.unlink()
-        _fsync_dir(path.parent)
-        raise PullError(f"{path}: the file read back differs from what was written (disk error?)")
-    return True
 
 
 def _syncfs(directory: Path) -> None:
@@ -228,26 +219,101 @@ class _Lock:
 
 def pull(root: Path, inbox: Inbox, branch: str | None = None, now: datetime | None = None,
          worker: str | None = None, tz: Any = None, retention_days: int | None = None) -> PullReport:
-    """Bring every new submission into content/; see the module docstring."""
+    """Bring every new submission into content/; see the module docstring.
+
+    With `branch`, the files are committed on that branch (created, or checked out when it
+    exists: a second pull with the same name adds to it), and only files in its last commit
+    count as delivered; without, every file in content/ does.
+    """
     root = root.resolve()
     now = now or datetime.now(timezone.utc)
-    if tz is None or retention_days is None:
-        config = require_config(root)
-        tz = tz or config.tz
-        retention_days = retention_days if retention_days is not None else config.retention_days
+    config = require_config(root)
+    tz = tz or config.tz
+    retention_days = retention_days if retention_days is not None else config.retention_days
     worker = worker or f"{socket.gethostname()}:{root}"
     report = PullReport(branch=branch)
     with _Lock(root):
         if branch:
-            _git(root, "switch", "--create", branch)
-        _clean_stale_temps(root / "content" / "consultations")
-        _export(root, inbox, worker, now, tz, report)
-        _tally(root, inbox, report)
+            switch_branch(root, branch)
+        checkout = Checkout(root, committed_files(root, "content/consultations") if branch else None)
+        _clean_stale_temps(checkout.content / "consultations")
+        _remove_erased(checkout, inbox, report)
+        _confirm(checkout, inbox, worker, now, report)
+        _export(checkout, inbox, worker, now, tz, report)
+        _tally(checkout, inbox, report)
         report.held = inbox.held_count()
         inbox.purge(now, retention_days, closing_dates(root))
         if branch:
-            _commit(root, branch, report)
+            _commit(checkout, report, config.language)
     return report
+
+
+@dataclass(frozen=True)
+class Consultation:
+    """What pull needs of one consultation in content/."""
+
+    contributions: Path  # its contributions/ folder, made if needed, checked to stay inside content/
+    proposals: frozenset[str]  # slugs of proposals/*.md
+    questions: frozenset[str] | None  # ids of index.md's questions; None when index.md cannot be read
+
+
+class Checkout:
+    """The checkout a pull runs in: its consultations, and which files count as delivered."""
+
+    def __init__(self, root: Path, committed: set[str] | None):
+        self.root = root
+        self.content = root / "content"
+        self.committed = committed  # with --branch: the files of HEAD; None: every file on disk
+        self._consultations: dict[str, Consultation | None] = {}
+        self._names: dict[Path, set[str]] = {}
+
+    def consultation(self, slug: str) -> Consultation | None:
+        """None for a consultation that has no folder (or an impossible slug); read once."""
+        if slug not in self._consultations:
+            self._consultations[slug] = _read_consultation(self.content, slug)
+        return self._consultations[slug]
+
+    def delivered(self, consultation: Consultation, name: str) -> bool:
+        """True when the file `name` of `consultation` was there as the pull started: the
+        moderators' repository has it."""
+        folder = consultation.contributions
+        if folder not in self._names:  # one listing per folder, not one stat per file
+            if self.committed is None:
+                self._names[folder] = set(os.listdir(folder))
+            else:
+                prefix = self.relative(folder) + "/"
+                self._names[folder] = {path[len(prefix):] for path in self.committed if path.startswith(prefix)}
+        return name in self._names[folder]
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+
+def _read_consultation(content: Path, slug: str) -> Consultation | None:
+    folder = content / "consultations" / slug
+    if not SLUG.match(slug) or not (folder / "index.md").is_file():
+        return None
+    contributions = _inside(content, folder / "contributions")
+    contributions.mkdir(exist_ok=True)
+    contributions = _inside(content, contributions)  # again, once it exists: no symlink out
+    proposals = frozenset(path.stem for path in (folder / "proposals").glob("*.md"))
+    doc, _, problems = parse_front_matter((folder / "index.md").read_text(encoding="utf-8"), "index.md")
+    questions: frozenset[str] | None = None  # unreadable: `consult check` says why; flag nothing
+    listed = (doc.data or {}).get("questions") or []
+    if not problems and isinstance(listed, list):
+        questions = frozenset(str(q["id"]) for q in listed if isinstance(q, dict) and "id" in q)
+    return Consultation(contributions, proposals, questions)
+
+
+def orphan_note(sub: Submission, consultation: Consultation) -> str:
+    """What `sub` refers to that its consultation no longer has ('' when nothing)."""
+    if sub.proposal and sub.proposal not in consultation.proposals:
+        return f"proposal '{sub.proposal}' is not in proposals/ (renamed or removed?)"
+    if consultation.questions is not None:
+        missing = sorted(set(sub.answers) - consultation.questions)
+        if missing:
+            return "question(s) " + ", ".join(f"'{q}'" for q in missing) + " no longer in index.md"
+    return ""
 
 
 def _clean_stale_temps(consultations: Path) -> None:
@@ -258,9 +324,32 @@ def _clean_stale_temps(consultations: Path) -> None:
         temp.unlink()
 
 
-def _export(root: Path, inbox: Inbox, worker: str, now: datetime, tz: Any, report: PullReport) -> None:
-    content = root / "content"
-    folders: dict[str, Path | None] = {}
+def _remove_erased(checkout: Checkout, inbox: Inbox, report: PullReport) -> None:
+    """Erased ids' files leave this checkout too (a rolling branch may still hold them)."""
+    names = {f"{id_}.md" for id_ in inbox.tombstones() if ID.match(id_)}
+    if not names:
+        return
+    for folder in sorted(checkout.content.glob("consultations/*/contributions")):
+        found = sorted(names.intersection(os.listdir(folder)))
+        for name in found:
+            (folder / name).unlink()
+            report.erased.append(checkout.relative(folder / name))
+        if found:
+            _fsync_dir(folder)
+
+
+def _confirm(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, report: PullReport) -> None:
+    """Written rows whose file is where this pull started are delivered: exported for good.
+    The others are written again by `_export`."""
+    missing = []
+    for id_, slug in inbox.confirming(worker, now):
+        consultation = checkout.consultation(slug)
+        if consultation is None or not checkout.delivered(consultation, f"{id_}.md"):
+            missing.append(id_)
+    report.confirmed += inbox.confirm(worker, missing, now)
+
+
+def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: Any, report: PullReport) -> None:
     inbox.claim(worker, now)
     after = ""
     while True:
@@ -268,42 +357,36 @@ def _export(root: Path, inbox: Inbox, worker: str, now: datetime, tz: Any, repor
         if not batch:
             return
         after = batch[-1].id
-        done: list[str] = []
+        delivered: list[str] = []
         todo: list[tuple[Submission, Path, bytes]] = []
         for sub in batch:
-            folder = _contributions_folder(content, sub.consultation, folders)
-            if folder is None or not ID.match(sub.id):
+            consultation = checkout.consultation(sub.consultation)
+            if consultation is None or not ID.match(sub.id):
                 report.unknown.append(sub.id)
                 continue
             # The id is letters, digits and one hyphen: the file stays in the folder checked above.
-            target = folder / f"{sub.id}.md"
-            todo.append((sub, target, render_contribution(sub, tz).encode("utf-8")))
+            target = consultation.contributions / f"{sub.id}.md"
+            if checkout.delivered(consultation, target.name):  # a pull stopped before it marked the row
+                delivered.append(sub.id)
+                continue
+            flags = parse_flags(sub.flags)
+            note = orphan_note(sub, consultation)
+            if note:
+                report.orphans.append(f"{checkout.relative(target)}: {note}")
+                flags = flags if "orphan" in flags else flags + ("orphan",)
+            if flags:
+                report.flagged[sub.id] = flags
+            todo.append((sub, target, render_contribution(sub, tz, flags).encode("utf-8")))
         created = write_batch([(target, data) for _, target, data in todo]) if todo else []
         for (sub, target, data), new in zip(todo, created):
-            relative = target.relative_to(root).as_posix()
-            if new:
+            relative = checkout.relative(target)
+            if new or target.read_bytes() == data:  # identical: ours, from a pull stopped before its commit
                 report.written.append((relative, sub.id, sub.kind))
-            elif target.read_bytes() == data:
-                report.unchanged += 1  # written by a pull that was stopped before marking it
             else:
-                report.conflicts.append(relative)
-                continue
-            done.append(sub.id)
-        inbox.mark_exported(done, worker, now)
-
-
-def _contributions_folder(content: Path, slug: str, known: dict[str, Path | None]) -> Path | None:
-    """A consultation's contributions/ folder, made if needed and checked to stay inside content/,
-    once per consultation; None for a consultation that has no folder (or an impossible slug)."""
-    if slug not in known:
-        folder = content / "consultations" / slug
-        if SLUG.match(slug) and (folder / "index.md").is_file():
-            contributions = _inside(content, folder / "contributions")
-            contributions.mkdir(exist_ok=True)
-            known[slug] = _inside(content, contributions)  # again, once it exists: no symlink out
-        else:
-            known[slug] = None
-    return known[slug]
+                report.kept.append(relative)  # edited before it was committed: never overwritten
+                report.flagged.pop(sub.id, None)
+        report.confirmed += inbox.mark_exported(delivered, worker, now)
+        inbox.mark_written([sub.id for sub, _, _ in todo], worker, now)
 
 
 def render_supports(counts: dict[str, int], online: dict[str, int]) -> str:
@@ -313,20 +396,23 @@ def render_supports(counts: dict[str, int], online: dict[str, int]) -> str:
     return "\n".join(lines) + "\n" + body
 
 
-def _tally(root: Path, inbox: Inbox, report: PullReport) -> None:
-    """supports.yaml = what it held (offline counts, hand edits) - online part last written + online now."""
-    content = root / "content"
+def _tally(checkout: Checkout, inbox: Inbox, report: PullReport) -> None:
+    """supports.yaml = what it held (offline counts, hand edits) - online part last written + online now,
+    for the proposals that exist; supports for any other slug are reported, never written."""
+    root = checkout.root
     for slug, online in sorted(inbox.support_tallies().items()):
-        folder = content / "consultations" / slug
-        if not SLUG.match(slug) or not (folder / "index.md").is_file():
+        consultation = checkout.consultation(slug)
+        if consultation is None:
             continue
-        path = _inside(content, folder / "supports.yaml")
+        path = _inside(checkout.content, consultation.contributions.parent / "supports.yaml")
         old_text = path.read_text(encoding="utf-8") if path.exists() else ""
         counts = yaml.safe_load(old_text) or {} if old_text else {}
         if not isinstance(counts, dict):
             raise PullError(f"{path.relative_to(root)}: expected 'proposal: count' lines")
         found = ONLINE.search(old_text)
-        before = json.loads(found.group(1)) if found else {}
+        before = {k: v for k, v in (json.loads(found.group(1)) if found else {}).items() if k in consultation.proposals}
+        for proposal in sorted(set(online) - consultation.proposals):
+            report.unknown_supports.append((slug, proposal, online.pop(proposal)))
         merged = {str(k): int(v) for k, v in counts.items()}
         for proposal in set(before) | set(online):
             merged[proposal] = max(0, merged.get(proposal, 0) - int(before.get(proposal, 0)) + online.get(proposal, 0))
@@ -336,48 +422,15 @@ def _tally(root: Path, inbox: Inbox, report: PullReport) -> None:
             report.supports.append(path.relative_to(root).as_posix())
 
 
-def _git(root: Path, *args: str) -> str:
-    env = dict(os.environ)
-    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        raise PullError(f"git {' '.join(args)} failed: {done.stderr.strip() or done.stdout.strip()}")
-    return done.stdout
-
-
-def render_pr_description(report: PullReport) -> str:
-    """The pull request text: ids, kinds, consultations; never a name or an email."""
-    lines = ["New contributions to moderate (status: pending).", "",
-             "Set `status: published`, or `status: rejected` with a `reason:` code from the moderation charter.",
-             "", "| id | kind | consultation |", "| --- | --- | --- |"]
-    for path, id_, kind in report.written:
-        lines.append(f"| {id_} | {kind} | {path.split('/')[2]} |")
-    if report.supports:
-        lines += ["", "Support tallies updated: " + ", ".join(f"`{p}`" for p in report.supports)]
-    return "\n".join(lines) + "\n"
-
-
-def _commit(root: Path, branch: str, report: PullReport) -> None:
-    paths = [path for path, _, _ in report.written] + report.supports
-    description = render_pr_description(report)
-    (root / PR_FILE).parent.mkdir(exist_ok=True)
-    (root / PR_FILE).write_text(description, encoding="utf-8")
-    if not paths:
-        return
-    listing = root / ".consult" / "pull-paths.txt"
-    listing.write_text("\n".join(paths) + "\n", encoding="utf-8")
-    _git(root, "add", f"--pathspec-from-file={listing}")
-    identity: list[str] = []
-    if not _git_config(root, "user.name"):
-        identity = ["-c", "user.name=consult pull", "-c", "user.email=consult-pull@localhost"]
+def _commit(checkout: Checkout, report: PullReport, language: str) -> None:
+    """This batch's files (and erased files' removal) in one commit; its text in PR_FILE."""
+    removed = [path for path in report.erased if path in (checkout.committed or set())]
+    paths = [path for path, _, _ in report.written] + report.kept + report.supports + removed
+    description = render_pr_description(report.items(), report.supports, len(removed), language)
+    (checkout.root / PR_FILE).parent.mkdir(exist_ok=True)
+    (checkout.root / PR_FILE).write_text(description, encoding="utf-8")
     title = f"Pull {len(report.written)} new contribution(s) for moderation"
-    _git(root, *identity, "commit", "--quiet", "-m", title, "-m", description, f"--pathspec-from-file={listing}")
-    listing.unlink()
-    report.committed = True
-
-
-def _git_config(root: Path, key: str) -> str:
-    done = subprocess.run(["git", "-C", str(root), "config", key], capture_output=True, text=True)
-    return done.stdout.strip()
+    report.committed = commit(checkout.root, paths, title, description)
 
 
 def closing_dates(root: Path) -> dict[str, datetime | None]:

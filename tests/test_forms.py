@@ -460,8 +460,12 @@ def test_fuzzed_submissions_are_never_a_5xx_and_keep_the_text(
 
 def pull_into(root: Path, inbox: Inbox) -> dict[str, str]:
     """`consult pull` into a bare content/ folder for the rules' consultations: id -> file text."""
-    from consult.pull import pull
+    import shutil
 
+    from consult.pull import pull
+    from tests.conftest import REPO
+
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
     for slug in ("velo", "ancienne", "bientot"):
         folder = root / "content" / "consultations" / slug
         folder.mkdir(parents=True, exist_ok=True)
@@ -490,7 +494,8 @@ def test_each_suspicion_is_a_flag_and_the_row_is_pulled(ctx: Context, inbox: Inb
     assert flag in row.flags.split(",") and row.quarantine == ""
     pulled = pull_into(disk_dir, inbox)
     assert list(pulled) == [row.id] and f"suspect {flag}" in pulled[row.id]
-    assert inbox.counts() == {"exported": 1}
+    assert f"- {flag}\n" in pulled[row.id].split("\n---", 1)[0]  # in the front matter's flags: list
+    assert inbox.counts() == {"written": 1}  # exported once a later pull finds its file delivered
 
 
 def test_rate_limit_flags_then_refuses_keeping_the_text(inbox: Inbox, disk_dir: Path) -> None:

@@ -373,3 +373,31 @@ def test_a_reader_holding_the_journal_makes_erase_say_so_and_a_second_run_finish
     finally:
         reader.close()
         box.close()
+def test_written_rows_are_confirmed_or_claimed_again(inbox) -> None:
+    for n in (1, 2, 3):
+        inbox.add(sub(n))
+    assert inbox.claim("w1", NOW) == 3
+    ids = [sub(n).id for n in (1, 2, 3)]
+    assert inbox.mark_written(ids, "w2", NOW) == 0  # only the claimer's rows
+    assert inbox.mark_written(ids, "w1", NOW) == 3
+    assert inbox.confirming("w2", NOW) == [(id_, "velo") for id_ in ids]
+    assert inbox.confirming("w3", NOW) == []  # w2 holds them
+    assert inbox.confirm("w2", [sub(2).id], NOW) == 2  # sub(2)'s file never arrived
+    assert inbox.counts() == {"exported": 2, "written": 1}
+    assert inbox.claim("w3", NOW) == 1 and [r.id for r in inbox.claimed("w3")] == [sub(2).id]
+
+
+def test_a_pull_killed_while_confirming_leaves_rows_to_claim_again(inbox) -> None:
+    inbox.add(sub(1))
+    inbox.claim("w1", NOW)
+    inbox.mark_written([sub(1).id], "w1", NOW)
+    assert len(inbox.confirming("w1", NOW)) == 1  # ... and the pull is killed here
+    assert inbox.claim("w2", NOW + timedelta(minutes=5)) == 0
+    assert inbox.claim("w1", NOW) == 1
+
+
+def test_tombstones_are_listed(inbox) -> None:
+    inbox.add(sub(2))
+    inbox.erase(sub(2).id, NOW)
+    inbox.erase("20261201-zzzzzzzz", NOW, known=True)  # erased from a file only: tombstoned
+    assert inbox.tombstones() == [sub(2).id, "20261201-zzzzzzzz"]

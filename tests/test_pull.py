@@ -23,6 +23,7 @@ from consult.content.files import parse_contribution
 from consult.document import parse_front_matter
 from consult.forms.guard import Guard
 from consult.inbox import Inbox, Submission, open_inbox
+from consult.errors import ConsultError
 from consult.pull import PullError, pull, render_contribution
 from tests.conftest import REPO, copy_demo
 from tests.test_forms import FORM, wsgi_call
@@ -155,7 +156,33 @@ def test_branch_commits_new_files_with_a_description_and_no_personal_data(site: 
     for _, id_, kind in report.written:
         assert id_ in description
     assert "comment" in description and "plan-velo" in description
-    with pytest.raises(PullError, match="already exists"):
+    send(app, velo(title="Une autre idée", body="Encore une."))
+    git(site, "switch", "-q", "main")
+    again = do_pull(site, inbox, branch="moderation/test")  # the same branch again: added to it
+    assert again.committed and len(again.written) == 1 and again.confirmed == 2
+    assert git(site, "branch", "--show-current").strip() == "moderation/test"
+    assert len(git(site, "log", "--format=%s", "main..moderation/test").splitlines()) == 2
+
+
+def test_a_branch_only_a_remote_has_is_continued(site: Path, inbox: Inbox, disk_dir: Path) -> None:
+    inbox.add(sub(1))
+    do_pull(site, inbox, branch="consult/pull")
+    clone = disk_dir / "clone"
+    subprocess.run(["git", "clone", "-q", str(site), str(clone)], check=True)
+    inbox.add(sub(2))
+    report = do_pull(clone, inbox, branch="consult/pull")
+    assert report.confirmed == 1 and [id_ for _, id_, _ in report.written] == [sub(2).id]
+    assert git(clone, "rev-parse", "HEAD~1") == git(site, "rev-parse", "consult/pull")
+
+
+def test_same_branch_name_with_local_changes_says_what_to_do(site: Path, inbox: Inbox) -> None:
+    do_pull(site, inbox, branch="moderation/test")
+    git(site, "switch", "-q", "main")
+    (site / "site.yaml").write_text((site / "site.yaml").read_text() + "\n# edited\n")
+    git(site, "switch", "-q", "-c", "other")
+    git(site, "commit", "-q", "-am", "an edit the moderation branch does not have")
+    (site / "site.yaml").write_text((site / "site.yaml").read_text() + "# not committed\n")
+    with pytest.raises(ConsultError, match="Commit or stash your changes first"):
         do_pull(site, inbox, branch="moderation/test")
 
 
@@ -243,24 +270,45 @@ def sub(n: int, consultation: str = "plan-velo") -> Submission:
                       idem_key=f"k{n}", body_hash="h")
 
 
-def test_an_edited_file_is_a_conflict_never_overwritten(site: Path, inbox: Inbox) -> None:
+def test_a_file_already_there_is_delivered_whatever_its_bytes_and_never_overwritten(site: Path, inbox: Inbox) -> None:
     inbox.add(sub(1))
+    inbox.add(sub(2))
     folder = site / "content" / "consultations" / "plan-velo" / "contributions"
-    (folder / f"{sub(1).id}.md").write_text("edited by hand\n")
+    (folder / f"{sub(1).id}.md").write_text("edited by hand\n")  # a moderator's edit
+    (folder / f"{sub(2).id}.md").write_text(render_contribution(sub(2), PARIS))  # a pull stopped before marking
     report = do_pull(site, inbox)
-    assert report.conflicts == [f"content/consultations/plan-velo/contributions/{sub(1).id}.md"]
+    assert report.written == [] and report.confirmed == 2 and inbox.counts() == {"exported": 2}
     assert (folder / f"{sub(1).id}.md").read_text() == "edited by hand\n"
-    assert inbox.counts() == {"claimed": 1}
-    (folder / f"{sub(1).id}.md").unlink()
-    assert len(do_pull(site, inbox).written) == 1
+    (folder / f"{sub(1).id}.md").unlink()  # deleting a delivered file does not drop it, nor bring it back
+    assert do_pull(site, inbox).written == []
 
 
-def test_an_identical_file_is_taken_as_exported(site: Path, inbox: Inbox) -> None:
+def test_with_a_branch_only_committed_files_count_and_uncommitted_ones_are_committed_as_they_are(
+        site: Path, inbox: Inbox) -> None:
     inbox.add(sub(1))
+    inbox.add(sub(2))
     folder = site / "content" / "consultations" / "plan-velo" / "contributions"
-    (folder / f"{sub(1).id}.md").write_text(render_contribution(sub(1), PARIS))
-    report = do_pull(site, inbox)
-    assert report.unchanged == 1 and report.written == [] and inbox.counts() == {"exported": 1}
+    (folder / f"{sub(1).id}.md").write_text("edited before a killed pull could commit it\n")
+    (folder / f"{sub(2).id}.md").write_text(render_contribution(sub(2), PARIS))  # written, not committed
+    report = do_pull(site, inbox, branch="moderation/test")
+    assert report.kept == [f"content/consultations/plan-velo/contributions/{sub(1).id}.md"]
+    assert [id_ for _, id_, _ in report.written] == [sub(2).id] and report.confirmed == 0
+    assert git(site, "status", "--porcelain").strip() == ""
+    assert git(site, "show", f"HEAD:{report.kept[0]}") == "edited before a killed pull could commit it\n"
+    assert inbox.counts() == {"written": 2}
+    assert do_pull(site, inbox, branch="moderation/test").confirmed == 2
+
+
+def test_a_written_file_that_never_arrived_is_written_again_with_the_same_id(site: Path, inbox: Inbox) -> None:
+    inbox.add(sub(1))
+    first = do_pull(site, inbox)
+    [(path, id_, _)] = first.written
+    data = (site / path).read_bytes()
+    assert inbox.counts() == {"written": 1}  # delivered, not yet seen where a pull starts
+    (site / path).unlink()  # the checkout it was written in is gone (a job killed before its push)
+    again = do_pull(site, inbox)
+    assert again.written == [(path, id_, "suggestion")] and (site / path).read_bytes() == data
+    assert do_pull(site, inbox).confirmed == 1 and inbox.counts() == {"exported": 1}
 
 
 def test_unknown_consultations_and_traversal_never_write(site: Path, inbox: Inbox) -> None:
@@ -269,6 +317,104 @@ def test_unknown_consultations_and_traversal_never_write(site: Path, inbox: Inbo
     report = do_pull(site, inbox)
     assert sorted(report.unknown) == [sub(1).id, sub(2).id] and report.written == []
     assert not (site.parent / "tmp").exists()
+
+
+# --- flags, content that moved, erased ids ------------------------------------------------------------
+
+
+def front_matter(path: Path) -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+
+
+def test_flags_are_written_as_a_list_only_when_there_are_some(site: Path, inbox: Inbox) -> None:
+    inbox.add(sub(1))
+    inbox.add(Submission(**{**sub(2).__dict__, "flags": "too-fast,no-token,too-fast"}))
+    report = do_pull(site, inbox)
+    files = contribution_files(site)
+    assert "flags" not in front_matter(files[sub(1).id])
+    assert front_matter(files[sub(2).id])["flags"] == ["too-fast", "no-token"]
+    assert report.flagged == {sub(2).id: ("too-fast", "no-token")} and ", 1 flagged" in report.render()
+
+
+def test_contributions_to_content_that_moved_are_pulled_with_the_orphan_flag(site: Path, inbox: Inbox) -> None:
+    comment = dict(kind="comment", title="", answers={})
+    inbox.add(Submission(**{**sub(1).__dict__, **comment, "proposal": "rues-scolaires"}))
+    inbox.add(Submission(**{**sub(2).__dict__, **comment, "proposal": "ancienne-proposition", "flags": "rate"}))
+    inbox.add(Submission(**{**sub(3).__dict__, "kind": "answers", "answers": {"frequence": "Rarement ou jamais"}}))
+    inbox.add(Submission(**{**sub(4).__dict__, "kind": "answers", "answers": {"question-retiree": "Oui"}}))
+    report = do_pull(site, inbox)
+    files = contribution_files(site)
+    assert len(report.written) == 4 and sorted(report.flagged) == [sub(2).id, sub(4).id]
+    assert "flags" not in front_matter(files[sub(1).id]) and "flags" not in front_matter(files[sub(3).id])
+    assert front_matter(files[sub(2).id])["flags"] == ["rate", "orphan"]
+    assert front_matter(files[sub(4).id])["flags"] == ["orphan"]
+    text = report.render()
+    assert f"flagged orphan: content/consultations/plan-velo/contributions/{sub(2).id}.md: proposal " \
+           "'ancienne-proposition' is not in proposals/" in text
+    assert "question(s) 'question-retiree' no longer in index.md" in text
+
+
+def test_an_unreadable_index_flags_no_answer_as_orphan(site: Path, inbox: Inbox) -> None:
+    index = site / "content" / "consultations" / "plan-velo" / "index.md"
+    index.write_text(index.read_text().replace("questions:", "questions: [", 1))  # `consult check` says why
+    inbox.add(Submission(**{**sub(1).__dict__, "kind": "answers", "answers": {"question-retiree": "Oui"}}))
+    report = do_pull(site, inbox)
+    assert len(report.written) == 1 and report.flagged == {} and report.orphans == []
+
+
+def test_supports_for_an_unknown_proposal_are_reported_never_written(site: Path, inbox: Inbox) -> None:
+    support = dict(kind="support", title="", body="", answers={})
+    for n, proposal in enumerate(["arceaux-gare", "arceaux-gare", "rues-scolaires"]):
+        inbox.add(Submission(**{**sub(n).__dict__, **support, "proposal": proposal, "voter": f"v{n}"}))
+    path = site / "content" / "consultations" / "plan-velo" / "supports.yaml"
+    do_pull(site, inbox)
+    # An editor renames a proposal, and moves its count by hand in supports.yaml.
+    proposals = site / "content" / "consultations" / "plan-velo" / "proposals"
+    (proposals / "arceaux-gare.md").rename(proposals / "arceaux-gare-nord.md")
+    path.write_text(path.read_text().replace("arceaux-gare:", "arceaux-gare-nord:"))
+    report = do_pull(site, inbox)
+    assert report.unknown_supports == [("plan-velo", "arceaux-gare", 2)]
+    assert "2 support(s) for unknown proposal arceaux-gare in plan-velo: not counted" in report.render()
+    import yaml
+
+    counts = yaml.safe_load(path.read_text())
+    assert "arceaux-gare" not in counts and counts["arceaux-gare-nord"] == 139 and counts["rues-scolaires"] == 97
+    assert do_pull(site, inbox).supports == [] and "arceaux-gare:" not in path.read_text()
+
+
+def test_an_erased_id_leaves_the_branch_and_never_comes_back(site: Path, inbox: Inbox) -> None:
+    for n in range(3):
+        inbox.add(sub(n))
+    do_pull(site, inbox, branch="moderation/rolling")
+    do_pull(site, inbox, branch="moderation/rolling")  # delivered: exported
+    assert inbox.erase(sub(1).id, NOW)  # the inbox side of `consult erase`: the file is still on the branch
+    report = do_pull(site, inbox, branch="moderation/rolling")
+    path = f"content/consultations/plan-velo/contributions/{sub(1).id}.md"
+    assert report.erased == [path] and report.committed and "removed " + path in report.render()
+    assert path not in git(site, "ls-tree", "-r", "--name-only", "HEAD")
+    assert "1 file(s) removed" in (site / ".consult" / "pull-request.md").read_text()
+    inbox.add(sub(7))
+    assert do_pull(site, inbox, branch="moderation/rolling").erased == []
+    mine = sorted(id_ for id_ in contribution_files(site) if id_.startswith("20261115-0000"))
+    assert not (site / path).exists() and mine == [sub(0).id, sub(2).id, sub(7).id]
+
+
+def test_pr_description_stays_under_the_limit_with_flagged_items_first() -> None:
+    from consult.pullrequest import Item, render_pr_description
+
+    items = [Item(f"20261115-{n:08d}", "comment" if n % 3 else "suggestion", f"consultation-{n % 4}",
+                  ("too-fast", "orphan") if n % 97 == 5 else ()) for n in range(2000)]
+    text = render_pr_description(items, ["content/consultations/consultation-1/supports.yaml"], 2, "en")
+    assert len(text) < 60_000 < 65_536
+    flagged = [item.id for item in items if item.flags]
+    assert all(text.index(id_) < text.index("### By consultation and kind") for id_ in flagged)
+    assert "| too-fast | Sent very soon after the form was shown (a bot?) | 21 |" in text
+    assert "| consultation-1 | comment | 334 | 4 |" in text and "… and " in text and "2 file(s) removed" in text
+    huge = [Item(f"20261115-{n:08d}", "suggestion", "c" * 60, ("rate",)) for n in range(50_000)]
+    assert len(render_pr_description(huge, language="fr")) <= 60_000
+    assert len(render_pr_description(huge[:5], limit=300)) <= 300
 
 
 # --- faults: disk failures, kills, two pulls at once ------------------------------------------------------
@@ -281,7 +427,8 @@ def assert_exactly_once(site: Path, inbox: Inbox, n: int) -> None:
     for id_ in ids:
         doc, body, problems = parse_front_matter(files[id_].read_text(encoding="utf-8"), id_)
         assert problems == [] and doc.data["id"] == id_, "a partial file"
-    assert inbox.counts() == {"exported": n}
+    counts = inbox.counts()
+    assert set(counts) <= {"written", "exported"} and sum(counts.values()) == n
     leftovers = [p for p in (site / "content").rglob("*.tmp")]
     assert leftovers == []
 
@@ -314,7 +461,7 @@ def test_disk_failures_never_leave_a_partial_file_nor_a_lost_row(site: Path, inb
     with pytest.raises((OSError, PullError)):
         do_pull(site, inbox)
     monkeypatch.undo()
-    assert inbox.counts().get("exported", 0) == 0  # the failing batch was not marked
+    assert inbox.counts() == {"claimed": 30}  # the failing batch was not marked
     do_pull(site, inbox)
     assert_exactly_once(site, inbox, 30)
 
@@ -327,7 +474,7 @@ from consult.inbox import open_inbox
 from consult.pull import pull
 report = pull(Path(sys.argv[1]), open_inbox(sys.argv[2]), now=datetime(2026, 11, 15, tzinfo=timezone.utc),
               worker=sys.argv[3] if len(sys.argv) > 3 else None)
-print(len(report.written), report.unchanged, len(report.conflicts))
+print(len(report.written), report.confirmed, len(report.kept))
 """
 
 
@@ -345,7 +492,7 @@ def test_pull_killed_at_random_points_then_rerun(site: Path, inbox_url: str) -> 
         proc.wait()
     done = subprocess.run([sys.executable, "-c", PULL_SCRIPT, str(site), inbox_url], env=env,
                           capture_output=True, text=True, check=True)
-    assert done.stdout.split()[2] == "0"  # no conflicts: every file was whole
+    assert done.stdout.split()[2] == "0"  # nothing kept as it was: every file was whole
     assert_exactly_once(site, box, 1500)
     box.close()
 
@@ -474,7 +621,7 @@ def test_pull_applies_retention_with_the_consultations_closing_dates(site: Path,
     assert inbox.get(suggestion.id).email == EMAIL
     assert yaml.safe_load(tallies.read_text())["buvette-saisonniere"] == 93
 
-    pull(site, inbox, now=NOW + timedelta(days=366))
+    pull(site, inbox, now=later + timedelta(days=366))  # a year after the pull that found it delivered
     assert inbox.get(suggestion.id) is None  # its file in the repository is the record now
     assert (site / "content" / "consultations" / "plan-velo" / "contributions" / f"{suggestion.id}.md").exists()
     assert inbox.get(velo_support.id).voter == velo_support.voter  # plan-velo is still open

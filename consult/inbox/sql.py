@@ -206,18 +206,24 @@ class Inbox:
             return bool(cur.rowcount == 1)
 
     # --- pull side -----------------------------------------------------
+    # A row goes new -> claimed -> written (its file is in a checkout, not yet seen to have
+    # reached the repository moderators review) -> confirming -> exported (a later pull found
+    # the file in the checkout it started from). A written row whose file never arrived is
+    # written again; a claimed or confirming row of a killed pull is claimed again.
     def claim(self, worker: str, now: datetime, lease: timedelta = timedelta(minutes=10)) -> int:
         """Claim every unexported, non-support row that is not held for `worker`; returns how many.
 
-        Rows claimed by the same worker (a pull that was killed) or whose lease ran out
-        are taken again; rows of a live pull elsewhere are left alone.
+        New rows and written ones (delivered but unconfirmed) are claimed; rows claimed or
+        being confirmed by the same worker (a pull that was killed) or whose lease ran out are
+        taken again; rows of a live pull elsewhere are left alone.
         """
         with self._tx() as cur:
             self._run(
                 cur,
                 "UPDATE submissions SET state = 'claimed', claimed_by = ?, claimed_at = ?"
                 " WHERE kind <> 'support' AND quarantine IS NULL"
-                " AND (state = 'new' OR (state = 'claimed' AND (claimed_by = ? OR claimed_at < ?)))"
+                " AND (state IN ('new', 'written')"
+                "      OR (state IN ('claimed', 'confirming') AND (claimed_by = ? OR claimed_at < ?)))"
                 " AND id NOT IN (SELECT id FROM tombstones)",
                 (worker, iso(now), worker, iso(now - lease)),
             )
@@ -234,10 +240,35 @@ class Inbox:
             )
             return [_row(r) for r in cur.fetchall()]
 
+    def confirming(self, worker: str, now: datetime) -> list[tuple[str, str]]:
+        """Take every written row for `worker` to check, in one statement (a snapshot no other
+        pull changes): their (id, consultation), by id. `confirm` settles them."""
+        with self._tx() as cur:
+            self._run(cur, "UPDATE submissions SET state = 'confirming', claimed_by = ?, claimed_at = ?"
+                           " WHERE state = 'written'", (worker, iso(now)))
+            self._run(cur, "SELECT id, consultation FROM submissions WHERE state = 'confirming' AND claimed_by = ?"
+                           " ORDER BY id", (worker,))
+            return [(str(id_), str(consultation)) for id_, consultation in cur.fetchall()]
+
+    def confirm(self, worker: str, missing: list[str], now: datetime) -> int:
+        """The rows `worker` took to check are exported (their files reached the repository),
+        but for `missing` ones, written again. Returns how many were exported."""
+        self._mark(missing, "written", " AND state = 'confirming' AND claimed_by = ?", (worker,), now)
+        with self._tx() as cur:  # one statement for the usual case: (nearly) every file arrived
+            self._run(cur, "UPDATE submissions SET state = 'exported', exported_at = ?"
+                           " WHERE state = 'confirming' AND claimed_by = ?", (iso(now), worker))
+            return int(cur.rowcount)
+
+    def mark_written(self, ids: list[str], worker: str, now: datetime) -> int:
+        """This worker's claimed rows whose files are now durable in its checkout: delivered,
+        unconfirmed. They are claimed again until a pull finds their file where it starts."""
+        return self._mark(ids, "written", " AND state = 'claimed' AND claimed_by = ?", (worker,), now)
+
     def mark_exported(self, ids: list[str], worker: str, now: datetime) -> int:
-        """Mark rows exported (their files are durable). Only this worker's claims count."""
-        if not ids:
-            return 0
+        """This worker's claimed rows whose file was already where the pull started: exported."""
+        return self._mark(ids, "exported", " AND state = 'claimed' AND claimed_by = ?", (worker,), now)
+
+    def _mark(self, ids: list[str], state: str, where: str, params: tuple[str, ...], now: datetime) -> int:
         done = 0
         with self._tx() as cur:
             for start in range(0, len(ids), 500):
@@ -245,12 +276,17 @@ class Inbox:
                 marks = ", ".join("?" for _ in chunk)
                 self._run(
                     cur,
-                    f"UPDATE submissions SET state = 'exported', exported_at = ?"
-                    f" WHERE state = 'claimed' AND claimed_by = ? AND id IN ({marks})",
-                    (iso(now), worker, *chunk),
+                    f"UPDATE submissions SET state = ?, exported_at = ? WHERE id IN ({marks}){where}",
+                    (state, iso(now), *chunk, *params),
                 )
                 done += int(cur.rowcount)
         return done
+
+    def tombstones(self) -> list[str]:
+        """The ids of every erased submission, sorted: their files must leave every checkout."""
+        with self._tx() as cur:
+            self._run(cur, "SELECT id FROM tombstones ORDER BY id")
+            return [str(id_) for (id_,) in cur.fetchall()]
 
     def support_tallies(self) -> dict[str, dict[str, int]]:
         """consultation -> proposal -> number of counted (not held) supports."""
