@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consult.build import Builder, build_site, check_site
+from consult.cache import CACHE_DIR, _read
 from consult.errors import ConsultError
 from consult.scaffold import init_site
 
@@ -289,3 +290,30 @@ def test_when_the_build_stops_while_workers_write_it_waits_for_them_before_the_r
     assert not fresh.exists()
     time.sleep(0.5)
     assert not fresh.exists()
+
+
+def test_a_corrupted_cache_record_is_ignored_and_rebuilt(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_site(site, out, NOW, cache=True)
+    parsed = site / CACHE_DIR / "parsed.pickle"
+    data = parsed.read_bytes()
+    assert data.count(b"Autre 1") >= 1
+    parsed.write_bytes(data.replace(b"Autre 1", b"Pirate!"))  # the record unpickles, with the wrong title
+    edited = site / "content/consultations/exemple/proposals/autre-2.md"  # another file changes: parse again
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Autre 2", "Autre deux"), encoding="utf-8")
+    build_site(site, out, NOW, cache=True)
+    assert tree(out) == check_site(site, NOW).files
+    assert not any(b"Pirate!" in page for page in tree(out).values())
+    assert b"Pirate!" not in parsed.read_bytes() and _read(parsed)  # rewritten whole
+
+
+def test_a_truncated_cache_is_rebuilt(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_site(site, out, NOW, cache=True)
+    for path in (site / CACHE_DIR).iterdir():
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    edited = site / "content/consultations/exemple/proposals/autre-0.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Autre 0", "Autre zéro"), encoding="utf-8")
+    build_site(site, out, NOW, cache=True)
+    assert tree(out) == check_site(site, NOW).files
+    assert all(_read(path) is not None for path in (site / CACHE_DIR).iterdir())
