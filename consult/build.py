@@ -40,7 +40,7 @@ from consult.model import Consultation, Site, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
 from consult.render import chrome_for, render_site
-from consult.theme import builtin_themes_dir, check_templates, make_environment, static_files
+from consult.theme import builtin_themes_dir, check_links, check_templates, make_environment, static_files
 
 OUTPUT_DIR = "_site"
 RULES_FILE = "consult-rules.json"
@@ -74,7 +74,7 @@ def check_site(root: Path, now: str | datetime | None = None) -> Checked:
         raise ConsultError(problems)
     moment = now if isinstance(now, datetime) else parse_now(now, config)
     env = make_environment(root, config.theme, config.language, config.timezone, auto_reload=False)
-    problems += check_templates(env, root)
+    problems += check_templates(env, root) + check_links(root, config.theme)
     try:
         site = load_site(root, config, moment)
     except ConsultError as exc:
@@ -292,7 +292,7 @@ class Builder:
         prefix = CONTENT_DIR + "/consultations/"
         folders = {p for p in changed if p.endswith("/")}  # a watcher reports a file's folder as modified too
         changed = changed - folders
-        if config != last.config or not all(p.startswith(prefix) and p in last.records and (self.root / p).is_file()
+        if config != last.config or not all(p.startswith(prefix) and p in last.records and _plain_file(self.root / p)
                                             for p in changed):
             return None
         if not all(self._same_entries(folder, last.records) for folder in folders):
@@ -369,7 +369,7 @@ class Builder:
         if self.env is not None and key == self.env_key and not touched:
             return self.env, []
         env = make_environment(self.root, config.theme, config.language, config.timezone, auto_reload=False)
-        problems = check_templates(env, self.root)
+        problems = check_templates(env, self.root) + check_links(self.root, config.theme)
         self.env, self.env_key = (None, ()) if problems else (env, key)
         return env, problems
 
@@ -381,7 +381,7 @@ class Builder:
         if self.sources is not None and changed is not None:
             sources, problems = self.sources
             index = {s.path: i for i, s in enumerate(sources)}
-            if all(p in index and (self.root / p).is_file() for p in content) and not problems:
+            if all(p in index and _plain_file(self.root / p) for p in content) and not problems:
                 updated = list(sources)
                 for path in content:
                     old = updated[index[path]]
@@ -442,6 +442,12 @@ def _feedless(jobs: list[PageJob]) -> frozenset[str]:
 def _shows_moment(jobs: list[PageJob]) -> bool:
     """Does a page show the build's moment itself? An empty feed's <updated> does."""
     return any(job.template == "feed.xml" and not job.context.get("entries") for job in jobs)
+
+
+def _plain_file(path: Path) -> bool:
+    """A file, not a symlink: a watcher's rebuild reads it again in place; a symlink is listed again
+    by find_sources, which refuses one that leads out of the site."""
+    return path.is_file() and not path.is_symlink()
 
 
 def _on_disk(path: Path, entry: PageEntry) -> bool:

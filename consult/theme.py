@@ -8,6 +8,7 @@ its extension; undefined variables are errors.
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from consult import i18n
+from consult.content.load import OUTSIDE, leads_outside
 from consult.errors import ConsultError, SourceError
 from consult.model import ProposalStatus
 
@@ -151,14 +153,68 @@ def _display_path(path: Path, root: Path) -> str:
 
 
 def static_files(root: Path, theme: str = DEFAULT_THEME) -> dict[str, bytes]:
-    """Output path 'static/...' -> bytes: built-in default, then theme, then the site's static/."""
+    """Output path 'static/...' -> bytes: built-in default, then theme, then the site's static/.
+    A symlink that leads out of the site raises (see `check_links`, which reports it earlier)."""
     folders = [d / "static" for d in reversed(theme_dirs(root, theme))] + [root / "static"]
     out: dict[str, bytes] = {}
+    problems: list[SourceError] = []
     for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts):
-                out["static/" + path.relative_to(folder).as_posix()] = path.read_bytes()
+        for path in site_files(folder, root, problems):
+            out["static/" + path.relative_to(folder).as_posix()] = path.read_bytes()
+    if problems:
+        raise ConsultError(problems)
     return dict(sorted(out.items()))
+
+
+def check_links(root: Path, theme: str = DEFAULT_THEME) -> list[SourceError]:
+    """Every symlink among the site's own templates and static files (`templates/`, `static/`,
+    `themes/<theme>/`) that leads out of the site folder: its target would be published."""
+    problems: list[SourceError] = []
+    for folder in (root / "templates", root / "static", root / "themes" / theme):
+        site_files(folder, root, problems)
+    return problems
+
+
+def site_files(folder: Path, root: Path, problems: list[SourceError]) -> list[Path]:
+    """The files under `folder`, sorted (names starting with '.' skipped, at any depth). Within the
+    site folder `root`, a symlink is followed only while it stays inside the site: one that leads
+    out (the folder itself or anything under it) goes to `problems` instead, and is never read.
+    Outside `root` (a built-in theme, installed with consult) nothing is checked."""
+    if not folder.is_relative_to(root):
+        return _walk(folder, None, root, problems)
+    real_root = root.resolve()
+    for part in [*reversed(folder.relative_to(root).parents), folder.relative_to(root)][1:]:
+        if leads_outside(root / part, real_root):
+            problems.append(SourceError(part.as_posix(), 0, 0, OUTSIDE))
+            return []
+    return _walk(folder, real_root, root, problems)
+
+
+def _walk(folder: Path, real_root: Path | None, root: Path, problems: list[SourceError]) -> list[Path]:
+    found: list[Path] = []
+    seen: set[str] = set()  # folders walked, by real path: a symlink back up is not walked again
+    for top, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(top)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        here = Path(top)
+        kept = []
+        for name in sorted(dirs):
+            if not name.startswith(".") and not _refused(here / name, real_root, root, problems):
+                kept.append(name)
+        dirs[:] = kept
+        for name in names:
+            path = here / name
+            if not name.startswith(".") and not _refused(path, real_root, root, problems) and path.is_file():
+                found.append(path)
+    return sorted(found)
+
+
+def _refused(path: Path, real_root: Path | None, root: Path, problems: list[SourceError]) -> bool:
+    if real_root is None or not leads_outside(path, real_root):
+        return False
+    problems.append(SourceError(path.relative_to(root).as_posix(), 0, 0, OUTSIDE))
+    return True
 

@@ -132,3 +132,83 @@ def test_every_environment_autoescapes(tmp_path: Path) -> None:
         rendered = env.from_string("{{ x }}").render(x="<script>")
         assert rendered == "&lt;script&gt;"
     assert isinstance(env.undefined, type) and issubclass(env.undefined, jinja2.StrictUndefined)
+
+
+# --- symlinks that leave the site folder -------------------------------------------------------
+
+
+@pytest.fixture
+def linked_site(tmp_path: Path) -> tuple[Path, Path]:
+    """A scaffolded site and, beside it (outside it), files someone linked into it."""
+    from consult.scaffold import init_site
+
+    site, outside = tmp_path / "site", tmp_path / "outside"
+    init_site(site)
+    (outside / "folder").mkdir(parents=True)
+    (outside / "secret.md").write_text("---\ntitle: SECRET-OUTSIDE\n---\nSECRET-OUTSIDE\n", encoding="utf-8")
+    (outside / "secret.txt").write_text("SECRET-OUTSIDE\n", encoding="utf-8")
+    (outside / "folder" / "secret.css").write_text("/* SECRET-OUTSIDE */\n", encoding="utf-8")
+    (outside / "base.html").write_text("SECRET-OUTSIDE {% block content %}{% endblock %}\n", encoding="utf-8")
+    return site, outside
+
+
+def test_symlinks_out_of_the_site_are_refused(linked_site: tuple[Path, Path], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from consult.cli import cli
+
+    site, outside = linked_site
+    (site / "content/pages/secret.md").symlink_to(outside / "secret.md")
+    (site / "content/consultations/exemple/proposals/secret.md").symlink_to(outside / "secret.md")
+    (site / "content/consultations/ailleurs").symlink_to(outside / "folder", target_is_directory=True)
+    (site / "static").mkdir()
+    (site / "static/secret.txt").symlink_to(outside / "secret.txt")
+    (site / "static/css").symlink_to(outside / "folder", target_is_directory=True)
+    (site / "templates").mkdir()
+    (site / "templates/base.html").symlink_to(outside / "base.html")
+    # Inside the site, a symlink is fine: the page it points to is published twice.
+    (site / "content/pages/apropos.md").symlink_to(Path("a-propos.md"))
+    (site / "static/charte.txt").symlink_to(Path("../content/pages/charte-de-moderation.md"))
+    out = tmp_path / "_site"
+    checked = CliRunner().invoke(cli, ["-C", str(site), "check"])
+    refused = ["content/consultations/ailleurs", "content/consultations/exemple/proposals/secret.md",
+               "content/pages/secret.md", "static/css", "static/secret.txt", "templates/base.html"]
+    assert checked.exit_code == 1
+    assert checked.output.splitlines() == [f"{path}: symlink points outside the site" for path in refused] + [
+        "6 problems found."]
+    built = CliRunner().invoke(cli, ["-C", str(site), "build", "--out", str(out)])
+    assert built.exit_code == 1 and "Traceback" not in built.output and not out.exists()
+    for path in refused:
+        (site / path).unlink()
+    assert CliRunner().invoke(cli, ["-C", str(site), "build", "--out", str(out)]).exit_code == 0
+    files = tree(out)
+    assert "Comment participer".encode() in files["apropos/index.html"]
+    assert files["static/charte.txt"] == (site / "content/pages/charte-de-moderation.md").read_bytes()
+    assert not any(b"SECRET-OUTSIDE" in data for data in files.values())
+
+
+def test_a_file_turned_into_a_symlink_out_is_refused_by_a_watcher_rebuild(linked_site: tuple[Path, Path],
+                                                                          tmp_path: Path) -> None:
+    """`consult serve` re-reads only the files it is told changed: a symlink is listed again, and refused."""
+    from consult.build import Builder
+    from consult.errors import ConsultError
+
+    site, outside = linked_site
+    builder = Builder(site, tmp_path / "_site", NOW, cache=True)
+    builder.build()
+    for name in ("content/consultations/exemple/proposals/exemple-de-proposition.md", "content/pages/a-propos.md"):
+        path = site / name
+        text = path.read_bytes()
+        path.unlink()
+        path.symlink_to(outside / "secret.md")
+        with pytest.raises(ConsultError, match=f"^{name}: symlink points outside the site$"):
+            builder.build({name})
+        path.unlink()
+        path.write_bytes(text)
+        builder.build({name})
+    static = site / "static"
+    static.mkdir()
+    (static / "secret.txt").symlink_to(outside / "secret.txt")
+    with pytest.raises(ConsultError, match="static/secret.txt: symlink points outside the site"):
+        builder.build({"static/secret.txt"})
+    assert not any(b"SECRET-OUTSIDE" in data for data in tree(tmp_path / "_site").values())
