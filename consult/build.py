@@ -35,6 +35,7 @@ from consult.content.load import (
 )
 from consult.errors import ConsultError, SourceError
 from consult.forms.rules import render_rules
+from consult.lock import build_lock
 from consult.opendata import Rows, consultation_rows, render_open_data
 from consult.model import Consultation, Site, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
@@ -172,7 +173,12 @@ class Builder:
         self.open_data_rows: dict[str, tuple[Consultation, str, Rows]] = {}
 
     def build(self, changed: Iterable[str] | None = None, stage: Stage | None = None) -> tuple[Built, WriteReport]:
-        """Build; `changed` (paths relative to the root) lets a watcher skip re-reading the rest."""
+        """Build; `changed` (paths relative to the root) lets a watcher skip re-reading the rest.
+        One build of a site at a time, across processes: another one waits (lock.build_lock)."""
+        with build_lock(self.root):
+            return self._build(changed, stage)
+
+    def _build(self, changed: Iterable[str] | None, stage: Stage | None) -> tuple[Built, WriteReport]:
         stage = stage or _quiet
         changed = None if changed is None else set(changed)
         config, problems = load_config(self.root)
