@@ -59,3 +59,23 @@ def inbox_url(request: pytest.FixtureRequest, disk_dir: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{disk_dir / 'inbox.sqlite3'}"
     return request.getfixturevalue("pg_url")
+
+
+# --- builds: a scaffolded site of any size, an output folder's files (build, cache, lock) --------
+
+
+def site_with_proposals(root: Path, count: int) -> Path:
+    """`consult init` in `root`, plus `count` proposals 'Autre <n>' (autre-<n>.md) beside its example."""
+    from consult.scaffold import init_site
+
+    init_site(root)
+    proposals = root / "content/consultations/exemple/proposals"
+    template = next(proposals.glob("*.md")).read_text(encoding="utf-8")
+    for n in range(count):
+        (proposals / f"autre-{n}.md").write_text(template.replace("Exemple de proposition", f"Autre {n}"), encoding="utf-8")
+    return root
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder`: relative path -> bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -13,24 +13,14 @@ from hypothesis import strategies as st
 from consult.build import Builder, build_site, check_site
 from consult.cache import CACHE_DIR, _read
 from consult.errors import ConsultError
-from consult.scaffold import init_site
+from tests.conftest import site_with_proposals, tree
 
 NOW = "2026-02-15T12:00"
 
 
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 @pytest.fixture()
 def site(tmp_path: Path) -> Path:
-    root = tmp_path / "site"
-    init_site(root)
-    proposals = root / "content/consultations/exemple/proposals"
-    template = next(proposals.glob("*.md")).read_text(encoding="utf-8")
-    for n in range(3):
-        (proposals / f"autre-{n}.md").write_text(template.replace("Exemple de proposition", f"Autre {n}"), encoding="utf-8")
-    return root
+    return site_with_proposals(tmp_path / "site", 3)
 
 
 def test_pages_equal_render_site(site: Path, tmp_path: Path) -> None:

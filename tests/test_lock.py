@@ -13,26 +13,15 @@ import pytest
 
 from consult.build import Builder, check_site
 from consult.lock import LOCK_FILE, WAITING, build_lock
-from consult.scaffold import init_site
-from tests.conftest import REPO
+from tests.conftest import REPO, site_with_proposals, tree
 
 NOW = "2026-02-15T12:00"
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture()
 def site(tmp_path: Path) -> Path:
     """A site that takes a second or so to build in one process."""
-    root = tmp_path / "site"
-    init_site(root)
-    proposals = root / "content/consultations/exemple/proposals"
-    template = next(proposals.glob("*.md")).read_text(encoding="utf-8")
-    for n in range(600):
-        (proposals / f"autre-{n}.md").write_text(template.replace("Exemple de proposition", f"Autre {n}"), encoding="utf-8")
-    return root
+    return site_with_proposals(tmp_path / "site", 600)
 
 
 def consult_build(site: Path, out: Path) -> subprocess.Popen[str]:
