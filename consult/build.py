@@ -33,7 +33,7 @@ from consult.content.load import (
     read_text,
     source_key,
 )
-from consult.errors import ConsultError, SourceError
+from consult.errors import DISK_FULL, ConsultError, SourceError, disk_full
 from consult.forms.rules import render_rules
 from consult.lock import build_lock
 from consult.opendata import Rows, consultation_rows, render_open_data
@@ -176,7 +176,21 @@ class Builder:
         """Build; `changed` (paths relative to the root) lets a watcher skip re-reading the rest.
         One build of a site at a time, across processes: another one waits (lock.build_lock)."""
         with build_lock(self.root):
-            return self._build(changed, stage)
+            try:
+                return self._build(changed, stage)
+            except OSError as exc:  # what was staged is rolled back by now
+                if exc.errno not in DISK_FULL:
+                    raise
+                raise self._disk_full(exc) from exc
+
+    def _disk_full(self, exc: OSError) -> ConsultError:
+        """A full disk: the output folder was left as the last build made it, unless only the cache,
+        written after it, failed."""
+        out = os.path.relpath(self.out, self.root) if self.out.is_relative_to(self.root) else str(self.out)
+        cache = self.parsed.path.parent if self.parsed.path is not None else None
+        if cache is not None and exc.filename and Path(os.fsdecode(exc.filename)).is_relative_to(cache):
+            return disk_full(exc, self.root, f"{out}/ was built, only the build cache was not saved")
+        return disk_full(exc, self.root, f"{out}/ is as the last build left it")
 
     def _build(self, changed: Iterable[str] | None, stage: Stage | None) -> tuple[Built, WriteReport]:
         stage = stage or _quiet

@@ -163,6 +163,14 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None) -> Non
     inbox = _site_inbox(ctx, inbox_url)
     try:
         click.echo(pull(ctx.root, inbox, branch=branch).render())
+    except OSError as exc:
+        from consult.errors import DISK_FULL, disk_full
+
+        if exc.errno not in DISK_FULL:
+            raise
+        # pull marks a submission exported only once its file is written and read back.
+        raise disk_full(exc, ctx.root, "what was not written stays in the inbox for the next pull",
+                        "the new contribution files") from exc
     finally:
         inbox.close()
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
 import pytest
+from click.testing import Result
 
 from consult.build import build_site, check_site
 from consult.config import parse_config
@@ -212,3 +214,63 @@ def test_a_file_turned_into_a_symlink_out_is_refused_by_a_watcher_rebuild(linked
     with pytest.raises(ConsultError, match="static/secret.txt: symlink points outside the site"):
         builder.build({"static/secret.txt"})
     assert not any(b"SECRET-OUTSIDE" in data for data in tree(tmp_path / "_site").values())
+
+
+# --- a full disk ---------------------------------------------------------------------------------
+
+
+def _build(site: Path, out: Path, *extra: str) -> Result:
+    from click.testing import CliRunner
+
+    from consult.cli import cli
+
+    return CliRunner().invoke(cli, ["-C", str(site), "build", "--now", NOW, "--out", str(out), *extra])
+
+
+def test_a_full_disk_leaves_the_last_good_site(tmp_path: Path, small_disk: Callable[[str], Path]) -> None:
+    from tests.conftest import site_with_proposals
+
+    site = site_with_proposals(tmp_path / "site", 3)
+    out = small_disk("1m") / "_site"
+    assert _build(site, out).exit_code == 0
+    before = tree(out)
+    site_with_proposals(tmp_path / "bigger", 300)
+    shutil.rmtree(site / "content")
+    shutil.copytree(tmp_path / "bigger" / "content", site / "content")
+    for jobs in ("1", "2"):
+        result = _build(site, out, "--jobs", jobs)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert re.fullmatch(rf"could not write {re.escape(str(out))}/\S+ \(no space left on device\): nothing was lost, "
+                            rf"{re.escape(str(out))}/ is as the last build left it\n", result.output), result.output
+        assert tree(out) == before
+    fresh = out.parent / "fresh"  # into an empty folder, each process writes its pages: all removed
+    result = _build(site, fresh, "--jobs", "2")
+    assert result.exit_code == 1 and "nothing was lost" in result.output and not any(fresh.rglob("*"))
+
+
+def test_a_full_disk_while_saving_the_cache(tmp_path: Path, small_disk: Callable[[str], Path]) -> None:
+    from tests.conftest import fill_up, site_with_proposals
+
+    site = site_with_proposals(small_disk("4m") / "site", 3)
+    fill_up(site)
+    out = tmp_path / "_site"
+    result = _build(site, out)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert re.fullmatch(r"could not write \.consult/cache/\S+ \(no space left on device\): nothing was lost, "
+                        rf"{re.escape(str(out))}/ was built, only the build cache was not saved\n", result.output)
+    assert tree(out) == check_site(site, NOW).files
+
+
+def test_a_refused_write_is_one_sentence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same without mounting a filesystem: os.write fails with ENOSPC under the output folder."""
+    import os
+
+    from tests.conftest import refuse_writes_under, site_with_proposals
+
+    site = site_with_proposals(tmp_path / "site", 3)
+    monkeypatch.setattr(os, "write", refuse_writes_under(site / "_site"))
+    result = _build(site, site / "_site", "--jobs", "1")
+    assert result.exit_code == 1
+    assert re.fullmatch(r"could not write _site/\S+ \(no space left on device\): nothing was lost, "
+                        r"_site/ is as the last build left it\n", result.output), result.output
+    assert not any((site / "_site").rglob("*"))

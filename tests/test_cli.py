@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from consult.cli import cli
@@ -92,3 +94,61 @@ def test_a_problem_without_a_place_is_printed_plainly(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--root", str(site), "moderate", "approve", "../../etc/passwd"])
     assert result.exit_code == 1
     assert result.stderr.startswith("'../../etc/passwd' is not a contribution id")
+
+
+# --- pull on a full disk -------------------------------------------------------------------------
+
+
+def _inbox_with(url: str, count: int) -> None:
+    from datetime import datetime, timezone
+
+    from consult.inbox import Submission, open_inbox
+
+    box = open_inbox(url)
+    for n in range(count):
+        box.add(Submission(id=f"20261201-{n:08d}", consultation="plan-velo", kind="suggestion", proposal=None,
+                           title=f"Idée {n}", body="Une idée. " * 200, author="A",
+                           received=datetime(2026, 11, 15, 12, 0, tzinfo=timezone.utc), idem_key=f"k{n}", body_hash=f"h{n}"))
+    box.close()
+
+
+def _pulled(site: Path) -> list[str]:
+    return sorted(p.name for p in (site / "content/consultations/plan-velo/contributions").glob("20261201-*"))
+
+
+FULL_PULL = ("could not write the new contribution files (no space left on device): nothing was lost, "
+             "what was not written stays in the inbox for the next pull\n")
+
+
+def test_pull_on_a_full_disk_loses_nothing(small_disk: Callable[[str], Path], disk_dir: Path) -> None:
+    from tests.conftest import copy_demo, fill_up
+
+    site = copy_demo(small_disk("4m") / "site")
+    url = f"sqlite:///{disk_dir / 'inbox.sqlite3'}"  # on a real disk: the inbox refuses tmpfs
+    _inbox_with(url, 40)
+    filler = fill_up(site)
+    result = CliRunner().invoke(cli, ["-C", str(site), "pull", "--inbox", url])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output == FULL_PULL
+    assert not list((site / "content/consultations/plan-velo/contributions").glob(".*.tmp"))
+    filler.unlink()
+    again = CliRunner().invoke(cli, ["-C", str(site), "pull", "--inbox", url])
+    assert again.exit_code == 0, again.output
+    assert _pulled(site) == [f"20261201-{n:08d}.md" for n in range(40)]
+
+
+def test_pull_refused_writes_are_one_sentence(tmp_path: Path, disk_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same without mounting a filesystem: os.write fails with ENOSPC under content/."""
+    import os
+
+    from tests.conftest import copy_demo, refuse_writes_under
+
+    site = copy_demo(tmp_path / "site")
+    url = f"sqlite:///{disk_dir / 'inbox.sqlite3'}"
+    _inbox_with(url, 3)
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "write", refuse_writes_under(site / "content"))
+        result = CliRunner().invoke(cli, ["-C", str(site), "pull", "--inbox", url])
+    assert result.exit_code == 1 and result.output == FULL_PULL
+    assert CliRunner().invoke(cli, ["-C", str(site), "pull", "--inbox", url]).exit_code == 0
+    assert _pulled(site) == [f"20261201-{n:08d}.md" for n in range(3)]
