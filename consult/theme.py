@@ -24,6 +24,7 @@ from consult import i18n
 from consult.content.load import OUTSIDE, leads_outside
 from consult.errors import ConsultError, SourceError
 from consult.model import ProposalStatus
+from consult.sandbox import BuiltinEnvironment, SiteEnvironment, Traceable
 
 DEFAULT_THEME = "default"
 
@@ -51,12 +52,14 @@ def theme_dirs(root: Path, theme: str) -> list[Path]:
 def make_environment(
     root: Path, theme: str = DEFAULT_THEME, language: str = i18n.DEFAULT_LANGUAGE, timezone: str = "Europe/Paris",
     auto_reload: bool = True,
-) -> jinja2.Environment:
-    """The one Environment for a site: site templates > theme > built-in default. A build passes
+) -> Traceable:
+    """The one Environment for a site: site templates > theme > built-in default; Jinja's sandbox
+    as soon as the site brings templates of its own (see consult.sandbox). A build passes
     `auto_reload=False`: it makes a new Environment when a template changes, and Jinja would
     otherwise stat every template (and every import) each time a page renders."""
     search = [root / "templates"] + [d / "templates" for d in theme_dirs(root, theme)]
-    env = jinja2.Environment(
+    kind = SiteEnvironment if has_own_templates(root, theme) else BuiltinEnvironment
+    env = kind(
         loader=jinja2.FileSystemLoader([str(p) for p in search]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -82,6 +85,19 @@ def make_environment(
         status_label=partial(status_label, language=language),
     )
     return env
+
+
+def has_own_templates(root: Path, theme: str = DEFAULT_THEME) -> bool:
+    """Does the site bring templates of its own (its `templates/`, its `themes/<theme>/templates/`),
+    which are rendered in the sandbox? The built-in themes are consult's own. Anything at all in
+    such a folder counts (a symlink, a subfolder): the sandbox is the side to err on."""
+    builtin = builtin_themes_dir().resolve()
+    for folder in (root / "templates", root / "themes" / theme / "templates"):
+        if folder.is_dir() and not folder.resolve().is_relative_to(builtin):
+            with os.scandir(folder) as entries:
+                if any(True for _ in entries):
+                    return True
+    return False
 
 
 def memo_macro(limit: int = 256) -> Callable[..., Any]:
@@ -144,7 +160,7 @@ def check_templates(env: jinja2.Environment, root: Path) -> list[SourceError]:
 
 def _display_path(path: Path, root: Path) -> str:
     """Relative to the site root, or 'themes/<name>/templates/x.html' for built-in ones."""
-    for base in (root, builtin_themes_dir().parent):
+    for base in (root, builtin_themes_dir().resolve().parent):
         try:
             return path.resolve().relative_to(base.resolve()).as_posix()
         except ValueError:
