@@ -208,24 +208,27 @@ def site_files(folder: Path, root: Path, problems: list[SourceError]) -> list[Pa
 
 def _walk(folder: Path, real_root: Path | None, root: Path, problems: list[SourceError]) -> list[Path]:
     found: list[Path] = []
-    seen: set[str] = set()  # folders walked, by real path: a symlink back up is not walked again
     for top, dirs, names in os.walk(folder, followlinks=True):
-        real = os.path.realpath(top)
-        if real in seen:
-            dirs[:] = []
-            continue
-        seen.add(real)
         here = Path(top)
-        kept = []
-        for name in sorted(dirs):
-            if not name.startswith(".") and not _refused(here / name, real_root, root, problems):
-                kept.append(name)
-        dirs[:] = kept
+        dirs[:] = [name for name in sorted(dirs) if not name.startswith(".")
+                   and not _refused(here / name, real_root, root, problems) and not _loops(here / name, folder)]
         for name in names:
             path = here / name
             if not name.startswith(".") and not _refused(path, real_root, root, problems) and path.is_file():
                 found.append(path)
     return sorted(found)
+
+
+def _loops(link: Path, top: Path) -> bool:
+    """Is `link` a symlink to a folder walked on the way to it from `top` (walking it would not end)?"""
+    if not link.is_symlink():
+        return False
+    target, here = os.path.realpath(link), link.parent
+    while os.path.realpath(here) != target:
+        if here == top or here == here.parent:
+            return False
+        here = here.parent
+    return True
 
 
 def _refused(path: Path, real_root: Path | None, root: Path, problems: list[SourceError]) -> bool:

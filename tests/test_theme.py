@@ -137,6 +137,15 @@ def test_static_files_site_overrides_theme(tmp_path: Path) -> None:
     assert files["static/consult.js"] == theme_files["static/consult.js"]
     assert "static/.DS_Store" not in files
     assert list(files) == sorted(files)
+    (tmp_path / "static" / "images").symlink_to("img")  # an alias inside the site: published too
+    (tmp_path / "static" / "img" / "again").symlink_to("..")  # a loop: walked once
+    (tmp_path / "static" / "img" / "a").symlink_to("../b")
+    (tmp_path / "static" / "b").mkdir()
+    (tmp_path / "static" / "b" / "back").symlink_to("../img")  # a loop through a sibling
+    files = static_files(tmp_path, "default")
+    assert files["static/images/logo.svg"] == files["static/img/logo.svg"] == b"<svg/>"
+    assert "static/b/back/logo.svg" in files  # b/back is img: once
+    assert not any("again" in name or "a/back" in name for name in files)  # img/again, img/a/back are img again
 
 
 def test_the_stylesheet_keeps_the_public_service_rules() -> None:
