@@ -35,14 +35,15 @@ from consult.content.load import (
     read_text,
     source_key,
 )
-from consult.errors import ConsultError, SourceError, split_warnings
+from consult.errors import DISK_FULL, ConsultError, SourceError, disk_full, split_warnings
 from consult.forms.rules import render_rules
+from consult.lock import build_lock
 from consult.opendata import Rows, consultation_rows, render_open_data
 from consult.model import Consultation, Site, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
 from consult.render import ALTCHA_STATIC, chrome_for, render_site
-from consult.theme import builtin_themes_dir, check_templates, make_environment, static_files
+from consult.theme import builtin_themes_dir, check_links, check_templates, make_environment, static_files
 
 OUTPUT_DIR = "_site"
 RULES_FILE = "consult-rules.json"
@@ -78,7 +79,7 @@ def check_site(root: Path, now: str | datetime | None = None, strict: bool = Fal
         raise ConsultError(problems)
     moment = now if isinstance(now, datetime) else parse_now(now, config)
     env = make_environment(root, config.theme, config.language, config.timezone, auto_reload=False)
-    problems += check_templates(env, root)
+    problems += check_templates(env, root) + check_links(root, config.theme)
     try:
         site, found = load_site(root, config, moment)
     except ConsultError as exc:
@@ -189,7 +190,26 @@ class Builder:
         self.open_data_rows: dict[str, tuple[Consultation, str, Rows]] = {}
 
     def build(self, changed: Iterable[str] | None = None, stage: Stage | None = None) -> tuple[Built, WriteReport]:
-        """Build; `changed` (paths relative to the root) lets a watcher skip re-reading the rest."""
+        """Build; `changed` (paths relative to the root) lets a watcher skip re-reading the rest.
+        One build of a site at a time, across processes: another one waits (lock.build_lock)."""
+        with build_lock(self.root):
+            try:
+                return self._build(changed, stage)
+            except OSError as exc:  # what was staged is rolled back by now
+                if exc.errno not in DISK_FULL:
+                    raise
+                raise self._disk_full(exc) from exc
+
+    def _disk_full(self, exc: OSError) -> ConsultError:
+        """A full disk: the output folder was left as the last build made it, unless only the cache,
+        written after it, failed."""
+        out = os.path.relpath(self.out, self.root) if self.out.is_relative_to(self.root) else str(self.out)
+        cache = self.parsed.path.parent if self.parsed.path is not None else None
+        if cache is not None and exc.filename and Path(os.fsdecode(exc.filename)).is_relative_to(cache):
+            return disk_full(exc, self.root, f"{out}/ was built, only the build cache was not saved")
+        return disk_full(exc, self.root, f"{out}/ is as the last build left it")
+
+    def _build(self, changed: Iterable[str] | None, stage: Stage | None) -> tuple[Built, WriteReport]:
         stage = stage or _quiet
         changed = None if changed is None else set(changed)
         config, problems = load_config(self.root)
@@ -313,7 +333,7 @@ class Builder:
         prefix = CONTENT_DIR + "/consultations/"
         folders = {p for p in changed if p.endswith("/")}  # a watcher reports a file's folder as modified too
         changed = changed - folders
-        if config != last.config or not all(p.startswith(prefix) and p in last.records and (self.root / p).is_file()
+        if config != last.config or not all(p.startswith(prefix) and p in last.records and _plain_file(self.root / p)
                                             for p in changed):
             return None
         if not all(self._same_entries(folder, last.records) for folder in folders):
@@ -394,7 +414,7 @@ class Builder:
         if self.env is not None and key == self.env_key and not touched:
             return self.env, []
         env = make_environment(self.root, config.theme, config.language, config.timezone, auto_reload=False)
-        problems = check_templates(env, self.root)
+        problems = check_templates(env, self.root) + check_links(self.root, config.theme)
         self.env, self.env_key = (None, ()) if problems else (env, key)
         return env, problems
 
@@ -406,7 +426,7 @@ class Builder:
         if self.sources is not None and changed is not None:
             sources, problems = self.sources
             index = {s.path: i for i, s in enumerate(sources)}
-            if all(p in index and (self.root / p).is_file() for p in content) and not problems:
+            if all(p in index and _plain_file(self.root / p) for p in content) and not problems:
                 updated = list(sources)
                 for path in content:
                     old = updated[index[path]]
@@ -467,6 +487,12 @@ def _feedless(jobs: list[PageJob]) -> frozenset[str]:
 def _shows_moment(jobs: list[PageJob]) -> bool:
     """Does a page show the build's moment itself? An empty feed's <updated> does."""
     return any(job.template == "feed.xml" and not job.context.get("entries") for job in jobs)
+
+
+def _plain_file(path: Path) -> bool:
+    """A file, not a symlink: a watcher's rebuild reads it again in place; a symlink is listed again
+    by find_sources, which refuses one that leads out of the site."""
+    return path.is_file() and not path.is_symlink()
 
 
 def _on_disk(path: Path, entry: PageEntry) -> bool:

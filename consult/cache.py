@@ -3,8 +3,9 @@ the manifest of the last build's inputs and outputs (path -> size, mtime, inode)
 
 Entries are keyed by content hashes (the file's text, consult's version, the
 parsed site.yaml), so a stale entry is never found, only left unused; each build
-keeps just what it used. The folder is the user's own and safe to delete:
-pickle is fine there (never load a cache from someone else's folder).
+keeps just what it used. Each file carries a digest of its contents, checked on
+read: a damaged file is ignored and rebuilt. The folder is the user's own and safe
+to delete: pickle is fine there (never load a cache from someone else's folder).
 """
 
 from __future__ import annotations
@@ -48,18 +49,37 @@ def salt(config: Any) -> str:
     return digest(__version__, FORMAT, value_digest(config))
 
 
+# A cache file: this line, the digest of the payload (hex) and a newline, then the pickled payload.
+# The digest is checked before unpickling: a truncated or corrupted file (a bit flipped, a write cut
+# short by a full disk or a crash) is a miss, rebuilt by this build, never a wrong value.
+MAGIC = b"consult-cache 1\n"
+_DIGEST_SIZE = 32
+
+
 def _read(path: Path) -> Any:
+    """The value stored at `path`, or None when it is missing or fails its integrity check."""
     try:
-        with path.open("rb") as handle:
-            return pickle.load(handle)
-    except FileNotFoundError:
+        data = path.read_bytes()
+    except OSError:  # missing or unreadable: only a cache miss
         return None
-    except Exception:  # noqa: BLE001  a truncated or foreign cache is only a cache miss
+    start = len(MAGIC) + _DIGEST_SIZE + 1
+    payload = memoryview(data)[start:]
+    if not data.startswith(MAGIC) or data[start - 1:start] != b"\n" or \
+            data[len(MAGIC):start - 1] != _payload_digest(payload).encode("ascii"):
+        return None
+    try:
+        return pickle.loads(payload)
+    except Exception:  # noqa: BLE001  written by another version of consult: only a cache miss
         return None
 
 
 def _write(path: Path, value: Any) -> None:
-    write_file(path, pickle.dumps(value, protocol=5))
+    payload = pickle.dumps(value, protocol=5)
+    write_file(path, b"".join((MAGIC, _payload_digest(payload).encode("ascii"), b"\n", payload)))
+
+
+def _payload_digest(payload: bytes | memoryview) -> str:
+    return hashlib.blake2b(payload, digest_size=_DIGEST_SIZE // 2).hexdigest()
 
 
 class Store:

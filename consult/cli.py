@@ -132,7 +132,8 @@ def with_lint(root: Path, run: Callable[[], T], site_of: Callable[[T], Any], str
     try:
         result = run()
     except ConsultError as exc:
-        raise ConsultError(exc.problems + errors + warnings)
+        # A check lists everything at once; a failed build says only what stopped it.
+        raise ConsultError(exc.problems + errors + ([] if writes else warnings))
     if errors:
         raise ConsultError(errors + warnings)
     site = site_of(result)
@@ -260,6 +261,14 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None) -> Non
     inbox = _site_inbox(ctx, inbox_url)
     try:
         click.echo(pull(ctx.root, inbox, branch=branch).render())
+    except OSError as exc:
+        from consult.errors import DISK_FULL, disk_full
+
+        if exc.errno not in DISK_FULL:
+            raise
+        # pull marks a submission exported only once its file is written and read back.
+        raise disk_full(exc, ctx.root, "what was not written stays in the inbox for the next pull",
+                        "the new contribution files") from exc
     finally:
         inbox.close()
 

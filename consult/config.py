@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from consult.document import YamlDoc, parse_yaml
@@ -54,6 +55,7 @@ FORMS_FIELDS = {
     "max_length": Field("int"),
     "inbox": Field("str"),
     "altcha": Field("bool"),  # an ALTCHA proof of work in every form (theme widget + handler check)
+    "allow_other_origin": Field("bool"),  # see _check_endpoint
 }
 STATUS_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True), "final": Field("bool")}
 MODERATION_FIELDS = {"reasons": Field("list")}
@@ -167,9 +169,7 @@ def _check_values(doc: YamlDoc, data: dict[str, Any]) -> list[SourceError]:
     language = data.get("language", "fr")
     if language not in LANGUAGES:
         problems.append(doc.error(("language",), f"unsupported language {language!r}", "use 'fr' or 'en'"))
-    base_url = data.get("base_url")
-    if isinstance(base_url, str) and not base_url.startswith(("http://", "https://")):
-        problems.append(doc.error(("base_url",), "base_url must start with https:// (or http://)"))
+    problems += _check_urls(doc, data)
     timezone = data.get("timezone", "Europe/Paris")
     try:
         ZoneInfo(str(timezone))
@@ -217,6 +217,89 @@ def _check_statement_lists(doc: YamlDoc, accessibility: Any) -> list[SourceError
                 problems.append(doc.error(("accessibility", name, index), f"each item of '{name}' must be a sentence",
                                           "write it as text, e.g. '- Les cartes ne sont pas accessibles.'"))
     return problems
+
+
+# -- URLs: what a page links to, where its forms post, the site's own address ----------------------
+
+# Settings the pages turn into links: an http, https or mailto URL, or a path on the site. Any other
+# scheme (javascript:, data:, ...) would run or show something else in every visitor's browser.
+LINK_SETTINGS = (("organisation", "url"), ("organisation", "contact_url"), ("accessibility", "defender_url"),
+                 ("open_data", "licence_url"))
+# Contacts: an address or a name, shown as text, but a link when they hold '://' (render._statement).
+CONTACT_SETTINGS = (("accessibility", "contact"), ("privacy", "dpo_contact"))
+LINK_SCHEMES = ("http", "https", "mailto")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _check_urls(doc: YamlDoc, data: dict[str, Any]) -> list[SourceError]:
+    """base_url a plain absolute http(s) URL; links http, https or mailto; forms posted to this site."""
+    problems = []
+    base_url = data.get("base_url")
+    if isinstance(base_url, str) and _origin(base_url) is None:
+        problems.append(doc.error(("base_url",), "base_url must be a plain absolute URL like https://consultations.example.org",
+                                  "http:// or https://, a host name; no spaces, user, password, query or fragment"))
+    for at in LINK_SETTINGS + CONTACT_SETTINGS:
+        section = data.get(at[0])
+        value = section.get(at[1]) if isinstance(section, dict) else None
+        if not isinstance(value, str) or not value or (at in CONTACT_SETTINGS and "://" not in value):
+            continue
+        scheme = _scheme(value)
+        if scheme is None or scheme not in LINK_SCHEMES + ("",):
+            shown = f"'{scheme}:'" if scheme else "spaces, backslashes or control characters"
+            problems.append(doc.error(at, f"'{'.'.join(at)}' must be an http, https or mailto URL, not {shown}"))
+    forms = data.get("forms")
+    if isinstance(forms, dict) and isinstance(forms.get("endpoint"), str):
+        problems += _check_endpoint(doc, forms, base_url if isinstance(base_url, str) else "")
+    return problems
+
+
+def _check_endpoint(doc: YamlDoc, forms: dict[str, Any], base_url: str) -> list[SourceError]:
+    """The form endpoint: a path on this site, or an http(s) URL of the site's own origin (the
+    browser sends citizens' texts there) unless `forms.allow_other_origin: true` says otherwise."""
+    endpoint, at = forms["endpoint"], ("forms", "endpoint")
+    scheme = _scheme(endpoint)
+    if scheme is None or scheme not in ("http", "https", "") or not (scheme or endpoint.startswith("/")):
+        return [doc.error(at, "forms.endpoint must be a path like /api/submit or an http(s) URL")]
+    if not (scheme or endpoint.startswith("//")):
+        return []
+    own = _origin(base_url)
+    target = _origin(endpoint if scheme else f"{own[0] if own else 'https'}:{endpoint}")
+    if target is None:
+        return [doc.error(at, "forms.endpoint must be a path like /api/submit or an http(s) URL")]
+    if own is not None and target != own and forms.get("allow_other_origin") is not True:
+        port = f":{target[2]}" if target[2] != DEFAULT_PORTS[target[0]] else ""
+        return [doc.error(at, f"forms.endpoint posts to {target[0]}://{target[1]}{port}, another site than base_url",
+                          "citizens' texts would go there: set forms.allow_other_origin: true if your form handler "
+                          "really lives there")]
+    return []
+
+
+def _scheme(url: str) -> str | None:
+    """The URL's scheme, lowercase ('' for a relative URL); None when it holds a space, a control
+    character (browsers drop some of them) or a backslash (browsers read '/\\host' as '//host'): what
+    they would see is not what was checked. None too for a URL that will not parse."""
+    if any(ch.isspace() or ch == "\\" or ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in url):
+        return None
+    try:
+        return urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of a plain absolute http(s) URL; None for anything else (a user or
+    password, a query or fragment, a missing host, spaces or control characters)."""
+    scheme = _scheme(url)
+    if scheme is None or scheme not in DEFAULT_PORTS or any(ch in url for ch in "?#@"):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port or DEFAULT_PORTS[scheme]
+    except ValueError:
+        return None
+    if not parts.hostname or not url.lower().startswith(f"{scheme}://"):
+        return None
+    return scheme, parts.hostname.lower(), port
 
 
 def _build(data: dict[str, Any], path: str) -> Config:

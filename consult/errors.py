@@ -7,6 +7,8 @@ Loaders collect `SourceError`s and raise one `ConsultError` holding them all;
 from __future__ import annotations
 
 import difflib
+import errno
+import os
 from dataclasses import dataclass
 from collections.abc import Iterable
 
@@ -74,3 +76,19 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint naming the closest allowed word, or ''."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""
+
+
+# A write the disk refused for want of space (or of quota).
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def disk_full(exc: OSError, root: str | os.PathLike[str], kept: str, what: str = "a file") -> ConsultError:
+    """The one sentence for a write refused because the disk is full: what could not be written
+    (its file relative to `root` when inside it, else `what`) and why nothing was lost (`kept`)."""
+    where = what
+    if exc.filename:
+        name, base = os.path.abspath(os.fsdecode(exc.filename)), os.path.abspath(root)
+        where = os.path.relpath(name, base) if name.startswith(base + os.sep) else name
+    reason = (exc.strerror or "no space left on device").lower()
+    return ConsultError(f"could not write {where} ({reason}): nothing was lost, {kept}")
+

@@ -21,8 +21,9 @@ from consult.flags import describe
 from consult.i18n import translate
 from consult.pull import ID, write_replace
 
-STATUS_LINE = re.compile(r"^status:[^\n]*\n", re.M)
-REASON_LINE = re.compile(r"^reason:[^\n]*\n", re.M)
+# A decision line with its own line ending (\n or \r\n), kept when the line is rewritten.
+STATUS_LINE = re.compile(r"^status:[^\r\n]*(\r?\n)", re.M)
+REASON_LINE = re.compile(r"^reason:[^\r\n]*\r?\n", re.M)
 # Up to this many contributions, `consult moderate` shows every text and answer in full.
 FULL_LIMIT = 10
 EXCERPT = 120
@@ -202,18 +203,22 @@ def find_contribution(root: Path, id_: str) -> Path | None:
 
 
 def set_status(text: str, status: str, reason: str = "", path: str = "") -> str:
-    """The file text with only its status (and reason) lines changed."""
+    """The file text with only its status (and reason) lines changed; every other byte, line
+    endings included (a file saved with CRLF keeps them), stays as it was, so the diff is the
+    decision. `text` must be read without newline translation (see `decide`)."""
     split = split_front_matter(text)
     if split is None:
         raise ConsultError(f"{path}: no front matter")
     head_end = text.index(split.yaml_text) + len(split.yaml_text) if split.yaml_text else 4
     head, rest = text[:head_end], text[head_end:]
-    if not STATUS_LINE.search(head):
+    found = STATUS_LINE.search(head)
+    if found is None:
         raise ConsultError(f"{path}: no 'status:' line to change")
-    head = STATUS_LINE.sub(lambda _: f"status: {status}\n", head, count=1)
+    end = found.group(1)  # the new lines end as the status line did
+    head = STATUS_LINE.sub(lambda _: f"status: {status}{end}", head, count=1)
     head = REASON_LINE.sub("", head)
     if reason:
-        head = STATUS_LINE.sub(lambda m: m.group(0) + f"reason: {reason}\n", head, count=1)
+        head = STATUS_LINE.sub(lambda m: m.group(0) + f"reason: {reason}{end}", head, count=1)
     edited = head + rest
     _check_only_decision_changed(text, edited, status, reason, path)
     return edited
@@ -247,7 +252,7 @@ def decide(root: Path, ids: list[str], status: str, reason: str = "",
     edited = []
     for path in paths:
         relative = path.relative_to(root).as_posix()
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")  # not read_text: it would turn CRLF into LF
         new_text = set_status(text, status, reason if status == "rejected" else "", relative)
         if new_text != text:
             write_replace(path, new_text.encode("utf-8"))

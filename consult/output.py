@@ -44,10 +44,19 @@ def _write_temp(path: Path, data: bytes) -> str:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(tmp, 0o644)
+    except OSError as exc:
+        os.unlink(tmp)
+        raise _naming(exc, path) from exc
     except BaseException:
         os.unlink(tmp)
         raise
     return tmp
+
+
+def _naming(exc: OSError, path: str | Path) -> OSError:
+    """`exc` with the file it was writing (os.write names none): a full disk must say what it refused.
+    A new exception, so the name survives the trip back from a worker process (pickled args)."""
+    return exc if exc.filename else OSError(exc.errno, exc.strerror, str(path))
 
 
 class Staging:
@@ -212,6 +221,8 @@ def _write_new(path: str | Path, data: bytes, mode: int) -> None:
             view = view[os.write(fd, view):]
         if mode != 0o644:
             os.fchmod(fd, 0o644)
+    except OSError as exc:
+        raise _naming(exc, path) from exc
     finally:
         os.close(fd)
 

@@ -26,6 +26,7 @@ from consult.cache import digest
 from consult.errors import ConsultError, SourceError
 from consult.model import Consultation, Contribution, Proposal, Site
 from consult.parallel import run_shared
+from consult.sandbox import Traceable
 
 # The collections of a consultation a page may or may not read; everything else is in the key.
 COLLECTIONS = ("proposals", "contributions")
@@ -177,33 +178,17 @@ _templates: set[str] = set()
 
 
 def traced_environment(env: jinja2.Environment) -> jinja2.Environment:
-    """Make `env` record which templates load and which consultation collections are read."""
-    if getattr(env, "_consult_traced", False):
-        return env
-    getattr_, getitem, load = env.getattr, env.getitem, env._load_template
-
-    def traced_getattr(obj: Any, attribute: str) -> Any:
-        # Every attribute a template reads comes here: Environment.getattr's first step is inlined,
-        # so tracing costs one Python call, not two.
-        if type(obj) is Consultation and attribute in COLLECTIONS:
-            _reads.add((obj.slug, attribute))
-        try:
-            return getattr(obj, attribute)
-        except AttributeError:
-            return getattr_(obj, attribute)  # then an item of that name, else undefined
-
-    def traced_getitem(obj: Any, argument: Any) -> Any:
-        if type(obj) is Consultation and argument in COLLECTIONS:
-            _reads.add((obj.slug, argument))
-        return getitem(obj, argument)
-
-    def traced_load(name: str, globals: Any) -> Any:
-        _templates.add(name)
-        return load(name, globals)
-
-    env.getattr, env.getitem, env._load_template = traced_getattr, traced_getitem, traced_load  # type: ignore[method-assign]
-    env._consult_traced = True  # type: ignore[attr-defined]
+    """Make `env` (one of consult.sandbox's) record which templates load and which consultation
+    collections are read, through its hooks (in the sandbox, the sandbox still judges every read)."""
+    assert isinstance(env, Traceable), "pages are rendered with theme.make_environment's Environment"
+    env.watch(Consultation, _read_consultation)
+    env.on_load = _templates.add
     return env
+
+
+def _read_consultation(consultation: Consultation, name: Any) -> None:
+    if name in COLLECTIONS:
+        _reads.add((consultation.slug, name))
 
 
 def template_problem(exc: jinja2.TemplateError, root: Path) -> SourceError:

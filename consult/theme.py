@@ -8,6 +8,7 @@ its extension; undefined variables are errors.
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -20,8 +21,10 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from consult import i18n
+from consult.content.load import OUTSIDE, leads_outside
 from consult.errors import ConsultError, SourceError, did_you_mean
 from consult.model import ProposalStatus
+from consult.sandbox import BuiltinEnvironment, SiteEnvironment, Traceable
 
 DEFAULT_THEME = "default"
 
@@ -49,12 +52,14 @@ def theme_dirs(root: Path, theme: str) -> list[Path]:
 def make_environment(
     root: Path, theme: str = DEFAULT_THEME, language: str = i18n.DEFAULT_LANGUAGE, timezone: str = "Europe/Paris",
     auto_reload: bool = True,
-) -> jinja2.Environment:
-    """The one Environment for a site: site templates > theme > built-in default. A build passes
+) -> Traceable:
+    """The one Environment for a site: site templates > theme > built-in default; Jinja's sandbox
+    as soon as the site brings templates of its own (see consult.sandbox). A build passes
     `auto_reload=False`: it makes a new Environment when a template changes, and Jinja would
     otherwise stat every template (and every import) each time a page renders."""
     search = [root / "templates"] + [d / "templates" for d in theme_dirs(root, theme)]
-    env = jinja2.Environment(
+    kind = SiteEnvironment if has_own_templates(root, theme) else BuiltinEnvironment
+    env = kind(
         loader=jinja2.FileSystemLoader([str(p) for p in search]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -98,6 +103,19 @@ def _translate(language: str, key: str, **params: object) -> str:
 
 def _key_hint(language: str, key: str) -> str:
     return did_you_mean(key, i18n.STRINGS.get(language) or i18n.STRINGS[i18n.DEFAULT_LANGUAGE])
+
+
+def has_own_templates(root: Path, theme: str = DEFAULT_THEME) -> bool:
+    """Does the site bring templates of its own (its `templates/`, its `themes/<theme>/templates/`),
+    which are rendered in the sandbox? The built-in themes are consult's own. Anything at all in
+    such a folder counts (a symlink, a subfolder): the sandbox is the side to err on."""
+    builtin = builtin_themes_dir().resolve()
+    for folder in (root / "templates", root / "themes" / theme / "templates"):
+        if folder.is_dir() and not folder.resolve().is_relative_to(builtin):
+            with os.scandir(folder) as entries:
+                if any(True for _ in entries):
+                    return True
+    return False
 
 
 def memo_macro(limit: int = 256) -> Callable[..., Any]:
@@ -199,7 +217,7 @@ def _ui_keys(tree: jinja2.nodes.Template) -> Iterator[tuple[int, str, bool]]:
 
 def _display_path(path: Path, root: Path) -> str:
     """Relative to the site root, or 'themes/<name>/templates/x.html' for built-in ones."""
-    for base in (root, builtin_themes_dir().parent):
+    for base in (root, builtin_themes_dir().resolve().parent):
         try:
             return path.resolve().relative_to(base.resolve()).as_posix()
         except ValueError:
@@ -212,17 +230,74 @@ FAVICON = "favicon.ico"
 
 def static_files(root: Path, theme: str = DEFAULT_THEME) -> dict[str, bytes]:
     """Output path 'static/...' -> bytes: built-in default, then theme, then the site's static/.
+    A symlink that leads out of the site raises (see `check_links`, which reports it earlier).
     The winning `favicon.ico` is also published at the root, where browsers and feed readers
     ask for it whatever the page links."""
     folders = [d / "static" for d in reversed(theme_dirs(root, theme))] + [root / "static"]
     out: dict[str, bytes] = {}
+    problems: list[SourceError] = []
     for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts):
-                out["static/" + path.relative_to(folder).as_posix()] = path.read_bytes()
+        for path in site_files(folder, root, problems):
+            out["static/" + path.relative_to(folder).as_posix()] = path.read_bytes()
     if f"static/{FAVICON}" in out:
         out[FAVICON] = out[f"static/{FAVICON}"]
+    if problems:
+        raise ConsultError(problems)
     return dict(sorted(out.items()))
+
+
+def check_links(root: Path, theme: str = DEFAULT_THEME) -> list[SourceError]:
+    """Every symlink among the site's own templates and static files (`templates/`, `static/`,
+    `themes/<theme>/`) that leads out of the site folder: its target would be published."""
+    problems: list[SourceError] = []
+    for folder in (root / "templates", root / "static", root / "themes" / theme):
+        site_files(folder, root, problems)
+    return problems
+
+
+def site_files(folder: Path, root: Path, problems: list[SourceError]) -> list[Path]:
+    """The files under `folder`, sorted (names starting with '.' skipped, at any depth). Within the
+    site folder `root`, a symlink is followed only while it stays inside the site: one that leads
+    out (the folder itself or anything under it) goes to `problems` instead, and is never read.
+    Outside `root` (a built-in theme, installed with consult) nothing is checked."""
+    if not folder.is_relative_to(root):
+        return _walk(folder, None, root, problems)
+    real_root = root.resolve()
+    for part in [*reversed(folder.relative_to(root).parents), folder.relative_to(root)][1:]:
+        if leads_outside(root / part, real_root):
+            problems.append(SourceError(part.as_posix(), 0, 0, OUTSIDE))
+            return []
+    return _walk(folder, real_root, root, problems)
+
+
+def _walk(folder: Path, real_root: Path | None, root: Path, problems: list[SourceError]) -> list[Path]:
+    found: list[Path] = []
+    for top, dirs, names in os.walk(folder, followlinks=True):
+        here = Path(top)
+        dirs[:] = [name for name in sorted(dirs) if not name.startswith(".")
+                   and not _refused(here / name, real_root, root, problems) and not _loops(here / name, folder)]
+        for name in names:
+            path = here / name
+            if not name.startswith(".") and not _refused(path, real_root, root, problems) and path.is_file():
+                found.append(path)
+    return sorted(found)
+
+
+def _loops(link: Path, top: Path) -> bool:
+    """Is `link` a symlink to a folder walked on the way to it from `top` (walking it would not end)?"""
+    if not link.is_symlink():
+        return False
+    target, here = os.path.realpath(link), link.parent
+    while os.path.realpath(here) != target:
+        if here == top or here == here.parent:
+            return False
+        here = here.parent
+    return True
+
+
+def _refused(path: Path, real_root: Path | None, root: Path, problems: list[SourceError]) -> bool:
+    if real_root is None or not leads_outside(path, real_root):
+        return False
+    problems.append(SourceError(path.relative_to(root).as_posix(), 0, 0, OUTSIDE))
+    return True
 

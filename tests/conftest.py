@@ -73,3 +73,84 @@ def inbox_url(request: pytest.FixtureRequest, disk_dir: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{disk_dir / 'inbox.sqlite3'}"
     return request.getfixturevalue("pg_url")
+
+
+# --- builds: a scaffolded site of any size, an output folder's files (build, cache, lock) --------
+
+
+def site_with_proposals(root: Path, count: int) -> Path:
+    """`consult init` in `root`, plus `count` proposals 'Autre <n>' (autre-<n>.md) beside its example."""
+    from consult.scaffold import init_site
+
+    init_site(root)
+    proposals = root / "content/consultations/exemple/proposals"
+    template = next(proposals.glob("*.md")).read_text(encoding="utf-8")
+    for n in range(count):
+        (proposals / f"autre-{n}.md").write_text(template.replace("Exemple de proposition", f"Autre {n}"), encoding="utf-8")
+    return root
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder`: relative path -> bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- a full disk: a small real filesystem to fill up (build, pull) ----------------------------
+
+from collections.abc import Callable, Iterator  # noqa: E402
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """small_disk('1m') -> an empty folder on a tmpfs of that size, unmounted after the test.
+    Skips the test where this machine does not let us mount one (not root, in a container...)."""
+    import subprocess
+
+    mounted: list[Path] = []
+
+    def make(size: str) -> Path:
+        path = tmp_path / f"small-{len(mounted)}"
+        path.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path)],
+                              capture_output=True, text=True)
+        if done.returncode:
+            pytest.skip(f"cannot mount a small filesystem here ({done.stderr.strip()})")
+        mounted.append(path)
+        return path
+
+    yield make
+    for path in mounted:
+        subprocess.run(["umount", "-l", str(path)], check=True)
+
+
+def fill_up(folder: Path) -> Path:
+    """Fill the filesystem holding `folder` to the last byte; returns the filler file (delete it to free)."""
+    import errno
+    import os
+
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * 65536)
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+    return filler
+
+
+def refuse_writes_under(folder: Path) -> Callable[[int, bytes], int]:
+    """An os.write that fails with ENOSPC, as a full disk does, for files under `folder` only
+    (where mounting a small filesystem is not allowed). Install it with monkeypatch."""
+    import errno
+    import os
+
+    write = os.write
+
+    def full(fd: int, data: bytes) -> int:
+        if os.readlink(f"/proc/self/fd/{fd}").startswith(str(folder) + os.sep):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return write(fd, data)
+
+    return full

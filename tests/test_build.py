@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
 import pytest
+from click.testing import Result
 
 from consult.build import build_site, check_site
 from consult.config import parse_config
@@ -198,3 +200,142 @@ def test_final_statuses_come_from_site_yaml() -> None:
 
     with pytest.raises(ConsultError, match="field 'final' must be true or false"):
         parse_config(base + "proposal_statuses:\n  - {id: close, label: Close, final: oui}\n")
+# --- symlinks that leave the site folder -------------------------------------------------------
+
+
+@pytest.fixture
+def linked_site(tmp_path: Path) -> tuple[Path, Path]:
+    """A scaffolded site and, beside it (outside it), files someone linked into it."""
+    from consult.scaffold import init_site
+
+    site, outside = tmp_path / "site", tmp_path / "outside"
+    init_site(site)
+    (outside / "folder").mkdir(parents=True)
+    (outside / "secret.md").write_text("---\ntitle: SECRET-OUTSIDE\n---\nSECRET-OUTSIDE\n", encoding="utf-8")
+    (outside / "secret.txt").write_text("SECRET-OUTSIDE\n", encoding="utf-8")
+    (outside / "folder" / "secret.css").write_text("/* SECRET-OUTSIDE */\n", encoding="utf-8")
+    (outside / "base.html").write_text("SECRET-OUTSIDE {% block content %}{% endblock %}\n", encoding="utf-8")
+    return site, outside
+
+
+def test_symlinks_out_of_the_site_are_refused(linked_site: tuple[Path, Path], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from consult.cli import cli
+
+    site, outside = linked_site
+    (site / "content/pages/secret.md").symlink_to(outside / "secret.md")
+    (site / "content/consultations/exemple/proposals/secret.md").symlink_to(outside / "secret.md")
+    (site / "content/consultations/ailleurs").symlink_to(outside / "folder", target_is_directory=True)
+    (site / "static").mkdir()
+    (site / "static/secret.txt").symlink_to(outside / "secret.txt")
+    (site / "static/css").symlink_to(outside / "folder", target_is_directory=True)
+    (site / "templates").mkdir()
+    (site / "templates/base.html").symlink_to(outside / "base.html")
+    # Inside the site, a symlink is fine: the page it points to is published twice.
+    (site / "content/pages/apropos.md").symlink_to(Path("a-propos.md"))
+    (site / "static/charte.txt").symlink_to(Path("../content/pages/charte-de-moderation.md"))
+    out = tmp_path / "_site"
+    checked = CliRunner().invoke(cli, ["-C", str(site), "check"])
+    refused = ["content/consultations/ailleurs", "content/consultations/exemple/proposals/secret.md",
+               "content/pages/secret.md", "static/css", "static/secret.txt", "templates/base.html"]
+    assert checked.exit_code == 1
+    errors = [line for line in checked.output.splitlines() if "warning:" not in line]  # init's examples warn
+    assert errors[:-1] == [f"{path}: symlink points outside the site" for path in refused]
+    assert errors[-1].endswith("problems found.")
+    built = CliRunner().invoke(cli, ["-C", str(site), "build", "--out", str(out)])
+    assert built.exit_code == 1 and "Traceback" not in built.output and not out.exists()
+    for path in refused:
+        (site / path).unlink()
+    assert CliRunner().invoke(cli, ["-C", str(site), "build", "--out", str(out)]).exit_code == 0
+    files = tree(out)
+    assert "Comment participer".encode() in files["apropos/index.html"]
+    assert files["static/charte.txt"] == (site / "content/pages/charte-de-moderation.md").read_bytes()
+    assert not any(b"SECRET-OUTSIDE" in data for data in files.values())
+
+
+def test_a_file_turned_into_a_symlink_out_is_refused_by_a_watcher_rebuild(linked_site: tuple[Path, Path],
+                                                                          tmp_path: Path) -> None:
+    """`consult serve` re-reads only the files it is told changed: a symlink is listed again, and refused."""
+    from consult.build import Builder
+    from consult.errors import ConsultError
+
+    site, outside = linked_site
+    builder = Builder(site, tmp_path / "_site", NOW, cache=True)
+    builder.build()
+    for name in ("content/consultations/exemple/proposals/exemple-de-proposition.md", "content/pages/a-propos.md"):
+        path = site / name
+        text = path.read_bytes()
+        path.unlink()
+        path.symlink_to(outside / "secret.md")
+        with pytest.raises(ConsultError, match=f"^{name}: symlink points outside the site$"):
+            builder.build({name})
+        path.unlink()
+        path.write_bytes(text)
+        builder.build({name})
+    static = site / "static"
+    static.mkdir()
+    (static / "secret.txt").symlink_to(outside / "secret.txt")
+    with pytest.raises(ConsultError, match="static/secret.txt: symlink points outside the site"):
+        builder.build({"static/secret.txt"})
+    assert not any(b"SECRET-OUTSIDE" in data for data in tree(tmp_path / "_site").values())
+
+
+# --- a full disk ---------------------------------------------------------------------------------
+
+
+def _build(site: Path, out: Path, *extra: str) -> Result:
+    from click.testing import CliRunner
+
+    from consult.cli import cli
+
+    return CliRunner().invoke(cli, ["-C", str(site), "build", "--now", NOW, "--out", str(out), *extra])
+
+
+def test_a_full_disk_leaves_the_last_good_site(tmp_path: Path, small_disk: Callable[[str], Path]) -> None:
+    from tests.conftest import site_with_proposals
+
+    site = site_with_proposals(tmp_path / "site", 3)
+    out = small_disk("1m") / "_site"
+    assert _build(site, out).exit_code == 0
+    before = tree(out)
+    site_with_proposals(tmp_path / "bigger", 300)
+    shutil.rmtree(site / "content")
+    shutil.copytree(tmp_path / "bigger" / "content", site / "content")
+    for jobs in ("1", "2"):
+        result = _build(site, out, "--jobs", jobs)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert re.fullmatch(rf"could not write {re.escape(str(out))}/\S+ \(no space left on device\): nothing was lost, "
+                            rf"{re.escape(str(out))}/ is as the last build left it\n", result.output), result.output
+        assert tree(out) == before
+    fresh = out.parent / "fresh"  # into an empty folder, each process writes its pages: all removed
+    result = _build(site, fresh, "--jobs", "2")
+    assert result.exit_code == 1 and "nothing was lost" in result.output and not any(fresh.rglob("*"))
+
+
+def test_a_full_disk_while_saving_the_cache(tmp_path: Path, small_disk: Callable[[str], Path]) -> None:
+    from tests.conftest import fill_up, site_with_proposals
+
+    site = site_with_proposals(small_disk("4m") / "site", 3)
+    fill_up(site)
+    out = tmp_path / "_site"
+    result = _build(site, out)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert re.fullmatch(r"could not write \.consult/cache/\S+ \(no space left on device\): nothing was lost, "
+                        rf"{re.escape(str(out))}/ was built, only the build cache was not saved\n", result.output)
+    assert tree(out) == check_site(site, NOW).files
+
+
+def test_a_refused_write_is_one_sentence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same without mounting a filesystem: os.write fails with ENOSPC under the output folder."""
+    import os
+
+    from tests.conftest import refuse_writes_under, site_with_proposals
+
+    site = site_with_proposals(tmp_path / "site", 3)
+    monkeypatch.setattr(os, "write", refuse_writes_under(site / "_site"))
+    result = _build(site, site / "_site", "--jobs", "1")
+    assert result.exit_code == 1
+    assert re.fullmatch(r"could not write _site/\S+ \(no space left on device\): nothing was lost, "
+                        r"_site/ is as the last build left it\n", result.output), result.output
+    assert not any((site / "_site").rglob("*"))

@@ -11,25 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consult.build import Builder, build_site, check_site
+from consult.cache import CACHE_DIR, _read
 from consult.errors import ConsultError
-from consult.scaffold import init_site
+from tests.conftest import site_with_proposals, tree
 
 NOW = "2026-02-15T12:00"
 
 
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 @pytest.fixture()
 def site(tmp_path: Path) -> Path:
-    root = tmp_path / "site"
-    init_site(root)
-    proposals = root / "content/consultations/exemple/proposals"
-    template = next(proposals.glob("*.md")).read_text(encoding="utf-8")
-    for n in range(3):
-        (proposals / f"autre-{n}.md").write_text(template.replace("Exemple de proposition", f"Autre {n}"), encoding="utf-8")
-    return root
+    return site_with_proposals(tmp_path / "site", 3)
 
 
 def test_pages_equal_render_site(site: Path, tmp_path: Path) -> None:
@@ -412,3 +403,28 @@ def test_random_moves_incremental_equals_clean_warnings_included(moved: Path, tm
             built, _ = Builder(moved, out, NOW, cache=True).build()
         assert tree(out) == clean.files
         assert built.warnings == clean.warnings
+def test_a_corrupted_cache_record_is_ignored_and_rebuilt(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_site(site, out, NOW, cache=True)
+    parsed = site / CACHE_DIR / "parsed.pickle"
+    data = parsed.read_bytes()
+    assert data.count(b"Autre 1") >= 1
+    parsed.write_bytes(data.replace(b"Autre 1", b"Pirate!"))  # the record unpickles, with the wrong title
+    edited = site / "content/consultations/exemple/proposals/autre-2.md"  # another file changes: parse again
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Autre 2", "Autre deux"), encoding="utf-8")
+    build_site(site, out, NOW, cache=True)
+    assert tree(out) == check_site(site, NOW).files
+    assert not any(b"Pirate!" in page for page in tree(out).values())
+    assert b"Pirate!" not in parsed.read_bytes() and _read(parsed)  # rewritten whole
+
+
+def test_a_truncated_cache_is_rebuilt(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_site(site, out, NOW, cache=True)
+    for path in (site / CACHE_DIR).iterdir():
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    edited = site / "content/consultations/exemple/proposals/autre-0.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Autre 0", "Autre zéro"), encoding="utf-8")
+    build_site(site, out, NOW, cache=True)
+    assert tree(out) == check_site(site, NOW).files
+    assert all(_read(path) is not None for path in (site / CACHE_DIR).iterdir())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -374,3 +375,59 @@ def test_handler_refuses_a_proxy_setting_it_cannot_follow(tmp_path: Path, monkey
     run("init", str(site))
     result = CliRunner().invoke(cli, ["--root", str(site), "handler", "--port", "0"])
     assert result.exit_code == 1 and "CONSULT_TRUST_PROXY='1' is not understood" in result.stderr
+# --- pull on a full disk -------------------------------------------------------------------------
+
+
+def _inbox_with(url: str, count: int) -> None:
+    from datetime import datetime, timezone
+
+    from consult.inbox import Submission, open_inbox
+
+    box = open_inbox(url)
+    for n in range(count):
+        box.add(Submission(id=f"20261201-{n:08d}", consultation="plan-velo", kind="suggestion", proposal=None,
+                           title=f"Idée {n}", body="Une idée. " * 200, author="A",
+                           received=datetime(2026, 11, 15, 12, 0, tzinfo=timezone.utc), idem_key=f"k{n}", body_hash=f"h{n}"))
+    box.close()
+
+
+def _pulled(site: Path) -> list[str]:
+    return sorted(p.name for p in (site / "content/consultations/plan-velo/contributions").glob("20261201-*"))
+
+
+FULL_PULL = ("could not write the new contribution files (no space left on device): nothing was lost, "
+             "what was not written stays in the inbox for the next pull\n")
+
+
+def test_pull_on_a_full_disk_loses_nothing(small_disk: Callable[[str], Path], disk_dir: Path) -> None:
+    from tests.conftest import copy_demo, fill_up
+
+    site = copy_demo(small_disk("4m") / "site")
+    url = f"sqlite:///{disk_dir / 'inbox.sqlite3'}"  # on a real disk: the inbox refuses tmpfs
+    _inbox_with(url, 40)
+    filler = fill_up(site)
+    result = CliRunner().invoke(cli, ["-C", str(site), "pull", "--inbox", url])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output == FULL_PULL
+    assert not list((site / "content/consultations/plan-velo/contributions").glob(".*.tmp"))
+    filler.unlink()
+    again = CliRunner().invoke(cli, ["-C", str(site), "pull", "--inbox", url])
+    assert again.exit_code == 0, again.output
+    assert _pulled(site) == [f"20261201-{n:08d}.md" for n in range(40)]
+
+
+def test_pull_refused_writes_are_one_sentence(tmp_path: Path, disk_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same without mounting a filesystem: os.write fails with ENOSPC under content/."""
+    import os
+
+    from tests.conftest import copy_demo, refuse_writes_under
+
+    site = copy_demo(tmp_path / "site")
+    url = f"sqlite:///{disk_dir / 'inbox.sqlite3'}"
+    _inbox_with(url, 3)
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "write", refuse_writes_under(site / "content"))
+        result = CliRunner().invoke(cli, ["-C", str(site), "pull", "--inbox", url])
+    assert result.exit_code == 1 and result.output == FULL_PULL
+    assert CliRunner().invoke(cli, ["-C", str(site), "pull", "--inbox", url]).exit_code == 0
+    assert _pulled(site) == [f"20261201-{n:08d}.md" for n in range(3)]

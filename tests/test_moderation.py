@@ -82,6 +82,25 @@ def test_list_approve_reject(pulled: tuple[Path, str]) -> None:
         decide(site, ["20990101-zzzzzzzz"], "published")
 
 
+def test_decisions_keep_crlf_line_endings(pulled: tuple[Path, str]) -> None:
+    """A file saved on Windows (CRLF) stays CRLF: the diff is the decision, not every line."""
+    site, _ = pulled
+    first, second = mine(site)[:2]
+    path = site / first.path
+    crlf = path.read_bytes().replace(b"\n", b"\r\n")
+    path.write_bytes(crlf)
+    result = CliRunner().invoke(cli, ["-C", str(site), "moderate", "reject", first.id, "--reason", "hors-sujet"])
+    assert result.exit_code == 0, result.output
+    rejected = path.read_bytes()
+    assert rejected == crlf.replace(b"status: pending\r\n", b"status: rejected\r\nreason: hors-sujet\r\n", 1)
+    decide(site, [first.id], "published")  # the reason line goes, with its CRLF
+    assert path.read_bytes() == crlf.replace(b"status: pending\r\n", b"status: published\r\n", 1)
+    other = site / second.path  # an LF file next to it stays LF
+    lf = other.read_bytes()
+    decide(site, [second.id], "published")
+    assert other.read_bytes() == lf.replace(b"status: pending\n", b"status: published\n", 1)
+
+
 def test_erase_removes_file_and_row_and_pull_never_brings_it_back(pulled: tuple[Path, str]) -> None:
     site, url = pulled
     target = mine(site)[0]

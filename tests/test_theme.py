@@ -54,7 +54,8 @@ def _environment_calls(source: str) -> list[ast.Call]:
         if isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name in ("Environment", "SandboxedEnvironment", "ImmutableSandboxedEnvironment", "Template"):
+            known = ("Environment", "SandboxedEnvironment", "ImmutableSandboxedEnvironment", "Template")
+            if name in known or any(k.arg == "loader" for k in node.keywords):  # consult's own, in a variable
                 calls.append(node)
     return calls
 
@@ -157,6 +158,15 @@ def test_static_files_site_overrides_theme(tmp_path: Path) -> None:
     assert files["static/consult.js"] == theme_files["static/consult.js"]
     assert "static/.DS_Store" not in files
     assert list(files) == sorted(files)
+    (tmp_path / "static" / "images").symlink_to("img")  # an alias inside the site: published too
+    (tmp_path / "static" / "img" / "again").symlink_to("..")  # a loop: walked once
+    (tmp_path / "static" / "img" / "a").symlink_to("../b")
+    (tmp_path / "static" / "b").mkdir()
+    (tmp_path / "static" / "b" / "back").symlink_to("../img")  # a loop through a sibling
+    files = static_files(tmp_path, "default")
+    assert files["static/images/logo.svg"] == files["static/img/logo.svg"] == b"<svg/>"
+    assert "static/b/back/logo.svg" in files  # b/back is img: once
+    assert not any("again" in name or "a/back" in name for name in files)  # img/again, img/a/back are img again
 
 
 def test_the_stylesheet_keeps_the_public_service_rules() -> None:
@@ -221,3 +231,120 @@ def test_the_theme_ships_a_favicon_at_the_root_that_the_site_overrides(tmp_path:
     (tmp_path / "static").mkdir()
     (tmp_path / "static" / "favicon.ico").write_bytes(b"\x00\x00\x01\x00own")
     assert static_files(tmp_path, "default")["favicon.ico"] == b"\x00\x00\x01\x00own"
+# --- the sandbox: a theme from the internet cannot run commands at build time ---------------------
+
+ESCAPES = [
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ cycler.__init__.__globals__.os.popen('touch {marker}').read() }}",
+    "{{ lipsum.__globals__['os'].popen('touch {marker}').read() }}",
+    "{{ self._TemplateReference__context.cycler.__init__.__globals__.os.popen('touch {marker}') }}",
+    "{% for c in ''.__class__.__base__.__subclasses__() %}{% if c.__name__ == 'Popen' %}"
+    "{{ c(['touch', '{marker}']) }}{% endif %}{% endfor %}",
+    "{{ t.func.__globals__['__builtins__']['__import__']('os').system('touch {marker}') }}",
+    "{{ memo.__closure__ }}",
+    "{{ 'x'.format.__self__.__class__ }}",
+    "{{ '{0.__class__.__mro__}'.format('') }}",
+]
+
+
+@pytest.mark.parametrize(("command", "escape", "folder"), [("build", e, "templates") for e in ESCAPES] + [
+    ("check", ESCAPES[1], "templates"), ("build-j2", ESCAPES[1], "templates"), ("build-j2", ESCAPES[4], "templates"),
+    ("build", ESCAPES[1], "themes/mine/templates"), ("check", ESCAPES[2], "themes/mine/templates")])
+def test_a_malicious_site_template_fails_the_build_instead_of_running(tmp_path: Path, escape: str, command: str,
+                                                                      folder: str) -> None:
+    """Through `consult check` (one render in memory) and `consult build` (traced pages, with the
+    cache; in worker processes with -j 2), from the site's templates/ or its own theme: the
+    template stops at its line with a clear problem, nothing runs."""
+    from click.testing import CliRunner
+
+    from consult.cli import cli
+    from tests.conftest import site_with_proposals
+
+    site = site_with_proposals(tmp_path / "site", 3 if command != "build-j2" else 400)
+    if folder.startswith("themes/"):
+        config = (site / "site.yaml").read_text(encoding="utf-8")
+        (site / "site.yaml").write_text(config.replace("theme: default", "theme: mine"), encoding="utf-8")
+    marker = tmp_path / "pwned"
+    (site / folder).mkdir(parents=True)
+    (site / folder / "proposal.html").write_text("<p>\n" + escape.replace("{marker}", str(marker)) + "\n</p>\n",
+                                                 encoding="utf-8")
+    args = ["build", "--out", str(tmp_path / "_site")] + (["-j", "2"] if command == "build-j2" else ["-j", "1"])
+    result = CliRunner().invoke(cli, ["-C", str(site), *(args if command.startswith("build") else ["check"])])
+    assert result.exit_code == 1, result.output
+    assert re.search(rf"^{folder}/proposal\.html:2:1: template error: .*(unsafe|not safely callable)", result.output,
+                     re.M), result.output
+    assert "Traceback" not in result.output
+    assert not marker.exists() and not (tmp_path / "_site").exists()
+
+
+def test_the_sandbox_fast_path_judges_as_the_sandbox_does() -> None:
+    """SiteEnvironment.getattr skips the sandbox's checks for data attributes of ordinary objects:
+    whatever it returns, jinja2's own SandboxedEnvironment returns too (refusals included)."""
+    import types
+
+    import markupsafe
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from consult.model import ProposalStatus
+    from consult.theme import SiteEnvironment
+
+    def generator() -> types.GeneratorType:  # type: ignore[type-arg]
+        yield 1
+
+    ours, theirs = SiteEnvironment(), SandboxedEnvironment()
+    objects = [ProposalStatus("recue", "Reçue"), "texte", {"items": 1, "a": 2}, [1, 2], generator, generator(),
+               str, ProposalStatus, ours.getattr, (lambda: 0).__code__, jinja2.utils.Cycler(1), 3,
+               markupsafe.Markup("<b>{}</b>"), types.SimpleNamespace(f="{0.__class__}".format, g=str.upper)]
+    names = ["id", "label", "items", "a", "format", "format_map", "upper", "mro", "__class__", "__globals__",
+             "__subclasses__", "_private", "gi_frame", "gi_code", "__func__", "__self__", "co_code", "__name__",
+             "func_globals", "real", "missing", "__init__", "reset", "f", "g", "striptags"]
+    for obj in objects * 2:  # the second time, through the fast path of the types seen
+        for name in names:
+            got, expected = ours.getattr(obj, name), theirs.getattr(obj, name)
+            if isinstance(expected, jinja2.Undefined):
+                assert type(got) is type(expected) and str(got._undefined_hint) == str(expected._undefined_hint), (obj, name)
+            elif getattr(expected, "__wrapped__", None) is not None:  # str.format, wrapped by the sandbox
+                assert type(got) is type(expected) and got.__wrapped__ == expected.__wrapped__, (obj, name)
+            else:
+                assert got == expected, (obj, name)
+
+
+def test_the_sandbox_still_refuses_unsafe_callables() -> None:
+    from jinja2.sandbox import SecurityError, unsafe
+
+    from consult.sandbox import SiteEnvironment
+
+    env = SiteEnvironment(autoescape=True)
+
+    @unsafe
+    def delete_everything() -> str:
+        return "deleted"
+
+    env.globals["delete_everything"] = delete_everything
+    with pytest.raises(SecurityError):
+        env.from_string("{{ delete_everything() }}").render()
+    assert env.from_string("{% macro m(x) %}<{{ x }}>{% endmacro %}{{ m('&') }}").render() == "<&amp;>"
+
+
+def test_the_sandbox_is_for_sites_that_bring_their_own_templates(tmp_path: Path) -> None:
+    """consult's own templates render unsandboxed (the sandbox costs a tenth of a cold build); a
+    site's `templates/` or `themes/<name>/templates/` puts the whole site in the sandbox."""
+    from consult.sandbox import BuiltinEnvironment, SiteEnvironment
+
+    assert type(make_environment(tmp_path, "default")) is BuiltinEnvironment
+    (tmp_path / "templates").mkdir()  # an empty folder brings nothing
+    assert type(make_environment(tmp_path, "default")) is BuiltinEnvironment
+    (tmp_path / "templates" / "card.html").write_text("<p>{{ x }}</p>", encoding="utf-8")
+    assert type(make_environment(tmp_path, "default")) is SiteEnvironment
+    (tmp_path / "templates" / "card.html").unlink()
+    (tmp_path / "templates" / "partials").symlink_to(builtin_themes_dir() / "default" / "templates" / "partials")
+    assert type(make_environment(tmp_path, "default")) is SiteEnvironment  # whatever it holds: the sandbox
+    (tmp_path / "templates" / "partials").unlink()
+    (tmp_path / "themes" / "mairie" / "templates").mkdir(parents=True)
+    (tmp_path / "themes" / "mairie" / "templates" / "404.html").write_text("{{ ''.__class__ }}", encoding="utf-8")
+    assert type(make_environment(tmp_path, "default")) is BuiltinEnvironment  # another theme: not used
+    env = make_environment(tmp_path, "mairie")
+    assert type(env) is SiteEnvironment
+    with pytest.raises(jinja2.sandbox.SecurityError):
+        env.get_template("404.html").render()
+

@@ -70,25 +70,55 @@ def read_text(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
+OUTSIDE = "symlink points outside the site"
+
+
+def leads_outside(path: Path, real_root: Path) -> bool:
+    """Is `path` a symlink whose target lies outside the site folder (`real_root`, resolved)?
+    Its target would be read, and published, as if it were the site's own."""
+    return path.is_symlink() and not path.resolve().is_relative_to(real_root)
+
+
 def find_sources(root: Path) -> tuple[list[Source], list[SourceError]]:
+    """Every content file, and the problems of listing them. A symlink (file or folder) that
+    leads out of the site is a problem, never read."""
     content = root / CONTENT_DIR
     if not content.is_dir():
         return [], [SourceError(CONTENT_DIR, 0, 0, "no content/ folder", "run 'consult init' to create a site")]
     sources: list[Source] = []
     problems: list[SourceError] = []
+    real_root = root.resolve()
+
+    def outside(path: Path) -> bool:
+        if leads_outside(path, real_root):
+            problems.append(SourceError(path.relative_to(root).as_posix(), 0, 0, OUTSIDE))
+            return True
+        return False
 
     def add(kind: str, path: Path, consultation: str = "") -> None:
         rel = path.relative_to(root).as_posix()
+        if outside(path):
+            return
         try:
             text = read_text(path)
         except UnicodeDecodeError as exc:
             problems.append(SourceError(rel, 1, 1, f"not valid UTF-8 ({exc.reason} at byte {exc.start})"))
             return
+        except OSError as exc:  # a symlink to nothing, say
+            problems.append(SourceError(rel, 0, 0, f"cannot read this file ({exc.strerror})"))
+            return
         sources.append(Source(kind, rel, consultation, path.stem, text))
 
-    for path in sorted((content / "pages").glob("*.md")):
+    def listed(folder: Path, pattern: str) -> list[Path]:  # nothing under a folder that leads out is read
+        return [] if outside(folder) else sorted(folder.glob(pattern))
+
+    if outside(content):
+        return [], problems
+    for path in listed(content / "pages", "*.md"):
         add("page", path)
-    for folder in sorted(p for p in (content / "consultations").glob("*") if p.is_dir()):
+    for folder in listed(content / "consultations", "*"):
+        if not folder.is_dir() or outside(folder):
+            continue
         slug = folder.name
         index = folder / "index.md"
         if not index.is_file():
@@ -99,9 +129,9 @@ def find_sources(root: Path) -> tuple[list[Source], list[SourceError]]:
             add("synthesis", folder / "synthesis.md", slug)
         if (folder / "supports.yaml").is_file():
             add("supports", folder / "supports.yaml", slug)
-        for path in sorted((folder / "proposals").glob("*.md")):
+        for path in listed(folder / "proposals", "*.md"):
             add("proposal", path, slug)
-        for path in sorted((folder / "contributions").glob("*.md")):
+        for path in listed(folder / "contributions", "*.md"):
             add("contribution", path, slug)
         known = {"index.md", "synthesis.md", "supports.yaml", "proposals", "contributions"}
         for path in sorted(folder.iterdir()):
