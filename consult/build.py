@@ -42,7 +42,7 @@ from consult.model import Consultation, Site, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
 from consult.render import chrome_for, render_site
-from consult.theme import builtin_themes_dir, check_templates, make_environment, static_files
+from consult.theme import builtin_themes_dir, check_templates, make_environment, static_files, theme_files
 
 OUTPUT_DIR = "_site"
 RULES_FILE = "consult-rules.json"
@@ -108,6 +108,7 @@ def companion_files(root: Path, site: Site, rows: Callable[[Consultation, str], 
     One place, for the one-shot check and the incremental builder alike (which passes its
     memoised open data rows and rules)."""
     files = static_files(root, site.config.theme)
+    files.update(theme_files(site.config.theme_options))
     files.update(render_open_data(site, rows))
     files[RULES_FILE] = rules if rules is not None else render_rules(site, chrome_for(site)).encode("utf-8")
     return files
