@@ -8,9 +8,11 @@ never appears in a message (`redact`).
 from __future__ import annotations
 
 import os
+import shlex
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from consult.inbox import InboxError, redact
@@ -81,3 +83,16 @@ class PostgresInbox(Inbox):
                 conn.close()
             self._all.clear()
             self._idle.clear()
+
+    # --- backups: PostgreSQL has its own tools, which also copy roles' rights and run remotely.
+    def backup_to(self, target: Path) -> int:
+        raise InboxError(
+            "a PostgreSQL inbox is backed up with PostgreSQL's own tool: "
+            f"pg_dump --format=custom --no-owner --file {shlex.quote(str(target))} \"$CONSULT_INBOX\" "
+            "(docs/deployment.md, 'Backups')")
+
+    def restore_from(self, source: Path, force: bool = False) -> int:
+        raise InboxError(
+            "a PostgreSQL inbox is restored with PostgreSQL's own tool: "
+            f"pg_restore --clean --if-exists --no-owner --dbname \"$CONSULT_INBOX\" {shlex.quote(str(source))} "
+            "(docs/deployment.md, 'Backups')")
