@@ -359,3 +359,11 @@ class Inbox:
     def restore_from(self, source: Path, force: bool = False) -> int:
         """Replace the inbox's content with the backup `source`; the number of submissions."""
         raise InboxError(f"consult cannot restore the inbox {self.url_for_humans()} itself")
+
+    # --- health (`/api/health`) ---------------------------------------------------------
+    def ping(self) -> None:
+        """One query in a transaction, as a submission would open: InboxError when the inbox
+        cannot be reached or locked (database down, file gone, disk read-only)."""
+        with self._tx() as cur:
+            self._run(cur, "SELECT COUNT(*) FROM tombstones WHERE id = ''")
+            cur.fetchone()
