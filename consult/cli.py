@@ -44,13 +44,15 @@ def cli(ctx: click.Context, root: Path, debug: bool) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
+@click.option("--ci", type=click.Choice(["github", "gitlab"]), default="github", show_default=True,
+              help="The forge whose pipelines to write: GitHub Actions workflows or a .gitlab-ci.yml.")
+def init(directory: Path, ci: str) -> None:
     """Create a new site in DIRECTORY (new, empty, or a fresh git repository)."""
     from consult.i18n import DEFAULT_LANGUAGE, translate
     from consult.scaffold import init_site
 
     language = DEFAULT_LANGUAGE  # the language of the site it makes
-    done = init_site(directory, language)
+    done = init_site(directory, language, ci)
     for path in done.kept:
         click.echo(translate(language, "cli.init.kept", path=path))
     if done.ignored:
