@@ -139,6 +139,8 @@ def test_the_home_page_puts_open_consultations_first_with_a_call_to_action(repo_
     assert sections[0] == "open"
     open_section = home.split('home-section--open', 1)[1].split("</section>", 1)[0]
     assert open_section.count('class="button"') == open_section.count('<li class="card')
+    page = (out / "consultations" / "plan-velo" / "index.html").read_text(encoding="utf-8")
+    assert '<a class="button" href="#contribute">' in page.split("</header>", 2)[1]  # in the page's header
 
 
 def test_every_demo_page_with_its_css_stays_under_14_kb_compressed(repo_root: Path, tmp_path: Path) -> None:
