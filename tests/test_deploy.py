@@ -72,6 +72,33 @@ def test_health_answers_503_when_the_database_is_gone(site: Path, pg_url: str) -
     app.ctx.inbox.close()
 
 
+@pytest.mark.postgres
+def test_replicas_starting_together_on_a_fresh_database_all_start(pg_url: str) -> None:
+    """Replicas (and their workers) create the schema at start, at the same moment on a new
+    database: none may fail (PostgreSQL's CREATE TABLE IF NOT EXISTS races with a twin)."""
+    import threading
+
+    from consult.inbox.postgres import PostgresInbox
+
+    barrier, failures, inboxes = threading.Barrier(12), [], []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            inboxes.append(PostgresInbox(pg_url))
+        except Exception as exc:  # noqa: BLE001 - any failure to start is the bug
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for inbox in inboxes:
+        inbox.close()
+    assert failures == [] and len(inboxes) == 12
+
+
 # --- two replicas, one PostgreSQL -------------------------------------------------------------
 
 def _start_replica(site: Path, pg_url: str, port: int) -> subprocess.Popen[bytes]:

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from consult.inbox import InboxError, redact
-from consult.inbox.sql import Inbox
+from consult.inbox.sql import SCHEMA, Inbox
+
+SCHEMA_LOCK = 0x636F6E73756C74  # "consult": the advisory lock key of schema creation
 
 try:
     import psycopg
@@ -40,6 +42,15 @@ class PostgresInbox(Inbox):
     @classmethod
     def from_url(cls, url: str) -> "PostgresInbox":
         return cls(url.replace("postgres://", "postgresql://", 1))
+
+    def create_schema(self) -> None:
+        """The tables, created once however many replicas start together: PostgreSQL's
+        CREATE TABLE IF NOT EXISTS is not safe against a concurrent twin (a unique violation
+        in its catalogue), so the creations are serialised by a transaction-level advisory lock."""
+        with self._tx() as cur:
+            self._run(cur, "SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
+            for statement in SCHEMA:
+                self._run(cur, statement)
 
     def _sql(self, statement: str) -> str:
         return statement.replace("%", "%%").replace("?", "%s")
