@@ -12,20 +12,19 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from consult.forms.guard import Guard
 from consult.forms.wsgi import make_app
 from consult.inbox import open_inbox
 from tests.conftest import REPO
 from tests.test_forms import wsgi_call
-from tests.test_pull import contribution_files, site  # noqa: F401
+from tests.test_pull import SECRET as PULL_SECRET
+from tests.test_pull import contribution_files, site, velo  # noqa: F401
 
-SECRET = "replicas-share-this-secret-0123456789abcdef"
+SECRET = PULL_SECRET.decode("ascii")  # the secret velo() signs its tokens with
 COUNT = 24
 
 
@@ -137,14 +136,10 @@ def test_two_replicas_share_one_inbox_and_every_submission_is_pulled_once(site: 
     try:
         for port, replica in zip(ports, replicas):
             _wait_healthy(port, replica)
-        # A token signed with the shared secret: any replica accepts what any replica (or this
-        # test, holding the same secret) signed.
-        token = Guard(SECRET.encode()).token(datetime.now(timezone.utc) - timedelta(minutes=5))
-
+        # velo()'s token is signed with the shared secret: both replicas must find it genuine.
         def submit(n: int) -> int:
-            fields = {"kind": "suggestion", "consultation": "plan-velo", "title": f"Idée numéro {n}",
-                      "body": f"Le texte de l'idée numéro {n}.", "author": f"Personne {n}", "website": "",
-                      "token": token, "idempotency_key": f"replica-test-{n:04d}"}
+            fields = velo(title=f"Idée numéro {n}", body=f"Le texte de l'idée numéro {n}.", author=f"Personne {n}",
+                          idempotency_key=f"replica-test-{n:04d}")
             status, headers, _ = _request(ports[n % 2], "POST", "/api/submit", urlencode(fields).encode("utf-8"))
             assert status == 303, (n, status)
             return n
@@ -152,9 +147,8 @@ def test_two_replicas_share_one_inbox_and_every_submission_is_pulled_once(site: 
         with ThreadPoolExecutor(max_workers=8) as pool:
             assert sorted(pool.map(submit, range(COUNT))) == list(range(COUNT))
         # The same submission sent again to the other replica (a citizen's retry) is not a second one.
-        retry = {"kind": "suggestion", "consultation": "plan-velo", "title": "Idée numéro 0",
-                 "body": "Le texte de l'idée numéro 0.", "author": "Personne 0", "website": "", "token": token,
-                 "idempotency_key": "replica-test-0000"}
+        retry = velo(title="Idée numéro 0", body="Le texte de l'idée numéro 0.", author="Personne 0",
+                     idempotency_key="replica-test-0000")
         assert _request(ports[1], "POST", "/api/submit", urlencode(retry).encode("utf-8"))[0] == 303
     finally:
         outputs = []
@@ -173,7 +167,9 @@ def test_two_replicas_share_one_inbox_and_every_submission_is_pulled_once(site: 
         titles = [re.search(r"^title: (.*)$", p.read_text(encoding="utf-8"), re.M) for p in files.values()]
         found = sorted(m.group(1).strip("'\"") for m in titles if m)
         assert found == sorted(f"Idée numéro {n}" for n in range(COUNT))  # each once, none missing
-        assert inbox.counts() == {"exported": COUNT}
+        assert not any("bad-token" in row.flags for row in inbox.all())  # one secret for both replicas
+        counts = inbox.counts()
+        assert "new" not in counts and sum(counts.values()) == COUNT
         assert len(first.written) == COUNT and again.written == []  # nothing twice
     finally:
         inbox.close()

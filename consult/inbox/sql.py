@@ -331,7 +331,7 @@ class Inbox:
             return {state: int(n) for state, n in cur.fetchall()}
 
     # --- backups (`consult inbox backup` / `restore`) ---------------------------------
-    def tombstones(self) -> list[tuple[str, str]]:
+    def erasures(self) -> list[tuple[str, str]]:
         """(id, erased) of every erasure: a restore re-applies them, so an old backup never
         brings back what a person asked to erase."""
         with self._tx() as cur:

@@ -219,7 +219,7 @@ class SqliteInbox(Inbox):
         if missing and not force:
             raise InboxError(f"the inbox holds {len(missing)} submission(s) that {source} does not: restoring would "
                              "lose them. Back up the current inbox first, then restore with --force")
-        tombstones = self.tombstones()
+        tombstones = self.erasures()
         conn = self._acquire()
         try:
             src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
