@@ -7,7 +7,7 @@ public-service use: language fr, Europe/Paris, the five usual proposal statuses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -153,7 +153,7 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> Config:
 def read_config(text: str, path: str = CONFIG_FILE, root: Path | None = None) -> tuple[Config | None, list[SourceError]]:
     """Every problem in site.yaml, and a Config when the file is usable despite them
     (an unknown key, say), so that content/ can still be checked in the same run.
-    With `root`, the files the theme names (logo, favicon) must exist in its static/."""
+    With `root`, a file the theme names (logo, favicon) missing from its static/ is a warning."""
     doc, problems = parse_yaml(text, path)
     if doc.data is None:
         return None, problems
@@ -279,7 +279,10 @@ def _check_static_file(doc: YamlDoc, at: tuple[Any, ...], name: str, root: Path 
     if not name or Path(name).is_absolute() or ".." in parts:
         return [doc.error(at, f"{name!r} must be a file name inside static/, e.g. 'logo.svg'")]
     if root is not None and not (root / "static" / name).is_file():
-        return [doc.error(at, f"file not found: static/{name}", "put the file in the site's static/ folder")]
+        # A warning (an error under --strict): the site still reads, with the text alternative in
+        # place of the image; and commands that need no page (pull, moderate) are not stopped.
+        return [replace(doc.error(at, f"file not found: static/{name}", "put the file in the site's static/ folder"),
+                        warning=True)]
     return []
 
 

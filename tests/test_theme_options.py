@@ -124,11 +124,13 @@ def test_without_colours_no_theme_css(tmp_path: Path) -> None:
     assert "theme.css" not in home and "site-logo" not in home
 
 
-def test_a_missing_logo_file_is_reported_where_it_is_named(tmp_path: Path) -> None:
+def test_a_missing_logo_file_is_a_warning_where_it_is_named_and_an_error_under_strict(tmp_path: Path) -> None:
     root = _site(tmp_path, "theme:\n  logo: {file: absent.svg, alt: Ville}\n")
+    built, _ = build_site(root, tmp_path / "_site", NOW)
+    assert any(w.path == "site.yaml" and w.line == 22 and "static/absent.svg" in w.message for w in built.warnings)
     with pytest.raises(ConsultError) as caught:
-        build_site(root, tmp_path / "_site", NOW)
-    assert any(p.path == "site.yaml" and "static/absent.svg" in p.message for p in caught.value.problems)
+        build_site(root, tmp_path / "_strict", NOW, strict=True)
+    assert any("static/absent.svg" in p.message for p in caught.value.problems)
 
 
 def test_the_home_page_puts_open_consultations_first_with_a_call_to_action(repo_root: Path, tmp_path: Path) -> None:
