@@ -43,7 +43,7 @@ from consult.model import Consultation, Site, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
 from consult.render import ALTCHA_STATIC, chrome_for, render_site
-from consult.theme import builtin_themes_dir, check_links, check_templates, make_environment, static_files
+from consult.theme import builtin_themes_dir, check_links, check_templates, make_environment, static_files, theme_files
 
 OUTPUT_DIR = "_site"
 RULES_FILE = "consult-rules.json"
@@ -110,6 +110,7 @@ def companion_files(root: Path, site: Site, rows: Callable[[Consultation, str], 
     memoised open data rows and rules)."""
     files = {path: data for path, data in static_files(root, site.config.theme).items()
              if site.config.altcha or not path.startswith(ALTCHA_STATIC)}
+    files.update(theme_files(site.config.theme_options))
     files.update(render_open_data(site, rows))
     files[RULES_FILE] = rules if rules is not None else render_rules(site, chrome_for(site)).encode("utf-8")
     return files

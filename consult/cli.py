@@ -44,13 +44,15 @@ def cli(ctx: click.Context, root: Path, debug: bool) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
+@click.option("--ci", type=click.Choice(["github", "gitlab"]), default="github", show_default=True,
+              help="The forge whose pipelines to write: GitHub Actions workflows or a .gitlab-ci.yml.")
+def init(directory: Path, ci: str) -> None:
     """Create a new site in DIRECTORY (new, empty, or a fresh git repository)."""
     from consult.i18n import DEFAULT_LANGUAGE, translate
     from consult.scaffold import init_site
 
     language = DEFAULT_LANGUAGE  # the language of the site it makes
-    done = init_site(directory, language)
+    done = init_site(directory, language, ci)
     for path in done.kept:
         click.echo(translate(language, "cli.init.kept", path=path))
     if done.ignored:
@@ -351,6 +353,44 @@ def erase(ctx: Context, contribution_id: str, inbox_url: str | None) -> None:
             click.echo(line)
     finally:
         inbox.close()
+
+
+# --- inbox maintenance: backup, restore (inbox) ----------------------------------------------
+
+@cli.group("inbox")
+def inbox_group() -> None:
+    """Back up and restore the inbox (SQLite; PostgreSQL uses pg_dump / pg_restore)."""
+
+
+@inbox_group.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@inbox_option
+@pass_ctx
+def inbox_backup(ctx: Context, file: Path, inbox_url: str | None) -> None:
+    """Copy the inbox to FILE (a new file), while the handler keeps running. FILE holds
+    personal data (e-mail addresses): keep it as private as the inbox."""
+    inbox = _site_inbox(ctx, inbox_url)
+    try:
+        count = inbox.backup_to(file)
+    finally:
+        inbox.close()
+    click.echo(f"Backed up {count} submission(s) to {file}.")
+
+
+@inbox_group.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Restore even if the inbox holds submissions FILE does not (they are lost).")
+@inbox_option
+@pass_ctx
+def inbox_restore(ctx: Context, file: Path, force: bool, inbox_url: str | None) -> None:
+    """Replace the inbox's content with the backup FILE. Erasures recorded since the backup are
+    applied again; submissions the backup lacks make it refuse, unless --force."""
+    inbox = _site_inbox(ctx, inbox_url)
+    try:
+        count = inbox.restore_from(file, force=force)
+    finally:
+        inbox.close()
+    click.echo(f"Restored {count} submission(s) from {file}.")
 
 
 def main() -> None:

@@ -7,13 +7,14 @@ public-service use: language fr, Europe/Paris, the five usual proposal statuses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from consult import colors
 from consult.document import YamlDoc, parse_yaml
 from consult.errors import ConsultError, SourceError, split_warnings
 from consult.schema import Field, check_mapping, present
@@ -34,7 +35,7 @@ TOP_FIELDS = {
     "base_url": Field("str", required=True),
     "timezone": Field("str"),
     "organisation": Field("dict", required=True),
-    "theme": Field("str"),
+    "theme": Field("str"),  # or a mapping of THEME_FIELDS: see _top_fields
     "forms": Field("dict"),
     "proposal_statuses": Field("list"),
     "moderation": Field("dict"),
@@ -72,6 +73,16 @@ ACCESSIBILITY_FIELDS = {
 }
 STATEMENT_LISTS = ("non_conformities", "disproportionate_burden", "exempt")
 ACCESSIBILITY_STATUSES = ("full", "partial", "none")
+THEME_FIELDS = {
+    "name": Field("str"),
+    "logo": Field("dict"),
+    "primary_color": Field("str"),
+    "focus_color": Field("str"),
+    "favicon": Field("str"),
+    "header_links": Field("list"),
+}
+LOGO_FIELDS = {"file": Field("str", required=True), "alt": Field("str", required=True)}
+LINK_FIELDS = {"title": Field("str", required=True), "url": Field("str", required=True)}
 OPEN_DATA_FIELDS = {"licence": Field("str"), "licence_url": Field("str")}
 # The licence French public bodies publish open data under by default (décret 2017-638).
 ETALAB = ("etalab-2.0", "https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
@@ -87,6 +98,17 @@ class Organisation:
 
 
 @dataclass(frozen=True)
+class ThemeOptions:
+    """site.yaml's `theme:` mapping beyond the name: the agency's own look."""
+    logo: str = ""  # a file in the site's static/
+    logo_alt: str = ""
+    primary_color: str = ""  # '#rrggbb', checked for contrast
+    focus_color: str = ""
+    favicon: str = ""  # a file in the site's static/
+    header_links: tuple[tuple[str, str], ...] = ()  # (title, url)
+
+
+@dataclass(frozen=True)
 class Config:
     title: str
     base_url: str
@@ -95,6 +117,7 @@ class Config:
     language: str = "fr"
     timezone: str = "Europe/Paris"
     theme: str = "default"
+    theme_options: ThemeOptions = ThemeOptions()
     form_endpoint: str = "/api/submit"
     max_length: int = 5000
     inbox: str = "sqlite:///.consult/inbox.sqlite3"
@@ -135,14 +158,15 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> Config:
     return config
 
 
-def read_config(text: str, path: str = CONFIG_FILE) -> tuple[Config | None, list[SourceError]]:
+def read_config(text: str, path: str = CONFIG_FILE, root: Path | None = None) -> tuple[Config | None, list[SourceError]]:
     """Every problem in site.yaml, and a Config when the file is usable despite them
-    (an unknown key, say), so that content/ can still be checked in the same run."""
+    (an unknown key, say), so that content/ can still be checked in the same run.
+    With `root`, a file the theme names (logo, favicon) missing from its static/ is a warning."""
     doc, problems = parse_yaml(text, path)
     if doc.data is None:
         return None, problems
-    problems += check_mapping(doc, (), doc.data, TOP_FIELDS, path)
     data: dict[str, Any] = doc.data if isinstance(doc.data, dict) else {}
+    problems += check_mapping(doc, (), doc.data, _top_fields(data), path)
     sections = {
         "organisation": ORGANISATION_FIELDS,
         "forms": FORMS_FIELDS,
@@ -155,6 +179,7 @@ def read_config(text: str, path: str = CONFIG_FILE) -> tuple[Config | None, list
         if present(data, name, "dict"):
             problems += check_mapping(doc, (name,), data[name], fields, f"'{name}'")
     problems += _check_values(doc, data)
+    problems += _check_theme(doc, data.get("theme"), root)
     try:
         config: Config | None = _build(data, path)
         if config is not None and (config.language not in LANGUAGES or not config.tz):
@@ -203,6 +228,86 @@ def _check_values(doc: YamlDoc, data: dict[str, Any]) -> list[SourceError]:
     if isinstance(per_page, int) and per_page < 1:
         problems.append(doc.error(("contributions_per_page",), "contributions_per_page must be at least 1"))
     return problems
+
+
+def _top_fields(data: dict[str, Any]) -> dict[str, Field]:
+    """TOP_FIELDS, with `theme` a mapping when it is one (`theme: default` stays valid)."""
+    return dict(TOP_FIELDS, theme=Field("dict")) if isinstance(data.get("theme"), dict) else TOP_FIELDS
+
+
+def _check_theme(doc: YamlDoc, theme: Any, root: Path | None) -> list[SourceError]:
+    """The theme mapping: known fields, files that exist, colours that pass WCAG AA where the theme uses them."""
+    if not isinstance(theme, dict):
+        return []
+    problems = check_mapping(doc, ("theme",), theme, THEME_FIELDS, "'theme'")
+    if present(theme, "logo", "dict"):
+        found = check_mapping(doc, ("theme", "logo"), theme["logo"], LOGO_FIELDS, "'theme.logo'")
+        problems += found or _check_static_file(doc, ("theme", "logo", "file"), theme["logo"]["file"], root)
+    if present(theme, "favicon", "str"):
+        problems += _check_static_file(doc, ("theme", "favicon"), theme["favicon"], root)
+    links: list[Any] = theme["header_links"] if present(theme, "header_links", "list") else []
+    for index, link in enumerate(links):
+        found = check_mapping(doc, ("theme", "header_links", index), link, LINK_FIELDS, "a header link")
+        if not found and not link["url"].startswith(("https://", "http://", "/")):
+            found = [doc.error(("theme", "header_links", index, "url"), f"a header link's url must start with "
+                               f"https://, http:// or /, not {link['url']!r}")]
+        problems += found
+    for name, (against, ratio, where) in THEME_COLORS.items():
+        if present(theme, name, "str"):
+            problems += _check_color(doc, ("theme", name), theme[name], against, ratio, where)
+    return problems
+
+
+# Where the default theme uses each colour, against what, at which WCAG AA ratio.
+THEME_COLORS = {
+    "primary_color": ((colors.WHITE, colors.SURFACE), colors.TEXT_RATIO,
+                      "links on white and on the header's light grey, white text on buttons"),
+    "focus_color": ((colors.WHITE, colors.SURFACE), colors.NON_TEXT_RATIO,
+                    "the focus ring around links, buttons and fields"),
+}
+
+
+def _check_color(doc: YamlDoc, at: tuple[str, ...], value: str, against: tuple[str, ...], ratio: float,
+                 where: str) -> list[SourceError]:
+    if not colors.is_hex(value):
+        return [doc.error(at, f"{at[-1]} must be a colour like '#1a4f8b', not {value!r}")]
+    if colors.passes(value, against, ratio):
+        return []
+    worst = min(colors.contrast(value, other) for other in against)
+    nearest = colors.nearest_passing(value, against, ratio)
+    return [doc.error(at, f"{at[-1]} {value} fails WCAG AA contrast: {worst:.1f}:1 where {ratio:g}:1 is needed ({where})",
+                      f"the nearest shade that passes is '{nearest}'" if nearest else "choose a darker colour")]
+
+
+def _check_static_file(doc: YamlDoc, at: tuple[Any, ...], name: str, root: Path | None) -> list[SourceError]:
+    """`name` must be a plain path inside the site's static/ folder, and (with `root`) exist there."""
+    parts = Path(name).parts
+    if not name or Path(name).is_absolute() or ".." in parts:
+        return [doc.error(at, f"{name!r} must be a file name inside static/, e.g. 'logo.svg'")]
+    if root is not None and not (root / "static" / name).is_file():
+        # A warning (an error under --strict): the site still reads, with the text alternative in
+        # place of the image; and commands that need no page (pull, moderate) are not stopped.
+        return [replace(doc.error(at, f"file not found: static/{name}", "put the file in the site's static/ folder"),
+                        warning=True)]
+    return []
+
+
+def _theme_options(theme: Any) -> dict[str, Any]:
+    """Config keyword arguments from `theme:` (a name, or a mapping)."""
+    if isinstance(theme, str):
+        return {"theme": theme}
+    if not isinstance(theme, dict):
+        return {}
+    logo = theme.get("logo") or {}
+    options = ThemeOptions(
+        logo=logo.get("file", ""),
+        logo_alt=logo.get("alt", ""),
+        primary_color=colors.normalise(theme["primary_color"]) if theme.get("primary_color") else "",
+        focus_color=colors.normalise(theme["focus_color"]) if theme.get("focus_color") else "",
+        favicon=theme.get("favicon") or "",
+        header_links=tuple((link["title"], link["url"]) for link in theme.get("header_links") or ()),
+    )
+    return {"theme": theme.get("name") or "default", "theme_options": options}
 
 
 def _check_statement_lists(doc: YamlDoc, accessibility: Any) -> list[SourceError]:
@@ -314,9 +419,10 @@ def _build(data: dict[str, Any], path: str) -> Config:
     reasons = tuple((data.get("moderation") or {}).get("reasons") or DEFAULT_REASONS)
     optional = {
         key: data[key]
-        for key in ("description", "language", "timezone", "theme", "contributions_per_page")
+        for key in ("description", "language", "timezone", "contributions_per_page")
         if data.get(key) is not None
     }
+    optional.update(_theme_options(data.get("theme")))
     return Config(
         title=data["title"],
         base_url=data["base_url"].rstrip("/"),
@@ -354,7 +460,7 @@ def load_config(root: Path) -> tuple[Config | None, list[SourceError]]:
         raise ConsultError(f"{CONFIG_FILE} not found in {root} (run 'consult init DIR' to create a site)")
     except UnicodeDecodeError as exc:
         return None, [SourceError(CONFIG_FILE, 1, 1, f"not valid UTF-8: {exc}")]
-    return read_config(text, CONFIG_FILE)
+    return read_config(text, CONFIG_FILE, root)
 
 
 def require_config(root: Path) -> Config:

@@ -116,6 +116,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "home.section.upcoming": "Consultations à venir",
         "home.section.closed": "Consultations terminées",
         "home.results_link": "Voir les résultats",
+        "home.participate": "Participer",
         # consultation
         "consultation.dates_from": "Du",
         "consultation.dates_to": "au",
@@ -333,6 +334,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "home.section.upcoming": "Upcoming consultations",
         "home.section.closed": "Closed consultations",
         "home.results_link": "See the results",
+        "home.participate": "Take part",
         "consultation.dates_from": "From",
         "consultation.dates_to": "to",
         "consultation.categories": "Topics:",

@@ -19,7 +19,9 @@ from typing import Any, TypedDict
 
 import jinja2
 
+from consult.config import ThemeOptions
 from consult.i18n import STRINGS, translate
+from consult.theme import theme_stylesheet
 from consult.model import Consultation, Contribution, Page, Proposal, Question, Site
 
 ACCESSIBILITY_SLUGS = {"fr": "accessibilite", "en": "accessibility"}
@@ -122,6 +124,16 @@ class FormView:
         return f"{self.kind}-form"
 
 
+def theme_chrome(options: ThemeOptions) -> dict[str, Any]:
+    """The theme options base.html shows: logo, header links, favicon, the generated theme.css."""
+    return {
+        "logo": {"url": "/static/" + options.logo, "alt": options.logo_alt} if options.logo else None,
+        "header_links": [{"title": title, "url": url} for title, url in options.header_links],
+        "favicon_url": "/static/" + options.favicon if options.favicon else "",
+        "theme_css": bool(theme_stylesheet(options)),
+    }
+
+
 def chrome_for(site: Site) -> dict[str, Any]:
     """What base.html needs, JSON-serialisable, so the handler renders the same chrome."""
     config = site.config
@@ -151,6 +163,7 @@ def chrome_for(site: Site) -> dict[str, Any]:
         "thanks": dict(THANKS_PAGES),
         "static_url": "/static/",
         "home_url": "/",
+        **theme_chrome(config.theme_options),
     }
 
 

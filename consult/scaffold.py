@@ -25,6 +25,8 @@ SKIP = {"__init__.py", "__pycache__"}
 WELCOME = ("README", "LICENSE", "LICENCE", "COPYING")
 REQUIREMENTS = "requirements.txt"
 GITIGNORE = ".gitignore"
+# The CI files of each forge in the skeleton; `consult init --ci` keeps one set.
+CI_FILES = {"github": ".github/", "gitlab": ".gitlab-ci.yml"}
 
 
 @dataclass
@@ -41,20 +43,26 @@ def skeleton_dir() -> Path:
         return Path(path)
 
 
-def init_site(target: Path, language: str = i18n.DEFAULT_LANGUAGE) -> Scaffold:
+def init_site(target: Path, language: str = i18n.DEFAULT_LANGUAGE, ci: str = "github") -> Scaffold:
     """Copy the skeleton into `target`: a new or empty folder, or a fresh repository (hidden files such
     as .git, a README, a LICENCE). Nothing there is ever overwritten; a .gitignore gets the lines
-    consult needs (the inbox and the built site stay out of git) that it lacks."""
+    consult needs (the inbox and the built site stay out of git) that it lacks. `ci` chooses the
+    forge whose pipeline files are written: GitHub workflows or GitLab CI."""
     _check_fresh(target, language)
     done = Scaffold()
     source = skeleton_dir()
     for path in sorted(source.rglob("*")):
         rel = path.relative_to(source)
-        if path.is_dir() or SKIP & set(rel.parts) or path.suffix == ".pyc":
+        if path.is_dir() or SKIP & set(rel.parts) or path.suffix == ".pyc" or _other_forge(rel.as_posix(), ci):
             continue
         _add(target, rel.as_posix(), path.read_bytes(), done)
     _add(target, REQUIREMENTS, render_requirements(__version__).encode("utf-8"), done)
     return done
+
+
+def _other_forge(rel: str, ci: str) -> bool:
+    """True for a CI file of a forge other than `ci`."""
+    return any(rel.startswith(prefix) for forge, prefix in CI_FILES.items() if forge != ci)
 
 
 def _check_fresh(target: Path, language: str) -> None:

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from consult import i18n
+from consult import colors, i18n
+from consult.config import ThemeOptions
 from consult.content.load import OUTSIDE, leads_outside
 from consult.errors import ConsultError, SourceError, did_you_mean
 from consult.model import ProposalStatus
@@ -301,3 +302,22 @@ def _refused(path: Path, real_root: Path | None, root: Path, problems: list[Sour
     problems.append(SourceError(path.relative_to(root).as_posix(), 0, 0, OUTSIDE))
     return True
 
+
+THEME_CSS = "static/theme.css"
+
+
+def theme_stylesheet(options: ThemeOptions) -> str:
+    """The CSS custom properties of the site's own colours ('' when it chose none). A file, not
+    an inline <style>: the sites' Content-Security-Policy allows style-src 'self' only."""
+    rules = []
+    if options.primary_color:
+        rules += [f"--accent: {options.primary_color};", f"--accent-dark: {colors.darker(options.primary_color)};"]
+    if options.focus_color:
+        rules.append(f"--focus: {options.focus_color};")
+    return ":root { " + " ".join(rules) + " }\n" if rules else ""
+
+
+def theme_files(options: ThemeOptions) -> dict[str, bytes]:
+    """Output path -> bytes of the generated theme files (static/theme.css when colours are set)."""
+    css = theme_stylesheet(options)
+    return {THEME_CSS: css.encode("utf-8")} if css else {}

@@ -31,6 +31,7 @@ def copy_demo(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "static", root / "static")  # the demo's logo (site.yaml theme:)
     return root
 
 

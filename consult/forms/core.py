@@ -126,7 +126,7 @@ def handle(request: Request, ctx: Context) -> Response:
         assert ctx.altcha is not None
         return _json(200, ctx.altcha.challenge(request.now))
     if route == "health":
-        return _json(200, {"ok": True})
+        return _health(ctx)
     return _submit(request, ctx, rules)
 
 
@@ -137,6 +137,18 @@ def _token_form(query: str) -> tuple[str, str]:
     consultation = (asked.get("consultation") or [""])[0]
     kind = (asked.get("kind") or [""])[0]
     return (consultation if SLUG.match(consultation) else "", kind if kind in FORM_KINDS else "")
+
+
+def _health(ctx: Context) -> Response:
+    """200 when the inbox answers a query, else 503: a load balancer or container runtime then
+    stops sending citizens to a replica that could not save what they write. The reason goes
+    to the log (InboxError messages carry no password), never to the response."""
+    try:
+        ctx.inbox.ping()
+    except InboxError as exc:
+        log.warning("health check: the inbox is unavailable: %s", exc)
+        return _json(503, {"ok": False, "inbox": "unavailable"})
+    return _json(200, {"ok": True, "inbox": "ok"})
 
 
 def _submit(request: Request, ctx: Context, rules: Rules) -> Response:

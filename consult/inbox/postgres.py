@@ -8,13 +8,17 @@ never appears in a message (`redact`).
 from __future__ import annotations
 
 import os
+import shlex
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from consult.inbox import InboxError, redact
-from consult.inbox.sql import Inbox
+from consult.inbox.sql import SCHEMA, Inbox
+
+SCHEMA_LOCK = 0x636F6E73756C74  # "consult": the advisory lock key of schema creation
 
 try:
     import psycopg
@@ -38,6 +42,15 @@ class PostgresInbox(Inbox):
     @classmethod
     def from_url(cls, url: str) -> "PostgresInbox":
         return cls(url.replace("postgres://", "postgresql://", 1))
+
+    def create_schema(self) -> None:
+        """The tables, created once however many replicas start together: PostgreSQL's
+        CREATE TABLE IF NOT EXISTS is not safe against a concurrent twin (a unique violation
+        in its catalogue), so the creations are serialised by a transaction-level advisory lock."""
+        with self._tx() as cur:
+            self._run(cur, "SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
+            for statement in SCHEMA:
+                self._run(cur, statement)
 
     def _sql(self, statement: str) -> str:
         return statement.replace("%", "%%").replace("?", "%s")
@@ -81,3 +94,16 @@ class PostgresInbox(Inbox):
                 conn.close()
             self._all.clear()
             self._idle.clear()
+
+    # --- backups: PostgreSQL has its own tools, which also copy roles' rights and run remotely.
+    def backup_to(self, target: Path) -> int:
+        raise InboxError(
+            "a PostgreSQL inbox is backed up with PostgreSQL's own tool: "
+            f"pg_dump --format=custom --no-owner --file {shlex.quote(str(target))} \"$CONSULT_INBOX\" "
+            "(docs/deployment.md, 'Backups')")
+
+    def restore_from(self, source: Path, force: bool = False) -> int:
+        raise InboxError(
+            "a PostgreSQL inbox is restored with PostgreSQL's own tool: "
+            f"pg_restore --clean --if-exists --no-owner --dbname \"$CONSULT_INBOX\" {shlex.quote(str(source))} "
+            "(docs/deployment.md, 'Backups')")

@@ -12,6 +12,7 @@ from dataclasses import replace
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from consult.flags import held_reason, parse_flags
@@ -429,3 +430,41 @@ class Inbox:
                 " FROM submissions GROUP BY 1",
             )
             return {state: int(n) for state, n in cur.fetchall()}
+
+    # --- backups (`consult inbox backup` / `restore`) ---------------------------------
+    def erasures(self) -> list[tuple[str, str]]:
+        """(id, erased) of every erasure: a restore re-applies them, so an old backup never
+        brings back what a person asked to erase."""
+        with self._tx() as cur:
+            self._run(cur, "SELECT id, erased FROM tombstones ORDER BY id")
+            return [(str(id_), str(erased)) for id_, erased in cur.fetchall()]
+
+    def reapply_tombstones(self, tombstones: list[tuple[str, str]]) -> int:
+        """Delete the rows of `tombstones` and record them again; the number of rows deleted."""
+        deleted = 0
+        with self._tx() as cur:
+            for id_, erased in tombstones:
+                self._run(cur, "DELETE FROM submissions WHERE id = ?", (id_,))
+                deleted += int(cur.rowcount)
+                self._run(cur, "INSERT INTO tombstones (id, erased) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                          (id_, erased))
+        if deleted:
+            self._scrub()
+        return deleted
+
+    def backup_to(self, target: Path) -> int:
+        """Write a consistent copy of the whole inbox to `target`; the number of submissions.
+        Backends without an embedded copy say which tool does it."""
+        raise InboxError(f"consult cannot back up the inbox {self.url_for_humans()} itself")
+
+    def restore_from(self, source: Path, force: bool = False) -> int:
+        """Replace the inbox's content with the backup `source`; the number of submissions."""
+        raise InboxError(f"consult cannot restore the inbox {self.url_for_humans()} itself")
+
+    # --- health (`/api/health`) ---------------------------------------------------------
+    def ping(self) -> None:
+        """One query in a transaction, as a submission would open: InboxError when the inbox
+        cannot be reached or locked (database down, file gone, disk read-only)."""
+        with self._tx() as cur:
+            self._run(cur, "SELECT COUNT(*) FROM tombstones WHERE id = ''")
+            cur.fetchone()

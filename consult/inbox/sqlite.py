@@ -182,3 +182,71 @@ class SqliteInbox(Inbox):
                     pass
             self._all.clear()
             self._idle.clear()
+
+    # --- backups: SQLite's online backup API copies a consistent snapshot while the handler writes.
+    def backup_to(self, target: Path) -> int:
+        """Copy the inbox into the new file `target` (0600: it holds e-mail addresses), atomically:
+        a half-written backup never carries the final name. The number of submissions copied."""
+        if target.exists():
+            raise InboxError(f"{target} already exists: back up to a new file")
+        partial = target.with_name(f".{target.name}.partial")
+        conn = self._acquire()
+        try:
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+            dest = sqlite3.connect(partial, isolation_level=None)
+            try:
+                conn.backup(dest)
+                dest.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+                count = int(dest.execute("SELECT COUNT(*) FROM submissions").fetchone()[0])
+            finally:
+                dest.close()
+            with open(partial, "rb") as written:
+                os.fsync(written.fileno())
+            os.replace(partial, target)
+        except (sqlite3.Error, OSError) as exc:
+            partial.unlink(missing_ok=True)
+            raise InboxError(f"cannot back up the inbox {self.path} to {target}: {exc}") from exc
+        finally:
+            self._release(conn)
+        return count
+
+    def restore_from(self, source: Path, force: bool = False) -> int:
+        """Replace the inbox with the backup `source` (made by `backup_to`). Refused when the
+        inbox holds submissions the backup lacks (they would be lost) unless `force`; the
+        erasures recorded since the backup are applied again. The number of submissions restored."""
+        backup_ids = _backup_ids(source)
+        missing = {s.id for s in self.all()} - backup_ids
+        if missing and not force:
+            raise InboxError(f"the inbox holds {len(missing)} submission(s) that {source} does not: restoring would "
+                             "lose them. Back up the current inbox first, then restore with --force")
+        tombstones = self.erasures()
+        conn = self._acquire()
+        try:
+            src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+            try:
+                with self._writer:
+                    src.backup(conn)
+                    conn.execute("PRAGMA journal_mode=WAL")
+            finally:
+                src.close()
+        except sqlite3.Error as exc:
+            raise InboxError(f"cannot restore the inbox {self.path} from {source}: {exc}") from exc
+        finally:
+            self._release(conn)
+        self.create_schema()  # a backup made by an older consult gains the newer tables
+        self.reapply_tombstones(tombstones)
+        return len(self.all())
+
+
+def _backup_ids(source: Path) -> set[str]:
+    """The submission ids of a backup file; InboxError when it is not an inbox backup."""
+    if not source.is_file():
+        raise InboxError(f"{source}: no such file")
+    try:
+        conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            return {str(row[0]) for row in conn.execute("SELECT id FROM submissions")}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise InboxError(f"{source} is not a backup of a consult inbox ({exc})") from exc
