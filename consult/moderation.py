@@ -17,6 +17,7 @@ from typing import Any
 from consult.document import parse_front_matter, split_front_matter
 from consult.content.files import CONTRIBUTION_KINDS
 from consult.errors import ConsultError, SourceError, did_you_mean
+from consult.detect import Finding, WordList, detect_contribution, load_words
 from consult.flags import describe
 from consult.i18n import translate
 from consult.pull import ID, write_replace
@@ -44,6 +45,8 @@ class Entry:
     answers: tuple[tuple[str, str], ...]  # (question label, answer as text)
     flags: tuple[str, ...]
     path: str
+    duplicate_of: str = ""  # the near-duplicate flag's other contribution
+    findings: tuple[Finding, ...] = ()  # the detectors run again on this text: what triggered its flags
 
 
 def contribution_files(root: Path, consultation: str = "*") -> list[Path]:
@@ -59,8 +62,9 @@ def list_pending(root: Path, consultation: str | None = None, kind: str | None =
         raise ConsultError([SourceError("", 0, 0, f"unknown kind '{kind}'", hint)])
     labels: dict[str, dict[str, str]] = {}
     found = []
+    words = load_words(root)
     for path in contribution_files(root, consultation or "*"):
-        entry = read_entry(root, path, labels)
+        entry = read_entry(root, path, labels, words)
         if entry is None or entry.status != "pending" or (kind and entry.kind != kind) or (flagged and not entry.flags):
             continue
         found.append(entry)
@@ -70,16 +74,18 @@ def list_pending(root: Path, consultation: str | None = None, kind: str | None =
 def show_entry(root: Path, id_: str) -> Entry:
     """One contribution, whatever its status, for `consult moderate show ID`."""
     path = find_contribution(root, id_)
-    entry = read_entry(root, path, {}) if path is not None else None
+    entry = read_entry(root, path, {}, load_words(root)) if path is not None else None
     if entry is None:
         raise ConsultError(f"no readable contribution {id_} in content/ (run 'consult check' to see why)"
                            if path is not None else f"no contribution {id_} in content/")
     return entry
 
 
-def read_entry(root: Path, path: Path, labels: dict[str, dict[str, str]]) -> Entry | None:
+def read_entry(root: Path, path: Path, labels: dict[str, dict[str, str]],
+               words: WordList = WordList(None)) -> Entry | None:
     """The file as an Entry, or None when its front matter cannot be read (`check` reports it).
-    `labels` caches each consultation's question labels."""
+    `labels` caches each consultation's question labels. A flagged entry gets the detectors'
+    findings on its text as it is now (`words`: the site's list), answers named by their label."""
     relative = path.relative_to(root).as_posix()
     doc, body, problems = parse_front_matter(path.read_text(encoding="utf-8"), relative)
     data = doc.data
@@ -90,10 +96,14 @@ def read_entry(root: Path, path: Path, labels: dict[str, dict[str, str]]) -> Ent
         labels[slug] = _question_labels(path.parent.parent / "index.md")
     answers: dict[str, Any] = data["answers"] if isinstance(data.get("answers"), dict) else {}
     flags: list[Any] = data["flags"] if isinstance(data.get("flags"), list) else []
+    title = str(data.get("title") or "")
+    findings = tuple(Finding(f.code, f.start, f.end, labels[slug].get(f.field, f.field), f.other)
+                     for f in detect_contribution(title, body.strip("\n"), answers, words)) if flags else ()
     return Entry(
         id=str(data.get("id", path.stem)), consultation=slug, kind=str(data.get("kind", "")),
         proposal=str(data.get("proposal") or ""), submitted=str(data.get("submitted", "")),
-        status=str(data.get("status", "")), author=str(data.get("author") or ""), title=str(data.get("title") or ""),
+        status=str(data.get("status", "")), author=str(data.get("author") or ""), title=title,
+        duplicate_of=str(data.get("duplicate_of") or ""), findings=findings,
         body=body.strip("\n"), path=relative, flags=tuple(str(code) for code in flags),
         answers=tuple((labels[slug].get(str(qid), str(qid)), _answer_text(value)) for qid, value in answers.items()),
     )
@@ -163,7 +173,9 @@ def render_entry(item: Entry, language: str = "fr") -> list[str]:
         lines.append(f"    {t('cli.moderate.status')} {terminal_safe(item.status)}")
     if item.flags:
         lines.append(f"    {t('cli.moderate.flags')}")
-        lines += [f"      ! {terminal_safe(code)}: {describe(code, language)}" for code in item.flags]
+        for code in item.flags:
+            lines.append(f"      ! {terminal_safe(code)}: {describe(code, language)}")
+            lines += _render_findings(item, code, language)
     if item.title:
         lines.append(f"    {t('cli.moderate.title')} {terminal_safe(item.title)}")
     lines.append(f"    {t('cli.moderate.author')} {terminal_safe(item.author) or t('cli.moderate.anonymous')}")
@@ -177,6 +189,26 @@ def render_entry(item: Entry, language: str = "fr") -> list[str]:
             lines += [f"        {line}" for line in terminal_safe(value, multiline=True).split("\n")]
     lines.append(f"    {t('cli.moderate.file')} {item.path}")
     lines.append("")
+    return lines
+
+
+SPAN_MAX = 80
+
+
+def _render_findings(item: Entry, code: str, language: str) -> list[str]:
+    """Under a flag, what triggered it: each span with its field, or the near-duplicate's id."""
+    if code == "near-duplicate" and item.duplicate_of:
+        return [f"          duplicate_of: {terminal_safe(item.duplicate_of)}"]
+    lines = []
+    for found in (f for f in item.findings if f.code == code):
+        text = {"title": item.title, "body": item.body}.get(found.field)
+        if text is None:
+            text = next((value for label, value in item.answers if label == found.field), "")
+        span = text[found.start:found.end]
+        span = span if len(span) <= SPAN_MAX else span[:SPAN_MAX] + "…"
+        field = translate(language, f"cli.moderate.{found.field}").rstrip(" :") if found.field in ("title", "body") \
+            else found.field
+        lines.append(f"          {terminal_safe(field)} [{found.start}-{found.end}]: «{terminal_safe(span)}»")
     return lines
 
 
