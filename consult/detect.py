@@ -58,6 +58,8 @@ PHONE_DIGITS = re.compile(r"[0-9](?:[ .()/-]{0,3}[0-9]){6,}")
 
 
 def find_emails(text: str) -> list[Finding]:
+    if "@" not in text:  # the regex would try every word
+        return []
     return [Finding("personal-email", m.start(), m.end()) for m in EMAIL.finditer(text)]
 
 
@@ -104,6 +106,7 @@ SHORTENERS = frozenset({
 })
 CAPITALS_MIN_LETTERS = 20
 CAPITALS_RATIO = 0.7
+_LETTER = re.compile(r"[^\W\d_]")
 # Six or more of the same character; not digits (1000000), spaces nor Markdown's rules and dots.
 REPEATED = re.compile(r"([^\s0-9\-_=*.#~])\1{5,}")
 
@@ -117,6 +120,8 @@ def _host(link: str) -> str:
 def find_links(text: str) -> list[Finding]:
     """`url-shortener` on each link to a shortener (the real target is hidden); `links` on the
     LINKS_LIMIT-th link when a text has that many (advertising, link farms)."""
+    if "://" not in text and "www." not in text.lower():
+        return []
     links = list(LINK.finditer(text))
     found = [Finding("url-shortener", m.start(), m.end()) for m in links if _host(m.group()) in SHORTENERS]
     if len(links) >= LINKS_LIMIT:
@@ -127,10 +132,10 @@ def find_links(text: str) -> list[Finding]:
 def find_capitals(text: str) -> list[Finding]:
     """Text mostly in capitals (shouting): at least CAPITALS_RATIO of its letters, of at least
     CAPITALS_MIN_LETTERS letters (a short acronym-rich sentence is not shouting)."""
-    letters = [c for c in text if c.isalpha()]
+    letters = _LETTER.findall(text)
     if len(letters) < CAPITALS_MIN_LETTERS:
         return []
-    upper = sum(1 for c in letters if c.isupper())
+    upper = sum(map(str.isupper, letters))
     if upper / len(letters) < CAPITALS_RATIO:
         return []
     stripped = text.strip()

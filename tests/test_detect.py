@@ -162,10 +162,10 @@ def test_a_very_common_band_stays_bounded() -> None:
     index = DuplicateIndex()
     for n in range(1000):
         index.add(f"{n:08d}-aaaaaaaa", BASE)
-    start = time.perf_counter()
+    start = time.process_time()
     found = index.check("99999999-zzzzzzzz", BASE)
     assert found is not None and found.other == "00000000-aaaaaaaa"
-    assert time.perf_counter() - start < 0.05
+    assert time.process_time() - start < 0.05
     assert MAX_CANDIDATES < 1000
 
 
@@ -176,7 +176,7 @@ def test_duplicates_scale_linearly_5000_in_a_consultation() -> None:
     vocab = [f"mot{i}" for i in range(4000)] + ["été", "vélo", "arbres", "école"]
     texts = [" ".join(rng.choice(vocab) for _ in range(rng.randint(10, 120))) for _ in range(4500)]
     index = DuplicateIndex()
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: the test machine is shared
     for n, text in enumerate(texts):
         assert index.check(f"{n:08d}-aaaaaaaa", text) is None
     missed = 0
@@ -187,7 +187,7 @@ def test_duplicates_scale_linearly_5000_in_a_consultation() -> None:
         found = index.check(f"{n:08d}-bbbbbbbb", " ".join(words))
         missed += found is None or found.other != f"{n:08d}-aaaaaaaa"
     assert missed == 0
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
 
 
 def _contribution(folder: Path, id_: str, status: str, body: str) -> None:
@@ -206,3 +206,12 @@ def test_screening_compares_with_published_and_pending_files_not_rejected(tmp_pa
     found = Screening(tmp_path).findings(folder, "20261102-cccccccc", "Des arceaux", BASE, {})
     assert [(f.code, f.other, f.field) for f in found] == [("listed-word", "", "title"), ("listed-word", "", "body"),
                                                            ("near-duplicate", "20261101-pppppppp", "")]
+
+
+def test_the_skeleton_ships_an_example_word_list_with_no_word_active() -> None:
+    from consult.detect import WORDS_FILE, load_words
+    from consult.scaffold import skeleton_dir
+
+    assert (skeleton_dir() / WORDS_FILE).is_file()
+    assert load_words(skeleton_dir()).pattern is None
+    assert load_words(Path("/nonexistent")).pattern is None
