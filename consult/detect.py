@@ -107,6 +107,7 @@ SHORTENERS = frozenset({
 CAPITALS_MIN_LETTERS = 20
 CAPITALS_RATIO = 0.7
 _LETTER = re.compile(r"[^\W\d_]")
+_ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
 # Six or more of the same character; not digits (1000000), spaces nor Markdown's rules and dots.
 REPEATED = re.compile(r"([^\s0-9\-_=*.#~])\1{5,}")
 
@@ -132,6 +133,9 @@ def find_links(text: str) -> list[Finding]:
 def find_capitals(text: str) -> list[Finding]:
     """Text mostly in capitals (shouting): at least CAPITALS_RATIO of its letters, of at least
     CAPITALS_MIN_LETTERS letters (a short acronym-rich sentence is not shouting)."""
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) - len(data.translate(None, _ASCII_LOWER)) > (1 - CAPITALS_RATIO) * len(text):
+        return []  # a third of its characters are a-z already: not mostly capitals (and fast)
     letters = _LETTER.findall(text)
     if len(letters) < CAPITALS_MIN_LETTERS:
         return []
