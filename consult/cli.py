@@ -273,9 +273,10 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None) -> Non
 @click.option("--consultation", metavar="SLUG", help="Only this consultation's contributions.")
 @click.option("--kind", metavar="KIND", help="Only this kind: suggestion, comment or answers.")
 @click.option("--flagged", is_flag=True, help="Only the flagged contributions.")
+@click.option("--flag", metavar="CODE", help="Only the contributions with this flag (e.g. personal-email).")
 @pass_ctx
 def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None, full: bool,
-             consultation: str | None, kind: str | None, flagged: bool) -> None:
+             consultation: str | None, kind: str | None, flagged: bool, flag: str | None) -> None:
     """List pending contributions (flagged first), show them in full, approve or reject them by id."""
     from consult.config import require_config
     from consult.i18n import translate
@@ -284,7 +285,7 @@ def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None
     config = require_config(ctx.root)
     language = config.language
     if action == "list":
-        items = list_pending(ctx.root, consultation, kind, flagged)
+        items = list_pending(ctx.root, consultation, kind, flagged, flag)
         click.echo(render_pending(items, language, full=True if full else None))
         return
     if not ids:

@@ -18,7 +18,7 @@ from consult.document import parse_front_matter, split_front_matter
 from consult.content.files import CONTRIBUTION_KINDS
 from consult.errors import ConsultError, SourceError, did_you_mean
 from consult.detect import Finding, WordList, detect_contribution, load_words
-from consult.flags import describe
+from consult.flags import FLAGS, describe
 from consult.i18n import translate
 from consult.pull import ID, write_replace
 
@@ -54,18 +54,23 @@ def contribution_files(root: Path, consultation: str = "*") -> list[Path]:
 
 
 def list_pending(root: Path, consultation: str | None = None, kind: str | None = None,
-                 flagged: bool = False) -> list[Entry]:
+                 flagged: bool = False, flag: str | None = None) -> list[Entry]:
     """Pending contributions, flagged ones first, each group in file order; optionally only one
-    consultation's, one kind's, or the flagged ones (a moderator's filters on thousands of items)."""
+    consultation's, one kind's, the flagged ones, or those with one flag code (a moderator's
+    filters on thousands of items: `--flag personal-email`)."""
     if kind is not None and kind not in CONTRIBUTION_KINDS:
         hint = did_you_mean(kind, CONTRIBUTION_KINDS) or "kinds: " + ", ".join(CONTRIBUTION_KINDS)
         raise ConsultError([SourceError("", 0, 0, f"unknown kind '{kind}'", hint)])
+    if flag is not None and flag not in FLAGS:
+        hint = did_you_mean(flag, tuple(FLAGS)) or "flags: " + ", ".join(FLAGS)
+        raise ConsultError([SourceError("", 0, 0, f"unknown flag '{flag}'", hint)])
     labels: dict[str, dict[str, str]] = {}
     found = []
     words = load_words(root)
     for path in contribution_files(root, consultation or "*"):
         entry = read_entry(root, path, labels, words)
-        if entry is None or entry.status != "pending" or (kind and entry.kind != kind) or (flagged and not entry.flags):
+        if entry is None or entry.status != "pending" or (kind and entry.kind != kind) or (flagged and not entry.flags) \
+                or (flag and flag not in entry.flags):
             continue
         found.append(entry)
     return sorted(found, key=lambda entry: not entry.flags)
@@ -206,7 +211,7 @@ def _render_findings(item: Entry, code: str, language: str) -> list[str]:
             text = next((value for label, value in item.answers if label == found.field), "")
         span = text[found.start:found.end]
         span = span if len(span) <= SPAN_MAX else span[:SPAN_MAX] + "…"
-        field = translate(language, f"cli.moderate.{found.field}").rstrip(" :") if found.field in ("title", "body") \
+        field = translate(language, f"cli.moderate.{found.field}").rstrip(" :\u00a0") if found.field in ("title", "body") \
             else found.field
         lines.append(f"          {terminal_safe(field)} [{found.start}-{found.end}]: «{terminal_safe(span)}»")
     return lines
