@@ -218,11 +218,15 @@ def contribution_texts(title: str, body: str, answers: dict[str, object]) -> lis
     return [(name, text) for name, text in texts if text]
 
 
+def detect_fields(texts: Iterable[tuple[str, str]], words: WordList = WordList(None)) -> list[Finding]:
+    """Every finding in each (field, text), with its field."""
+    return [Finding(f.code, f.start, f.end, name, f.other) for name, text in texts for f in detect_text(text, words)]
+
+
 def detect_contribution(title: str, body: str, answers: dict[str, object],
                         words: WordList = WordList(None)) -> list[Finding]:
     """Every text finding of a contribution, each with its field."""
-    return [Finding(f.code, f.start, f.end, name, f.other)
-            for name, text in contribution_texts(title, body, answers) for f in detect_text(text, words)]
+    return detect_fields(contribution_texts(title, body, answers), words)
 
 
 def codes(findings: Iterable[Finding]) -> tuple[str, ...]:

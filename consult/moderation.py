@@ -17,7 +17,7 @@ from typing import Any
 from consult.document import parse_front_matter, split_front_matter
 from consult.content.files import CONTRIBUTION_KINDS
 from consult.errors import ConsultError, SourceError, did_you_mean
-from consult.detect import Finding, WordList, detect_contribution, load_words
+from consult.detect import Finding, WordList, detect_fields
 from consult.flags import FLAGS, describe
 from consult.i18n import translate
 from consult.pull import ID, write_replace
@@ -46,7 +46,6 @@ class Entry:
     flags: tuple[str, ...]
     path: str
     duplicate_of: str = ""  # the near-duplicate flag's other contribution
-    findings: tuple[Finding, ...] = ()  # the detectors run again on this text: what triggered its flags
 
 
 def contribution_files(root: Path, consultation: str = "*") -> list[Path]:
@@ -66,9 +65,8 @@ def list_pending(root: Path, consultation: str | None = None, kind: str | None =
         raise ConsultError([SourceError("", 0, 0, f"unknown flag '{flag}'", hint)])
     labels: dict[str, dict[str, str]] = {}
     found = []
-    words = load_words(root)
     for path in contribution_files(root, consultation or "*"):
-        entry = read_entry(root, path, labels, words)
+        entry = read_entry(root, path, labels)
         if entry is None or entry.status != "pending" or (kind and entry.kind != kind) or (flagged and not entry.flags) \
                 or (flag and flag not in entry.flags):
             continue
@@ -79,18 +77,16 @@ def list_pending(root: Path, consultation: str | None = None, kind: str | None =
 def show_entry(root: Path, id_: str) -> Entry:
     """One contribution, whatever its status, for `consult moderate show ID`."""
     path = find_contribution(root, id_)
-    entry = read_entry(root, path, {}, load_words(root)) if path is not None else None
+    entry = read_entry(root, path, {}) if path is not None else None
     if entry is None:
         raise ConsultError(f"no readable contribution {id_} in content/ (run 'consult check' to see why)"
                            if path is not None else f"no contribution {id_} in content/")
     return entry
 
 
-def read_entry(root: Path, path: Path, labels: dict[str, dict[str, str]],
-               words: WordList = WordList(None)) -> Entry | None:
+def read_entry(root: Path, path: Path, labels: dict[str, dict[str, str]]) -> Entry | None:
     """The file as an Entry, or None when its front matter cannot be read (`check` reports it).
-    `labels` caches each consultation's question labels. A flagged entry gets the detectors'
-    findings on its text as it is now (`words`: the site's list), answers named by their label."""
+    `labels` caches each consultation's question labels."""
     relative = path.relative_to(root).as_posix()
     doc, body, problems = parse_front_matter(path.read_text(encoding="utf-8"), relative)
     data = doc.data
@@ -101,14 +97,11 @@ def read_entry(root: Path, path: Path, labels: dict[str, dict[str, str]],
         labels[slug] = _question_labels(path.parent.parent / "index.md")
     answers: dict[str, Any] = data["answers"] if isinstance(data.get("answers"), dict) else {}
     flags: list[Any] = data["flags"] if isinstance(data.get("flags"), list) else []
-    title = str(data.get("title") or "")
-    findings = tuple(Finding(f.code, f.start, f.end, labels[slug].get(f.field, f.field), f.other)
-                     for f in detect_contribution(title, body.strip("\n"), answers, words)) if flags else ()
     return Entry(
         id=str(data.get("id", path.stem)), consultation=slug, kind=str(data.get("kind", "")),
         proposal=str(data.get("proposal") or ""), submitted=str(data.get("submitted", "")),
-        status=str(data.get("status", "")), author=str(data.get("author") or ""), title=title,
-        duplicate_of=str(data.get("duplicate_of") or ""), findings=findings,
+        status=str(data.get("status", "")), author=str(data.get("author") or ""), title=str(data.get("title") or ""),
+        duplicate_of=str(data.get("duplicate_of") or ""),
         body=body.strip("\n"), path=relative, flags=tuple(str(code) for code in flags),
         answers=tuple((labels[slug].get(str(qid), str(qid)), _answer_text(value)) for qid, value in answers.items()),
     )
@@ -143,9 +136,11 @@ def terminal_safe(text: str, multiline: bool = False) -> str:
     return pattern.sub(lambda match: repr(match.group())[1:-1], text)
 
 
-def render_pending(items: list[Entry], language: str = "fr", full: bool | None = None) -> str:
+def render_pending(items: list[Entry], language: str = "fr", full: bool | None = None,
+                   words: WordList = WordList(None)) -> str:
     """The listing for a terminal: every text and answer in full when `full` (by default when there
-    are at most FULL_LIMIT items), else one excerpt each; flags first, in the site's language."""
+    are at most FULL_LIMIT items), else one excerpt each; flags first, in the site's language
+    (in full, with what triggered each automatic flag: `words` is the site's list)."""
     def t(key: str, **params: object) -> str:
         return translate(language, key, **params)
 
@@ -154,7 +149,7 @@ def render_pending(items: list[Entry], language: str = "fr", full: bool | None =
     full = len(items) <= FULL_LIMIT if full is None else full
     lines: list[str] = []
     for item in items:
-        lines += render_entry(item, language) if full else _render_short(item, language)
+        lines += render_entry(item, language, words) if full else _render_short(item, language)
     lines.append(t("cli.moderate.count", count=len(items)))
     if not full:
         lines.append(t("cli.moderate.abridged"))
@@ -168,8 +163,9 @@ def _heading(item: Entry, language: str) -> str:
     return terminal_safe(f"{item.id}  {item.consultation}  {kind}{about}  {item.submitted}")
 
 
-def render_entry(item: Entry, language: str = "fr") -> list[str]:
-    """One contribution in full: flags first, then title, author, the whole text, every answer."""
+def render_entry(item: Entry, language: str = "fr", words: WordList = WordList(None)) -> list[str]:
+    """One contribution in full: flags first, each with what triggered it (the detectors run again
+    on the text as it is now, `words` the site's list), then title, author, the whole text, every answer."""
     def t(key: str, **params: object) -> str:
         return translate(language, key, **params)
 
@@ -178,9 +174,10 @@ def render_entry(item: Entry, language: str = "fr") -> list[str]:
         lines.append(f"    {t('cli.moderate.status')} {terminal_safe(item.status)}")
     if item.flags:
         lines.append(f"    {t('cli.moderate.flags')}")
+        found = detect_fields([("title", item.title), ("body", item.body), *item.answers], words)
         for code in item.flags:
             lines.append(f"      ! {terminal_safe(code)}: {describe(code, language)}")
-            lines += _render_findings(item, code, language)
+            lines += _render_findings(item, code, language, found)
     if item.title:
         lines.append(f"    {t('cli.moderate.title')} {terminal_safe(item.title)}")
     lines.append(f"    {t('cli.moderate.author')} {terminal_safe(item.author) or t('cli.moderate.anonymous')}")
@@ -200,12 +197,12 @@ def render_entry(item: Entry, language: str = "fr") -> list[str]:
 SPAN_MAX = 80
 
 
-def _render_findings(item: Entry, code: str, language: str) -> list[str]:
+def _render_findings(item: Entry, code: str, language: str, findings: list[Finding]) -> list[str]:
     """Under a flag, what triggered it: each span with its field, or the near-duplicate's id."""
     if code == "near-duplicate" and item.duplicate_of:
         return [f"          duplicate_of: {terminal_safe(item.duplicate_of)}"]
     lines = []
-    for found in (f for f in item.findings if f.code == code):
+    for found in (f for f in findings if f.code == code):
         text = {"title": item.title, "body": item.body}.get(found.field)
         if text is None:
             text = next((value for label, value in item.answers if label == found.field), "")
