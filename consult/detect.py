@@ -306,7 +306,9 @@ class DuplicateIndex:
         seen: set[str] = {id_}
         for band in bands:
             for other in self._buckets.get(band, ()):
-                if other in seen or compared >= MAX_CANDIDATES:
+                if compared >= MAX_CANDIDATES:  # stop, do not even walk the rest: a bucket may hold thousands
+                    break
+                if other in seen:
                     continue
                 seen.add(other)
                 compared += 1

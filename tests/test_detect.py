@@ -169,6 +169,18 @@ def test_a_very_common_band_stays_bounded() -> None:
     assert MAX_CANDIDATES < 1000
 
 
+def test_checking_against_a_huge_bucket_does_not_walk_it() -> None:
+    """20,000 identical texts (a campaign, or bench/pull.py's corpus): each further check costs the
+    same as against a few, not a walk through every member of the shared buckets."""
+    index = DuplicateIndex()
+    for n in range(20_000):
+        index.add(f"{n:08d}-aaaaaaaa", BASE)
+    start = time.process_time()
+    for n in range(300):
+        assert index.check(f"{n:08d}-zzzzzzzz", BASE) is not None
+    assert time.process_time() - start < 0.6  # walking the buckets: 300 x 8 x 20,000 steps, several seconds
+
+
 def test_duplicates_scale_linearly_5000_in_a_consultation() -> None:
     """5,000 texts, a tenth of them lightly edited copies: all copies found, in well under 5 s
     (bench/detect.py measures the rate; no pairwise comparison of all texts)."""
