@@ -296,7 +296,8 @@ class DuplicateIndex:
 
     def check(self, id_: str, text: str) -> Finding | None:
         """A `near-duplicate` finding naming the most similar indexed text (the smallest id
-        among equals), or None; the text is indexed either way."""
+        among equals compared; the first identical one found ends the search), or None; the
+        text is indexed either way."""
         hashes = shingles(text)
         if not hashes:
             return None
@@ -315,6 +316,8 @@ class DuplicateIndex:
                 score = jaccard(hashes, self._shingles[other])
                 if score >= THRESHOLD and (best is None or (-score, other) < (-best[0], best[1])):
                     best = (score, other)
+                    if score == 1.0:  # identical: none can be closer (a campaign costs one comparison)
+                        compared = MAX_CANDIDATES
         self._add(id_, hashes, bands)
         return Finding("near-duplicate", other=best[1]) if best else None
 
