@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -346,23 +346,28 @@ class Screening:
         self.words = load_words(root)
         self._indexes: dict[Path, DuplicateIndex] = {}
 
-    def findings(self, folder: Path, id_: str, title: str, body: str, answers: dict[str, object]) -> list[Finding]:
+    def findings(self, folder: Path, id_: str, title: str, body: str, answers: dict[str, object],
+                 delivered: Callable[[str], bool] = lambda name: True) -> list[Finding]:
         """Text findings of one new contribution of the consultation whose contributions are in
-        `folder`, then a near-duplicate (naming the other id) if an earlier one is alike."""
+        `folder`, then a near-duplicate (naming the other id) if an earlier one is alike.
+        Only the files `delivered` accepts (by name) are indexed: a file a stopped pull wrote is
+        written again by this one, and must be compared as it was then, so its bytes match."""
         found = detect_contribution(title, body, answers, self.words)
         if folder not in self._indexes:
-            self._indexes[folder] = load_index(folder)
+            self._indexes[folder] = load_index(folder, delivered)
         duplicate = self._indexes[folder].check(id_, duplicate_text(title, body, answers))
         return found + [duplicate] if duplicate else found
 
 
-def load_index(folder: Path) -> DuplicateIndex:
-    """A DuplicateIndex of the contribution files in `folder` that are not rejected; a file that
-    cannot be read is left out (`consult check` says why)."""
+def load_index(folder: Path, keep: Callable[[str], bool] = lambda name: True) -> DuplicateIndex:
+    """A DuplicateIndex of the contribution files in `folder` that are not rejected (and whose
+    name `keep` accepts); a file that cannot be read is left out (`consult check` says why)."""
     from consult.document import SafeLoader, split_front_matter
 
     index = DuplicateIndex()
     for path in sorted(folder.glob("*.md")):
+        if not keep(path.name):
+            continue
         split = split_front_matter(path.read_text(encoding="utf-8", errors="replace"))
         try:
             data = yaml.load(split.yaml_text, Loader=SafeLoader) if split else None

@@ -381,7 +381,8 @@ def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
                 report.orphans.append(f"{checkout.relative(target)}: {note}")
                 flags = flags if "orphan" in flags else flags + ("orphan",)
             # The detectors (consult.detect): codes only here; `consult moderate` shows the spans.
-            found = checkout.screening.findings(consultation.contributions, sub.id, sub.title, sub.body, dict(sub.answers))
+            found = checkout.screening.findings(consultation.contributions, sub.id, sub.title, sub.body, dict(sub.answers),
+                                                lambda name: checkout.delivered(consultation, name))
             flags += tuple(code for code in codes(found) if code not in flags)
             duplicate_of = next((f.other for f in found if f.code == "near-duplicate"), "")
             if flags:

@@ -685,3 +685,21 @@ def test_detectors_flag_at_pull_moderate_shows_the_spans_the_pr_text_only_codes(
     assert f"«{EMAIL}»" in listed.output and listed.output.index(personal["id"]) >= 0
     checked = CliRunner().invoke(cli, ["--root", str(site), "check"])
     assert checked.exit_code == 0, checked.output
+
+
+def test_near_duplicates_written_by_a_stopped_pull_are_written_again_with_the_same_bytes(
+        site: Path, inbox: Inbox) -> None:
+    """A pull stopped before its commit left two near-duplicate files on the branch's checkout;
+    the next pull compares them as the first one did (only delivered files are indexed before
+    the batch), so both files are its own: written, not 'kept'."""
+    text = "Il faudrait des arceaux pour les vélos devant la gare et le long de la rue Haute, merci."
+    first = Submission(**{**sub(1).__dict__, "body": text})
+    second = Submission(**{**sub(2).__dict__, "body": text + " Vraiment."})
+    inbox.add(first)
+    inbox.add(second)
+    folder = site / "content" / "consultations" / "plan-velo" / "contributions"
+    (folder / f"{first.id}.md").write_text(render_contribution(first, PARIS))  # written, not committed
+    (folder / f"{second.id}.md").write_text(render_contribution(second, PARIS, ("near-duplicate",), first.id))
+    report = do_pull(site, inbox, branch="moderation/test")
+    assert report.kept == [] and sorted(id_ for _, id_, _ in report.written) == [first.id, second.id]
+    assert report.flagged == {second.id: ("near-duplicate",)}
