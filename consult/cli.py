@@ -284,25 +284,27 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None) -> Non
 @click.option("--consultation", metavar="SLUG", help="Only this consultation's contributions.")
 @click.option("--kind", metavar="KIND", help="Only this kind: suggestion, comment or answers.")
 @click.option("--flagged", is_flag=True, help="Only the flagged contributions.")
+@click.option("--flag", metavar="CODE", help="Only the contributions with this flag (e.g. personal-email).")
 @pass_ctx
 def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None, full: bool,
-             consultation: str | None, kind: str | None, flagged: bool) -> None:
+             consultation: str | None, kind: str | None, flagged: bool, flag: str | None) -> None:
     """List pending contributions (flagged first), show them in full, approve or reject them by id."""
     from consult.config import require_config
     from consult.i18n import translate
+    from consult.detect import load_words
     from consult.moderation import decide, list_pending, render_entry, render_pending, show_entry
 
     config = require_config(ctx.root)
     language = config.language
     if action == "list":
-        items = list_pending(ctx.root, consultation, kind, flagged)
-        click.echo(render_pending(items, language, full=True if full else None))
+        items = list_pending(ctx.root, consultation, kind, flagged, flag)
+        click.echo(render_pending(items, language, full=True if full else None, words=load_words(ctx.root)))
         return
     if not ids:
         raise ConsultError(translate(language, "cli.moderate.name_ids", action=action))
     if action == "show":
         for id_ in ids:
-            click.echo("\n".join(render_entry(show_entry(ctx.root, id_), language)))
+            click.echo("\n".join(render_entry(show_entry(ctx.root, id_), language, load_words(ctx.root))))
         return
     status = "published" if action == "approve" else "rejected"
     for path in decide(ctx.root, list(ids), status, reason or "", config.reasons):

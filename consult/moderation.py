@@ -17,7 +17,8 @@ from typing import Any
 from consult.document import parse_front_matter, split_front_matter
 from consult.content.files import CONTRIBUTION_KINDS
 from consult.errors import ConsultError, SourceError, did_you_mean
-from consult.flags import describe
+from consult.detect import Finding, WordList, detect_fields
+from consult.flags import FLAGS, describe
 from consult.i18n import translate
 from consult.pull import ID, write_replace
 
@@ -45,6 +46,7 @@ class Entry:
     answers: tuple[tuple[str, str], ...]  # (question label, answer as text)
     flags: tuple[str, ...]
     path: str
+    duplicate_of: str = ""  # the near-duplicate flag's other contribution
 
 
 def contribution_files(root: Path, consultation: str = "*") -> list[Path]:
@@ -52,17 +54,22 @@ def contribution_files(root: Path, consultation: str = "*") -> list[Path]:
 
 
 def list_pending(root: Path, consultation: str | None = None, kind: str | None = None,
-                 flagged: bool = False) -> list[Entry]:
+                 flagged: bool = False, flag: str | None = None) -> list[Entry]:
     """Pending contributions, flagged ones first, each group in file order; optionally only one
-    consultation's, one kind's, or the flagged ones (a moderator's filters on thousands of items)."""
+    consultation's, one kind's, the flagged ones, or those with one flag code (a moderator's
+    filters on thousands of items: `--flag personal-email`)."""
     if kind is not None and kind not in CONTRIBUTION_KINDS:
         hint = did_you_mean(kind, CONTRIBUTION_KINDS) or "kinds: " + ", ".join(CONTRIBUTION_KINDS)
         raise ConsultError([SourceError("", 0, 0, f"unknown kind '{kind}'", hint)])
+    if flag is not None and flag not in FLAGS:
+        hint = did_you_mean(flag, tuple(FLAGS)) or "flags: " + ", ".join(FLAGS)
+        raise ConsultError([SourceError("", 0, 0, f"unknown flag '{flag}'", hint)])
     labels: dict[str, dict[str, str]] = {}
     found = []
     for path in contribution_files(root, consultation or "*"):
         entry = read_entry(root, path, labels)
-        if entry is None or entry.status != "pending" or (kind and entry.kind != kind) or (flagged and not entry.flags):
+        if entry is None or entry.status != "pending" or (kind and entry.kind != kind) or (flagged and not entry.flags) \
+                or (flag and flag not in entry.flags):
             continue
         found.append(entry)
     return sorted(found, key=lambda entry: not entry.flags)
@@ -95,6 +102,7 @@ def read_entry(root: Path, path: Path, labels: dict[str, dict[str, str]]) -> Ent
         id=str(data.get("id", path.stem)), consultation=slug, kind=str(data.get("kind", "")),
         proposal=str(data.get("proposal") or ""), submitted=str(data.get("submitted", "")),
         status=str(data.get("status", "")), author=str(data.get("author") or ""), title=str(data.get("title") or ""),
+        duplicate_of=str(data.get("duplicate_of") or ""),
         body=body.strip("\n"), path=relative, flags=tuple(str(code) for code in flags),
         answers=tuple((labels[slug].get(str(qid), str(qid)), _answer_text(value)) for qid, value in answers.items()),
     )
@@ -129,9 +137,11 @@ def terminal_safe(text: str, multiline: bool = False) -> str:
     return pattern.sub(lambda match: repr(match.group())[1:-1], text)
 
 
-def render_pending(items: list[Entry], language: str = "fr", full: bool | None = None) -> str:
+def render_pending(items: list[Entry], language: str = "fr", full: bool | None = None,
+                   words: WordList = WordList(None)) -> str:
     """The listing for a terminal: every text and answer in full when `full` (by default when there
-    are at most FULL_LIMIT items), else one excerpt each; flags first, in the site's language."""
+    are at most FULL_LIMIT items), else one excerpt each; flags first, in the site's language
+    (in full, with what triggered each automatic flag: `words` is the site's list)."""
     def t(key: str, **params: object) -> str:
         return translate(language, key, **params)
 
@@ -140,7 +150,7 @@ def render_pending(items: list[Entry], language: str = "fr", full: bool | None =
     full = len(items) <= FULL_LIMIT if full is None else full
     lines: list[str] = []
     for item in items:
-        lines += render_entry(item, language) if full else _render_short(item, language)
+        lines += render_entry(item, language, words) if full else _render_short(item, language)
     lines.append(t("cli.moderate.count", count=len(items)))
     if not full:
         lines.append(t("cli.moderate.abridged"))
@@ -154,8 +164,9 @@ def _heading(item: Entry, language: str) -> str:
     return terminal_safe(f"{item.id}  {item.consultation}  {kind}{about}  {item.submitted}")
 
 
-def render_entry(item: Entry, language: str = "fr") -> list[str]:
-    """One contribution in full: flags first, then title, author, the whole text, every answer."""
+def render_entry(item: Entry, language: str = "fr", words: WordList = WordList(None)) -> list[str]:
+    """One contribution in full: flags first, each with what triggered it (the detectors run again
+    on the text as it is now, `words` the site's list), then title, author, the whole text, every answer."""
     def t(key: str, **params: object) -> str:
         return translate(language, key, **params)
 
@@ -164,7 +175,10 @@ def render_entry(item: Entry, language: str = "fr") -> list[str]:
         lines.append(f"    {t('cli.moderate.status')} {terminal_safe(item.status)}")
     if item.flags:
         lines.append(f"    {t('cli.moderate.flags')}")
-        lines += [f"      ! {terminal_safe(code)}: {describe(code, language)}" for code in item.flags]
+        found = detect_fields([("title", item.title), ("body", item.body), *item.answers], words)
+        for code in item.flags:
+            lines.append(f"      ! {terminal_safe(code)}: {describe(code, language)}")
+            lines += _render_findings(item, code, language, found)
     if item.title:
         lines.append(f"    {t('cli.moderate.title')} {terminal_safe(item.title)}")
     lines.append(f"    {t('cli.moderate.author')} {terminal_safe(item.author) or t('cli.moderate.anonymous')}")
@@ -178,6 +192,26 @@ def render_entry(item: Entry, language: str = "fr") -> list[str]:
             lines += [f"        {line}" for line in terminal_safe(value, multiline=True).split("\n")]
     lines.append(f"    {t('cli.moderate.file')} {item.path}")
     lines.append("")
+    return lines
+
+
+SPAN_MAX = 80
+
+
+def _render_findings(item: Entry, code: str, language: str, findings: list[Finding]) -> list[str]:
+    """Under a flag, what triggered it: each span with its field, or the near-duplicate's id."""
+    if code == "near-duplicate" and item.duplicate_of:
+        return [f"          duplicate_of: {terminal_safe(item.duplicate_of)}"]
+    lines = []
+    for found in (f for f in findings if f.code == code):
+        text = {"title": item.title, "body": item.body}.get(found.field)
+        if text is None:
+            text = next((value for label, value in item.answers if label == found.field), "")
+        span = text[found.start:found.end]
+        span = span if len(span) <= SPAN_MAX else span[:SPAN_MAX] + "…"
+        field = translate(language, f"cli.moderate.{found.field}").rstrip(" :\u00a0") if found.field in ("title", "body") \
+            else found.field
+        lines.append(f"          {terminal_safe(field)} [{found.start}-{found.end}]: «{terminal_safe(span)}»")
     return lines
 
 

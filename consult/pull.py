@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from consult.config import require_config
+from consult.detect import Screening, codes
 from consult.document import dump_front_matter, parse_front_matter
 from consult.errors import ConsultError
 from consult.flags import parse_flags
@@ -94,9 +95,11 @@ class PullReport:
         return [Item(id_, kind, path.split("/")[2], self.flagged.get(id_, ())) for path, id_, kind in self.written]
 
 
-def render_contribution(sub: Submission, tz: Any = timezone.utc, flags: tuple[str, ...] | None = None) -> str:
+def render_contribution(sub: Submission, tz: Any = timezone.utc, flags: tuple[str, ...] | None = None,
+                        duplicate_of: str = "") -> str:
     """The file for one submission, through safe_dump only: citizen text stays inert data.
-    `flags` (default: the inbox row's) become a `flags:` list when there are any."""
+    `flags` (default: the inbox row's) become a `flags:` list when there are any; `duplicate_of`
+    names the contribution a near-duplicate is like."""
     assert sub.received is not None
     data: dict[str, Any] = {"id": sub.id, "kind": sub.kind}
     if sub.proposal:
@@ -108,6 +111,8 @@ def render_contribution(sub: Submission, tz: Any = timezone.utc, flags: tuple[st
     flags = parse_flags(sub.flags) if flags is None else flags
     if flags:
         data["flags"] = list(flags)
+    if duplicate_of:
+        data["duplicate_of"] = duplicate_of
     if sub.title:
         data["title"] = sub.title
     if sub.answers:
@@ -266,6 +271,7 @@ class Checkout:
         self.committed = committed  # with --branch: the files of HEAD; None: every file on disk
         self._consultations: dict[str, Consultation | None] = {}
         self._names: dict[Path, set[str]] = {}
+        self.screening = Screening(root)
 
     def consultation(self, slug: str) -> Consultation | None:
         """None for a consultation that has no folder (or an impossible slug); read once."""
@@ -374,9 +380,14 @@ def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
             if note:
                 report.orphans.append(f"{checkout.relative(target)}: {note}")
                 flags = flags if "orphan" in flags else flags + ("orphan",)
+            # The detectors (consult.detect): codes only here; `consult moderate` shows the spans.
+            found = checkout.screening.findings(consultation.contributions, sub.id, sub.title, sub.body, dict(sub.answers),
+                                                lambda name: checkout.delivered(consultation, name))
+            flags += tuple(code for code in codes(found) if code not in flags)
+            duplicate_of = next((f.other for f in found if f.code == "near-duplicate"), "")
             if flags:
                 report.flagged[sub.id] = flags
-            todo.append((sub, target, render_contribution(sub, tz, flags).encode("utf-8")))
+            todo.append((sub, target, render_contribution(sub, tz, flags, duplicate_of).encode("utf-8")))
         created = write_batch([(target, data) for _, target, data in todo]) if todo else []
         for (sub, target, data), new in zip(todo, created):
             relative = checkout.relative(target)

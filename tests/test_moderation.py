@@ -266,3 +266,25 @@ def test_erased_email_is_in_no_file_of_dot_consult(site: Path) -> None:
     finally:
         handler.close()
         box.close()
+
+
+def test_flag_filter_and_the_spans_that_triggered_each_flag(site: Path) -> None:
+    """`--flag CODE` narrows the list; under each detector flag, the exact span (re-detected on the
+    file, escaped for the terminal) or the near-duplicate's id."""
+    (site / "moderation.words").write_text("arnaque\n", encoding="utf-8")
+    email = write_pending(site, 1, title="Une ARNAQUE", body="Écrivez à zoe@exemple.fr\x1b[2J ou au 06 12 34 56 78.",
+                          flags=["personal-email", "personal-phone", "listed-word"],
+                          answers={"frequence": "appelez le 01 42 68 53 00"})
+    copy = write_pending(site, 2, body="Un texte.", flags=["near-duplicate"], duplicate_of="20261116-00000001")
+    write_pending(site, 3, body="Rien.", flags=["too-fast"])
+    assert [i.id for i in list_pending(site, flag="personal-email")] == [email]
+    out = moderate(site, "--flag", "personal-email")
+    assert copy not in out and "20261116-00000003" not in out
+    assert "! personal-email: " + describe("personal-email", "fr") + "\n          Texte [10-24]: «zoe@exemple.fr»" in out
+    assert "Texte [35-49]: «06 12 34 56 78»" in out and "\x1b" not in out
+    assert "Titre [4-11]: «ARNAQUE»" in out
+    assert "Clairval ? [11-25]: «01 42 68 53 00»" in out  # in an answer, named by its question's label
+    shown = moderate(site, "show", copy)
+    assert "! near-duplicate: " + describe("near-duplicate", "fr") + "\n          duplicate_of: 20261116-00000001" in shown
+    with pytest.raises(ConsultError, match="unknown flag 'personal-mail'"):
+        list_pending(site, flag="personal-mail")

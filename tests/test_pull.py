@@ -645,3 +645,61 @@ def test_the_privacy_notice_says_what_retention_does(folder: Path) -> None:
     assert "**Un soutien n’est pas un vote vérifié**" in notice
     assert "une fois par connexion et\npar proposition de la consultation" in notice
     assert "jamais enregistrée" in notice and "journaux de notre serveur de formulaires" in notice
+
+
+# --- automatic flags (consult.detect) ----------------------------------------------------------------
+
+
+def test_detectors_flag_at_pull_moderate_shows_the_spans_the_pr_text_only_codes(site: Path, inbox: Inbox) -> None:
+    from click.testing import CliRunner
+
+    from consult.cli import cli
+
+    (site / "moderation.words").write_text("# mots que le site veut voir\nhollandaise\n", encoding="utf-8")
+    app = make_handler(site, inbox)
+    phone, iban = "06 12 34 56 78", "FR76 3000 6000 0112 3456 7890 189"
+    send(app, velo(title="Remboursement", body=f"Rappelez-moi au {phone} ou écrivez à {EMAIL}. Versez sur {iban}."))
+    published = site / "content" / "consultations" / "plan-velo" / "contributions" / "20261003-3f9a1c27.md"
+    doc, body, _ = parse_front_matter(published.read_text(encoding="utf-8"), "")
+    send(app, velo(title=doc.data["title"], body=body.replace("matins", "jours")))  # a copy, one word changed
+    send(app, velo(title="Arceaux", body="Il manque des arceaux devant la boulangerie de la rue Haute."))
+    report = do_pull(site, inbox, branch="moderation/detect")
+    files = {front_matter(site / path)["title"]: site / path for path, _, _ in report.written}
+    personal, copy, clean = (front_matter(files[t]) for t in ("Remboursement", doc.data["title"], "Arceaux"))
+    assert {"personal-email", "personal-phone", "personal-iban"} <= set(personal["flags"])
+    assert {"near-duplicate", "listed-word"} <= set(copy["flags"]) and copy["duplicate_of"] == "20261003-3f9a1c27"
+    assert not set(clean.get("flags", [])) & {"personal-email", "near-duplicate", "listed-word", "capitals"}
+    assert files["Remboursement"].read_text(encoding="utf-8").endswith(
+        f"Rappelez-moi au {phone} ou écrivez à {EMAIL}. Versez sur {iban}.\n")  # flags never change the text
+
+    description = (site / ".consult" / "pull-request.md").read_text(encoding="utf-8")
+    assert "personal-email" in description and "near-duplicate" in description
+    for secret in (EMAIL, phone, iban, "0612345678", "FR7630006000"):
+        assert secret not in description and secret not in report.render()
+
+    shown = CliRunner().invoke(cli, ["--root", str(site), "moderate", "show", personal["id"], copy["id"]])
+    assert shown.exit_code == 0, shown.output
+    assert f"«{EMAIL}»" in shown.output and f"«{phone}»" in shown.output and f"«{iban}»" in shown.output
+    assert "duplicate_of: 20261003-3f9a1c27" in shown.output and "«hollandaise»" in shown.output
+    listed = CliRunner().invoke(cli, ["--root", str(site), "moderate", "--flagged"])
+    assert f"«{EMAIL}»" in listed.output and listed.output.index(personal["id"]) >= 0
+    checked = CliRunner().invoke(cli, ["--root", str(site), "check"])
+    assert checked.exit_code == 0, checked.output
+
+
+def test_near_duplicates_written_by_a_stopped_pull_are_written_again_with_the_same_bytes(
+        site: Path, inbox: Inbox) -> None:
+    """A pull stopped before its commit left two near-duplicate files on the branch's checkout;
+    the next pull compares them as the first one did (only delivered files are indexed before
+    the batch), so both files are its own: written, not 'kept'."""
+    text = "Il faudrait des arceaux pour les vélos devant la gare et le long de la rue Haute, merci."
+    first = Submission(**{**sub(1).__dict__, "body": text})
+    second = Submission(**{**sub(2).__dict__, "body": text + " Vraiment."})
+    inbox.add(first)
+    inbox.add(second)
+    folder = site / "content" / "consultations" / "plan-velo" / "contributions"
+    (folder / f"{first.id}.md").write_text(render_contribution(first, PARIS))  # written, not committed
+    (folder / f"{second.id}.md").write_text(render_contribution(second, PARIS, ("near-duplicate",), first.id))
+    report = do_pull(site, inbox, branch="moderation/test")
+    assert report.kept == [] and sorted(id_ for _, id_, _ in report.written) == [first.id, second.id]
+    assert report.flagged == {second.id: ("near-duplicate",)}

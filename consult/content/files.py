@@ -72,6 +72,7 @@ CONTRIBUTION_FIELDS = {
     "title": Field("str"),
     "answers": Field("dict"),
     "flags": Field("list"),  # codes of consult.flags: why a moderator should look
+    "duplicate_of": Field("str"),  # near-duplicate flag: the other contribution's id (consult.detect)
 }
 SYNTHESIS_FIELDS = {"title": Field("str", required=True), "published": Field("date")}
 PAGE_FIELDS = {"title": Field("str", required=True), "footer": Field("bool"), "summary": Field("str")}

@@ -1,0 +1,381 @@
+"""Detectors: why a moderator should look at a contribution's text, found without a person.
+
+Each detector is a pure function `text -> list[Finding]`: a flag code of consult.flags and
+the exact span (start, end) of `text` that triggered it. `detect_contribution` runs them on
+every text of a contribution (title, body, answers) and says in which field. Nothing here
+changes a text or decides anything: flags only ask for a person's attention.
+
+`consult pull` writes the codes in the `flags:` list (and `duplicate_of:` for a near-duplicate);
+`consult moderate` runs the detectors again on the text it shows, so the spans a moderator
+reads are always those of the file as it is now, and no detected e-mail, phone number or
+IBAN is ever copied anywhere else (a file, a pull request, a log).
+
+Near-duplicates are found with MinHash over word 3-shingles and LSH banding
+(`DuplicateIndex`): each text costs O(its length), whatever the number of texts already
+indexed; only texts that share a band are compared exactly (Jaccard), at most
+`MAX_CANDIDATES` of them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import phonenumbers
+import yaml
+from stdnum import iban as stdnum_iban
+from stdnum.fr import nir as stdnum_nir
+
+WORDS_FILE = "moderation.words"  # at the site root: one word or phrase a line, '#' comments
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A flag code and what triggered it: a span of one field's text, or another contribution."""
+
+    code: str
+    start: int = 0
+    end: int = 0
+    field: str = ""  # 'title', 'body' or an answer's question id (set by detect_contribution)
+    other: str = ""  # near-duplicate: the other contribution's id
+
+
+# --- personal data -------------------------------------------------------------------------------
+
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}(?![\w-])")
+# Candidates only: the country's length and the checksum are checked by python-stdnum.
+IBAN = re.compile(r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}\b", re.I)
+# Sex, year, month (01-12, or 20-99 for unknown), department (2A/2B: Corsica), commune, order, key.
+NIR = re.compile(r"\b[12] ?[0-9]{2} ?(?:0[1-9]|1[0-2]|[2-9][0-9]) ?(?:[0-9]{2}|2[AB]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}\b", re.I)
+
+
+# Seven digits or more, with the separators phone numbers are written with: a phone number may be there.
+PHONE_DIGITS = re.compile(r"[0-9](?:[ .()/-]{0,3}[0-9]){6,}")
+
+
+def find_emails(text: str) -> list[Finding]:
+    if "@" not in text:  # the regex would try every word
+        return []
+    return [Finding("personal-email", m.start(), m.end()) for m in EMAIL.finditer(text)]
+
+
+def find_ibans(text: str) -> list[Finding]:
+    """IBANs whose country length and check digits are right (python-stdnum)."""
+    found = []
+    for match in IBAN.finditer(text):
+        candidate = match.group()
+        while candidate and not stdnum_iban.is_valid(candidate):  # the next word may have been taken
+            candidate = candidate.rsplit(" ", 1)[0] if " " in candidate else ""
+        if candidate:
+            found.append(Finding("personal-iban", match.start(), match.start() + len(candidate)))
+    return found
+
+
+def find_nirs(text: str) -> list[Finding]:
+    """French social security numbers (NIR) whose key (97 - number mod 97) is right."""
+    return [Finding("personal-nir", m.start(), m.end()) for m in NIR.finditer(text) if stdnum_nir.is_valid(m.group())]
+
+
+def find_phones(text: str, region: str = "FR") -> list[Finding]:
+    """Valid phone numbers, French (06 12 34 56 78) or international (+44 20 7946 0958)."""
+    if not PHONE_DIGITS.search(text):  # the matcher is slow; most texts have no run of digits at all
+        return []
+    matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
+    return [Finding("personal-phone", match.start, match.end) for match in matcher]
+
+
+def find_personal_data(text: str) -> list[Finding]:
+    """E-mails, IBANs, NIRs, then phone numbers not inside one of those (their digits would match)."""
+    found = find_emails(text) + find_ibans(text) + find_nirs(text)
+    taken = [(f.start, f.end) for f in found]
+    found += [f for f in find_phones(text) if not any(f.start < end and start < f.end for start, end in taken)]
+    return sorted(found, key=lambda f: f.start)
+
+
+# --- form ----------------------------------------------------------------------------------------
+
+LINK = re.compile(r"(?:\bhttps?://|\bwww\.)[^\s<>()\[\]]+", re.I)
+LINKS_LIMIT = 3  # this many links or more in one text: flagged
+SHORTENERS = frozenset({
+    "bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "buff.ly", "rebrand.ly", "cutt.ly",
+    "shorturl.at", "tiny.cc", "rb.gy", "t.ly", "s.id", "v.gd", "bl.ink", "lnkd.in", "shorte.st", "adf.ly",
+})
+CAPITALS_MIN_LETTERS = 20
+CAPITALS_RATIO = 0.7
+_LETTER = re.compile(r"[^\W\d_]")
+_ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
+# Six or more of the same character; not digits (1000000), spaces nor Markdown's rules and dots.
+REPEATED = re.compile(r"([^\s0-9\-_=*.#~])\1{5,}")
+
+
+def _host(link: str) -> str:
+    rest = re.sub(r"^(?:https?://)?", "", link, flags=re.I)
+    host = re.split(r"[/?#:]", rest, maxsplit=1)[0].lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def find_links(text: str) -> list[Finding]:
+    """`url-shortener` on each link to a shortener (the real target is hidden); `links` on the
+    LINKS_LIMIT-th link when a text has that many (advertising, link farms)."""
+    if "://" not in text and "www." not in text.lower():
+        return []
+    links = list(LINK.finditer(text))
+    found = [Finding("url-shortener", m.start(), m.end()) for m in links if _host(m.group()) in SHORTENERS]
+    if len(links) >= LINKS_LIMIT:
+        found.append(Finding("links", links[0].start(), links[-1].end()))
+    return found
+
+
+def find_capitals(text: str) -> list[Finding]:
+    """Text mostly in capitals (shouting): at least CAPITALS_RATIO of its letters, of at least
+    CAPITALS_MIN_LETTERS letters (a short acronym-rich sentence is not shouting)."""
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) - len(data.translate(None, _ASCII_LOWER)) > (1 - CAPITALS_RATIO) * len(text):
+        return []  # a third of its characters are a-z already: not mostly capitals (and fast)
+    letters = _LETTER.findall(text)
+    if len(letters) < CAPITALS_MIN_LETTERS:
+        return []
+    upper = sum(map(str.isupper, letters))
+    if upper / len(letters) < CAPITALS_RATIO:
+        return []
+    stripped = text.strip()
+    start = text.index(stripped[0]) if stripped else 0
+    return [Finding("capitals", start, start + len(stripped))]
+
+
+def find_repeated(text: str) -> list[Finding]:
+    return [Finding("repeated-chars", m.start(), m.end()) for m in REPEATED.finditer(text)]
+
+
+# --- the site's word list ------------------------------------------------------------------------
+
+
+class _Fold(dict[int, str]):
+    """str.translate table: each character to its lower-case base letter, computed once."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        base = unicodedata.normalize("NFD", char)[0].lower()
+        self[code] = base if len(base) == 1 else char
+        return self[code]
+
+
+_FOLD = _Fold()
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, same length as `text` (so spans map back): 'Élu' -> 'elu'."""
+    return text.lower() if text.isascii() else text.translate(_FOLD)
+
+
+@dataclass(frozen=True)
+class WordList:
+    """The site's words and phrases, matched whole, ignoring case and accents."""
+
+    pattern: re.Pattern[str] | None
+
+    def find(self, text: str) -> list[Finding]:
+        if self.pattern is None:
+            return []
+        return [Finding("listed-word", m.start(), m.end()) for m in self.pattern.finditer(fold(text))]
+
+
+def parse_words(text: str) -> WordList:
+    """`moderation.words`: one word or phrase a line; blank lines and '#' comments ignored."""
+    words = {fold(" ".join(line.split("#", 1)[0].split())) for line in text.splitlines()}
+    words.discard("")
+    if not words:
+        return WordList(None)
+    alternatives = "|".join(r"\s+".join(map(re.escape, w.split())) for w in sorted(words, key=len, reverse=True))
+    return WordList(re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"))
+
+
+def load_words(root: Path) -> WordList:
+    """The site's word list (empty when it has no `moderation.words`)."""
+    path = root / WORDS_FILE
+    return parse_words(path.read_text(encoding="utf-8")) if path.is_file() else WordList(None)
+
+
+# --- one text, one contribution ------------------------------------------------------------------
+
+
+def detect_text(text: str, words: WordList = WordList(None)) -> list[Finding]:
+    """Every finding of every text detector, in the order of the text."""
+    found = find_personal_data(text) + find_links(text) + find_capitals(text) + find_repeated(text) + words.find(text)
+    return sorted(found, key=lambda f: (f.start, f.code))
+
+
+def contribution_texts(title: str, body: str, answers: dict[str, object]) -> list[tuple[str, str]]:
+    """(field, text) of a contribution: its title, body and free-text answers."""
+    texts = [("title", title), ("body", body)]
+    for qid, value in answers.items():
+        values = value if isinstance(value, list) else [value]
+        texts.append((str(qid), ", ".join(str(v) for v in values)))  # as `consult moderate` shows a list
+    return [(name, text) for name, text in texts if text]
+
+
+def detect_fields(texts: Iterable[tuple[str, str]], words: WordList = WordList(None)) -> list[Finding]:
+    """Every finding in each (field, text), with its field."""
+    return [Finding(f.code, f.start, f.end, name, f.other) for name, text in texts for f in detect_text(text, words)]
+
+
+def detect_contribution(title: str, body: str, answers: dict[str, object],
+                        words: WordList = WordList(None)) -> list[Finding]:
+    """Every text finding of a contribution, each with its field."""
+    return detect_fields(contribution_texts(title, body, answers), words)
+
+
+def codes(findings: Iterable[Finding]) -> tuple[str, ...]:
+    """The distinct codes, in the order found."""
+    return tuple(dict.fromkeys(f.code for f in findings))
+
+
+# --- near-duplicates -----------------------------------------------------------------------------
+
+SHINGLE = 3  # words
+MIN_WORDS = 8  # shorter texts ("Je suis pour.") are legitimately alike: never flagged
+THRESHOLD = 0.8  # Jaccard similarity of shingle sets from which two texts are near-duplicates
+BANDS, ROWS = 8, 4  # 32 MinHash bins; P(candidate) = 1 - (1 - J^4)^8: 0.98 at J=0.8, 0.02 at J=0.2
+MAX_CANDIDATES = 64  # exact comparisons per text, at most (a very common band cannot go quadratic)
+_EMPTY = 1 << 40  # above every crc32
+_SHIFT = 1 << 32
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str) -> frozenset[int]:
+    """Hashes of the text's word 3-grams, case and accents ignored (empty under MIN_WORDS words)."""
+    words = _WORD.findall(fold(text))
+    if len(words) < MIN_WORDS:
+        return frozenset()
+    return frozenset(zlib.crc32(" ".join(words[i:i + SHINGLE]).encode()) for i in range(len(words) - SHINGLE + 1))
+
+
+def _bands(hashes: frozenset[int]) -> list[tuple[int, ...]]:
+    """The MinHash signature cut into BANDS bands (each tagged with its number).
+
+    One-permutation hashing: each shingle hash falls in one of BANDS * ROWS bins by its low bits
+    and each bin keeps its least value (one pass instead of one per hash function); an empty bin
+    takes the value of the next full bin to its right, shifted by the distance (densification),
+    so short texts have a full signature too."""
+    size = BANDS * ROWS
+    bins: list[int] = [_EMPTY] * size
+    for value in hashes:
+        slot = value % size
+        if value < bins[slot]:
+            bins[slot] = value
+    if _EMPTY in bins:
+        full = [i for i in range(size) if bins[i] != _EMPTY]
+        for i in range(size):
+            if bins[i] == _EMPTY:
+                j = next((k for k in full if k > i), full[0])
+                bins[i] = bins[j] + ((j - i) % size) * _SHIFT
+    return [(band, *bins[band * ROWS:(band + 1) * ROWS]) for band in range(BANDS)]
+
+
+def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+class DuplicateIndex:
+    """The texts of one consultation seen so far; `check` finds an earlier near-duplicate and
+    then adds the text. Time per text does not grow with the number of texts indexed."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[tuple[int, ...], list[str]] = {}
+        self._shingles: dict[str, frozenset[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._shingles)
+
+    def add(self, id_: str, text: str) -> None:
+        self._add(id_, shingles(text))
+
+    def check(self, id_: str, text: str) -> Finding | None:
+        """A `near-duplicate` finding naming the most similar indexed text (the smallest id
+        among equals compared; the first identical one found ends the search), or None; the
+        text is indexed either way."""
+        hashes = shingles(text)
+        if not hashes:
+            return None
+        bands = _bands(hashes)
+        best: tuple[float, str] | None = None
+        compared = 0
+        seen: set[str] = {id_}
+        for band in bands:
+            for other in self._buckets.get(band, ()):
+                if compared >= MAX_CANDIDATES:  # stop, do not even walk the rest: a bucket may hold thousands
+                    break
+                if other in seen:
+                    continue
+                seen.add(other)
+                compared += 1
+                score = jaccard(hashes, self._shingles[other])
+                if score >= THRESHOLD and (best is None or (-score, other) < (-best[0], best[1])):
+                    best = (score, other)
+                    if score == 1.0:  # identical: none can be closer (a campaign costs one comparison)
+                        compared = MAX_CANDIDATES
+        self._add(id_, hashes, bands)
+        return Finding("near-duplicate", other=best[1]) if best else None
+
+    def _add(self, id_: str, hashes: frozenset[int], bands: list[tuple[int, ...]] | None = None) -> None:
+        if not hashes or id_ in self._shingles:
+            return
+        self._shingles[id_] = hashes
+        for band in bands or _bands(hashes):
+            self._buckets.setdefault(band, []).append(id_)
+
+
+def duplicate_text(title: str, body: str, answers: dict[str, object]) -> str:
+    """The text compared for near-duplicates: every text of the contribution, in one."""
+    return "\n".join(text for _, text in contribution_texts(title, body, answers))
+
+
+# --- at pull time --------------------------------------------------------------------------------
+
+
+class Screening:
+    """The detectors as `consult pull` runs them: the site's word list, read once, and one
+    DuplicateIndex per consultation, filled on first use with the contributions already in its
+    folder (published or pending: rejected ones are not compared) and then with each new one."""
+
+    def __init__(self, root: Path):
+        self.words = load_words(root)
+        self._indexes: dict[Path, DuplicateIndex] = {}
+
+    def findings(self, folder: Path, id_: str, title: str, body: str, answers: dict[str, object],
+                 delivered: Callable[[str], bool] = lambda name: True) -> list[Finding]:
+        """Text findings of one new contribution of the consultation whose contributions are in
+        `folder`, then a near-duplicate (naming the other id) if an earlier one is alike.
+        Only the files `delivered` accepts (by name) are indexed: a file a stopped pull wrote is
+        written again by this one, and must be compared as it was then, so its bytes match."""
+        found = detect_contribution(title, body, answers, self.words)
+        if folder not in self._indexes:
+            self._indexes[folder] = load_index(folder, delivered)
+        duplicate = self._indexes[folder].check(id_, duplicate_text(title, body, answers))
+        return found + [duplicate] if duplicate else found
+
+
+def load_index(folder: Path, keep: Callable[[str], bool] = lambda name: True) -> DuplicateIndex:
+    """A DuplicateIndex of the contribution files in `folder` that are not rejected (and whose
+    name `keep` accepts); a file that cannot be read is left out (`consult check` says why)."""
+    from consult.document import SafeLoader, split_front_matter
+
+    index = DuplicateIndex()
+    for path in sorted(folder.glob("*.md")):
+        if not keep(path.name):
+            continue
+        split = split_front_matter(path.read_text(encoding="utf-8", errors="replace"))
+        try:
+            data = yaml.load(split.yaml_text, Loader=SafeLoader) if split else None
+        except yaml.YAMLError:
+            continue
+        if split is None or not isinstance(data, dict) or data.get("status") == "rejected":
+            continue
+        answers: dict[str, object] = data["answers"] if isinstance(data.get("answers"), dict) else {}
+        index.add(str(data.get("id") or path.stem),
+                  duplicate_text(str(data.get("title") or ""), split.body.strip("\n"), answers))
+    return index
