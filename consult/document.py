@@ -72,8 +72,9 @@ class YamlDoc:
 
 
 def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc, list[SourceError]]:
-    """Parse one YAML document, as NFC. Returns the doc (data None on failure) and problems."""
-    text = nfc(text)
+    """Parse one YAML document; its strings come out as NFC (normalised once parsed: normalising
+    the YAML text would join a combining mark to the hex digit ending a \\U escape before it).
+    Returns the doc (data None on failure) and problems."""
     doc = YamlDoc(path, None, line_offset)
     loader = SafeLoader(text)
     try:
@@ -114,7 +115,7 @@ def _walk(node: yaml.Node, at: Path_, doc: YamlDoc, loader: Any, problems: list[
     doc.positions[at] = (mark.line + 1 + doc.line_offset, mark.column + 1)
     if kind is yaml.ScalarNode:
         if node.tag == _STR_TAG:  # most values: what the constructor would return, without its dispatch
-            return node.value
+            return nfc(node.value)
         try:
             return loader.construct_object(node, deep=True)
         except (ValueError, yaml.YAMLError) as exc:
@@ -167,7 +168,7 @@ def split_front_matter(text: str) -> FrontMatter | None:
 
 def parse_front_matter(text: str, path: str) -> tuple[YamlDoc, str, list[SourceError]]:
     """Markdown file text -> (front matter doc, body, problems), as NFC."""
-    split = split_front_matter(nfc(text))
+    split = split_front_matter(text)
     if split is None:
         doc = YamlDoc(path, None)
         return doc, "", [_no_front_matter(text, path)]
@@ -175,7 +176,7 @@ def parse_front_matter(text: str, path: str) -> tuple[YamlDoc, str, list[SourceE
     if doc.data is not None and not isinstance(doc.data, dict):
         problems.append(SourceError(path, 2, 1, "front matter must be a mapping of 'key: value' lines"))
         doc.data = None
-    return doc, split.body, problems
+    return doc, nfc(split.body), problems
 
 
 def dump_front_matter(data: dict[str, Any], body: str) -> str:
