@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from consult.model import Consultation, Contribution, Site
+from consult.results import Counts, count_results
 
 DATA_DIR = "data"
 # A cell a spreadsheet would read as a formula ("=HYPERLINK(...)") is prefixed with an
@@ -107,7 +108,11 @@ def render_open_data(site: Site, rows: Callable[[Consultation, str], Rows] = con
         f"{DATA_DIR}/proposals.csv": _csv(PROPOSALS, proposals),
         f"{DATA_DIR}/contributions.csv": _csv(CONTRIBUTIONS, contributions),
     }
-    files[f"{DATA_DIR}/datapackage.json"] = _datapackage(site)
+    results = [(path, name, columns, rows_) for c in ordered if c.shows_results
+               for path, name, columns, rows_ in results_tables(c, count_results(c, site.config.tz))]
+    for path, _, columns, rows_ in results:
+        files[f"{DATA_DIR}/{path}"] = _csv(columns, rows_)
+    files[f"{DATA_DIR}/datapackage.json"] = _datapackage(site, [(path, name, columns) for path, name, columns, _ in results])
     return files
 
 
@@ -136,13 +141,13 @@ def _csv(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _datapackage(site: Site) -> bytes:
+def _datapackage(site: Site, more: list[tuple[str, str, tuple[Column, ...]]]) -> bytes:
     config = site.config
     resources = []
-    for name, columns in (("consultations", CONSULTATIONS), ("proposals", PROPOSALS),
-                          ("contributions", CONTRIBUTIONS)):
+    for path, name, columns in [(f"{n}.csv", n, cols) for n, cols in (("consultations", CONSULTATIONS), ("proposals", PROPOSALS),
+                                                               ("contributions", CONTRIBUTIONS))] + more:
         resources.append({
-            "name": name, "path": f"{name}.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+            "name": name, "path": path, "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
             "schema": {"fields": [{"name": c.name, "type": "string" if c.type in ("date", "datetime") else c.type,
                                    "format": c.type if c.type in ("date", "datetime") else "default",
                                    "description": c.description} for c in columns]},
@@ -155,7 +160,8 @@ def _datapackage(site: Site) -> bytes:
         "publisher": config.organisation.name,
         "licenses": [{"name": config.open_data_licence, "path": config.open_data_licence_url,
                       "title": config.open_data_licence}],
-        "description": ("Published consultations, proposals and contributions. Cells that a spreadsheet "
+        "description": ("Published consultations, proposals and contributions, and the figures of each "
+                        "results page (results/<consultation>/). Cells that a spreadsheet "
                         "would read as a formula start with an apostrophe."),
         "resources": resources,
     }
@@ -184,3 +190,64 @@ def html_to_text(fragment: str) -> str:
     parser.close()
     lines = "".join(parser.parts).split("\n")
     return "\n".join(line.rstrip() for line in lines if line.strip())
+
+
+# -- the results pages' figures ------------------------------------------------------------------
+# One folder per consultation whose results page is built: results/<slug>/. Counts only: every share
+# on the page is a count over its question's respondents (or over all contributions), recomputable.
+
+PARTICIPATION = (Column("measure", "string", "contributions_<kind> (suggestion, answers, comment), participants_named "
+                                              "(distinct public names), contributions_anonymous, supports."),
+                 Column("count", "integer", "The figure."))
+WEEKS = (Column("week", "date", "Monday of the week (site time zone)."),
+         Column("contributions", "integer", "Published contributions submitted that week."))
+QUESTIONS = (Column("question", "string", "Question identifier; its figures are in q-<question>.csv."),
+             Column("label", "string", "The question as asked."),
+             Column("type", "string", "single, multiple, scale or text."),
+             Column("respondents", "integer", "Published contributions answering it (the base of every share)."),
+             Column("mean", "number", "Mean of a scale question's answers."),
+             Column("median", "number", "Median of a scale question's answers."))
+CHOICES = (Column("value", "string", "A choice, or a value of the scale."),
+           Column("count", "integer", "Respondents who gave it (for multiple choice, shares of respondents add up "
+                                      "to more than 100 %)."))
+TEXTS = (Column("contribution", "string", "Identifier of the contribution."),
+         Column("answer", "string", "The answer as published."),
+         Column("tags", "string", "Theme identifiers (codebook), separated by spaces."))
+THEMES = (Column("theme", "string", "Theme identifier."), Column("label", "string", "Label."),
+          Column("description", "string", "Description."), Column("parent", "string", "Parent theme identifier, if any."),
+          Column("contributions", "integer", "Published contributions tagged with it."))
+
+Table = tuple[str, str, tuple[Column, ...], list[dict[str, Any]]]  # path under data/, name, columns, rows
+
+
+def results_tables(consultation: Consultation, counts: Counts) -> list[Table]:
+    """The CSV tables of one consultation's results page (paths relative to data/)."""
+    base, slug = f"results/{consultation.slug}/", consultation.slug
+    participation = [{"measure": f"contributions_{kind}", "count": n} for kind, n in counts.by_kind]
+    participation += [{"measure": "participants_named", "count": counts.named},
+                      {"measure": "contributions_anonymous", "count": counts.anonymous},
+                      {"measure": "supports", "count": counts.supports}]
+    tables: list[Table] = [
+        (base + "participation.csv", f"results-{slug}-participation", PARTICIPATION, participation),
+        (base + "weeks.csv", f"results-{slug}-weeks", WEEKS, [{"week": w, "contributions": n} for w, n in counts.weeks]),
+        (base + "questions.csv", f"results-{slug}-questions", QUESTIONS, [
+            {"question": q.question.id, "label": q.question.label, "type": q.question.type, "respondents": q.respondents,
+             "mean": _number(q.mean), "median": _number(q.median)} for q in counts.questions]),
+    ]
+    for q in counts.questions:
+        name = f"results-{slug}-q-{q.question.id}"
+        if q.question.type == "text":
+            tables.append((f"{base}q-{q.question.id}.csv", name, TEXTS, [
+                {"contribution": a.contribution, "answer": a.text, "tags": " ".join(a.tags)} for a in q.answers]))
+        else:
+            tables.append((f"{base}q-{q.question.id}.csv", name, CHOICES,
+                           [{"value": value, "count": n} for value, n in q.counts]))
+    if counts.themes:
+        tables.append((base + "themes.csv", f"results-{slug}-themes", THEMES, [
+            {"theme": t.id, "label": t.label, "description": t.description, "parent": t.parent, "contributions": n}
+            for t, n in counts.themes]))
+    return tables
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}".rstrip("0").rstrip(".")

@@ -23,7 +23,8 @@ def test_only_published_contributions_are_exported() -> None:
     files = render_open_data(check_site(TINY, NOW).site)
     exported = {row["id"]: row for row in rows(files, "contributions")}
     assert sorted(exported) == ["20261103-aaaa0001", "20261104-aaaa0002", "20261105-aaaa0003", "20261108-aaaa0006",
-                                *(f"2026111{n}-bbbb000{n}" for n in range(1, 5))]  # comments enough to paginate
+                                *(f"2026111{n}-bbbb000{n}" for n in range(1, 5)),
+                                "20261116-cccc0001", "20261117-cccc0002"]  # comments enough to paginate
     camille = exported["20261103-aaaa0001"]
     assert camille["author"] == "Camille" and camille["kind"] == "suggestion"
     assert json.loads(camille["answers"]) == {"freins": ["La sécurité", "La météo"], "frequence": "Tous les jours", "note": "2"}
