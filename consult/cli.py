@@ -297,6 +297,21 @@ def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None
         click.echo(translate(language, f"cli.moderate.{status}", path=path))
 
 
+@cli.command(name="tag")
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@click.option("--add", "add", multiple=True, metavar="THEME", help="A theme id of the consultation's codebook.yaml.")
+@click.option("--remove", "remove", multiple=True, metavar="THEME", help="A theme id to take off.")
+@pass_ctx
+def tag_contributions(ctx: Context, ids: tuple[str, ...], add: tuple[str, ...], remove: tuple[str, ...]) -> None:
+    """Tag contributions with themes of the codebook: edits only their 'tags:' line."""
+    from consult.tagging import tag
+
+    if not add and not remove:
+        raise ConsultError("name a theme: --add THEME or --remove THEME")
+    for path in tag(ctx.root, list(ids), list(add), list(remove)):
+        click.echo(path)
+
+
 @cli.command()
 @click.argument("contribution_id", metavar="ID")
 @inbox_option
