@@ -724,6 +724,10 @@ STRINGS["fr"].update({
     "results.themes_chart": "Contributions par thème",
     "results.theme": "Thème",
     "results.contribution_ref": "Contribution {id}",
+    "opendata.results_heading": "Les chiffres des pages de résultats",
+    "opendata.results_intro": "Pour chaque page de résultats, les mêmes chiffres en CSV : participation, "
+    "contributions par semaine, une ligne par question (répondants, moyenne, médiane), un fichier par question "
+    "(effectif de chaque réponse, ou les réponses libres) et par thème de la grille de codage.",
 })
 STRINGS["en"].update({
     "results.title": "Results – {title}",
@@ -773,4 +777,8 @@ STRINGS["en"].update({
     "results.themes_chart": "Contributions per theme",
     "results.theme": "Theme",
     "results.contribution_ref": "Contribution {id}",
+    "opendata.results_heading": "The figures of the results pages",
+    "opendata.results_intro": "For each results page, the same figures as CSV: participation, contributions per "
+    "week, a row per question (respondents, mean, median), a file per question (the count of each answer, or "
+    "the free-text answers) and per theme of the codebook.",
 })

@@ -220,8 +220,17 @@ THEMES = (Column("theme", "string", "Theme identifier."), Column("label", "strin
 Table = tuple[str, str, tuple[Column, ...], list[dict[str, Any]]]  # path under data/, name, columns, rows
 
 
+def results_paths(consultation: Consultation) -> list[str]:
+    """The paths (relative to data/) of the CSV files of one consultation's results page, in the
+    order `results_tables` makes them: known without counting, for the open data page."""
+    base = f"results/{consultation.slug}/"
+    return ([base + name for name in ("participation.csv", "weeks.csv", "questions.csv")]
+            + [f"{base}q-{q.id}.csv" for q in consultation.questions if q.results == "public"]
+            + ([base + "themes.csv"] if consultation.codebook else []))
+
+
 def results_tables(consultation: Consultation, counts: Counts) -> list[Table]:
-    """The CSV tables of one consultation's results page (paths relative to data/)."""
+    """The CSV tables of one consultation's results page (paths relative to data/, see `results_paths`)."""
     base, slug = f"results/{consultation.slug}/", consultation.slug
     participation = [{"measure": f"contributions_{kind}", "count": n} for kind, n in counts.by_kind]
     participation += [{"measure": "participants_named", "count": counts.named},

@@ -21,6 +21,7 @@ import jinja2
 
 from consult.i18n import STRINGS, translate
 from consult.model import Consultation, Contribution, Page, Proposal, Question, Site
+from consult.opendata import results_paths
 from consult.results import count_results, published, results_view
 
 ACCESSIBILITY_SLUGS = {"fr": "accessibilite", "en": "accessibility"}
@@ -365,7 +366,10 @@ def _opendata_view(site: Site) -> dict[str, Any]:
     files = [{"name": name, "path": f"{name}.csv", "url": f"{OPENDATA_URL}{name}.csv"}
              for name in ("consultations", "proposals", "contributions")]
     files.append({"name": "datapackage", "path": "datapackage.json", "url": f"{OPENDATA_URL}datapackage.json"})
-    return {"files": files, "licence": site.config.open_data_licence, "licence_url": site.config.open_data_licence_url}
+    results = [{"title": c.title, "url": c.results_url,
+                "files": [{"path": path, "url": OPENDATA_URL + path} for path in results_paths(c)]}
+               for c in sorted(site.consultations, key=lambda c: c.slug) if c.shows_results]
+    return {"files": files, "results": results, "licence": site.config.open_data_licence, "licence_url": site.config.open_data_licence_url}
 
 
 def sitemap_urls(site: Site) -> list[str]:

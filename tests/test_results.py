@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from consult.build import build_site, check_site
 from consult.charts import Bar, render_bar_chart, wrap
 from consult.model import Answer, Theme
-from consult.opendata import render_open_data
+from consult.opendata import render_open_data, results_paths
 from consult.render import render_site
 from consult.results import count_results, format_number, format_share
 from consult.theme import make_environment
@@ -383,6 +383,10 @@ def test_every_figure_on_the_page_is_recomputed_from_the_csv(site_name: str, tmp
     for c in shown:
         page = checked.files[f"consultations/{c.slug}/resultats/index.html"].decode()
         assert figures_on_page(page) == figures_from_open_data(files, c.slug, "fr"), c.slug
+        # The open data page lists exactly the files written.
+        assert sorted(p for p in files if p.startswith(f"data/results/{c.slug}/")) == sorted(
+            "data/" + p for p in results_paths(c))
+        assert all(f'href="/data/{p}"' in checked.files["data/index.html"].decode() for p in results_paths(c))
     assert any(checked.site.consultation(c.slug).questions for c in shown)
     descriptor = files["data/datapackage.json"].decode()
     for path in files:
