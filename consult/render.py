@@ -235,6 +235,8 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
 
 
 TEXT_ANSWERS_SHOWN = 5  # a text question's first answers on the results page; all of them on its own pages
+# Short answers, so more to a page than contributions: 500,000 answers must not mean 25,000 pages a question.
+TEXT_ANSWERS_PER_PAGE = 100
 
 
 def _render_results(site: Site, c: Consultation, page: Any) -> None:
@@ -242,7 +244,7 @@ def _render_results(site: Site, c: Consultation, page: Any) -> None:
     counts = count_results(c, site.config.tz)
     urls = _contribution_urls(site, c) if c.codebook else {}
     view = results_view(c, counts, site.config.language, urls)
-    pages = {q.question.id: text_answer_pages(c, q.question.id, q.answers, site.config.contributions_per_page)
+    pages = {q.question.id: text_answer_pages(c, q.question.id, q.answers, TEXT_ANSWERS_PER_PAGE)
              for q in view.questions if q.question.type == "text"}
     labels = {theme.id: theme.label for theme in c.codebook}
     page(c.results_url, "results.html", consultation=c, results=view, shown=TEXT_ANSWERS_SHOWN,
@@ -383,7 +385,7 @@ def sitemap_urls(site: Site) -> list[str]:
             urls.add(c.results_url)
             urls.update(p["url"] for q in c.questions if q.type == "text" and q.results == "public"
                         for p in text_answer_pages(c, q.id, tuple(range(_text_answer_count(c, q.id))),
-                                                   site.config.contributions_per_page))
+                                                   TEXT_ANSWERS_PER_PAGE))
         urls.update(p["url"] for p in contribution_pages(c, site.config.contributions_per_page))
         for p in c.proposals:
             urls.update(page["url"] for page in comment_pages(p, site.config.contributions_per_page))

@@ -100,11 +100,14 @@ class _Tally:
                 self.respondents += 1
                 self.answers.append(TextAnswer(contribution.id, value.strip(), contribution.tags))
             return
-        given = {value.strip()} if isinstance(value, str) else {v.strip() for v in value}
-        given &= self.allowed  # a value the question does not offer (a file edited by hand) is not counted
-        if self.question.type != "multiple" and len(given) != 1:
+        if isinstance(value, str):  # single or scale (one value), the common case: no set to build
+            value = value.strip()
+            if value in self.allowed:  # a value the question does not offer (edited by hand) is not counted
+                self.respondents += 1
+                self.counts[value] += 1
             return
-        if given:
+        given = {v.strip() for v in value} & self.allowed
+        if given and (self.question.type == "multiple" or len(given) == 1):
             self.respondents += 1
             self.counts.update(given)
 
@@ -122,24 +125,27 @@ def count_results(consultation: Consultation, tz: tzinfo) -> Counts:
     kinds: Counter[str] = Counter()
     names: set[str] = set()
     anonymous = 0
-    weeks: Counter[date] = Counter()
+    days: Counter[date] = Counter()
     tagged: dict[str, list[str]] = {theme.id: [] for theme in consultation.codebook}
     for contribution in published(consultation):
         kinds[contribution.kind] += 1
-        name = " ".join(contribution.author.split()).casefold()
+        name = " ".join(contribution.author.split()).casefold() if contribution.author else ""
         if name:
             names.add(name)
         else:
             anonymous += 1
-        day = contribution.submitted.astimezone(tz).date()
-        weeks[day - timedelta(days=day.weekday())] += 1
-        for tag in dict.fromkeys(contribution.tags):
-            if tag in tagged:
-                tagged[tag].append(contribution.id)
+        days[contribution.submitted.astimezone(tz).date()] += 1
+        if contribution.tags:
+            for tag in dict.fromkeys(contribution.tags):
+                if tag in tagged:
+                    tagged[tag].append(contribution.id)
         for answer in contribution.answers:
             tally = tallies.get(answer.question.id)
             if tally is not None:
                 tally.add(answer.value, contribution)
+    weeks: Counter[date] = Counter()
+    for day, n in days.items():
+        weeks[day - timedelta(days=day.weekday())] += n
     return Counts(
         by_kind=tuple((kind, kinds[kind]) for kind in CONTRIBUTION_KINDS), named=len(names), anonymous=anonymous,
         supports=sum(p.supports for p in consultation.proposals), weeks=_weeks(weeks),

@@ -108,7 +108,8 @@ def test_results_are_linked_from_the_consultation_and_the_home_page(tiny: Path) 
     assert "/consultations/velo/resultats/" in (tiny / "sitemap.xml").read_text()
 
 
-def test_text_answers_are_paginated() -> None:
+def test_text_answers_are_paginated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("consult.render.TEXT_ANSWERS_PER_PAGE", 2)
     answers = tuple(contribution("marche", n, answers=(Answer(QUESTIONS[0], f"Réponse {n}"),)) for n in range(1, 8))
     site = make_site()
     c = replace(site.consultation("marche"), contributions=answers, results="live")
@@ -118,7 +119,7 @@ def test_text_answers_are_paginated() -> None:
     assert results.count('<li id="answer-') == 5 and 'href="/consultations/marche/resultats/avis/"' in results
     pages = sorted(p for p in out if p.startswith("consultations/marche/resultats/avis/"))
     assert pages == [f"consultations/marche/resultats/avis/{n}/index.html" for n in (2, 3, 4)] + [
-        "consultations/marche/resultats/avis/index.html"]  # contributions_per_page: 2
+        "consultations/marche/resultats/avis/index.html"]  # 2 a page
     assert out["consultations/marche/resultats/avis/4/index.html"].decode().count('<li id="answer-') == 1
 
 
