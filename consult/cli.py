@@ -297,6 +297,19 @@ def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None
         click.echo(translate(language, f"cli.moderate.{status}", path=path))
 
 
+@cli.command()
+@click.argument("slug")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Where to write the PDF (default: <slug>-resultats.pdf in the site folder).")
+@click.option("--now", metavar="DATETIME", help="Build as if it were this time, as for build.")
+@pass_ctx
+def report(ctx: Context, slug: str, out: Path | None, now: str | None) -> None:
+    """Write a PDF of a consultation's results page and synthesis, for a council (needs WeasyPrint)."""
+    from consult.report import write_report
+
+    click.echo(write_report(ctx.root, slug, out or ctx.root / f"{slug}-resultats.pdf", now).as_posix())
+
+
 @cli.command(name="tag")
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
 @click.option("--add", "add", multiple=True, metavar="THEME", help="A theme id of the consultation's codebook.yaml.")

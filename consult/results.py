@@ -84,44 +84,42 @@ def published(consultation: Consultation) -> Iterator[Contribution]:
 
 
 class _Tally:
-    """One question's running count."""
+    """One question's answers, gathered in the pass over the contributions and counted after it:
+    a choice's or a scale's values go to one list counted at C speed (`Counter`), a text answer
+    keeps its contribution (for its id and tags)."""
 
     def __init__(self, question: Question):
         self.question = question
-        self.respondents = 0
-        self.counts: Counter[str] = Counter()
-        self.answers: list[TextAnswer] = []
+        self.values: list[str | tuple[str, ...]] = []
+        self.texts: list[tuple[str | tuple[str, ...], Contribution]] = []
         self.allowed = set(question.choices) if question.type in ("single", "multiple") else (
             {str(v) for v in range(question.scale_min, question.scale_max + 1)} if question.type == "scale" else set())
-
-    def add(self, value: str | tuple[str, ...], contribution: Contribution) -> None:
-        if self.question.type == "text":
-            if isinstance(value, str) and value.strip():
-                self.respondents += 1
-                self.answers.append(TextAnswer(contribution.id, value.strip(), contribution.tags))
-            return
-        if isinstance(value, str):  # single or scale (one value), the common case: no set to build
-            value = value.strip()
-            if value in self.allowed:  # a value the question does not offer (edited by hand) is not counted
-                self.respondents += 1
-                self.counts[value] += 1
-            return
-        given = {v.strip() for v in value} & self.allowed
-        if given and (self.question.type == "multiple" or len(given) == 1):
-            self.respondents += 1
-            self.counts.update(given)
 
     def result(self) -> QuestionCount:
         q = self.question
         if q.type == "text":
-            return QuestionCount(q, self.respondents, (), tuple(sorted(self.answers, key=lambda a: a.contribution)))
+            answers = sorted((TextAnswer(x.id, value.strip(), x.tags) for value, x in self.texts
+                              if isinstance(value, str) and value.strip()), key=lambda a: a.contribution)
+            return QuestionCount(q, len(answers), (), tuple(answers))
+        respondents, counts = 0, Counter[str]()
+        for value, n in Counter(self.values).items():
+            # A value the question does not offer (a file edited by hand) is not counted; a single
+            # choice or a scale takes one value.
+            given = {value.strip()} if isinstance(value, str) else {v.strip() for v in value}
+            given &= self.allowed
+            if given and (q.type == "multiple" or len(given) == 1):
+                respondents += n
+                for choice in given:
+                    counts[choice] += n
         order = q.choices if q.type != "scale" else tuple(str(v) for v in range(q.scale_min, q.scale_max + 1))
-        return QuestionCount(q, self.respondents, tuple((value, self.counts[value]) for value in order))
+        return QuestionCount(q, respondents, tuple((value, counts[value]) for value in order))
 
 
 def count_results(consultation: Consultation, tz: tzinfo) -> Counts:
     """The figures of one consultation's results page, in one pass over its published contributions."""
     tallies = {q.id: _Tally(q) for q in consultation.questions if q.results == "public"}
+    gathered = {qid: t.values for qid, t in tallies.items() if t.question.type != "text"}
+    texts = {qid: t.texts for qid, t in tallies.items() if t.question.type == "text"}
     kinds: Counter[str] = Counter()
     names: set[str] = set()
     anonymous = 0
@@ -140,9 +138,11 @@ def count_results(consultation: Consultation, tz: tzinfo) -> Counts:
                 if tag in tagged:
                     tagged[tag].append(contribution.id)
         for answer in contribution.answers:
-            tally = tallies.get(answer.question.id)
-            if tally is not None:
-                tally.add(answer.value, contribution)
+            values = gathered.get(answer.question.id)
+            if values is not None:
+                values.append(answer.value)
+            elif answer.question.id in texts:
+                texts[answer.question.id].append((answer.value, contribution))
     weeks: Counter[date] = Counter()
     for day, n in days.items():
         weeks[day - timedelta(days=day.weekday())] += n
