@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from consult.model import Consultation, Contribution, Site
-from consult.results import Counts, count_results
+from consult.results import Counts
 
 DATA_DIR = "data"
 # A cell a spreadsheet would read as a formula ("=HYPERLINK(...)") is prefixed with an
@@ -108,11 +108,9 @@ def render_open_data(site: Site, rows: Callable[[Consultation, str], Rows] = con
         f"{DATA_DIR}/proposals.csv": _csv(PROPOSALS, proposals),
         f"{DATA_DIR}/contributions.csv": _csv(CONTRIBUTIONS, contributions),
     }
-    results = [(path, name, columns, rows_) for c in ordered if c.shows_results
-               for path, name, columns, rows_ in results_tables(c, count_results(c, site.config.tz))]
-    for path, _, columns, rows_ in results:
-        files[f"{DATA_DIR}/{path}"] = _csv(columns, rows_)
-    files[f"{DATA_DIR}/datapackage.json"] = _datapackage(site, [(path, name, columns) for path, name, columns, _ in results])
+    # The results pages' CSV files come from the render stage (`render_results_data`); described here.
+    results = [resource for c in ordered if c.shows_results for resource in results_resources(c)]
+    files[f"{DATA_DIR}/datapackage.json"] = _datapackage(site, results)
     return files
 
 
@@ -141,7 +139,7 @@ def _csv(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _datapackage(site: Site, more: list[tuple[str, str, tuple[Column, ...]]]) -> bytes:
+def _datapackage(site: Site, more: list[Resource]) -> bytes:
     config = site.config
     resources = []
     for path, name, columns in [(f"{n}.csv", n, cols) for n, cols in (("consultations", CONSULTATIONS), ("proposals", PROPOSALS),
@@ -217,45 +215,55 @@ THEMES = (Column("theme", "string", "Theme identifier."), Column("label", "strin
           Column("description", "string", "Description."), Column("parent", "string", "Parent theme identifier, if any."),
           Column("contributions", "integer", "Published contributions tagged with it."))
 
-Table = tuple[str, str, tuple[Column, ...], list[dict[str, Any]]]  # path under data/, name, columns, rows
+Resource = tuple[str, str, tuple[Column, ...]]  # path under data/, resource name, columns
+
+
+def results_resources(consultation: Consultation) -> list[Resource]:
+    """The CSV files of one consultation's results page, known without counting (for the Data
+    Package and the open data page), in the order `results_rows` gives their rows."""
+    base, slug = f"results/{consultation.slug}/", consultation.slug
+    resources = [(base + "participation.csv", f"results-{slug}-participation", PARTICIPATION),
+                 (base + "weeks.csv", f"results-{slug}-weeks", WEEKS),
+                 (base + "questions.csv", f"results-{slug}-questions", QUESTIONS)]
+    resources += [(f"{base}q-{q.id}.csv", f"results-{slug}-q-{q.id}", TEXTS if q.type == "text" else CHOICES)
+                  for q in consultation.questions if q.results == "public"]
+    if consultation.codebook:
+        resources.append((base + "themes.csv", f"results-{slug}-themes", THEMES))
+    return resources
 
 
 def results_paths(consultation: Consultation) -> list[str]:
-    """The paths (relative to data/) of the CSV files of one consultation's results page, in the
-    order `results_tables` makes them: known without counting, for the open data page."""
-    base = f"results/{consultation.slug}/"
-    return ([base + name for name in ("participation.csv", "weeks.csv", "questions.csv")]
-            + [f"{base}q-{q.id}.csv" for q in consultation.questions if q.results == "public"]
-            + ([base + "themes.csv"] if consultation.codebook else []))
+    """The paths (relative to data/) of the CSV files of one consultation's results page."""
+    return [path for path, _, _ in results_resources(consultation)]
 
 
-def results_tables(consultation: Consultation, counts: Counts) -> list[Table]:
-    """The CSV tables of one consultation's results page (paths relative to data/, see `results_paths`)."""
-    base, slug = f"results/{consultation.slug}/", consultation.slug
+def results_rows(counts: Counts) -> list[list[dict[str, Any]]]:
+    """The rows of each of `results_resources`' files, from the figures of the results page."""
     participation = [{"measure": f"contributions_{kind}", "count": n} for kind, n in counts.by_kind]
     participation += [{"measure": "participants_named", "count": counts.named},
                       {"measure": "contributions_anonymous", "count": counts.anonymous},
                       {"measure": "supports", "count": counts.supports}]
-    tables: list[Table] = [
-        (base + "participation.csv", f"results-{slug}-participation", PARTICIPATION, participation),
-        (base + "weeks.csv", f"results-{slug}-weeks", WEEKS, [{"week": w, "contributions": n} for w, n in counts.weeks]),
-        (base + "questions.csv", f"results-{slug}-questions", QUESTIONS, [
-            {"question": q.question.id, "label": q.question.label, "type": q.question.type, "respondents": q.respondents,
-             "mean": _number(q.mean), "median": _number(q.median)} for q in counts.questions]),
-    ]
+    tables = [participation, [{"week": w, "contributions": n} for w, n in counts.weeks],
+              [{"question": q.question.id, "label": q.question.label, "type": q.question.type,
+                "respondents": q.respondents, "mean": _number(q.mean), "median": _number(q.median)}
+               for q in counts.questions]]
     for q in counts.questions:
-        name = f"results-{slug}-q-{q.question.id}"
         if q.question.type == "text":
-            tables.append((f"{base}q-{q.question.id}.csv", name, TEXTS, [
-                {"contribution": a.contribution, "answer": a.text, "tags": " ".join(a.tags)} for a in q.answers]))
+            tables.append([{"contribution": a.contribution, "answer": a.text, "tags": " ".join(a.tags)}
+                           for a in q.answers])
         else:
-            tables.append((f"{base}q-{q.question.id}.csv", name, CHOICES,
-                           [{"value": value, "count": n} for value, n in q.counts]))
+            tables.append([{"value": value, "count": n} for value, n in q.counts])
     if counts.themes:
-        tables.append((base + "themes.csv", f"results-{slug}-themes", THEMES, [
-            {"theme": t.id, "label": t.label, "description": t.description, "parent": t.parent, "contributions": n}
-            for t, n in counts.themes]))
+        tables.append([{"theme": t.id, "label": t.label, "description": t.description, "parent": t.parent,
+                        "contributions": n} for t, n in counts.themes])
     return tables
+
+
+def render_results_data(consultation: Consultation, counts: Counts) -> dict[str, bytes]:
+    """The CSV files of one consultation's results page: output path -> bytes. Called by the render
+    stage with the very figures the page shows, so they are counted once."""
+    return {f"{DATA_DIR}/{path}": _csv(columns, rows)
+            for (path, _, columns), rows in zip(results_resources(consultation), results_rows(counts), strict=True)}
 
 
 def _number(value: float | None) -> str:

@@ -21,8 +21,8 @@ import jinja2
 
 from consult.i18n import STRINGS, translate
 from consult.model import Consultation, Contribution, Page, Proposal, Question, Site
-from consult.opendata import results_paths
-from consult.results import count_results, published, results_view
+from consult.opendata import render_results_data, results_paths
+from consult.results import Counts, count_results, published, results_view
 
 ACCESSIBILITY_SLUGS = {"fr": "accessibilite", "en": "accessibility"}
 CHARTER_SLUGS = ("charte-de-moderation", "moderation-charter", "moderation")
@@ -187,8 +187,14 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
     for consultation in site.consultations:
         if only is None or consultation.slug in only:
             _render_consultation(site, consultation, page, chrome)
-            if consultation.shows_results:
-                _render_results(site, consultation, page)
+    for consultation in site.consultations:
+        if consultation.shows_results:
+            # Counted once, for the page and its open data alike. The CSV files are plain bytes, not
+            # pages an incremental build could carry over: they are made for every consultation.
+            counts = count_results(consultation, site.config.tz)
+            out.update(render_results_data(consultation, counts))
+            if only is None or consultation.slug in only:
+                _render_results(site, consultation, page, counts)
     for content_page in site.pages:
         page(content_page.url, "page.html", page=content_page)
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
@@ -239,9 +245,8 @@ TEXT_ANSWERS_SHOWN = 5  # a text question's first answers on the results page; a
 TEXT_ANSWERS_PER_PAGE = 100
 
 
-def _render_results(site: Site, c: Consultation, page: Any) -> None:
+def _render_results(site: Site, c: Consultation, page: Any, counts: Counts) -> None:
     """The results page and, for each public text question, its answers' pages."""
-    counts = count_results(c, site.config.tz)
     urls = _contribution_urls(site, c) if c.codebook else {}
     view = results_view(c, counts, site.config.language, urls)
     pages = {q.question.id: text_answer_pages(c, q.question.id, q.answers, TEXT_ANSWERS_PER_PAGE)

@@ -109,6 +109,9 @@ def test_every_output_path_follows_the_url_table(out: dict[str, bytes]) -> None:
         "consultations/parc/contributions/index.html",
         # closed, results after_close (the default): the results page and its text question's answers
         "consultations/parc/resultats/index.html", "consultations/parc/resultats/avis/index.html",
+        # its figures, counted once with the page (consult.opendata.render_results_data)
+        *(f"data/results/parc/{name}.csv" for name in ("participation", "weeks", "questions", "q-avis",
+                                                       "q-transport", "q-jours", "q-note")),
     }
 
 
