@@ -340,6 +340,34 @@ def held(ctx: Context, action: str, ids: tuple[str, ...], inbox_url: str | None)
 
 
 @cli.command()
+@click.argument("slug")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Where to write the PDF (default: <slug>-resultats.pdf in the site folder).")
+@click.option("--now", metavar="DATETIME", help="Build as if it were this time, as for build.")
+@pass_ctx
+def report(ctx: Context, slug: str, out: Path | None, now: str | None) -> None:
+    """Write a PDF of a consultation's results page and synthesis, for a council (needs WeasyPrint)."""
+    from consult.report import write_report
+
+    click.echo(write_report(ctx.root, slug, out or ctx.root / f"{slug}-resultats.pdf", now).as_posix())
+
+
+@cli.command(name="tag")
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@click.option("--add", "add", multiple=True, metavar="THEME", help="A theme id of the consultation's codebook.yaml.")
+@click.option("--remove", "remove", multiple=True, metavar="THEME", help="A theme id to take off.")
+@pass_ctx
+def tag_contributions(ctx: Context, ids: tuple[str, ...], add: tuple[str, ...], remove: tuple[str, ...]) -> None:
+    """Tag contributions with themes of the codebook: edits only their 'tags:' line."""
+    from consult.tagging import tag
+
+    if not add and not remove:
+        raise ConsultError("name a theme: --add THEME or --remove THEME")
+    for path in tag(ctx.root, list(ids), list(add), list(remove)):
+        click.echo(path)
+
+
+@cli.command()
 @click.argument("contribution_id", metavar="ID")
 @inbox_option
 @pass_ctx

@@ -19,6 +19,10 @@ ContributionStatus = Literal["pending", "published", "rejected"]
 
 QUESTION_TYPES: tuple[str, ...] = ("text", "single", "multiple", "scale")
 KINDS: tuple[str, ...] = ("suggestion", "comment", "support", "answers")
+# Who sees a consultation's results, and when (default after_close); a question's own results
+# are public unless it says private.
+RESULTS_MODES: tuple[str, ...] = ("live", "after_close", "never")
+QUESTION_RESULTS: tuple[str, ...] = ("public", "private")
 CONTRIBUTION_STATUSES: tuple[str, ...] = ("pending", "published", "rejected")
 
 
@@ -39,6 +43,7 @@ class Question:
     scale_min: int = 1
     scale_max: int = 5
     max_length: int = 2000
+    results: str = "public"  # public | private: whether the results page shows its figures
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,17 @@ class Contribution:
     body_html: str  # rendered with the untrusted renderer
     answers: tuple[Answer, ...]
     source: str  # path relative to the site root
+    tags: tuple[str, ...] = ()  # theme ids of the consultation's codebook, set by editors
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One entry of a consultation's codebook (codebook.yaml)."""
+
+    id: str
+    label: str
+    description: str = ""
+    parent: str = ""  # a theme id, '' for a top-level theme
 
 
 @dataclass(frozen=True)
@@ -123,10 +139,23 @@ class Consultation:
     unpublished_contributions: int  # rejected, counted without text
     url: str
     source: str
+    results: str = "after_close"  # live | after_close | never (RESULTS_MODES)
+    codebook: tuple[Theme, ...] = ()
 
     @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+    @property
+    def shows_results(self) -> bool:
+        """Whether the results page is built now: `live` once open, `after_close` once closed."""
+        if self.results == "live":
+            return self.status != "upcoming"
+        return self.results == "after_close" and self.status == "closed"
+
+    @property
+    def results_url(self) -> str:
+        return self.url + "resultats/"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from consult.model import Consultation, Contribution, Site
+from consult.results import Counts
 
 DATA_DIR = "data"
 # A cell a spreadsheet would read as a formula ("=HYPERLINK(...)") is prefixed with an
@@ -107,7 +108,9 @@ def render_open_data(site: Site, rows: Callable[[Consultation, str], Rows] = con
         f"{DATA_DIR}/proposals.csv": _csv(PROPOSALS, proposals),
         f"{DATA_DIR}/contributions.csv": _csv(CONTRIBUTIONS, contributions),
     }
-    files[f"{DATA_DIR}/datapackage.json"] = _datapackage(site)
+    # The results pages' CSV files come from the render stage (`render_results_data`); described here.
+    results = [resource for c in ordered if c.shows_results for resource in results_resources(c)]
+    files[f"{DATA_DIR}/datapackage.json"] = _datapackage(site, results)
     return files
 
 
@@ -136,13 +139,13 @@ def _csv(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _datapackage(site: Site) -> bytes:
+def _datapackage(site: Site, more: list[Resource]) -> bytes:
     config = site.config
     resources = []
-    for name, columns in (("consultations", CONSULTATIONS), ("proposals", PROPOSALS),
-                          ("contributions", CONTRIBUTIONS)):
+    for path, name, columns in [(f"{n}.csv", n, cols) for n, cols in (("consultations", CONSULTATIONS), ("proposals", PROPOSALS),
+                                                               ("contributions", CONTRIBUTIONS))] + more:
         resources.append({
-            "name": name, "path": f"{name}.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+            "name": name, "path": path, "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
             "schema": {"fields": [{"name": c.name, "type": "string" if c.type in ("date", "datetime") else c.type,
                                    "format": c.type if c.type in ("date", "datetime") else "default",
                                    "description": c.description} for c in columns]},
@@ -155,7 +158,8 @@ def _datapackage(site: Site) -> bytes:
         "publisher": config.organisation.name,
         "licenses": [{"name": config.open_data_licence, "path": config.open_data_licence_url,
                       "title": config.open_data_licence}],
-        "description": ("Published consultations, proposals and contributions. Cells that a spreadsheet "
+        "description": ("Published consultations, proposals and contributions, and the figures of each "
+                        "results page (results/<consultation>/). Cells that a spreadsheet "
                         "would read as a formula start with an apostrophe."),
         "resources": resources,
     }
@@ -184,3 +188,83 @@ def html_to_text(fragment: str) -> str:
     parser.close()
     lines = "".join(parser.parts).split("\n")
     return "\n".join(line.rstrip() for line in lines if line.strip())
+
+
+# -- the results pages' figures ------------------------------------------------------------------
+# One folder per consultation whose results page is built: results/<slug>/. Counts only: every share
+# on the page is a count over its question's respondents (or over all contributions), recomputable.
+
+PARTICIPATION = (Column("measure", "string", "contributions_<kind> (suggestion, answers, comment), participants_named "
+                                              "(distinct public names), contributions_anonymous, supports."),
+                 Column("count", "integer", "The figure."))
+WEEKS = (Column("week", "date", "Monday of the week (site time zone)."),
+         Column("contributions", "integer", "Published contributions submitted that week."))
+QUESTIONS = (Column("question", "string", "Question identifier; its figures are in q-<question>.csv."),
+             Column("label", "string", "The question as asked."),
+             Column("type", "string", "single, multiple, scale or text."),
+             Column("respondents", "integer", "Published contributions answering it (the base of every share)."),
+             Column("mean", "number", "Mean of a scale question's answers."),
+             Column("median", "number", "Median of a scale question's answers."))
+CHOICES = (Column("value", "string", "A choice, or a value of the scale."),
+           Column("count", "integer", "Respondents who gave it (for multiple choice, shares of respondents add up "
+                                      "to more than 100 %)."))
+TEXTS = (Column("contribution", "string", "Identifier of the contribution."),
+         Column("answer", "string", "The answer as published."),
+         Column("tags", "string", "Theme identifiers (codebook), separated by spaces."))
+THEMES = (Column("theme", "string", "Theme identifier."), Column("label", "string", "Label."),
+          Column("description", "string", "Description."), Column("parent", "string", "Parent theme identifier, if any."),
+          Column("contributions", "integer", "Published contributions tagged with it."))
+
+Resource = tuple[str, str, tuple[Column, ...]]  # path under data/, resource name, columns
+
+
+def results_resources(consultation: Consultation) -> list[Resource]:
+    """The CSV files of one consultation's results page, known without counting (for the Data
+    Package and the open data page), in the order `results_rows` gives their rows."""
+    base, slug = f"results/{consultation.slug}/", consultation.slug
+    resources = [(base + "participation.csv", f"results-{slug}-participation", PARTICIPATION),
+                 (base + "weeks.csv", f"results-{slug}-weeks", WEEKS),
+                 (base + "questions.csv", f"results-{slug}-questions", QUESTIONS)]
+    resources += [(f"{base}q-{q.id}.csv", f"results-{slug}-q-{q.id}", TEXTS if q.type == "text" else CHOICES)
+                  for q in consultation.questions if q.results == "public"]
+    if consultation.codebook:
+        resources.append((base + "themes.csv", f"results-{slug}-themes", THEMES))
+    return resources
+
+
+def results_paths(consultation: Consultation) -> list[str]:
+    """The paths (relative to data/) of the CSV files of one consultation's results page."""
+    return [path for path, _, _ in results_resources(consultation)]
+
+
+def results_rows(counts: Counts) -> list[list[dict[str, Any]]]:
+    """The rows of each of `results_resources`' files, from the figures of the results page."""
+    participation = [{"measure": f"contributions_{kind}", "count": n} for kind, n in counts.by_kind]
+    participation += [{"measure": "participants_named", "count": counts.named},
+                      {"measure": "contributions_anonymous", "count": counts.anonymous},
+                      {"measure": "supports", "count": counts.supports}]
+    tables = [participation, [{"week": w, "contributions": n} for w, n in counts.weeks],
+              [{"question": q.question.id, "label": q.question.label, "type": q.question.type,
+                "respondents": q.respondents, "mean": _number(q.mean), "median": _number(q.median)}
+               for q in counts.questions]]
+    for q in counts.questions:
+        if q.question.type == "text":
+            tables.append([{"contribution": a.contribution, "answer": a.text, "tags": " ".join(a.tags)}
+                           for a in q.answers])
+        else:
+            tables.append([{"value": value, "count": n} for value, n in q.counts])
+    if counts.themes:
+        tables.append([{"theme": t.id, "label": t.label, "description": t.description, "parent": t.parent,
+                        "contributions": n} for t, n in counts.themes])
+    return tables
+
+
+def render_results_data(consultation: Consultation, counts: Counts) -> dict[str, bytes]:
+    """The CSV files of one consultation's results page: output path -> bytes. Called by the render
+    stage with the very figures the page shows, so they are counted once."""
+    return {f"{DATA_DIR}/{path}": _csv(columns, rows)
+            for (path, _, columns), rows in zip(results_resources(consultation), results_rows(counts), strict=True)}
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}".rstrip("0").rstrip(".")

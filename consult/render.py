@@ -23,6 +23,8 @@ from consult.config import ThemeOptions
 from consult.i18n import STRINGS, translate
 from consult.theme import theme_stylesheet
 from consult.model import Consultation, Contribution, Page, Proposal, Question, Site
+from consult.opendata import render_results_data, results_paths
+from consult.results import Counts, count_results, published, results_view
 
 ACCESSIBILITY_SLUGS = {"fr": "accessibilite", "en": "accessibility"}
 CHARTER_SLUGS = ("charte-de-moderation", "moderation-charter", "moderation")
@@ -208,6 +210,14 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
     for consultation in site.consultations:
         if only is None or consultation.slug in only:
             _render_consultation(site, consultation, page, chrome)
+    for consultation in site.consultations:
+        if consultation.shows_results:
+            # Counted once, for the page and its open data alike. The CSV files are plain bytes, not
+            # pages an incremental build could carry over: they are made for every consultation.
+            counts = count_results(consultation, site.config.tz)
+            out.update(render_results_data(consultation, counts))
+            if only is None or consultation.slug in only:
+                _render_results(site, consultation, page, counts)
     for content_page in site.pages:
         page(content_page.url, "page.html", page=content_page)
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
@@ -223,6 +233,11 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
         if only is None or consultation.slug in only:
             out[consultation.url.strip("/") + "/feed.xml"] = _feed(site, env, consultation)
     return dict(sorted(out.items()))
+
+
+def _text_answer_count(c: Consultation, question_id: str) -> int:
+    return sum(1 for x in published(c) for a in x.answers
+               if a.question.id == question_id and isinstance(a.value, str) and a.value.strip())
 
 
 def _render_consultation(site: Site, consultation: Consultation, page: Any, chrome: Mapping[str, Any]) -> None:
@@ -247,6 +262,42 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
             page(current["url"], "comments.html", consultation=c, proposal=proposal, comments=current["items"],
                  pagination=_pagination(comments, number), commenting="comment" in open_for,
                  feed_url=c.url + "feed.xml")
+
+
+TEXT_ANSWERS_SHOWN = 5  # a text question's first answers on the results page; all of them on its own pages
+# Short answers, so more to a page than contributions: 500,000 answers must not mean 25,000 pages a question.
+TEXT_ANSWERS_PER_PAGE = 100
+
+
+def _render_results(site: Site, c: Consultation, page: Any, counts: Counts) -> None:
+    """The results page and, for each public text question, its answers' pages."""
+    urls = _contribution_urls(site, c) if c.codebook else {}
+    view = results_view(c, counts, site.config.language, urls)
+    pages = {q.question.id: text_answer_pages(c, q.question.id, q.answers, TEXT_ANSWERS_PER_PAGE)
+             for q in view.questions if q.question.type == "text"}
+    labels = {theme.id: theme.label for theme in c.codebook}
+    page(c.results_url, "results.html", consultation=c, results=view, shown=TEXT_ANSWERS_SHOWN,
+         answers_urls={qid: p[0]["url"] for qid, p in pages.items()}, theme_labels=labels)
+    for q in view.questions:
+        for number, current in enumerate(pages.get(q.question.id, ()), start=1):
+            page(current["url"], "results_answers.html", consultation=c, question=q.question, answers=current["items"],
+                 respondents=q.respondents, pagination=_pagination(pages[q.question.id], number),
+                 theme_labels=labels, feed_url=c.url + "feed.xml")
+
+
+def text_answer_pages(c: Consultation, question_id: str, answers: tuple[Any, ...], per_page: int) -> list[dict[str, Any]]:
+    """A text question's answers: page 1 at resultats/<question>/, page n at resultats/<question>/<n>/."""
+    return _paged(answers, per_page, f"{c.results_url}{question_id}/", "")
+
+
+def _contribution_urls(site: Site, c: Consultation) -> dict[str, str]:
+    """Each published contribution's id -> its place on the page that shows it."""
+    per_page = site.config.contributions_per_page
+    urls = {item.id: f"{p['url']}#contribution-{item.id}" for p in contribution_pages(c, per_page) for item in p["items"]}
+    for proposal in c.proposals:
+        urls.update({item.id: f"{p['url']}#contribution-{item.id}"
+                     for p in comment_pages(proposal, per_page) for item in p["items"]})
+    return urls
 
 
 def contribution_pages(consultation: Consultation, per_page: int) -> list[dict[str, Any]]:
@@ -346,7 +397,10 @@ def _opendata_view(site: Site) -> dict[str, Any]:
     files = [{"name": name, "path": f"{name}.csv", "url": f"{OPENDATA_URL}{name}.csv"}
              for name in ("consultations", "proposals", "contributions")]
     files.append({"name": "datapackage", "path": "datapackage.json", "url": f"{OPENDATA_URL}datapackage.json"})
-    return {"files": files, "licence": site.config.open_data_licence, "licence_url": site.config.open_data_licence_url}
+    results = [{"title": c.title, "url": c.results_url,
+                "files": [{"path": path, "url": OPENDATA_URL + path} for path in results_paths(c)]}
+               for c in sorted(site.consultations, key=lambda c: c.slug) if c.shows_results]
+    return {"files": files, "results": results, "licence": site.config.open_data_licence, "licence_url": site.config.open_data_licence_url}
 
 
 def sitemap_urls(site: Site) -> list[str]:
@@ -356,6 +410,11 @@ def sitemap_urls(site: Site) -> list[str]:
         urls.add(f"/{_a11y_slug(site)}/")
     for c in site.consultations:
         urls.add(c.url)
+        if c.shows_results:
+            urls.add(c.results_url)
+            urls.update(p["url"] for q in c.questions if q.type == "text" and q.results == "public"
+                        for p in text_answer_pages(c, q.id, tuple(range(_text_answer_count(c, q.id))),
+                                                   TEXT_ANSWERS_PER_PAGE))
         urls.update(p["url"] for p in contribution_pages(c, site.config.contributions_per_page))
         for p in c.proposals:
             urls.update(page["url"] for page in comment_pages(p, site.config.contributions_per_page))

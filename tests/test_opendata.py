@@ -23,7 +23,8 @@ def test_only_published_contributions_are_exported() -> None:
     files = render_open_data(check_site(TINY, NOW).site)
     exported = {row["id"]: row for row in rows(files, "contributions")}
     assert sorted(exported) == ["20261103-aaaa0001", "20261104-aaaa0002", "20261105-aaaa0003", "20261108-aaaa0006",
-                                *(f"2026111{n}-bbbb000{n}" for n in range(1, 5))]  # comments enough to paginate
+                                *(f"2026111{n}-bbbb000{n}" for n in range(1, 5)),
+                                "20261116-cccc0001", "20261117-cccc0002"]  # comments enough to paginate
     camille = exported["20261103-aaaa0001"]
     assert camille["author"] == "Camille" and camille["kind"] == "suggestion"
     assert json.loads(camille["answers"]) == {"freins": ["La sécurité", "La météo"], "frequence": "Tous les jours", "note": "2"}
@@ -45,7 +46,7 @@ def test_proposals_and_consultations() -> None:
 
 
 def test_descriptor_names_the_licence_and_matches_the_files() -> None:
-    files = render_open_data(check_site(TINY, NOW).site)
+    files = check_site(TINY, NOW).files  # with the results CSV, which the render stage writes
     package = json.loads(files["data/datapackage.json"])
     assert package["licenses"][0]["name"] == "etalab-2.0"
     for resource in package["resources"]:

@@ -107,6 +107,11 @@ def test_every_output_path_follows_the_url_table(out: dict[str, bytes]) -> None:
         "consultations/ecoles/contributions/index.html",
         "consultations/parc/index.html", "consultations/parc/feed.xml",
         "consultations/parc/contributions/index.html",
+        # closed, results after_close (the default): the results page and its text question's answers
+        "consultations/parc/resultats/index.html", "consultations/parc/resultats/avis/index.html",
+        # its figures, counted once with the page (consult.opendata.render_results_data)
+        *(f"data/results/parc/{name}.csv" for name in ("participation", "weeks", "questions", "q-avis",
+                                                       "q-transport", "q-jours", "q-note")),
     }
 
 
@@ -121,8 +126,8 @@ def test_home_lists_open_then_upcoming_then_closed(out: dict[str, bytes]) -> Non
     assert positions == sorted(positions)
     headings = [h.content for h in Dom(page).all("h2")]
     assert headings == ["Consultations en cours", "Consultations à venir", "Consultations terminées"]
-    # A closed consultation with a synthesis links to its results.
-    assert Dom(page).one("a", href="/consultations/parc/#synthesis").content.startswith("Voir les résultats")
+    # A closed consultation links to its results page.
+    assert Dom(page).one("a", href="/consultations/parc/resultats/").content.startswith("Voir les résultats")
 
 
 def test_a_closed_consultation_shows_its_synthesis_and_no_form(out: dict[str, bytes]) -> None:

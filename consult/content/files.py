@@ -7,12 +7,12 @@ Positions come from the YAML nodes, so messages read `path:line:col: ...`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any
 
 from consult.config import Config
-from consult.document import YamlDoc, parse_front_matter
+from consult.document import YamlDoc, parse_front_matter, parse_yaml
 from consult.errors import SourceError, did_you_mean
 from consult.flags import FLAGS
 from consult.lint import check_history
@@ -20,10 +20,13 @@ from consult.markdown import render_trusted, render_untrusted
 from consult.model import (
     CONTRIBUTION_STATUSES,
     KINDS,
+    QUESTION_RESULTS,
     QUESTION_TYPES,
+    RESULTS_MODES,
     Category,
     Question,
     StatusChange,
+    Theme,
 )
 from consult.schema import SLUG_RE, Field, check_mapping, present
 from consult.slug import slugify
@@ -37,6 +40,7 @@ CONSULTATION_FIELDS = {
     "questions": Field("list"),
     "kinds": Field("list"),
     "moderation": Field("str"),
+    "results": Field("str"),
 }
 CATEGORY_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True)}
 QUESTION_FIELDS = {
@@ -49,6 +53,7 @@ QUESTION_FIELDS = {
     "min": Field("int"),
     "max": Field("int"),
     "max_length": Field("int"),
+    "results": Field("str"),
 }
 PROPOSAL_FIELDS = {
     "title": Field("str", required=True),
@@ -73,6 +78,7 @@ CONTRIBUTION_FIELDS = {
     "answers": Field("dict"),
     "flags": Field("list"),  # codes of consult.flags: why a moderator should look
     "duplicate_of": Field("str"),  # near-duplicate flag: the other contribution's id (consult.detect)
+    "tags": Field("list"),
 }
 SYNTHESIS_FIELDS = {"title": Field("str", required=True), "published": Field("date")}
 PAGE_FIELDS = {"title": Field("str", required=True), "footer": Field("bool"), "summary": Field("str")}
@@ -95,6 +101,7 @@ class ConsultationRecord:
     moderation: str
     body_html: str
     source: str
+    results: str = "after_close"
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,7 @@ class ContributionRecord:
     body_html: str
     answers: dict[str, Any]
     source: str
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,6 +202,10 @@ def parse_consultation(text: str, path: str, slug: str, config: Config) -> tuple
     moderation = data.get("moderation", "pre")
     if moderation not in MODERATION_MODES:
         problems.append(doc.error(("moderation",), f"unknown moderation mode {moderation!r}", "use 'pre' or 'post'"))
+    results = data.get("results", "after_close")
+    if results not in RESULTS_MODES:
+        problems.append(doc.error(("results",), f"unknown results mode {results!r}",
+                                  did_you_mean(str(results), RESULTS_MODES) or "use live, after_close or never"))
     if not (present(data, "opens", "date") and present(data, "closes", "date")):
         return None, problems
     opens = to_datetime(data["opens"], config)
@@ -206,8 +218,26 @@ def parse_consultation(text: str, path: str, slug: str, config: Config) -> tuple
     return ConsultationRecord(
         slug=slug, title=data["title"], summary=data.get("summary", ""), opens=opens, closes=closes,
         categories=categories, questions=questions, kinds=kinds, moderation=moderation,
-        body_html=render_trusted(body), source=path,
-    ), problems
+        body_html=render_trusted(body), source=path, results=results,
+    ), check_results_settings(doc, data, results, kinds)
+
+
+def check_results_settings(doc: YamlDoc, data: dict[str, Any], results: str, kinds: tuple[str, ...]) -> list[SourceError]:
+    """Warnings for results settings that contradict each other: a question said public whose
+    figures are never shown, or results asked for answers the consultation never collects."""
+    problems: list[SourceError] = []
+    for index, item in enumerate(data.get("questions") or []):
+        if not isinstance(item, dict) or "results" not in item:
+            continue
+        at = ("questions", index, "results")
+        if item["results"] == "public" and results == "never":
+            problems.append(doc.error(at, f"question '{item.get('id')}' has public results but the consultation "
+                                          "says 'results: never'", "set 'results: private' or change the "
+                                          "consultation's 'results'"))
+        if "answers" not in kinds:
+            problems.append(doc.error(at, f"question '{item.get('id')}' sets 'results' but the consultation does "
+                                          "not take answers", "add 'answers' to 'kinds' or remove 'results'"))
+    return [replace(p, warning=True) for p in problems]
 
 
 def _question(doc: YamlDoc, index: int, item: dict[str, Any], problems: list[SourceError]) -> Question | None:
@@ -224,6 +254,11 @@ def _question(doc: YamlDoc, index: int, item: dict[str, Any], problems: list[Sou
     if any(not isinstance(c, (str, int, float)) or isinstance(c, bool) for c in choices):
         problems.append(doc.error(at + ("choices",), "each choice must be a short text"))
         return None
+    shown = item.get("results", "public")
+    if shown not in QUESTION_RESULTS:
+        problems.append(doc.error(at + ("results",), f"unknown question results {shown!r}",
+                                  did_you_mean(str(shown), QUESTION_RESULTS) or "use public or private"))
+        return None
     low, high = item.get("min", 1), item.get("max", 5)
     if type_ == "scale" and not low < high:
         problems.append(doc.error(at + ("max",), f"scale 'max' ({high}) must be greater than 'min' ({low})"))
@@ -231,7 +266,7 @@ def _question(doc: YamlDoc, index: int, item: dict[str, Any], problems: list[Sou
     return Question(
         id=item["id"], label=item["label"], type=type_, required=item.get("required", False),
         help=item.get("help", ""), choices=tuple(str(c) for c in choices), scale_min=low, scale_max=high,
-        max_length=item.get("max_length", 2000),
+        max_length=item.get("max_length", 2000), results=shown,
     )
 
 
@@ -292,6 +327,11 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
     if reason and reason not in config.reasons:
         problems.append(doc.error(("reason",), f"unknown moderation reason '{reason}'", did_you_mean(str(reason), config.reasons) or "codes: " + ", ".join(config.reasons)))
     problems += _check_flags(doc, data.get("flags"))
+    tags = data.get("tags") or []
+    for index, tag in enumerate(tags):
+        if not isinstance(tag, str) or not SLUG_RE.match(tag):
+            problems.append(doc.error(("tags", index), f"tag {tag!r} is not a theme id", "theme ids are slugs, "
+                                      "as in codebook.yaml"))
     if problems:
         return None, problems
     return ContributionRecord(
@@ -300,7 +340,7 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
         title=data.get("title") or "",
         # Only published text is ever rendered: the rest must not cost time nor reach the model.
         body_html=render_untrusted(body) if status == "published" else "",
-        answers=dict(data.get("answers") or {}), source=path,
+        answers=dict(data.get("answers") or {}), source=path, tags=tuple(tags),
     ), problems
 
 
@@ -348,3 +388,31 @@ def check_slug(stem: str, path: str, what: str) -> list[SourceError]:
     if SLUG_RE.match(stem):
         return []
     return [SourceError(path, 0, 0, f"{what} name '{stem}' is not a safe slug", f"rename it '{slugify(stem) or 'x'}'")]
+
+
+THEME_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True),
+                "description": Field("str"), "parent": Field("slug")}
+
+
+def parse_codebook(text: str, path: str) -> tuple[tuple[Theme, ...] | None, list[SourceError]]:
+    """codebook.yaml -> its themes: `themes:` a list of {id, label, description, parent}; a parent
+    must be a theme of the same codebook."""
+    doc, problems = parse_yaml(text, path)
+    if doc.data is None:
+        return None, problems
+    if not isinstance(doc.data, dict):
+        return None, problems + [doc.error((), "codebook.yaml must be a mapping with a 'themes' list")]
+    problems += check_mapping(doc, (), doc.data, {"themes": Field("list", required=True)}, "a codebook")
+    if problems:
+        return None, problems
+    items = _items(doc, doc.data, "themes", THEME_FIELDS, "theme", problems)
+    ids = [item["id"] for _, item in items]
+    for index, item in items:
+        parent = item.get("parent", "")
+        if parent and (parent not in ids or parent == item["id"]):
+            problems.append(doc.error(("themes", index, "parent"), f"unknown parent theme '{parent}'",
+                                      did_you_mean(parent, [i for i in ids if i != item["id"]])
+                                      or "a parent is the id of another theme of this codebook"))
+    if problems:
+        return None, problems
+    return tuple(Theme(i["id"], i["label"], i.get("description", ""), i.get("parent", "")) for _, i in items), []

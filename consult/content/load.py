@@ -32,6 +32,7 @@ from consult.model import (
     ProposalStatus,
     Site,
     Synthesis,
+    Theme,
     derive_status,
     order_consultations,
 )
@@ -44,7 +45,7 @@ CONTENT_DIR = "content"
 class Source:
     """One content file: what it is, where it is, and its text."""
 
-    kind: str  # consultation | proposal | contribution | synthesis | supports | page
+    kind: str  # consultation | proposal | contribution | synthesis | supports | codebook | page
     path: str  # relative to the site root, with '/'
     consultation: str  # slug, '' for pages
     stem: str
@@ -129,11 +130,13 @@ def find_sources(root: Path) -> tuple[list[Source], list[SourceError]]:
             add("synthesis", folder / "synthesis.md", slug)
         if (folder / "supports.yaml").is_file():
             add("supports", folder / "supports.yaml", slug)
+        if (folder / "codebook.yaml").is_file():
+            add("codebook", folder / "codebook.yaml", slug)
         for path in listed(folder / "proposals", "*.md"):
             add("proposal", path, slug)
         for path in listed(folder / "contributions", "*.md"):
             add("contribution", path, slug)
-        known = {"index.md", "synthesis.md", "supports.yaml", "proposals", "contributions"}
+        known = {"index.md", "synthesis.md", "supports.yaml", "codebook.yaml", "proposals", "contributions"}
         for path in sorted(folder.iterdir()):
             if path.name not in known and not path.name.startswith("."):
                 rel = path.relative_to(root).as_posix()
@@ -164,6 +167,8 @@ def parse_source(source: Source, config: Config) -> tuple[Any, list[SourceError]
         return files.parse_contribution(source.text, source.path, source.stem, source.consultation, config)
     if source.kind == "synthesis":
         return files.parse_synthesis(source.text, source.path)
+    if source.kind == "codebook":
+        return files.parse_codebook(source.text, source.path)
     return parse_supports(source.text, source.path)
 
 
@@ -317,6 +322,8 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
                 problems.append(replace(doc.error((key,), f"supports for unknown proposal '{key}' are not counted",
                                                   hint, key=True), warning=True))
             supports[key] = count
+    codebook: tuple[Theme, ...] = kinds["codebook"][0] if kinds["codebook"] else ()
+    theme_ids = {theme.id for theme in codebook}
     comments: dict[str, list[Contribution]] = defaultdict(list)
     rejected_comments: dict[str, int] = defaultdict(int)
     published: list[Contribution] = []
@@ -330,6 +337,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
                                        _fix(did_you_mean(record.proposal, proposal_slugs),
                                             "set 'proposal:' to an existing proposal, or reject the contribution")))
             continue
+        problems += _unknown_tags(record, theme_ids, texts)
         answers = _answers(record, questions, problems, texts)
         if record.status == "published" and not (answers or record.title or record.body_html):
             continue  # nothing left to show: every answer was to a removed question (warned above)
@@ -343,7 +351,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
         contribution = Contribution(
             id=record.id, kind=record.kind, consultation=c.slug, proposal=record.proposal, author=record.author,
             submitted=record.submitted, status=record.status, reason=record.reason, title=record.title,
-            body_html=record.body_html, answers=answers, source=record.source,
+            body_html=record.body_html, answers=answers, source=record.source, tags=record.tags,
         )
         if record.kind == "comment" and record.proposal:
             comments[record.proposal].append(contribution)
@@ -371,5 +379,13 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
         status=derive_status(c.opens, c.closes, now), categories=c.categories, questions=c.questions,
         kinds=c.kinds, moderation=c.moderation, body_html=c.body_html, synthesis=synthesis,
         proposals=tuple(proposals), contributions=tuple(sorted(published, key=lambda x: (x.submitted, x.id), reverse=True)),
-        unpublished_contributions=rejected, url=base, source=c.source,
+        unpublished_contributions=rejected, url=base, source=c.source, results=c.results, codebook=codebook,
     ), problems
+
+
+def _unknown_tags(record: files.ContributionRecord, theme_ids: set[str], texts: dict[str, str]) -> list[SourceError]:
+    """An error per tag that is not a theme of the consultation's codebook.yaml, at its place."""
+    return [files.locate(texts[record.source], record.source, ("tags", index), f"unknown theme '{tag}'",
+                         did_you_mean(tag, theme_ids) or ("themes in codebook.yaml: " + ", ".join(sorted(theme_ids))
+                                                          if theme_ids else "this consultation has no codebook.yaml"))
+            for index, tag in enumerate(record.tags) if tag not in theme_ids]

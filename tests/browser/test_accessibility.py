@@ -29,6 +29,9 @@ PAGES = {
     "proposal with many pages of comments": COMMENTED,
     "comments, page 7 of 52": COMMENTS_7,
     "open data": OPEN_DATA,
+    "results (open, live)": "/consultations/plan-velo/resultats/",
+    "results (closed)": "/consultations/parc-des-berges/resultats/",
+    "text answers of a question": "/consultations/plan-velo/resultats/priorite/",
 }
 
 
@@ -91,9 +94,9 @@ def test_handler_notice_has_no_axe_violation(page: Page) -> None:
 
 
 @pytest.mark.parametrize("path,viewport", [(HOME, PHONE), (OPEN, PHONE), (PROPOSAL, PHONE), (CLOSED_PROPOSAL, NARROW),
-                                           (COMMENTS_7, NARROW)],
+                                           (COMMENTS_7, NARROW), ("/consultations/plan-velo/resultats/", NARROW)],
                          ids=["home", "open consultation", "proposal", "proposal with history at 320 px",
-                              "comments page 7 at 320 px"])
+                              "comments page 7 at 320 px", "results at 320 px"])
 def test_phone_width_has_no_axe_violation(browser: Browser, server: DemoServer, path: str, viewport: dict[str, int]) -> None:
     tab = new_page(browser, server, viewport=viewport)  # type: ignore[arg-type]
     try:
