@@ -1280,3 +1280,21 @@ def test_rotation_keeps_old_tokens_valid_and_a_voter_counted_once(rules_file: Pa
 def test_canonical_ignores_transport_fields() -> None:
     assert canonical({"body": ["a"], "token": ["1"]}) == canonical({"body": ["a"], "token": ["2"], "website": [""]})
 
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_a_damaged_sqlite_inbox_is_a_503_that_keeps_the_text(rules_file: Path, disk_dir: Path, damage: str) -> None:
+    """The inbox file cut short or overwritten (a full disk, a bad copy): nothing can be stored, so
+    the citizen is told so (503, never a 303 "received") and gets the form back with the text."""
+    from consult.forms.wsgi import make_app
+
+    path = disk_dir / "inbox.sqlite3"
+    app = make_app(rules_file, f"sqlite:///{path}", SECRET, root=disk_dir, clock=lambda: NOW)
+    assert wsgi_call(app, "POST", "/api/submit", urlencode(suggestion(body="avant")).encode())[0].startswith("303")
+    app.ctx.inbox.close()
+    for extra in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        extra.unlink(missing_ok=True)
+    data = path.read_bytes()
+    path.write_bytes(data[:100] if damage == "truncated" else b"\x13" * len(data))
+    status, _, body = wsgi_call(app, "POST", "/api/submit", urlencode(suggestion(body="Mon texte à garder")).encode())
+    assert status.startswith("503") and "Mon texte à garder" in html.unescape(body.decode())

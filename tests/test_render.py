@@ -350,10 +350,24 @@ def test_hostile_citizen_text_comes_out_escaped(env) -> None:
         text = data.decode("utf-8")
         assert "<script>alert" not in text and "<img src=x" not in text, path
     page = out["consultations/marche/index.html"].decode()
-    assert "Par &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "Par <bdi>&lt;script&gt;alert(1)&lt;/script&gt;</bdi>" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;, Samedi" in page
-    assert "Par &lt;script&gt;" in out["consultations/marche/proposals/halles/index.html"].decode()
+    assert "Par <bdi>&lt;script&gt;" in out["consultations/marche/proposals/halles/index.html"].decode()
     ET.fromstring(out["feed.xml"])  # still well-formed XML
+
+
+def test_citizen_names_and_texts_are_isolated_for_bidirectional_text(env) -> None:
+    """A right-to-left name or title (or one holding a bidi override) cannot reorder the text
+    around it: names are in <bdi>, titles, texts and answers take their own direction."""
+    site = make_site()
+    rtl = "\u202eسارة"
+    odd = contribution("marche", 12, author=rtl, title=rtl + " !", body_html="<p>نص</p>",
+                       answers=(Answer(QUESTIONS[0], rtl),))
+    marche = replace(site.consultation("marche"), contributions=(odd,))
+    page = render_site(replace(site, consultations=(marche,)), env)["consultations/marche/index.html"].decode()
+    assert f"Par <bdi>{rtl}</bdi>, <time" in page
+    assert f'<h3 class="contribution__title" dir="auto">{rtl} !</h3>' in page
+    assert '<div class="prose" dir="auto"><p>نص</p></div>' in page and f'<dd dir="auto">{rtl}</dd>' in page
 
 
 def test_control_characters_never_reach_the_output(env) -> None:
