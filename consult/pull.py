@@ -110,6 +110,8 @@ def render_contribution(sub: Submission, tz: Any = timezone.utc, flags: tuple[st
         data["flags"] = list(flags)
     if sub.title:
         data["title"] = sub.title
+    if sub.category:
+        data["category"] = sub.category
     if sub.answers:
         data["answers"] = dict(sub.answers)
     return dump_front_matter(data, sub.body + "\n" if sub.body else "")

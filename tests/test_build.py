@@ -198,3 +198,13 @@ def test_final_statuses_come_from_site_yaml() -> None:
 
     with pytest.raises(ConsultError, match="field 'final' must be true or false"):
         parse_config(base + "proposal_statuses:\n  - {id: close, label: Close, final: oui}\n")
+
+
+def test_an_embargoed_answer_shows_nowhere_and_a_published_proposal_text_shows_once(tiny: dict[str, bytes]) -> None:
+    """tiny's parking-velos-ecoles has a status change and a response dated 2026-12-15, after NOW;
+    atelier-reparation is a promoted suggestion: its text is on its proposal page only."""
+    for path, data in tiny.items():
+        text = data.decode("utf-8", "replace")
+        assert "dix écoles" not in text and "Voté en conseil" not in text, path
+    pages = [path for path, data in tiny.items() if "apprendre à réparer".encode() in data]
+    assert [p for p in pages if p.endswith(".html")] == ["consultations/velo/proposals/atelier-reparation/index.html"]
