@@ -290,7 +290,7 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None) -> Non
 @click.option("--full", is_flag=True,
               help="Every text and answer in full, however many (the default up to 10 contributions).")
 @click.option("--consultation", metavar="SLUG", help="Only this consultation's contributions.")
-@click.option("--kind", metavar="KIND", help="Only this kind: suggestion, comment or answers.")
+@click.option("--kind", metavar="KIND", help="Only this kind: suggestion, proposal, comment or answers.")
 @click.option("--flagged", is_flag=True, help="Only the flagged contributions.")
 @pass_ctx
 def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None, full: bool,

@@ -29,6 +29,7 @@ PAGES = {
     "proposal with many pages of comments": COMMENTED,
     "comments, page 7 of 52": COMMENTS_7,
     "open data": OPEN_DATA,
+    "citizen proposal, answered": "/consultations/plan-velo/proposals/atelier-reparation-velo/",
 }
 
 
@@ -70,8 +71,8 @@ def post_from_page(page: Page, fields: dict[str, str]) -> None:
         }""", fields)
 
 
-@pytest.mark.parametrize("path,form", [(PROPOSAL, "comment-form"), (OPEN, "answers-form")],
-                         ids=["comment", "questionnaire"])
+@pytest.mark.parametrize("path,form", [(PROPOSAL, "comment-form"), (OPEN, "answers-form"), (OPEN, "proposal-form")],
+                         ids=["comment", "questionnaire", "citizen proposal"])
 def test_other_forms_with_errors_have_no_axe_violation(page: Page, path: str, form: str) -> None:
     page.goto(path)
     with page.expect_navigation():
