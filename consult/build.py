@@ -343,6 +343,9 @@ class Builder:
         self.sources = None  # in step with `records` again only if this build succeeds
         if moment != last.moment:  # a consultation may open or close; an empty feed shows the moment
             touched |= {c.slug for c in last.site.consultations if derive_status(c.opens, c.closes, moment) != c.status}
+            earlier, later = sorted((last.moment, moment))
+            touched |= {c.slug for c in last.site.consultations
+                        if any(earlier < day <= later for day in _answer_days(c, config.tz))}
             touched |= last.feedless
         records = dict(last.records)
         source_keys = dict(last.source_keys)
@@ -475,9 +478,20 @@ class Builder:
 
 
 def _window(site: Site, moment: datetime) -> tuple[datetime | None, datetime | None]:
-    """The moments around `moment` at which every consultation keeps its status."""
+    """The moments around `moment` at which every consultation keeps its status and every
+    proposal shows the same history and response (an embargo lifts at the start of its day)."""
     bounds = {c.opens for c in site.consultations} | {c.closes for c in site.consultations}
+    bounds |= {day for c in site.consultations for day in _answer_days(c, site.config.tz)}
     return (max((b for b in bounds if b <= moment), default=None), min((b for b in bounds if b > moment), default=None))
+
+
+def _answer_days(consultation: Consultation, tz: Any) -> set[datetime]:
+    """The starts of the days on which a proposal of `consultation` shows, or showed, a history
+    entry or a response (`content.load.visible`): the pages change at those moments."""
+    days = {h.date for p in consultation.proposals for h in p.history}
+    days |= {p.response_date for p in consultation.proposals if p.response_date is not None}
+    days |= {day for p in consultation.proposals for _, day in p.embargoed}
+    return {datetime.combine(day, datetime.min.time(), tzinfo=tz) for day in days}
 
 
 def _feedless(jobs: list[PageJob]) -> frozenset[str]:

@@ -26,7 +26,7 @@ from consult.output import write_file
 
 CACHE_DIR = ".consult/cache"
 # Bump when the meaning of a cached record changes without consult's version changing.
-FORMAT = "3"
+FORMAT = "4"  # 4: proposals carry origin, author, submitted; contributions a category
 
 
 def digest(*parts: bytes | str) -> str:

@@ -109,9 +109,27 @@ def check(ctx: Context, now: str | None, strict: bool) -> None:
                       strict, writes=False)
     echo_warnings(built.warnings)
     click.echo(render_check_summary(built))
+    for line in render_embargoes(built.site):
+        click.echo(line)
     next_change = render_next_change(built.site)
     if next_change:
         click.echo(next_change)
+
+
+def render_embargoes(site: Any) -> list[str]:
+    """One line per answer or status change dated later than the build: hidden until that day."""
+    from consult.i18n import format_date, translate
+    from consult.lint import embargoes
+    from consult.moderation import terminal_safe
+
+    language = site.config.language
+    lines = []
+    for day, what, title, source in embargoes(site.consultations):
+        shown = (translate(language, "cli.check.embargo.response") if what == "response"
+                 else translate(language, "cli.check.embargo.status", status=dict(site.config.proposal_statuses).get(what) or what))
+        lines.append(translate(language, "cli.check.embargo", date=format_date(day, language), what=shown,
+                               title=terminal_safe(title), path=source))
+    return lines
 
 
 T = TypeVar("T")
@@ -276,19 +294,23 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None) -> Non
 
 
 @cli.command()
-@click.argument("action", required=False, type=click.Choice(["list", "show", "approve", "reject"]), default="list")
+@click.argument("action", required=False, type=click.Choice(["list", "show", "approve", "reject", "promote"]),
+                default="list")
 @click.argument("ids", nargs=-1)
 @click.option("--reason", metavar="CODE", help="Why a contribution is rejected: a code from site.yaml moderation.reasons.")
 @click.option("--full", is_flag=True,
               help="Every text and answer in full, however many (the default up to 10 contributions).")
 @click.option("--consultation", metavar="SLUG", help="Only this consultation's contributions.")
-@click.option("--kind", metavar="KIND", help="Only this kind: suggestion, comment or answers.")
+@click.option("--kind", metavar="KIND", help="Only this kind: suggestion, proposal, comment or answers.")
 @click.option("--flagged", is_flag=True, help="Only the flagged contributions.")
 @click.option("--flag", metavar="CODE", help="Only the contributions with this flag (e.g. personal-email).")
 @pass_ctx
 def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None, full: bool,
              consultation: str | None, kind: str | None, flagged: bool, flag: str | None) -> None:
-    """List pending contributions (flagged first), show them in full, approve or reject them by id."""
+    """List pending contributions (flagged first), show them in full, approve or reject them by id.
+
+    Approving a citizen proposal publishes it as a proposal page; `promote` does the same for a
+    suggestion worth an answer."""
     from consult.config import require_config
     from consult.i18n import translate
     from consult.detect import load_words
@@ -306,9 +328,55 @@ def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None
         for id_ in ids:
             click.echo("\n".join(render_entry(show_entry(ctx.root, id_), language, load_words(ctx.root))))
         return
+    ids = _publish_proposals(ctx.root, ids, action, config)
     status = "published" if action == "approve" else "rejected"
-    for path in decide(ctx.root, list(ids), status, reason or "", config.reasons):
+    for path in decide(ctx.root, list(ids), status, reason or "", config.reasons) if ids else ():
         click.echo(translate(language, f"cli.moderate.{status}", path=path))
+
+
+def _publish_proposals(root: Path, ids: tuple[str, ...], action: str, config: Any) -> tuple[str, ...]:
+    """Publish as proposal pages the ids `promote` names, or the citizen proposals `approve` names;
+    the ids left for `decide`."""
+    from consult.i18n import translate
+    from consult.proposals import kind_of, publish
+
+    if action not in ("approve", "promote"):
+        return ids
+    chosen = ids if action == "promote" else tuple(i for i in ids if kind_of(root, i) == "proposal")
+    for id_ in chosen:
+        done = publish(root, id_, config.status_ids[0], config.tz, promote=action == "promote")
+        click.echo(translate(config.language, "cli.moderate.as_proposal", proposal=done.proposal,
+                             path=done.contribution))
+    return tuple(i for i in ids if i not in chosen)
+
+
+@cli.command()
+@click.argument("slugs", nargs=-1, required=True)
+@click.option("--status", required=True, metavar="STATUS", help="The new status: an id of site.yaml proposal_statuses.")
+@click.option("--response-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The official response (Markdown), set on every proposal named.")
+@click.option("--note", default="", help="A short note for the history entry.")
+@click.option("--date", "day", metavar="YYYY-MM-DD",
+              help="The day of the answer (default: today). A later day is not shown before it comes.")
+@click.option("--consultation", metavar="SLUG", help="The consultation, when a proposal slug is in several.")
+@pass_ctx
+def respond(ctx: Context, slugs: tuple[str, ...], status: str, response_file: Path | None, note: str,
+            day: str | None, consultation: str | None) -> None:
+    """Answer proposals: a dated status change in their history, and the official response."""
+    from datetime import date, datetime
+
+    from consult.config import require_config
+    from consult.i18n import translate
+    from consult.proposals import respond as respond_to
+
+    config = require_config(ctx.root)
+    try:
+        when = date.fromisoformat(day) if day else datetime.now(config.tz).date()
+    except ValueError:
+        raise ConsultError(f"--date {day!r}: write the day as YYYY-MM-DD")
+    response = response_file.read_text(encoding="utf-8") if response_file else None
+    for path in respond_to(ctx.root, list(slugs), status, when, config.status_ids, note, response, consultation):
+        click.echo(translate(config.language, "cli.respond.done", path=path, date=when.isoformat()))
 
 
 @cli.command()

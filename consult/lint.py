@@ -35,6 +35,13 @@ def next_status_change(consultations: tuple[Consultation, ...], now: datetime) -
     return min(changes, key=lambda change: (change.moment, change.consultation.slug), default=None)
 
 
+def embargoes(consultations: tuple[Consultation, ...]) -> list[tuple[date, str, str, str]]:
+    """What the pages do not show yet, soonest first: (day it shows, what: 'response' or a status
+    id, the proposal's title, its file). `content.load.visible` holds them back until that day."""
+    return sorted((day, what, p.title, p.source) for c in consultations for p in c.proposals
+                  for what, day in p.embargoed)
+
+
 # --- proposals: what the page would show against itself ---
 
 # The statuses that close a proposal's course; a site with its own ids: its last one.

@@ -14,15 +14,15 @@ from typing import Literal
 
 ConsultationStatus = Literal["upcoming", "open", "closed"]
 QuestionType = Literal["text", "single", "multiple", "scale"]
-Kind = Literal["suggestion", "comment", "support", "answers"]
+Kind = Literal["suggestion", "proposal", "comment", "support", "answers"]
 ContributionStatus = Literal["pending", "published", "rejected"]
 
 QUESTION_TYPES: tuple[str, ...] = ("text", "single", "multiple", "scale")
-KINDS: tuple[str, ...] = ("suggestion", "comment", "support", "answers")
 # Who sees a consultation's results, and when (default after_close); a question's own results
 # are public unless it says private.
 RESULTS_MODES: tuple[str, ...] = ("live", "after_close", "never")
 QUESTION_RESULTS: tuple[str, ...] = ("public", "private")
+KINDS: tuple[str, ...] = ("suggestion", "proposal", "comment", "support", "answers")
 CONTRIBUTION_STATUSES: tuple[str, ...] = ("pending", "published", "rejected")
 
 
@@ -69,7 +69,7 @@ class Answer:
 @dataclass(frozen=True)
 class Contribution:
     id: str
-    kind: str  # suggestion | comment | answers
+    kind: str  # suggestion | proposal | comment | answers
     consultation: str  # consultation slug
     proposal: str | None  # proposal slug, for comments
     author: str  # public name or pseudonym; '' for anonymous
@@ -110,6 +110,11 @@ class Proposal:
     unpublished_comments: int  # rejected comments, counted without text
     url: str
     source: str
+    origin: str = "agency"  # "citizen": a contribution published as a proposal (consult.proposals)
+    author: str = ""  # a citizen proposal's public name ('' for anonymous); untrusted text
+    submitted: date | None = None  # when the citizen sent it
+    # What the pages do not show yet (history entries, the response) and until when: consult check lists it.
+    embargoed: tuple[tuple[str, date], ...] = ()
 
 
 @dataclass(frozen=True)

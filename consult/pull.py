@@ -115,6 +115,8 @@ def render_contribution(sub: Submission, tz: Any = timezone.utc, flags: tuple[st
         data["duplicate_of"] = duplicate_of
     if sub.title:
         data["title"] = sub.title
+    if sub.category:
+        data["category"] = sub.category
     if sub.answers:
         data["answers"] = dict(sub.answers)
     return dump_front_matter(data, sub.body + "\n" if sub.body else "")

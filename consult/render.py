@@ -62,7 +62,7 @@ class FormView:
     """Everything a form needs, with no reference to content/: the handler builds one too."""
 
     action: str
-    kind: str  # suggestion (an idea) | answers (the questionnaire) | comment | support
+    kind: str  # suggestion (an idea) | proposal (an idea to support) | answers (the questionnaire) | comment | support
     consultation_slug: str
     consultation_title: str
     consultation_url: str
@@ -79,6 +79,7 @@ class FormView:
     privacy_url: str = ""  # the personal data page, linked under the form
     altcha_url: str = ""  # with forms.altcha: where the ALTCHA widget fetches its challenge
     altcha_script: str = ""  # ... and the script that defines the widget
+    categories: tuple[tuple[str, str], ...] = ()  # (id, label) a citizen proposal may be filed under
 
     @property
     def untargeted(self) -> FormView:
@@ -90,7 +91,7 @@ class FormView:
     @property
     def show_body(self) -> bool:
         """An idea and a comment are a text; the questionnaire and a support are not."""
-        return self.kind in ("suggestion", "comment")
+        return self.kind in ("suggestion", "proposal", "comment")
 
     def field(self, name: str, hint: str = "") -> FieldView:
         """What a field's markup needs, worked out once (a template call is dear)."""
@@ -121,7 +122,7 @@ class FormView:
         question = next((q for q in self.questions if f"q_{q.id}" == name), None)
         if question is not None:
             return self.field_id(name) + ("" if question.type == "text" else "-1")
-        if name in ("title", "body", "author", "email"):
+        if name in ("title", "body", "author", "email", "category"):
             return self.field_id(name)
         return f"{self.kind}-form"
 
@@ -347,11 +348,13 @@ def consultation_forms(site: Site, consultation: Consultation, chrome: Mapping[s
     """The idea form and the questionnaire, each where the consultation takes it: two forms, so that
     an idea never has to answer the questionnaire, nor an answer come with an idea."""
     def form(kind: str, questions: tuple[Question, ...] = ()) -> FormView:
+        categories = tuple((c.id, c.label) for c in consultation.categories) if kind == "proposal" else ()
         return FormView(action=site.config.form_endpoint, kind=kind, consultation_slug=consultation.slug,
                         consultation_title=consultation.title, consultation_url=consultation.url,
-                        questions=questions, max_length=site.config.max_length, **form_links(chrome))
+                        questions=questions, max_length=site.config.max_length, categories=categories,
+                        **form_links(chrome))
 
-    forms = [form("suggestion")] if "suggestion" in consultation.kinds else []
+    forms = [form(kind) for kind in ("proposal", "suggestion") if kind in consultation.kinds]
     if "answers" in consultation.kinds and consultation.questions:
         forms.append(form("answers", consultation.questions))
     return forms

@@ -339,3 +339,13 @@ def test_a_refused_write_is_one_sentence(tmp_path: Path, monkeypatch: pytest.Mon
     assert re.fullmatch(r"could not write _site/\S+ \(no space left on device\): nothing was lost, "
                         r"_site/ is as the last build left it\n", result.output), result.output
     assert not any((site / "_site").rglob("*"))
+
+
+def test_an_embargoed_answer_shows_nowhere_and_a_published_proposal_text_shows_once(tiny: dict[str, bytes]) -> None:
+    """tiny's parking-velos-ecoles has a status change and a response dated 2026-12-15, after NOW;
+    atelier-reparation is a promoted suggestion: its text is on its proposal page only."""
+    for path, data in tiny.items():
+        text = data.decode("utf-8", "replace")
+        assert "dix écoles" not in text and "Voté en conseil" not in text, path
+    pages = [path for path, data in tiny.items() if "apprendre à réparer".encode() in data]
+    assert [p for p in pages if p.endswith(".html")] == ["consultations/velo/proposals/atelier-reparation/index.html"]

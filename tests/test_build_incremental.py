@@ -428,3 +428,25 @@ def test_a_truncated_cache_is_rebuilt(site: Path, tmp_path: Path) -> None:
     build_site(site, out, NOW, cache=True)
     assert tree(out) == check_site(site, NOW).files
     assert all(_read(path) is not None for path in (site / CACHE_DIR).iterdir())
+
+
+def test_an_embargoed_answer_shows_on_its_day_even_when_nothing_else_changed(site: Path, tmp_path: Path) -> None:
+    """A scheduled rebuild on the day of an answer written in advance must publish it: the last
+    build's manifest is no longer valid once an embargoed answer's day has come."""
+    out = tmp_path / "out"
+    proposal = site / "content/consultations/exemple/proposals/autre-1.md"
+    text = proposal.read_text(encoding="utf-8")
+    text = text.replace("status: a-l-etude\n", "status: retenue\n", 1).replace(
+        "response_date: 2026-01-15", "response_date: 2026-03-01").replace(
+        "    note: \"Exemple de note accompagnant un changement de statut.\"\n",
+        "    note: \"Exemple de note accompagnant un changement de statut.\"\n  - date: 2026-03-01\n    status: retenue\n", 1)
+    proposal.write_text(text, encoding="utf-8")
+    age(site)
+    build_site(site, out, NOW, cache=True)
+    page = out / "consultations/exemple/proposals/autre-1/index.html"
+    assert "response-title" not in page.read_text(encoding="utf-8")
+    built, _ = build_site(site, out, "2026-03-01T06:00", cache=True)
+    assert built.site is not None and "response-title" in page.read_text(encoding="utf-8")
+    assert tree(out) == check_site(site, "2026-03-01T06:00").files
+    build_site(site, out, NOW, cache=True)  # back in time: hidden again, as in a clean build
+    assert tree(out) == check_site(site, NOW).files

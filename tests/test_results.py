@@ -79,7 +79,7 @@ def test_tiny_results_figures_checked_by_hand(tiny: Path) -> None:
                                           ["Commentaires", "5", f"50,0{NB}%"]]
     # Camille and ' camille ' are one name; Dominique, Lou, Voisin 1-4: 7 names; 2 contributions without one.
     assert "7 participants distincts" in page and "2 contributions sans nom" in page
-    assert "15 soutiens" in page  # 12 + 3 in supports.yaml
+    assert "20 soutiens" in page  # 12 + 3 + 5 in supports.yaml
     # Weeks start on Monday: 3-8 Nov (4), 11-14 Nov (4), 16-17 Nov (2).
     assert found["chart-weeks-table"] == [["Semaine du 2 novembre 2026", "4"], ["Semaine du 9 novembre 2026", "4"],
                                           ["Semaine du 16 novembre 2026", "2"]]

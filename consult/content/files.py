@@ -63,7 +63,11 @@ PROPOSAL_FIELDS = {
     "history": Field("list"),
     "response": Field("str"),
     "response_date": Field("date"),
+    "origin": Field("str"),  # agency (default) | citizen
+    "author": Field("str"),  # a citizen proposal's public name
+    "submitted": Field("date"),  # ... and the day it was sent
 }
+ORIGINS = ("agency", "citizen")
 HISTORY_FIELDS = {"date": Field("date", required=True), "status": Field("str", required=True), "note": Field("str")}
 CONTRIBUTION_FIELDS = {
     "id": Field("str", required=True),
@@ -76,6 +80,7 @@ CONTRIBUTION_FIELDS = {
     "reason": Field("str"),
     "title": Field("str"),
     "answers": Field("dict"),
+    "category": Field("str"),  # a proposal's category id, as the citizen chose it
     "flags": Field("list"),  # codes of consult.flags: why a moderator should look
     "duplicate_of": Field("str"),  # near-duplicate flag: the other contribution's id (consult.detect)
     "tags": Field("list"),
@@ -85,7 +90,7 @@ PAGE_FIELDS = {"title": Field("str", required=True), "footer": Field("bool"), "s
 
 DEFAULT_KINDS = ("suggestion", "comment", "support")
 MODERATION_MODES = ("pre", "post")
-CONTRIBUTION_KINDS = ("suggestion", "comment", "answers")
+CONTRIBUTION_KINDS = ("suggestion", "proposal", "comment", "answers")
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,9 @@ class ProposalRecord:
     response_date: date | None
     body_html: str
     source: str
+    origin: str = "agency"
+    author: str = ""
+    submitted: date | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,7 @@ class ContributionRecord:
     answers: dict[str, Any]
     source: str
     tags: tuple[str, ...] = ()
+    category: str = ""
 
 
 @dataclass(frozen=True)
@@ -289,19 +298,26 @@ def parse_proposal(text: str, path: str, slug: str, config: Config) -> tuple[Pro
         problems += _known_status(doc, ("history", index, "status"), item["status"], config)
         moment = item["date"].date() if isinstance(item["date"], datetime) else item["date"]
         history.append(StatusChange(moment, item["status"], item.get("note", "")))
+    origin = data.get("origin", "agency")
+    if origin not in ORIGINS:
+        problems.append(doc.error(("origin",), f"unknown origin {origin!r}", "use 'agency' or 'citizen'"))
     if not problems:
         problems += check_history(doc, data, config.status_ids)
     if problems:
         return None, problems
-    response_date = data.get("response_date")
-    if isinstance(response_date, datetime):
-        response_date = response_date.date()
     return ProposalRecord(
         slug=slug, title=data["title"], summary=data.get("summary", ""), category=data.get("category", ""),
         status=data["status"], history=tuple(sorted(history, key=lambda h: h.date)),
-        response_html=render_trusted(data.get("response", "")), response_date=response_date,
-        body_html=render_trusted(body), source=path,
+        response_html=render_trusted(data.get("response", "")), response_date=_day(data.get("response_date")),
+        # A citizen's text stays untrusted once it is a proposal: no raw HTML, no images.
+        body_html=(render_untrusted if origin == "citizen" else render_trusted)(body), source=path,
+        origin=origin, author=data.get("author") or "",
+        submitted=_day(data.get("submitted")),
     ), problems
+
+
+def _day(value: date | datetime | None) -> date | None:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def parse_contribution(text: str, path: str, stem: str, consultation: str, config: Config) -> tuple[ContributionRecord | None, list[SourceError]]:
@@ -340,7 +356,7 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
         title=data.get("title") or "",
         # Only published text is ever rendered: the rest must not cost time nor reach the model.
         body_html=render_untrusted(body) if status == "published" else "",
-        answers=dict(data.get("answers") or {}), source=path, tags=tuple(tags),
+        answers=dict(data.get("answers") or {}), source=path, tags=tuple(tags), category=data.get("category") or "",
     ), problems
 
 

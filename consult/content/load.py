@@ -14,7 +14,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from consult.model import (
     Proposal,
     ProposalStatus,
     Site,
+    StatusChange,
     Synthesis,
     Theme,
     derive_status,
@@ -355,6 +356,8 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
         )
         if record.kind == "comment" and record.proposal:
             comments[record.proposal].append(contribution)
+        elif record.proposal:
+            continue  # published as that proposal (consult.proposals): its text shows there, once
         else:
             published.append(contribution)
     by_id = {s.id: s for s in statuses}
@@ -363,12 +366,14 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
         if p.category and p.category not in categories:
             problems.append(files.locate(texts[p.source], p.source, ("category",), f"unknown category '{p.category}'",
                                          did_you_mean(p.category, categories) or "categories of this consultation: " + ", ".join(categories)))
+        shown = visible(p, now.date(), statuses)
         proposals.append(Proposal(
             slug=p.slug, consultation=c.slug, title=p.title, summary=p.summary, category=categories.get(p.category),
-            status=by_id[p.status], history=p.history, response_html=p.response_html, response_date=p.response_date,
-            body_html=p.body_html, supports=supports.get(p.slug, 0),
+            status=by_id[shown.status], history=shown.history, response_html=shown.response_html,
+            response_date=shown.response_date, body_html=p.body_html, supports=supports.get(p.slug, 0),
             comments=tuple(sorted(comments[p.slug], key=lambda x: (x.submitted, x.id))),
             unpublished_comments=rejected_comments[p.slug], url=f"{base}proposals/{p.slug}/", source=p.source,
+            origin=p.origin, author=p.author, submitted=p.submitted, embargoed=shown.embargoed,
         ))
     synthesis = None
     if kinds["synthesis"]:
@@ -389,3 +394,28 @@ def _unknown_tags(record: files.ContributionRecord, theme_ids: set[str], texts: 
                          did_you_mean(tag, theme_ids) or ("themes in codebook.yaml: " + ", ".join(sorted(theme_ids))
                                                           if theme_ids else "this consultation has no codebook.yaml"))
             for index, tag in enumerate(record.tags) if tag not in theme_ids]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the pages may show of a proposal on a given day, and what waits for a later one."""
+
+    status: str
+    history: tuple[StatusChange, ...]
+    response_html: str
+    response_date: date | None
+    embargoed: tuple[tuple[str, date], ...]  # ("response" or a status id, the day it shows)
+
+
+def visible(p: files.ProposalRecord, today: date, statuses: tuple[ProposalStatus, ...]) -> Shown:
+    """A proposal as of `today`: a history entry or a response dated later is embargoed (a council
+    publishes its answers on one day, by a scheduled rebuild). The status shown is the latest
+    visible entry's; with no entry visible yet, the first status of the site."""
+    history = tuple(h for h in p.history if h.date <= today)
+    later = [(h.status, h.date) for h in p.history if h.date > today]
+    status = history[-1].status if history else (statuses[0].id if p.history and statuses else p.status)
+    response_html, response_date = p.response_html, p.response_date
+    if response_date is not None and response_date > today:
+        later.append(("response", response_date))
+        response_html, response_date = "", None
+    return Shown(status, history, response_html, response_date, tuple(later))

@@ -32,7 +32,7 @@ log = logging.getLogger("consult.forms")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-FORM_KINDS = ("suggestion", "comment", "support")  # the `kind` field of the theme's forms
+FORM_KINDS = ("suggestion", "proposal", "comment", "support")  # the `kind` field of the theme's forms
 # What a real person's page may lack: a token (no JavaScript) or a fresh one (a tab left open).
 TOKEN_FLAGS = frozenset({"no-token", "bad-token", "old-token", "foreign-token"})
 
@@ -223,7 +223,7 @@ def _submission(request: Request, ctx: Context, checked: Checked, consultation: 
     return Submission(
         id=ctx.new_id(request.now), consultation=consultation, kind=checked.kind, proposal=checked.proposal,
         title=checked.title, body=checked.body, author=checked.author, answers=checked.answers,
-        received=request.now, email=checked.email,
+        received=request.now, email=checked.email, category=checked.category,
         voter=ctx.guard.voter(request.remote_addr, consultation) if checked.kind == "support" else "",
         idem_key=key, body_hash=ctx.guard.body_hash(text), quarantine=held_reason(checked.kind, signals),
         flags=",".join(signals),
@@ -266,7 +266,8 @@ def _target(intake: Intake, rules: Rules) -> tuple[ConsultationRule, str]:
     consultation = rules.consultation(slug) if SLUG.match(slug) else None
     if consultation is None:
         raise Malformed("unknown consultation")
-    allowed = {"suggestion": "suggestion" in consultation.kinds, "comment": "comment" in consultation.kinds,
+    allowed = {"suggestion": "suggestion" in consultation.kinds, "proposal": "proposal" in consultation.kinds,
+               "comment": "comment" in consultation.kinds,
                "support": "support" in consultation.kinds,
                "answers": "answers" in consultation.kinds and bool(consultation.questions)}
     if not allowed.get(kind):

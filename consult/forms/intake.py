@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 MAX_BODY_BYTES = 256 * 1024
 MAX_FIELDS = 200
 SINGLE_FIELDS = frozenset(
-    {"kind", "consultation", "proposal", "title", "body", "author", "email", "website", "token",
+    {"kind", "consultation", "proposal", "title", "body", "author", "email", "website", "token", "category",
      "idempotency_key", "altcha"}
 )
 QUESTION_FIELD = re.compile(r"^q_[a-z0-9]+(?:[-_][a-z0-9]+)*$")

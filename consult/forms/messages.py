@@ -5,6 +5,7 @@ from __future__ import annotations
 MESSAGES: dict[str, dict[str, str]] = {
     "fr": {
         "body.required": "Écrivez votre texte.",
+        "title.required": "Donnez un titre à votre proposition.",
         "answers.required": "Répondez à au moins une question.",
         "too_long": "Ce texte dépasse {max} caractères ({length} actuellement) : raccourcissez-le.",
         "question.required": "Répondez à la question « {label} ».",
@@ -44,6 +45,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "body.required": "Write your text.",
+        "title.required": "Give your proposal a title.",
         "answers.required": "Answer at least one question.",
         "too_long": "This text is longer than {max} characters ({length} now): please shorten it.",
         "question.required": "Answer the question “{label}”.",

@@ -133,12 +133,14 @@ def _plain_form(form: Any, language: str) -> str:
                  "proposal": form.proposal_slug or ""}.get(name, form.value(name))
         if value:
             parts.append(f'<input type="hidden" name="{name}" value="{e(value)}">\n')
-    for name in ("title", "author", "email") if form.kind == "suggestion" else ("author", "email"):
+    for name in ("title", "author", "email") if form.kind in ("suggestion", "proposal") else ("author", "email"):
         parts.append(f'<p><label for="{e(form.field_id(name))}">{name}</label>\n'
                      f'<input id="{e(form.field_id(name))}" name="{name}" value="{e(form.value(name))}"></p>\n')
     if form.show_body:
         parts.append(f'<p><label for="{e(form.field_id("body"))}">body</label>\n'
                      f'<textarea id="{e(form.field_id("body"))}" name="body" rows="10">\n{e(form.value("body"))}</textarea></p>\n')
+    if form.value("category"):
+        parts.append(f'<input type="hidden" name="category" value="{e(form.value("category"))}">\n')
     for question in form.questions:
         name = f"q_{question.id}"
         for value in form.selected(name):

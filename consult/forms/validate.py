@@ -42,6 +42,7 @@ class Checked:
     author: str = ""
     email: str = ""
     answers: dict[str, str | list[str]] = field(default_factory=dict)
+    category: str = ""  # a citizen proposal's, one of the consultation's category ids
 
 
 def offered_questions(consultation: ConsultationRule, kind: str) -> tuple[QuestionRule, ...]:
@@ -57,8 +58,13 @@ def offered(choices: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def shows_body(consultation: ConsultationRule, kind: str) -> bool:
-    """Does the form of this kind have a text (and, for a suggestion, a title)? Not a questionnaire's."""
-    return kind in ("comment", "suggestion")
+    """Does the form of this kind have a text (and, for an idea, a title)? Not a questionnaire's."""
+    return kind in ("comment", "suggestion", "proposal")
+
+
+def has_title(kind: str) -> bool:
+    """An idea has a title: optional for a suggestion, required for a proposal (it names its page)."""
+    return kind in ("suggestion", "proposal")
 
 
 def redisplayable(intake: Intake, consultation: ConsultationRule, kind: str) -> Intake | None:
@@ -68,7 +74,9 @@ def redisplayable(intake: Intake, consultation: ConsultationRule, kind: str) -> 
     questions = {f"q_{q.id}": q for q in offered_questions(consultation, kind)}
     shown = set(questions) | ({"author", "email"} if kind != "support" else set())
     if shows_body(consultation, kind):
-        shown |= {"body", "title"} if kind == "suggestion" else {"body"}
+        shown |= {"body", "title"} if has_title(kind) else {"body"}
+    if kind == "proposal":
+        shown.add("category")
     fields: Fields = {}
     for name, values in intake.fields.items():
         question = questions.get(name)
@@ -102,9 +110,12 @@ def check_fields(intake: Intake, consultation: ConsultationRule, kind: str, rule
         return Checked(kind="support", proposal=proposal)
     questions = offered_questions(consultation, kind)
     show_body = shows_body(consultation, kind)
-    title = single_line(intake.one("title")) if kind == "suggestion" else ""
+    title = single_line(intake.one("title")) if has_title(kind) else ""
     body = block(intake.one("body")) if show_body else ""
     author, email = single_line(intake.one("author")), intake.one("email").strip()
+    category = _category(intake, consultation) if kind == "proposal" else ""
+    if kind == "proposal" and not title:
+        errors.append(("title", message(language, "title.required")))
     limit("title", title, TITLE_MAX)
     if not body and kind != "answers":
         errors.append(("body", message(language, "body.required")))
@@ -118,7 +129,15 @@ def check_fields(intake: Intake, consultation: ConsultationRule, kind: str, rule
     if errors:
         order = ["title", "body", *(f"q_{q.id}" for q in questions), "author", "email"]
         raise Invalid(sorted(errors, key=lambda e: order.index(e[0]) if e[0] in order else len(order)))
-    return Checked(kind, proposal if kind == "comment" else None, title, body, author, email, answers)
+    return Checked(kind, proposal if kind == "comment" else None, title, body, author, email, answers, category)
+
+
+def _category(intake: Intake, consultation: ConsultationRule) -> str:
+    """The category chosen, '' for none; one the page does not offer is no citizen's doing."""
+    chosen = intake.one("category")
+    if chosen and chosen not in {id_ for id_, _ in consultation.categories}:
+        raise Malformed("category: not one of the consultation's categories")
+    return chosen
 
 
 def _answers(intake: Intake, questions: tuple[QuestionRule, ...], errors: list[tuple[str, str]],

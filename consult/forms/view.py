@@ -39,5 +39,6 @@ def form_view(intake: Intake, consultation: ConsultationRule, kind: str, rules: 
         errors=tuple(errors),
         max_length=rules.max_length,
         title_max_length=TITLE_MAX,
+        categories=consultation.categories if kind == "proposal" else (),
         **form_links(rules.chrome),
     )

@@ -26,7 +26,7 @@ class Submission:
 
     id: str
     consultation: str
-    kind: str  # suggestion | comment | support | answers
+    kind: str  # suggestion | proposal | comment | support | answers
     proposal: str | None
     title: str
     body: str
@@ -39,9 +39,12 @@ class Submission:
     body_hash: str = ""
     quarantine: str = ""  # the flag that holds the row back ('' = pulled): see consult.flags.held_reason
     flags: str = ""  # comma-separated flag codes of consult.flags (too-fast, no-token, ...), held one included
+    category: str = ""  # a citizen proposal's category id ('' when none was chosen)
 
     def public_json(self) -> str:
-        data = {"title": self.title, "body": self.body, "author": self.author, "answers": self.answers}
+        data: dict[str, object] = {"title": self.title, "body": self.body, "author": self.author, "answers": self.answers}
+        if self.category:  # only when chosen: every other row's stored text stays as it was
+            data["category"] = self.category
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 

@@ -71,6 +71,7 @@ def _row(row: tuple[Any, ...]) -> Submission:
         title=data["title"], body=data["body"], author=data["author"], answers=data["answers"],
         received=datetime.fromisoformat(received), email=email or "", voter=voter or "",
         idem_key=idem_key, body_hash=body_hash, quarantine=quarantine or "", flags=flags or "",
+        category=data.get("category", ""),
     )
 
 

@@ -32,6 +32,7 @@ PAGES = {
     "results (open, live)": "/consultations/plan-velo/resultats/",
     "results (closed)": "/consultations/parc-des-berges/resultats/",
     "text answers of a question": "/consultations/plan-velo/resultats/priorite/",
+    "citizen proposal, answered": "/consultations/plan-velo/proposals/atelier-reparation-velo/",
 }
 
 
@@ -73,8 +74,8 @@ def post_from_page(page: Page, fields: dict[str, str]) -> None:
         }""", fields)
 
 
-@pytest.mark.parametrize("path,form", [(PROPOSAL, "comment-form"), (OPEN, "answers-form")],
-                         ids=["comment", "questionnaire"])
+@pytest.mark.parametrize("path,form", [(PROPOSAL, "comment-form"), (OPEN, "answers-form"), (OPEN, "proposal-form")],
+                         ids=["comment", "questionnaire", "citizen proposal"])
 def test_other_forms_with_errors_have_no_axe_violation(page: Page, path: str, form: str) -> None:
     page.goto(path)
     with page.expect_navigation():

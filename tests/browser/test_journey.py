@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 # The handler quarantines forms sent sooner than this after their time token was issued
 # (consult/forms/guard.py: 3 s, 1 s for a support); a person takes longer, the test waits.
-HUMAN_DELAY = {"suggestion": 3.5, "answers": 3.5, "comment": 3.5, "support": 1.5}
+HUMAN_DELAY = {"suggestion": 3.5, "answers": 3.5, "comment": 3.5, "support": 1.5, "proposal": 3.5}
 
 
 def wait_like_a_person(page: Page, kind: str) -> None:
