@@ -135,6 +135,8 @@ def test_a_later_moment_with_the_same_statuses_loads_nothing_but_a_status_change
 
 @pytest.mark.parametrize("change", ["same-size-config", "output-deleted", "stray-output", "output-edited", "template-added",
                                     "fresh-edit-then-no-change"])
+
+
 def test_any_change_to_inputs_or_output_rebuilds(site: Path, tmp_path: Path, change: str) -> None:
     out = tmp_path / "out"
     age(site)
@@ -403,6 +405,8 @@ def test_random_moves_incremental_equals_clean_warnings_included(moved: Path, tm
             built, _ = Builder(moved, out, NOW, cache=True).build()
         assert tree(out) == clean.files
         assert built.warnings == clean.warnings
+
+
 def test_a_corrupted_cache_record_is_ignored_and_rebuilt(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build_site(site, out, NOW, cache=True)

@@ -436,6 +436,8 @@ QUESTION_FIELDS = st.sampled_from(["q_frequence", "q_usages", "q_note", "q_idee"
        changes=st.dictionaries(st.one_of(FIELD_NAMES, FIELD_NAMES, st.text(max_size=12)), odd_values, max_size=2),
        extra=st.lists(st.tuples(st.one_of(FIELD_NAMES, QUESTION_FIELDS, st.text(max_size=12)), odd_text), max_size=2),
        transport=st.sampled_from(TRANSPORTS), raw=st.binary(max_size=200), addr=st.integers(0, 255))
+
+
 def test_fuzzed_submissions_are_never_a_5xx_and_keep_the_text(
         ctx: Context, answers: dict[str, Any], changes: dict[str, Any], extra: list[tuple[str, str]],
         transport: tuple[str, str], raw: bytes, addr: int) -> None:

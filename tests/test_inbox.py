@@ -373,6 +373,8 @@ def test_a_reader_holding_the_journal_makes_erase_say_so_and_a_second_run_finish
     finally:
         reader.close()
         box.close()
+
+
 def test_written_rows_are_confirmed_or_claimed_again(inbox) -> None:
     for n in (1, 2, 3):
         inbox.add(sub(n))

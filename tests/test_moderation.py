@@ -212,6 +212,8 @@ def test_an_english_site_is_moderated_in_english(site: Path) -> None:
     write_pending(site, 1, flags=["honeypot"], body="Hello.")
     out = moderate(site, "--flagged")
     assert "Flags:\n      ! honeypot: " + describe("honeypot", "en") in out and "1 pending contribution." in out
+
+
 def test_erase_an_unknown_or_mistyped_id_erases_nothing_and_says_so(pulled: tuple[Path, str]) -> None:
     site, url = pulled
     files = sorted(p.name for p in site.rglob("*.md"))

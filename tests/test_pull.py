@@ -577,6 +577,8 @@ CONFIG = parse_config("title: t\nbase_url: https://x.example\norganisation: {nam
 @given(title=citizen_text, body=citizen_text, author=citizen_text,
        answers=st.dictionaries(st.sampled_from(["frequence", "freins"]),
                                st.one_of(citizen_text, st.lists(citizen_text, max_size=3)), max_size=2))
+
+
 def test_pull_then_load_returns_the_same_submission(title: str, body: str, author: str,
                                                     answers: dict[str, Any]) -> None:
     submission = Submission(id="20261115-abcd1234", consultation="plan-velo", kind="suggestion", proposal=None,

@@ -250,6 +250,8 @@ ESCAPES = [
 @pytest.mark.parametrize(("command", "escape", "folder"), [("build", e, "templates") for e in ESCAPES] + [
     ("check", ESCAPES[1], "templates"), ("build-j2", ESCAPES[1], "templates"), ("build-j2", ESCAPES[4], "templates"),
     ("build", ESCAPES[1], "themes/mine/templates"), ("check", ESCAPES[2], "themes/mine/templates")])
+
+
 def test_a_malicious_site_template_fails_the_build_instead_of_running(tmp_path: Path, escape: str, command: str,
                                                                       folder: str) -> None:
     """Through `consult check` (one render in memory) and `consult build` (traced pages, with the
