@@ -1,4 +1,4 @@
-"""One build of a site at a time: an advisory lock on `.consult/build.lock` (fcntl.flock).
+"""One build (or pull) of a site at a time: an advisory lock in `.consult/` (fcntl.flock).
 
 `consult build` and each rebuild of `consult serve` hold it while they write the
 output folder and `.consult/cache/`; a second build of the same site waits for the
@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,28 +23,35 @@ LOCK_FILE = Path(".consult") / "build.lock"
 WAITING = "waiting for another build of this site to finish…"
 
 
-@contextmanager
-def build_lock(root: Path) -> Iterator[None]:
+def build_lock(root: Path) -> Any:
     """Hold the site's build lock for the block; wait for it, printing `WAITING` once, when
     another process holds it. Not reentrant: a process holding it must not ask again. Where
     there is no site (no site.yaml), nothing is locked nor created: that build stops at once."""
+    return site_lock(root, LOCK_FILE, WAITING)
+
+
+@contextmanager
+def site_lock(root: Path, lock_file: Path, waiting: str = "") -> Iterator[None]:
+    """Hold `root / lock_file` for the block, waiting for another process that holds it (saying
+    `waiting` once, if given). Nothing is locked nor created without a site.yaml."""
     if not (root / CONFIG_FILE).is_file():
         yield
         return
-    fd = _open(root)
+    fd = _open(root, lock_file)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            click.echo(WAITING, err=True)
+            if waiting:
+                click.echo(waiting, err=True)
             fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # releases the lock
 
 
-def _open(root: Path) -> int:
-    path = root / LOCK_FILE
+def _open(root: Path, lock_file: Path) -> int:
+    path = root / lock_file
     try:
         path.parent.mkdir(mode=0o700, exist_ok=True)
         return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)

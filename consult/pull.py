@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import fcntl
 import json
 import os
 import re
@@ -28,6 +27,7 @@ from typing import Any
 import yaml
 
 from consult.config import require_config
+from consult.lock import site_lock
 from consult.detect import Screening, codes
 from consult.document import dump_front_matter, parse_front_matter
 from consult.errors import ConsultError
@@ -45,6 +45,7 @@ ID = re.compile(r"^[0-9]{8}-[a-z0-9]{8}$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 BATCH = 1000
 ONLINE = re.compile(r"^# consult pull, online supports: (\{.*\})$", re.M)
+PULL_LOCK = Path(".consult") / "pull.lock"
 PR_FILE = Path(".consult") / "pull-request.md"
 
 
@@ -209,21 +210,6 @@ def write_replace(path: Path, data: bytes) -> None:
         raise PullError(f"{path}: the file read back differs from what was written (disk error?)")
 
 
-class _Lock:
-    def __init__(self, root: Path):
-        self.path = root / ".consult" / "pull.lock"
-
-    def __enter__(self) -> "_Lock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)  # a second pull waits, then finds nothing left to do
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)
-
-
 def pull(root: Path, inbox: Inbox, branch: str | None = None, now: datetime | None = None,
          worker: str | None = None, tz: Any = None, retention_days: int | None = None) -> PullReport:
     """Bring every new submission into content/; see the module docstring.
@@ -239,7 +225,7 @@ def pull(root: Path, inbox: Inbox, branch: str | None = None, now: datetime | No
     retention_days = retention_days if retention_days is not None else config.retention_days
     worker = worker or f"{socket.gethostname()}:{root}"
     report = PullReport(branch=branch)
-    with _Lock(root):
+    with site_lock(root, PULL_LOCK):  # a second pull waits, then finds nothing left to do
         if branch:
             switch_branch(root, branch)
         checkout = Checkout(root, committed_files(root, "content/consultations") if branch else None)
