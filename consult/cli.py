@@ -273,12 +273,22 @@ def handler(ctx: Context, host: str, port: int, rules: Path | None, inbox_url: s
 @cli.command(name="pull")
 @click.option("--branch", metavar="NAME", help="Commit the new files on a fresh git branch NAME.")
 @inbox_option
+@click.option("--from", "from_url", metavar="URL", envvar="CONSULT_PULL_URL",
+              help="Pull through the form handler's export at URL (https; token from $CONSULT_PULL_TOKEN) "
+                   "instead of opening the inbox. Default: $CONSULT_PULL_URL.")
 @pass_ctx
-def pull_command(ctx: Context, branch: str | None, inbox_url: str | None) -> None:
+def pull_command(ctx: Context, branch: str | None, inbox_url: str | None, from_url: str | None) -> None:
     """Write new submissions as pending contribution files, and support tallies."""
     from consult.pull import pull
 
-    inbox = _site_inbox(ctx, inbox_url)
+    if from_url and inbox_url:
+        raise click.UsageError("give --from (the handler's export) or --inbox, not both")
+    if from_url:
+        from consult.inbox.remote import RemoteInbox
+
+        inbox = RemoteInbox.from_env(from_url)
+    else:
+        inbox = _site_inbox(ctx, inbox_url)
     try:
         click.echo(pull(ctx.root, inbox, branch=branch).render())
     except OSError as exc:
