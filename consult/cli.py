@@ -445,6 +445,29 @@ def tag_contributions(ctx: Context, ids: tuple[str, ...], add: tuple[str, ...], 
         click.echo(path)
 
 
+@cli.command(name="themes")
+@click.argument("slug")
+@click.option("--apply", "apply_", is_flag=True,
+              help="Write the draft codebook.yaml (if there is none) and add the suggested tags (only 'tags:' lines).")
+@click.option("--max-themes", default=8, show_default=True, type=click.IntRange(1, 50), help="Themes to suggest at most.")
+@pass_ctx
+def themes_command(ctx: Context, slug: str, apply_: bool, max_themes: int) -> None:
+    """Suggest a first codebook and tags from a consultation's published texts; writes nothing without --apply."""
+    from consult.config import require_config
+    from consult.i18n import translate
+    from consult.suggest import apply, read_texts, render_codebook, render_report, suggest
+
+    language = require_config(ctx.root).language
+    title, texts = read_texts(ctx.root, slug)
+    if not texts:
+        raise ConsultError(translate(language, "cli.themes.too_few", slug=slug))
+    suggestion = suggest(slug, texts, max_themes, topic=title)
+    click.echo(render_codebook(suggestion, language))
+    click.echo(render_report(suggestion, language), nl=False)
+    for path in apply(ctx.root, suggestion, language) if apply_ else ():
+        click.echo(translate(language, "cli.new.created", path=path))
+
+
 @cli.command()
 @click.argument("contribution_id", metavar="ID")
 @inbox_option
