@@ -358,3 +358,27 @@ def test_pull_from_refuses_plain_http_to_another_machine_and_a_missing_token(sit
     result = runner.invoke(cli, ["-C", str(site), "pull"],
                            env={"CONSULT_PULL_URL": "https://u:p@handler.example.org", "CONSULT_PULL_TOKEN": TOKEN})
     assert result.exit_code == 1 and "no user or password" in result.output and "u:p" not in result.output
+
+
+def test_erasures_support_counts_and_retention_reach_the_handler_through_the_export(handler: Handler, site: Path) -> None:
+    """What pull does besides files, over the export: erased ids' files removed, supports counted
+    into supports.yaml (held ones not), and the handler's inbox purged by the site's retention."""
+    sent = handler.send(3)
+    for n, held in ((1, ""), (2, ""), (3, "rate")):
+        support = Submission(id=f"20261115-sup{n:05d}", consultation="exemple", kind="support",
+                             proposal="exemple-de-proposition", title="", body="", author="", received=RECEIVED,
+                             voter=f"voter{n}", idem_key=f"s{n}", body_hash=f"s{n}", quarantine=held, flags=held)
+        assert handler.inbox.add(support)[0] == "created"
+    run_pull(site, handler.url, "--branch", "consult/pull")
+    supports = (site / "content/consultations/exemple/supports.yaml").read_text(encoding="utf-8")
+    assert "exemple-de-proposition: 2\n" in supports and "voter" not in supports
+    assert handler.inbox.erase(sent[1], datetime.now(timezone.utc))  # what `consult erase` does on the handler
+    out = run_pull(site, handler.url, "--branch", "consult/pull")
+    assert f"removed {FOLDER.as_posix()}/{sent[1]}.md" in out
+    assert head_ids(site) == [sent[0], sent[2]]
+    assert handler.inbox.counts() == {"exported": 2, "new": 2, "held": 1}  # 'new': the counted supports
+    config = site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("retention_days: 365", "retention_days: 0"),
+                      encoding="utf-8")
+    run_pull(site, handler.url, "--branch", "consult/pull")
+    assert handler.inbox.counts() == {"new": 2, "held": 1}  # delivered rows forgotten; supports and held kept
