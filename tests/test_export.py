@@ -278,6 +278,8 @@ def test_the_export_is_paged_and_carries_no_email(handler: Handler) -> None:
     assert call(handler.url + "/api/export?worker=w1&limit=0")[0] == 400
     assert call(handler.url + "/api/export?worker=w1&after=../x&limit=5")[0] == 400
     assert call(handler.url + "/api/export/ack", payload={"worker": "w1", "written": ["nope"]})[0] == 400
+    with pytest.raises(InboxError, match="HTTP 400: written: a list of at most 5000 submission ids; nothing was"):
+        RemoteInbox(handler.url, TOKEN).mark_written(["nope"], "w1", datetime.now(timezone.utc))
 
 
 def test_pull_from_brings_every_row_over_several_pages_and_no_held_one(handler: Handler, site: Path) -> None:

@@ -66,6 +66,15 @@ def check_pull_url(url: str) -> str:
     return url.rstrip("/")
 
 
+def _said(error: urllib.error.HTTPError) -> str:
+    """The handler's own reason for a refusal (`{"error": ...}`, no personal data), or ''."""
+    try:
+        said = json.loads(error.read(4096)).get("error", "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return said if isinstance(said, str) else ""
+
+
 class RemoteInbox(Inbox):
     """The handler at `url` (its site root: the export is at `url` + /api/export)."""
 
@@ -98,18 +107,19 @@ class RemoteInbox(Inbox):
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
                 return json.loads(response.read())
         except urllib.error.HTTPError as exc:
-            raise InboxError(self._refusal(exc.code)) from None
+            raise InboxError(self._refusal(exc.code, _said(exc))) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             raise InboxError(f"cannot reach the handler's export at {self.base}: {reason}") from None
 
-    def _refusal(self, status: int) -> str:
+    def _refusal(self, status: int, said: str = "") -> str:
         why = {401: f"the handler refused the token: {TOKEN_ENV} differs from the handler's",
                403: "the handler refused a request that did not come over https (behind a proxy: set "
                     "CONSULT_TRUST_PROXY on the handler and have the proxy send X-Forwarded-Proto)",
                404: f"the handler has no export here: is {TOKEN_ENV} set on the handler, and is it consult >= this version?",
                503: "the handler's inbox is unavailable right now; nothing was lost, run the pull again later"}
-        return f"{self.base}: HTTP {status}: " + why.get(status, "unexpected answer; nothing was marked exported")
+        other = f"{said or 'unexpected answer'}; nothing was marked exported"
+        return f"{self.base}: HTTP {status}: " + why.get(status, other)
 
     def _ids(self, path: str, worker: str, key: str, ids: list[str]) -> int:
         done = 0
