@@ -273,12 +273,22 @@ def handler(ctx: Context, host: str, port: int, rules: Path | None, inbox_url: s
 @cli.command(name="pull")
 @click.option("--branch", metavar="NAME", help="Commit the new files on a fresh git branch NAME.")
 @inbox_option
+@click.option("--from", "from_url", metavar="URL", envvar="CONSULT_PULL_URL",
+              help="Pull through the form handler's export at URL (https; token from $CONSULT_PULL_TOKEN) "
+                   "instead of opening the inbox. Default: $CONSULT_PULL_URL.")
 @pass_ctx
-def pull_command(ctx: Context, branch: str | None, inbox_url: str | None) -> None:
+def pull_command(ctx: Context, branch: str | None, inbox_url: str | None, from_url: str | None) -> None:
     """Write new submissions as pending contribution files, and support tallies."""
     from consult.pull import pull
 
-    inbox = _site_inbox(ctx, inbox_url)
+    if from_url and inbox_url:
+        raise click.UsageError("give --from (the handler's export) or --inbox, not both")
+    if from_url:
+        from consult.inbox.remote import RemoteInbox
+
+        inbox = RemoteInbox.from_env(from_url)
+    else:
+        inbox = _site_inbox(ctx, inbox_url)
     try:
         click.echo(pull(ctx.root, inbox, branch=branch).render())
     except OSError as exc:
@@ -433,6 +443,29 @@ def tag_contributions(ctx: Context, ids: tuple[str, ...], add: tuple[str, ...], 
         raise ConsultError("name a theme: --add THEME or --remove THEME")
     for path in tag(ctx.root, list(ids), list(add), list(remove)):
         click.echo(path)
+
+
+@cli.command(name="themes")
+@click.argument("slug")
+@click.option("--apply", "apply_", is_flag=True,
+              help="Write the draft codebook.yaml (if there is none) and add the suggested tags (only 'tags:' lines).")
+@click.option("--max-themes", default=8, show_default=True, type=click.IntRange(1, 50), help="Themes to suggest at most.")
+@pass_ctx
+def themes_command(ctx: Context, slug: str, apply_: bool, max_themes: int) -> None:
+    """Suggest a first codebook and tags from a consultation's published texts; writes nothing without --apply."""
+    from consult.config import require_config
+    from consult.i18n import translate
+    from consult.suggest import apply, read_texts, render_codebook, render_report, suggest
+
+    language = require_config(ctx.root).language
+    title, texts = read_texts(ctx.root, slug)
+    if not texts:
+        raise ConsultError(translate(language, "cli.themes.too_few", slug=slug))
+    suggestion = suggest(slug, texts, max_themes, topic=title)
+    click.echo(render_codebook(suggestion, language))
+    click.echo(render_report(suggestion, language), nl=False)
+    for path in apply(ctx.root, suggestion, language) if apply_ else ():
+        click.echo(translate(language, "cli.new.created", path=path))
 
 
 @cli.command()

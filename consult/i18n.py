@@ -547,6 +547,17 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "cli.init.not_empty": "{folder} contient déjà {names} : choisissez un dossier neuf, ou un dépôt qui ne "
         "contient que des fichiers cachés (.git, réglages d'éditeur) et un README ou une LICENCE",
         "cli.new.created": "Créé : {path}",
+        "cli.themes.header": "Codebook suggéré par « consult themes {slug} » à partir de {count} texte(s) publié(s).\n"
+        "Une proposition à relire : renommez, fusionnez, supprimez les thèmes ; une personne décide.",
+        "cli.themes.keywords": "Mots-clés : {terms}",
+        "cli.themes.summary": "{themes} thème(s) suggéré(s) pour {slug} à partir de {count} texte(s) publié(s) ; "
+        "{tagged} texte(s) avec au moins une suggestion.",
+        "cli.themes.theme": "  {id} — {label} : {count} texte(s) ; mots-clés : {terms}",
+        "cli.themes.tags": "Étiquettes suggérées (rien n'est écrit sans --apply) :",
+        "cli.themes.none": "(aucune)",
+        "cli.themes.exists": "{path} existe déjà et diffère de ce codebook suggéré : rien n'a été écrit ; "
+        "fusionnez les thèmes à la main, puis étiquetez avec « consult tag ID --add THEME »",
+        "cli.themes.too_few": "pas de texte publié dans {slug} : rien à suggérer",
         "cli.new.no_slug": "impossible de faire un nom de fichier avec le titre {title} : mettez-y des lettres ou des chiffres"
         ,
         "cli.new.exists": "{path} existe déjà : choisissez un autre titre",
@@ -636,6 +647,17 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "cli.init.not_empty": "{folder} already holds {names}: choose a new folder, or a repository holding only "
         "hidden files (.git, editor settings) and a README or a LICENCE",
         "cli.new.created": "Created {path}",
+        "cli.themes.header": "Codebook suggested by 'consult themes {slug}' from {count} published text(s).\n"
+        "A draft to review: rename, merge, delete themes; a person decides.",
+        "cli.themes.keywords": "Keywords: {terms}",
+        "cli.themes.summary": "{themes} theme(s) suggested for {slug} from {count} published text(s); "
+        "{tagged} text(s) with at least one suggestion.",
+        "cli.themes.theme": "  {id} — {label}: {count} text(s); keywords: {terms}",
+        "cli.themes.tags": "Suggested tags (nothing is written without --apply):",
+        "cli.themes.none": "(none)",
+        "cli.themes.exists": "{path} already exists and differs from this suggested codebook: nothing was written; "
+        "merge the themes by hand, then tag with 'consult tag ID --add THEME'",
+        "cli.themes.too_few": "no published text in {slug}: nothing to suggest",
         "cli.new.no_slug": "cannot make a file name from the title {title}: use some letters or digits",
         "cli.new.exists": "{path} already exists: choose another title",
         "cli.new.unknown_consultation": "no consultation '{slug}' (existing: {slugs})",

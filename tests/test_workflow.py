@@ -78,10 +78,11 @@ class Run:
 class Actions:
     """A GitHub runner for the shipped workflow, against one bare origin and one inbox."""
 
-    def __init__(self, work: Path, inbox_url: str):
+    def __init__(self, work: Path, inbox_url: str, pull_url: str = "", pull_token: str = ""):
         self.work = work
         self.origin = work / "origin.git"
         self.inbox_url = inbox_url
+        self.pull_url, self.pull_token = pull_url, pull_token  # the handler's export, when set
         self.runs = 0
         self.bin = work / "bin"
         self.bin.mkdir()
@@ -105,7 +106,8 @@ class Actions:
     def expand(self, value: str) -> str:
         """The workflow's `${{ }}` expressions this runner knows; any other one fails the test."""
         known = {"github.ref_name": "main", "secrets.CONSULT_INBOX_URL": self.inbox_url,
-                 "secrets.CONSULT_PR_TOKEN || github.token": TOKEN}
+                 "secrets.CONSULT_PR_TOKEN || github.token": TOKEN, "vars.CONSULT_PULL_URL": self.pull_url,
+                 "secrets.CONSULT_PULL_TOKEN": self.pull_token}
 
         def one(match: re.Match[str]) -> str:
             assert match.group(1) in known, f"unknown expression {match.group(0)} in the workflow"
@@ -274,3 +276,38 @@ def test_two_thousand_contributions_open_a_pull_request_github_accepts(disk_dir:
     assert "Camille" not in body and "Mon idée" not in body and "@example.net" not in body
     assert len(ids_on(actions.branch_files())) == 2000
     inbox.close()
+
+
+def test_with_consult_pull_url_the_workflow_pulls_through_the_handler_export(disk_dir: Path) -> None:
+    """An SQLite inbox on the handler's machine, reached only through /api/export: the same
+    replay (killed jobs, then a quiet run) delivers every row once, and no secret is printed."""
+    from tests.test_export import TOKEN as PULL_TOKEN, start_handler
+
+    handler, server = start_handler(disk_dir)
+    try:
+        actions = Actions(disk_dir, "", pull_url=handler.url, pull_token=PULL_TOKEN)
+        citizens = Citizens(handler.inbox)
+        citizens.send(3)
+        first = actions.run()
+        assert first.ok, first.log
+        citizens.send(2)
+        killed = actions.run(stop_before=PUSH_STEP)
+        assert killed.ok, killed.log
+        held = Submission(id="20261115-held0001", consultation="exemple", kind="suggestion", proposal=None,
+                          title="x", body="x", author="", received=RECEIVED, idem_key="held", body_hash="held",
+                          quarantine="honeypot", flags="honeypot")
+        assert handler.inbox.add(held)[0] == "created"
+        last = actions.run()
+        assert last.ok, last.log
+        quiet = actions.run()
+        assert quiet.ok and "Nothing new in the inbox." in quiet.log, quiet.log
+        assert ids_on(actions.branch_files()) == Counter({id_: 1 for id_ in citizens.ids})
+        assert handler.inbox.counts() == {"exported": len(citizens.ids), "held": 1}
+        assert any(path == "/api/export" for _, path, _ in handler.gate.seen)
+        logs = [run.log for run in (first, killed, last, quiet)] + [git(actions.origin, "log", "-p", "--all")]
+        for secret in (PULL_TOKEN, "camille0@example.net"):
+            assert not any(secret in text for text in logs), secret
+    finally:
+        server.shutdown()
+        server.server_close()
+        handler.inbox.close()

@@ -19,6 +19,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import parse_qs, quote, urlsplit
 
 from consult.flags import held_reason
+from consult.forms.export import PAGE, answer_export
 from consult.forms.guard import Altcha, Guard, canonical
 from consult.forms.intake import Intake, Malformed, parse_body, salvage
 from consult.forms.messages import message
@@ -75,6 +76,8 @@ class Context:
     rate_soft: int = 30  # stored submissions per address per hour before they are flagged 'rate'
     rate_hard: int = 300  # ... before refusing (429, text shown back)
     new_id: Callable[[datetime], str] = field(default=lambda now: new_id(now))
+    pull_token: bytes = b""  # CONSULT_PULL_TOKEN: the export for `consult pull --from` ('' = no export)
+    export_page: int = PAGE  # rows per page of the export at most
 
     def current_rules(self) -> Rules:
         return self.rules() if callable(self.rules) else self.rules
@@ -113,6 +116,10 @@ def handle(request: Request, ctx: Context) -> Response:
     path = request.path
     if ctx.prefix and (path == ctx.prefix or path.startswith(ctx.prefix + "/")):
         path = path[len(ctx.prefix):]
+    if path == "/export" or path.startswith("/export/"):
+        answer = answer_export(request, ctx.inbox, ctx.pull_token, path[len("/export"):], ctx.export_page)
+        response = _json(answer.status, answer.data)
+        return Response(response.status, answer.headers + response.headers, response.body)
     route = {"/submit": "submit", "/token": "token", "/altcha": "altcha", "/health": "health"}.get(path)
     rules = ctx.current_rules()
     if route is None or (route == "altcha" and not (rules.altcha and ctx.altcha)):

@@ -18,6 +18,7 @@ from consult.errors import ConsultError
 
 SECRET_ENV = "CONSULT_SECRET"
 PREVIOUS_ENV = "CONSULT_SECRET_PREVIOUS"
+PULL_TOKEN_ENV = "CONSULT_PULL_TOKEN"
 MIN_LENGTH = 32
 HOW = "e.g. python -c 'import secrets; print(secrets.token_hex(32))'"
 
@@ -36,6 +37,13 @@ def secrets_from_env(environ: Mapping[str, str] | None = None) -> Secrets:
         raise ConsultError(f"{SECRET_ENV} is not set: the form handler needs a secret of at least {MIN_LENGTH} "
                            f"characters, the same on every replica ({HOW})")
     return Secrets(_checked(SECRET_ENV, current), _checked(PREVIOUS_ENV, environ.get(PREVIOUS_ENV, "")))
+
+
+def pull_token_from_env(environ: Mapping[str, str] | None = None) -> bytes:
+    """CONSULT_PULL_TOKEN (b'' when unset: the handler offers no export), 32 characters or more:
+    whoever holds it reads every pending submission's text."""
+    environ = os.environ if environ is None else environ
+    return _checked(PULL_TOKEN_ENV, environ.get(PULL_TOKEN_ENV, ""))
 
 
 def _checked(name: str, value: str) -> bytes:
