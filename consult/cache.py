@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from consult import __version__
-from consult.output import write_file
+from consult.atomic import write_file
 
 CACHE_DIR = ".consult/cache"
 # Bump when the meaning of a cached record changes without consult's version changing.

@@ -208,7 +208,7 @@ def lint_files(root: Path) -> list[SourceError]:
     config, _ = load_config(root)
     if config is None:
         return []
-    from consult.scaffold import skeleton_dir
+    from consult.layout import skeleton_dir
 
     skeleton = skeleton_dir()
     found = check_config_placeholders((root / CONFIG_FILE).read_text(encoding="utf-8"),

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from consult.config import CONFIG_FILE
+from consult.layout import CONFIG_FILE
 
 LOCK_FILE = Path(".consult") / "build.lock"
 WAITING = "waiting for another build of this site to finish…"

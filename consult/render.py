@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import functools
 import heapq
-import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
-from typing import Any, TypedDict
+from typing import Any
 
 import jinja2
 
 from consult.config import ThemeOptions
+from consult.formview import FormView, clean, form_links
 from consult.i18n import STRINGS, translate
 from consult.theme import theme_stylesheet
 from consult.model import Consultation, Contribution, Page, Proposal, Question, Site
@@ -40,91 +40,6 @@ OPENDATA_URL = "/data/"  # the open data page; the files sit beside it (see cons
 THANKS_PAGES = {"suggestion": "/thanks/", "answers": "/thanks/answers/", "comment": "/thanks/comment/",
                 "support": "/thanks/support/", "supported": "/thanks/supported/"}
 FEED_ENTRIES = 50
-TITLE_MAX_LENGTH = 200
-# Characters XML 1.0 forbids and HTML calls parse errors; citizen text may carry them.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
-
-
-@dataclass(frozen=True)
-class FieldView:
-    """One field of a FormView, as its markup shows it."""
-
-    id: str
-    value: str
-    selected: tuple[str, ...]
-    error: str
-    hint: str
-    described_by: str  # the ids of its hint and error, for aria-describedby ('' when neither)
-
-
-@dataclass(frozen=True)
-class FormView:
-    """Everything a form needs, with no reference to content/: the handler builds one too."""
-
-    action: str
-    kind: str  # suggestion (an idea) | proposal (an idea to support) | answers (the questionnaire) | comment | support
-    consultation_slug: str
-    consultation_title: str
-    consultation_url: str
-    proposal_slug: str | None = None
-    proposal_title: str | None = None
-    questions: tuple[Question, ...] = ()
-    # Left out of the hash (a dict has none) but not of ==: a FormView can key a memo() (theme.py).
-    values: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict, hash=False)
-    errors: tuple[tuple[str, str], ...] = ()
-    max_length: int = 5000
-    proposal_url: str | None = None
-    title_max_length: int = TITLE_MAX_LENGTH
-    token_url: str = ""  # where the form's script fetches a time token
-    privacy_url: str = ""  # the personal data page, linked under the form
-    altcha_url: str = ""  # with forms.altcha: where the ALTCHA widget fetches its challenge
-    altcha_script: str = ""  # ... and the script that defines the widget
-    categories: tuple[tuple[str, str], ...] = ()  # (id, label) a citizen proposal may be filed under
-
-    @property
-    def untargeted(self) -> FormView:
-        """This form without what names its target (consultation, proposal, where it posts): what
-        the fields after the hidden inputs depend on, the same for every proposal of a site."""
-        return replace(self, action="", consultation_slug="", consultation_title="", consultation_url="",
-                       proposal_slug=None, proposal_title=None, proposal_url=None, token_url="")
-
-    @property
-    def show_body(self) -> bool:
-        """An idea and a comment are a text; the questionnaire and a support are not."""
-        return self.kind in ("suggestion", "proposal", "comment")
-
-    def field(self, name: str, hint: str = "") -> FieldView:
-        """What a field's markup needs, worked out once (a template call is dear)."""
-        field_id, error = self.field_id(name), self.error(name)
-        described_by = " ".join(([f"{field_id}-hint"] if hint else []) + ([f"{field_id}-error"] if error else []))
-        return FieldView(field_id, self.value(name), self.selected(name), error, hint, described_by)
-
-    def value(self, name: str) -> str:
-        value = self.values.get(name, "")
-        return value if isinstance(value, str) else (value[0] if value else "")
-
-    def selected(self, name: str) -> tuple[str, ...]:
-        value = self.values.get(name, ())
-        return (value,) if isinstance(value, str) else tuple(value)
-
-    def error(self, name: str) -> str:
-        return next((message for field_name, message in self.errors if field_name == name), "")
-
-    def described_by(self, name: str, hint: str = "") -> str:
-        """The ids of a field's hint and error, for aria-describedby ('' when neither)."""
-        return self.field(name, hint).described_by
-
-    def field_id(self, name: str) -> str:
-        return f"{self.kind}-{name}"
-
-    def anchor(self, name: str) -> str:
-        """The id an error-summary link jumps to: the field, a group's first control, or the form."""
-        question = next((q for q in self.questions if f"q_{q.id}" == name), None)
-        if question is not None:
-            return self.field_id(name) + ("" if question.type == "text" else "-1")
-        if name in ("title", "body", "author", "email", "category"):
-            return self.field_id(name)
-        return f"{self.kind}-form"
 
 
 def theme_chrome(options: ThemeOptions) -> dict[str, Any]:
@@ -170,30 +85,12 @@ def chrome_for(site: Site) -> dict[str, Any]:
     }
 
 
-class FormLinks(TypedDict):
-    token_url: str
-    privacy_url: str
-    altcha_url: str
-    altcha_script: str
-
-
-def form_links(chrome: Mapping[str, Any]) -> FormLinks:
-    """What a FormView takes from the page chrome (the built site's, or the one in the handler's rules)."""
-    return {"token_url": chrome.get("token_url", ""), "privacy_url": chrome.get("privacy_url", ""),
-            "altcha_url": chrome.get("altcha_url", ""), "altcha_script": chrome.get("altcha_script", "")}
-
-
 def _link(page: Page) -> dict[str, str]:
     return {"title": page.title, "url": page.url}
 
 
 def _a11y_slug(site: Site) -> str:
     return ACCESSIBILITY_SLUGS.get(site.config.language, ACCESSIBILITY_SLUGS["fr"])
-
-
-def render_form_page(env: jinja2.Environment, chrome: Mapping[str, Any], form: FormView) -> str:
-    """One form on a page of its own, with its error summary: what the handler sends back."""
-    return _clean(env.get_template("form_page.html").render(chrome=chrome, url="", form=form))
 
 
 def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | None = None) -> dict[str, bytes]:
@@ -204,7 +101,7 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
 
     def page(url: str, template: str, **context: Any) -> None:
         html = env.get_template(template).render(chrome=chrome, url=url, canonical=site.config.base_url + url, **context)
-        out[_output_path(url)] = _clean(html).encode("utf-8")
+        out[_output_path(url)] = clean(html).encode("utf-8")
 
     groups = {status: [c for c in site.consultations if c.status == status] for status in ("open", "upcoming", "closed")}
     page("/", "home.html", consultations=site.consultations, groups=groups)
@@ -226,7 +123,7 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
     page(OPENDATA_URL, "opendata.html", opendata=_opendata_view(site))
     for outcome, thanks_url in THANKS_PAGES.items():
         page(thanks_url, "thanks.html", outcome=outcome)
-    out["404.html"] = _clean(env.get_template("404.html").render(chrome=chrome, url="/404.html")).encode("utf-8")
+    out["404.html"] = clean(env.get_template("404.html").render(chrome=chrome, url="/404.html")).encode("utf-8")
     out["sitemap.xml"] = _xml(env, "sitemap.xml", urls=[site.config.base_url + u for u in sitemap_urls(site)])
     out["robots.txt"] = f"User-agent: *\nDisallow: /thanks/\n\nSitemap: {site.config.base_url}/sitemap.xml\n".encode()
     out["feed.xml"] = _feed(site, env, None)
@@ -500,7 +397,7 @@ def feed_entries(site: Site, only: Consultation | None = None) -> list[FeedEntry
                 first.url, change.note, ""
         else:
             title, url, summary, html = args[0], args[1], args[2], ""
-        return FeedEntry(entry_id, _clean(title), base + url, when.isoformat(), _clean(summary), _clean(html))
+        return FeedEntry(entry_id, clean(title), base + url, when.isoformat(), clean(summary), clean(html))
 
     newest = heapq.nlargest(FEED_ENTRIES, found, key=lambda item: (item[0], item[1]))
     return [entry(*item) for item in newest]
@@ -538,17 +435,13 @@ def _feed(site: Site, env: jinja2.Environment, consultation: Consultation | None
 
 
 def _xml(env: jinja2.Environment, template: str, **context: Any) -> bytes:
-    return _clean(env.get_template(template).render(**context)).encode("utf-8")
+    return clean(env.get_template(template).render(**context)).encode("utf-8")
 
 
 def _aware(moment: date | datetime, tz: tzinfo) -> datetime:
     if not isinstance(moment, datetime):
         moment = datetime.combine(moment, time(0), tz)
     return moment.astimezone(tz) if moment.tzinfo else moment.replace(tzinfo=tz)
-
-
-def _clean(text: str) -> str:
-    return _FORBIDDEN.sub("", text)
 
 
 def _output_path(url: str) -> str:

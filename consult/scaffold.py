@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from consult.config import require_config
 from consult.document import dump_front_matter
 from consult.errors import ConsultError
 from consult.i18n import translate
+from consult.layout import skeleton_dir
 from consult.slug import slugify
 
 SKIP = {"__init__.py", "__pycache__"}
@@ -36,11 +36,6 @@ class Scaffold:
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
-
-
-def skeleton_dir() -> Path:
-    with as_file(files("consult.skeleton")) as path:
-        return Path(path)
 
 
 def init_site(target: Path, language: str = i18n.DEFAULT_LANGUAGE, ci: str = "github") -> Scaffold:

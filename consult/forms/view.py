@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from consult.formview import FormView, form_links
 from consult.forms.intake import Intake
 from consult.forms.rules import ConsultationRule, Rules
 from consult.forms.validate import TITLE_MAX, offered_questions
+from consult.model import Question
 
 
 def form_view(intake: Intake, consultation: ConsultationRule, kind: str, rules: Rules,
-              errors: list[tuple[str, str]]) -> Any:
-    from consult.model import Question
-    from consult.render import FormView, form_links
-
+              errors: list[tuple[str, str]]) -> FormView:
     proposal = consultation.proposal(intake.one("proposal")) if kind in ("comment", "support") else None
     questions = tuple(
         Question(id=q.id, label=q.label, type=q.type, required=q.required, help=q.help,  # type: ignore[arg-type]
