@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from consult import colors
 from consult.document import YamlDoc, parse_yaml
 from consult.errors import ConsultError, SourceError, split_warnings
-from consult.layout import CONFIG_FILE
+from consult.layout import CONFIG_FILE, DEFAULT_INBOX
 # site.yaml's settings are model data (a Site carries them): this module reads them, and names them
 # for its callers as before.
 from consult.model import (
@@ -368,7 +368,7 @@ def _build(data: dict[str, Any], path: str) -> Config:
         reasons=reasons,
         form_endpoint=forms.get("endpoint", "/api/submit"),
         max_length=forms.get("max_length", 5000),
-        inbox=forms.get("inbox", "sqlite:///.consult/inbox.sqlite3"),
+        inbox=forms.get("inbox", DEFAULT_INBOX),
         altcha=forms.get("altcha", False),
         retention_days=privacy.get("retention_days", 365),
         privacy_controller=privacy.get("controller", ""),

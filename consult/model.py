@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from consult.layout import CONFIG_FILE
+from consult.layout import CONFIG_FILE, DEFAULT_INBOX, results_url
 
 ConsultationStatus = Literal["upcoming", "open", "closed"]
 QuestionType = Literal["text", "single", "multiple", "scale"]
@@ -70,7 +70,7 @@ class Config:
     theme_options: ThemeOptions = ThemeOptions()
     form_endpoint: str = "/api/submit"
     max_length: int = 5000
-    inbox: str = "sqlite:///.consult/inbox.sqlite3"
+    inbox: str = DEFAULT_INBOX
     altcha: bool = False
     proposal_statuses: tuple[tuple[str, str], ...] = ()  # (id, label); label '' = translated default
     final_statuses: tuple[str, ...] = DEFAULT_FINAL_STATUSES  # no more supports once a proposal has one
@@ -234,7 +234,7 @@ class Consultation:
 
     @property
     def results_url(self) -> str:
-        return self.url + "resultats/"
+        return results_url(self.url)
 
 
 @dataclass(frozen=True)

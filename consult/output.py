@@ -17,6 +17,7 @@ from pathlib import Path
 
 from consult.atomic import naming_file, write_temp
 from consult.errors import ConsultError
+from consult.layout import content_dir
 
 
 @dataclass
@@ -29,7 +30,7 @@ class WriteReport:
 def check_output_dir(out: Path, root: Path) -> None:
     """Refuse an output folder that would clobber the site's own sources."""
     out, root = out.resolve(), root.resolve()
-    if out == root or out in root.parents or (root / "content") in [out, *out.parents]:
+    if out == root or out in root.parents or content_dir(root) in [out, *out.parents]:
         raise ConsultError(f"refusing to write the site into {out}: choose a folder like {root / '_site'}")
 
 

@@ -20,34 +20,26 @@ import jinja2
 
 from consult.config import ThemeOptions
 from consult.formview import FormView, clean, form_links
+from consult.layout import (
+    ABOUT_SLUGS, ACCESSIBILITY_SLUGS, ALTCHA_SCRIPT, CHARTER_SLUGS, CONTRIBUTIONS_SEGMENT, FEED_URL, HOME_URL,
+    OPENDATA_URL, PRIVACY_SLUGS, STATIC_URL, THANKS_PAGES, feed_path, feed_url, output_path, page_url,
+)
 from consult.i18n import STRINGS, translate
 from consult.theme import theme_stylesheet
 from consult.model import Consultation, Contribution, Page, Proposal, Question, Site
 from consult.opendata import render_results_data, results_paths
 from consult.results import Counts, count_results, published, results_view
 
-ACCESSIBILITY_SLUGS = {"fr": "accessibilite", "en": "accessibility"}
-CHARTER_SLUGS = ("charte-de-moderation", "moderation-charter", "moderation")
-PRIVACY_SLUGS = ("donnees-personnelles", "confidentialite", "vie-privee", "privacy")
-ABOUT_SLUGS = ("a-propos", "about")
 LATEST_CONTRIBUTIONS = 5
-# The theme's ALTCHA widget (vendored npm package); published only with forms.altcha (build.py).
-ALTCHA_STATIC = "static/altcha/"
-ALTCHA_SCRIPT = "/" + ALTCHA_STATIC + "consult-altcha.js"
-OPENDATA_URL = "/data/"  # the open data page; the files sit beside it (see consult.opendata)
-# The thank-you page of each outcome the handler acknowledges ('supported': a support already counted).
-# Carried to the handler in the chrome of its rules: it redirects there, adding ?back=<the page to go back to>.
-THANKS_PAGES = {"suggestion": "/thanks/", "answers": "/thanks/answers/", "comment": "/thanks/comment/",
-                "support": "/thanks/support/", "supported": "/thanks/supported/"}
 FEED_ENTRIES = 50
 
 
 def theme_chrome(options: ThemeOptions) -> dict[str, Any]:
     """The theme options base.html shows: logo, header links, favicon, the generated theme.css."""
     return {
-        "logo": {"url": "/static/" + options.logo, "alt": options.logo_alt} if options.logo else None,
+        "logo": {"url": STATIC_URL + options.logo, "alt": options.logo_alt} if options.logo else None,
         "header_links": [{"title": title, "url": url} for title, url in options.header_links],
-        "favicon_url": "/static/" + options.favicon if options.favicon else "",
+        "favicon_url": STATIC_URL + options.favicon if options.favicon else "",
         "theme_css": bool(theme_stylesheet(options)),
     }
 
@@ -67,7 +59,7 @@ def chrome_for(site: Site) -> dict[str, Any]:
         "organisation": {"name": config.organisation.name, "url": config.organisation.url},
         "nav_links": [_link(pages[slug]) for slug in ABOUT_SLUGS if slug in pages][:1],
         "footer_links": [_link(p) for p in site.pages if p.in_footer and p.slug != _a11y_slug(site)],
-        "accessibility_url": pages[_a11y_slug(site)].url if _a11y_slug(site) in pages else f"/{_a11y_slug(site)}/",
+        "accessibility_url": pages[_a11y_slug(site)].url if _a11y_slug(site) in pages else page_url(_a11y_slug(site)),
         "accessibility_status": config.accessibility_status,
         "charter_url": next((pages[s].url for s in CHARTER_SLUGS if s in pages), ""),
         "privacy_url": next((pages[s].url for s in PRIVACY_SLUGS if s in pages), ""),
@@ -76,11 +68,11 @@ def chrome_for(site: Site) -> dict[str, Any]:
         "altcha_url": endpoint.rsplit("/", 1)[0] + "/altcha" if config.altcha else "",
         "altcha_script": ALTCHA_SCRIPT if config.altcha else "",
         "max_length": config.max_length,
-        "feed_url": "/feed.xml",
+        "feed_url": FEED_URL,
         "opendata_url": OPENDATA_URL,
         "thanks": dict(THANKS_PAGES),
-        "static_url": "/static/",
-        "home_url": "/",
+        "static_url": STATIC_URL,
+        "home_url": HOME_URL,
         **theme_chrome(config.theme_options),
     }
 
@@ -101,10 +93,10 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
 
     def page(url: str, template: str, **context: Any) -> None:
         html = env.get_template(template).render(chrome=chrome, url=url, canonical=site.config.base_url + url, **context)
-        out[_output_path(url)] = clean(html).encode("utf-8")
+        out[output_path(url)] = clean(html).encode("utf-8")
 
     groups = {status: [c for c in site.consultations if c.status == status] for status in ("open", "upcoming", "closed")}
-    page("/", "home.html", consultations=site.consultations, groups=groups)
+    page(HOME_URL, "home.html", consultations=site.consultations, groups=groups)
     for consultation in site.consultations:
         if only is None or consultation.slug in only:
             _render_consultation(site, consultation, page, chrome)
@@ -125,11 +117,11 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
         page(thanks_url, "thanks.html", outcome=outcome)
     out["404.html"] = clean(env.get_template("404.html").render(chrome=chrome, url="/404.html")).encode("utf-8")
     out["sitemap.xml"] = _xml(env, "sitemap.xml", urls=[site.config.base_url + u for u in sitemap_urls(site)])
-    out["robots.txt"] = f"User-agent: *\nDisallow: /thanks/\n\nSitemap: {site.config.base_url}/sitemap.xml\n".encode()
-    out["feed.xml"] = _feed(site, env, None)
+    out["robots.txt"] = f"User-agent: *\nDisallow: {THANKS_PAGES['suggestion']}\n\nSitemap: {site.config.base_url}/sitemap.xml\n".encode()
+    out[feed_path(HOME_URL)] = _feed(site, env, None)
     for consultation in site.consultations:
         if only is None or consultation.slug in only:
-            out[consultation.url.strip("/") + "/feed.xml"] = _feed(site, env, consultation)
+            out[feed_path(consultation.url)] = _feed(site, env, consultation)
     return dict(sorted(out.items()))
 
 
@@ -143,10 +135,10 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
     pages = contribution_pages(c, site.config.contributions_per_page)
     forms = consultation_forms(site, c, chrome) if c.is_open else []
     page(c.url, "consultation.html", consultation=c, latest=c.contributions[:LATEST_CONTRIBUTIONS],
-         contributions_url=pages[0]["url"], contribute_forms=forms, feed_url=c.url + "feed.xml")
+         contributions_url=pages[0]["url"], contribute_forms=forms, feed_url=feed_url(c.url))
     for number, current in enumerate(pages, start=1):
         page(current["url"], "contributions.html", consultation=c, contributions=current["items"],
-             pagination=_pagination(pages, number), feed_url=c.url + "feed.xml")
+             pagination=_pagination(pages, number), feed_url=feed_url(c.url))
     for proposal in c.proposals:
         open_for = set(c.kinds) if c.is_open else set()
         comments = comment_pages(proposal, site.config.contributions_per_page)
@@ -155,11 +147,11 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
              if "support" in open_for and not proposal.status.final else None,
              comment_form=_proposal_form(site, c, proposal, "comment", chrome) if "comment" in open_for else None,
              status_labels={change.status: status_text(site, change.status) for change in proposal.history},
-             comments=comments[0]["items"], pagination=_pagination(comments, 1), feed_url=c.url + "feed.xml")
+             comments=comments[0]["items"], pagination=_pagination(comments, 1), feed_url=feed_url(c.url))
         for number, current in enumerate(comments[1:], start=2):
             page(current["url"], "comments.html", consultation=c, proposal=proposal, comments=current["items"],
                  pagination=_pagination(comments, number), commenting="comment" in open_for,
-                 feed_url=c.url + "feed.xml")
+                 feed_url=feed_url(c.url))
 
 
 TEXT_ANSWERS_SHOWN = 5  # a text question's first answers on the results page; all of them on its own pages
@@ -180,7 +172,7 @@ def _render_results(site: Site, c: Consultation, page: Any, counts: Counts) -> N
         for number, current in enumerate(pages.get(q.question.id, ()), start=1):
             page(current["url"], "results_answers.html", consultation=c, question=q.question, answers=current["items"],
                  respondents=q.respondents, pagination=_pagination(pages[q.question.id], number),
-                 theme_labels=labels, feed_url=c.url + "feed.xml")
+                 theme_labels=labels, feed_url=feed_url(c.url))
 
 
 def text_answer_pages(c: Consultation, question_id: str, answers: tuple[Any, ...], per_page: int) -> list[dict[str, Any]]:
@@ -200,7 +192,7 @@ def _contribution_urls(site: Site, c: Consultation) -> dict[str, str]:
 
 def contribution_pages(consultation: Consultation, per_page: int) -> list[dict[str, Any]]:
     """Page 1 at contributions/, page n at contributions/<n>/ (newest first); always at least one page."""
-    return _paged(consultation.contributions, per_page, consultation.url + "contributions/", "")
+    return _paged(consultation.contributions, per_page, consultation.url + CONTRIBUTIONS_SEGMENT, "")
 
 
 def comment_pages(proposal: Proposal, per_page: int) -> list[dict[str, Any]]:
@@ -305,9 +297,9 @@ def _opendata_view(site: Site) -> dict[str, Any]:
 
 def sitemap_urls(site: Site) -> list[str]:
     """Every public page (not the thank-you page, not 404), root-relative, sorted."""
-    urls = {"/", OPENDATA_URL} | {p.url for p in site.pages}
+    urls = {HOME_URL, OPENDATA_URL} | {p.url for p in site.pages}
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
-        urls.add(f"/{_a11y_slug(site)}/")
+        urls.add(page_url(_a11y_slug(site)))
     for c in site.consultations:
         urls.add(c.url)
         if c.shows_results:
@@ -427,10 +419,10 @@ def _contribution_title(contribution: Contribution, language: str) -> str:
 def _feed(site: Site, env: jinja2.Environment, consultation: Consultation | None) -> bytes:
     entries = feed_entries(site, consultation)
     base = site.config.base_url
-    page_url = consultation.url if consultation else "/"
+    page = consultation.url if consultation else HOME_URL
     updated = entries[0].updated if entries else _aware(site.now, site.config.tz).isoformat()
     return _xml(env, "feed.xml", entries=entries, updated=updated, consultation=consultation,
-                feed_id=base + page_url, self_url=base + page_url + "feed.xml", home_url=base + page_url,
+                feed_id=base + page, self_url=base + feed_url(page), home_url=base + page,
                 site_title=site.config.title, author=site.config.organisation.name)
 
 
@@ -442,8 +434,3 @@ def _aware(moment: date | datetime, tz: tzinfo) -> datetime:
     if not isinstance(moment, datetime):
         moment = datetime.combine(moment, time(0), tz)
     return moment.astimezone(tz) if moment.tzinfo else moment.replace(tzinfo=tz)
-
-
-def _output_path(url: str) -> str:
-    """'/' -> 'index.html'; '/a/b/' -> 'a/b/index.html'."""
-    return url.strip("/") + "/index.html" if url.strip("/") else "index.html"

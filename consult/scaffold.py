@@ -17,7 +17,7 @@ from consult.config import require_config
 from consult.document import dump_front_matter
 from consult.errors import ConsultError
 from consult.i18n import translate
-from consult.layout import skeleton_dir
+from consult.layout import INDEX_FILE, consultation_dir, consultations_dir, page_file, proposal_file, skeleton_dir
 from consult.slug import slugify
 
 SKIP = {"__init__.py", "__pycache__"}
@@ -110,7 +110,7 @@ def render_requirements(version: str) -> str:
 
 
 def _consultation_slugs(root: Path) -> list[str]:
-    return sorted(p.parent.name for p in (root / "content" / "consultations").glob("*/index.md"))
+    return sorted(p.parent.name for p in consultations_dir(root).glob(f"*/{INDEX_FILE}"))
 
 
 def new_content(root: Path, kind: str, title: str, consultation: str | None = None, today: date | None = None,
@@ -121,19 +121,18 @@ def new_content(root: Path, kind: str, title: str, consultation: str | None = No
     slug = slugify(title)
     if not slug:
         raise ConsultError(translate(language, "cli.new.no_slug", title=repr(title)))
-    content = root / "content"
     meta: dict[str, Any]
     if kind == "consultation":
-        path = content / "consultations" / slug / "index.md"
+        path = consultation_dir(root, slug) / INDEX_FILE
         meta = {"title": title, "summary": "", "opens": today, "closes": today + timedelta(days=30),
                 "categories": [], "questions": [], "kinds": ["suggestion", "comment", "support"], "moderation": "pre"}
     elif kind == "proposal":
-        path = content / "consultations" / _pick_consultation(root, consultation, language) / "proposals" / f"{slug}.md"
+        path = proposal_file(consultation_dir(root, _pick_consultation(root, consultation, language)), slug)
         first_status = require_config(root).status_ids[0]
         meta = {"title": title, "summary": "", "status": first_status,
                 "history": [{"date": today, "status": first_status}]}
     elif kind == "page":
-        path = content / "pages" / f"{slug}.md"
+        path = page_file(root, slug)
         meta = {"title": title, "footer": True}
     else:
         raise ConsultError(f"unknown content kind {kind!r}: use consultation, proposal or page")

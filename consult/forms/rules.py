@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from consult.errors import ConsultError
+from consult.layout import THANKS_PAGES
 
 FORMAT = 1
-THANKS_URL = "/thanks/"
+THANKS_URL = THANKS_PAGES["suggestion"]
 
 
 @dataclass(frozen=True)
