@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from consult.kinds import BY_NAME, TITLE_MAX, TYPED_FIELDS
 from consult.model import Question
 
 if TYPE_CHECKING:  # the handler imports this module on every cold start: jinja2 only when it renders
     import jinja2
 
-TITLE_MAX_LENGTH = 200
+TITLE_MAX_LENGTH = TITLE_MAX
 # Characters XML 1.0 forbids and HTML calls parse errors; citizen text may carry them.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
 
@@ -69,7 +70,7 @@ class FormView:
     @property
     def show_body(self) -> bool:
         """An idea and a comment are a text; the questionnaire and a support are not."""
-        return self.kind in ("suggestion", "proposal", "comment")
+        return self.kind in BY_NAME and BY_NAME[self.kind].body
 
     def field(self, name: str, hint: str = "") -> FieldView:
         """What a field's markup needs, worked out once (a template call is dear)."""
@@ -100,7 +101,7 @@ class FormView:
         question = next((q for q in self.questions if f"q_{q.id}" == name), None)
         if question is not None:
             return self.field_id(name) + ("" if question.type == "text" else "-1")
-        if name in ("title", "body", "author", "email", "category"):
+        if name in TYPED_FIELDS:
             return self.field_id(name)
         return f"{self.kind}-form"
 

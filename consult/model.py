@@ -17,7 +17,6 @@ from consult.layout import CONFIG_FILE, DEFAULT_INBOX, results_url
 
 ConsultationStatus = Literal["upcoming", "open", "closed"]
 QuestionType = Literal["text", "single", "multiple", "scale"]
-Kind = Literal["suggestion", "proposal", "comment", "support", "answers"]
 ContributionStatus = Literal["pending", "published", "rejected"]
 
 QUESTION_TYPES: tuple[str, ...] = ("text", "single", "multiple", "scale")
@@ -25,7 +24,6 @@ QUESTION_TYPES: tuple[str, ...] = ("text", "single", "multiple", "scale")
 # are public unless it says private.
 RESULTS_MODES: tuple[str, ...] = ("live", "after_close", "never")
 QUESTION_RESULTS: tuple[str, ...] = ("public", "private")
-KINDS: tuple[str, ...] = ("suggestion", "proposal", "comment", "support", "answers")
 CONTRIBUTION_STATUSES: tuple[str, ...] = ("pending", "published", "rejected")
 
 DEFAULT_PROPOSAL_STATUSES = ("recue", "a-l-etude", "retenue", "mise-en-oeuvre", "non-retenue")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from consult.document import parse_front_matter, split_front_matter
-from consult.content.files import CONTRIBUTION_KINDS
+from consult.kinds import CONTRIBUTION_KINDS
 from consult.errors import ConsultError, SourceError, did_you_mean
 from consult.detect import Finding, WordList, detect_fields
 from consult.flags import FLAGS, describe

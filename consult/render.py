@@ -20,6 +20,7 @@ import jinja2
 
 from consult.config import ThemeOptions
 from consult.formview import FormView, clean, form_links
+from consult.kinds import BY_NAME, CONSULTATION_PAGE_FORMS
 from consult.layout import (
     ABOUT_SLUGS, ACCESSIBILITY_SLUGS, ALTCHA_SCRIPT, CHARTER_SLUGS, CONTRIBUTIONS_SEGMENT, FEED_URL, HOME_URL,
     OPENDATA_URL, PRIVACY_SLUGS, STATIC_URL, THANKS_PAGES, feed_path, feed_url, output_path, page_url,
@@ -237,16 +238,15 @@ def consultation_forms(site: Site, consultation: Consultation, chrome: Mapping[s
     """The idea form and the questionnaire, each where the consultation takes it: two forms, so that
     an idea never has to answer the questionnaire, nor an answer come with an idea."""
     def form(kind: str, questions: tuple[Question, ...] = ()) -> FormView:
-        categories = tuple((c.id, c.label) for c in consultation.categories) if kind == "proposal" else ()
+        categories = tuple((c.id, c.label) for c in consultation.categories) if BY_NAME[kind].category else ()
         return FormView(action=site.config.form_endpoint, kind=kind, consultation_slug=consultation.slug,
                         consultation_title=consultation.title, consultation_url=consultation.url,
                         questions=questions, max_length=site.config.max_length, categories=categories,
                         **form_links(chrome))
 
-    forms = [form(kind) for kind in ("proposal", "suggestion") if kind in consultation.kinds]
-    if "answers" in consultation.kinds and consultation.questions:
-        forms.append(form("answers", consultation.questions))
-    return forms
+    return [form(kind, consultation.questions if BY_NAME[kind].questions else ())
+            for kind in CONSULTATION_PAGE_FORMS
+            if kind in consultation.kinds and (consultation.questions or not BY_NAME[kind].questions)]
 
 
 def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, kind: str,
