@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from consult import __version__
-from consult.output import write_file
+from consult.atomic import write_file
+from consult.layout import CACHE_DIR
 
-CACHE_DIR = ".consult/cache"
 # Bump when the meaning of a cached record changes without consult's version changing.
 FORMAT = "4"  # 4: proposals carry origin, author, submitted; contributions a category
 

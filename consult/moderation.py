@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from consult.document import parse_front_matter, split_front_matter
-from consult.content.files import CONTRIBUTION_KINDS
+from consult.kinds import CONTRIBUTION_KINDS
 from consult.errors import ConsultError, SourceError, did_you_mean
 from consult.detect import Finding, WordList, detect_fields
 from consult.flags import FLAGS, describe
 from consult.i18n import translate
+from consult.layout import CONTRIBUTIONS_DIR, INDEX_FILE, consultations_dir, contribution_file
 from consult.pull import ID, write_replace
 
 # A decision line with its own line ending (\n or \r\n), kept when the line is rewritten.
@@ -50,7 +51,7 @@ class Entry:
 
 
 def contribution_files(root: Path, consultation: str = "*") -> list[Path]:
-    return sorted((root / "content" / "consultations").glob(f"{consultation}/contributions/*.md"))
+    return sorted(consultations_dir(root).glob(f"{consultation}/{CONTRIBUTIONS_DIR}/*.md"))
 
 
 def list_pending(root: Path, consultation: str | None = None, kind: str | None = None,
@@ -95,7 +96,7 @@ def read_entry(root: Path, path: Path, labels: dict[str, dict[str, str]]) -> Ent
         return None
     slug = path.parent.parent.name
     if slug not in labels:
-        labels[slug] = _question_labels(path.parent.parent / "index.md")
+        labels[slug] = _question_labels(path.parent.parent / INDEX_FILE)
     answers: dict[str, Any] = data["answers"] if isinstance(data.get("answers"), dict) else {}
     flags: list[Any] = data["flags"] if isinstance(data.get("flags"), list) else []
     return Entry(
@@ -232,7 +233,7 @@ def _render_short(item: Entry, language: str) -> list[str]:
 def find_contribution(root: Path, id_: str) -> Path | None:
     if not ID.match(id_):
         raise ConsultError(f"'{id_}' is not a contribution id (like 20261201-k3x9q2ab)")
-    matches = sorted((root / "content" / "consultations").glob(f"*/contributions/{id_}.md"))
+    matches = sorted(consultations_dir(root).glob(contribution_file(Path("*"), id_).as_posix()))
     return matches[0] if matches else None
 
 

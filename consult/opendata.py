@@ -18,10 +18,10 @@ from datetime import date, datetime
 from html.parser import HTMLParser
 from typing import Any
 
+from consult.layout import DATA_DIR, results_data_dir
 from consult.model import Consultation, Contribution, Site
 from consult.results import Counts
 
-DATA_DIR = "data"
 # A cell a spreadsheet would read as a formula ("=HYPERLINK(...)") is prefixed with an
 # apostrophe (OWASP's advice against CSV injection); the schema says so.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -221,7 +221,7 @@ Resource = tuple[str, str, tuple[Column, ...]]  # path under data/, resource nam
 def results_resources(consultation: Consultation) -> list[Resource]:
     """The CSV files of one consultation's results page, known without counting (for the Data
     Package and the open data page), in the order `results_rows` gives their rows."""
-    base, slug = f"results/{consultation.slug}/", consultation.slug
+    base, slug = results_data_dir(consultation.slug), consultation.slug
     resources = [(base + "participation.csv", f"results-{slug}-participation", PARTICIPATION),
                  (base + "weeks.csv", f"results-{slug}-weeks", WEEKS),
                  (base + "questions.csv", f"results-{slug}-questions", QUESTIONS)]

@@ -33,6 +33,9 @@ from consult.document import dump_front_matter, parse_front_matter
 from consult.errors import ConsultError
 from consult.flags import parse_flags
 from consult.inbox import Inbox, Submission
+from consult.layout import (
+    CONSULTATIONS_DIR, CONTRIBUTIONS_DIR, INDEX_FILE, PROPOSALS_DIR, STATE_DIR, SUPPORTS_FILE, consultations_dir, content_dir,
+)
 from consult.pullrequest import Item, commit, committed_files, render_pr_description, switch_branch
 
 try:
@@ -45,8 +48,8 @@ ID = re.compile(r"^[0-9]{8}-[a-z0-9]{8}$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 BATCH = 1000
 ONLINE = re.compile(r"^# consult pull, online supports: (\{.*\})$", re.M)
-PULL_LOCK = Path(".consult") / "pull.lock"
-PR_FILE = Path(".consult") / "pull-request.md"
+PULL_LOCK = Path(STATE_DIR) / "pull.lock"
+PR_FILE = Path(STATE_DIR) / "pull-request.md"
 
 
 class PullError(ConsultError):
@@ -229,7 +232,7 @@ def pull(root: Path, inbox: Inbox, branch: str | None = None, now: datetime | No
         if branch:
             switch_branch(root, branch)
         checkout = Checkout(root, committed_files(root, "content/consultations") if branch else None)
-        _clean_stale_temps(checkout.content / "consultations")
+        _clean_stale_temps(consultations_dir(checkout.root))
         _remove_erased(checkout, inbox, report)
         _confirm(checkout, inbox, worker, now, report)
         _export(checkout, inbox, worker, now, tz, report)
@@ -255,7 +258,7 @@ class Checkout:
 
     def __init__(self, root: Path, committed: set[str] | None):
         self.root = root
-        self.content = root / "content"
+        self.content = content_dir(root)
         self.committed = committed  # with --branch: the files of HEAD; None: every file on disk
         self._consultations: dict[str, Consultation | None] = {}
         self._names: dict[Path, set[str]] = {}
@@ -284,14 +287,14 @@ class Checkout:
 
 
 def _read_consultation(content: Path, slug: str) -> Consultation | None:
-    folder = content / "consultations" / slug
-    if not SLUG.match(slug) or not (folder / "index.md").is_file():
+    folder = content / CONSULTATIONS_DIR / slug
+    if not SLUG.match(slug) or not (folder / INDEX_FILE).is_file():
         return None
-    contributions = _inside(content, folder / "contributions")
+    contributions = _inside(content, folder / CONTRIBUTIONS_DIR)
     contributions.mkdir(exist_ok=True)
     contributions = _inside(content, contributions)  # again, once it exists: no symlink out
-    proposals = frozenset(path.stem for path in (folder / "proposals").glob("*.md"))
-    doc, _, problems = parse_front_matter((folder / "index.md").read_text(encoding="utf-8"), "index.md")
+    proposals = frozenset(path.stem for path in (folder / PROPOSALS_DIR).glob("*.md"))
+    doc, _, problems = parse_front_matter((folder / INDEX_FILE).read_text(encoding="utf-8"), INDEX_FILE)
     questions: frozenset[str] | None = None  # unreadable: `consult check` says why; flag nothing
     listed = (doc.data or {}).get("questions") or []
     if not problems and isinstance(listed, list):
@@ -312,9 +315,9 @@ def orphan_note(sub: Submission, consultation: Consultation) -> str:
 
 def _clean_stale_temps(consultations: Path) -> None:
     """Temp files of a pull that was killed (we hold the lock: nobody else is writing)."""
-    for temp in consultations.glob("*/contributions/.*.tmp"):
+    for temp in consultations.glob(f"*/{CONTRIBUTIONS_DIR}/.*.tmp"):
         temp.unlink()
-    for temp in consultations.glob("*/.supports.yaml.*.tmp"):
+    for temp in consultations.glob(f"*/.{SUPPORTS_FILE}.*.tmp"):
         temp.unlink()
 
 
@@ -323,7 +326,7 @@ def _remove_erased(checkout: Checkout, inbox: Inbox, report: PullReport) -> None
     names = {f"{id_}.md" for id_ in inbox.tombstones() if ID.match(id_)}
     if not names:
         return
-    for folder in sorted(checkout.content.glob("consultations/*/contributions")):
+    for folder in sorted(consultations_dir(checkout.root).glob(f"*/{CONTRIBUTIONS_DIR}")):
         found = sorted(names.intersection(os.listdir(folder)))
         for name in found:
             (folder / name).unlink()
@@ -403,7 +406,7 @@ def _tally(checkout: Checkout, inbox: Inbox, report: PullReport) -> None:
         consultation = checkout.consultation(slug)
         if consultation is None:
             continue
-        path = _inside(checkout.content, consultation.contributions.parent / "supports.yaml")
+        path = _inside(checkout.content, consultation.contributions.parent / SUPPORTS_FILE)
         old_text = path.read_text(encoding="utf-8") if path.exists() else ""
         counts = yaml.safe_load(old_text) or {} if old_text else {}
         if not isinstance(counts, dict):
@@ -437,7 +440,7 @@ def closing_dates(root: Path) -> dict[str, datetime | None]:
     problem: its supports' fingerprints are then kept), for `Inbox.purge`."""
     from consult.content.files import parse_consultation
 
-    indexes = sorted((root / "content" / "consultations").glob("*/index.md"))
+    indexes = sorted(consultations_dir(root).glob(f"*/{INDEX_FILE}"))
     try:
         config = require_config(root)
     except ConsultError:  # no readable site.yaml: no closing date is known, every fingerprint is kept

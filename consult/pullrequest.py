@@ -19,6 +19,7 @@ from pathlib import Path
 
 from consult.errors import ConsultError
 from consult.flags import describe
+from consult.layout import STATE_DIR
 
 LIMIT = 60_000  # GitHub's limit is 65,536; keep a margin for what the workflow may add
 RESERVE = 1_500  # headings, blank lines and the "and N more" lines, counted generously
@@ -166,7 +167,7 @@ def commit(root: Path, paths: list[str], title: str, description: str) -> bool:
     """Commit exactly `paths` (new, changed or removed files), nothing else staged; False if none."""
     if not paths:
         return False
-    listing = root / ".consult" / "pull-paths.txt"
+    listing = root / STATE_DIR / "pull-paths.txt"
     listing.write_text("\n".join(paths) + "\n", encoding="utf-8")
     _git(root, "add", f"--pathspec-from-file={listing}")
     identity: list[str] = []

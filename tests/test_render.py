@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from consult.model import Answer, Page
-from consult.render import FormView, chrome_for, page_window, render_form_page, render_site
+from consult.formview import FormView, render_form_page
+from consult.render import chrome_for, page_window, render_site
 from consult.theme import make_environment
 from tests.helpers_site import NOW, QUESTIONS, contribution, make_site, proposal
 

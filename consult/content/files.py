@@ -15,11 +15,11 @@ from consult.config import Config
 from consult.document import YamlDoc, parse_front_matter, parse_yaml
 from consult.errors import SourceError, did_you_mean
 from consult.flags import FLAGS
+from consult.kinds import BY_NAME, CONTRIBUTION_KINDS, DEFAULT_KINDS, KINDS
 from consult.lint import check_history
 from consult.markdown import render_trusted, render_untrusted
 from consult.model import (
     CONTRIBUTION_STATUSES,
-    KINDS,
     QUESTION_RESULTS,
     QUESTION_TYPES,
     RESULTS_MODES,
@@ -88,9 +88,7 @@ CONTRIBUTION_FIELDS = {
 SYNTHESIS_FIELDS = {"title": Field("str", required=True), "published": Field("date")}
 PAGE_FIELDS = {"title": Field("str", required=True), "footer": Field("bool"), "summary": Field("str")}
 
-DEFAULT_KINDS = ("suggestion", "comment", "support")
 MODERATION_MODES = ("pre", "post")
-CONTRIBUTION_KINDS = ("suggestion", "proposal", "comment", "answers")
 
 
 @dataclass(frozen=True)
@@ -332,7 +330,7 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
     kind = data.get("kind")
     if present(data, "kind", "str") and kind not in CONTRIBUTION_KINDS:
         problems.append(doc.error(("kind",), f"unknown contribution kind '{kind}'", did_you_mean(kind, CONTRIBUTION_KINDS) or "allowed: " + ", ".join(CONTRIBUTION_KINDS)))
-    if kind == "comment" and not present(data, "proposal", "str"):
+    if kind in CONTRIBUTION_KINDS and BY_NAME[kind].target == "proposal" and not present(data, "proposal", "str"):
         problems.append(doc.error(("kind",), "a comment must name its 'proposal'"))
     status = data.get("status")
     if present(data, "status", "str") and status not in CONTRIBUTION_STATUSES:

@@ -27,6 +27,7 @@ from consult.forms.pages import Pages, kept_text
 from consult.forms.rules import ConsultationRule, ProposalRule, Rules
 from consult.forms.validate import Checked, Invalid, check_fields, redisplayable
 from consult.inbox import Inbox, InboxError, Submission
+from consult.kinds import BY_NAME
 
 log = logging.getLogger("consult.forms")
 
@@ -273,13 +274,10 @@ def _target(intake: Intake, rules: Rules) -> tuple[ConsultationRule, str]:
     consultation = rules.consultation(slug) if SLUG.match(slug) else None
     if consultation is None:
         raise Malformed("unknown consultation")
-    allowed = {"suggestion": "suggestion" in consultation.kinds, "proposal": "proposal" in consultation.kinds,
-               "comment": "comment" in consultation.kinds,
-               "support": "support" in consultation.kinds,
-               "answers": "answers" in consultation.kinds and bool(consultation.questions)}
-    if not allowed.get(kind):
+    rule = BY_NAME.get(kind)
+    if rule is None or kind not in consultation.kinds or (rule.questions and not consultation.questions):
         raise Malformed(f"this consultation takes no {kind or 'unnamed'} submissions")
-    if kind in ("comment", "support"):
+    if rule.target == "proposal":
         if not SLUG.match(proposal) or consultation.proposal(proposal) is None:
             raise Malformed("unknown proposal")
     elif proposal:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from consult.errors import ConsultError
+from consult.layout import STATE_DIR
 
 SECRET_ENV = "CONSULT_SECRET"
 PREVIOUS_ENV = "CONSULT_SECRET_PREVIOUS"
@@ -57,7 +58,7 @@ def load_secret(root: Path) -> Secrets:
     `.consult/secret` under `root`, made once (mode 0600) for this machine."""
     if os.environ.get(SECRET_ENV):
         return secrets_from_env()
-    path = root / ".consult" / "secret"
+    path = root / STATE_DIR / "secret"
     try:
         return Secrets(path.read_bytes().strip())
     except FileNotFoundError:

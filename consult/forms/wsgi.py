@@ -32,6 +32,7 @@ from consult.errors import ConsultError
 from consult.forms.proxy import TRUST_ENV, ProxyTrust, parse_trust
 from consult.forms.rules import Rules, parse_rules
 from consult.inbox import Inbox, open_inbox
+from consult.layout import DEFAULT_INBOX
 
 log = logging.getLogger("consult.forms")
 StartResponse = Callable[..., Any]
@@ -313,7 +314,7 @@ def app_from_env() -> FormsApp:
     CONSULT_SECRET_PREVIOUS during a rotation), CONSULT_TRUST_PROXY."""
     root = Path(os.environ.get("CONSULT_ROOT", "."))
     return make_app(os.environ.get("CONSULT_RULES", str(root / "_site" / "consult-rules.json")),
-                    os.environ.get("CONSULT_INBOX", "sqlite:///.consult/inbox.sqlite3"), secrets_from_env(), root=root,
+                    os.environ.get("CONSULT_INBOX", DEFAULT_INBOX), secrets_from_env(), root=root,
                     trust_proxy=os.environ.get(TRUST_ENV, ""))
 
 

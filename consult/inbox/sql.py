@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from consult.flags import held_reason, parse_flags
-from consult.inbox import AddOutcome, InboxError, Submission, redact
+from consult.inbox.base import AddOutcome, InboxError, Submission, redact
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS submissions (
