@@ -34,7 +34,6 @@ log = logging.getLogger("consult.forms")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-FORM_KINDS = ("suggestion", "proposal", "comment", "support")  # the `kind` field of the theme's forms
 # What a real person's page may lack: a token (no JavaScript) or a fresh one (a tab left open).
 TOKEN_FLAGS = frozenset({"no-token", "bad-token", "old-token", "foreign-token"})
 
@@ -144,7 +143,7 @@ def _token_form(query: str) -> tuple[str, str]:
     asked = parse_qs(query)
     consultation = (asked.get("consultation") or [""])[0]
     kind = (asked.get("kind") or [""])[0]
-    return (consultation if SLUG.match(consultation) else "", kind if kind in FORM_KINDS else "")
+    return (consultation if SLUG.match(consultation) else "", kind if kind in BY_NAME else "")
 
 
 def _health(ctx: Context) -> Response:
