@@ -47,6 +47,10 @@ BATCH = 1000
 ONLINE = re.compile(r"^# consult pull, online supports: (\{.*\})$", re.M)
 PULL_LOCK = Path(".consult") / "pull.lock"
 PR_FILE = Path(".consult") / "pull-request.md"
+AUTO = "auto"  # `decided_by` of what post-moderation published with no person involved
+# Kinds post-moderation may publish at pull: a citizen's proposal becomes a page only when a
+# person approves it (consult.proposals.publish), so it always waits.
+AUTO_PUBLISHED_KINDS = frozenset({"suggestion", "comment", "answers"})
 
 
 class PullError(ConsultError):
@@ -67,6 +71,7 @@ class PullReport:
     branch: str | None = None
     committed: bool = False
     held: int = 0  # rows the inbox holds back (honeypot, suspect supports): `consult held`
+    published: set[str] = field(default_factory=set)  # ids written published (post-moderation, not flagged)
 
     def render(self) -> str:
         lines = [f"wrote {path}" for path, _, _ in self.written]
@@ -97,10 +102,11 @@ class PullReport:
 
 
 def render_contribution(sub: Submission, tz: Any = timezone.utc, flags: tuple[str, ...] | None = None,
-                        duplicate_of: str = "") -> str:
+                        duplicate_of: str = "", published: datetime | None = None) -> str:
     """The file for one submission, through safe_dump only: citizen text stays inert data.
     `flags` (default: the inbox row's) become a `flags:` list when there are any; `duplicate_of`
-    names the contribution a near-duplicate is like."""
+    names the contribution a near-duplicate is like. With `published` (post-moderation, nothing
+    flagged) the file is written published at once, that day as `decided:`, `decided_by: auto`."""
     assert sub.received is not None
     data: dict[str, Any] = {"id": sub.id, "kind": sub.kind}
     if sub.proposal:
@@ -108,7 +114,10 @@ def render_contribution(sub: Submission, tz: Any = timezone.utc, flags: tuple[st
     if sub.author:
         data["author"] = sub.author
     data["submitted"] = sub.received.astimezone(tz).replace(microsecond=0)
-    data["status"] = "pending"
+    data["status"] = "published" if published else "pending"
+    if published:
+        data["decided"] = published.astimezone(tz).replace(microsecond=0)
+        data["decided_by"] = AUTO
     flags = parse_flags(sub.flags) if flags is None else flags
     if flags:
         data["flags"] = list(flags)
@@ -248,6 +257,11 @@ class Consultation:
     contributions: Path  # its contributions/ folder, made if needed, checked to stay inside content/
     proposals: frozenset[str]  # slugs of proposals/*.md
     questions: frozenset[str] | None  # ids of index.md's questions; None when index.md cannot be read
+    moderation: str = "pre"  # index.md's `moderation:`; "post" only when it says so exactly
+
+    def publishes(self, kind: str, flags: tuple[str, ...]) -> bool:
+        """Post-moderation publishes at pull what nothing flagged (a proposal always waits)."""
+        return self.moderation == "post" and not flags and kind in AUTO_PUBLISHED_KINDS
 
 
 class Checkout:
@@ -293,10 +307,13 @@ def _read_consultation(content: Path, slug: str) -> Consultation | None:
     proposals = frozenset(path.stem for path in (folder / "proposals").glob("*.md"))
     doc, _, problems = parse_front_matter((folder / "index.md").read_text(encoding="utf-8"), "index.md")
     questions: frozenset[str] | None = None  # unreadable: `consult check` says why; flag nothing
-    listed = (doc.data or {}).get("questions") or []
+    data = doc.data if isinstance(doc.data, dict) else {}
+    listed = data.get("questions") or []
     if not problems and isinstance(listed, list):
         questions = frozenset(str(q["id"]) for q in listed if isinstance(q, dict) and "id" in q)
-    return Consultation(contributions, proposals, questions)
+    # An unreadable index.md publishes nothing by itself: every item waits for a person.
+    moderation = "post" if not problems and data.get("moderation") == "post" else "pre"
+    return Consultation(contributions, proposals, questions, moderation)
 
 
 def orphan_note(sub: Submission, consultation: Consultation) -> str:
@@ -375,7 +392,10 @@ def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
             duplicate_of = next((f.other for f in found if f.code == "near-duplicate"), "")
             if flags:
                 report.flagged[sub.id] = flags
-            todo.append((sub, target, render_contribution(sub, tz, flags, duplicate_of).encode("utf-8")))
+            published = now if consultation.publishes(sub.kind, flags) else None
+            if published:
+                report.published.add(sub.id)
+            todo.append((sub, target, render_contribution(sub, tz, flags, duplicate_of, published).encode("utf-8")))
         created = write_batch([(target, data) for _, target, data in todo]) if todo else []
         for (sub, target, data), new in zip(todo, created):
             relative = checkout.relative(target)
@@ -384,6 +404,7 @@ def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
             else:
                 report.kept.append(relative)  # edited before it was committed: never overwritten
                 report.flagged.pop(sub.id, None)
+                report.published.discard(sub.id)
         report.confirmed += inbox.mark_exported(delivered, worker, now)
         inbox.mark_written([sub.id for sub, _, _ in todo], worker, now)
 

@@ -84,6 +84,8 @@ CONTRIBUTION_FIELDS = {
     "flags": Field("list"),  # codes of consult.flags: why a moderator should look
     "duplicate_of": Field("str"),  # near-duplicate flag: the other contribution's id (consult.detect)
     "tags": Field("list"),
+    "decided": Field("date"),  # when a person (or post-moderation at pull) published or rejected it
+    "decided_by": Field("str"),  # who: "auto" for post-moderation at pull, else a moderator's word
 }
 SYNTHESIS_FIELDS = {"title": Field("str", required=True), "published": Field("date")}
 PAGE_FIELDS = {"title": Field("str", required=True), "footer": Field("bool"), "summary": Field("str")}
