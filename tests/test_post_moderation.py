@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from consult.build import build_site
 from consult.content.files import parse_contribution
@@ -59,3 +60,66 @@ def test_pre_mode_and_an_unreadable_index_publish_nothing(site: Path, inbox: Inb
     inbox.add(sub(2))
     do_pull(site, inbox)
     assert front_matter(contribution_files(site)[sub(2).id])["status"] == "pending"
+
+
+def moderate(site: Path, *args: str) -> Any:
+    from click.testing import CliRunner
+
+    from consult.cli import cli
+
+    return CliRunner().invoke(cli, ["-C", str(site), "moderate", *args])
+
+
+def plain(result: Any) -> str:
+    """The output with French typography's no-break spaces as plain ones."""
+    return str(result.output).replace("\u00a0", " ")
+
+
+def test_unpublish_takes_a_published_contribution_down_with_a_reason_and_only_those_lines(
+        site: Path, inbox: Inbox) -> None:
+    set_mode(site, "post")
+    inbox.add(sub(1))
+    inbox.add(replace(sub(2), flags="too-fast"))
+    do_pull(site, inbox)
+    files = contribution_files(site)
+    before = files[sub(1).id].read_text(encoding="utf-8")
+    assert moderate(site, "unpublish", sub(1).id).exit_code == 1  # no reason: nothing written
+    bad = moderate(site, "unpublish", sub(1).id, "--reason", "nope")
+    assert bad.exit_code == 1 and "hors-sujet" in bad.output
+    pending = moderate(site, "unpublish", sub(1).id, sub(2).id, "--reason", "hors-sujet")
+    assert pending.exit_code == 1 and "not published" in pending.output
+    assert files[sub(1).id].read_text(encoding="utf-8") == before  # all checked before any write
+    done = moderate(site, "unpublish", sub(1).id, "--reason", "hors-sujet")
+    assert done.exit_code == 0 and "dépubliée (hors-sujet)" in done.output, done.output
+    after = files[sub(1).id].read_text(encoding="utf-8")
+    data = front_matter(files[sub(1).id])
+    assert data["status"] == "rejected" and data["reason"] == "hors-sujet" and "decided_by" not in data
+    assert data["decided"] != NOW  # decided again, now
+    changed = {line for line in after.splitlines()} ^ {line for line in before.splitlines()}
+    assert {line.split(":")[0] for line in changed} == {"status", "reason", "decided", "decided_by"}
+    build_site(site, now=NOW)
+    pages = "".join(p.read_text(encoding="utf-8") for p in (site / "_site").rglob("*.html"))
+    assert "Texte 1" not in pages
+
+
+def test_moderate_lists_a_page_at_a_time_with_filters_and_categories(site: Path, inbox: Inbox) -> None:
+    for n in range(1, 8):
+        inbox.add(replace(sub(n), flags="rate" if n % 2 else ""))
+    inbox.add(replace(sub(8), kind="proposal", category="stationnement", flags="rate"))
+    do_pull(site, inbox)
+    new = {sub(n).id for n in range(1, 9)}
+    flagged = moderate(site, "--flag", "rate", "--consultation", "plan-velo", "--limit", "3")
+    assert flagged.exit_code == 0, flagged.output
+    shown = [line.split()[0] for line in flagged.output.splitlines() if line[:8].isdigit()]
+    assert len(shown) == 3 and set(shown) <= {sub(n).id for n in (1, 3, 5, 7, 8)}
+    assert "5 contributions en attente." in plain(flagged) and "Affichées : 1 à 3 sur 5." in plain(flagged)
+    assert "--offset 3" in flagged.output
+    rest = moderate(site, "--flag", "rate", "--consultation", "plan-velo", "--limit", "3", "--offset", "3")
+    shown_rest = [line.split()[0] for line in rest.output.splitlines() if line[:8].isdigit()]
+    assert len(shown_rest) == 2 and not set(shown) & set(shown_rest) and "--offset" not in rest.output
+    proposals = moderate(site, "--kind", "proposal", "--consultation", "plan-velo")
+    assert "[catégorie : stationnement]" in plain(proposals) and sub(8).id in proposals.output
+    everything = moderate(site, "--consultation", "plan-velo", "--limit", "100")
+    assert new <= {line.split()[0] for line in everything.output.splitlines() if line[:8].isdigit()}
+    assert "Affichées" not in everything.output  # one page holds it all
+    assert moderate(site, "--limit", "0").exit_code == 2
