@@ -271,7 +271,9 @@ def handler(ctx: Context, host: str, port: int, rules: Path | None, inbox_url: s
 
 
 @cli.command(name="pull")
-@click.option("--branch", metavar="NAME", help="Commit the new files on a fresh git branch NAME.")
+@click.option("--branch", metavar="PREFIX",
+              help="Commit pending files on new review branches PREFIX/<time>-<n> (250 files at most each, "
+                   "flagged first), the rest (published, tallies, erasures) on the current branch.")
 @inbox_option
 @pass_ctx
 def pull_command(ctx: Context, branch: str | None, inbox_url: str | None) -> None:

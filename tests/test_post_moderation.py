@@ -123,3 +123,36 @@ def test_moderate_lists_a_page_at_a_time_with_filters_and_categories(site: Path,
     assert new <= {line.split()[0] for line in everything.output.splitlines() if line[:8].isdigit()}
     assert "Affichées" not in everything.output  # one page holds it all
     assert moderate(site, "--limit", "0").exit_code == 2
+
+
+def test_branch_batches_250_files_flagged_first_and_post_moderation_goes_straight_to_the_branch(
+        site: Path, inbox: Inbox) -> None:
+    from tests.test_pull import git
+
+    set_mode(site, "post")
+    git(site, "commit", "-q", "-am", "plan-velo: post-moderation")
+    for n in range(560):
+        inbox.add(replace(sub(n), body=f"Idée claire numéro {n}"))
+    flagged = [replace(sub(1000 + n), body=f"Idée {n}", flags="too-fast") for n in range(40)]
+    for item in flagged:
+        inbox.add(item)
+    for n in range(500):
+        inbox.add(replace(sub(2000 + n, consultation="parc-des-berges"), body=f"Parc {n}"))
+    base = git(site, "rev-parse", "HEAD").strip()
+    report = do_pull(site, inbox, branch="moderation")
+    assert [count for _, count in report.batches] == [250, 250, 40]
+    published = git(site, "show", "--name-only", "--format=", "HEAD").split()
+    assert len(published) == 560 and all("/plan-velo/" in path for path in published)
+    assert git(site, "rev-parse", "HEAD~1").strip() == base  # one commit on the branch per pull
+    first = None
+    for name, count in report.batches:
+        changed = git(site, "diff", "--name-only", f"{base}...{name}").split()
+        assert len(changed) == count <= 250
+        assert not set(changed) & set(published)
+        first = first or changed
+    assert first is not None and {item.id for item in flagged} <= {Path(p).stem for p in first}  # flagged first
+    texts = sorted((site / ".consult" / "pull-requests").glob("*.md"))
+    assert len(texts) == 3 and all(len(t.read_text(encoding="utf-8")) < 65_536 for t in texts)
+    assert "Flagged (40)" in texts[0].read_text(encoding="utf-8")
+    assert git(site, "status", "--porcelain").strip() == ""
+    assert do_pull(site, inbox, branch="moderation").confirmed == 1100  # every file where it went
