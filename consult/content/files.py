@@ -143,6 +143,9 @@ class ContributionRecord:
     source: str
     tags: tuple[str, ...] = ()
     category: str = ""
+    flags: tuple[str, ...] = ()  # for the moderation report's counts only
+    decided: datetime | None = None  # when it was published or rejected, if the file says
+    decided_by: str = ""  # "auto": post-moderation published it at pull
 
 
 @dataclass(frozen=True)
@@ -359,6 +362,9 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
         # Only published text is ever rendered: the rest must not cost time nor reach the model.
         body_html=render_untrusted(body) if status == "published" else "",
         answers=dict(data.get("answers") or {}), source=path, tags=tuple(tags), category=data.get("category") or "",
+        flags=tuple(data.get("flags") or ()),
+        decided=to_datetime(data["decided"], config) if data.get("decided") else None,
+        decided_by=data.get("decided_by") or "",
     ), problems
 
 
