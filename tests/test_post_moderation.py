@@ -29,7 +29,7 @@ def test_post_mode_publishes_clean_items_at_pull_and_keeps_flagged_ones_pending(
     inbox.add(replace(sub(2), flags="too-fast"))
     inbox.add(replace(sub(3), body="Écrivez-moi à zoe@example.net"))  # a detector flags it
     inbox.add(replace(sub(4), kind="proposal"))  # a proposal becomes a page only by a person
-    inbox.add(sub(5, consultation="parc-des-berges"))  # a pre-moderated consultation
+    inbox.add(sub(5, consultation="budget-participatif-2027"))  # a pre-moderated consultation
     report = do_pull(site, inbox)
     files = contribution_files(site)
     clean = front_matter(files[sub(1).id])
@@ -137,7 +137,7 @@ def test_branch_batches_250_files_flagged_first_and_post_moderation_goes_straigh
     for item in flagged:
         inbox.add(item)
     for n in range(500):
-        inbox.add(replace(sub(2000 + n, consultation="parc-des-berges"), body=f"Parc {n}"))
+        inbox.add(replace(sub(2000 + n, consultation="budget-participatif-2027"), body=f"Parc {n}"))
     base = git(site, "rev-parse", "HEAD").strip()
     report = do_pull(site, inbox, branch="moderation")
     assert [count for _, count in report.batches] == [250, 250, 40]
