@@ -26,7 +26,7 @@ from consult.atomic import write_file
 from consult.layout import CACHE_DIR
 
 # Bump when the meaning of a cached record changes without consult's version changing.
-FORMAT = "4"  # 4: proposals carry origin, author, submitted; contributions a category
+FORMAT = "5"  # 5: contributions carry flags, decided, decided_by (the moderation report)
 
 
 def digest(*parts: bytes | str) -> str:

@@ -271,7 +271,9 @@ def handler(ctx: Context, host: str, port: int, rules: Path | None, inbox_url: s
 
 
 @cli.command(name="pull")
-@click.option("--branch", metavar="NAME", help="Commit the new files on a fresh git branch NAME.")
+@click.option("--branch", metavar="PREFIX",
+              help="Commit pending files on new review branches PREFIX/<time>-<n> (250 files at most each, "
+                   "flagged first), the rest (published, tallies, erasures) on the current branch.")
 @inbox_option
 @click.option("--from", "from_url", metavar="URL", envvar="CONSULT_PULL_URL",
               help="Pull through the form handler's export at URL (https; token from $CONSULT_PULL_TOKEN) "
@@ -304,8 +306,8 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None, from_u
 
 
 @cli.command()
-@click.argument("action", required=False, type=click.Choice(["list", "show", "approve", "reject", "promote"]),
-                default="list")
+@click.argument("action", required=False,
+                type=click.Choice(["list", "show", "approve", "reject", "promote", "unpublish"]), default="list")
 @click.argument("ids", nargs=-1)
 @click.option("--reason", metavar="CODE", help="Why a contribution is rejected: a code from site.yaml moderation.reasons.")
 @click.option("--full", is_flag=True,
@@ -314,29 +316,44 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None, from_u
 @click.option("--kind", metavar="KIND", help="Only this kind: suggestion, proposal, comment or answers.")
 @click.option("--flagged", is_flag=True, help="Only the flagged contributions.")
 @click.option("--flag", metavar="CODE", help="Only the contributions with this flag (e.g. personal-email).")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="List at most this many (a page; default: 100 when there are more).")
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many first (the next page).")
 @pass_ctx
 def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None, full: bool,
-             consultation: str | None, kind: str | None, flagged: bool, flag: str | None) -> None:
-    """List pending contributions (flagged first), show them in full, approve or reject them by id.
+             consultation: str | None, kind: str | None, flagged: bool, flag: str | None,
+             limit: int | None, offset: int) -> None:
+    """List pending contributions (flagged first, a page at a time), show them in full, approve or
+    reject them by id, unpublish a published one (after a report) with --reason.
 
     Approving a citizen proposal publishes it as a proposal page; `promote` does the same for a
     suggestion worth an answer."""
     from consult.config import require_config
     from consult.i18n import translate
     from consult.detect import load_words
-    from consult.moderation import decide, list_pending, render_entry, render_pending, show_entry
+    from consult.moderation import decide, list_pending, page_of, render_entry, render_pending, show_entry
 
     config = require_config(ctx.root)
     language = config.language
     if action == "list":
         items = list_pending(ctx.root, consultation, kind, flagged, flag)
-        click.echo(render_pending(items, language, full=True if full else None, words=load_words(ctx.root)))
+        page = page_of(items, offset, limit)
+        click.echo(render_pending(page.items, language, full=True if full else None, words=load_words(ctx.root),
+                                  page=page))
         return
     if not ids:
         raise ConsultError(translate(language, "cli.moderate.name_ids", action=action))
     if action == "show":
         for id_ in ids:
             click.echo("\n".join(render_entry(show_entry(ctx.root, id_), language, load_words(ctx.root))))
+        return
+    if action == "unpublish":
+        from datetime import datetime
+
+        from consult.moderation import unpublish
+
+        for path in unpublish(ctx.root, list(ids), reason or "", config.reasons, datetime.now(config.tz)):
+            click.echo(translate(language, "cli.moderate.unpublished", path=path, reason=reason))
         return
     ids = _publish_proposals(ctx.root, ids, action, config)
     status = "published" if action == "approve" else "rejected"

@@ -198,6 +198,26 @@ class Synthesis:
 
 
 @dataclass(frozen=True)
+class ModerationFigures:
+    """What moderation did with a consultation's contributions, counted from every file
+    (pending and rejected included) without keeping any text: the public moderation report."""
+
+    received: int = 0
+    published: int = 0
+    pending: int = 0
+    rejected: tuple[tuple[str, int], ...] = ()  # (reason code, count), by code
+    reported: int = 0  # contributions a citizen reported (the `reported` flag)
+    decided: int = 0  # contributions with a `decided:` time
+    median_decision_seconds: int | None = None  # from submission to decision, over `decided`
+    flags: tuple[tuple[str, int], ...] = ()  # (flag code, contributions carrying it), by code
+    auto_published: int = 0  # published at pull by post-moderation (`decided_by: auto`)
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(count for _, count in self.rejected)
+
+
+@dataclass(frozen=True)
 class Consultation:
     slug: str
     title: str
@@ -218,6 +238,11 @@ class Consultation:
     source: str
     results: str = "after_close"  # live | after_close | never (RESULTS_MODES)
     codebook: tuple[Theme, ...] = ()
+    moderation_figures: ModerationFigures = ModerationFigures()
+
+    @property
+    def moderation_url(self) -> str:
+        return self.url + "moderation/"
 
     @property
     def is_open(self) -> bool:

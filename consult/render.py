@@ -30,6 +30,7 @@ from consult.theme import theme_stylesheet
 from consult.model import Consultation, Contribution, Page, Proposal, Question, Site
 from consult.opendata import render_results_data, results_paths
 from consult.results import Counts, count_results, published, results_view
+from consult.transparency import report_view
 
 LATEST_CONTRIBUTIONS = 5
 FEED_ENTRIES = 50
@@ -109,8 +110,15 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
             out.update(render_results_data(consultation, counts))
             if only is None or consultation.slug in only:
                 _render_results(site, consultation, page, counts)
+    for consultation in site.consultations:
+        if only is None or consultation.slug in only:
+            page(consultation.moderation_url, "moderation.html", consultation=consultation,
+                 report=report_view(consultation.moderation_figures, site.config.language))
+    reports = [{"title": c.title, "url": c.moderation_url} for c in site.consultations]
     for content_page in site.pages:
-        page(content_page.url, "page.html", page=content_page)
+        # The charter lists every consultation's moderation report, which applies it.
+        page(content_page.url, "page.html", page=content_page,
+             moderation_reports=reports if content_page.slug in CHARTER_SLUGS else [])
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
         page(chrome["accessibility_url"], "accessibility.html", statement=_statement(site))
     page(OPENDATA_URL, "opendata.html", opendata=_opendata_view(site))
@@ -301,7 +309,7 @@ def sitemap_urls(site: Site) -> list[str]:
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
         urls.add(page_url(_a11y_slug(site)))
     for c in site.consultations:
-        urls.add(c.url)
+        urls.update((c.url, c.moderation_url))
         if c.shows_results:
             urls.add(c.results_url)
             urls.update(p["url"] for q in c.questions if q.type == "text" and q.results == "public"

@@ -153,9 +153,22 @@ def run_pull(site: Path, url: str, *args: str) -> str:
     return out
 
 
-def head_ids(site: Path, ref: str = "HEAD") -> list[str]:
-    listing = git(site, "ls-tree", "-r", "--name-only", ref, "--", FOLDER.as_posix()).split()
-    return sorted(Path(path).stem for path in listing)
+def head_ids(site: Path, ref: str = "") -> list[str]:
+    """The contribution ids in `ref`, or by default where moderators find them: HEAD and every
+    review branch `consult pull --branch consult/pull` made (consult/pull/<time>-<n>)."""
+    refs = [ref] if ref else ["HEAD", *git(site, "for-each-ref", "--format=%(refname)", "refs/heads/consult/pull/").split()]
+    ids = {Path(path).stem for one in refs
+           for path in git(site, "ls-tree", "-r", "--name-only", one, "--", FOLDER.as_posix()).split()}
+    return sorted(ids)
+
+
+def delivered_text(site: Path, id_: str) -> str:
+    """A contribution file's text on whichever branch `consult pull --branch` put it."""
+    path = (FOLDER / f"{id_}.md").as_posix()
+    for ref in ["HEAD", *git(site, "for-each-ref", "--format=%(refname)", "refs/heads/consult/pull/").split()]:
+        if subprocess.run(["git", "-C", str(site), "cat-file", "-e", f"{ref}:{path}"]).returncode == 0:
+            return git(site, "show", f"{ref}:{path}")
+    raise AssertionError(f"{id_} is on no branch")
 
 
 # --- the token ---------------------------------------------------------------------------
@@ -292,7 +305,7 @@ def test_pull_from_brings_every_row_over_several_pages_and_no_held_one(handler: 
     pages = [query for method, path, query in handler.gate.seen if path == "/api/export"]
     assert len(pages) == 4  # 3 + 3 + 2 rows, then an empty page
     for id_ in sent:
-        text = (site / FOLDER / f"{id_}.md").read_text(encoding="utf-8")
+        text = delivered_text(site, id_)
         assert "status: pending" in text and "example.net" not in text
     assert handler.inbox.counts() == {"written": 8, "held": 2}
     assert "0 new contribution(s)" in run_pull(site, handler.url, "--branch", "consult/pull")
@@ -321,9 +334,9 @@ def test_a_killed_pull_then_reruns_export_every_row_exactly_once(handler: Handle
     assert head_ids(site) == sent  # each once, same ids
     run_pull(site, handler.url, "--branch", "consult/pull")
     assert handler.inbox.counts() == {"exported": 7}
-    log = git(site, "log", "--format=%H", "consult/pull", "--", FOLDER.as_posix()).split()
+    log = git(site, "log", "--format=%H", "--branches=consult/pull/*", "--", FOLDER.as_posix()).split()
     assert len(log) == 1  # one commit added them; nothing was written twice
-    assert sorted(p.stem for p in (site / FOLDER).glob("*.md")) == sent
+    assert head_ids(site) == sent
 
 
 def test_rows_written_but_never_delivered_are_written_again_by_the_next_pull(handler: Handler, site: Path,
@@ -376,7 +389,7 @@ def test_erasures_support_counts_and_retention_reach_the_handler_through_the_exp
     assert "exemple-de-proposition: 2\n" in supports and "voter" not in supports
     assert handler.inbox.erase(sent[1], datetime.now(timezone.utc))  # what `consult erase` does on the handler
     out = run_pull(site, handler.url, "--branch", "consult/pull")
-    assert f"removed {FOLDER.as_posix()}/{sent[1]}.md" in out
+    assert "review branch consult/pull/" in out and "erased file(s) removed" in out
     assert head_ids(site) == [sent[0], sent[2]]
     assert handler.inbox.counts() == {"exported": 2, "new": 2, "held": 1}  # 'new': the counted supports
     config = site / "site.yaml"

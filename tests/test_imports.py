@@ -29,7 +29,7 @@ LAYERS: dict[str, str] = {
     "consult.config": "config", "consult.lock": "config",
     "consult.content": "content", "consult.cache": "content", "consult.lint": "content",
     "consult.theme": "view", "consult.formview": "view",
-    "consult.render": "render", "consult.pages": "render", "consult.results": "render", "consult.opendata": "render",
+    "consult.render": "render", "consult.pages": "render", "consult.transparency": "render", "consult.results": "render", "consult.opendata": "render",
     "consult.output": "output",
     # moderation
     "consult.forms": "forms",
@@ -66,7 +66,7 @@ def module_name(path: Path, package: Path = PACKAGE) -> str:
 
 def layer_of(module: str) -> str:
     prefix = module
-    while prefix:
+    while prefix and (prefix != "consult" or module == "consult"):  # "consult" is the package only
         if prefix in LAYERS:
             return LAYERS[prefix]
         prefix = prefix.rpartition(".")[0]

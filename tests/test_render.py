@@ -113,6 +113,8 @@ def test_every_output_path_follows_the_url_table(out: dict[str, bytes]) -> None:
         # its figures, counted once with the page (consult.opendata.render_results_data)
         *(f"data/results/parc/{name}.csv" for name in ("participation", "weeks", "questions", "q-avis",
                                                        "q-transport", "q-jours", "q-note")),
+        # every consultation's public moderation report (consult.transparency)
+        *(f"consultations/{slug}/moderation/index.html" for slug in ("marche", "ecoles", "parc")),
     }
 
 

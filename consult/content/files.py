@@ -84,6 +84,8 @@ CONTRIBUTION_FIELDS = {
     "flags": Field("list"),  # codes of consult.flags: why a moderator should look
     "duplicate_of": Field("str"),  # near-duplicate flag: the other contribution's id (consult.detect)
     "tags": Field("list"),
+    "decided": Field("date"),  # when a person (or post-moderation at pull) published or rejected it
+    "decided_by": Field("str"),  # who: "auto" for post-moderation at pull, else a moderator's word
 }
 SYNTHESIS_FIELDS = {"title": Field("str", required=True), "published": Field("date")}
 PAGE_FIELDS = {"title": Field("str", required=True), "footer": Field("bool"), "summary": Field("str")}
@@ -139,6 +141,9 @@ class ContributionRecord:
     source: str
     tags: tuple[str, ...] = ()
     category: str = ""
+    flags: tuple[str, ...] = ()  # for the moderation report's counts only
+    decided: datetime | None = None  # when it was published or rejected, if the file says
+    decided_by: str = ""  # "auto": post-moderation published it at pull
 
 
 @dataclass(frozen=True)
@@ -355,6 +360,9 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
         # Only published text is ever rendered: the rest must not cost time nor reach the model.
         body_html=render_untrusted(body) if status == "published" else "",
         answers=dict(data.get("answers") or {}), source=path, tags=tuple(tags), category=data.get("category") or "",
+        flags=tuple(data.get("flags") or ()),
+        decided=to_datetime(data["decided"], config) if data.get("decided") else None,
+        decided_by=data.get("decided_by") or "",
     ), problems
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from consult.cache import Store, digest, salt
 from consult.config import Config
 from consult.content import files
+from consult.content.figures import count_moderation
 from consult.document import parse_yaml
 from consult.errors import ConsultError, SourceError, did_you_mean, split_warnings
 from consult.layout import (
@@ -383,6 +384,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
         kinds=c.kinds, moderation=c.moderation, body_html=c.body_html, synthesis=synthesis,
         proposals=tuple(proposals), contributions=tuple(sorted(published, key=lambda x: (x.submitted, x.id), reverse=True)),
         unpublished_contributions=rejected, url=base, source=c.source, results=c.results, codebook=codebook,
+        moderation_figures=count_moderation(kinds["contribution"]),
     ), problems
 
 
