@@ -304,9 +304,13 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None) -> Non
 @click.option("--kind", metavar="KIND", help="Only this kind: suggestion, proposal, comment or answers.")
 @click.option("--flagged", is_flag=True, help="Only the flagged contributions.")
 @click.option("--flag", metavar="CODE", help="Only the contributions with this flag (e.g. personal-email).")
+@click.option("--web", is_flag=True, help="Open the moderation screen: a local page on 127.0.0.1 (its address, "
+                                          "with a secret token, is printed).")
+@click.option("--port", default=0, type=int, help="With --web: the port (default: a free one).")
 @pass_ctx
 def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None, full: bool,
-             consultation: str | None, kind: str | None, flagged: bool, flag: str | None) -> None:
+             consultation: str | None, kind: str | None, flagged: bool, flag: str | None,
+             web: bool = False, port: int = 0) -> None:
     """List pending contributions (flagged first), show them in full, approve or reject them by id.
 
     Approving a citizen proposal publishes it as a proposal page; `promote` does the same for a
@@ -318,6 +322,11 @@ def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None
 
     config = require_config(ctx.root)
     language = config.language
+    if web:
+        from consult.screen import run_screen
+
+        run_screen(ctx.root, config, port)
+        return
     if action == "list":
         items = list_pending(ctx.root, consultation, kind, flagged, flag)
         click.echo(render_pending(items, language, full=True if full else None, words=load_words(ctx.root)))
@@ -330,7 +339,10 @@ def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None
         return
     ids = _publish_proposals(ctx.root, ids, action, config)
     status = "published" if action == "approve" else "rejected"
-    for path in decide(ctx.root, list(ids), status, reason or "", config.reasons) if ids else ():
+    from datetime import datetime
+
+    today = datetime.now(config.tz).date()
+    for path in decide(ctx.root, list(ids), status, reason or "", config.reasons, today) if ids else ():
         click.echo(translate(language, f"cli.moderate.{status}", path=path))
 
 

@@ -210,6 +210,32 @@ def write_replace(path: Path, data: bytes) -> None:
         raise PullError(f"{path}: the file read back differs from what was written (disk error?)")
 
 
+def replace_batch(items: list[tuple[Path, bytes]]) -> None:
+    """Replace each file atomically, the whole batch made durable at once (temps written, one
+    filesystem flush, renamed into place, each folder flushed once, read back): a moderator's bulk
+    decision on a thousand files costs two flushes, not two thousand (`write_replace` for one)."""
+    temps: list[Path] = []
+    try:
+        for path, data in items:
+            temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+            temps.append(temp)
+            with open(temp, "wb") as handle:
+                handle.write(data)
+        if items:
+            _syncfs(items[0][0].parent)
+        for (path, _), temp in zip(items, temps):
+            os.replace(temp, path)
+    finally:
+        for temp in temps:
+            if temp.exists():
+                temp.unlink()
+    for directory in sorted({path.parent for path, _ in items}):
+        _fsync_dir(directory)
+    for path, data in items:
+        if path.read_bytes() != data:
+            raise PullError(f"{path}: the file read back differs from what was written (disk error?)")
+
+
 def pull(root: Path, inbox: Inbox, branch: str | None = None, now: datetime | None = None,
          worker: str | None = None, tz: Any = None, retention_days: int | None = None) -> PullReport:
     """Bring every new submission into content/; see the module docstring.

@@ -84,7 +84,10 @@ CONTRIBUTION_FIELDS = {
     "flags": Field("list"),  # codes of consult.flags: why a moderator should look
     "duplicate_of": Field("str"),  # near-duplicate flag: the other contribution's id (consult.detect)
     "tags": Field("list"),
+    "decided": Field("date"),  # the day a moderator approved or rejected it (consult moderate)
+    "channel": Field("str"),  # how it reached us: web (default), papier, courriel, reunion (consult import)
 }
+CHANNELS = ("web", "papier", "courriel", "reunion")
 SYNTHESIS_FIELDS = {"title": Field("str", required=True), "published": Field("date")}
 PAGE_FIELDS = {"title": Field("str", required=True), "footer": Field("bool"), "summary": Field("str")}
 

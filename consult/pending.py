@@ -1,0 +1,179 @@
+"""The pending contributions of a site, indexed once for the moderation screen.
+
+`PendingIndex.load` reads every contribution file's front matter once and keeps the pending
+ones in memory, flagged first, each group in file order (`moderation.list_pending`'s order).
+A cache in `.consult/moderation-index.pickle` (a digest of its bytes checked before
+unpickling, as `cache.py` does) keyed by each file's size and modification time lets the
+next start read only the files that changed. Decisions made through the screen update the
+index (`forget`, `refresh`); the files stay the truth: a page re-reads the entries it shows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from consult.moderation import Entry, read_entry
+
+CACHE_FILE = Path(".consult") / "moderation-index.pickle"
+CACHE_VERSION = 1
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a moderator narrows the list to; '' for no filter."""
+
+    consultation: str = ""
+    kind: str = ""
+    flag: str = ""
+    text: str = ""  # searched, case-insensitively, in title, text, answers and author
+
+    def keep(self, entry: Entry, haystack: str) -> bool:
+        return (not self.consultation or entry.consultation == self.consultation) \
+            and (not self.kind or entry.kind == self.kind) \
+            and (not self.flag or self.flag in entry.flags) \
+            and (not self.text or self.text.casefold() in haystack)
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[Entry]
+    number: int  # 1-based
+    pages: int
+    total: int  # matching the filters
+
+
+def searchable(entry: Entry) -> str:
+    parts = [entry.title, entry.body, entry.author, *(value for _, value in entry.answers)]
+    return "\n".join(parts).casefold()
+
+
+class PendingIndex:
+    """The pending entries by id, in listing order, with the text each is searched by."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.entries: dict[str, Entry] = {}
+        self.haystacks: dict[str, str] = {}
+        self.order: list[str] = []  # flagged first, then file order; decided ids are skipped lazily
+        self.stamps: dict[str, tuple[int, int, Entry | None]] = {}  # path -> (size, mtime_ns, entry)
+
+    @classmethod
+    def load(cls, root: Path) -> "PendingIndex":
+        index = cls(root)
+        cached = _read_cache(root)
+        fresh: dict[str, tuple[int, int, Entry | None]] = {}
+        labels: dict[str, dict[str, str]] = {}
+        for path, stat in _contribution_stats(root):
+            relative = path.relative_to(root).as_posix()
+            stamp = (stat.st_size, stat.st_mtime_ns)
+            known = cached.get(relative)
+            entry = known[2] if known is not None and known[:2] == stamp else read_entry(root, path, labels)
+            fresh[relative] = (*stamp, entry)
+        index.stamps = fresh
+        index._rebuild()
+        _write_cache(root, fresh)
+        return index
+
+    def _rebuild(self) -> None:
+        pending = [entry for _, _, entry in self.stamps.values() if entry is not None and entry.status == "pending"]
+        pending.sort(key=lambda entry: (not entry.flags, entry.path))
+        self.entries = {entry.id: entry for entry in pending}
+        self.haystacks = {entry.id: searchable(entry) for entry in pending}
+        self.order = [entry.id for entry in pending]
+
+    def page(self, filters: Filters, number: int, size: int = PAGE_SIZE) -> Page:
+        """The `number`th page of the entries matching `filters` (clamped to the pages there are)."""
+        matching = [id_ for id_ in self.order if id_ in self.entries
+                    and filters.keep(self.entries[id_], self.haystacks[id_])]
+        pages = max(1, -(-len(matching) // size))
+        number = min(max(1, number), pages)
+        shown = matching[(number - 1) * size: number * size]
+        return Page([self.entries[id_] for id_ in shown], number, pages, len(matching))
+
+    def facets(self) -> tuple[list[str], list[str], list[str]]:
+        """The consultations, kinds and flags the pending entries have (the filters' choices)."""
+        values = self.entries.values()
+        return (sorted({e.consultation for e in values}), sorted({e.kind for e in values}),
+                sorted({code for e in values for code in e.flags}))
+
+    def path(self, id_: str) -> Path | None:
+        entry = self.entries.get(id_)
+        return self.root / entry.path if entry is not None else None
+
+    def refresh(self, relatives: Iterable[str]) -> None:
+        """Read these files again (after a decision or its undo): an entry no longer pending
+        leaves the list, one pending again comes back in its place."""
+        labels: dict[str, dict[str, str]] = {}
+        changed = False
+        for relative in relatives:
+            path = self.root / relative
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                self.stamps.pop(relative, None)
+                changed = True
+                continue
+            entry = read_entry(self.root, path, labels)
+            old = self.stamps.get(relative)
+            self.stamps[relative] = (stat.st_size, stat.st_mtime_ns, entry)
+            if entry is not None and entry.status == "pending":
+                changed = changed or old is None or old[2] is None or old[2].status != "pending"
+                self.entries[entry.id] = entry
+                self.haystacks[entry.id] = searchable(entry)
+            elif old is not None and old[2] is not None:
+                self.entries.pop(old[2].id, None)
+                self.haystacks.pop(old[2].id, None)
+        if changed:  # an entry came back: put it in its place again
+            self.order = sorted(self.entries, key=lambda id_: (not self.entries[id_].flags, self.entries[id_].path))
+
+    def save(self) -> None:
+        _write_cache(self.root, self.stamps)
+
+
+def _contribution_stats(root: Path) -> Iterable[tuple[Path, os.stat_result]]:
+    base = root / "content" / "consultations"
+    if not base.is_dir():
+        return
+    for consultation in sorted(base.iterdir()):
+        folder = consultation / "contributions"
+        if not folder.is_dir():
+            continue
+        with os.scandir(folder) as found:
+            files = sorted((item for item in found if item.name.endswith(".md") and item.is_file()),
+                           key=lambda item: item.name)
+        for item in files:
+            yield Path(item.path), item.stat()
+
+
+def _read_cache(root: Path) -> dict[str, tuple[int, int, Entry | None]]:
+    """The last index, or nothing when it is missing, damaged or of another version."""
+    try:
+        raw = (root / CACHE_FILE).read_bytes()
+    except OSError:
+        return {}
+    digest, data = raw[:32], raw[32:]
+    if hashlib.sha256(data).digest() != digest:
+        return {}
+    try:
+        version, stamps = pickle.loads(data)
+    except Exception:  # a cache we cannot read is a miss, never an error
+        return {}
+    return stamps if version == CACHE_VERSION and isinstance(stamps, dict) else {}
+
+
+def _write_cache(root: Path, stamps: dict[str, tuple[int, int, Entry | None]]) -> None:
+    path = root / CACHE_FILE
+    try:
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        data = pickle.dumps((CACHE_VERSION, stamps), protocol=pickle.HIGHEST_PROTOCOL)
+        temp = path.with_name(path.name + f".{os.getpid()}.tmp")
+        temp.write_bytes(hashlib.sha256(data).digest() + data)
+        os.replace(temp, path)
+    except OSError:
+        pass  # a cache that cannot be written only makes the next start slower
