@@ -44,7 +44,7 @@ from consult.theme import builtin_themes_dir
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 ASSETS = {"moderation.js": "text/javascript; charset=utf-8", "moderation.css": "text/css; charset=utf-8"}
 MAX_BODY = 1 << 20
-HEADERS = [("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY"),
+HEADERS = [("Cache-Control", "no-store"), ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY"),
            ("X-Content-Type-Options", "nosniff"),
            ("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; "
                                        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")]
@@ -140,8 +140,13 @@ class Screen:
         return host in ("127.0.0.1", "localhost", "[::1]")
 
     def _same_origin(self, environ: dict[str, Any]) -> bool:
+        """A POST from a page of this screen: the Origin a browser sends names our host (and
+        Fetch Metadata, when sent, says same-origin). `Referrer-Policy: same-origin`, not
+        `no-referrer`, which makes Chromium send `Origin: null` even from our own page."""
         origin = environ.get("HTTP_ORIGIN")
-        return origin is None or origin.split("://", 1)[-1] == environ.get("HTTP_HOST", "")
+        site = environ.get("HTTP_SEC_FETCH_SITE")
+        return (origin is None or origin.split("://", 1)[-1] == environ.get("HTTP_HOST", "")) \
+            and (site is None or site == "same-origin")
 
     def _authorised(self, environ: dict[str, Any]) -> bool:
         cookie = SimpleCookie()

@@ -141,6 +141,10 @@ def test_posts_need_the_csrf_token_and_the_same_origin(site: Path) -> None:
     assert client.call("POST", "/decide", {"csrf": "x" * 64, "approve_one": "20261115-00000002"})[0].startswith("403")
     assert client.call("POST", "/decide", {"csrf": client.screen.csrf, "approve_one": "20261115-00000002"},
                        origin="http://evil.example")[0].startswith("403")
+    assert client.call("POST", "/decide", {"csrf": client.screen.csrf, "approve_one": "20261115-00000002"},
+                       origin="null")[0].startswith("403")
+    assert client.call("POST", "/decide", {"csrf": client.screen.csrf, "approve_one": "20261115-00000002"},
+                       sec_fetch_site="cross-site")[0].startswith("403")
     assert (site / "content/consultations/plan-velo/contributions/20261115-00000002.md").read_bytes() == before
 
 
