@@ -362,6 +362,28 @@ def _publish_proposals(root: Path, ids: tuple[str, ...], action: str, config: An
     return tuple(i for i in ids if i not in chosen)
 
 
+@cli.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--consultation", required=True, metavar="SLUG", help="The consultation the rows belong to.")
+@click.option("--channel", required=True, type=click.Choice(["papier", "courriel", "reunion"]),
+              help="How they reached you: on paper, by e-mail, at a public meeting.")
+@pass_ctx
+def import_command(ctx: Context, file: Path, consultation: str, channel: str) -> None:
+    """Import contributions typed by staff into a spreadsheet (CSV, XLSX, ODS) as pending files.
+
+    The first row names the columns: date (received), type, titre, texte, auteur, proposition,
+    catégorie, and one column per question (its id). Every row is checked as the form handler checks
+    a form; importing the same file twice adds nothing."""
+    from datetime import datetime
+
+    from consult.config import require_config
+    from consult.imports import import_file
+
+    config = require_config(ctx.root)
+    done = import_file(ctx.root, file, consultation, channel, datetime.now(config.tz), config.tz, config.language)
+    click.echo(done.render(config.language, channel))
+
+
 @cli.command()
 @click.argument("slugs", nargs=-1, required=True)
 @click.option("--status", required=True, metavar="STATUS", help="The new status: an id of site.yaml proposal_statuses.")

@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from consult.moderation import Entry, read_entry
 
@@ -62,6 +64,9 @@ class PendingIndex:
         self.haystacks: dict[str, str] = {}
         self.order: list[str] = []  # flagged first, then file order; decided ids are skipped lazily
         self.stamps: dict[str, tuple[int, int, Entry | None]] = {}  # path -> (size, mtime_ns, entry)
+        # How many pending entries have each consultation, kind and flag (the filters' choices),
+        # kept as entries come and go: counting 100,000 entries for each page would cost more.
+        self.counts: tuple[Counter[str], Counter[str], Counter[str]] = (Counter(), Counter(), Counter())
 
     @classmethod
     def load(cls, root: Path) -> "PendingIndex":
@@ -69,38 +74,76 @@ class PendingIndex:
         cached = _read_cache(root)
         fresh: dict[str, tuple[int, int, Entry | None]] = {}
         labels: dict[str, dict[str, str]] = {}
+        read = 0
         for path, stat in _contribution_stats(root):
             relative = path.relative_to(root).as_posix()
             stamp = (stat.st_size, stat.st_mtime_ns)
             known = cached.get(relative)
-            entry = known[2] if known is not None and known[:2] == stamp else read_entry(root, path, labels)
+            if known is not None and known[:2] == stamp:
+                entry = known[2]
+            else:
+                entry, read = read_entry(root, path, labels), read + 1
             fresh[relative] = (*stamp, entry)
         index.stamps = fresh
         index._rebuild()
-        _write_cache(root, fresh)
+        if read or len(fresh) != len(cached):  # unchanged, it is not written again (tens of megabytes)
+            _write_cache(root, fresh)
         return index
 
     def _rebuild(self) -> None:
         pending = [entry for _, _, entry in self.stamps.values() if entry is not None and entry.status == "pending"]
         pending.sort(key=lambda entry: (not entry.flags, entry.path))
-        self.entries = {entry.id: entry for entry in pending}
-        self.haystacks = {entry.id: searchable(entry) for entry in pending}
+        self.entries, self.haystacks = {}, {}
+        self.counts = (Counter(), Counter(), Counter())
+        for entry in pending:
+            self._add(entry)
         self.order = [entry.id for entry in pending]
 
+    def _add(self, entry: Entry) -> None:
+        self.entries[entry.id] = entry
+        self.haystacks[entry.id] = searchable(entry)
+        self._count(entry, 1)
+
+    def _remove(self, id_: str) -> None:
+        entry = self.entries.pop(id_, None)
+        self.haystacks.pop(id_, None)
+        if entry is not None:
+            self._count(entry, -1)
+
+    def _count(self, entry: Entry, step: int) -> None:
+        consultations, kinds, flags = self.counts
+        consultations[entry.consultation] += step
+        kinds[entry.kind] += step
+        for code in entry.flags:
+            flags[code] += step
+
     def page(self, filters: Filters, number: int, size: int = PAGE_SIZE) -> Page:
-        """The `number`th page of the entries matching `filters` (clamped to the pages there are)."""
-        matching = [id_ for id_ in self.order if id_ in self.entries
-                    and filters.keep(self.entries[id_], self.haystacks[id_])]
-        pages = max(1, -(-len(matching) // size))
-        number = min(max(1, number), pages)
-        shown = matching[(number - 1) * size: number * size]
-        return Page([self.entries[id_] for id_ in shown], number, pages, len(matching))
+        """The `number`th page of the entries matching `filters` (clamped to the pages there are).
+        Without a filter only the entries up to that page are looked at; a filter reads them all."""
+        entries, haystacks = self.entries, self.haystacks
+        if filters == Filters():
+            total = len(entries)
+            pages = max(1, -(-total // size))
+            number = min(max(1, number), pages)
+            wanted, shown = number * size, []
+            for id_ in self.order:
+                if id_ in entries:
+                    shown.append(id_)
+                    if len(shown) == wanted:
+                        break
+            shown = shown[(number - 1) * size:]
+        else:
+            matching = [id_ for id_ in self.order if id_ in entries and filters.keep(entries[id_], haystacks[id_])]
+            total = len(matching)
+            pages = max(1, -(-total // size))
+            number = min(max(1, number), pages)
+            shown = matching[(number - 1) * size: number * size]
+        return Page([entries[id_] for id_ in shown], number, pages, total)
 
     def facets(self) -> tuple[list[str], list[str], list[str]]:
         """The consultations, kinds and flags the pending entries have (the filters' choices)."""
-        values = self.entries.values()
-        return (sorted({e.consultation for e in values}), sorted({e.kind for e in values}),
-                sorted({code for e in values for code in e.flags}))
+        consultations, kinds, flags = (sorted(name for name, n in counter.items() if n > 0) for counter in self.counts)
+        return consultations, kinds, flags
 
     def path(self, id_: str) -> Path | None:
         entry = self.entries.get(id_)
@@ -116,19 +159,18 @@ class PendingIndex:
             try:
                 stat = path.stat()
             except FileNotFoundError:
-                self.stamps.pop(relative, None)
-                changed = True
+                gone = self.stamps.pop(relative, None)
+                if gone is not None and gone[2] is not None:
+                    self._remove(gone[2].id)
                 continue
             entry = read_entry(self.root, path, labels)
             old = self.stamps.get(relative)
             self.stamps[relative] = (stat.st_size, stat.st_mtime_ns, entry)
+            if old is not None and old[2] is not None:
+                self._remove(old[2].id)
             if entry is not None and entry.status == "pending":
                 changed = changed or old is None or old[2] is None or old[2].status != "pending"
-                self.entries[entry.id] = entry
-                self.haystacks[entry.id] = searchable(entry)
-            elif old is not None and old[2] is not None:
-                self.entries.pop(old[2].id, None)
-                self.haystacks.pop(old[2].id, None)
+                self._add(entry)
         if changed:  # an entry came back: put it in its place again
             self.order = sorted(self.entries, key=lambda id_: (not self.entries[id_].flags, self.entries[id_].path))
 
@@ -151,6 +193,10 @@ def _contribution_stats(root: Path) -> Iterable[tuple[Path, os.stat_result]]:
             yield Path(item.path), item.stat()
 
 
+def _fields(entry: Entry | None) -> tuple[Any, ...] | None:
+    return None if entry is None else tuple(getattr(entry, name.name) for name in fields(Entry))
+
+
 def _read_cache(root: Path) -> dict[str, tuple[int, int, Entry | None]]:
     """The last index, or nothing when it is missing, damaged or of another version."""
     try:
@@ -161,17 +207,22 @@ def _read_cache(root: Path) -> dict[str, tuple[int, int, Entry | None]]:
     if hashlib.sha256(data).digest() != digest:
         return {}
     try:
-        version, stamps = pickle.loads(data)
+        version, rows = pickle.loads(data)
+        if version != CACHE_VERSION:
+            return {}
+        # Entries travel as plain tuples: unpickling 100,000 dataclasses costs several times more.
+        return {path: (size, mtime, Entry(*fields) if fields is not None else None)
+                for path, size, mtime, fields in rows}
     except Exception:  # a cache we cannot read is a miss, never an error
         return {}
-    return stamps if version == CACHE_VERSION and isinstance(stamps, dict) else {}
 
 
 def _write_cache(root: Path, stamps: dict[str, tuple[int, int, Entry | None]]) -> None:
     path = root / CACHE_FILE
     try:
         path.parent.mkdir(mode=0o700, exist_ok=True)
-        data = pickle.dumps((CACHE_VERSION, stamps), protocol=pickle.HIGHEST_PROTOCOL)
+        rows = [(path, size, mtime, _fields(entry)) for path, (size, mtime, entry) in stamps.items()]
+        data = pickle.dumps((CACHE_VERSION, rows), protocol=pickle.HIGHEST_PROTOCOL)
         temp = path.with_name(path.name + f".{os.getpid()}.tmp")
         temp.write_bytes(hashlib.sha256(data).digest() + data)
         os.replace(temp, path)

@@ -97,10 +97,11 @@ class PullReport:
 
 
 def render_contribution(sub: Submission, tz: Any = timezone.utc, flags: tuple[str, ...] | None = None,
-                        duplicate_of: str = "") -> str:
+                        duplicate_of: str = "", channel: str = "") -> str:
     """The file for one submission, through safe_dump only: citizen text stays inert data.
     `flags` (default: the inbox row's) become a `flags:` list when there are any; `duplicate_of`
-    names the contribution a near-duplicate is like."""
+    names the contribution a near-duplicate is like; `channel` how it reached us when not the
+    web (`consult import`)."""
     assert sub.received is not None
     data: dict[str, Any] = {"id": sub.id, "kind": sub.kind}
     if sub.proposal:
@@ -109,6 +110,8 @@ def render_contribution(sub: Submission, tz: Any = timezone.utc, flags: tuple[st
         data["author"] = sub.author
     data["submitted"] = sub.received.astimezone(tz).replace(microsecond=0)
     data["status"] = "pending"
+    if channel:
+        data["channel"] = channel
     flags = parse_flags(sub.flags) if flags is None else flags
     if flags:
         data["flags"] = list(flags)

@@ -66,12 +66,17 @@ def site(disk_dir: Path) -> Path:
     write(root, sub(3, kind="comment", proposal="arceaux-gare", title="", body="D'accord avec ceci."))
     write(root, sub(4, consultation="parc-des-berges", title="Des bancs", body="Plus de bancs au parc."))
     write(root, sub(5, kind="proposal", title="Un garage à vélos", body="Un garage sécurisé à la gare."))
-    (root / ".gitignore").write_text(".consult/\n_site/\n", encoding="utf-8")  # as consult init writes it
+    return repository(root)
+
+
+def repository(root: Path) -> Path:
+    """`root` as a git repository with everything committed, .consult/ ignored as consult init does."""
+    (root / ".gitignore").write_text(".consult/\n_site/\n*.log\n", encoding="utf-8")
     git(root, "init", "-q")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@example.org", "add", "-A")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "start")
     git(root, "config", "user.name", "Modo")
     git(root, "config", "user.email", "modo@example.org")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "start")
     return root
 
 

@@ -144,6 +144,7 @@ class ContributionRecord:
     source: str
     tags: tuple[str, ...] = ()
     category: str = ""
+    channel: str = ""  # '' for the web; papier, courriel, reunion (consult import)
 
 
 @dataclass(frozen=True)
@@ -346,6 +347,10 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
     if reason and reason not in config.reasons:
         problems.append(doc.error(("reason",), f"unknown moderation reason '{reason}'", did_you_mean(str(reason), config.reasons) or "codes: " + ", ".join(config.reasons)))
     problems += _check_flags(doc, data.get("flags"))
+    channel = data.get("channel") or ""
+    if channel and channel not in CHANNELS:
+        problems.append(doc.error(("channel",), f"unknown channel {channel!r}",
+                                  did_you_mean(str(channel), CHANNELS) or "channels: " + ", ".join(CHANNELS)))
     tags = data.get("tags") or []
     for index, tag in enumerate(tags):
         if not isinstance(tag, str) or not SLUG_RE.match(tag):
@@ -360,6 +365,7 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
         # Only published text is ever rendered: the rest must not cost time nor reach the model.
         body_html=render_untrusted(body) if status == "published" else "",
         answers=dict(data.get("answers") or {}), source=path, tags=tuple(tags), category=data.get("category") or "",
+        channel="" if channel == "web" else channel,
     ), problems
 
 

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import DESKTOP, DemoServer, axe_violations, real_disk_dir
 from tests.conftest import copy_demo
-from tests.test_screen import git, only_ours, sub, write
+from tests.test_screen import git, only_ours, repository, sub, write
 
 pytestmark = pytest.mark.browser
 
@@ -37,12 +37,7 @@ def prepare(root: Path) -> None:
     write(root, sub(4, consultation="parc-des-berges", title="Des bancs", body="Plus de bancs au parc."))
     write(root, sub(5, title="Des parkings", body="Des parkings vélo au marché."))
     write(root, sub(6, title="Un atelier", body="Un atelier de réparation."))
-    (root / ".gitignore").write_text(".consult/\n_site/\n*.log\n", encoding="utf-8")
-    git(root, "init", "-q")
-    git(root, "config", "user.name", "Modo")
-    git(root, "config", "user.email", "modo@example.org")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "start")
+    repository(root)
 
 
 @dataclass
