@@ -51,6 +51,7 @@ class Entry:
     flags: tuple[str, ...]
     path: str
     duplicate_of: str = ""  # the near-duplicate flag's other contribution
+    channel: str = ""  # papier, courriel, reunion: typed in by staff (consult import); '' for the web
 
 
 def contribution_files(root: Path, consultation: str = "*") -> list[Path]:
@@ -106,7 +107,7 @@ def read_entry(root: Path, path: Path, labels: dict[str, dict[str, str]]) -> Ent
         id=str(data.get("id", path.stem)), consultation=slug, kind=str(data.get("kind", "")),
         proposal=str(data.get("proposal") or ""), submitted=str(data.get("submitted", "")),
         status=str(data.get("status", "")), author=str(data.get("author") or ""), title=str(data.get("title") or ""),
-        duplicate_of=str(data.get("duplicate_of") or ""),
+        duplicate_of=str(data.get("duplicate_of") or ""), channel=str(data.get("channel") or ""),
         body=body.strip("\n"), path=relative, flags=tuple(str(code) for code in flags),
         answers=tuple((labels[slug].get(str(qid), str(qid)), _answer_text(value)) for qid, value in answers.items()),
     )

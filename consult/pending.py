@@ -22,7 +22,7 @@ from typing import Any
 from consult.moderation import Entry, read_entry
 
 CACHE_FILE = Path(".consult") / "moderation-index.pickle"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 PAGE_SIZE = 50
 
 

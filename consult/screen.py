@@ -4,10 +4,9 @@ A WSGI app for one moderator on this machine: served on 127.0.0.1 only, opened w
 token printed at start (exchanged for a cookie, then refused without it), every POST carrying
 a CSRF token and a same-origin check. It lists `pending.PendingIndex` with filters and pages,
 shows each text whole with the detectors' spans marked (run again on the file, as `consult
-moderate show` does), and decides through `moderation.decide` and `proposals.publish`, the
-very code of `consult moderate approve/reject`, so the git diff is the same. Each decision
-keeps the bytes it replaced, for undo; "commit" records the decisions made since the last one
-with a message of counts only (never a text). Works without JavaScript; moderation.js adds
+moderate show` does), and decides through `decisions.DecisionLog`: the very code of `consult
+moderate approve/reject`, so the git diff is the same, with undo, and a commit whose message
+has counts only (never a text). Works without JavaScript; moderation.js adds
 keyboard shortcuts.
 """
 
@@ -15,11 +14,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import subprocess
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from hashlib import sha256
 from http.cookies import SimpleCookie
@@ -32,12 +28,13 @@ from markupsafe import Markup, escape
 
 from consult.config import Config
 from consult.detect import Finding, WordList, detect_fields, load_words
+from consult.content.files import CHANNELS
+from consult.decisions import ChangedSince, DecisionLog
 from consult.errors import ConsultError
 from consult.flags import FLAGS, describe
 from consult.i18n import translate
-from consult.moderation import Entry, decide
+from consult.moderation import Entry
 from consult.pending import Filters, PendingIndex
-from consult.pull import replace_batch
 from consult.screen_text import screen_text
 from consult.theme import builtin_themes_dir
 
@@ -48,25 +45,6 @@ HEADERS = [("Cache-Control", "no-store"), ("Referrer-Policy", "same-origin"), ("
            ("X-Content-Type-Options", "nosniff"),
            ("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; "
                                        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")]
-
-
-@dataclass
-class Decision:
-    """One approve or reject, on one or many files, with what it replaced (for undo)."""
-
-    status: str  # published | rejected
-    reason: str
-    ids: list[str]
-    before: dict[str, bytes | None]  # relative path -> bytes before (None: the decision created it)
-    after: dict[str, bytes]
-
-
-@dataclass
-class Session:
-    """What this screen did since its last commit."""
-
-    done: list[Decision] = field(default_factory=list)
-    notice: tuple[str, dict[str, Any]] | None = None
 
 
 def theme_folder() -> Path:
@@ -89,9 +67,10 @@ class Screen:
         self.cookie = "consult-moderation-" + sha256(self.token.encode()).hexdigest()[:12]
         self.index = index or PendingIndex.load(root)
         self.words: WordList = load_words(root)
-        self.session = Session()
         self.lock = threading.Lock()
         self.clock = clock or (lambda: datetime.now(config.tz))
+        self.log = DecisionLog(root, config, self.index, self.clock)
+        self.notice: tuple[str, dict[str, Any]] | None = None  # said once, on the next page
         self.env = make_environment()
         self.language = config.language
 
@@ -183,18 +162,18 @@ class Screen:
             reason = _one(form, "bulk_reason") if status == "rejected" else ""
         ids = [id_ for id_ in dict.fromkeys(ids) if id_ in self.index.entries]
         if not status or not ids:
-            self.session.notice = ("nothing", {})
+            self.notice = ("nothing", {})
             return ""
         if status == "rejected" and reason not in self.config.reasons:
-            self.session.notice = ("need_reason", {})
+            self.notice = ("need_reason", {})
             return f"#item-{ids[0]}" if len(ids) == 1 else ""
         following = self._following(ids, form.get("page_ids", []))
         try:
-            self.decide(ids, status, reason)
+            self.log.decide(ids, status, reason)
         except ConsultError as exc:
-            self.session.notice = ("error", {"message": str(exc)})
+            self.notice = ("error", {"message": str(exc)})
             return ""
-        self.session.notice = (status, {"count": len(ids)})
+        self.notice = (status, {"count": len(ids)})
         return f"#item-{following}" if following else ""
 
     def _following(self, ids: list[str], page_ids: list[str]) -> str:
@@ -202,73 +181,34 @@ class Screen:
         after = page_ids[page_ids.index(ids[-1]) + 1:] if ids[-1] in page_ids else []
         return next((id_ for id_ in after if id_ not in ids), "")
 
-    def decide(self, ids: list[str], status: str, reason: str = "") -> Decision:
-        """Decide as `consult moderate approve/reject` does (a citizen proposal approved becomes a
-        proposal page), keeping the bytes each file had, for undo."""
-        from consult.proposals import publish
-
-        paths = {id_: self.index.path(id_) for id_ in ids}
-        before: dict[str, bytes | None] = {}
-        for id_ in ids:
-            path = paths[id_]
-            if path is None:
-                raise ConsultError(f"no pending contribution {id_}")
-            before[path.relative_to(self.root).as_posix()] = path.read_bytes()
-        as_proposals = [id_ for id_ in ids if status == "published" and self.index.entries[id_].kind == "proposal"]
-        others = [id_ for id_ in ids if id_ not in as_proposals]
-        for id_ in as_proposals:
-            done = publish(self.root, id_, self.config.status_ids[0], self.config.tz)
-            before[done.proposal] = None
-        if others:
-            decide(self.root, others, status, reason, self.config.reasons, self.clock().date(),
-                   {id_: path for id_, path in paths.items() if id_ in others and path is not None})
-        after = {relative: (self.root / relative).read_bytes() for relative in before}
-        decision = Decision(status, reason, ids, before, after)
-        self.session.done.append(decision)
-        self.index.refresh(before)
-        return decision
-
     def _post_undo(self, form: dict[str, list[str]]) -> str:
-        if not self.session.done:
-            self.session.notice = ("nothing_to_undo", {})
+        try:
+            decision = self.log.undo()
+        except ChangedSince as exc:
+            self.notice = ("undo_changed", {"path": exc.path})
             return ""
-        decision = self.session.done[-1]
-        changed = [rel for rel, data in decision.after.items() if _bytes(self.root / rel) != data]
-        if changed:
-            self.session.notice = ("undo_changed", {"path": changed[0]})
+        if decision is None:
+            self.notice = ("nothing_to_undo", {})
             return ""
-        replace_batch([(self.root / rel, data) for rel, data in decision.before.items() if data is not None])
-        for rel in (rel for rel, data in decision.before.items() if data is None):
-            (self.root / rel).unlink()
-        self.session.done.pop()
-        self.index.refresh(decision.before)
-        self.session.notice = ("undone", {"count": len(decision.ids)})
+        self.notice = ("undone", {"count": len(decision.ids)})
         return f"#item-{decision.ids[0]}"
 
     def _post_commit(self, form: dict[str, list[str]]) -> str:
-        if not self.session.done:
-            self.session.notice = ("nothing_to_commit", {})
+        if not self.log.done:
+            self.notice = ("nothing_to_commit", {})
             return ""
         message = self.commit_message()
-        paths = sorted({rel for decision in self.session.done for rel in decision.before})
         try:
-            _git(self.root, "add", "--", *paths)
-            _git(self.root, "commit", "--quiet", "-m", message, "--", *paths)
+            self.log.commit(message)
         except ConsultError as exc:
-            self.session.notice = ("error", {"message": str(exc)})
+            self.notice = ("error", {"message": str(exc)})
             return ""
-        self.session.done.clear()
-        self.session.notice = ("committed", {"message": message})
+        self.notice = ("committed", {"message": message})
         return ""
 
     def commit_message(self) -> str:
-        """Counts per decision, the last decision on each id counting; reason codes, never a text."""
-        final: dict[str, tuple[str, str]] = {}
-        for decision in self.session.done:
-            for id_ in decision.ids:
-                final[id_] = (decision.status, decision.reason)
-        statuses = Counter(status for status, _ in final.values())
-        reasons = Counter(reason for status, reason in final.values() if status == "rejected")
+        """Counts per decision, then per reason code: never a text."""
+        statuses, reasons = self.log.counts()
         parts = [self.t(f"commit.{status}", count=statuses[status]) for status in ("published", "rejected")
                  if statuses[status]]
         head = self.t("commit.head", decisions=", ".join(parts))
@@ -284,17 +224,18 @@ class Screen:
             number = 1
         page = self.index.page(filters, number)
         consultations, kinds, flags = self.index.facets()
-        notice, self.session.notice = self.session.notice, None
+        notice, self.notice = self.notice, None
         back = urlencode([(k, v) for k, v in (("consultation", filters.consultation), ("kind", filters.kind),
                                               ("flag", filters.flag), ("q", filters.text),
                                               ("page", str(page.number) if page.number > 1 else "")) if v])
         template = self.env.get_template("screen.html")
         return template.render(
             t=self.t, kind_label=self._kind, reason_label=self._reason, flag_label=lambda c: describe(c, self.language),
+            channel_label=lambda c: translate(self.language, f"contribution.channel.{c}") if c in CHANNELS else c,
             language=self.language, base=self.base, csrf=self.csrf, back=back, filters=filters, page=page,
             items=[self._view(entry) for entry in page.entries], consultations=consultations, kinds=kinds,
-            flags=flags, reasons=self.config.reasons, notice=self._notice(notice), decisions=len(self.session.done),
-            undo=bool(self.session.done), page_link=lambda n: self.base + "?" + urlencode(
+            flags=flags, reasons=self.config.reasons, notice=self._notice(notice), decisions=len(self.log.done),
+            undo=bool(self.log.done), page_link=lambda n: self.base + "?" + urlencode(
                 [(k, v) for k, v in (("consultation", filters.consultation), ("kind", filters.kind),
                                      ("flag", filters.flag), ("q", filters.text), ("page", str(n))) if v]),
         )
@@ -343,13 +284,6 @@ def highlight(text: str, findings: list[Finding], field_name: str, language: str
     return Markup("".join(out))
 
 
-def _bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-
-
 def _one(values: dict[str, list[str]], name: str) -> str:
     found = values.get(name)
     return found[0] if found else ""
@@ -367,12 +301,6 @@ def _read_form(environ: dict[str, Any]) -> dict[str, list[str]]:
 def _send(start_response: Callable[..., Any], status: str, ctype: str, body: bytes) -> list[bytes]:
     start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(body))), *HEADERS])
     return [body]
-
-
-def _git(root: Path, *args: str) -> None:
-    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise ConsultError(f"git {args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
 
 
 def run_screen(root: Path, config: Config, port: int = 0) -> None:

@@ -161,6 +161,13 @@ def test_lists_flagged_first_with_spans_marked_and_text_escaped(site: Path) -> N
     assert '<mark class="flag-span" data-flag="personal-email"' in html and ">anne@example.org</mark>" in html
     assert "&lt;b&gt;merci&lt;/b&gt;" in html and "<b>merci" not in html
     assert "Adresse e-mail dans le texte" in html  # the flag's meaning, in French
+    assert "Reçue sur papier" not in html
+    path = site / "content/consultations/plan-velo/contributions/20261115-00000002.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("status: pending\n", "status: pending\nchannel: papier\n"),
+                    encoding="utf-8")
+    client.screen.index.refresh([path.relative_to(site).as_posix()])
+    item = client.page().split('id="item-20261115-00000002"')[1].split("</article>")[0]
+    assert "<dt>Canal</dt><dd>Reçue sur papier</dd>" in item
 
 
 def test_filters_and_pages(site: Path) -> None:
