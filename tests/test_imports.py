@@ -203,3 +203,9 @@ def test_check_refuses_an_unknown_channel(site: Path, tmp_path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("channel: papier", "channel: papeir"), encoding="utf-8")
     with pytest.raises(ConsultError, match="unknown channel 'papeir' \\(did you mean 'papier'\\?\\)"):
         check_site(site, NOW)
+
+
+def test_the_sample_of_the_readme_imports_into_the_demo(site: Path, repo_root: Path) -> None:
+    sample = repo_root / "docs" / "import-exemple.csv"
+    assert run(site, sample) == (3, 0)
+    assert sorted(f["kind"] for f in imported(site).values()) == ["answers", "comment", "suggestion"]
