@@ -67,10 +67,12 @@ class PendingIndex:
         # How many pending entries have each consultation, kind and flag (the filters' choices),
         # kept as entries come and go: counting 100,000 entries for each page would cost more.
         self.counts: tuple[Counter[str], Counter[str], Counter[str]] = (Counter(), Counter(), Counter())
+        self.folders: dict[str, int] = {}  # contributions folder -> its mtime when last listed (see `sync`)
 
     @classmethod
     def load(cls, root: Path) -> "PendingIndex":
         index = cls(root)
+        index.folders = _folder_times(root)  # before the files: what changes meanwhile is seen by `sync`
         cached = _read_cache(root)
         fresh: dict[str, tuple[int, int, Entry | None]] = {}
         labels: dict[str, dict[str, str]] = {}
@@ -173,6 +175,25 @@ class PendingIndex:
                 self._add(entry)
         if changed:  # an entry came back: put it in its place again
             self.order = sorted(self.entries, key=lambda id_: (not self.entries[id_].flags, self.entries[id_].path))
+        for folder in {relative.rsplit("/", 1)[0] for relative in relatives}:
+            if folder in self.folders:  # our own change: no need to list the folder again
+                self.folders[folder] = (self.root / folder).stat().st_mtime_ns
+
+    def sync(self) -> None:
+        """Catch up with files added, removed or replaced by others since (`consult pull`, an
+        editor saving through a temporary file): only a folder whose modification time moved is
+        listed again, and only its changed files are read. (An edit in place that keeps the
+        folder's time is seen when a decision or a restart reads the file.)"""
+        for folder, mtime in _folder_times(self.root).items():
+            if self.folders.get(folder) == mtime:
+                continue
+            self.folders[folder] = mtime
+            present = {f"{folder}/{item.name}": (item.stat().st_size, item.stat().st_mtime_ns)
+                       for item in os.scandir(self.root / folder) if item.name.endswith(".md") and item.is_file()}
+            changed = [rel for rel, stamp in present.items() if self.stamps.get(rel, (-1, -1, None))[:2] != stamp]
+            gone = [rel for rel in self.stamps if rel.startswith(folder + "/") and rel not in present]
+            if changed or gone:
+                self.refresh(changed + gone)
 
     def save(self) -> None:
         _write_cache(self.root, self.stamps)
@@ -191,6 +212,15 @@ def _contribution_stats(root: Path) -> Iterable[tuple[Path, os.stat_result]]:
                            key=lambda item: item.name)
         for item in files:
             yield Path(item.path), item.stat()
+
+
+def _folder_times(root: Path) -> dict[str, int]:
+    base = root / "content" / "consultations"
+    times = {}
+    for folder in sorted(base.glob("*/contributions")) if base.is_dir() else ():
+        if folder.is_dir():
+            times[folder.relative_to(root).as_posix()] = folder.stat().st_mtime_ns
+    return times
 
 
 def _fields(entry: Entry | None) -> tuple[Any, ...] | None:

@@ -109,6 +109,7 @@ class Screen:
             return [b""]
         if environ.get("REQUEST_METHOD") == "GET" and rest == "":
             with self.lock:
+                self.index.sync()
                 body = self.render(query)
             return _send(start_response, "200 OK", "text/html; charset=utf-8", body.encode())
         return _send(start_response, "404 Not Found", "text/plain; charset=utf-8", b"not found")

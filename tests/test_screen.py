@@ -285,6 +285,19 @@ def test_highlight_escapes_and_marks_each_span_once() -> None:
     assert 'title="E-mail address in the text' in html and ">06 12 34 56 78</mark>" in html
 
 
+def test_the_page_follows_files_added_and_removed_by_others(site: Path) -> None:
+    client = Client(screen_of(site))
+    client.open()
+    assert len(ids_on(client.page())) == 5
+    added = write(site, sub(7, title="Arrivée pendant la séance"))  # a consult pull meanwhile
+    (site / "content/consultations/parc-des-berges/contributions/20261115-00000004.md").unlink()
+    shown = ids_on(client.page())
+    assert "20261115-00000007" in shown and "20261115-00000004" not in shown and len(shown) == 5
+    client.post("decide", approve_one="20261115-00000007")
+    assert "20261115-00000007" not in ids_on(client.page()) and added.is_file()
+    assert client.screen.index.folders == {rel: (site / rel).stat().st_mtime_ns for rel in client.screen.index.folders}
+
+
 def test_index_cache_reads_only_changed_files(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = PendingIndex.load(site)
     assert (site / CACHE_FILE).is_file() and len(first.entries) == 5

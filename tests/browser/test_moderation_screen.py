@@ -172,6 +172,27 @@ def test_keyboard_shortcuts_and_undo(browser: Browser, screen: Running) -> None:
     page.context.close()
 
 
+def test_keyboard_alone_reaches_and_decides_an_item(browser: Browser, screen: Running) -> None:
+    """Tab only, from the top of the page: every control in order, the items themselves (focus
+    visible), then Enter on a button decides."""
+    page = tab(browser, screen, javascript=False)
+    order = shown(page)
+    target = f"#item-{order[1]} button.approve"
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        active = page.evaluate("() => [document.activeElement.id, document.activeElement.matches('" + target + "'),"
+                               " getComputedStyle(document.activeElement).outlineStyle]")
+        if active[0] == f"item-{order[1]}":
+            assert active[2] != "none"  # the item shows its focus
+        if active[1]:
+            break
+    else:
+        pytest.fail("Tab never reached the second item's Publier button")
+    navigating(page, lambda: page.keyboard.press("Enter"))
+    assert order[1] not in shown(page) and len(shown(page)) == len(order) - 1
+    page.context.close()
+
+
 def test_bulk_with_the_keyboard_then_commit(browser: Browser, screen: Running) -> None:
     page = tab(browser, screen)
     for id_ in IDS[4:6]:
