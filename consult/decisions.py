@@ -59,15 +59,21 @@ class DecisionLog:
             before[path.relative_to(self.root).as_posix()] = path.read_bytes()
         as_proposals = [id_ for id_ in ids if status == "published" and self.index.entries[id_].kind == "proposal"]
         others = {id_: path for id_, path in paths.items() if id_ not in as_proposals and path is not None}
-        for id_ in as_proposals:
-            done = publish(self.root, id_, self.config.status_ids[0], self.config.tz)
-            before[done.proposal] = None
-        if others:
-            decide(self.root, list(others), status, reason, self.config.reasons, self.clock().date(), others)
-        decision = Decision(status, reason, ids, before,
-                            {relative: (self.root / relative).read_bytes() for relative in before})
-        self.done.append(decision)
-        self.index.refresh(before)
+        try:
+            for id_ in as_proposals:
+                done = publish(self.root, id_, self.config.status_ids[0], self.config.tz)
+                before[done.proposal] = None
+            if others:
+                decide(self.root, list(others), status, reason, self.config.reasons, self.clock().date(), others)
+        finally:  # what was done before a failure is logged too, so that it can be undone
+            after = {relative: _bytes(self.root / relative) for relative in before}
+            changed = {relative: data for relative, data in after.items() if data is not None and data != before[relative]}
+            decided = [id_ for id_, path in paths.items() if path is not None
+                       and path.relative_to(self.root).as_posix() in changed]
+            decision = Decision(status, reason, decided, {rel: before[rel] for rel in changed}, changed)
+            if changed:
+                self.done.append(decision)
+                self.index.refresh(changed)
         return decision
 
     def undo(self) -> Decision | None:

@@ -249,6 +249,22 @@ def test_undo_restores_every_byte_even_a_published_proposal(site: Path) -> None:
     assert "Aucune décision à annuler" in client.page()
 
 
+def test_a_decision_that_fails_halfway_can_be_undone(site: Path) -> None:
+    """A citizen proposal is published first; a broken file among the others then stops the rest:
+    what was done is in the log, and undo removes the new proposal page."""
+    client = Client(screen_of(site))
+    client.open()
+    broken = site / "content/consultations/plan-velo/contributions/20261115-00000002.md"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("status: pending", "\"status\": pending"), encoding="utf-8")
+    client.screen.index.refresh([broken.relative_to(site).as_posix()])
+    before = {p: p.read_bytes() for p in (site / "content").rglob("*.md")}
+    client.post("decide", bulk="approve", ids=["20261115-00000005", "20261115-00000002"])
+    assert (site / "content/consultations/plan-velo/proposals/un-garage-a-velos.md").exists()
+    assert "Erreur" in client.page() and "20261115-00000005" not in ids_on(client.page())
+    client.post("undo")
+    assert {p: p.read_bytes() for p in (site / "content").rglob("*.md")} == before
+
+
 def test_undo_refuses_when_the_file_changed_since(site: Path) -> None:
     client = Client(screen_of(site))
     client.open()
