@@ -61,7 +61,7 @@ def make_environment(
     search = [root / "templates"] + [d / "templates" for d in theme_dirs(root, theme)]
     kind = SiteEnvironment if has_own_templates(root, theme) else BuiltinEnvironment
     env = kind(
-        loader=jinja2.FileSystemLoader([str(p) for p in search]),
+        loader=LayeredLoader([str(p) for p in search]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -86,6 +86,44 @@ def make_environment(
         status_label=partial(status_label, language=language),
     )
     return env
+
+
+LAYER_MARKER = "{#- consult: layer -#}"
+
+
+class LayeredLoader(jinja2.FileSystemLoader):
+    """A FileSystemLoader where a template may be a layer over the next one of the same name.
+
+    A template whose text starts with LAYER_MARKER is read as the next template of that name
+    further down the search path (a theme's layer over the default theme's file), followed by its
+    own text. For a file of macros (partials/forms.html), the layer redefines only the macros it
+    must and inherits every other, including those added to the lower file later; Jinja resolves
+    a macro's calls to other macros when it runs, so the lower file's macros call the redefined
+    ones. Line numbers in a layer's errors are counted from the start of the lower file's text."""
+
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if not source.startswith(LAYER_MARKER) or filename is None:
+            return source, filename, uptodate
+        below = self.searchpath[self._index_of(filename) + 1:]
+        if not below:
+            raise jinja2.TemplateNotFound(template, f"{filename} is a layer over a template of the same name, "
+                                                    "and no folder comes after it")
+        lower, _, lower_uptodate = LayeredLoader(below, encoding=self.encoding).get_source(environment, template)
+
+        def fresh() -> bool:
+            return all(check is None or check() for check in (uptodate, lower_uptodate))
+
+        return lower + source[len(LAYER_MARKER):], filename, fresh
+
+    def _index_of(self, filename: str) -> int:
+        """The search path entry that holds `filename`."""
+        found = Path(filename).resolve()
+        for index, folder in enumerate(self.searchpath):
+            if found.is_relative_to(Path(folder).resolve()):
+                return index
+        return len(self.searchpath)
 
 
 class UnknownString(jinja2.TemplateRuntimeError):
