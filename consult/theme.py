@@ -28,6 +28,7 @@ from consult.model import ProposalStatus
 from consult.sandbox import BuiltinEnvironment, SiteEnvironment, Traceable
 
 DEFAULT_THEME = "default"
+DEFAULT_PREFIX = "@default"  # the built-in default theme's templates, by their own names
 
 
 def builtin_themes_dir() -> Path:
@@ -60,8 +61,12 @@ def make_environment(
     otherwise stat every template (and every import) each time a page renders."""
     search = [root / "templates"] + [d / "templates" for d in theme_dirs(root, theme)]
     kind = SiteEnvironment if has_own_templates(root, theme) else BuiltinEnvironment
+    # '@default/base.html' is always the built-in default theme's page, whatever overrides it:
+    # another theme's base.html extends it and replaces only its blocks (themes/dsfr/).
+    default = jinja2.FileSystemLoader(str(builtin_themes_dir() / DEFAULT_THEME / "templates"))
     env = kind(
-        loader=LayeredLoader([str(p) for p in search]),
+        loader=jinja2.ChoiceLoader([LayeredLoader([str(p) for p in search]),
+                                    jinja2.PrefixLoader({DEFAULT_PREFIX: default})]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

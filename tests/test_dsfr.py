@@ -118,6 +118,8 @@ def test_the_header_is_the_states_with_the_site_as_the_service_and_the_organisat
     assert "République<br>Française" in footer and 'href="/accessibilite/"' in footer
     assert home.count("République<br>Française") == 2  # the bloc-marque, header and footer, nowhere else
     assert "site-header" not in home and 'href="/static/dsfr/dsfr.min.css"' in home
+    head = home.split("</head>", 1)[0]  # the rest is the default theme's page, which it extends
+    assert '<link rel="canonical"' in head and 'type="application/atom+xml"' in head and "consult.js" in head
 
 
 def test_the_forms_are_drawn_with_the_dsfrs_field_classes(dsfr_site: Path) -> None:
