@@ -106,10 +106,9 @@ class LayeredLoader(jinja2.FileSystemLoader):
     a macro's calls to other macros when it runs, so the lower file's macros call the redefined
     ones. Line numbers in a layer's errors are counted from the start of the lower file's text."""
 
-    def get_source(self, environment: jinja2.Environment,
-                   template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         source, filename, uptodate = super().get_source(environment, template)
-        if not source.startswith(LAYER_MARKER) or filename is None:
+        if not source.startswith(LAYER_MARKER):
             return source, filename, uptodate
         below = self.searchpath[self._index_of(filename) + 1:]
         if not below:
@@ -118,7 +117,7 @@ class LayeredLoader(jinja2.FileSystemLoader):
         lower, _, lower_uptodate = LayeredLoader(below, encoding=self.encoding).get_source(environment, template)
 
         def fresh() -> bool:
-            return all(check is None or check() for check in (uptodate, lower_uptodate))
+            return uptodate() and lower_uptodate()
 
         return lower + source[len(LAYER_MARKER):], filename, fresh
 
