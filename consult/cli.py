@@ -104,10 +104,14 @@ def echo_warnings(warnings: "tuple[Any, ...]") -> None:
 def check(ctx: Context, now: str | None, strict: bool) -> None:
     """Validate site.yaml, content/ and templates; print every problem."""
     from consult.build import check_site
+    from consult.config import reserved_theme_notice
 
     built = with_lint(ctx.root, lambda: check_site(ctx.root, now, strict=strict), lambda checked: checked.site,
                       strict, writes=False)
     echo_warnings(built.warnings)
+    notice = reserved_theme_notice(ctx.root, built.site.config)
+    if notice:
+        click.echo(notice, err=True)
     click.echo(render_check_summary(built))
     for line in render_embargoes(built.site):
         click.echo(line)

@@ -944,3 +944,19 @@ STRINGS["en"].update({
     "moderation_report.opendata": "These figures are in the open data too.",
     "moderation_report.list": "Moderation reports of the consultations",
 })
+
+# The DSFR theme (themes/dsfr/) and `consult check`'s reminder that it is reserved to the State.
+STRINGS["fr"].update(_french_spaces({
+    "chrome.skip_nav_label": "Accès rapide",
+    "check.dsfr_reserved": "attention : le thème dsfr (Système de design de l'État) est réservé aux services de l'État : "
+    "ministères, préfectures, services déconcentrés, opérateurs autorisés",
+    "check.dsfr_hint": "une collectivité, une association ou une entreprise garde le thème par défaut, "
+    "theme: default, avec son logo et sa couleur",
+}))
+STRINGS["en"].update({
+    "chrome.skip_nav_label": "Quick access",
+    "check.dsfr_reserved": "warning: the dsfr theme (the French State's design system) is reserved to State entities "
+    "(services de l'État): ministries, prefectures, devolved services, authorised public bodies",
+    "check.dsfr_hint": "a local authority, an association or a company keeps the default theme, theme: default, "
+    "with its own logo and colour",
+})
