@@ -24,9 +24,12 @@ class Kind:
     """One submission kind: its form's fields and the rules they follow."""
 
     name: str
-    target: Literal["consultation", "proposal"]  # what a submission is about (the `proposal` field)
+    # What a submission is about: its consultation, one of its proposals (the `proposal` field), or
+    # one published contribution or comment (a report's `target` field: post-moderation only).
+    target: Literal["consultation", "proposal", "item"]
     title: Literal["", "optional", "required"] = ""  # an idea's title ('' = the form has none)
-    body: bool = False  # a text, required when the form has one
+    body: Literal["", "optional", "required"] = ""  # a text ('' = the form has none)
+    reason: bool = False  # a reason code of the moderation charter is chosen (site.yaml moderation.reasons)
     category: bool = False  # one of the consultation's categories may be chosen
     questions: bool = False  # the questionnaire is offered (then the consultation must have questions)
     identity: bool = True  # a public name and a private e-mail may be given
@@ -36,19 +39,23 @@ class Kind:
     @property
     def fields(self) -> tuple[str, ...]:
         """The fields a person types in this form (the questionnaire's `q_<id>` aside), in form order."""
-        return ((("title",) if self.title else ()) + (("body",) if self.body else ())
+        return ((("title",) if self.title else ()) + (("reason",) if self.reason else ())
+                + (("body",) if self.body else ())
                 + (("category",) if self.category else ()) + (("author", "email") if self.identity else ()))
 
 
 KINDS_TABLE: tuple[Kind, ...] = (
-    Kind("suggestion", "consultation", title="optional", body=True),
-    Kind("proposal", "consultation", title="required", body=True, category=True),
-    Kind("comment", "proposal", body=True),
+    Kind("suggestion", "consultation", title="optional", body="required"),
+    Kind("proposal", "consultation", title="required", body="required", category=True),
+    Kind("comment", "proposal", body="required"),
     Kind("support", "proposal", identity=False, contribution=False, too_fast=timedelta(seconds=1)),
     Kind("answers", "consultation", questions=True),
+    # "Signaler ce contenu": no file of its own; pull flags its target `reported` (consult.pull).
+    Kind("report", "item", body="optional", reason=True, identity=False, contribution=False),
 )
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS_TABLE}
-KINDS: tuple[str, ...] = tuple(BY_NAME)  # what a consultation's `kinds:` may list
+# What a consultation's `kinds:` may list (a report is offered by `moderation: post`, not listed).
+KINDS: tuple[str, ...] = tuple(k.name for k in KINDS_TABLE if k.target != "item")
 CONTRIBUTION_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS_TABLE if k.contribution)  # a contribution file's `kind:`
 TYPED_FIELDS = frozenset(name for k in KINDS_TABLE for name in k.fields)  # every field a person types but answers
 DEFAULT_KINDS: tuple[str, ...] = ("suggestion", "comment", "support")  # a consultation that lists none

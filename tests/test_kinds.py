@@ -33,22 +33,27 @@ def typed_fields(page: str) -> set[str]:
     return {n for n in names if n not in TRANSPORT_FIELDS and not n.startswith("q_")}
 
 
-@pytest.mark.parametrize("kind", KINDS)
+ALL_KINDS = tuple(k.name for k in KINDS_TABLE)  # a report too, which no `kinds:` lists
+
+
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_the_theme_form_of_each_kind_has_the_fields_the_table_declares(kind: str) -> None:
     target = BY_NAME[kind].target == "proposal"
     form = FormView(action="/api/submit", kind=kind, consultation_slug="marche", consultation_title="Marché",
                     consultation_url="/consultations/marche/", proposal_slug="halles" if target else None,
                     proposal_title="Halles" if target else None, questions=(QUESTION,) if BY_NAME[kind].questions else (),
-                    categories=(("vie", "Vie"),) if BY_NAME[kind].category else ())
+                    categories=(("vie", "Vie"),) if BY_NAME[kind].category else (),
+                    target="20261201-abcd" if BY_NAME[kind].target == "item" else "",
+                    reasons=(("doublon", "Doublon"),) if BY_NAME[kind].reason else ())
     page = render_form_page(make_environment(Path("/nonexistent-site"), "default"), chrome_for(make_site()), form)
     assert typed_fields(page) == set(BY_NAME[kind].fields)
     assert ('name="q_avis"' in page) == BY_NAME[kind].questions
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_the_handler_gives_back_exactly_the_fields_of_each_kind(kind: str) -> None:
     """What a refused form shows again is what the table lists; any other typed text has no place in it."""
-    fields = {name: ["x"] for name in ("title", "body", "category", "author", "email")}
+    fields = {name: ["x"] for name in ("title", "body", "category", "reason", "author", "email")}
     rule = BY_NAME[kind]
     kept = redisplayable(Intake({n: v for n, v in fields.items() if n in rule.fields}, False), RULE, kind)
     assert kept is not None and set(kept.fields) == set(rule.fields)
@@ -59,13 +64,14 @@ def test_the_handler_gives_back_exactly_the_fields_of_each_kind(kind: str) -> No
 
 def test_required_fields_follow_the_table() -> None:
     for rule in KINDS_TABLE:
-        if not rule.contribution:
+        if not rule.contribution and not rule.reason:
             continue
         with pytest.raises(Invalid) as refused:
             check_fields(Intake({"proposal": ["halles"]} if rule.target == "proposal" else {}, False), RULE, rule.name,
                          Rules(), "fr")
         errors = {name for name, _ in refused.value.errors}
-        expected = ({"title"} if rule.title == "required" else set()) | ({"body"} if rule.body else set())
+        expected = ({"title"} if rule.title == "required" else set()) | ({"body"} if rule.body == "required" else set()) \
+            | ({"reason"} if rule.reason else set())
         assert errors == expected | ({"q_avis"} if rule.questions else set()), rule.name
 
 
