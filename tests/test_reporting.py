@@ -24,6 +24,7 @@ from tests.helpers_site import make_site
 from tests.test_forms import NOW, RULES, SECRET, post
 from tests.test_forms import inbox as inbox  # noqa: F401  (a fixture)
 from tests.test_post_moderation import moderate, set_mode
+from tests.test_transparency import page_text
 from tests.test_pull import (NOW as PULL_NOW, contribution_files, do_pull, front_matter, make_handler, send, site,  # noqa: F401
                              velo)
 
@@ -149,8 +150,7 @@ def test_post_pull_published_report_pull_flagged_unpublish_build_gone(site: Path
     assert listed.exit_code == 0 and item.stem in listed.output, listed.output
     assert "publiée, signalée" in listed.output.replace("\u00a0", " ")
     build_site(site, now=PULL_NOW)
-    figures = (site / "_site" / "consultations" / "plan-velo" / "moderation" / "index.html").read_text(encoding="utf-8")
-    assert "Signalées par des participants" in figures
+    assert "Signalées par des participants 1" in page_text(site / "_site", "consultations/plan-velo/moderation")
     assert "Hors sujet." not in "".join(p.read_text(encoding="utf-8") for p in (site / "_site").rglob("*.html"))
     done = moderate(site, "unpublish", item.stem, "--reason", "hors-sujet")
     assert done.exit_code == 0, done.output
