@@ -22,10 +22,13 @@ from consult.schema import Field, check_mapping, present
 CONFIG_FILE = "site.yaml"
 LANGUAGES = ("fr", "en")
 
-DEFAULT_PROPOSAL_STATUSES = ("recue", "a-l-etude", "retenue", "mise-en-oeuvre", "non-retenue")
+DEFAULT_PROPOSAL_STATUSES = ("recue", "a-l-etude", "retenue", "mise-en-oeuvre", "non-retenue", "fusionnee")
 # Statuses after which a proposal takes no more supports (the decision is made): the defaults'
 # own; a site that lists its statuses marks them `final: true`.
-DEFAULT_FINAL_STATUSES = ("mise-en-oeuvre", "non-retenue")
+DEFAULT_FINAL_STATUSES = ("mise-en-oeuvre", "non-retenue", "fusionnee")
+# The status `consult merge` gives a duplicate: the defaults' own; a site that lists its statuses
+# marks one `merged: true` (it is final too: a merged proposal takes no more supports).
+DEFAULT_MERGED_STATUS = "fusionnee"
 DEFAULT_REASONS = ("hors-sujet", "propos-injurieux", "donnees-personnelles", "doublon", "publicite")
 
 TOP_FIELDS = {
@@ -58,7 +61,8 @@ FORMS_FIELDS = {
     "altcha": Field("bool"),  # an ALTCHA proof of work in every form (theme widget + handler check)
     "allow_other_origin": Field("bool"),  # see _check_endpoint
 }
-STATUS_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True), "final": Field("bool")}
+STATUS_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True), "final": Field("bool"),
+                 "merged": Field("bool")}
 MODERATION_FIELDS = {"reasons": Field("list")}
 PRIVACY_FIELDS = {"retention_days": Field("int"), "controller": Field("str"), "dpo_contact": Field("str")}
 ACCESSIBILITY_FIELDS = {
@@ -124,6 +128,7 @@ class Config:
     altcha: bool = False
     proposal_statuses: tuple[tuple[str, str], ...] = ()  # (id, label); label '' = translated default
     final_statuses: tuple[str, ...] = DEFAULT_FINAL_STATUSES  # no more supports once a proposal has one
+    merged_status: str = DEFAULT_MERGED_STATUS  # what `consult merge` sets ('' when site.yaml marks none)
     reasons: tuple[str, ...] = DEFAULT_REASONS
     retention_days: int = 365
     privacy_controller: str = ""
@@ -209,6 +214,10 @@ def _check_values(doc: YamlDoc, data: dict[str, Any]) -> list[SourceError]:
             problems += found
             if not found and item["id"] in seen:
                 problems.append(doc.error(at, f"duplicate proposal status '{item['id']}'"))
+            if not found and item.get("merged") is True and any(s.get("merged") is True for s in statuses[:index]
+                                                                 if isinstance(s, dict)):
+                problems.append(doc.error(at + ("merged",), "only one proposal status can be 'merged: true'",
+                                          "consult merge gives that status to duplicates"))
             if not found:
                 seen.add(item["id"])
     moderation = data.get("moderation")
@@ -415,7 +424,8 @@ def _build(data: dict[str, Any], path: str) -> Config:
     accessibility = data.get("accessibility") or {}
     open_data = data.get("open_data") or {}
     statuses = tuple((s["id"], s["label"]) for s in data.get("proposal_statuses") or ())
-    final = tuple(s["id"] for s in data.get("proposal_statuses") or () if s.get("final") is True)
+    merged = next((s["id"] for s in data.get("proposal_statuses") or () if s.get("merged") is True), "")
+    final = tuple(s["id"] for s in data.get("proposal_statuses") or () if s.get("final") is True or s["id"] == merged)
     reasons = tuple((data.get("moderation") or {}).get("reasons") or DEFAULT_REASONS)
     optional = {
         key: data[key]
@@ -429,6 +439,7 @@ def _build(data: dict[str, Any], path: str) -> Config:
         organisation=organisation,
         proposal_statuses=statuses,
         final_statuses=final if statuses else DEFAULT_FINAL_STATUSES,
+        merged_status=merged if statuses else DEFAULT_MERGED_STATUS,
         reasons=reasons,
         form_endpoint=forms.get("endpoint", "/api/submit"),
         max_length=forms.get("max_length", 5000),

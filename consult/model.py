@@ -115,6 +115,12 @@ class Proposal:
     submitted: date | None = None  # when the citizen sent it
     # What the pages do not show yet (history entries, the response) and until when: consult check lists it.
     embargoed: tuple[tuple[str, date], ...] = ()
+    merged_into: str = ""  # a duplicate: the slug of the proposal it was merged into (consult merge)
+    merged_from: tuple[str, ...] = ()  # the slugs of the duplicates merged into this one
+
+    def reached(self, goal: int | None) -> bool:
+        """Whether this proposal has the consultation's support goal (never without a goal)."""
+        return goal is not None and self.supports >= goal
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,15 @@ class Consultation:
     source: str
     results: str = "after_close"  # live | after_close | never (RESULTS_MODES)
     codebook: tuple[Theme, ...] = ()
+    support_goal: int | None = None  # supports after which the agency commits to study a proposal
+
+    @property
+    def listed(self) -> tuple[Proposal, ...]:
+        """The proposals lists show: a duplicate merged into another is left out (its page stays)."""
+        return tuple(p for p in self.proposals if not p.merged_into)
+
+    def find_proposal(self, slug: str) -> Proposal | None:
+        return next((p for p in self.proposals if p.slug == slug), None)
 
     @property
     def is_open(self) -> bool:
