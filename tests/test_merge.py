@@ -86,6 +86,19 @@ def test_merge_refuses_loops_chains_and_unknown_slugs_writing_nothing(demo: Path
     assert {p: p.read_bytes() for p in (demo / PROPOSALS).glob("*.md")} == before
 
 
+def test_a_merged_proposal_takes_no_more_supports_whatever_its_status(demo: Path) -> None:
+    path = demo / PROPOSALS / "abri-velos-gare.md"  # merged by hand, its status left as it was
+    text = path.read_text(encoding="utf-8").replace("status: fusionnee\n", "status: a-l-etude\n")
+    path.write_text(text.replace("- date: 2026-11-06\n  status: fusionnee", "- date: 2026-11-06\n  status: a-l-etude"),
+                    encoding="utf-8")
+    files = check_site(demo, WHEN).files
+    rules = json.loads(files["consult-rules.json"])
+    finals = {p["slug"]: p["final"] for c in rules["consultations"] for p in c["proposals"]}
+    assert finals["abri-velos-gare"] is True and finals["arceaux-gare"] is False
+    merged = files["consultations/plan-velo/proposals/abri-velos-gare/index.html"].decode()
+    assert "À l" in merged and 'name="kind" value="support"' not in merged
+
+
 def test_merged_status_comes_from_site_yaml(demo: Path) -> None:
     base = "title: T\nbase_url: https://x.example\norganisation: {name: O}\n"
     assert parse_config(base).merged_status == "fusionnee"  # the default statuses have one
