@@ -35,6 +35,8 @@ PAGES = {
     "citizen proposal, answered": "/consultations/plan-velo/proposals/atelier-reparation-velo/",
     # The support goal's meter is on the home page, OPEN and PROPOSAL (which a duplicate was merged into).
     "proposal merged into another": "/consultations/plan-velo/proposals/abri-velos-gare/",
+    "moderation report (post-moderation)": "/consultations/parc-des-berges/moderation/",
+    "moderation report (pre-moderation)": "/consultations/plan-velo/moderation/",
 }
 
 
