@@ -426,20 +426,46 @@ def import_command(ctx: Context, file: Path, consultation: str, channel: str) ->
 def respond(ctx: Context, slugs: tuple[str, ...], status: str, response_file: Path | None, note: str,
             day: str | None, consultation: str | None) -> None:
     """Answer proposals: a dated status change in their history, and the official response."""
-    from datetime import date, datetime
-
     from consult.config import require_config
     from consult.i18n import translate
     from consult.proposals import respond as respond_to
 
     config = require_config(ctx.root)
-    try:
-        when = date.fromisoformat(day) if day else datetime.now(config.tz).date()
-    except ValueError:
-        raise ConsultError(f"--date {day!r}: write the day as YYYY-MM-DD")
+    when = _day_option(day, config)
     response = response_file.read_text(encoding="utf-8") if response_file else None
     for path in respond_to(ctx.root, list(slugs), status, when, config.status_ids, note, response, consultation):
         click.echo(translate(config.language, "cli.respond.done", path=path, date=when.isoformat()))
+
+
+def _day_option(day: str | None, config: Any) -> Any:
+    """--date as a date (default: today in the site's time zone)."""
+    from datetime import date, datetime
+
+    try:
+        return date.fromisoformat(day) if day else datetime.now(config.tz).date()
+    except ValueError:
+        raise ConsultError(f"--date {day!r}: write the day as YYYY-MM-DD")
+
+
+@cli.command()
+@click.argument("keep")
+@click.argument("duplicates", nargs=-1, required=True)
+@click.option("--note", default="", help="A short note for the duplicates' history entry.")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="The day of the merge (default: today).")
+@click.option("--consultation", metavar="SLUG", help="The consultation, when the slug KEEP is in several.")
+@pass_ctx
+def merge(ctx: Context, keep: str, duplicates: tuple[str, ...], note: str, day: str | None,
+          consultation: str | None) -> None:
+    """Merge duplicate proposals into KEEP: each gets merged_into: KEEP and the merged status
+    (site.yaml: the proposal status marked merged: true); supports then count once per person."""
+    from consult.config import require_config
+    from consult.i18n import translate
+    from consult.merge import merge as merge_into
+
+    config = require_config(ctx.root)
+    when = _day_option(day, config)
+    for path in merge_into(ctx.root, keep, list(duplicates), config.merged_status, when, consultation, note):
+        click.echo(translate(config.language, "cli.merge.done", path=path, keep=keep))
 
 
 @cli.command()

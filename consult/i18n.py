@@ -865,6 +865,61 @@ STRINGS["en"].update({
     "the free-text answers) and per theme of the codebook.",
 })
 
+# Merged proposals, support goals, the home page's proposals, feeds (issue 12, items 5, 6, 8).
+STRINGS["fr"].update({
+    "proposal_status.fusionnee": "Fusionnée",
+    "proposal.merged_into": "Cette proposition a été fusionnée avec une autre qui dit la même chose"
+    f"{_NB}: ses soutiens y sont comptés, une fois par personne. La suite se passe sur",
+    "proposal.merged_count.one": "{count} proposition fusionnée dans celle-ci",
+    "proposal.merged_count.other": "{count} propositions fusionnées dans celle-ci",
+    "proposal.goal.one": "{count} soutien sur {goal}",
+    "proposal.goal.other": "{count} soutiens sur {goal}",
+    "proposal.goal_reached": "Objectif atteint",
+    "proposal.merged_colon": f"{_NB}:",
+    "proposal.goal_hint": "Objectif de la consultation{_NB}: {goal} soutiens pour qu'une proposition soit étudiée"
+    .replace("{_NB}", _NB),
+    "home.most_supported": "Les propositions les plus soutenues",
+    "home.latest_answered": "Les dernières réponses officielles",
+    "home.answered_on": "Réponse du",
+    "feed.new_proposal": f"Nouvelle proposition{_NB}: {{proposal}}",
+    "feed.response": f"Réponse officielle{_NB}: {{proposal}}",
+    "cli.merge.done": f"fusionnée dans «{_NB}{{keep}}{_NB}»{_NB}: {{path}}",
+    "check.merge.unknown": "'merged_into' : la proposition « {slug} » n'existe pas dans cette consultation"
+    .replace(" :", f"{_NB}:").replace("« ", f"«{_NB}").replace(" »", f"{_NB}»"),
+    "check.merge.self": "'merged_into' : une proposition ne peut pas être fusionnée avec elle-même"
+    .replace(" :", f"{_NB}:"),
+    "check.merge.chain": "'merged_into' : « {slug} » est elle-même fusionnée dans « {next} » ; indiquez "
+    "directement la proposition gardée".replace(" :", f"{_NB}:").replace(" ;", f"{_NB};")
+    .replace("« ", f"«{_NB}").replace(" »", f"{_NB}»"),
+    "check.merge.cycle": "'merged_into' : ces fusions forment une boucle ({cycle}) ; une seule proposition doit "
+    "rester".replace(" :", f"{_NB}:").replace(" ;", f"{_NB};"),
+    "check.merge.hint": "propositions de cette consultation{_NB}: {slugs}".replace("{_NB}", _NB),
+    "check.goal": "'support_goal' doit être un nombre entier d'au moins 1",
+})
+STRINGS["en"].update({
+    "proposal_status.fusionnee": "Merged",
+    "proposal.merged_into": "This proposal was merged with another that says the same: its supports are counted "
+    "there, once per person. It goes on at",
+    "proposal.merged_count.one": "{count} proposal merged into this one",
+    "proposal.merged_count.other": "{count} proposals merged into this one",
+    "proposal.goal.one": "{count} supporter of {goal}",
+    "proposal.goal.other": "{count} supporters of {goal}",
+    "proposal.goal_reached": "Goal reached",
+    "proposal.merged_colon": ":",
+    "proposal.goal_hint": "The consultation's goal: {goal} supporters for a proposal to be studied",
+    "home.most_supported": "Most supported proposals",
+    "home.latest_answered": "Latest official responses",
+    "home.answered_on": "Response of",
+    "feed.new_proposal": "New proposal: {proposal}",
+    "feed.response": "Official response: {proposal}",
+    "cli.merge.done": "merged into “{keep}”: {path}",
+    "check.merge.unknown": "'merged_into': there is no proposal '{slug}' in this consultation",
+    "check.merge.self": "'merged_into': a proposal cannot be merged into itself",
+    "check.merge.chain": "'merged_into': '{slug}' is itself merged into '{next}'; name the kept proposal directly",
+    "check.merge.cycle": "'merged_into': these merges go round in a loop ({cycle}); one proposal must stay",
+    "check.merge.hint": "proposals of this consultation: {slugs}",
+    "check.goal": "'support_goal' must be a whole number of at least 1",
+})
 # The public moderation report of each consultation (render._render_moderation, moderation.html).
 STRINGS["fr"].update(_french_spaces({
     "moderation_report.link": "Rapport de modération",

@@ -98,7 +98,9 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
         out[output_path(url)] = clean(html).encode("utf-8")
 
     groups = {status: [c for c in site.consultations if c.status == status] for status in ("open", "upcoming", "closed")}
-    page(HOME_URL, "home.html", consultations=site.consultations, groups=groups)
+    most_supported, latest_answered = home_proposals(site)
+    page(HOME_URL, "home.html", consultations=site.consultations, groups=groups, most_supported=most_supported,
+         latest_answered=latest_answered)
     for consultation in site.consultations:
         if only is None or consultation.slug in only:
             _render_consultation(site, consultation, page, chrome)
@@ -134,6 +136,19 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
     return dict(sorted(out.items()))
 
 
+HOME_PROPOSALS = 5  # proposals in each of the home page's two lists
+
+
+def home_proposals(site: Site) -> tuple[list[tuple[Consultation, Proposal]], list[tuple[Consultation, Proposal]]]:
+    """The home page's lists, over the listed proposals of open consultations: the most supported
+    (at least one support), and the latest answered (a response the model shows: embargo kept)."""
+    listed = [(c, p) for c in site.consultations if c.is_open for p in c.listed]
+    most = sorted((x for x in listed if x[1].supports), key=lambda x: (-x[1].supports, x[1].title.casefold(), x[1].url))
+    answered = sorted((x for x in listed if x[1].response_date), key=lambda x: (x[1].response_date, x[1].url),
+                      reverse=True)
+    return most[:HOME_PROPOSALS], answered[:HOME_PROPOSALS]
+
+
 def _text_answer_count(c: Consultation, question_id: str) -> int:
     return sum(1 for x in published(c) for a in x.answers
                if a.question.id == question_id and isinstance(a.value, str) and a.value.strip())
@@ -153,7 +168,7 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
         comments = comment_pages(proposal, site.config.contributions_per_page)
         page(proposal.url, "proposal.html", consultation=c, proposal=proposal,
              support_form=_proposal_form(site, c, proposal, "support", chrome)
-             if "support" in open_for and not proposal.status.final else None,
+             if "support" in open_for and not proposal.status.final and not proposal.merged_into else None,
              comment_form=_proposal_form(site, c, proposal, "comment", chrome) if "comment" in open_for else None,
              status_labels={change.status: status_text(site, change.status) for change in proposal.history},
              comments=comments[0]["items"], pagination=_pagination(comments, 1), feed_url=feed_url(c.url))
@@ -363,6 +378,10 @@ def _newest_items(site: Site, c: Consultation) -> list[_Dated]:
         add(contribution.submitted, f"{base}{c.url}#contribution-{contribution.id}",
             contribution, f"{where[contribution.id]}#contribution-{contribution.id}")
     for p in c.proposals:
+        if p.origin == "citizen" and p.submitted:
+            add(p.submitted, f"{base}{p.url}", p, "proposal")
+        if p.response_date and p.response_html:
+            add(p.response_date, f"{base}{p.url}#response-{p.response_date.isoformat()}", p, "response")
         for change in p.history:
             add(change.date, f"{base}{p.url}#status-{change.date.isoformat()}-{change.status}", p, change)
         for page in comment_pages(p, site.config.contributions_per_page) if p.comments else ():
@@ -377,7 +396,8 @@ def _newest_items(site: Site, c: Consultation) -> list[_Dated]:
 
 
 def feed_entries(site: Site, only: Consultation | None = None) -> list[FeedEntry]:
-    """Consultations, proposals' status changes and published contributions, newest first."""
+    """Consultations, citizen proposals, official responses, proposals' status changes and published
+    contributions, newest first."""
     base, lang = site.config.base_url, site.config.language
     # Only the newest FEED_ENTRIES become entries: the others are dated and dropped, never built.
     found = [item for c in ((only,) if only else site.consultations) for item in _newest_items(site, c)]
@@ -390,6 +410,10 @@ def feed_entries(site: Site, only: Consultation | None = None) -> list[FeedEntry
         elif isinstance(first, Proposal) and isinstance(args[1], Contribution):
             title, url, summary, html = translate(lang, "feed.comment", proposal=first.title), \
                 args[2], "", args[1].body_html
+        elif isinstance(first, Proposal) and args[1] in ("proposal", "response"):
+            key, html = ("feed.new_proposal", first.body_html) if args[1] == "proposal" else \
+                ("feed.response", first.response_html)
+            title, url, summary = translate(lang, key, proposal=first.title), first.url, first.summary
         elif isinstance(first, Proposal):
             change = args[1]
             label = labels.get(change.status) or labels.setdefault(change.status, status_text(site, change.status))

@@ -193,7 +193,7 @@ def test_a_final_status_takes_the_support_button_away_and_tells_the_handler(tmp_
 
 def test_final_statuses_come_from_site_yaml() -> None:
     base = "title: T\nbase_url: https://x.example\norganisation: {name: O}\n"
-    assert parse_config(base).final_statuses == ("mise-en-oeuvre", "non-retenue")  # the defaults
+    assert parse_config(base).final_statuses == ("mise-en-oeuvre", "non-retenue", "fusionnee")  # the defaults
     listed = base + "proposal_statuses:\n  - {id: ouverte, label: Ouverte}\n  - {id: close, label: Close, final: true}\n"
     assert parse_config(listed).final_statuses == ("close",)
     from consult.errors import ConsultError

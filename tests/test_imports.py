@@ -37,6 +37,7 @@ LAYERS: dict[str, str] = {
     "consult.pull": "pull", "consult.pullrequest": "pull", "consult.detect": "pull", "consult.moderation": "pull",
     "consult.proposals": "pull", "consult.tagging": "pull", "consult.held": "pull", "consult.suggest": "pull",
     "consult.pending": "pull", "consult.decisions": "pull",
+    "consult.merge": "pull",
     # entry points: wire the stages together
     "consult.build": "app", "consult.cli": "app", "consult.screen": "app", "consult.imports": "app", "consult.serve": "app", "consult.scaffold": "app",
     "consult.report": "app", "consult.progress": "app", "consult.gunicorn_conf": "app", "consult.__main__": "app",

@@ -90,8 +90,8 @@ def render_rules(site: Any, chrome: dict[str, Any] | None = None) -> str:
                     }
                     for q in c.questions
                 ],
-                "proposals": [{"slug": p.slug, "title": p.title, "url": p.url, "final": p.status.final}
-                              for p in c.proposals],
+                "proposals": [{"slug": p.slug, "title": p.title, "url": p.url, "final": p.status.final or bool(p.merged_into)}
+                              for p in c.proposals],  # a merged proposal's supports go to the one kept
                 "categories": [{"id": cat.id, "label": cat.label} for cat in c.categories],
             }
             for c in sorted(site.consultations, key=lambda c: c.slug)

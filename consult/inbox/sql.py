@@ -309,6 +309,23 @@ class Inbox:
                 tallies.setdefault(consultation, {})[proposal] = int(count)
             return tallies
 
+    def distinct_supporters(self, consultation: str, proposals: list[str]) -> int:
+        """How many people support at least one of `proposals` (a proposal and the duplicates merged
+        into it): one per voter fingerprint, the fingerprints staying here; a support anonymised
+        after retention (no fingerprint left) counts as one person of its own."""
+        if not proposals:
+            return 0
+        with self._tx() as cur:
+            self._run(
+                cur,
+                "SELECT COUNT(DISTINCT voter), SUM(CASE WHEN voter IS NULL THEN 1 ELSE 0 END) FROM submissions"
+                " WHERE kind = 'support' AND quarantine IS NULL AND consultation = ?"
+                f" AND proposal IN ({', '.join('?' for _ in proposals)})",
+                (consultation, *proposals),
+            )
+            distinct, anonymous = cur.fetchone()
+            return int(distinct or 0) + int(anonymous or 0)
+
     # --- privacy -------------------------------------------------------
     def erase(self, id_: str, now: datetime, known: bool = False) -> bool:
         """Delete the row of `id_` and record a tombstone, so that no later add or pull brings
