@@ -20,6 +20,7 @@ from typing import Any, TypedDict
 import jinja2
 
 from consult.config import ThemeOptions
+from consult import facets
 from consult.i18n import STRINGS, translate
 from consult.theme import theme_stylesheet
 from consult.model import Consultation, Contribution, Page, Proposal, Question, Site
@@ -31,10 +32,13 @@ CHARTER_SLUGS = ("charte-de-moderation", "moderation-charter", "moderation")
 PRIVACY_SLUGS = ("donnees-personnelles", "confidentialite", "vie-privee", "privacy")
 ABOUT_SLUGS = ("a-propos", "about")
 LATEST_CONTRIBUTIONS = 5
+PROPOSALS_SHOWN = 6  # the most supported, on a consultation's page; all of them on its lists (consult.facets)
 # The theme's ALTCHA widget (vendored npm package); published only with forms.altcha (build.py).
 ALTCHA_STATIC = "static/altcha/"
 ALTCHA_SCRIPT = "/" + ALTCHA_STATIC + "consult-altcha.js"
 OPENDATA_URL = "/data/"  # the open data page; the files sit beside it (see consult.opendata)
+SEARCH_URL = "/recherche/"  # the search page; Pagefind's index is at /pagefind/ (consult.search)
+PAGEFIND_SCRIPT = "/pagefind/pagefind.js"
 # The thank-you page of each outcome the handler acknowledges ('supported': a support already counted).
 # Carried to the handler in the chrome of its rules: it redirects there, adding ?back=<the page to go back to>.
 THANKS_PAGES = {"suggestion": "/thanks/", "answers": "/thanks/answers/", "comment": "/thanks/comment/",
@@ -163,6 +167,7 @@ def chrome_for(site: Site) -> dict[str, Any]:
         "max_length": config.max_length,
         "feed_url": "/feed.xml",
         "opendata_url": OPENDATA_URL,
+        "search_url": SEARCH_URL,
         "thanks": dict(THANKS_PAGES),
         "static_url": "/static/",
         "home_url": "/",
@@ -224,6 +229,8 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
         page(chrome["accessibility_url"], "accessibility.html", statement=_statement(site))
     page(OPENDATA_URL, "opendata.html", opendata=_opendata_view(site))
+    page(SEARCH_URL, "search.html", pagefind_url=PAGEFIND_SCRIPT,
+         lists=[{"title": c.title, "url": facets.list_url(c)} for c in site.consultations if facets.listed(c)])
     for outcome, thanks_url in THANKS_PAGES.items():
         page(thanks_url, "thanks.html", outcome=outcome)
     out["404.html"] = _clean(env.get_template("404.html").render(chrome=chrome, url="/404.html")).encode("utf-8")
@@ -246,7 +253,10 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
     pages = contribution_pages(c, site.config.contributions_per_page)
     forms = consultation_forms(site, c, chrome) if c.is_open else []
     page(c.url, "consultation.html", consultation=c, latest=c.contributions[:LATEST_CONTRIBUTIONS],
-         contributions_url=pages[0]["url"], contribute_forms=forms, feed_url=c.url + "feed.xml")
+         contributions_url=pages[0]["url"], contribute_forms=forms, feed_url=c.url + "feed.xml",
+         proposals=facets.sort_proposals(facets.listed(c), facets.SORTS[0])[:PROPOSALS_SHOWN],
+         proposals_url=facets.list_url(c))
+    _render_lists(site, c, page)
     for number, current in enumerate(pages, start=1):
         page(current["url"], "contributions.html", consultation=c, contributions=current["items"],
              pagination=_pagination(pages, number), feed_url=c.url + "feed.xml")
@@ -263,6 +273,44 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
             page(current["url"], "comments.html", consultation=c, proposal=proposal, comments=current["items"],
                  pagination=_pagination(comments, number), commenting="comment" in open_for,
                  feed_url=c.url + "feed.xml")
+
+
+def _render_lists(site: Site, c: Consultation, page: Any) -> None:
+    """A consultation's proposals, one list page per sort and per facet value, paginated, and the
+    data its script shows them from in place (consult.facets)."""
+    if not facets.listed(c):
+        return
+    per_page = site.config.contributions_per_page
+    statuses = site.proposal_statuses
+    choices = facets.choices(c, statuses, functools.partial(_choice_label, site, c))
+    base = facets.list_url(c)
+    data_url = base + facets.DATA_FILE
+    for listing in facets.listings(c, statuses):
+        heading = next((choice.label for choice in choices.get(listing.facet or "tri", ())
+                        if choice.value == (listing.value or listing.sort)), "")
+        pages = _paged(listing.proposals, per_page, listing.url, "")
+        for number, current in enumerate(pages, start=1):
+            page(current["url"], "proposals.html", consultation=c, listing=listing, proposals=current["items"],
+                 pagination=_pagination(pages, number), choices=choices, heading=heading, base_url=base,
+                 data_url=data_url, per_page=per_page, feed_url=c.url + "feed.xml")
+    page(data_url, "proposals.json", proposals=facets.sort_proposals(facets.listed(c), facets.SORTS[0]),
+              data=facets.facet_data(c, statuses))
+
+
+def _choice_label(site: Site, c: Consultation, facet: str, value: str) -> str:
+    """A facet value's or a sort's label, as the list controls show it."""
+    if facet == "categorie":
+        return next(cat.label for cat in c.categories if cat.id == value)
+    if facet == "statut":
+        return status_text(site, value)
+    return translate(site.config.language, f"facets.{'origin' if facet == 'origine' else 'sort'}.{value}")
+
+
+def list_page_urls(site: Site, c: Consultation) -> list[str]:
+    """The URLs of a consultation's proposal list pages (for the sitemap)."""
+    per_page = site.config.contributions_per_page
+    return [p["url"] for listing in facets.listings(c, site.proposal_statuses) if facets.listed(c)
+            for p in _paged(listing.proposals, per_page, listing.url, "")]
 
 
 TEXT_ANSWERS_SHOWN = 5  # a text question's first answers on the results page; all of them on its own pages
@@ -408,7 +456,7 @@ def _opendata_view(site: Site) -> dict[str, Any]:
 
 def sitemap_urls(site: Site) -> list[str]:
     """Every public page (not the thank-you page, not 404), root-relative, sorted."""
-    urls = {"/", OPENDATA_URL} | {p.url for p in site.pages}
+    urls = {"/", OPENDATA_URL, SEARCH_URL} | {p.url for p in site.pages}
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
         urls.add(f"/{_a11y_slug(site)}/")
     for c in site.consultations:
@@ -419,6 +467,7 @@ def sitemap_urls(site: Site) -> list[str]:
                         for p in text_answer_pages(c, q.id, tuple(range(_text_answer_count(c, q.id))),
                                                    TEXT_ANSWERS_PER_PAGE))
         urls.update(p["url"] for p in contribution_pages(c, site.config.contributions_per_page))
+        urls.update(list_page_urls(site, c))
         for p in c.proposals:
             urls.update(page["url"] for page in comment_pages(p, site.config.contributions_per_page))
     return sorted(urls)
@@ -552,5 +601,7 @@ def _clean(text: str) -> str:
 
 
 def _output_path(url: str) -> str:
-    """'/' -> 'index.html'; '/a/b/' -> 'a/b/index.html'."""
+    """'/' -> 'index.html'; '/a/b/' -> 'a/b/index.html'; a file's URL, '/a/b.json' -> 'a/b.json'."""
+    if not url.endswith("/"):
+        return url.lstrip("/")
     return url.strip("/") + "/index.html" if url.strip("/") else "index.html"
