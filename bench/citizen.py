@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench.corpus import CATEGORIES, STATUSES, paragraph, proposal_body, quoted, sentence, write_consultation  # noqa: E402
+from bench.corpus import CATEGORIES, STATUSES, paragraph, proposal_body, quoted, sentence, start_site  # noqa: E402
 from bench.peers.run import OUTPUTS, fresh_output  # noqa: E402
 from bench.run import WORK, edit, table, timed_build  # noqa: E402
 
@@ -63,16 +63,8 @@ def write_comment(path: Path, rng: random.Random, ident: str, consultation: str,
 def generate(target: Path, consultations: int = 10, proposals: int = 10000, comments: int = 100000,
              seed: int = 1) -> Path:
     """Write the citizen-proposal corpus into `target` (replaced if it exists); return it."""
-    from consult.scaffold import init_site
-
-    if target.exists():
-        shutil.rmtree(target)
-    init_site(target)
-    shutil.rmtree(target / "content" / "consultations")
     rng = random.Random(seed)
-    slugs = [f"consultation-{n:03d}" for n in range(1, consultations + 1)]
-    for number, slug in enumerate(slugs, start=1):
-        write_consultation(target / "content" / "consultations" / slug, rng, number, date(2026, 1, 1))
+    slugs = start_site(target, consultations, rng)
     owners: list[tuple[str, str]] = []
     supports: dict[str, list[str]] = {slug: [] for slug in slugs}
     for index in range(1, proposals + 1):
