@@ -94,7 +94,7 @@
     return a;
   }
 
-  // The markup of the pagination macro (partials/items.html), with data-page for this script.
+  // The markup of the pagination macro (partials/items.html): its links are read back by stateOf.
   function pagination(state, number, total) {
     if (total < 2) {
       return null;
@@ -112,7 +112,7 @@
       ul.append(li);
     }
     if (number > 1) {
-      item(link(urlOf(state, number - 1), text("previous"), { rel: "prev", "data-page": String(number - 1) }));
+      item(link(urlOf(state, number - 1), text("previous"), { rel: "prev" }));
     }
     pageWindow(number, total).forEach(function (n) {
       if (!n) {
@@ -122,7 +122,7 @@
       var hidden = document.createElement("span");
       hidden.className = "visually-hidden";
       hidden.textContent = text("page");
-      var attributes = { "data-page": String(n) };
+      var attributes = {};
       if (n === number) {
         attributes["aria-current"] = "page";
       }
@@ -131,7 +131,7 @@
       item(a);
     });
     if (number < total) {
-      item(link(urlOf(state, number + 1), text("next"), { rel: "next", "data-page": String(number + 1) }));
+      item(link(urlOf(state, number + 1), text("next"), { rel: "next" }));
     }
     nav.append(ul);
     return nav;
@@ -182,21 +182,24 @@
   }
 
   root.addEventListener("click", function (event) {
-    var a = event.target.closest("a[data-facet], a[data-sort], a[data-page]");
+    var a = event.target.closest("a[data-facet], a[data-sort], .facets__pagination a");
     if (!a || !data || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
       return;  // before the data has come, or to open a new tab: the link does it
     }
     event.preventDefault();
-    var next = { facet: current.facet, value: current.value, sort: current.sort, page: 1 };
-    if (a.hasAttribute("data-page")) {
-      next.page = parseInt(a.getAttribute("data-page"), 10);
+    var paging = !a.hasAttribute("data-facet") && !a.hasAttribute("data-sort");
+    // A page link names its whole list (the pre-rendered ones as well as those shown here).
+    var next = paging ? stateOf(new URL(a.href, window.location.href))
+      : { facet: current.facet, value: current.value, sort: current.sort, page: 1 };
+    if (paging) {
+      next.page = next.page || 1;
     } else if (a.hasAttribute("data-sort")) {
       next.sort = a.getAttribute("data-sort");
     } else {
       next.facet = a.getAttribute("data-facet");
       next.value = a.getAttribute("data-value") || "";
     }
-    choose(next, a.hasAttribute("data-page"));
+    choose(next, paging);
   });
 
   window.addEventListener("popstate", function (event) {
