@@ -28,6 +28,9 @@ sys.path.insert(0, str(HERE.parent))
 from bench.corpus import CATEGORIES, STATUSES, paragraph, proposal_body, quoted, sentence, start_site  # noqa: E402
 from bench.peers.run import OUTPUTS, fresh_output  # noqa: E402
 from bench.run import WORK, edit, table, timed_build  # noqa: E402
+from consult.layout import (  # noqa: E402
+    PROPOSALS_DIR, SUPPORTS_FILE, consultation_dir, consultations_dir, contribution_file, proposal_file,
+)
 
 NAMES = ("Camille", "Dominique", "Sacha", "Alex", "Claude", "")
 
@@ -69,18 +72,18 @@ def generate(target: Path, consultations: int = 10, proposals: int = 10000, comm
     supports: dict[str, list[str]] = {slug: [] for slug in slugs}
     for index in range(1, proposals + 1):
         slug, name = slugs[index % consultations], f"idee-{index:06d}"
-        folder = target / "content" / "consultations" / slug / "proposals"
-        folder.mkdir(exist_ok=True)
-        write_citizen_proposal(folder / f"{name}.md", rng, index)
+        path = proposal_file(consultation_dir(target, slug), name)
+        path.parent.mkdir(exist_ok=True)
+        write_citizen_proposal(path, rng, index)
         owners.append((slug, name))
         supports[slug].append(f"{name}: {int(rng.paretovariate(1.2)) - 1}\n")
     for slug, lines in supports.items():
-        (target / "content" / "consultations" / slug / "supports.yaml").write_text("".join(lines), encoding="utf-8")
+        (consultation_dir(target, slug) / SUPPORTS_FILE).write_text("".join(lines), encoding="utf-8")
     for index in range(1, comments + 1):
         slug, proposal = owners[rng.randrange(len(owners))]
-        folder = target / "content" / "consultations" / slug / "contributions"
-        folder.mkdir(exist_ok=True)
-        write_comment(folder / f"k{index:07d}.md", rng, f"k{index:07d}", slug, proposal)
+        path = contribution_file(consultation_dir(target, slug), f"k{index:07d}")
+        path.parent.mkdir(exist_ok=True)
+        write_comment(path, rng, f"k{index:07d}", slug, proposal)
     return target
 
 
@@ -104,10 +107,10 @@ def measure(proposals: int, comments: int, consultations: int) -> dict[str, floa
     out = ("--out", str(fresh_output("consult-citizen-cached")))
     timed_build(site, *out)  # fills the cache
     warm, _ = timed_build(site, *out)
-    one = sorted((site / "content/consultations").glob("*/proposals/*.md"))[3]
+    one = sorted(consultations_dir(site).glob(f"*/{PROPOSALS_DIR}/*.md"))[3]
     edit(one, "## Le constat", "## Le constat révisé")
     edited, _ = timed_build(site, *out)
-    supports = one.parent.parent / "supports.yaml"
+    supports = one.parent.parent / SUPPORTS_FILE
     edit(supports, f"{one.stem}: ", f"{one.stem}: 1000")
     supported, _ = timed_build(site, *out)
     shutil.rmtree(OUTPUTS, ignore_errors=True)

@@ -2,10 +2,10 @@
 at a time, each a pre-rendered, paginated list. Pure: render.py turns `listings` into pages and
 `facet_data` into the JSON the theme's facets.js filters and sorts in place.
 
-URLs, under a consultation's `propositions/` (beside `proposals/<slug>/`, so no proposal slug can
-take a list's address): `propositions/` (all, most supported first), `propositions/tri/<sort>/`,
-`propositions/<facet>/<value>/`, and `.../<n>/` for page n >= 2 of each. A facet is offered when
-it splits the list (two values or more); its values are those some proposal has.
+URLs (consult.layout): under a consultation's `propositions/`, `propositions/` itself (all, most
+supported first), `propositions/tri/<sort>/`, `propositions/<facet>/<value>/`, and `.../<n>/` for
+page n >= 2 of each. A facet is offered when it splits the list (two values or more); its values are
+those some proposal has.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from consult.layout import facet_list_url, lists_data_url, lists_url, sort_list_url
 from consult.model import Consultation, Proposal, ProposalStatus
 from consult.slug import slugify
 
-LIST_DIR = "propositions/"
-DATA_FILE = "index.json"  # under LIST_DIR: what facets.js filters and sorts without a request
 # Sorts, the default first: its list is the one at propositions/ itself.
 SORTS: tuple[str, ...] = ("soutiens", "recentes", "reponses")
 # Facets in the order the controls show them; a URL segment each (French, as `resultats/`).
@@ -49,7 +48,18 @@ class Choice:
 
 
 def list_url(c: Consultation) -> str:
-    return c.url + LIST_DIR
+    """The first page of a consultation's lists: all its proposals, in the default sort."""
+    return lists_url(c.url)
+
+
+def data_url(c: Consultation) -> str:
+    """What facets.js shows every list of a consultation from."""
+    return lists_data_url(c.url)
+
+
+def sort_url(c: Consultation, sort: str) -> str:
+    """The first page of the list of all proposals in `sort`."""
+    return lists_url(c.url) if sort == SORTS[0] else sort_list_url(c.url, sort)
 
 
 def listed(c: Consultation) -> tuple[Proposal, ...]:
@@ -137,14 +147,13 @@ def facets_of(c: Consultation, statuses: Sequence[ProposalStatus]) -> Facets:
 
 def listings(c: Consultation, statuses: Sequence[ProposalStatus]) -> list[Listing]:
     """Every pre-rendered list of a consultation's proposals: one per sort, one per facet value."""
-    base = list_url(c)
     by_support = sort_proposals(listed(c), SORTS[0])
-    found = [Listing(base if sort == SORTS[0] else f"{base}tri/{sort}/", "", "", sort,
+    found = [Listing(sort_url(c, sort), "", "", sort,
                      by_support if sort == SORTS[0] else sort_proposals(by_support, sort)) for sort in SORTS]
     facets = facets_of(c, statuses)
     for facet, values in facets.values.items():
         for segment, _ in values:
-            found.append(Listing(f"{base}{facet}/{segment}/", facet, segment, SORTS[0],
+            found.append(Listing(facet_list_url(c.url, facet, segment), facet, segment, SORTS[0],
                                  tuple(p for p in by_support if facets.of(p, facet) == segment)))
     return found
 
@@ -154,18 +163,16 @@ def choices(c: Consultation, statuses: Sequence[ProposalStatus],
     """The controls of every list page: facet -> its values, and 'tri' -> the sorts. `label(facet,
     id)` names a value (the category's or status's label, the translated origin or sort)."""
     facets = facets_of(c, statuses)
-    base = list_url(c)
     counts: dict[tuple[str, str], int] = {}
     for p in listed(c):
         for facet in facets.values:
             key = (facet, facets.of(p, facet))
             counts[key] = counts.get(key, 0) + 1
     found = {facet: tuple(Choice(facet, segment, label(facet, id_), counts[(facet, segment)],
-                                 f"{base}{facet}/{segment}/") for segment, id_ in values)
+                                 facet_list_url(c.url, facet, segment)) for segment, id_ in values)
              for facet, values in facets.values.items()}
     total = len(listed(c))
-    found["tri"] = tuple(Choice("", sort, label("tri", sort), total, base if sort == SORTS[0] else f"{base}tri/{sort}/")
-                         for sort in SORTS)
+    found["tri"] = tuple(Choice("", sort, label("tri", sort), total, sort_url(c, sort)) for sort in SORTS)
     return found
 
 

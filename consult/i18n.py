@@ -547,6 +547,17 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "cli.init.not_empty": "{folder} contient déjà {names} : choisissez un dossier neuf, ou un dépôt qui ne "
         "contient que des fichiers cachés (.git, réglages d'éditeur) et un README ou une LICENCE",
         "cli.new.created": "Créé : {path}",
+        "cli.themes.header": "Codebook suggéré par « consult themes {slug} » à partir de {count} texte(s) publié(s).\n"
+        "Une proposition à relire : renommez, fusionnez, supprimez les thèmes ; une personne décide.",
+        "cli.themes.keywords": "Mots-clés : {terms}",
+        "cli.themes.summary": "{themes} thème(s) suggéré(s) pour {slug} à partir de {count} texte(s) publié(s) ; "
+        "{tagged} texte(s) avec au moins une suggestion.",
+        "cli.themes.theme": "  {id} — {label} : {count} texte(s) ; mots-clés : {terms}",
+        "cli.themes.tags": "Étiquettes suggérées (rien n'est écrit sans --apply) :",
+        "cli.themes.none": "(aucune)",
+        "cli.themes.exists": "{path} existe déjà et diffère de ce codebook suggéré : rien n'a été écrit ; "
+        "fusionnez les thèmes à la main, puis étiquetez avec « consult tag ID --add THEME »",
+        "cli.themes.too_few": "pas de texte publié dans {slug} : rien à suggérer",
         "cli.new.no_slug": "impossible de faire un nom de fichier avec le titre {title} : mettez-y des lettres ou des chiffres"
         ,
         "cli.new.exists": "{path} existe déjà : choisissez un autre titre",
@@ -601,6 +612,10 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "cli.check.embargo.response": "la réponse officielle",
         "cli.check.embargo.status": "le statut « {status} »",
         "cli.moderate.rejected": "refusée : {path}",
+        "cli.moderate.unpublished": "dépubliée ({reason}) : {path}",
+        "cli.moderate.category": "[catégorie : {category}]",
+        "cli.moderate.page": "Affichées : {first} à {last} sur {total}.",
+        "cli.moderate.next": "Suivantes : la même commande avec --offset {offset}.",
         "cli.moderate.name_ids": "indiquez les contributions : consult moderate {action} ID...",
         "serve.overlay.title": "consult : le site n'a pas pu être reconstruit",
         "serve.overlay.body": "La dernière version correcte reste affichée en dessous ; corrigez le fichier et enregistrez.",
@@ -636,6 +651,17 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "cli.init.not_empty": "{folder} already holds {names}: choose a new folder, or a repository holding only "
         "hidden files (.git, editor settings) and a README or a LICENCE",
         "cli.new.created": "Created {path}",
+        "cli.themes.header": "Codebook suggested by 'consult themes {slug}' from {count} published text(s).\n"
+        "A draft to review: rename, merge, delete themes; a person decides.",
+        "cli.themes.keywords": "Keywords: {terms}",
+        "cli.themes.summary": "{themes} theme(s) suggested for {slug} from {count} published text(s); "
+        "{tagged} text(s) with at least one suggestion.",
+        "cli.themes.theme": "  {id} — {label}: {count} text(s); keywords: {terms}",
+        "cli.themes.tags": "Suggested tags (nothing is written without --apply):",
+        "cli.themes.none": "(none)",
+        "cli.themes.exists": "{path} already exists and differs from this suggested codebook: nothing was written; "
+        "merge the themes by hand, then tag with 'consult tag ID --add THEME'",
+        "cli.themes.too_few": "no published text in {slug}: nothing to suggest",
         "cli.new.no_slug": "cannot make a file name from the title {title}: use some letters or digits",
         "cli.new.exists": "{path} already exists: choose another title",
         "cli.new.unknown_consultation": "no consultation '{slug}' (existing: {slugs})",
@@ -687,6 +713,10 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "cli.check.embargo.response": "the official response",
         "cli.check.embargo.status": "the status “{status}”",
         "cli.moderate.rejected": "rejected: {path}",
+        "cli.moderate.unpublished": "unpublished ({reason}): {path}",
+        "cli.moderate.category": "[category: {category}]",
+        "cli.moderate.page": "Shown: {first} to {last} of {total}.",
+        "cli.moderate.next": "Next: the same command with --offset {offset}.",
         "cli.moderate.name_ids": "name the contributions: consult moderate {action} ID...",
         "serve.overlay.title": "consult: the site could not be rebuilt",
         "serve.overlay.body": "The last good version stays served below; fix the file and save.",
@@ -829,6 +859,85 @@ STRINGS["en"].update({
     "the free-text answers) and per theme of the codebook.",
 })
 
+# The public moderation report of each consultation (render._render_moderation, moderation.html).
+STRINGS["fr"].update(_french_spaces({
+    "moderation_report.link": "Rapport de modération",
+    "moderation_report.title": "Rapport de modération : {title}",
+    "moderation_report.intro": "Ce que l'équipe de modération a fait des contributions reçues, compté à partir "
+    "des fichiers du site. Aucun texte refusé ni aucune donnée personnelle n'apparaît ici.",
+    "moderation_report.mode.pre": "Modération a priori : chaque contribution est relue avant d'être publiée.",
+    "moderation_report.mode.post": "Modération a posteriori : une contribution qu'aucun contrôle automatique ne "
+    "signale est publiée aussitôt, puis peut être signalée et retirée ; les autres attendent une relecture.",
+    "moderation_report.figures": "Les contributions",
+    "moderation_report.figure": "Mesure",
+    "moderation_report.value": "Nombre",
+    "moderation_report.received": "Reçues",
+    "moderation_report.published": "Publiées",
+    "moderation_report.auto_published": "dont publiées aussitôt (modération a posteriori)",
+    "moderation_report.pending": "En attente de relecture",
+    "moderation_report.rejected": "Refusées",
+    "moderation_report.reported": "Signalées par des participants",
+    "moderation_report.median": "Délai médian entre l'envoi et la décision",
+    "moderation_report.median_over.one": "Délai médian calculé sur {count} contribution dont la date de décision "
+    "est connue.",
+    "moderation_report.median_over.other": "Délai médian calculé sur {count} contributions dont la date de "
+    "décision est connue.",
+    "moderation_report.none": "non connu",
+    "moderation_report.under_hour": "moins d'une heure",
+    "moderation_report.hours.one": "{count} heure",
+    "moderation_report.hours.other": "{count} heures",
+    "moderation_report.days.one": "{count} jour",
+    "moderation_report.days.other": "{count} jours",
+    "moderation_report.reasons": "Refus par motif",
+    "moderation_report.reason": "Motif (charte de modération)",
+    "moderation_report.no_rejection": "Aucune contribution refusée.",
+    "moderation_report.charter": "Les motifs sont ceux de la",
+    "moderation_report.charter_link": "charte de modération",
+    "moderation_report.flags": "Signalements, par type",
+    "moderation_report.flags_intro": "Un signalement attire l'attention d'une personne ; il ne décide jamais rien.",
+    "moderation_report.flag": "Signalement",
+    "moderation_report.no_flag": "Aucun signalement.",
+    "moderation_report.opendata": "Ces chiffres sont aussi en données ouvertes.",
+    "moderation_report.list": "Rapports de modération des consultations",
+}))
+STRINGS["en"].update({
+    "moderation_report.link": "Moderation report",
+    "moderation_report.title": "Moderation report: {title}",
+    "moderation_report.intro": "What the moderation team did with the contributions received, counted from the "
+    "site's files. No rejected text and no personal data appear here.",
+    "moderation_report.mode.pre": "Pre-moderation: every contribution is reviewed before it is published.",
+    "moderation_report.mode.post": "Post-moderation: a contribution no automatic check flags is published at once, "
+    "then may be reported and taken down; the others wait for a review.",
+    "moderation_report.figures": "The contributions",
+    "moderation_report.figure": "Measure",
+    "moderation_report.value": "Number",
+    "moderation_report.received": "Received",
+    "moderation_report.published": "Published",
+    "moderation_report.auto_published": "of which published at once (post-moderation)",
+    "moderation_report.pending": "Waiting for review",
+    "moderation_report.rejected": "Rejected",
+    "moderation_report.reported": "Reported by participants",
+    "moderation_report.median": "Median time from submission to decision",
+    "moderation_report.median_over.one": "Median time over {count} contribution whose decision date is known.",
+    "moderation_report.median_over.other": "Median time over {count} contributions whose decision date is known.",
+    "moderation_report.none": "not known",
+    "moderation_report.under_hour": "under an hour",
+    "moderation_report.hours.one": "{count} hour",
+    "moderation_report.hours.other": "{count} hours",
+    "moderation_report.days.one": "{count} day",
+    "moderation_report.days.other": "{count} days",
+    "moderation_report.reasons": "Rejections by reason",
+    "moderation_report.reason": "Reason (moderation charter)",
+    "moderation_report.no_rejection": "No contribution rejected.",
+    "moderation_report.charter": "The reasons are those of the",
+    "moderation_report.charter_link": "moderation charter",
+    "moderation_report.flags": "Flags, by type",
+    "moderation_report.flags_intro": "A flag draws a person's attention; it never decides anything.",
+    "moderation_report.flag": "Flag",
+    "moderation_report.no_flag": "No flag.",
+    "moderation_report.opendata": "These figures are in the open data too.",
+    "moderation_report.list": "Moderation reports of the consultations",
+})
 
 # The lists of a consultation's proposals (consult/facets.py, proposals.html, facets.js) and the search page.
 STRINGS["fr"].update({

@@ -2,7 +2,8 @@
 
 Pagefind (the `search` extra: `pagefind[bin]`) reads the written `_site/` and indexes only what the
 templates mark `data-pagefind-body` (a consultation's, a proposal's and a content page's own text;
-pending and rejected contributions never reach a page). The index is built beside the site and
+pending and rejected contributions never reach a page; a moderation report, figures only, is left
+out: the charter's indexed list of reports leads to them). The index is built beside the site and
 swapped into `_site/pagefind/` whole, so it never mixes two builds. Without Pagefind the site builds
 all the same, without `pagefind/`: the search page then says search is unavailable and links to the lists.
 """
@@ -18,7 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-SEARCH_DIR = "pagefind"  # under the output folder; the search page's script loads pagefind.js from it
+from consult.layout import SEARCH_DIR
+
 MISSING = ("search: Pagefind is not installed, so the site was built without its search index "
            "(pip install 'consult-static[search]' adds it).")
 

@@ -172,3 +172,24 @@ def test_a_consultation_without_proposals_has_no_lists(tmp_path: Path) -> None:
     files = check_site(root, NOW).files
     assert not [p for p in files if p.startswith(LIST)]
     assert "propositions/" not in files["consultations/exemple/index.html"].decode("utf-8")
+
+
+def test_listed_alone_decides_which_proposals_every_list_shows(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """facets.listed(c) is the one place that leaves a proposal out: its lists, their data, their counts
+    and the consultation page's link all follow it, while the proposal's own page stays."""
+    from consult import facets
+
+    proposals = [Spec(f"p-0{n}", f"Arbres {n}", "amenagement", "recue", "agency", n, date(2026, 1, 2), None)
+                 for n in range(3)]
+    monkeypatch.setattr(facets, "listed", lambda c: tuple(p for p in c.proposals if p.slug != "p-01"))
+    files = check_site(write_site(tmp_path / "site", proposals), NOW).files
+    lists = {path: data.decode("utf-8") for path, data in files.items() if path.startswith(LIST)}
+    assert lists and LIST + "index.json" in lists
+    assert not [path for path, text in lists.items() if "/proposals/p-01/" in text]
+    assert all("/proposals/p-00/" in text and "/proposals/p-02/" in text for text in lists.values())
+    assert 'role="status">2 propositions' in lists[LIST + "index.html"]
+    consultation = files["consultations/exemple/index.html"].decode("utf-8")
+    assert "Voir les 2 propositions, les filtrer et les trier" in consultation
+    assert "/proposals/p-01/" not in consultation
+    assert "consultations/exemple/proposals/p-01/index.html" in files

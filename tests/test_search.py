@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from consult import search
 from consult.build import build_site
 from consult.cli import cli
+from consult.layout import SEARCH_DIR
 from tests.conftest import site_with_proposals, tree
 
 NOW = "2026-02-15T12:00"
@@ -29,7 +30,7 @@ def marked_pages(out: Path) -> int:
 
 
 def index_files(out: Path) -> set[str]:
-    return {name for name in tree(out) if name.startswith(search.SEARCH_DIR + "/")}
+    return {name for name in tree(out) if name.startswith(SEARCH_DIR + "/")}
 
 
 def test_the_build_ends_with_an_index_of_the_marked_pages_only(site: Path) -> None:
@@ -43,6 +44,10 @@ def test_the_build_ends_with_an_index_of_the_marked_pages_only(site: Path) -> No
     assert "consultations/exemple/proposals/autre-0/index.html" in marked
     assert not {p for p in marked if "/contributions/" in p or p.startswith(("thanks/", "recherche/"))}
     assert not {p for p in marked if "/propositions/" in p}  # the lists repeat the proposals: not indexed twice
+    # The moderation report (figures, no citizen text) is not indexed: searching "modération" finds
+    # the charter, whose indexed list links to every consultation's report.
+    assert (out / "consultations/exemple/moderation/index.html").is_file()
+    assert not {p for p in marked if "/moderation/" in p}
 
 
 def test_an_unchanged_site_keeps_its_index_and_an_edit_gives_the_index_of_a_clean_build(site: Path,
@@ -108,3 +113,16 @@ def test_consult_build_says_what_the_search_step_did(site: Path, monkeypatch: py
     result = runner.invoke(cli, ["-C", str(site), "build", "--now", NOW, "--no-search", "--no-cache"])
     assert result.exit_code == 0 and "search:" not in result.output
     assert not index_files(site / "_site")
+
+
+@pytest.mark.parametrize("slug", ["recherche", "pagefind"])
+def test_a_content_page_may_not_take_the_search_pages_address(site: Path, slug: str) -> None:
+    """/recherche/ is the search page and /pagefind/ its index: a page there would replace one or be pruned."""
+    from consult.build import check_site
+    from consult.errors import ConsultError
+
+    (site / f"content/pages/{slug}.md").write_text("---\ntitle: Ma page\n---\n\nTexte.\n", encoding="utf-8")
+    with pytest.raises(ConsultError) as caught:
+        check_site(site, NOW)
+    assert [str(p.path) for p in caught.value.problems if "is reserved by consult" in p.message] == \
+        [f"content/pages/{slug}.md"]
