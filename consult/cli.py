@@ -104,10 +104,14 @@ def echo_warnings(warnings: "tuple[Any, ...]") -> None:
 def check(ctx: Context, now: str | None, strict: bool) -> None:
     """Validate site.yaml, content/ and templates; print every problem."""
     from consult.build import check_site
+    from consult.config import reserved_theme_notice
 
     built = with_lint(ctx.root, lambda: check_site(ctx.root, now, strict=strict), lambda checked: checked.site,
                       strict, writes=False)
     echo_warnings(built.warnings)
+    notice = reserved_theme_notice(ctx.root, built.site.config)
+    if notice:
+        click.echo(notice, err=True)
     click.echo(render_check_summary(built))
     for line in render_embargoes(built.site):
         click.echo(line)
@@ -323,12 +327,16 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None, from_u
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="List at most this many (a page; default: 100 when there are more).")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many first (the next page).")
+@click.option("--web", is_flag=True, help="Open the moderation screen: a local page on 127.0.0.1 (its address, "
+                                          "with a secret token, is printed).")
+@click.option("--port", default=0, type=int, help="With --web: the port (default: a free one).")
 @pass_ctx
 def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None, full: bool,
              consultation: str | None, kind: str | None, flagged: bool, flag: str | None,
-             limit: int | None, offset: int) -> None:
+             limit: int | None, offset: int, web: bool = False, port: int = 0) -> None:
     """List pending contributions (flagged first, a page at a time), show them in full, approve or
-    reject them by id, unpublish a published one (after a report) with --reason.
+    reject them by id, unpublish a published one (after a report) with --reason; or open the
+    moderation screen (--web).
 
     Approving a citizen proposal publishes it as a proposal page; `promote` does the same for a
     suggestion worth an answer."""
@@ -339,6 +347,11 @@ def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None
 
     config = require_config(ctx.root)
     language = config.language
+    if web:
+        from consult.screen import run_screen
+
+        run_screen(ctx.root, config, port)
+        return
     if action == "list":
         items = list_pending(ctx.root, consultation, kind, flagged, flag)
         page = page_of(items, offset, limit)
@@ -351,9 +364,9 @@ def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None
         for id_ in ids:
             click.echo("\n".join(render_entry(show_entry(ctx.root, id_), language, load_words(ctx.root))))
         return
-    if action == "unpublish":
-        from datetime import datetime
+    from datetime import datetime
 
+    if action == "unpublish":
         from consult.moderation import unpublish
 
         for path in unpublish(ctx.root, list(ids), reason or "", config.reasons, datetime.now(config.tz)):
@@ -361,7 +374,8 @@ def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None
         return
     ids = _publish_proposals(ctx.root, ids, action, config)
     status = "published" if action == "approve" else "rejected"
-    for path in decide(ctx.root, list(ids), status, reason or "", config.reasons) if ids else ():
+    today = datetime.now(config.tz).date()
+    for path in decide(ctx.root, list(ids), status, reason or "", config.reasons, today) if ids else ():
         click.echo(translate(language, f"cli.moderate.{status}", path=path))
 
 
@@ -379,6 +393,28 @@ def _publish_proposals(root: Path, ids: tuple[str, ...], action: str, config: An
         click.echo(translate(config.language, "cli.moderate.as_proposal", proposal=done.proposal,
                              path=done.contribution))
     return tuple(i for i in ids if i not in chosen)
+
+
+@cli.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--consultation", required=True, metavar="SLUG", help="The consultation the rows belong to.")
+@click.option("--channel", required=True, type=click.Choice(["papier", "courriel", "reunion"]),
+              help="How they reached you: on paper, by e-mail, at a public meeting.")
+@pass_ctx
+def import_command(ctx: Context, file: Path, consultation: str, channel: str) -> None:
+    """Import contributions typed by staff into a spreadsheet (CSV, XLSX, ODS) as pending files.
+
+    The first row names the columns: date (received), type, titre, texte, auteur, proposition,
+    catégorie, and one column per question (its id). Every row is checked as the form handler checks
+    a form; importing the same file twice adds nothing."""
+    from datetime import datetime
+
+    from consult.config import require_config
+    from consult.imports import import_file
+
+    config = require_config(ctx.root)
+    done = import_file(ctx.root, file, consultation, channel, datetime.now(config.tz), config.tz, config.language)
+    click.echo(done.render(config.language, channel))
 
 
 @cli.command()

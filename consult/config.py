@@ -416,3 +416,22 @@ def parse_now(value: str | None, config: Config) -> datetime:
     except ValueError:
         raise ConsultError(f"--now {value!r} is not a date-time like 2026-12-01T12:00")
     return moment if moment.tzinfo else moment.replace(tzinfo=config.tz)
+
+
+# Themes whose use the law reserves: the DSFR (themes/dsfr/) is the French State's visual identity.
+RESERVED_THEMES = {"dsfr": ("check.dsfr_reserved", "check.dsfr_hint")}
+
+
+def reserved_theme_notice(root: Path, config: Config) -> str:
+    """`consult check`'s reminder, in the site's language, when site.yaml chooses a theme reserved
+    to State entities ('' otherwise): 'site.yaml:LINE:COL: message (hint)' at the theme's name.
+    A notice, not a warning: a State site that chose it rightly keeps `--strict` usable."""
+    if config.theme not in RESERVED_THEMES:
+        return ""
+    from consult.i18n import translate
+
+    message, hint = (translate(config.language, key) for key in RESERVED_THEMES[config.theme])
+    doc, _ = parse_yaml((root / CONFIG_FILE).read_text(encoding="utf-8"), CONFIG_FILE)
+    data = doc.data if isinstance(doc.data, dict) else {}
+    where = ("theme", "name") if isinstance(data.get("theme"), dict) else ("theme",)
+    return str(doc.error(where, message, hint))

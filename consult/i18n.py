@@ -153,6 +153,9 @@ STRINGS: dict[str, dict[str, str]] = {
         # contributions
         "contribution.by": "Par {author}",
         "contribution.anonymous": "Anonyme",
+        "contribution.channel.papier": "Reçue sur papier",
+        "contribution.channel.courriel": "Reçue par courriel",
+        "contribution.channel.reunion": "Recueillie en réunion publique",
         "contributions.title": f"Contributions à «{_NB}{{title}}{_NB}»",
         "contributions.unpublished.one": "{count} contribution non publiée",
         "contributions.unpublished.other": "{count} contributions non publiées",
@@ -381,6 +384,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "consultation.all_contributions.other": "See all {count} published contributions",
         "contribution.by": "By {author}",
         "contribution.anonymous": "Anonymous",
+        "contribution.channel.papier": "Received on paper",
+        "contribution.channel.courriel": "Received by e-mail",
+        "contribution.channel.reunion": "Collected at a public meeting",
         "contributions.title": "Contributions to “{title}”",
         "contributions.unpublished.one": "{count} contribution not published",
         "contributions.unpublished.other": "{count} contributions not published",
@@ -937,6 +943,22 @@ STRINGS["en"].update({
     "moderation_report.no_flag": "No flag.",
     "moderation_report.opendata": "These figures are in the open data too.",
     "moderation_report.list": "Moderation reports of the consultations",
+})
+
+# The DSFR theme (themes/dsfr/) and `consult check`'s reminder that it is reserved to the State.
+STRINGS["fr"].update(_french_spaces({
+    "chrome.skip_nav_label": "Accès rapide",
+    "check.dsfr_reserved": "attention : le thème dsfr (Système de design de l'État) est réservé aux services de l'État : "
+    "ministères, préfectures, services déconcentrés, opérateurs autorisés",
+    "check.dsfr_hint": "une collectivité, une association ou une entreprise garde le thème par défaut, "
+    "theme: default, avec son logo et sa couleur",
+}))
+STRINGS["en"].update({
+    "chrome.skip_nav_label": "Quick access",
+    "check.dsfr_reserved": "warning: the dsfr theme (the French State's design system) is reserved to State entities "
+    "(services de l'État): ministries, prefectures, devolved services, authorised public bodies",
+    "check.dsfr_hint": "a local authority, an association or a company keeps the default theme, theme: default, "
+    "with its own logo and colour",
 })
 
 # The lists of a consultation's proposals (consult/facets.py, proposals.html, facets.js) and the search page.

@@ -153,6 +153,7 @@ class Contribution:
     answers: tuple[Answer, ...]
     source: str  # path relative to the site root
     tags: tuple[str, ...] = ()  # theme ids of the consultation's codebook, set by editors
+    channel: str = ""  # how it reached the agency when not the web: papier, courriel, reunion
 
 
 @dataclass(frozen=True)

@@ -10,22 +10,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from consult.document import parse_front_matter, split_front_matter
+import yaml
+
+from consult.document import SafeLoader, parse_front_matter, split_front_matter
 from consult.kinds import CONTRIBUTION_KINDS
 from consult.errors import ConsultError, SourceError, did_you_mean
 from consult.detect import Finding, WordList, detect_fields
 from consult.flags import FLAGS, describe
 from consult.i18n import translate
 from consult.layout import CONTRIBUTIONS_DIR, INDEX_FILE, consultations_dir, contribution_file
-from consult.pull import ID, write_replace
+from consult.pull import ID, replace_batch
 
 # A decision line with its own line ending (\n or \r\n), kept when the line is rewritten.
 STATUS_LINE = re.compile(r"^status:[^\r\n]*(\r?\n)", re.M)
 REASON_LINE = re.compile(r"^reason:[^\r\n]*\r?\n", re.M)
+# `decided:` and `decided_by:` (post-moderation's "auto"): a person's decision replaces both.
+DECIDED_LINE = re.compile(r"^decided(?:_by)?:[^\r\n]*\r?\n", re.M)
+DECISION_KEYS = ("status", "reason", "decided", "decided_by")
 # Up to this many contributions, `consult moderate` shows every text and answer in full.
 FULL_LIMIT = 10
 EXCERPT = 120
@@ -49,6 +54,7 @@ class Entry:
     path: str
     duplicate_of: str = ""  # the near-duplicate flag's other contribution
     category: str = ""  # a citizen proposal's category id
+    channel: str = ""  # papier, courriel, reunion: typed in by staff (consult import); '' for the web
 
 
 PAGE_SIZE = 100  # `consult moderate` lists at most this many unless --limit says otherwise
@@ -123,6 +129,7 @@ def read_entry(root: Path, path: Path, labels: dict[str, dict[str, str]]) -> Ent
         proposal=str(data.get("proposal") or ""), submitted=str(data.get("submitted", "")),
         status=str(data.get("status", "")), author=str(data.get("author") or ""), title=str(data.get("title") or ""),
         duplicate_of=str(data.get("duplicate_of") or ""), category=str(data.get("category") or ""),
+        channel=str(data.get("channel") or ""),
         body=body.strip("\n"), path=relative, flags=tuple(str(code) for code in flags),
         answers=tuple((labels[slug].get(str(qid), str(qid)), _answer_text(value)) for qid, value in answers.items()),
     )
@@ -263,10 +270,10 @@ def find_contribution(root: Path, id_: str) -> Path | None:
     return matches[0] if matches else None
 
 
-def set_status(text: str, status: str, reason: str = "", path: str = "") -> str:
-    """The file text with only its status (and reason) lines changed; every other byte, line
-    endings included (a file saved with CRLF keeps them), stays as it was, so the diff is the
-    decision. `text` must be read without newline translation (see `decide`)."""
+def set_status(text: str, status: str, reason: str = "", path: str = "", decided: date | None = None) -> str:
+    """The file text with only its status (and reason, and `decided:` day when given) lines changed;
+    every other byte, line endings included (a file saved with CRLF keeps them), stays as it was, so
+    the diff is the decision. `text` must be read without newline translation (see `decide`)."""
     split = split_front_matter(text)
     if split is None:
         raise ConsultError(f"{path}: no front matter")
@@ -278,55 +285,77 @@ def set_status(text: str, status: str, reason: str = "", path: str = "") -> str:
     end = found.group(1)  # the new lines end as the status line did
     head = STATUS_LINE.sub(lambda _: f"status: {status}{end}", head, count=1)
     head = REASON_LINE.sub("", head)
-    if reason:
-        head = STATUS_LINE.sub(lambda m: m.group(0) + f"reason: {reason}{end}", head, count=1)
+    if decided:
+        head = DECIDED_LINE.sub("", head)
+    after = (f"reason: {reason}{end}" if reason else "") + (f"decided: {decided.isoformat()}{end}" if decided else "")
+    if after:
+        head = STATUS_LINE.sub(lambda m: m.group(0) + after, head, count=1)
     edited = head + rest
-    _check_only_decision_changed(text, edited, status, reason, path)
+    _check_only_decision_changed(text, edited, status, reason, path, decided)
     return edited
 
 
-def _check_only_decision_changed(before: str, after: str, status: str, reason: str, path: str) -> None:
-    old, _, old_problems = parse_front_matter(before, path)
-    new, new_body, new_problems = parse_front_matter(after, path)
-    if old_problems or new_problems or not isinstance(new.data, dict):
+def _check_only_decision_changed(before: str, after: str, status: str, reason: str, path: str,
+                                 decided: date | None = None) -> None:
+    old, old_problems = _front(before)
+    new, new_problems = _front(after)
+    if old_problems or new_problems or not isinstance(new, dict):
         raise ConsultError(f"{path}: cannot edit this file safely; edit 'status:' by hand")
-    expected: dict[str, Any] = {k: v for k, v in (old.data or {}).items() if k not in ("status", "reason")}
-    got = {k: v for k, v in new.data.items() if k not in ("status", "reason")}
-    if got != expected or new.data.get("status") != status or (new.data.get("reason") or "") != reason:
+    kept = DECISION_KEYS if decided else ("status", "reason")
+    expected: dict[str, Any] = {k: v for k, v in (old or {}).items() if k not in kept}
+    got = {k: v for k, v in new.items() if k not in kept}
+    if got != expected or new.get("status") != status or (new.get("reason") or "") != reason \
+            or (decided and new.get("decided") != decided):
         raise ConsultError(f"{path}: cannot edit this file safely; edit 'status:' by hand")
+
+
+def _front(text: str) -> tuple[Any, bool]:
+    """The front matter's data read by the safe loader, and whether it could not be read: the check
+    above compares values only (no positions needed), so it costs one C parse per side."""
+    split = split_front_matter(text)
+    if split is None:
+        return None, True
+    try:
+        return yaml.load(split.yaml_text, Loader=SafeLoader), False
+    except yaml.YAMLError:
+        return None, True
 
 
 def decide(root: Path, ids: list[str], status: str, reason: str = "",
-           reasons: tuple[str, ...] = ()) -> list[str]:
-    """Approve (status published) or reject (with a reason code) each id; returns the edited paths."""
+           reasons: tuple[str, ...] = (), today: date | None = None,
+           paths: dict[str, Path] | None = None) -> list[str]:
+    """Approve (status published) or reject (with a reason code) each id, dated `today` (`decided:`,
+    default the machine's day); returns the edited paths. All files are checked before any is
+    written, then written durably as one batch (one filesystem flush, however many). `paths` may
+    give ids' files already known (the moderation screen's index), saving a search each."""
+    today = today or date.today()
     if status == "rejected":
         if not reason:
             raise ConsultError("rejecting needs --reason CODE", )
         if reasons and reason not in reasons:
             raise ConsultError(f"unknown reason '{reason}' (codes: {', '.join(reasons)})")
-    paths = []
+    found = []
     for id_ in ids:
-        path = find_contribution(root, id_)
+        path = (paths or {}).get(id_) or find_contribution(root, id_)
         if path is None:
             raise ConsultError(f"no contribution {id_} in content/ (run 'consult pull' first?)")
-        paths.append(path)
-    edited = []
-    for path in paths:
+        found.append(path)
+    edited, writes = [], []
+    for path in found:
         relative = path.relative_to(root).as_posix()
         text = path.read_bytes().decode("utf-8")  # not read_text: it would turn CRLF into LF
-        new_text = set_status(text, status, reason if status == "rejected" else "", relative)
+        new_text = set_status(text, status, reason if status == "rejected" else "", relative, today)
         if new_text != text:
-            write_replace(path, new_text.encode("utf-8"))
+            writes.append((path, new_text.encode("utf-8")))
         edited.append(relative)
+    replace_batch(writes)
     return edited
-
-
-DECIDED_LINE = re.compile(r"^decided(?:_by)?:[^\r\n]*\r?\n", re.M)
 
 
 def unpublish(root: Path, ids: list[str], reason: str, reasons: tuple[str, ...], when: datetime) -> list[str]:
     """Take published contributions down (after a report, say): `status: rejected`, the charter's
-    `reason` code, `decided:` now (a person decided: no `decided_by: auto`). Only those lines change;
+    `reason` code, `decided:` the day of `when` (a person decided: no `decided_by: auto`). Only those
+    lines change;
     every id is checked (found, published) before any file is written. Returns the edited paths."""
     if not reason:
         raise ConsultError("unpublishing needs --reason CODE (a code of the moderation charter)")
@@ -339,34 +368,13 @@ def unpublish(root: Path, ids: list[str], reason: str, reasons: tuple[str, ...],
             raise ConsultError(f"{entry.path}: status is '{entry.status}', not published: nothing was unpublished "
                                "(use consult moderate reject for a pending contribution)")
         found.append(root / entry.path)
-    edited = []
+    edited, writes = [], []
     for path in found:
         relative = path.relative_to(root).as_posix()
         text = path.read_bytes().decode("utf-8")
-        write_replace(path, mark_decided(set_status(text, "rejected", reason, relative), when, relative).encode("utf-8"))
+        writes.append((path, set_status(text, "rejected", reason, relative, when.date()).encode("utf-8")))
         edited.append(relative)
-    return edited
-
-
-def mark_decided(text: str, when: datetime, path: str = "") -> str:
-    """`text` with `decided: <when>` after its status/reason lines and no `decided_by:` line (a
-    person decided); every other byte as it was, proved by parsing both."""
-    end = STATUS_LINE.search(text)
-    if end is None:
-        raise ConsultError(f"{path}: no 'status:' line")
-    newline = end.group(1)
-    head, sep, rest = text.partition(newline + "---")
-    head = DECIDED_LINE.sub("", head + newline)[: -len(newline)]
-    anchor = REASON_LINE.search(head) or STATUS_LINE.search(head)
-    assert anchor is not None
-    line = f"decided: {when.replace(microsecond=0).isoformat(sep=' ')}{newline}"
-    edited = head[: anchor.end()] + line + head[anchor.end():] + sep + rest
-    old, _, _ = parse_front_matter(text, path)
-    new, _, problems = parse_front_matter(edited, path)
-    keep = ("decided", "decided_by")
-    if problems or {k: v for k, v in (old.data or {}).items() if k not in keep} != \
-            {k: v for k, v in (new.data or {}).items() if k not in keep}:
-        raise ConsultError(f"{path}: cannot edit this file safely; edit 'status:' by hand")
+    replace_batch(writes)
     return edited
 
 

@@ -67,6 +67,8 @@ CONTRIBUTIONS = (
     Column("title", "string", "Title, if any."),
     Column("text", "string", "The text as published, without formatting."),
     Column("answers", "string", "Answers to the consultation's questions, as a JSON object."),
+    Column("channel", "string", "How it reached the agency: web (the site's forms), papier (paper), courriel (e-mail) "
+                                "or reunion (a public meeting), typed in by staff."),
 )
 
 MODERATION = (
@@ -130,7 +132,8 @@ def _contribution_row(x: Contribution) -> dict[str, Any]:
     answers = {a.question.id: list(a.value) if isinstance(a.value, tuple) else a.value for a in x.answers}
     return {"id": x.id, "consultation": x.consultation, "kind": x.kind, "proposal": x.proposal or "",
             "author": x.author, "submitted": x.submitted, "title": x.title, "text": html_to_text(x.body_html),
-            "answers": json.dumps(answers, ensure_ascii=False, sort_keys=True) if answers else ""}
+            "answers": json.dumps(answers, ensure_ascii=False, sort_keys=True) if answers else "",
+            "channel": x.channel or "web"}
 
 
 def _cell(value: Any) -> str:

@@ -36,6 +36,8 @@ from consult.forms.wsgi import ThreadingWSGIServer, without_queries
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PREFIX = "/__consult/"
+MODERATION = PREFIX + "moderation/"  # the moderation screen (consult.screen), on a loopback host only
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # Saves closer together than this are one change (editors write a file in several steps).
 DEBOUNCE = 0.05
 WATCHED = WATCHED_DIRS
@@ -169,10 +171,12 @@ def events(status: Status) -> Iterator[bytes]:
         yield f"event: reload\ndata: {version}\n\n".encode()
 
 
-def dispatch(static: WSGIApp, api: WSGIApp | None) -> WSGIApp:
+def dispatch(static: WSGIApp, api: WSGIApp | None, screen: WSGIApp | None = None) -> WSGIApp:
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if api is not None and environ.get("PATH_INFO", "").startswith("/api/"):
             return api(environ, start_response)
+        if screen is not None and environ.get("PATH_INFO", "").startswith(MODERATION):
+            return screen(environ, start_response)
         return static(environ, start_response)
 
     return app
@@ -322,8 +326,14 @@ def serve_site(root: Path, host: str, port: int, now: str | datetime | None = No
     rebuilder.rebuild(None)
     builder.jobs = 1  # later rebuilds are small; never fork beside the server's threads
     builder.persist = False  # the cache is saved when the server stops
-    api = make_api(root, site_dir, inbox_url, require_config(root), now)
-    app = dispatch(dev_app(static_app(site_dir), status), api)
+    config = require_config(root)
+    api = make_api(root, site_dir, inbox_url, config, now)
+    screen = None
+    if host in LOOPBACK:  # a moderation screen reachable from the network would be no screen of ours
+        from consult.screen import Screen
+
+        screen = Screen(root, config, base=MODERATION)
+    app = dispatch(dev_app(static_app(site_dir), status), api, screen)
     try:
         server = make_server(host, port, app, ThreadingWSGIServer, QuietHandler)
     except OSError as exc:
@@ -333,6 +343,8 @@ def serve_site(root: Path, host: str, port: int, now: str | datetime | None = No
     observer = watch(root, rebuilder)
     click.echo(f"Serving http://{host}:{server.server_port}/ (form handler at /api/), "
                "rebuilding on save. Ctrl+C to stop.")
+    if screen is not None:
+        click.echo(f"Moderation screen: http://{host}:{server.server_port}{screen.url()}")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

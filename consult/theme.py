@@ -28,6 +28,7 @@ from consult.model import ProposalStatus
 from consult.sandbox import BuiltinEnvironment, SiteEnvironment, Traceable
 
 DEFAULT_THEME = "default"
+DEFAULT_PREFIX = "@default"  # the built-in default theme's templates, by their own names
 
 
 def builtin_themes_dir() -> Path:
@@ -60,8 +61,12 @@ def make_environment(
     otherwise stat every template (and every import) each time a page renders."""
     search = [root / "templates"] + [d / "templates" for d in theme_dirs(root, theme)]
     kind = SiteEnvironment if has_own_templates(root, theme) else BuiltinEnvironment
+    # '@default/base.html' is always the built-in default theme's page, whatever overrides it:
+    # another theme's base.html extends it and replaces only its blocks (themes/dsfr/).
+    default = jinja2.FileSystemLoader(str(builtin_themes_dir() / DEFAULT_THEME / "templates"))
     env = kind(
-        loader=jinja2.FileSystemLoader([str(p) for p in search]),
+        loader=jinja2.ChoiceLoader([LayeredLoader([str(p) for p in search]),
+                                    jinja2.PrefixLoader({DEFAULT_PREFIX: default})]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -86,6 +91,43 @@ def make_environment(
         status_label=partial(status_label, language=language),
     )
     return env
+
+
+LAYER_MARKER = "{#- consult: layer -#}"
+
+
+class LayeredLoader(jinja2.FileSystemLoader):
+    """A FileSystemLoader where a template may be a layer over the next one of the same name.
+
+    A template whose text starts with LAYER_MARKER is read as the next template of that name
+    further down the search path (a theme's layer over the default theme's file), followed by its
+    own text. For a file of macros (partials/forms.html), the layer redefines only the macros it
+    must and inherits every other, including those added to the lower file later; Jinja resolves
+    a macro's calls to other macros when it runs, so the lower file's macros call the redefined
+    ones. Line numbers in a layer's errors are counted from the start of the lower file's text."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if not source.startswith(LAYER_MARKER):
+            return source, filename, uptodate
+        below = self.searchpath[self._index_of(filename) + 1:]
+        if not below:
+            raise jinja2.TemplateNotFound(template, f"{filename} is a layer over a template of the same name, "
+                                                    "and no folder comes after it")
+        lower, _, lower_uptodate = LayeredLoader(below, encoding=self.encoding).get_source(environment, template)
+
+        def fresh() -> bool:
+            return uptodate() and lower_uptodate()
+
+        return lower + source[len(LAYER_MARKER):], filename, fresh
+
+    def _index_of(self, filename: str) -> int:
+        """The search path entry that holds `filename`."""
+        found = Path(filename).resolve()
+        for index, folder in enumerate(self.searchpath):
+            if found.is_relative_to(Path(folder).resolve()):
+                return index
+        return len(self.searchpath)
 
 
 class UnknownString(jinja2.TemplateRuntimeError):

@@ -155,3 +155,15 @@ def refuse_writes_under(folder: Path) -> Callable[[int, bytes], int]:
         return write(fd, data)
 
     return full
+
+
+THEMES = ("default", "dsfr")  # the built-in themes the browser, axe and vnu suites run on
+
+
+def use_theme(root: Path, theme: str) -> None:
+    """Switch a copy of the demo site to another built-in theme (its site.yaml says `name: default`)."""
+    path = root / "site.yaml"
+    text = path.read_text(encoding="utf-8")
+    switched = text.replace("\n  name: default\n", f"\n  name: {theme}\n", 1)
+    assert theme == "default" or switched != text, "the demo's site.yaml no longer says 'theme: name: default'"
+    path.write_text(switched, encoding="utf-8")

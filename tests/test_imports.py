@@ -23,7 +23,7 @@ LAYERS: dict[str, str] = {
     "consult.errors": "base", "consult.document": "base", "consult.schema": "base", "consult.slug": "base",
     "consult.flags": "base", "consult.i18n": "base", "consult.colors": "base", "consult.charts": "base",
     "consult.markdown": "base", "consult.sandbox": "base", "consult.parallel": "base", "consult.atomic": "base",
-    "consult.layout": "base", "consult.kinds": "base", "consult.skeleton": "base",
+    "consult.layout": "base", "consult.kinds": "base", "consult.screen_text": "base", "consult.skeleton": "base",
     "consult.model": "model",  # the frozen data every stage passes on (site.yaml's settings included)
     # build
     "consult.config": "config", "consult.lock": "config",
@@ -37,8 +37,9 @@ LAYERS: dict[str, str] = {
     "consult.inbox": "inbox",
     "consult.pull": "pull", "consult.pullrequest": "pull", "consult.detect": "pull", "consult.moderation": "pull",
     "consult.proposals": "pull", "consult.tagging": "pull", "consult.held": "pull", "consult.suggest": "pull",
+    "consult.pending": "pull", "consult.decisions": "pull",
     # entry points: wire the stages together
-    "consult.build": "app", "consult.cli": "app", "consult.serve": "app", "consult.scaffold": "app",
+    "consult.build": "app", "consult.cli": "app", "consult.screen": "app", "consult.imports": "app", "consult.serve": "app", "consult.scaffold": "app",
     "consult.report": "app", "consult.progress": "app", "consult.gunicorn_conf": "app", "consult.__main__": "app",
 }
 

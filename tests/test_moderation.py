@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from consult.cli import cli
+from consult.config import require_config
 from consult.document import dump_front_matter, parse_front_matter
 from consult.errors import ConsultError
 from consult.inbox import Submission, open_inbox
@@ -18,6 +19,7 @@ from consult.pull import pull, render_contribution
 from tests.conftest import copy_demo
 
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=timezone.utc)
+DAY = date(2026, 11, 20)
 
 
 @pytest.fixture
@@ -92,13 +94,15 @@ def test_decisions_keep_crlf_line_endings(pulled: tuple[Path, str]) -> None:
     result = CliRunner().invoke(cli, ["-C", str(site), "moderate", "reject", first.id, "--reason", "hors-sujet"])
     assert result.exit_code == 0, result.output
     rejected = path.read_bytes()
-    assert rejected == crlf.replace(b"status: pending\r\n", b"status: rejected\r\nreason: hors-sujet\r\n", 1)
-    decide(site, [first.id], "published")  # the reason line goes, with its CRLF
-    assert path.read_bytes() == crlf.replace(b"status: pending\r\n", b"status: published\r\n", 1)
+    today = datetime.now(require_config(site).tz).date().isoformat().encode()
+    assert rejected == crlf.replace(b"status: pending\r\n",
+                                    b"status: rejected\r\nreason: hors-sujet\r\ndecided: " + today + b"\r\n", 1)
+    decide(site, [first.id], "published", today=DAY)  # the reason line goes, with its CRLF
+    assert path.read_bytes() == crlf.replace(b"status: pending\r\n", b"status: published\r\ndecided: 2026-11-20\r\n", 1)
     other = site / second.path  # an LF file next to it stays LF
     lf = other.read_bytes()
-    decide(site, [second.id], "published")
-    assert other.read_bytes() == lf.replace(b"status: pending\n", b"status: published\n", 1)
+    decide(site, [second.id], "published", today=DAY)
+    assert other.read_bytes() == lf.replace(b"status: pending\n", b"status: published\ndecided: 2026-11-20\n", 1)
 
 
 def test_erase_removes_file_and_row_and_pull_never_brings_it_back(pulled: tuple[Path, str]) -> None:

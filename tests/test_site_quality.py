@@ -17,16 +17,18 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-from tests.conftest import REPO, add_comments, copy_demo
+from tests.conftest import REPO, THEMES, add_comments, copy_demo, use_theme
 
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 NOW = "2026-12-01T12:00"
 
 
-@pytest.fixture(scope="module")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("demo")
+@pytest.fixture(scope="module", params=THEMES)
+def built_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo built with each built-in theme in turn."""
+    root = tmp_path_factory.mktemp(f"demo-{request.param}")
     copy_demo(root)
+    use_theme(root, request.param)
     add_comments(root, "parc-des-berges", "buvette-saisonniere", 60)
     result = subprocess.run([sys.executable, "-m", "consult", "-C", str(root), "build", "--now", NOW],
                             capture_output=True, text=True, timeout=120)
@@ -47,7 +49,10 @@ def test_every_page_and_stylesheet_is_valid(built_site: Path) -> None:
     java = shutil.which("java")
     if java is None:
         pytest.fail("java is missing: run scripts/test (it installs default-jre-headless)")
-    files = html_files(built_site) + sorted(built_site.rglob("*.css"))
+    # Not the DSFR's own stylesheet (static/dsfr/, vendored unchanged, see tests/test_dsfr.py): the
+    # checker's CSS level rejects its valid multi-layer mask-position and calc() margins.
+    files = html_files(built_site) + sorted(css for css in built_site.rglob("*.css")
+                                            if not css.relative_to(built_site).as_posix().startswith("static/dsfr/"))
     # One JVM for every file: the checker starts in ~1 s, checks in milliseconds.
     result = subprocess.run([java, "-jar", str(VNU_JAR), "--errors-only", "--also-check-css", "--format", "json",
                              *map(str, files)], capture_output=True, text=True, timeout=300)

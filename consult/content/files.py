@@ -86,7 +86,9 @@ CONTRIBUTION_FIELDS = {
     "tags": Field("list"),
     "decided": Field("date"),  # when a person (or post-moderation at pull) published or rejected it
     "decided_by": Field("str"),  # who: "auto" for post-moderation at pull, else a moderator's word
+    "channel": Field("str"),  # how it reached us: web (default), papier, courriel, reunion (consult import)
 }
+CHANNELS = ("web", "papier", "courriel", "reunion")
 SYNTHESIS_FIELDS = {"title": Field("str", required=True), "published": Field("date")}
 PAGE_FIELDS = {"title": Field("str", required=True), "footer": Field("bool"), "summary": Field("str")}
 
@@ -144,6 +146,7 @@ class ContributionRecord:
     flags: tuple[str, ...] = ()  # for the moderation report's counts only
     decided: datetime | None = None  # when it was published or rejected, if the file says
     decided_by: str = ""  # "auto": post-moderation published it at pull
+    channel: str = ""  # '' for the web; papier, courriel, reunion (consult import)
 
 
 @dataclass(frozen=True)
@@ -346,6 +349,10 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
     if reason and reason not in config.reasons:
         problems.append(doc.error(("reason",), f"unknown moderation reason '{reason}'", did_you_mean(str(reason), config.reasons) or "codes: " + ", ".join(config.reasons)))
     problems += _check_flags(doc, data.get("flags"))
+    channel = data.get("channel") or ""
+    if channel and channel not in CHANNELS:
+        problems.append(doc.error(("channel",), f"unknown channel {channel!r}",
+                                  did_you_mean(str(channel), CHANNELS) or "channels: " + ", ".join(CHANNELS)))
     tags = data.get("tags") or []
     for index, tag in enumerate(tags):
         if not isinstance(tag, str) or not SLUG_RE.match(tag):
@@ -363,6 +370,7 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
         flags=tuple(data.get("flags") or ()),
         decided=to_datetime(data["decided"], config) if data.get("decided") else None,
         decided_by=data.get("decided_by") or "",
+        channel="" if channel == "web" else channel,
     ), problems
 
 

@@ -352,6 +352,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
             id=record.id, kind=record.kind, consultation=c.slug, proposal=record.proposal, author=record.author,
             submitted=record.submitted, status=record.status, reason=record.reason, title=record.title,
             body_html=record.body_html, answers=answers, source=record.source, tags=record.tags,
+            channel=record.channel,
         )
         if record.kind == "comment" and record.proposal:
             comments[record.proposal].append(contribution)

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from tests.conftest import REPO, add_comments, copy_demo
+from tests.conftest import REPO, THEMES, add_comments, copy_demo, use_theme
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, ViewportSize
+    from playwright.sync_api import Browser, Locator, Page, ViewportSize
 
 NOW = "2026-12-01T12:00"
 CHROMIUM = "/usr/bin/chromium"
@@ -60,6 +60,7 @@ COMMENTED = "/consultations/parc-des-berges/proposals/buvette-saisonniere/"  # c
 COMMENTS_7 = COMMENTED + "comments/7/"  # its pagination: 1 … 6 7 8 … 53
 OPEN_DATA = "/data/"
 MISSING = "/cette-page-n-existe-pas/"  # served with 404.html
+PAGINATION = ":is(nav.pagination, nav.fr-pagination)"  # the default theme's, the DSFR theme's
 
 
 def real_disk_dir(tmp_path_factory: pytest.TempPathFactory, name: str) -> tuple[Path, bool]:
@@ -88,6 +89,7 @@ class DemoServer:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    theme: str = "default"
 
     def consult(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run([sys.executable, "-m", "consult", "-C", str(self.root), *args],
@@ -156,12 +158,18 @@ def serving_demo(tmp_path_factory: pytest.TempPathFactory, name: str,
             shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+@pytest.fixture(scope="module", params=THEMES)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """The demo, served with each built-in theme in turn: every test that uses it runs once per theme
+    (`-k dsfr` or `-k default` picks one)."""
+    theme: str = request.param
+
     def prepare(root: Path) -> None:
+        use_theme(root, theme)
         add_comments(root, "parc-des-berges", COMMENTED.rstrip("/").rsplit("/", 1)[1], MANY_COMMENTS)
 
-    with serving_demo(tmp_path_factory, "demo", prepare) as demo:
+    with serving_demo(tmp_path_factory, f"demo-{theme}", prepare) as demo:
+        demo.theme = theme
         yield demo
 
 
@@ -203,6 +211,15 @@ def page_nojs(browser: Browser, server: DemoServer) -> Iterator[Page]:
     tab = new_page(browser, server, javascript=False)
     yield tab
     tab.context.close()
+
+
+def tick(control: Locator) -> None:
+    """Check a radio button or a checkbox as a person does with a mouse: by clicking its label (the
+    DSFR draws the box on the label, over the input, so a click aimed at the input lands on it)."""
+    control_id = control.get_attribute("id")
+    assert control_id, "a choice without an id has no label to click"
+    control.page.locator(f"label[for='{control_id}']").click()
+    assert control.is_checked()
 
 
 def submit_empty_suggestion(page: Page) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import OPEN, PROPOSAL, THANKS, DemoServer, vnu_errors
+from tests.browser.conftest import OPEN, PROPOSAL, THANKS, DemoServer, tick, vnu_errors
 
 pytestmark = pytest.mark.browser
 
@@ -39,9 +39,9 @@ def test_required_answer_missing_shows_errors_and_keeps_every_character(page: Pa
     page.goto(OPEN)
     form = page.locator("#answers-form")
     # q_frequence (required, single choice) left empty on purpose; the rest answered.
-    form.locator("input[name=q_freins]").nth(0).check()
-    form.locator("input[name=q_freins]").nth(2).check()
-    form.locator("input[name='q_securite-ressentie'][value='2']").check()
+    tick(form.locator("input[name=q_freins]").nth(0))
+    tick(form.locator("input[name=q_freins]").nth(2))
+    tick(form.locator("input[name='q_securite-ressentie'][value='2']"))
     form.locator("textarea[name=q_priorite]").fill(TRICKY)
     form.locator("input[name=author]").fill(AUTHOR)
     form.locator("input[name=email]").fill(EMAIL)

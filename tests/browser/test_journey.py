@@ -12,7 +12,7 @@ import pytest
 import yaml
 from playwright.sync_api import Page
 
-from tests.browser.conftest import HOME, OPEN, PROPOSAL, THANKS, DemoServer
+from tests.browser.conftest import HOME, OPEN, PROPOSAL, THANKS, DemoServer, tick
 
 pytestmark = pytest.mark.browser
 
@@ -79,9 +79,9 @@ def answer_questionnaire(page: Page, marker: str) -> None:
     """The questionnaire, a form of its own beside the idea's."""
     page.goto(OPEN)
     form = page.locator("#answers-form")
-    form.get_by_label("Une ou plusieurs fois par semaine").check()
-    form.locator("input[name=q_freins]").first.check()
-    form.locator("input[name='q_securite-ressentie'][value='3']").check()
+    tick(form.get_by_label("Une ou plusieurs fois par semaine"))
+    tick(form.locator("input[name=q_freins]").first)
+    tick(form.locator("input[name='q_securite-ressentie'][value='3']"))
     form.locator("textarea[name=q_priorite]").fill(f"Le carrefour de la gare {marker}")
     wait_like_a_person(page, "answers")
     with page.expect_navigation():

@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import (CLOSED, CLOSED_PROPOSAL, COMMENTS_7, CONTENT_PAGE, CONTRIBUTIONS, DESKTOP, HOME,
-                                    MISSING, NARROW, OPEN, OPEN_DATA, PHONE, PROPOSAL, SCREENSHOTS, STATEMENT, THANKS,
-                                    THANKS_SUPPORT, UPCOMING, DemoServer, new_page, submit_empty_suggestion)
+                                    MISSING, NARROW, OPEN, OPEN_DATA, PAGINATION, PHONE, PROPOSAL, SCREENSHOTS, STATEMENT,
+                                    THANKS, THANKS_SUPPORT, UPCOMING, DemoServer, new_page, submit_empty_suggestion)
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ OVERFLOW = """() => {
     const width = window.innerWidth;
     const wide = [...document.querySelectorAll('body *')]
         .filter(el => el.getBoundingClientRect().right > width + 0.5)
-        .filter(el => !el.closest('.visually-hidden, .honeypot, .skip-link'))
+        .filter(el => !el.closest('.visually-hidden, .fr-sr-only, .honeypot, .skip-link, .fr-skiplinks'))
         .slice(0, 5)
         .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + String(el.className).split(' ').join('.') : '')
                    + ' right=' + Math.round(el.getBoundingClientRect().right));
@@ -38,6 +38,7 @@ def sized_page(request: pytest.FixtureRequest, browser: Browser, server: DemoSer
     tab = new_page(browser, server, viewport=WIDTHS[request.param])
     request.addfinalizer(tab.context.close)
     tab.width_name = request.param  # type: ignore[attr-defined]
+    tab.theme = server.theme  # type: ignore[attr-defined]
     return tab
 
 
@@ -53,6 +54,8 @@ def test_no_horizontal_overflow(sized_page: Page, path: str) -> None:
     sized_page.goto(path)
     assert_no_overflow(sized_page, f"{path} at {sized_page.viewport_size}")
     name = SCREENSHOT_OF.get(path)
+    if name and sized_page.theme != "default":  # type: ignore[attr-defined]
+        name = f"{sized_page.theme}-{name}"  # type: ignore[attr-defined]
     if name and sized_page.width_name != "narrow":  # type: ignore[attr-defined]
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         sized_page.screenshot(path=str(SCREENSHOTS / f"{name}-{sized_page.width_name}.png"))  # type: ignore[attr-defined]
@@ -81,7 +84,7 @@ SPLIT_WORDS = """selector => {
     }
     return split;
 }"""
-WORDS_IN = ".history, .prose table, .badge, .pagination, .card__meta"
+WORDS_IN = ".history, .prose table, .badge, .fr-badge, .pagination, .fr-pagination, .card__meta"
 
 
 @pytest.mark.parametrize("path", [CLOSED_PROPOSAL, CLOSED, PROPOSAL], ids=["history", "synthesis table", "proposal"])
@@ -116,12 +119,12 @@ def test_fifty_pages_of_comments_show_a_short_pagination_at_320_px(browser: Brow
         tab.goto(COMMENTS_7)
         total = int(tab.locator("main .page-meta").inner_text().split()[-1])  # "page 7 sur 53"
         assert total >= 50
-        items = [" ".join(t.split()) for t in tab.locator("nav.pagination li").all_text_contents()]
+        items = [" ".join(t.split()) for t in tab.locator(f"{PAGINATION} li").all_text_contents()]
         assert items == ["Page précédente", "Page 1", "…", "Page 6", "Page 7", "Page 8", "…", f"Page {total}",
                          "Page suivante"]
-        assert " ".join(tab.locator("nav.pagination a[aria-current=page]").text_content().split()) == "Page 7"
+        assert " ".join(tab.locator(f"{PAGINATION} a[aria-current=page]").text_content().split()) == "Page 7"
         assert_no_overflow(tab, f"{COMMENTS_7} at 320 px")
-        height = tab.evaluate("document.querySelector('nav.pagination').getBoundingClientRect().height")
+        height = tab.evaluate(f"document.querySelector('{PAGINATION}').getBoundingClientRect().height")
         assert height < 200, f"the pagination takes {height} px at 320 px"
     finally:
         tab.context.close()

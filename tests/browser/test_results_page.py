@@ -29,8 +29,8 @@ def test_results_at_320_px_do_not_scroll_sideways_and_chart_text_stays_legible(b
 def test_print_hides_navigation_keeps_figures_whole_and_shows_link_addresses(page: Page) -> None:
     page.goto(RESULTS)
     page.emulate_media(media="print")
-    assert page.evaluate("getComputedStyle(document.querySelector('.site-header')).display") == "none"
-    assert page.evaluate("getComputedStyle(document.querySelector('.site-footer')).display") == "none"
+    assert page.evaluate("getComputedStyle(document.querySelector('body > header')).display") == "none"
+    assert page.evaluate("getComputedStyle(document.querySelector('body > footer')).display") == "none"
     assert page.evaluate("getComputedStyle(document.querySelector('.results-figure')).breakInside") == "avoid"
     after = page.evaluate("getComputedStyle(document.querySelector('main a[href=\"/data/\"]'), '::after').content")
     assert "/data/" in after
