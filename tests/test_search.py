@@ -126,3 +126,19 @@ def test_a_content_page_may_not_take_the_search_pages_address(site: Path, slug: 
         check_site(site, NOW)
     assert [str(p.path) for p in caught.value.problems if "is reserved by consult" in p.message] == \
         [f"content/pages/{slug}.md"]
+
+
+@pytest.mark.parametrize("theme", ["default", "dsfr"])
+def test_every_theme_links_the_search_page_from_its_navigation(site: Path, theme: str) -> None:
+    """The header's navigation of both built-in themes leads to /recherche/ (marked current there)."""
+    from consult.build import check_site
+
+    config = site / "site.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "\ntheme: default\n" in text  # the skeleton's
+    config.write_text(text.replace("\ntheme: default\n", f"\ntheme: {theme}\n"), encoding="utf-8")
+    files = check_site(site, NOW).files
+    header = files["index.html"].decode("utf-8").split("</header>", 1)[0]
+    link = ('<a class="fr-nav__link" href="/recherche/">' if theme == "dsfr" else '<a href="/recherche/">') + "Rechercher</a>"
+    assert link in header
+    assert 'href="/recherche/" aria-current="page">Rechercher</a>' in files["recherche/index.html"].decode("utf-8")
