@@ -41,8 +41,9 @@ from consult.opendata import Rows, consultation_rows, render_open_data
 from consult.model import Consultation, Site, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
-from consult.layout import ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, consultation_url
+from consult.layout import ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, SEARCH_DIR, consultation_url
 from consult.render import chrome_for, render_site
+from consult.search import Indexed, index_site
 from consult.theme import builtin_themes_dir, check_links, check_templates, make_environment, static_files, theme_files
 
 OUTPUT_DIR = "_site"
@@ -59,6 +60,7 @@ class Built:
     files: Collection[str]  # what this build rendered (its bytes went to disk as they came)
     kept: tuple[str, ...] = ()  # what it produced too but found unchanged in the output folder
     warnings: tuple[SourceError, ...] = ()  # problems that did not stop it, sorted
+    indexed: Indexed | None = None  # the search step (consult.search), when the builder runs it
 
     @property
     def count(self) -> int:
@@ -117,14 +119,15 @@ def companion_files(root: Path, site: Site, rows: Callable[[Consultation, str], 
 
 
 def build_site(root: Path, out: Path | None = None, now: str | datetime | None = None, jobs: int = 1,
-               cache: bool = False, stage: Stage | None = None, strict: bool = False) -> tuple[Built, WriteReport]:
+               cache: bool = False, stage: Stage | None = None, strict: bool = False,
+               search: bool = False) -> tuple[Built, WriteReport]:
     """Build into `out` (default `_site/`), rendering only what changed since the last build.
 
     With `cache`, parsed files and page fingerprints are kept in `.consult/cache/`
     for the next build; `jobs` > 1 parses and renders in worker processes; `strict`
-    makes every warning an error (nothing written).
+    makes every warning an error (nothing written); `search` ends with Pagefind's index.
     """
-    builder = Builder(root, out, now, jobs, cache, strict)
+    builder = Builder(root, out, now, jobs, cache, strict, search)
     builder.retain = False
     return builder.build(stage=stage)
 
@@ -165,16 +168,17 @@ class Builder:
     keeps one and tells it which files changed, so unchanged files are not even read again."""
 
     def __init__(self, root: Path, out: Path | None = None, now: str | datetime | None = None, jobs: int = 1,
-                 cache: bool = True, strict: bool = False):
+                 cache: bool = True, strict: bool = False, search: bool = False):
         self.root, self.out = root, out or root / OUTPUT_DIR
         check_output_dir(self.out, root)
         self.now, self.jobs, self.strict = now, max(1, jobs), strict
+        self.search = search  # end each build that changed the site with the search index (consult.search)
         folder = cache_folder(root) if cache else None
         self.parsed = Store(folder, "parsed")
         out_key = digest(str(self.out.resolve()))[:16]
         self.pages = Store(folder, "pages-" + out_key)
         self.manifest = folder / f"manifest-{out_key}.pickle" if folder is not None else None
-        self.manifest_key = digest(__version__, FORMAT, str(self.out.resolve()))
+        self.manifest_key = digest(__version__, FORMAT, str(self.out.resolve()), str(search))
         self.sources: tuple[list[Source], list[SourceError]] | None = None
         self.env: jinja2.Environment | None = None
         self.env_key: tuple[str, ...] = ()
@@ -275,13 +279,20 @@ class Builder:
         except BaseException:
             staging.rollback()
             raise
+        indexed = self._index(report)
         if self.retain:
             self.last = _Last(config, moment, site, records, {job.path: job for job in jobs}, fingerprints,
                               source_keys, _feedless(jobs), parse_warnings, tuple(split_warnings(found)[1]))
         if inputs is not None and self.manifest is not None:
             write_manifest(self.manifest, Manifest(self.manifest_key, inputs, stat_files([self.out], self.out), moment,
                                                    _window(site, moment), _shows_moment(jobs), scanned, warnings))
-        return Built(site, tuple(rendered) + tuple(files), tuple(kept), warnings), report
+        return Built(site, tuple(rendered) + tuple(files), tuple(kept), warnings, indexed), report
+
+    def _index(self, report: WriteReport) -> Indexed | None:
+        """The last step: the search index, when the site changed (or has none yet)."""
+        if not self.search or not (report.written or report.removed or not (self.out / SEARCH_DIR).is_dir()):
+            return None
+        return index_site(self.out)
 
     def _finish(self, site: Site, config: Config, files: dict[str, bytes], kept: list[str],
                 entries: dict[str, tuple[str, Trace]], carried: Iterable[str] | None, staging: Staging) -> WriteReport:
@@ -295,7 +306,7 @@ class Builder:
                 kept.append(path)
         produced = frozenset(staging.names) | frozenset(kept)
         # Looking for stale files walks the whole output folder: only when the set of files changed.
-        report = staging.commit(keep=kept, prune=produced != self.produced)
+        report = staging.commit(keep=kept, prune=produced != self.produced, reserved=(SEARCH_DIR,) if self.search else ())
         self.produced = produced
         for path, (key, trace) in entries.items():
             info = os.stat(self.out / path)
@@ -395,10 +406,11 @@ class Builder:
         except BaseException:
             staging.rollback()
             raise
+        indexed = self._index(report)
         self.sources = ([source for source, _ in records.values()], [])
         self.last = _Last(config, moment, site, records, carried | planned, fingerprints, source_keys,
                           (last.feedless - touched) | _feedless(jobs), parse_warnings, link_warnings)
-        return Built(site, tuple(entries) + tuple(files), tuple(kept), warnings), report
+        return Built(site, tuple(entries) + tuple(files), tuple(kept), warnings, indexed), report
 
     def _unchanged(self, inputs: dict[str, tuple[int, int, int]], moment: datetime) -> tuple[Built, WriteReport] | None:
         """The last build's result, when its inputs and output folder are exactly as it left them."""

@@ -201,20 +201,24 @@ def render_next_change(site: Any) -> str:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for parsing and rendering (default: the cores available).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not update .consult/cache/.")
+@click.option("--no-search", is_flag=True, help="Skip the search index (Pagefind, the last step).")
 @strict_option
 @pass_ctx
-def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_cache: bool, strict: bool) -> None:
+def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_cache: bool, no_search: bool,
+          strict: bool) -> None:
     """Build the site into _site/ (nothing is written if there is an error; warnings are printed)."""
     from consult.build import build_site
     from consult.progress import terminal_stage
 
     built, report = with_lint(ctx.root, lambda: build_site(ctx.root, out, now, jobs=jobs or available_cores(),
                                                            cache=not no_cache, stage=terminal_stage(),
-                                                           strict=strict),
+                                                           strict=strict, search=not no_search),
                               lambda done: done[0].site, strict)
     echo_warnings(built.warnings)
     click.echo(f"Built {built.count} files: {len(report.written)} written, "
                f"{report.unchanged} unchanged, {len(report.removed)} removed.")
+    if built.indexed is not None:
+        click.echo(built.indexed.message, err=built.indexed.pages is None)
 
 
 def available_cores() -> int:

@@ -19,11 +19,13 @@ from typing import Any
 import jinja2
 
 from consult.config import ThemeOptions
+from consult import facets
 from consult.formview import FormView, clean, form_links
 from consult.kinds import BY_NAME, CONSULTATION_PAGE_FORMS
 from consult.layout import (
     ABOUT_SLUGS, ACCESSIBILITY_SLUGS, ALTCHA_SCRIPT, CHARTER_SLUGS, CONTRIBUTIONS_SEGMENT, FEED_URL, HOME_URL,
-    OPENDATA_URL, PRIVACY_SLUGS, STATIC_URL, THANKS_PAGES, feed_path, feed_url, output_path, page_url,
+    OPENDATA_URL, PAGEFIND_SCRIPT, PRIVACY_SLUGS, SEARCH_URL, STATIC_URL, THANKS_PAGES, feed_path, feed_url,
+    output_path, page_url,
 )
 from consult.i18n import STRINGS, translate
 from consult.theme import theme_stylesheet
@@ -33,6 +35,7 @@ from consult.results import Counts, count_results, published, results_view
 from consult.transparency import report_view
 
 LATEST_CONTRIBUTIONS = 5
+PROPOSALS_SHOWN = 6  # the most supported, on a consultation's page; all of them on its lists (consult.facets)
 FEED_ENTRIES = 50
 
 
@@ -72,6 +75,7 @@ def chrome_for(site: Site) -> dict[str, Any]:
         "max_length": config.max_length,
         "feed_url": FEED_URL,
         "opendata_url": OPENDATA_URL,
+        "search_url": SEARCH_URL,
         "thanks": dict(THANKS_PAGES),
         "static_url": STATIC_URL,
         "home_url": HOME_URL,
@@ -124,6 +128,8 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
         page(chrome["accessibility_url"], "accessibility.html", statement=_statement(site))
     page(OPENDATA_URL, "opendata.html", opendata=_opendata_view(site))
+    page(SEARCH_URL, "search.html", pagefind_url=PAGEFIND_SCRIPT,
+         lists=[{"title": c.title, "url": facets.list_url(c)} for c in site.consultations if facets.listed(c)])
     for outcome, thanks_url in THANKS_PAGES.items():
         page(thanks_url, "thanks.html", outcome=outcome)
     out["404.html"] = clean(env.get_template("404.html").render(chrome=chrome, url="/404.html")).encode("utf-8")
@@ -159,7 +165,10 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
     pages = contribution_pages(c, site.config.contributions_per_page)
     forms = consultation_forms(site, c, chrome) if c.is_open else []
     page(c.url, "consultation.html", consultation=c, latest=c.contributions[:LATEST_CONTRIBUTIONS],
-         contributions_url=pages[0]["url"], contribute_forms=forms, feed_url=feed_url(c.url))
+         contributions_url=pages[0]["url"], contribute_forms=forms, feed_url=feed_url(c.url),
+         proposals=facets.sort_proposals(facets.listed(c), facets.SORTS[0])[:PROPOSALS_SHOWN],
+         proposals_count=len(facets.listed(c)), proposals_url=facets.list_url(c))
+    _render_lists(site, c, page)
     for number, current in enumerate(pages, start=1):
         page(current["url"], "contributions.html", consultation=c, contributions=current["items"],
              pagination=_pagination(pages, number), feed_url=feed_url(c.url))
@@ -176,6 +185,44 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
             page(current["url"], "comments.html", consultation=c, proposal=proposal, comments=current["items"],
                  pagination=_pagination(comments, number), commenting="comment" in open_for,
                  feed_url=feed_url(c.url))
+
+
+def _render_lists(site: Site, c: Consultation, page: Any) -> None:
+    """A consultation's proposals, one list page per sort and per facet value, paginated, and the
+    data its script shows them from in place (consult.facets)."""
+    if not facets.listed(c):
+        return
+    per_page = site.config.contributions_per_page
+    statuses = site.proposal_statuses
+    choices = facets.choices(c, statuses, functools.partial(_choice_label, site, c))
+    base = facets.list_url(c)
+    data_url = facets.data_url(c)
+    for listing in facets.listings(c, statuses):
+        heading = next((choice.label for choice in choices.get(listing.facet or "tri", ())
+                        if choice.value == (listing.value or listing.sort)), "")
+        pages = _paged(listing.proposals, per_page, listing.url, "")
+        for number, current in enumerate(pages, start=1):
+            page(current["url"], "proposals.html", consultation=c, listing=listing, proposals=current["items"],
+                 pagination=_pagination(pages, number), choices=choices, heading=heading, base_url=base,
+                 data_url=data_url, per_page=per_page, feed_url=feed_url(c.url))
+    page(data_url, "proposals.json", proposals=facets.sort_proposals(facets.listed(c), facets.SORTS[0]),
+         goal=c.support_goal, data=facets.facet_data(c, statuses))
+
+
+def _choice_label(site: Site, c: Consultation, facet: str, value: str) -> str:
+    """A facet value's or a sort's label, as the list controls show it."""
+    if facet == "categorie":
+        return next(cat.label for cat in c.categories if cat.id == value)
+    if facet == "statut":
+        return status_text(site, value)
+    return translate(site.config.language, f"facets.{'origin' if facet == 'origine' else 'sort'}.{value}")
+
+
+def list_page_urls(site: Site, c: Consultation) -> list[str]:
+    """The URLs of a consultation's proposal list pages (for the sitemap)."""
+    per_page = site.config.contributions_per_page
+    return [p["url"] for listing in facets.listings(c, site.proposal_statuses) if facets.listed(c)
+            for p in _paged(listing.proposals, per_page, listing.url, "")]
 
 
 TEXT_ANSWERS_SHOWN = 5  # a text question's first answers on the results page; all of them on its own pages
@@ -320,7 +367,7 @@ def _opendata_view(site: Site) -> dict[str, Any]:
 
 def sitemap_urls(site: Site) -> list[str]:
     """Every public page (not the thank-you page, not 404), root-relative, sorted."""
-    urls = {HOME_URL, OPENDATA_URL} | {p.url for p in site.pages}
+    urls = {HOME_URL, OPENDATA_URL, SEARCH_URL} | {p.url for p in site.pages}
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
         urls.add(page_url(_a11y_slug(site)))
     for c in site.consultations:
@@ -331,6 +378,7 @@ def sitemap_urls(site: Site) -> list[str]:
                         for p in text_answer_pages(c, q.id, tuple(range(_text_answer_count(c, q.id))),
                                                    TEXT_ANSWERS_PER_PAGE))
         urls.update(p["url"] for p in contribution_pages(c, site.config.contributions_per_page))
+        urls.update(list_page_urls(site, c))
         for p in c.proposals:
             urls.update(page["url"] for page in comment_pages(p, site.config.contributions_per_page))
     return sorted(urls)

@@ -48,7 +48,9 @@ def test_edit_one_proposal_renders_its_page_and_what_lists_it(site: Path, tmp_pa
     assert tree(out) == check_site(site, NOW).files
 
 
-EDITS = st.lists(st.tuples(st.sampled_from(["title", "body", "status", "delete", "add", "template", "config"]),
+# "category" and "supports" move a proposal between the lists of consult.facets (status does too).
+EDITS = st.lists(st.tuples(st.sampled_from(["title", "body", "status", "category", "supports", "delete", "add",
+                                            "template", "config"]),
                            st.integers(0, 3), st.text("abcdéè ", min_size=1, max_size=8)), min_size=1, max_size=4)
 
 
@@ -72,6 +74,8 @@ def test_random_edits_incremental_equals_clean(site: Path, tmp_path_factory: pyt
             changed = {"templates/thanks.html"}
         elif what == "config":
             changed = {"site.yaml"}
+        elif what == "supports":
+            changed = {(proposals.parent / "supports.yaml").relative_to(site).as_posix()}
         if what == "title":
             target.write_text(body.replace("title: \"", f"title: \"{text} ", 1), encoding="utf-8")
         elif what == "body":
@@ -82,6 +86,13 @@ def test_random_edits_incremental_equals_clean(site: Path, tmp_path_factory: pyt
             if decided != body:
                 decided = decided.replace("\nresponse:", "\n  - date: 2026-02-01\n    status: retenue\nresponse:", 1)
             target.write_text(decided, encoding="utf-8")
+        elif what == "category":
+            moved = body.replace("category: amenagement", "category: services", 1)
+            target.write_text(moved if moved != body else body.replace("category: services", "category: amenagement", 1),
+                              encoding="utf-8")
+        elif what == "supports":
+            supports = proposals.parent / "supports.yaml"
+            supports.write_text("".join(f"{f.stem}: {(i * 7 + n) % 5}\n" for i, f in enumerate(files)), encoding="utf-8")
         elif what == "delete" and len(files) > 1:
             target.unlink()
         elif what == "add":

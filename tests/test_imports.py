@@ -30,7 +30,8 @@ LAYERS: dict[str, str] = {
     "consult.content": "content", "consult.cache": "content", "consult.lint": "content",
     "consult.theme": "view", "consult.formview": "view",
     "consult.render": "render", "consult.pages": "render", "consult.transparency": "render", "consult.results": "render", "consult.opendata": "render",
-    "consult.output": "output",
+    "consult.facets": "render",
+    "consult.output": "output", "consult.search": "output",  # search: Pagefind over the written output
     # moderation
     "consult.forms": "forms",
     "consult.inbox": "inbox",

@@ -113,6 +113,13 @@ def test_every_output_path_follows_the_url_table(out: dict[str, bytes]) -> None:
         # its figures, counted once with the page (consult.opendata.render_results_data)
         *(f"data/results/parc/{name}.csv" for name in ("participation", "weeks", "questions", "q-avis",
                                                        "q-transport", "q-jours", "q-note")),
+        # the proposals' lists (consult.facets): each sort, each value of a facet that splits them, their data
+        "consultations/marche/propositions/index.html", "consultations/marche/propositions/index.json",
+        "consultations/marche/propositions/tri/recentes/index.html",
+        "consultations/marche/propositions/tri/reponses/index.html",
+        "consultations/marche/propositions/statut/recue/index.html",
+        "consultations/marche/propositions/statut/retenue/index.html",
+        "recherche/index.html",
         # every consultation's public moderation report (consult.transparency)
         *(f"consultations/{slug}/moderation/index.html" for slug in ("marche", "ecoles", "parc")),
     }
@@ -302,7 +309,11 @@ def test_every_page_has_lang_skip_link_landmarks_and_accessibility_link(out: dic
         assert {"/accessibilite/", "/a-propos/", "/charte-de-moderation/", "/donnees-personnelles/"} <= links, path
         assert dom.all("link", rel="alternate", type="application/atom+xml")
         assert len(dom.all("h1")) == 1, path
-        assert dom.one("script").attrs == {"src": "/static/consult.js", "defer": ""}
+        scripts = [e.attrs for e in dom.all("script")]
+        assert scripts[0] == {"src": "/static/consult.js", "defer": ""}
+        # a page's own script: the lists' and the search page's only (consult.facets, consult.search)
+        page_script = {"propositions/": "/static/facets.js", "recherche/": "/static/search.js"}
+        assert scripts[1:] == [{"src": src, "defer": ""} for part, src in page_script.items() if part in path], path
         assert [e.attrs["href"] for e in dom.all("link", rel="icon")] == ["/favicon.ico", "/static/favicon.svg"]
         ids = [e.attrs["id"] for e in dom.elements if "id" in e.attrs]
         assert len(ids) == len(set(ids)), (path, sorted(i for i in ids if ids.count(i) > 1))
