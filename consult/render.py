@@ -80,6 +80,8 @@ class FormView:
     altcha_url: str = ""  # with forms.altcha: where the ALTCHA widget fetches its challenge
     altcha_script: str = ""  # ... and the script that defines the widget
     categories: tuple[tuple[str, str], ...] = ()  # (id, label) a citizen proposal may be filed under
+    organisation: str = ""  # the site's organisation, named in the opt-in boxes
+    verified: bool = False  # a support form of a `supports: verified` consultation: it asks an e-mail
 
     @property
     def untargeted(self) -> FormView:
@@ -122,7 +124,7 @@ class FormView:
         question = next((q for q in self.questions if f"q_{q.id}" == name), None)
         if question is not None:
             return self.field_id(name) + ("" if question.type == "text" else "-1")
-        if name in ("title", "body", "author", "email", "category"):
+        if name in ("title", "body", "author", "email", "category", "notify_contribution", "notify_proposal"):
             return self.field_id(name)
         return f"{self.kind}-form"
 
@@ -158,6 +160,7 @@ def chrome_for(site: Site) -> dict[str, Any]:
         "privacy_url": next((pages[s].url for s in PRIVACY_SLUGS if s in pages), ""),
         "form_endpoint": endpoint,
         "token_url": endpoint.rsplit("/", 1)[0] + "/token",
+        "follow_url": endpoint.rsplit("/", 1)[0] + "/follow",  # "Être prévenu·e des résultats" (consult.forms.mail)
         "altcha_url": endpoint.rsplit("/", 1)[0] + "/altcha" if config.altcha else "",
         "altcha_script": ALTCHA_SCRIPT if config.altcha else "",
         "max_length": config.max_length,
@@ -171,6 +174,7 @@ def chrome_for(site: Site) -> dict[str, Any]:
 
 
 class FormLinks(TypedDict):
+    organisation: str
     token_url: str
     privacy_url: str
     altcha_url: str
@@ -179,7 +183,7 @@ class FormLinks(TypedDict):
 
 def form_links(chrome: Mapping[str, Any]) -> FormLinks:
     """What a FormView takes from the page chrome (the built site's, or the one in the handler's rules)."""
-    return {"token_url": chrome.get("token_url", ""), "privacy_url": chrome.get("privacy_url", ""),
+    return {"organisation": (chrome.get("organisation") or {}).get("name", ""), "token_url": chrome.get("token_url", ""), "privacy_url": chrome.get("privacy_url", ""),
             "altcha_url": chrome.get("altcha_url", ""), "altcha_script": chrome.get("altcha_script", "")}
 
 
@@ -372,6 +376,7 @@ def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, k
         proposal_title=proposal.title,
         proposal_url=proposal.url,
         max_length=site.config.max_length,
+        verified=kind == "support" and consultation.supports == "verified",
         **form_links(chrome),
     )
 

@@ -41,7 +41,9 @@ CONSULTATION_FIELDS = {
     "kinds": Field("list"),
     "moderation": Field("str"),
     "results": Field("str"),
+    "supports": Field("str"),
 }
+SUPPORT_MODES = ("open", "verified")  # verified: a support counts once its e-mail link is followed
 CATEGORY_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True)}
 QUESTION_FIELDS = {
     "id": Field("slug", required=True),
@@ -107,6 +109,7 @@ class ConsultationRecord:
     body_html: str
     source: str
     results: str = "after_close"
+    supports: str = "open"  # SUPPORT_MODES
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,10 @@ def parse_consultation(text: str, path: str, slug: str, config: Config) -> tuple
     if results not in RESULTS_MODES:
         problems.append(doc.error(("results",), f"unknown results mode {results!r}",
                                   did_you_mean(str(results), RESULTS_MODES) or "use live, after_close or never"))
+    supports = data.get("supports", "open")
+    if supports not in SUPPORT_MODES:
+        problems.append(doc.error(("supports",), f"unknown supports mode {supports!r}",
+                                  "use 'open' (the default) or 'verified' (confirmed by e-mail)"))
     if not (present(data, "opens", "date") and present(data, "closes", "date")):
         return None, problems
     opens = to_datetime(data["opens"], config)
@@ -227,7 +234,7 @@ def parse_consultation(text: str, path: str, slug: str, config: Config) -> tuple
     return ConsultationRecord(
         slug=slug, title=data["title"], summary=data.get("summary", ""), opens=opens, closes=closes,
         categories=categories, questions=questions, kinds=kinds, moderation=moderation,
-        body_html=render_trusted(body), source=path, results=results,
+        body_html=render_trusted(body), source=path, results=results, supports=supports,
     ), check_results_settings(doc, data, results, kinds)
 
 

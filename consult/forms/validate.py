@@ -43,6 +43,22 @@ class Checked:
     email: str = ""
     answers: dict[str, str | list[str]] = field(default_factory=dict)
     category: str = ""  # a citizen proposal's, one of the consultation's category ids
+    notify: tuple[str, ...] = ()  # what the citizen asked to hear about: 'contribution', 'proposal'
+
+
+def opt_ins(kind: str) -> tuple[str, ...]:
+    """The purposes a form of `kind` offers to tell its sender about (a checkbox each,
+    `notify_<purpose>`): what became of the contribution; the answer to the proposal."""
+    return {"suggestion": ("contribution",), "proposal": ("contribution",), "answers": ("contribution",),
+            "comment": ("contribution", "proposal"), "support": ("proposal",)}.get(kind, ())
+
+
+def _notify(intake: Intake, kind: str, email: str, errors: list[tuple[str, str]], language: str) -> tuple[str, ...]:
+    """The purposes ticked; a box ticked without an address is a mistake to fix."""
+    asked = tuple(p for p in opt_ins(kind) if intake.one(f"notify_{p}"))
+    if asked and not email:
+        errors.append(("email", message(language, "email.needed")))
+    return asked
 
 
 def offered_questions(consultation: ConsultationRule, kind: str) -> tuple[QuestionRule, ...]:
@@ -72,7 +88,8 @@ def redisplayable(intake: Intake, consultation: ConsultationRule, kind: str) -> 
     choices the form does not offer are left out (nobody typed them). None when some typed text
     has no place in the form (an answer to a question it no longer asks): then show it as text."""
     questions = {f"q_{q.id}": q for q in offered_questions(consultation, kind)}
-    shown = set(questions) | ({"author", "email"} if kind != "support" else set())
+    shown = set(questions) | ({"author", "email"} if kind != "support" else {"email"})
+    shown |= {f"notify_{p}" for p in opt_ins(kind)}
     if shows_body(consultation, kind):
         shown |= {"body", "title"} if has_title(kind) else {"body"}
     if kind == "proposal":
@@ -107,7 +124,7 @@ def check_fields(intake: Intake, consultation: ConsultationRule, kind: str, rule
 
     proposal = intake.one("proposal") or None
     if kind == "support":
-        return Checked(kind="support", proposal=proposal)
+        return _support(intake, consultation, proposal, language)
     questions = offered_questions(consultation, kind)
     show_body = shows_body(consultation, kind)
     title = single_line(intake.one("title")) if has_title(kind) else ""
@@ -126,10 +143,26 @@ def check_fields(intake: Intake, consultation: ConsultationRule, kind: str, rule
     limit("author", author, AUTHOR_MAX)
     if email and (len(email) > EMAIL_MAX or not EMAIL.match(email)):
         errors.append(("email", message(language, "email.invalid")))
+    notify = _notify(intake, kind, email, errors, language)
     if errors:
         order = ["title", "body", *(f"q_{q.id}" for q in questions), "author", "email"]
         raise Invalid(sorted(errors, key=lambda e: order.index(e[0]) if e[0] in order else len(order)))
-    return Checked(kind, proposal if kind == "comment" else None, title, body, author, email, answers, category)
+    return Checked(kind, proposal if kind == "comment" else None, title, body, author, email, answers, category,
+                   notify)
+
+
+def _support(intake: Intake, consultation: ConsultationRule, proposal: str | None, language: str) -> Checked:
+    """A support: nothing to check, but on a `supports: verified` consultation, where it asks the
+    address its confirmation link goes to (required, and the only field there is to fix)."""
+    if consultation.supports != "verified":
+        return Checked(kind="support", proposal=proposal)
+    email = intake.one("email").strip()
+    if not email:
+        raise Invalid([("email", message(language, "email.required_verified"))])
+    if len(email) > EMAIL_MAX or not EMAIL.match(email):
+        raise Invalid([("email", message(language, "email.invalid"))])
+    notify = ("proposal",) if intake.one("notify_proposal") else ()
+    return Checked(kind="support", proposal=proposal, email=email, notify=notify)
 
 
 def _category(intake: Intake, consultation: ConsultationRule) -> str:

@@ -40,5 +40,6 @@ def form_view(intake: Intake, consultation: ConsultationRule, kind: str, rules: 
         max_length=rules.max_length,
         title_max_length=TITLE_MAX,
         categories=consultation.categories if kind == "proposal" else (),
+        verified=kind == "support" and consultation.supports == "verified",
         **form_links(rules.chrome),
     )
