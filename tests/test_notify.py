@@ -498,3 +498,69 @@ def test_retention_purge_forgets_addresses_with_their_submissions(world: World) 
     with world.inbox._tx() as cur:
         world.inbox._run(cur, "SELECT COUNT(*) FROM subscriptions")
         assert cur.fetchone()[0] == 0
+
+
+# --- the inbox's mail tables, on both backends ------------------------------------------------------------------------
+def test_mail_tables_on_sqlite_and_postgresql(inbox_url: str, disk_dir: Path) -> None:
+    """The same statements on both: subscriptions by address, told events, the outbox's states,
+    verified supports counted once per address, unsubscribe and erasure."""
+    from consult.inbox import Submission
+
+    inbox = open_inbox(inbox_url, disk_dir)
+    links = Links(SECRET.encode())
+    try:
+        def sub_row(id_: str, voter: str) -> Submission:
+            return Submission(id=id_, consultation="velo", kind="support", proposal="pistes", title="", body="",
+                              author="", received=NOW, email=ANA, voter=voter, idem_key="k-" + id_,
+                              body_hash="h" + id_, quarantine="unconfirmed")
+
+        addr = links.address_key(ANA)
+        mine = Subscription("s-mine", ANA, addr, "proposal", "velo", "pistes", "20261201-aaaaaaaa")
+        assert inbox.add(sub_row("20261201-aaaaaaaa", "v1"), subscriptions=(mine,))[0] == "created"
+        assert inbox.add(sub_row("20261201-bbbbbbbb", "v1"))[0] == "created"  # waiting: not yet one per voter
+        assert inbox.support_tallies() == {} and inbox.held() == []
+        assert inbox.confirm_support("20261201-aaaaaaaa") == "counted"
+        assert inbox.confirm_support("20261201-bbbbbbbb") == "duplicate"
+        assert inbox.confirm_support("20261201-cccccccc") == "unknown"
+        assert inbox.support_tallies() == {"velo": {"pistes": 1}}
+
+        follow = Subscription("s-follow", BOB, links.address_key(BOB), "consultation", "velo", confirmed=False)
+        confirm = Message("c-1", follow.addr, BOB, "confirm", {"what": "follow", "subscription": "s-follow"})
+        assert inbox.follow(follow, confirm, NOW) == "created"
+        assert inbox.follow(replace_id(follow, "s-other"), replace_id(confirm, "c-2"), NOW) == "again"
+        assert [s.id for s in inbox.subscriptions()] == ["s-mine"]  # unconfirmed follows wait
+        assert inbox.confirm_follow("s-follow", NOW)
+        assert sorted(s.id for s in inbox.subscriptions(batch=1)) == ["s-follow", "s-mine"]
+
+        inbox.enqueue([(Message("d-1", addr, ANA, "digest", {"events": []}), [("s-mine", "e1")])], NOW)
+        assert inbox.told(["s-mine", "s-follow"]) == {("s-mine", "e1")}
+        assert [m.id for m in inbox.pending()] == ["c-1", "c-2", "d-1"]
+        inbox.mark_message("c-1", "sent", NOW)
+        inbox.mark_message("c-2", "sending", NOW)
+        assert inbox.mark_interrupted() == 1
+        assert inbox.outbox_counts() == {"sent": 1, "uncertain": 1, "pending": 1}
+
+        assert inbox.unsubscribe(addr) == 1
+        assert [s.id for s in inbox.subscriptions()] == ["s-follow"] and [m.id for m in inbox.pending()] == []
+        inbox.erase("20261201-aaaaaaaa", NOW)
+    finally:
+        inbox.close()
+
+
+def replace_id(thing: Any, id_: str) -> Any:
+    from dataclasses import replace
+
+    return replace(thing, id=id_)
+
+
+def test_the_shipped_workflows_notify_after_a_build_of_main() -> None:
+    import yaml
+
+    skeleton = Path(__file__).parents[1] / "consult" / "skeleton"
+    flow = yaml.safe_load((skeleton / ".github" / "workflows" / "consult-check.yml").read_text())
+    job = flow["jobs"]["notify"]
+    assert job["needs"] == "check" and "refs/heads/main" in job["if"] and "push" in job["if"]
+    assert job["env"]["CONSULT_SMTP_URL"] == "${{ secrets.CONSULT_SMTP_URL }}"
+    assert any("consult notify" in step.get("run", "") for step in job["steps"])
+    gitlab = yaml.safe_load((skeleton / ".gitlab-ci.yml").read_text())
+    assert gitlab["notify"]["needs"] == ["check"] and "consult notify" in "".join(gitlab["notify"]["script"])

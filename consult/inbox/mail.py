@@ -107,7 +107,7 @@ def _iso(moment: datetime) -> str:
 class MailStore:
     """Mixed into `consult.inbox.sql.Inbox`: uses its `_tx` and `_run`."""
 
-    def _tx(self) -> Any:  # pragma: no cover - provided by Inbox
+    def _tx(self, relaxed: bool = False) -> Any:  # pragma: no cover - provided by Inbox
         raise NotImplementedError
 
     def _run(self, cur: Any, statement: str, params: tuple[Any, ...] = ()) -> Any:  # pragma: no cover
@@ -256,8 +256,10 @@ class MailStore:
     def mark_message(self, id_: str, state: str, now: datetime, error: str = "", attempt: bool = False) -> None:
         """Move a message to `state` ('sending', 'sent', 'pending' after a temporary refusal,
         'failed'); `attempt` counts one more try. A failed message bounces its address's
-        subscriptions: nothing more is planned for it (no address is retried forever)."""
-        with self._tx() as cur:
+        subscriptions: nothing more is planned for it (no address is retried forever). A relaxed
+        commit: it survives the process being killed (what lets a re-run send exactly the rest);
+        a power cut may cost a message sent twice, never a submission."""
+        with self._tx(relaxed=True) as cur:
             self._run(cur, "UPDATE outbox SET state = ?, error = ?, done = ?, attempts = attempts + ? WHERE id = ?",
                       (state, error or None, _iso(now), 1 if attempt else 0, id_))
             if state == "failed":

@@ -87,7 +87,10 @@ class Inbox(MailStore):
     errors: tuple[type[BaseException], ...] = ()
 
     # --- backend hooks -------------------------------------------------
-    def _tx_raw(self) -> Any:  # context manager yielding a DB-API cursor
+    def _tx_raw(self, relaxed: bool = False) -> Any:  # context manager yielding a DB-API cursor
+        """`relaxed`: the commit survives the process being killed, not the machine losing power
+        (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off): for the outbox's per-message
+        marks only (consult.inbox.mail), never for a submission."""
         raise NotImplementedError
 
     def _sql(self, statement: str) -> str:
@@ -104,10 +107,10 @@ class Inbox(MailStore):
         return True
 
     @contextmanager
-    def _tx(self) -> Iterator[Any]:
+    def _tx(self, relaxed: bool = False) -> Iterator[Any]:
         """One transaction: committed when the block ends, rolled back on any error."""
         try:
-            with self._tx_raw() as cur:
+            with self._tx_raw(relaxed) as cur:
                 yield cur
         except self.errors as exc:
             raise InboxError(redact(f"inbox {self.url_for_humans()} failed: {exc}".strip(), self.url)) from exc
