@@ -54,7 +54,7 @@ def fill(site: Path, count: int) -> None:
     inbox.close()
 
 
-def run(count: int) -> dict[str, float]:
+def run(count: int, connections: int) -> dict[str, float]:
     work = ROOT / "bench" / "_work" / f"notify-{count}"
     shutil.rmtree(work, ignore_errors=True)
     site = work / "site"
@@ -78,7 +78,7 @@ def run(count: int) -> dict[str, float]:
         before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
         start = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "consult", "--root", str(site), "notify", "--rate", "0",
-                               "--now", "2026-12-01T12:00"], env=env, capture_output=True, text=True)
+                               "--connections", str(connections), "--now", "2026-12-01T12:00"], env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - start
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         peak, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu_before
@@ -96,10 +96,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--counts", help="several counts, comma-separated (memory flat as N grows?)")
+    parser.add_argument("--connections", type=int, default=4, help="SMTP connections (consult notify --connections)")
     args = parser.parse_args()
     counts = [int(c) for c in args.counts.split(",")] if args.counts else [args.count]
     for count in counts:
-        result = run(count)
+        result = run(count, args.connections)
         print(f"{result['count']:>7} messages: {result['seconds']:.1f} s, {result['rate']:.0f} messages/s "
               f"(planning + sending; {result['cpu_rate']:.0f} per CPU second of consult notify), "
               f"peak memory of consult notify {result['peak_mb']:.0f} MB")

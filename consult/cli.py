@@ -461,9 +461,12 @@ def erase(ctx: Context, contribution_id: str, inbox_url: str | None) -> None:
               help="Write the messages as .eml files in DIR; send nothing, record nothing.")
 @click.option("--rate", default=10.0, show_default=True, type=float,
               help="Messages per second at most (0: as fast as the server takes them).")
+@click.option("--connections", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="SMTP connections used at once (a killed run may leave one message unsure per connection).")
 @click.option("--now", help="The site's date and time to judge embargoes by (default: now).")
 @pass_ctx
-def notify_command(ctx: Context, inbox_url: str | None, dry_run: Path | None, rate: float, now: str | None) -> None:
+def notify_command(ctx: Context, inbox_url: str | None, dry_run: Path | None, rate: float, connections: int,
+                   now: str | None) -> None:
     """E-mail participants who opted in what became of their contributions (SMTP from $CONSULT_SMTP_URL)."""
     import os
 
@@ -482,7 +485,7 @@ def notify_command(ctx: Context, inbox_url: str | None, dry_run: Path | None, ra
         if not url:
             raise ConsultError(f"{SMTP_ENV} is not set: smtp://user:password@host:587 (STARTTLS) or smtps://... "
                                "(or use --dry-run DIR to write the messages as files)")
-        transport = SmtpTransport(url)
+        transport = [SmtpTransport(url) for _ in range(connections)]
     site_now = parse_now(now, require_config(ctx.root)) if now else None
     inbox = _site_inbox(ctx, inbox_url)
     try:

@@ -18,9 +18,11 @@ No address is printed: the report counts, and masks addresses in server replies.
 from __future__ import annotations
 
 import os
+import queue
 import re
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from email.headerregistry import Address
@@ -62,6 +64,14 @@ class NotifyReport:
     deferred: int = 0  # left pending for the next run after temporary refusals
     failed: list[str] = field(default_factory=list)  # "message id: code text" (addresses masked)
     uncertain: int = 0  # left `sending` by a killed run: not sent again
+
+    def merge(self, other: NotifyReport) -> None:
+        """Add what another connection's run counted."""
+        self.sent += other.sent
+        self.retried += other.retried
+        self.deferred += other.deferred
+        self.uncertain += other.uncertain
+        self.failed += other.failed
 
     def render(self) -> str:
         lines = [f"failed {line}" for line in self.failed]
@@ -333,23 +343,75 @@ class Sending:
     sleep: Callable[[float], None] = time.sleep
 
 
-def send_pending(inbox: Inbox, composer: Composer, transport: Transport, report: NotifyReport,
-                 sending: Sending, now: Callable[[], datetime]) -> None:
-    """Send every pending message of the outbox once (see the module's docstring)."""
-    report.uncertain += inbox.mark_interrupted()
-    start, count, after = sending.clock(), 0, ""
-    while True:
-        batch = inbox.pending(after)
-        if not batch:
+class _Pace:
+    """The rate limit, shared by every connection: message n leaves no sooner than n / rate
+    seconds after the first."""
+
+    def __init__(self, sending: Sending):
+        self.sending, self.start, self.count, self.lock = sending, sending.clock(), 0, threading.Lock()
+
+    def wait(self) -> None:
+        if self.sending.rate <= 0:
             return
-        for message in batch:
-            after = message.id
-            if sending.rate > 0:
-                wait = start + count / sending.rate - sending.clock()
-                if wait > 0:
-                    sending.sleep(wait)
-            count += 1
-            _send_one(inbox, composer.compose(message, now()), message, transport, report, sending, now)
+        with self.lock:
+            slot = self.start + self.count / self.sending.rate
+            self.count += 1
+        delay = slot - self.sending.clock()
+        if delay > 0:
+            self.sending.sleep(delay)
+
+
+def _outbox(inbox: Inbox) -> Iterator[Message]:
+    after = ""
+    while batch := inbox.pending(after):
+        yield from batch
+        after = batch[-1].id
+
+
+def send_pending(inbox: Inbox, composer: Composer, transports: Sequence[Transport], report: NotifyReport,
+                 sending: Sending, now: Callable[[], datetime]) -> None:
+    """Send every pending message of the outbox once (see the module's docstring), over one
+    connection per transport, each in a thread of its own beyond the first (a server's round
+    trips, not this process, bound one connection). A killed run may leave one message
+    `uncertain` per connection."""
+    report.uncertain += inbox.mark_interrupted()
+    pace = _Pace(sending)
+
+    def send(message: Message, transport: Transport, into: NotifyReport) -> None:
+        pace.wait()
+        _send_one(inbox, composer.compose(message, now()), message, transport, into, sending, now)
+
+    if len(transports) == 1:
+        for message in _outbox(inbox):
+            send(message, transports[0], report)
+        return
+    work: queue.Queue[Message | None] = queue.Queue(maxsize=4 * len(transports))
+    reports = [NotifyReport() for _ in transports]
+    errors: list[BaseException] = []
+
+    def worker(transport: Transport, into: NotifyReport) -> None:
+        while (message := work.get()) is not None:
+            if not errors:
+                try:
+                    send(message, transport, into)
+                except BaseException as exc:  # the SMTP server gone: the run stops, the rest stays pending
+                    errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=pair, daemon=True) for pair in zip(transports, reports)]
+    for thread in threads:
+        thread.start()
+    for message in _outbox(inbox):
+        if errors:
+            break
+        work.put(message)
+    for _ in threads:
+        work.put(None)
+    for thread in threads:
+        thread.join()
+    for each in reports:
+        report.merge(each)
+    if errors:
+        raise errors[0]
 
 
 def _send_one(inbox: Inbox, email: EmailMessage, message: Message, transport: Transport, report: NotifyReport,
@@ -384,11 +446,15 @@ def _send_one(inbox: Inbox, email: EmailMessage, message: Message, transport: Tr
         return
 
 
-def notify(root: Path, inbox: Inbox, transport: Transport, links: Links, *, dry_run: bool = False,
+def notify(root: Path, inbox: Inbox, transport: Transport | Sequence[Transport], links: Links, *,
+           dry_run: bool = False,
            sending: Sending | None = None, now: Callable[[], datetime] | None = None,
            site_now: datetime | None = None) -> NotifyReport:
-    """Plan what is new and send the outbox (module docstring). `dry_run`: the transport writes
-    files, and nothing is recorded (the same run again plans the same messages)."""
+    """Plan what is new and send the outbox (module docstring), over one connection per transport
+    given. `dry_run`: the transport writes files, and nothing is recorded (the same run again plans
+    the same messages)."""
+    transports = list(transport) if isinstance(transport, Sequence) else [transport]
+    transport = transports[0]
     from consult.config import load_config
     from consult.content.load import load_site
 
@@ -423,8 +489,9 @@ def notify(root: Path, inbox: Inbox, transport: Transport, links: Links, *, dry_
                 chunk = []
         if chunk:
             inbox.enqueue(chunk, clock())
-        send_pending(inbox, composer, transport, report, sending, clock)
+        send_pending(inbox, composer, transports, report, sending, clock)
     finally:
-        transport.close()
+        for each in transports:
+            each.close()
     return report
 

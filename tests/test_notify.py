@@ -74,7 +74,7 @@ class Recorder:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.received.append(Received(list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+        self.received.append(Received(list(envelope.rcpt_tos), parsed))
         return "250 Message accepted"
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
@@ -356,6 +356,16 @@ def test_temporary_refusals_run_out_into_a_failure(world: World, smtp: tuple[Rec
     runs = [world.notify(url) for _ in range(2)]
     assert runs[0].deferred == 1 and not runs[0].failed
     assert runs[1].failed and world.inbox.outbox_counts() == {"failed": 1}
+
+
+def test_several_connections_send_each_message_once(world: World, smtp: tuple[Recorder, str]) -> None:
+    recorder, url = smtp
+    addresses = many_followers(world, 9)
+    recorder.replies[addresses[4]] = ["550 5.1.1 unknown"]
+    report = notify(world.root, world.inbox, [SmtpTransport(url) for _ in range(3)], world.links,
+                    sending=Sending(rate=0), site_now=NOW)
+    assert report.sent == 8 and len(report.failed) == 1
+    assert sorted(r.rcpt[0] for r in recorder.received) == sorted(a for a in addresses if a != addresses[4])
 
 
 def test_the_rate_limit_spaces_messages(world: World, smtp: tuple[Recorder, str]) -> None:

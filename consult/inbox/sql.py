@@ -110,7 +110,7 @@ class Inbox(MailStore):
     def _tx(self, relaxed: bool = False) -> Iterator[Any]:
         """One transaction: committed when the block ends, rolled back on any error."""
         try:
-            with self._tx_raw(relaxed) as cur:
+            with (self._tx_raw(relaxed) if relaxed else self._tx_raw()) as cur:  # a backend may not relax
                 yield cur
         except self.errors as exc:
             raise InboxError(redact(f"inbox {self.url_for_humans()} failed: {exc}".strip(), self.url)) from exc
