@@ -463,10 +463,13 @@ def erase(ctx: Context, contribution_id: str, inbox_url: str | None) -> None:
               help="Messages per second at most (0: as fast as the server takes them).")
 @click.option("--connections", default=1, show_default=True, type=click.IntRange(1, 16),
               help="SMTP connections used at once (a killed run may leave one message unsure per connection).")
+@click.option("--outbox-only", is_flag=True,
+              help="Only send what the outbox holds (confirmation links), without looking for news: "
+                   "safe from any checkout, run it often.")
 @click.option("--now", help="The site's date and time to judge embargoes by (default: now).")
 @pass_ctx
 def notify_command(ctx: Context, inbox_url: str | None, dry_run: Path | None, rate: float, connections: int,
-                   now: str | None) -> None:
+                   outbox_only: bool, now: str | None) -> None:
     """E-mail participants who opted in what became of their contributions (SMTP from $CONSULT_SMTP_URL)."""
     import os
 
@@ -490,7 +493,8 @@ def notify_command(ctx: Context, inbox_url: str | None, dry_run: Path | None, ra
     inbox = _site_inbox(ctx, inbox_url)
     try:
         report = notify(ctx.root, inbox, transport, Links(secret.current, secret.previous),
-                        dry_run=dry_run is not None, sending=Sending(rate=rate), site_now=site_now)
+                        dry_run=dry_run is not None, outbox_only=outbox_only, sending=Sending(rate=rate),
+                        site_now=site_now)
     finally:
         inbox.close()
     click.echo(report.render())

@@ -115,7 +115,14 @@ class SmtpTransport:
         except (smtplib.SMTPServerDisconnected, OSError):
             self._smtp = None  # nothing was handed over: the message is still to send
             raise Temporary(421, "the connection was closed before the message was sent")
-        before_data()
+        try:
+            before_data()
+        except BaseException:  # not to be sent after all: end the SMTP transaction, keep the connection
+            try:
+                smtp.rset()
+            except (smtplib.SMTPException, OSError):
+                self._smtp = None
+            raise
         try:
             smtp.data(message.as_bytes(policy=SMTP))
         except smtplib.SMTPDataError as exc:

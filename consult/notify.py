@@ -414,12 +414,23 @@ def send_pending(inbox: Inbox, composer: Composer, transports: Sequence[Transpor
         raise errors[0]
 
 
+class Taken(Exception):
+    """The message left `pending` while it was being sent: another run has it, or it was unsubscribed."""
+
+
+def _take(inbox: Inbox, id_: str, now: datetime) -> None:
+    if not inbox.take(id_, now):
+        raise Taken(id_)
+
+
 def _send_one(inbox: Inbox, email: EmailMessage, message: Message, transport: Transport, report: NotifyReport,
               sending: Sending, now: Callable[[], datetime]) -> None:
     attempts = message.attempts
     for attempt in range(sending.retries):
         try:
-            transport.send(email, lambda: inbox.mark_message(message.id, "sending", now()))
+            transport.send(email, lambda: _take(inbox, message.id, now()))
+        except Taken:
+            return
         except Temporary as exc:
             attempts += 1
             state = "failed" if attempts >= MAX_ATTEMPTS else "pending"
@@ -447,12 +458,13 @@ def _send_one(inbox: Inbox, email: EmailMessage, message: Message, transport: Tr
 
 
 def notify(root: Path, inbox: Inbox, transport: Transport | Sequence[Transport], links: Links, *,
-           dry_run: bool = False,
+           dry_run: bool = False, outbox_only: bool = False,
            sending: Sending | None = None, now: Callable[[], datetime] | None = None,
            site_now: datetime | None = None) -> NotifyReport:
     """Plan what is new and send the outbox (module docstring), over one connection per transport
     given. `dry_run`: the transport writes files, and nothing is recorded (the same run again plans
-    the same messages)."""
+    the same messages). `outbox_only`: no planning, only what the outbox holds is sent
+    (confirmation links, which must not wait for the next build of main)."""
     transports = list(transport) if isinstance(transport, Sequence) else [transport]
     transport = transports[0]
     from consult.config import load_config
@@ -480,7 +492,7 @@ def notify(root: Path, inbox: Inbox, transport: Transport | Sequence[Transport],
                 report.events += len(message.payload["events"])
             return report
         chunk: list[tuple[Message, list[tuple[str, str]]]] = []
-        for planned in plan(inbox, published):
+        for planned in () if outbox_only else plan(inbox, published):
             chunk.append(planned)
             report.planned += 1
             report.events += len(planned[0].payload["events"])

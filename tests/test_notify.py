@@ -368,6 +368,28 @@ def test_several_connections_send_each_message_once(world: World, smtp: tuple[Re
     assert sorted(r.rcpt[0] for r in recorder.received) == sorted(a for a in addresses if a != addresses[4])
 
 
+def test_two_runs_at_once_send_each_event_once(world: World, smtp: tuple[Recorder, str]) -> None:
+    recorder, url = smtp
+    addresses = many_followers(world, 10)
+    outcomes: list[Any] = []
+
+    def run() -> None:
+        inbox = open_inbox("sqlite:///.consult/inbox.sqlite3", world.root)
+        try:
+            outcomes.append(notify(world.root, inbox, SmtpTransport(url), world.links, sending=Sending(rate=0),
+                                   site_now=NOW))
+        finally:
+            inbox.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.rcpt[0] for r in recorder.received) == sorted(addresses)
+    assert sum(o.sent for o in outcomes) == 10
+
+
 def test_the_rate_limit_spaces_messages(world: World, smtp: tuple[Recorder, str]) -> None:
     recorder, url = smtp
     many_followers(world, 3)
@@ -426,6 +448,17 @@ def test_follow_is_confirmed_before_anything_else_is_sent(world: World, smtp: tu
     world.notify(url)
     assert len(recorder.to(BOB)) == 2
     assert "La synthèse de la consultation" in body_text(recorder.to(BOB)[1])
+
+
+def test_outbox_only_sends_confirmations_without_looking_for_news(world: World, smtp: tuple[Recorder, str]) -> None:
+    recorder, url = smtp
+    many_followers(world, 1)  # has news waiting (parc-des-berges' synthesis)
+    world.post("/api/follow", {"consultation": "plan-velo", "email": BOB, "website": ""})
+    result = CliRunner().invoke(cli, ["--root", str(world.root), "notify", "--outbox-only"], catch_exceptions=False,
+                                env={"CONSULT_SECRET": SECRET, "CONSULT_SMTP_URL": url})
+    assert result.exit_code == 0, result.output
+    assert [r.rcpt for r in recorder.received] == [[BOB]] and BOB not in result.output
+    assert "0 new message(s)" in result.output
 
 
 def test_follow_keeps_a_mistyped_address_to_fix(world: World) -> None:

@@ -231,13 +231,17 @@ class MailStore:
 
     def enqueue(self, messages: list[tuple[Message, list[tuple[str, str]]]], now: datetime) -> None:
         """Put digests in the outbox and record their events as told, in one transaction: a run
-        killed here leaves either both or neither."""
+        killed here leaves either both or neither. A digest whose every event another run
+        (at the same time) recorded first is not put in."""
         with self._tx() as cur:
             for message, events in messages:
-                self._insert_message(cur, message, now)
+                new = 0
                 for subscription, event in events:
                     self._run(cur, "INSERT INTO notified (subscription, event) VALUES (?, ?) ON CONFLICT DO NOTHING",
                               (subscription, event))
+                    new += int(cur.rowcount == 1)
+                if new or not events:
+                    self._insert_message(cur, message, now)
 
     def mark_interrupted(self) -> int:
         """Messages a killed run left `sending` (the server may have them): `uncertain`, never
@@ -252,6 +256,14 @@ class MailStore:
             self._run(cur, "SELECT id, addr, email, kind, payload, attempts FROM outbox"
                            " WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?", (after, batch))
             return [Message(r[0], r[1], r[2], r[3], json.loads(r[4]), int(r[5])) for r in cur.fetchall()]
+
+    def take(self, id_: str, now: datetime) -> bool:
+        """Mark a pending message `sending`; False when it is no longer pending (another run at
+        the same time took it, or an unsubscribe removed it): then it must not be sent."""
+        with self._tx(relaxed=True) as cur:
+            self._run(cur, "UPDATE outbox SET state = 'sending', done = ? WHERE id = ? AND state = 'pending'",
+                      (_iso(now), id_))
+            return bool(cur.rowcount == 1)
 
     def mark_message(self, id_: str, state: str, now: datetime, error: str = "", attempt: bool = False) -> None:
         """Move a message to `state` ('sending', 'sent', 'pending' after a temporary refusal,
