@@ -607,3 +607,28 @@ def test_the_shipped_workflows_notify_after_a_build_of_main() -> None:
     assert any("consult notify" in step.get("run", "") for step in job["steps"])
     gitlab = yaml.safe_load((skeleton / ".gitlab-ci.yml").read_text())
     assert gitlab["notify"]["needs"] == ["check"] and "consult notify" in "".join(gitlab["notify"]["script"])
+
+
+def test_a_site_overrides_the_message_templates(world: World, tmp_path: Path) -> None:
+    from consult.mailer import EmlTransport
+
+    many_followers(world, 1)
+    override = world.root / "templates" / "email"
+    override.mkdir(parents=True)
+    (override / "digest.txt").write_text("Message de {{ organisation }} : {{ events|length }} nouvelle(s).\n"
+                                         "{{ unsubscribe_url }}\n", encoding="utf-8")
+    notify(world.root, world.inbox, EmlTransport(tmp_path / "eml"), world.links, dry_run=True, site_now=NOW)
+    [path] = (tmp_path / "eml").glob("*.eml")
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert body_text(message).startswith("Message de Ville de Clairval-sur-Loire : 2 nouvelle(s).")  # type: ignore[arg-type]
+
+
+def test_an_unknown_supports_mode_is_a_clear_error(world: World) -> None:
+    from consult.build import check_site
+    from consult.errors import ConsultError
+
+    index = world.root / "content" / "consultations" / "plan-velo" / "index.md"
+    index.write_text(index.read_text().replace("moderation: pre\n", "moderation: pre\nsupports: verifed\n", 1))
+    with pytest.raises(ConsultError) as caught:
+        check_site(world.root, NOW)
+    assert "index.md:" in str(caught.value.problems[0]) and "unknown supports mode 'verifed'" in str(caught.value.problems[0])
