@@ -145,7 +145,7 @@ class Consultation:
     url: str
     source: str
     results: str = "after_close"  # live | after_close | never (RESULTS_MODES)
-    supports: str = "open"  # open | verified: a support counts once its e-mail link is followed
+    verified_supports: bool = False  # `supports: verified`: a support counts once its e-mail link is followed
     codebook: tuple[Theme, ...] = ()
 
     @property

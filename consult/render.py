@@ -376,7 +376,7 @@ def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, k
         proposal_title=proposal.title,
         proposal_url=proposal.url,
         max_length=site.config.max_length,
-        verified=kind == "support" and consultation.supports == "verified",
+        verified=kind == "support" and consultation.verified_supports,
         **form_links(chrome),
     )
 

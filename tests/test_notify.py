@@ -199,7 +199,8 @@ def test_the_whole_loop_opt_in_notify_unsubscribe_then_silence(world: World, smt
 
     # The mail client's one-click POST (RFC 8058) through the handler.
     path, query = unsubscribe_path(message)
-    assert world.get(path, query).status == 200  # a page with a button: a GET changes nothing
+    page = world.get(path, query)  # a page with a button: a GET changes nothing
+    assert page.status == 200 and '<form method="post" action="?t=' in page.body.decode()
     assert world.inbox.told([s.id for s in world.inbox.subscriptions()])  # still subscribed
     response = world.post(path, {"List-Unsubscribe": "One-Click"}, query=query)
     assert response.status == 200 and "Désinscription faite" in response.body.decode()
@@ -241,6 +242,24 @@ def test_status_change_and_answer_are_told_once_in_one_digest(world: World, smtp
     assert "a changé de statut\u00a0: Retenue" in text
     assert "Oui, en 2027." in text
     assert world.notify(url).sent == 0
+
+
+def test_a_commenter_who_asked_hears_the_answer_to_the_proposal(world: World, smtp: tuple[Recorder, str]) -> None:
+    recorder, url = smtp
+    fields = {"kind": "comment", "consultation": "plan-velo", "proposal": "arceaux-gare", "body": "Oui, vite.",
+              "author": "", "email": BOB, "website": "", "token": world.token("plan-velo", "comment"),
+              "idempotency_key": "", "notify_proposal": "yes"}
+    assert world.post("/api/submit", fields).status == 303
+    world.notify(url)
+    assert recorder.received == []  # the proposal has no new answer yet
+    answer = world.root / "answer.md"
+    answer.write_text("Des arceaux seront posés en mars.\n", encoding="utf-8")
+    world.cli("respond", "arceaux-gare", "--status", "retenue", "--response-file", str(answer), "--date", "2026-12-01")
+    world.notify(url)
+    [message] = recorder.to(BOB)
+    text = body_text(message)
+    assert "Des arceaux seront posés en mars." in text and "a répondu à la proposition" in text
+    assert "de la réponse à une proposition" in text  # why it was received
 
 
 def test_embargoed_answer_waits_for_its_day(world: World, smtp: tuple[Recorder, str]) -> None:

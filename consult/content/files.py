@@ -109,7 +109,10 @@ class ConsultationRecord:
     body_html: str
     source: str
     results: str = "after_close"
-    supports: str = "open"  # SUPPORT_MODES
+    # `supports: verified` (SUPPORT_MODES). A bool, not the word: "open" would be the very object of
+    # the derived status "open", and pickle's memo would make a page's fingerprint differ between a
+    # fresh parse and a cached one.
+    verified_supports: bool = False
 
 
 @dataclass(frozen=True)
@@ -234,7 +237,7 @@ def parse_consultation(text: str, path: str, slug: str, config: Config) -> tuple
     return ConsultationRecord(
         slug=slug, title=data["title"], summary=data.get("summary", ""), opens=opens, closes=closes,
         categories=categories, questions=questions, kinds=kinds, moderation=moderation,
-        body_html=render_trusted(body), source=path, results=results, supports=supports,
+        body_html=render_trusted(body), source=path, results=results, verified_supports=supports == "verified",
     ), check_results_settings(doc, data, results, kinds)
 
 

@@ -384,7 +384,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
         status=derive_status(c.opens, c.closes, now), categories=c.categories, questions=c.questions,
         kinds=c.kinds, moderation=c.moderation, body_html=c.body_html, synthesis=synthesis,
         proposals=tuple(proposals), contributions=tuple(sorted(published, key=lambda x: (x.submitted, x.id), reverse=True)),
-        unpublished_contributions=rejected, url=base, source=c.source, results=c.results, supports=c.supports, codebook=codebook,
+        unpublished_contributions=rejected, url=base, source=c.source, results=c.results, verified_supports=c.verified_supports, codebook=codebook,
     ), problems
 
 

@@ -160,7 +160,8 @@ def _unsubscribe(request: "Request", ctx: "Context", rules: Rules, token: str) -
         page = ctx.pages_for(rules).notice(_t(rules, "mail.unsubscribe.title"), [_t(rules, "mail.unsubscribe.text")])
         button = (f'<form method="post" action="?t={e(token)}"><button class="button" type="submit">'
                   f'{e(_t(rules, "mail.unsubscribe.button"))}</button></form>\n')
-        return _html(200, page.replace("</main>", button + "</main>", 1))
+        end = "</main>" if "</main>" in page else "</body>"  # a site's own base.html may have no <main>
+        return _html(200, page.replace(end, button + end, 1))
     try:
         ctx.inbox.unsubscribe(addr)
     except InboxError as exc:

@@ -107,7 +107,7 @@ def render_rules(site: Any, chrome: dict[str, Any] | None = None) -> str:
                 "proposals": [{"slug": p.slug, "title": p.title, "url": p.url, "final": p.status.final}
                               for p in c.proposals],
                 "categories": [{"id": cat.id, "label": cat.label} for cat in c.categories],
-                **({"supports": c.supports} if c.supports != "open" else {}),
+                **({"supports": "verified"} if c.verified_supports else {}),
             }
             for c in sorted(site.consultations, key=lambda c: c.slug)
         ],
