@@ -25,7 +25,6 @@ from consult import __version__
 from consult.cache import FORMAT, Manifest, Store, cache_folder, digest, read_manifest, salt, stat_files, write_manifest
 from consult.config import Config, load_config, parse_now
 from consult.content.load import (
-    CONTENT_DIR,
     Source,
     find_sources,
     link_site,
@@ -42,13 +41,14 @@ from consult.opendata import Rows, consultation_rows, render_open_data
 from consult.model import Consultation, Site, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
-from consult.render import ALTCHA_STATIC, chrome_for, render_site
+from consult.layout import ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, consultation_url
+from consult.render import chrome_for, render_site
 from consult.theme import builtin_themes_dir, check_links, check_templates, make_environment, static_files, theme_files
 
 OUTPUT_DIR = "_site"
 RULES_FILE = "consult-rules.json"
 # Everything a build reads, relative to the site root (plus the built-in themes).
-INPUTS = ("site.yaml", CONTENT_DIR, "templates", "themes", "static")
+INPUTS = (CONFIG_FILE, CONTENT_DIR, "templates", "themes", "static")
 # A build stage reports progress through this: stage(label, total) -> context giving advance(n).
 Stage = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
 
@@ -331,7 +331,7 @@ class Builder:
         feeds, sitemap). None when the change is of another kind: the caller builds the whole site.
         `site_problems` (config, templates: warnings only) are this build's; the other warnings are
         the last build's but for the files re-parsed and the consultations re-linked."""
-        prefix = CONTENT_DIR + "/consultations/"
+        prefix = CONSULTATIONS_PREFIX
         folders = {p for p in changed if p.endswith("/")}  # a watcher reports a file's folder as modified too
         changed = changed - folders
         if config != last.config or not all(p.startswith(prefix) and p in last.records and _plain_file(self.root / p)
@@ -381,7 +381,7 @@ class Builder:
         todo, keys, kept = self._stale(jobs, fingerprints, site)
         entries: dict[str, tuple[str, Trace]] = {}
         planned = {job.path: job for job in jobs}
-        pages_of_touched = tuple(f"consultations/{slug}/" for slug in touched)
+        pages_of_touched = tuple(consultation_url(slug).lstrip("/") for slug in touched)
         carried = {path: job for path, job in last.jobs.items()
                    if path not in planned and not path.startswith(pages_of_touched)}
         staging = Staging(self.out)
@@ -448,7 +448,7 @@ class Builder:
     def _same_entries(self, folder: str, records: dict[str, Any]) -> bool:
         """Does a consultation's folder (or its proposals/ or contributions/) hold the same files as last time?"""
         parts = folder.strip("/").split("/")
-        if len(parts) < 3 or not folder.startswith(CONTENT_DIR + "/consultations/") or len(parts) > 4:
+        if len(parts) < 3 or not folder.startswith(CONSULTATIONS_PREFIX) or len(parts) > 4:
             return False
         try:
             names = {n for n in os.listdir(self.root / folder) if not n.startswith((".", "#")) and not n.endswith("~")}

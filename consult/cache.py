@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from consult import __version__
-from consult.output import write_file
+from consult.atomic import write_file
+from consult.layout import CACHE_DIR
 
-CACHE_DIR = ".consult/cache"
 # Bump when the meaning of a cached record changes without consult's version changing.
-FORMAT = "4"  # 4: proposals carry origin, author, submitted; contributions a category
+FORMAT = "5"  # 5: contributions carry flags, decided, decided_by (the moderation report)
 
 
 def digest(*parts: bytes | str) -> str:

@@ -271,14 +271,26 @@ def handler(ctx: Context, host: str, port: int, rules: Path | None, inbox_url: s
 
 
 @cli.command(name="pull")
-@click.option("--branch", metavar="NAME", help="Commit the new files on a fresh git branch NAME.")
+@click.option("--branch", metavar="PREFIX",
+              help="Commit pending files on new review branches PREFIX/<time>-<n> (250 files at most each, "
+                   "flagged first), the rest (published, tallies, erasures) on the current branch.")
 @inbox_option
+@click.option("--from", "from_url", metavar="URL", envvar="CONSULT_PULL_URL",
+              help="Pull through the form handler's export at URL (https; token from $CONSULT_PULL_TOKEN) "
+                   "instead of opening the inbox. Default: $CONSULT_PULL_URL.")
 @pass_ctx
-def pull_command(ctx: Context, branch: str | None, inbox_url: str | None) -> None:
+def pull_command(ctx: Context, branch: str | None, inbox_url: str | None, from_url: str | None) -> None:
     """Write new submissions as pending contribution files, and support tallies."""
     from consult.pull import pull
 
-    inbox = _site_inbox(ctx, inbox_url)
+    if from_url and inbox_url:
+        raise click.UsageError("give --from (the handler's export) or --inbox, not both")
+    if from_url:
+        from consult.inbox.remote import RemoteInbox
+
+        inbox = RemoteInbox.from_env(from_url)
+    else:
+        inbox = _site_inbox(ctx, inbox_url)
     try:
         click.echo(pull(ctx.root, inbox, branch=branch).render())
     except OSError as exc:
@@ -294,8 +306,8 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None) -> Non
 
 
 @cli.command()
-@click.argument("action", required=False, type=click.Choice(["list", "show", "approve", "reject", "promote"]),
-                default="list")
+@click.argument("action", required=False,
+                type=click.Choice(["list", "show", "approve", "reject", "promote", "unpublish"]), default="list")
 @click.argument("ids", nargs=-1)
 @click.option("--reason", metavar="CODE", help="Why a contribution is rejected: a code from site.yaml moderation.reasons.")
 @click.option("--full", is_flag=True,
@@ -304,29 +316,44 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None) -> Non
 @click.option("--kind", metavar="KIND", help="Only this kind: suggestion, proposal, comment or answers.")
 @click.option("--flagged", is_flag=True, help="Only the flagged contributions.")
 @click.option("--flag", metavar="CODE", help="Only the contributions with this flag (e.g. personal-email).")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="List at most this many (a page; default: 100 when there are more).")
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many first (the next page).")
 @pass_ctx
 def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None, full: bool,
-             consultation: str | None, kind: str | None, flagged: bool, flag: str | None) -> None:
-    """List pending contributions (flagged first), show them in full, approve or reject them by id.
+             consultation: str | None, kind: str | None, flagged: bool, flag: str | None,
+             limit: int | None, offset: int) -> None:
+    """List pending contributions (flagged first, a page at a time), show them in full, approve or
+    reject them by id, unpublish a published one (after a report) with --reason.
 
     Approving a citizen proposal publishes it as a proposal page; `promote` does the same for a
     suggestion worth an answer."""
     from consult.config import require_config
     from consult.i18n import translate
     from consult.detect import load_words
-    from consult.moderation import decide, list_pending, render_entry, render_pending, show_entry
+    from consult.moderation import decide, list_pending, page_of, render_entry, render_pending, show_entry
 
     config = require_config(ctx.root)
     language = config.language
     if action == "list":
         items = list_pending(ctx.root, consultation, kind, flagged, flag)
-        click.echo(render_pending(items, language, full=True if full else None, words=load_words(ctx.root)))
+        page = page_of(items, offset, limit)
+        click.echo(render_pending(page.items, language, full=True if full else None, words=load_words(ctx.root),
+                                  page=page))
         return
     if not ids:
         raise ConsultError(translate(language, "cli.moderate.name_ids", action=action))
     if action == "show":
         for id_ in ids:
             click.echo("\n".join(render_entry(show_entry(ctx.root, id_), language, load_words(ctx.root))))
+        return
+    if action == "unpublish":
+        from datetime import datetime
+
+        from consult.moderation import unpublish
+
+        for path in unpublish(ctx.root, list(ids), reason or "", config.reasons, datetime.now(config.tz)):
+            click.echo(translate(language, "cli.moderate.unpublished", path=path, reason=reason))
         return
     ids = _publish_proposals(ctx.root, ids, action, config)
     status = "published" if action == "approve" else "rejected"
@@ -433,6 +460,29 @@ def tag_contributions(ctx: Context, ids: tuple[str, ...], add: tuple[str, ...], 
         raise ConsultError("name a theme: --add THEME or --remove THEME")
     for path in tag(ctx.root, list(ids), list(add), list(remove)):
         click.echo(path)
+
+
+@cli.command(name="themes")
+@click.argument("slug")
+@click.option("--apply", "apply_", is_flag=True,
+              help="Write the draft codebook.yaml (if there is none) and add the suggested tags (only 'tags:' lines).")
+@click.option("--max-themes", default=8, show_default=True, type=click.IntRange(1, 50), help="Themes to suggest at most.")
+@pass_ctx
+def themes_command(ctx: Context, slug: str, apply_: bool, max_themes: int) -> None:
+    """Suggest a first codebook and tags from a consultation's published texts; writes nothing without --apply."""
+    from consult.config import require_config
+    from consult.i18n import translate
+    from consult.suggest import apply, read_texts, render_codebook, render_report, suggest
+
+    language = require_config(ctx.root).language
+    title, texts = read_texts(ctx.root, slug)
+    if not texts:
+        raise ConsultError(translate(language, "cli.themes.too_few", slug=slug))
+    suggestion = suggest(slug, texts, max_themes, topic=title)
+    click.echo(render_codebook(suggestion, language))
+    click.echo(render_report(suggestion, language), nl=False)
+    for path in apply(ctx.root, suggestion, language) if apply_ else ():
+        click.echo(translate(language, "cli.new.created", path=path))
 
 
 @cli.command()

@@ -7,7 +7,7 @@ public-service use: language fr, Europe/Paris, the five usual proposal statuses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,16 +17,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from consult import colors
 from consult.document import YamlDoc, parse_yaml
 from consult.errors import ConsultError, SourceError, split_warnings
+from consult.layout import CONFIG_FILE, DEFAULT_INBOX
+# site.yaml's settings are model data (a Site carries them): this module reads them, and names them
+# for its callers as before.
+from consult.model import (
+    DEFAULT_FINAL_STATUSES, DEFAULT_PROPOSAL_STATUSES, DEFAULT_REASONS, ETALAB, Config, Organisation, ThemeOptions,
+)
 from consult.schema import Field, check_mapping, present
 
-CONFIG_FILE = "site.yaml"
 LANGUAGES = ("fr", "en")
 
-DEFAULT_PROPOSAL_STATUSES = ("recue", "a-l-etude", "retenue", "mise-en-oeuvre", "non-retenue")
-# Statuses after which a proposal takes no more supports (the decision is made): the defaults'
-# own; a site that lists its statuses marks them `final: true`.
-DEFAULT_FINAL_STATUSES = ("mise-en-oeuvre", "non-retenue")
-DEFAULT_REASONS = ("hors-sujet", "propos-injurieux", "donnees-personnelles", "doublon", "publicite")
 
 TOP_FIELDS = {
     "title": Field("str", required=True),
@@ -84,70 +84,6 @@ THEME_FIELDS = {
 LOGO_FIELDS = {"file": Field("str", required=True), "alt": Field("str", required=True)}
 LINK_FIELDS = {"title": Field("str", required=True), "url": Field("str", required=True)}
 OPEN_DATA_FIELDS = {"licence": Field("str"), "licence_url": Field("str")}
-# The licence French public bodies publish open data under by default (décret 2017-638).
-ETALAB = ("etalab-2.0", "https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
-
-
-@dataclass(frozen=True)
-class Organisation:
-    name: str
-    url: str = ""
-    address: str = ""
-    contact_email: str = ""
-    contact_url: str = ""
-
-
-@dataclass(frozen=True)
-class ThemeOptions:
-    """site.yaml's `theme:` mapping beyond the name: the agency's own look."""
-    logo: str = ""  # a file in the site's static/
-    logo_alt: str = ""
-    primary_color: str = ""  # '#rrggbb', checked for contrast
-    focus_color: str = ""
-    favicon: str = ""  # a file in the site's static/
-    header_links: tuple[tuple[str, str], ...] = ()  # (title, url)
-
-
-@dataclass(frozen=True)
-class Config:
-    title: str
-    base_url: str
-    organisation: Organisation
-    description: str = ""
-    language: str = "fr"
-    timezone: str = "Europe/Paris"
-    theme: str = "default"
-    theme_options: ThemeOptions = ThemeOptions()
-    form_endpoint: str = "/api/submit"
-    max_length: int = 5000
-    inbox: str = "sqlite:///.consult/inbox.sqlite3"
-    altcha: bool = False
-    proposal_statuses: tuple[tuple[str, str], ...] = ()  # (id, label); label '' = translated default
-    final_statuses: tuple[str, ...] = DEFAULT_FINAL_STATUSES  # no more supports once a proposal has one
-    reasons: tuple[str, ...] = DEFAULT_REASONS
-    retention_days: int = 365
-    privacy_controller: str = ""
-    dpo_contact: str = ""
-    accessibility_status: str = "partial"
-    accessibility_audit_date: Any = None
-    accessibility_contact: str = ""
-    defender_url: str = "https://formulaire.defenseurdesdroits.fr/"
-    non_conformities: tuple[str, ...] = ()
-    disproportionate_burden: tuple[str, ...] = ()
-    exempt: tuple[str, ...] = ()
-    contributions_per_page: int = 20
-    open_data_licence: str = ETALAB[0]
-    open_data_licence_url: str = ETALAB[1]
-    source: str = CONFIG_FILE
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @property
-    def status_ids(self) -> tuple[str, ...]:
-        return tuple(sid for sid, _ in self.proposal_statuses) or DEFAULT_PROPOSAL_STATUSES
 
 
 def parse_config(text: str, path: str = CONFIG_FILE) -> Config:
@@ -432,7 +368,7 @@ def _build(data: dict[str, Any], path: str) -> Config:
         reasons=reasons,
         form_endpoint=forms.get("endpoint", "/api/submit"),
         max_length=forms.get("max_length", 5000),
-        inbox=forms.get("inbox", "sqlite:///.consult/inbox.sqlite3"),
+        inbox=forms.get("inbox", DEFAULT_INBOX),
         altcha=forms.get("altcha", False),
         retention_days=privacy.get("retention_days", 365),
         privacy_controller=privacy.get("controller", ""),

@@ -48,6 +48,8 @@ FLAGS: dict[str, tuple[str, str]] = {
                        "A character repeated many times (\"!!!!!!\", \"nooooo\")"),
     "listed-word": ("Contient un mot de la liste du site (moderation.words)",
                     "Contains a word of the site's list (moderation.words)"),
+    "reported": ("Signalée par un participant (« Signaler ce contenu ») : à relire, puis garder ou dépublier",
+                 "Reported by a participant (\"Report this content\"): review it, then keep or unpublish it"),
     "near-duplicate": ("Presque identique à une autre contribution de la consultation (voir duplicate_of)",
                        "Nearly identical to another contribution of the consultation (see duplicate_of)"),
 }

@@ -12,9 +12,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from consult.config import CONFIG_FILE, load_config
+from consult.config import load_config
 from consult.document import YamlDoc, parse_yaml
 from consult.errors import SourceError
+from consult.layout import (
+    CONFIG_FILE, CONSULTATIONS_DIR, CONTENT_DIR, CONTRIBUTIONS_DIR, PAGES_DIR, PROPOSALS_DIR, consultations_dir, content_dir,
+    pages_dir,
+)
 from consult.model import Consultation, Proposal, Site
 
 
@@ -177,7 +181,7 @@ def check_ignored_files(listing: Iterable[tuple[str, Iterable[str]]]) -> list[So
     for folder, names in listing:
         parts = folder.split("/")
         reads = _reads_markdown(parts)
-        if len(parts) == 3 and parts[1] == "consultations":
+        if len(parts) == 3 and parts[:2] == [CONTENT_DIR, CONSULTATIONS_DIR]:
             continue
         for name in names:
             if (reads and name.endswith(".md")) or name.startswith(".") or not name.lower().endswith(MARKDOWN_SUFFIXES):
@@ -195,8 +199,8 @@ def check_ignored_files(listing: Iterable[tuple[str, Iterable[str]]]) -> list[So
 
 def _reads_markdown(folder: list[str]) -> bool:
     """content/pages, content/consultations/<slug>/{proposals,contributions}."""
-    return folder == ["content", "pages"] or (
-        len(folder) == 4 and folder[1] == "consultations" and folder[3] in ("proposals", "contributions"))
+    return folder == [CONTENT_DIR, PAGES_DIR] or (
+        len(folder) == 4 and folder[:2] == [CONTENT_DIR, CONSULTATIONS_DIR] and folder[3] in (PROPOSALS_DIR, CONTRIBUTIONS_DIR))
 
 
 # --- reading the files for the checks above ---
@@ -208,7 +212,7 @@ def lint_files(root: Path) -> list[SourceError]:
     config, _ = load_config(root)
     if config is None:
         return []
-    from consult.scaffold import skeleton_dir
+    from consult.layout import skeleton_dir
 
     skeleton = skeleton_dir()
     found = check_config_placeholders((root / CONFIG_FILE).read_text(encoding="utf-8"),
@@ -217,10 +221,9 @@ def lint_files(root: Path) -> list[SourceError]:
     if requirements.is_file():
         found += check_requirements(requirements.read_text(encoding="utf-8"))
     found += check_ignored_files(_content_folders(root))
-    marked = placeholder_lines(p.read_text(encoding="utf-8") for p in sorted((skeleton / "content").rglob("*.md")))
-    content = root / "content"
+    marked = placeholder_lines(p.read_text(encoding="utf-8") for p in sorted(content_dir(skeleton).rglob("*.md")))
     # Only where the skeleton has marked lines: pages and consultation texts (never the many proposals).
-    for path in sorted([*content.glob("pages/*.md"), *content.glob("consultations/*/*.md")]):
+    for path in sorted([*pages_dir(root).glob("*.md"), *consultations_dir(root).glob("*/*.md")]):
         found += check_text_placeholders(path.relative_to(root).as_posix(), _read(path), marked)
     return found
 
@@ -233,7 +236,7 @@ def lint_site(root: Path, site: Site) -> list[SourceError]:
 def _content_folders(root: Path) -> list[tuple[str, list[str]]]:
     """(folder, file names) for every folder under content/, relative to the root ('/'-separated);
     os.walk is a plain directory scan (a site may hold 100,000 contributions)."""
-    return [(Path(folder).relative_to(root).as_posix(), names) for folder, _, names in os.walk(root / "content")]
+    return [(Path(folder).relative_to(root).as_posix(), names) for folder, _, names in os.walk(content_dir(root))]
 
 
 def _read(path: Path) -> str:

@@ -17,9 +17,9 @@ from typing import Any
 
 import click
 
-from consult.config import CONFIG_FILE
+from consult.layout import CONFIG_FILE, STATE_DIR
 
-LOCK_FILE = Path(".consult") / "build.lock"
+LOCK_FILE = Path(STATE_DIR) / "build.lock"
 WAITING = "waiting for another build of this site to finish…"
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from consult.errors import ConsultError
-from consult.inbox import redact
+from consult.inbox.base import redact
 
 SMTP_ENV = "CONSULT_SMTP_URL"
 _ADDRESS = re.compile(r"[^\s<>@,;:\"']+@[^\s<>@,;:\"']+")

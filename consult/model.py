@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from consult.layout import CONFIG_FILE, DEFAULT_INBOX, results_url
 
 ConsultationStatus = Literal["upcoming", "open", "closed"]
 QuestionType = Literal["text", "single", "multiple", "scale"]
-Kind = Literal["suggestion", "proposal", "comment", "support", "answers"]
 ContributionStatus = Literal["pending", "published", "rejected"]
 
 QUESTION_TYPES: tuple[str, ...] = ("text", "single", "multiple", "scale")
@@ -22,8 +24,78 @@ QUESTION_TYPES: tuple[str, ...] = ("text", "single", "multiple", "scale")
 # are public unless it says private.
 RESULTS_MODES: tuple[str, ...] = ("live", "after_close", "never")
 QUESTION_RESULTS: tuple[str, ...] = ("public", "private")
-KINDS: tuple[str, ...] = ("suggestion", "proposal", "comment", "support", "answers")
 CONTRIBUTION_STATUSES: tuple[str, ...] = ("pending", "published", "rejected")
+
+DEFAULT_PROPOSAL_STATUSES = ("recue", "a-l-etude", "retenue", "mise-en-oeuvre", "non-retenue")
+# Statuses after which a proposal takes no more supports (the decision is made): the defaults'
+# own; a site that lists its statuses marks them `final: true`.
+DEFAULT_FINAL_STATUSES = ("mise-en-oeuvre", "non-retenue")
+DEFAULT_REASONS = ("hors-sujet", "propos-injurieux", "donnees-personnelles", "doublon", "publicite")
+
+# The licence French public bodies publish open data under by default (décret 2017-638).
+ETALAB = ("etalab-2.0", "https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str
+    url: str = ""
+    address: str = ""
+    contact_email: str = ""
+    contact_url: str = ""
+
+
+@dataclass(frozen=True)
+class ThemeOptions:
+    """site.yaml's `theme:` mapping beyond the name: the agency's own look."""
+    logo: str = ""  # a file in the site's static/
+    logo_alt: str = ""
+    primary_color: str = ""  # '#rrggbb', checked for contrast
+    focus_color: str = ""
+    favicon: str = ""  # a file in the site's static/
+    header_links: tuple[tuple[str, str], ...] = ()  # (title, url)
+
+
+@dataclass(frozen=True)
+class Config:
+    title: str
+    base_url: str
+    organisation: Organisation
+    description: str = ""
+    language: str = "fr"
+    timezone: str = "Europe/Paris"
+    theme: str = "default"
+    theme_options: ThemeOptions = ThemeOptions()
+    form_endpoint: str = "/api/submit"
+    max_length: int = 5000
+    inbox: str = DEFAULT_INBOX
+    altcha: bool = False
+    proposal_statuses: tuple[tuple[str, str], ...] = ()  # (id, label); label '' = translated default
+    final_statuses: tuple[str, ...] = DEFAULT_FINAL_STATUSES  # no more supports once a proposal has one
+    reasons: tuple[str, ...] = DEFAULT_REASONS
+    retention_days: int = 365
+    privacy_controller: str = ""
+    dpo_contact: str = ""
+    accessibility_status: str = "partial"
+    accessibility_audit_date: Any = None
+    accessibility_contact: str = ""
+    defender_url: str = "https://formulaire.defenseurdesdroits.fr/"
+    non_conformities: tuple[str, ...] = ()
+    disproportionate_burden: tuple[str, ...] = ()
+    exempt: tuple[str, ...] = ()
+    contributions_per_page: int = 20
+    open_data_licence: str = ETALAB[0]
+    open_data_licence_url: str = ETALAB[1]
+    source: str = CONFIG_FILE
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def status_ids(self) -> tuple[str, ...]:
+        return tuple(sid for sid, _ in self.proposal_statuses) or DEFAULT_PROPOSAL_STATUSES
 
 
 @dataclass(frozen=True)
@@ -126,6 +198,26 @@ class Synthesis:
 
 
 @dataclass(frozen=True)
+class ModerationFigures:
+    """What moderation did with a consultation's contributions, counted from every file
+    (pending and rejected included) without keeping any text: the public moderation report."""
+
+    received: int = 0
+    published: int = 0
+    pending: int = 0
+    rejected: tuple[tuple[str, int], ...] = ()  # (reason code, count), by code
+    reported: int = 0  # contributions a citizen reported (the `reported` flag)
+    decided: int = 0  # contributions with a `decided:` time
+    median_decision_seconds: int | None = None  # from submission to decision, over `decided`
+    flags: tuple[tuple[str, int], ...] = ()  # (flag code, contributions carrying it), by code
+    auto_published: int = 0  # published at pull by post-moderation (`decided_by: auto`)
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(count for _, count in self.rejected)
+
+
+@dataclass(frozen=True)
 class Consultation:
     slug: str
     title: str
@@ -147,6 +239,11 @@ class Consultation:
     results: str = "after_close"  # live | after_close | never (RESULTS_MODES)
     verified_supports: bool = False  # `supports: verified`: a support counts once its e-mail link is followed
     codebook: tuple[Theme, ...] = ()
+    moderation_figures: ModerationFigures = ModerationFigures()
+
+    @property
+    def moderation_url(self) -> str:
+        return self.url + "moderation/"
 
     @property
     def is_open(self) -> bool:
@@ -161,7 +258,7 @@ class Consultation:
 
     @property
     def results_url(self) -> str:
-        return self.url + "resultats/"
+        return results_url(self.url)
 
 
 @dataclass(frozen=True)
@@ -176,7 +273,7 @@ class Page:
 
 @dataclass(frozen=True)
 class Site:
-    config: "Config"
+    config: Config
     now: datetime
     consultations: tuple[Consultation, ...]  # open, then upcoming, then closed
     pages: tuple[Page, ...]
@@ -209,5 +306,3 @@ def order_consultations(consultations: list[Consultation]) -> tuple[Consultation
 
     return tuple(sorted(consultations, key=key))
 
-
-from consult.config import Config  # noqa: E402  (type only; config stands before model)

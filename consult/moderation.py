@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from consult.document import parse_front_matter, split_front_matter
-from consult.content.files import CONTRIBUTION_KINDS
+from consult.kinds import CONTRIBUTION_KINDS
 from consult.errors import ConsultError, SourceError, did_you_mean
 from consult.detect import Finding, WordList, detect_fields
 from consult.flags import FLAGS, describe
 from consult.i18n import translate
+from consult.layout import CONTRIBUTIONS_DIR, INDEX_FILE, consultations_dir, contribution_file
 from consult.pull import ID, write_replace
 
 # A decision line with its own line ending (\n or \r\n), kept when the line is rewritten.
@@ -47,10 +48,29 @@ class Entry:
     flags: tuple[str, ...]
     path: str
     duplicate_of: str = ""  # the near-duplicate flag's other contribution
+    category: str = ""  # a citizen proposal's category id
+
+
+PAGE_SIZE = 100  # `consult moderate` lists at most this many unless --limit says otherwise
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing: its items, where it starts, and how many there are in all."""
+
+    items: list[Entry]
+    offset: int
+    total: int
+
+
+def page_of(items: list[Entry], offset: int = 0, limit: int | None = None) -> Page:
+    """`items[offset:offset + limit]` (PAGE_SIZE by default), with the total to say what is left."""
+    size = PAGE_SIZE if limit is None else limit
+    return Page(items[offset:offset + size], offset, len(items))
 
 
 def contribution_files(root: Path, consultation: str = "*") -> list[Path]:
-    return sorted((root / "content" / "consultations").glob(f"{consultation}/contributions/*.md"))
+    return sorted(consultations_dir(root).glob(f"{consultation}/{CONTRIBUTIONS_DIR}/*.md"))
 
 
 def list_pending(root: Path, consultation: str | None = None, kind: str | None = None,
@@ -95,14 +115,14 @@ def read_entry(root: Path, path: Path, labels: dict[str, dict[str, str]]) -> Ent
         return None
     slug = path.parent.parent.name
     if slug not in labels:
-        labels[slug] = _question_labels(path.parent.parent / "index.md")
+        labels[slug] = _question_labels(path.parent.parent / INDEX_FILE)
     answers: dict[str, Any] = data["answers"] if isinstance(data.get("answers"), dict) else {}
     flags: list[Any] = data["flags"] if isinstance(data.get("flags"), list) else []
     return Entry(
         id=str(data.get("id", path.stem)), consultation=slug, kind=str(data.get("kind", "")),
         proposal=str(data.get("proposal") or ""), submitted=str(data.get("submitted", "")),
         status=str(data.get("status", "")), author=str(data.get("author") or ""), title=str(data.get("title") or ""),
-        duplicate_of=str(data.get("duplicate_of") or ""),
+        duplicate_of=str(data.get("duplicate_of") or ""), category=str(data.get("category") or ""),
         body=body.strip("\n"), path=relative, flags=tuple(str(code) for code in flags),
         answers=tuple((labels[slug].get(str(qid), str(qid)), _answer_text(value)) for qid, value in answers.items()),
     )
@@ -138,10 +158,11 @@ def terminal_safe(text: str, multiline: bool = False) -> str:
 
 
 def render_pending(items: list[Entry], language: str = "fr", full: bool | None = None,
-                   words: WordList = WordList(None)) -> str:
+                   words: WordList = WordList(None), page: Page | None = None) -> str:
     """The listing for a terminal: every text and answer in full when `full` (by default when there
     are at most FULL_LIMIT items), else one excerpt each; flags first, in the site's language
-    (in full, with what triggered each automatic flag: `words` is the site's list)."""
+    (in full, with what triggered each automatic flag: `words` is the site's list). With `page`
+    (`items` are its items), the count is of them all and a last line says how to see the next."""
     def t(key: str, **params: object) -> str:
         return translate(language, key, **params)
 
@@ -151,7 +172,11 @@ def render_pending(items: list[Entry], language: str = "fr", full: bool | None =
     lines: list[str] = []
     for item in items:
         lines += render_entry(item, language, words) if full else _render_short(item, language)
-    lines.append(t("cli.moderate.count", count=len(items)))
+    lines.append(t("cli.moderate.count", count=page.total if page else len(items)))
+    if page and (page.offset or len(items) < page.total):
+        lines.append(t("cli.moderate.page", first=page.offset + 1, last=page.offset + len(items), total=page.total))
+        if page.offset + len(items) < page.total:
+            lines.append(t("cli.moderate.next", offset=page.offset + len(items)))
     if not full:
         lines.append(t("cli.moderate.abridged"))
     lines.append(t("cli.moderate.howto"))
@@ -161,6 +186,8 @@ def render_pending(items: list[Entry], language: str = "fr", full: bool | None =
 def _heading(item: Entry, language: str) -> str:
     kind = translate(language, f"cli.kind.{item.kind}") if item.kind in CONTRIBUTION_KINDS else item.kind
     about = " " + translate(language, "cli.moderate.on", proposal=item.proposal) if item.proposal else ""
+    if item.category:
+        about += " " + translate(language, "cli.moderate.category", category=item.category)
     return terminal_safe(f"{item.id}  {item.consultation}  {kind}{about}  {item.submitted}")
 
 
@@ -232,7 +259,7 @@ def _render_short(item: Entry, language: str) -> list[str]:
 def find_contribution(root: Path, id_: str) -> Path | None:
     if not ID.match(id_):
         raise ConsultError(f"'{id_}' is not a contribution id (like 20261201-k3x9q2ab)")
-    matches = sorted((root / "content" / "consultations").glob(f"*/contributions/{id_}.md"))
+    matches = sorted(consultations_dir(root).glob(contribution_file(Path("*"), id_).as_posix()))
     return matches[0] if matches else None
 
 
@@ -291,6 +318,55 @@ def decide(root: Path, ids: list[str], status: str, reason: str = "",
         if new_text != text:
             write_replace(path, new_text.encode("utf-8"))
         edited.append(relative)
+    return edited
+
+
+DECIDED_LINE = re.compile(r"^decided(?:_by)?:[^\r\n]*\r?\n", re.M)
+
+
+def unpublish(root: Path, ids: list[str], reason: str, reasons: tuple[str, ...], when: datetime) -> list[str]:
+    """Take published contributions down (after a report, say): `status: rejected`, the charter's
+    `reason` code, `decided:` now (a person decided: no `decided_by: auto`). Only those lines change;
+    every id is checked (found, published) before any file is written. Returns the edited paths."""
+    if not reason:
+        raise ConsultError("unpublishing needs --reason CODE (a code of the moderation charter)")
+    if reasons and reason not in reasons:
+        raise ConsultError(f"unknown reason '{reason}' (codes: {', '.join(reasons)})")
+    found = []
+    for id_ in ids:
+        entry = show_entry(root, id_)
+        if entry.status != "published":
+            raise ConsultError(f"{entry.path}: status is '{entry.status}', not published: nothing was unpublished "
+                               "(use consult moderate reject for a pending contribution)")
+        found.append(root / entry.path)
+    edited = []
+    for path in found:
+        relative = path.relative_to(root).as_posix()
+        text = path.read_bytes().decode("utf-8")
+        write_replace(path, mark_decided(set_status(text, "rejected", reason, relative), when, relative).encode("utf-8"))
+        edited.append(relative)
+    return edited
+
+
+def mark_decided(text: str, when: datetime, path: str = "") -> str:
+    """`text` with `decided: <when>` after its status/reason lines and no `decided_by:` line (a
+    person decided); every other byte as it was, proved by parsing both."""
+    end = STATUS_LINE.search(text)
+    if end is None:
+        raise ConsultError(f"{path}: no 'status:' line")
+    newline = end.group(1)
+    head, sep, rest = text.partition(newline + "---")
+    head = DECIDED_LINE.sub("", head + newline)[: -len(newline)]
+    anchor = REASON_LINE.search(head) or STATUS_LINE.search(head)
+    assert anchor is not None
+    line = f"decided: {when.replace(microsecond=0).isoformat(sep=' ')}{newline}"
+    edited = head[: anchor.end()] + line + head[anchor.end():] + sep + rest
+    old, _, _ = parse_front_matter(text, path)
+    new, _, problems = parse_front_matter(edited, path)
+    keep = ("decided", "decided_by")
+    if problems or {k: v for k, v in (old.data or {}).items() if k not in keep} != \
+            {k: v for k, v in (new.data or {}).items() if k not in keep}:
+        raise ConsultError(f"{path}: cannot edit this file safely; edit 'status:' by hand")
     return edited
 
 

@@ -40,6 +40,7 @@ from consult.forms.links import Links
 from consult.i18n import format_date, translate
 from consult.inbox import Inbox
 from consult.inbox.mail import CONFIRM_DAYS, MAX_ATTEMPTS, Message, Subscription, new_key
+from consult.layout import CHARTER_SLUGS, CONTRIBUTIONS_SEGMENT, consultation_dir, contribution_file, results_url
 from consult.mailer import Permanent, Temporary, Uncertain, mask
 
 FROM_ENV = "CONSULT_MAIL_FROM"
@@ -108,8 +109,6 @@ class Published:
         self.statuses = {s.id: s.label for s in site.proposal_statuses}
         base = self.config.base_url
         self.url = lambda path: urljoin(base if base.endswith("/") else base + "/", path.lstrip("/"))
-        from consult.render import CHARTER_SLUGS
-
         pages = {p.slug: p for p in site.pages}
         self.charter_url = next((self.url(pages[s].url) for s in CHARTER_SLUGS if s in pages), "")
         self._files: dict[tuple[str, str], dict[str, Any] | None] = {}
@@ -122,7 +121,7 @@ class Published:
                 self._files.clear()  # subscriptions come in address order: keep memory flat
             from consult.document import parse_front_matter
 
-            path = self.root / "content" / "consultations" / consultation / "contributions" / f"{id_}.md"
+            path = contribution_file(consultation_dir(self.root, consultation), id_)
             try:
                 doc, _, problems = parse_front_matter(path.read_text(encoding="utf-8"), str(path))
                 data = doc.data if not problems and isinstance(doc.data, dict) else None
@@ -173,7 +172,7 @@ def _contribution_events(sub: Subscription, consultation: Any, published: Publis
         target = published.proposals.get((consultation.slug, str(data["proposal"])))
         url = target.url if target else consultation.url
     else:
-        url = consultation.url + "contributions/"
+        url = consultation.url + CONTRIBUTIONS_SEGMENT
     return [Event(f"{id_}:published", "published", params, url=published.url(url))]
 
 
@@ -204,7 +203,7 @@ def _consultation_events(consultation: Any, published: Published, since: date) -
     closes = consultation.closes.astimezone(published.config.tz).date()
     if consultation.shows_results and consultation.status != "open" and closes >= since:
         events.append(Event(f"c:{consultation.slug}:results", "results", {"consultation": consultation.title},
-                            url=published.url(consultation.url + "resultats/")))
+                            url=published.url(results_url(consultation.url))))
     return events
 
 

@@ -18,10 +18,11 @@ from datetime import date, datetime
 from html.parser import HTMLParser
 from typing import Any
 
+from consult.layout import DATA_DIR, results_data_dir
 from consult.model import Consultation, Contribution, Site
 from consult.results import Counts
+from consult.transparency import open_data_rows
 
-DATA_DIR = "data"
 # A cell a spreadsheet would read as a formula ("=HYPERLINK(...)") is prefixed with an
 # apostrophe (OWASP's advice against CSV injection); the schema says so.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -68,6 +69,15 @@ CONTRIBUTIONS = (
     Column("answers", "string", "Answers to the consultation's questions, as a JSON object."),
 )
 
+MODERATION = (
+    Column("consultation", "string", "Identifier of the consultation."),
+    Column("figure", "string", "received, published, published_at_once (post-moderation), rejected, pending, "
+           "reported, decided (contributions whose decision time is known), median_decision_seconds (from "
+           "submission to decision), rejected_for (by reason code) or flag (by flag code)."),
+    Column("code", "string", "The reason code (rejected_for) or flag code (flag); empty otherwise."),
+    Column("value", "integer", "The count, or the median in seconds (empty when no decision time is known)."),
+)
+
 
 Rows = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # one consultation's proposals, contributions
 
@@ -107,6 +117,8 @@ def render_open_data(site: Site, rows: Callable[[Consultation, str], Rows] = con
         f"{DATA_DIR}/consultations.csv": _csv(CONSULTATIONS, consultations),
         f"{DATA_DIR}/proposals.csv": _csv(PROPOSALS, proposals),
         f"{DATA_DIR}/contributions.csv": _csv(CONTRIBUTIONS, contributions),
+        # The figures of each consultation's moderation report page, counted from every file.
+        f"{DATA_DIR}/moderation.csv": _csv(MODERATION, [row for c in ordered for row in open_data_rows(c)]),
     }
     # The results pages' CSV files come from the render stage (`render_results_data`); described here.
     results = [resource for c in ordered if c.shows_results for resource in results_resources(c)]
@@ -143,7 +155,8 @@ def _datapackage(site: Site, more: list[Resource]) -> bytes:
     config = site.config
     resources = []
     for path, name, columns in [(f"{n}.csv", n, cols) for n, cols in (("consultations", CONSULTATIONS), ("proposals", PROPOSALS),
-                                                               ("contributions", CONTRIBUTIONS))] + more:
+                                                               ("contributions", CONTRIBUTIONS),
+                                                               ("moderation", MODERATION))] + more:
         resources.append({
             "name": name, "path": path, "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
             "schema": {"fields": [{"name": c.name, "type": "string" if c.type in ("date", "datetime") else c.type,
@@ -158,7 +171,8 @@ def _datapackage(site: Site, more: list[Resource]) -> bytes:
         "publisher": config.organisation.name,
         "licenses": [{"name": config.open_data_licence, "path": config.open_data_licence_url,
                       "title": config.open_data_licence}],
-        "description": ("Published consultations, proposals and contributions, and the figures of each "
+        "description": ("Published consultations, proposals and contributions, the figures of each "
+                        "consultation's moderation report (moderation.csv) and of each "
                         "results page (results/<consultation>/). Cells that a spreadsheet "
                         "would read as a formula start with an apostrophe."),
         "resources": resources,
@@ -221,7 +235,7 @@ Resource = tuple[str, str, tuple[Column, ...]]  # path under data/, resource nam
 def results_resources(consultation: Consultation) -> list[Resource]:
     """The CSV files of one consultation's results page, known without counting (for the Data
     Package and the open data page), in the order `results_rows` gives their rows."""
-    base, slug = f"results/{consultation.slug}/", consultation.slug
+    base, slug = results_data_dir(consultation.slug), consultation.slug
     resources = [(base + "participation.csv", f"results-{slug}-participation", PARTICIPATION),
                  (base + "weeks.csv", f"results-{slug}-weeks", WEEKS),
                  (base + "questions.csv", f"results-{slug}-questions", QUESTIONS)]

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from consult.atomic import naming_file, write_temp
 from consult.errors import ConsultError
+from consult.layout import content_dir
 
 
 @dataclass
@@ -29,34 +30,8 @@ class WriteReport:
 def check_output_dir(out: Path, root: Path) -> None:
     """Refuse an output folder that would clobber the site's own sources."""
     out, root = out.resolve(), root.resolve()
-    if out == root or out in root.parents or (root / "content") in [out, *out.parents]:
+    if out == root or out in root.parents or content_dir(root) in [out, *out.parents]:
         raise ConsultError(f"refusing to write the site into {out}: choose a folder like {root / '_site'}")
-
-
-def write_file(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(_write_temp(path, data), path)
-
-
-def _write_temp(path: Path, data: bytes) -> str:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-    except OSError as exc:
-        os.unlink(tmp)
-        raise _naming(exc, path) from exc
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return tmp
-
-
-def _naming(exc: OSError, path: str | Path) -> OSError:
-    """`exc` with the file it was writing (os.write names none): a full disk must say what it refused.
-    A new exception, so the name survives the trip back from a worker process (pickled args)."""
-    return exc if exc.filename else OSError(exc.errno, exc.strerror, str(path))
 
 
 class Staging:
@@ -137,7 +112,7 @@ class Staging:
                         return
                 except FileNotFoundError:
                     pass
-                self.staged[name] = _write_temp(target, data)
+                self.staged[name] = write_temp(target, data)
                 return
             if not self._create(folder):
                 raise ConsultError(f"output path {name!r} escapes {self.out}")
@@ -222,7 +197,7 @@ def _write_new(path: str | Path, data: bytes, mode: int) -> None:
         if mode != 0o644:
             os.fchmod(fd, 0o644)
     except OSError as exc:
-        raise _naming(exc, path) from exc
+        raise naming_file(exc, path) from exc
     finally:
         os.close(fd)
 

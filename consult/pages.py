@@ -206,7 +206,7 @@ def render_page(env: jinja2.Environment, job: PageJob) -> tuple[bytes, set[str],
     _reads.clear()
     _templates.clear()
     html = env.get_template(job.template).render(**job.context)
-    data = render._clean(html).encode("utf-8")
+    data = render.clean(html).encode("utf-8")
     return data, set(_templates), set(_reads)
 
 

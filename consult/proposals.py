@@ -21,6 +21,7 @@ import yaml
 
 from consult.document import parse_front_matter, split_front_matter
 from consult.errors import ConsultError
+from consult.layout import PROPOSALS_DIR, consultations_dir, proposal_file
 from consult.moderation import find_contribution
 from consult.pull import write_replace
 from consult.slug import slugify
@@ -160,7 +161,7 @@ def publish(root: Path, id_: str, first_status: str, tz: Any, promote: bool = Fa
     if data is None:
         raise ConsultError(f"{relative}: cannot be read (run 'consult check' to see why)")
     _check_publishable(data, relative, promote)
-    folder = path.parent.parent / "proposals"
+    folder = path.parent.parent / PROPOSALS_DIR
     folder.mkdir(exist_ok=True)
     slug = unique_slug(folder, data["title"])
     day = _day(data["submitted"], tz)
@@ -222,7 +223,7 @@ def kind_of(root: Path, id_: str) -> str:
 
 def find_proposal(root: Path, slug: str, consultation: str | None = None) -> Path:
     """The one proposal file of that slug (in `consultation` when given)."""
-    matches = sorted((root / "content" / "consultations").glob(f"{consultation or '*'}/proposals/{slug}.md"))
+    matches = sorted(consultations_dir(root).glob(proposal_file(Path(consultation or "*"), slug).as_posix()))
     if not matches:
         raise ConsultError(f"no proposal '{slug}' in content/" + (f" under {consultation}" if consultation else ""))
     if len(matches) > 1:

@@ -33,7 +33,12 @@ from consult.document import dump_front_matter, parse_front_matter
 from consult.errors import ConsultError
 from consult.flags import parse_flags
 from consult.inbox import Inbox, Submission
-from consult.pullrequest import Item, commit, committed_files, render_pr_description, switch_branch
+from consult.layout import (
+    CONSULTATIONS_DIR, CONTENT_DIR, CONTRIBUTIONS_DIR, INDEX_FILE, PROPOSALS_DIR, STATE_DIR, SUPPORTS_FILE, consultations_dir,
+    content_dir,
+)
+from consult.pullrequest import (BATCH_FILES, GitError, Item, commit, commit_on, committed_files, head_commit, new_branch_name,
+                                 render_pr_description, review_refs, tree_files)
 
 try:
     _LIBC: Any = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
@@ -45,8 +50,14 @@ ID = re.compile(r"^[0-9]{8}-[a-z0-9]{8}$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 BATCH = 1000
 ONLINE = re.compile(r"^# consult pull, online supports: (\{.*\})$", re.M)
-PULL_LOCK = Path(".consult") / "pull.lock"
-PR_FILE = Path(".consult") / "pull-request.md"
+PULL_LOCK = Path(STATE_DIR) / "pull.lock"
+PR_LIST = Path(STATE_DIR) / "pull-requests.tsv"  # what the workflow pushes: state, branch, text file, title
+PR_TEXTS = Path(STATE_DIR) / "pull-requests"  # one description per pull request, <n>.md
+CONTENT = f"{CONTENT_DIR}/{CONSULTATIONS_DIR}"
+AUTO = "auto"  # `decided_by` of what post-moderation published with no person involved
+# Kinds post-moderation may publish at pull: a citizen's proposal becomes a page only when a
+# person approves it (consult.proposals.publish), so it always waits.
+AUTO_PUBLISHED_KINDS = frozenset({"suggestion", "comment", "answers"})
 
 
 class PullError(ConsultError):
@@ -64,9 +75,12 @@ class PullReport:
     unknown: list[str] = field(default_factory=list)  # ids whose consultation has no folder
     supports: list[str] = field(default_factory=list)
     unknown_supports: list[tuple[str, str, int]] = field(default_factory=list)  # (consultation, proposal, n)
-    branch: str | None = None
-    committed: bool = False
+    branch: str | None = None  # the review branches' prefix (--branch)
+    committed: bool = False  # a commit on the base branch: published items, tallies, erasures
+    batches: list[tuple[str, int]] = field(default_factory=list)  # (new review branch, files)
+    updated: list[str] = field(default_factory=list)  # review branches an erased file left
     held: int = 0  # rows the inbox holds back (honeypot, suspect supports): `consult held`
+    published: set[str] = field(default_factory=set)  # ids written published (post-moderation, not flagged)
 
     def render(self) -> str:
         lines = [f"wrote {path}" for path, _, _ in self.written]
@@ -85,10 +99,14 @@ class PullReport:
             summary += f", {len(self.flagged)} flagged"
         if self.confirmed:
             summary += f", {self.confirmed} delivered earlier now confirmed"
+        if self.published:
+            summary += f", {len(self.published)} published at once (post-moderation)"
         if self.committed:
-            summary += f"; committed on branch {self.branch}"
-        elif self.branch:
-            summary += f"; nothing to commit on branch {self.branch}"
+            summary += "; committed on the current branch"
+        lines += [f"review branch {name}: {count} file(s)" for name, count in self.batches]
+        lines += [f"review branch {name}: erased file(s) removed" for name in self.updated]
+        if self.branch and not (self.committed or self.batches or self.updated):
+            summary += "; nothing to commit"
         return "\n".join(lines + [summary + "."])
 
     def items(self) -> list[Item]:
@@ -97,10 +115,11 @@ class PullReport:
 
 
 def render_contribution(sub: Submission, tz: Any = timezone.utc, flags: tuple[str, ...] | None = None,
-                        duplicate_of: str = "") -> str:
+                        duplicate_of: str = "", published: datetime | None = None) -> str:
     """The file for one submission, through safe_dump only: citizen text stays inert data.
     `flags` (default: the inbox row's) become a `flags:` list when there are any; `duplicate_of`
-    names the contribution a near-duplicate is like."""
+    names the contribution a near-duplicate is like. With `published` (post-moderation, nothing
+    flagged) the file is written published at once, that day as `decided:`, `decided_by: auto`."""
     assert sub.received is not None
     data: dict[str, Any] = {"id": sub.id, "kind": sub.kind}
     if sub.proposal:
@@ -108,7 +127,10 @@ def render_contribution(sub: Submission, tz: Any = timezone.utc, flags: tuple[st
     if sub.author:
         data["author"] = sub.author
     data["submitted"] = sub.received.astimezone(tz).replace(microsecond=0)
-    data["status"] = "pending"
+    data["status"] = "published" if published else "pending"
+    if published:
+        data["decided"] = published.astimezone(tz).replace(microsecond=0)
+        data["decided_by"] = AUTO
     flags = parse_flags(sub.flags) if flags is None else flags
     if flags:
         data["flags"] = list(flags)
@@ -214,9 +236,11 @@ def pull(root: Path, inbox: Inbox, branch: str | None = None, now: datetime | No
          worker: str | None = None, tz: Any = None, retention_days: int | None = None) -> PullReport:
     """Bring every new submission into content/; see the module docstring.
 
-    With `branch`, the files are committed on that branch (created, or checked out when it
-    exists: a second pull with the same name adds to it), and only files in its last commit
-    count as delivered; without, every file in content/ does.
+    With `branch` (a prefix, e.g. consult/review), pending files are committed on new review
+    branches `<branch>/<time>-<n>` of at most BATCH_FILES files each, made from HEAD, flagged items
+    first; what needs no review (post-moderation's published items, support tallies, erasures)
+    is committed on the current branch; files count as delivered when HEAD or a review branch
+    (local or a remote's) has them. Without, every file in content/ counts.
     """
     root = root.resolve()
     now = now or datetime.now(timezone.utc)
@@ -226,18 +250,17 @@ def pull(root: Path, inbox: Inbox, branch: str | None = None, now: datetime | No
     worker = worker or f"{socket.gethostname()}:{root}"
     report = PullReport(branch=branch)
     with site_lock(root, PULL_LOCK):  # a second pull waits, then finds nothing left to do
-        if branch:
-            switch_branch(root, branch)
-        checkout = Checkout(root, committed_files(root, "content/consultations") if branch else None)
-        _clean_stale_temps(checkout.content / "consultations")
+        review = Review.read(root, branch) if branch else None
+        checkout = Checkout(root, review.delivered() if review else None)
+        _clean_stale_temps(consultations_dir(checkout.root))
         _remove_erased(checkout, inbox, report)
         _confirm(checkout, inbox, worker, now, report)
         _export(checkout, inbox, worker, now, tz, report)
         _tally(checkout, inbox, report)
         report.held = inbox.held_count()
         inbox.purge(now, retention_days, closing_dates(root))
-        if branch:
-            _commit(checkout, report, config.language)
+        if review:
+            _commit(checkout, review, report, config.language, now)
     return report
 
 
@@ -248,6 +271,11 @@ class Consultation:
     contributions: Path  # its contributions/ folder, made if needed, checked to stay inside content/
     proposals: frozenset[str]  # slugs of proposals/*.md
     questions: frozenset[str] | None  # ids of index.md's questions; None when index.md cannot be read
+    moderation: str = "pre"  # index.md's `moderation:`; "post" only when it says so exactly
+
+    def publishes(self, kind: str, flags: tuple[str, ...]) -> bool:
+        """Post-moderation publishes at pull what nothing flagged (a proposal always waits)."""
+        return self.moderation == "post" and not flags and kind in AUTO_PUBLISHED_KINDS
 
 
 class Checkout:
@@ -255,11 +283,12 @@ class Checkout:
 
     def __init__(self, root: Path, committed: set[str] | None):
         self.root = root
-        self.content = root / "content"
+        self.content = content_dir(root)
         self.committed = committed  # with --branch: the files of HEAD; None: every file on disk
         self._consultations: dict[str, Consultation | None] = {}
         self._names: dict[Path, set[str]] = {}
         self.screening = Screening(root)
+        self.erased_names: set[str] = set()  # file names of erased ids (the inbox's tombstones)
 
     def consultation(self, slug: str) -> Consultation | None:
         """None for a consultation that has no folder (or an impossible slug); read once."""
@@ -284,19 +313,22 @@ class Checkout:
 
 
 def _read_consultation(content: Path, slug: str) -> Consultation | None:
-    folder = content / "consultations" / slug
-    if not SLUG.match(slug) or not (folder / "index.md").is_file():
+    folder = content / CONSULTATIONS_DIR / slug
+    if not SLUG.match(slug) or not (folder / INDEX_FILE).is_file():
         return None
-    contributions = _inside(content, folder / "contributions")
+    contributions = _inside(content, folder / CONTRIBUTIONS_DIR)
     contributions.mkdir(exist_ok=True)
     contributions = _inside(content, contributions)  # again, once it exists: no symlink out
-    proposals = frozenset(path.stem for path in (folder / "proposals").glob("*.md"))
-    doc, _, problems = parse_front_matter((folder / "index.md").read_text(encoding="utf-8"), "index.md")
+    proposals = frozenset(path.stem for path in (folder / PROPOSALS_DIR).glob("*.md"))
+    doc, _, problems = parse_front_matter((folder / INDEX_FILE).read_text(encoding="utf-8"), INDEX_FILE)
     questions: frozenset[str] | None = None  # unreadable: `consult check` says why; flag nothing
-    listed = (doc.data or {}).get("questions") or []
+    data = doc.data if isinstance(doc.data, dict) else {}
+    listed = data.get("questions") or []
     if not problems and isinstance(listed, list):
         questions = frozenset(str(q["id"]) for q in listed if isinstance(q, dict) and "id" in q)
-    return Consultation(contributions, proposals, questions)
+    # An unreadable index.md publishes nothing by itself: every item waits for a person.
+    moderation = "post" if not problems and data.get("moderation") == "post" else "pre"
+    return Consultation(contributions, proposals, questions, moderation)
 
 
 def orphan_note(sub: Submission, consultation: Consultation) -> str:
@@ -312,18 +344,19 @@ def orphan_note(sub: Submission, consultation: Consultation) -> str:
 
 def _clean_stale_temps(consultations: Path) -> None:
     """Temp files of a pull that was killed (we hold the lock: nobody else is writing)."""
-    for temp in consultations.glob("*/contributions/.*.tmp"):
+    for temp in consultations.glob(f"*/{CONTRIBUTIONS_DIR}/.*.tmp"):
         temp.unlink()
-    for temp in consultations.glob("*/.supports.yaml.*.tmp"):
+    for temp in consultations.glob(f"*/.{SUPPORTS_FILE}.*.tmp"):
         temp.unlink()
 
 
 def _remove_erased(checkout: Checkout, inbox: Inbox, report: PullReport) -> None:
     """Erased ids' files leave this checkout too (a rolling branch may still hold them)."""
     names = {f"{id_}.md" for id_ in inbox.tombstones() if ID.match(id_)}
+    checkout.erased_names = names
     if not names:
         return
-    for folder in sorted(checkout.content.glob("consultations/*/contributions")):
+    for folder in sorted(consultations_dir(checkout.root).glob(f"*/{CONTRIBUTIONS_DIR}")):
         found = sorted(names.intersection(os.listdir(folder)))
         for name in found:
             (folder / name).unlink()
@@ -375,7 +408,10 @@ def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
             duplicate_of = next((f.other for f in found if f.code == "near-duplicate"), "")
             if flags:
                 report.flagged[sub.id] = flags
-            todo.append((sub, target, render_contribution(sub, tz, flags, duplicate_of).encode("utf-8")))
+            published = now if consultation.publishes(sub.kind, flags) else None
+            if published:
+                report.published.add(sub.id)
+            todo.append((sub, target, render_contribution(sub, tz, flags, duplicate_of, published).encode("utf-8")))
         created = write_batch([(target, data) for _, target, data in todo]) if todo else []
         for (sub, target, data), new in zip(todo, created):
             relative = checkout.relative(target)
@@ -384,6 +420,7 @@ def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
             else:
                 report.kept.append(relative)  # edited before it was committed: never overwritten
                 report.flagged.pop(sub.id, None)
+                report.published.discard(sub.id)
         report.confirmed += inbox.mark_exported(delivered, worker, now)
         inbox.mark_written([sub.id for sub, _, _ in todo], worker, now)
 
@@ -403,7 +440,7 @@ def _tally(checkout: Checkout, inbox: Inbox, report: PullReport) -> None:
         consultation = checkout.consultation(slug)
         if consultation is None:
             continue
-        path = _inside(checkout.content, consultation.contributions.parent / "supports.yaml")
+        path = _inside(checkout.content, consultation.contributions.parent / SUPPORTS_FILE)
         old_text = path.read_text(encoding="utf-8") if path.exists() else ""
         counts = yaml.safe_load(old_text) or {} if old_text else {}
         if not isinstance(counts, dict):
@@ -421,15 +458,96 @@ def _tally(checkout: Checkout, inbox: Inbox, report: PullReport) -> None:
             report.supports.append(path.relative_to(root).as_posix())
 
 
-def _commit(checkout: Checkout, report: PullReport, language: str) -> None:
-    """This batch's files (and erased files' removal) in one commit; its text in PR_FILE."""
-    removed = [path for path in report.erased if path in (checkout.committed or set())]
-    paths = [path for path, _, _ in report.written] + report.kept + report.supports + removed
-    description = render_pr_description(report.items(), report.supports, len(removed), language)
-    (checkout.root / PR_FILE).parent.mkdir(exist_ok=True)
-    (checkout.root / PR_FILE).write_text(description, encoding="utf-8")
-    title = f"Pull {len(report.written)} new contribution(s) for moderation"
-    report.committed = commit(checkout.root, paths, title, description)
+@dataclass
+class Review:
+    """The base HEAD and the review branches (`prefix/...`) a pull with --branch starts from."""
+
+    root: Path
+    prefix: str
+    base: str  # HEAD's commit: every new review branch starts there
+    head_files: set[str]
+    refs: dict[str, str]  # branch name -> ref (local, else a remote's)
+    files: dict[str, set[str]]  # branch name -> its contribution files
+
+    @classmethod
+    def read(cls, root: Path, prefix: str) -> "Review":
+        prefix = prefix.strip("/")
+        if not committed_files(root, "site.yaml"):
+            raise GitError("consult pull --branch needs a commit to start from: commit the site first")
+        base = head_commit(root)
+        refs = review_refs(root, prefix)
+        files = {name: {p for p in tree_files(root, ref, CONTENT) if "/contributions/" in p} for name, ref in refs.items()}
+        return cls(root, prefix, base, committed_files(root, CONTENT), refs, files)
+
+    def delivered(self) -> set[str]:
+        """Files the moderators' repository has: in HEAD or on a review branch."""
+        return self.head_files.union(*self.files.values())
+
+
+def _commit(checkout: Checkout, review: Review, report: PullReport, language: str, now: datetime) -> None:
+    """Pending files on new review branches (BATCH_FILES each, flagged first); published ones,
+    tallies and erasures in one commit on the current branch; erased files off review branches.
+    What the workflow pushes is listed in PR_LIST, each text in PR_TEXTS."""
+    root = checkout.root
+    (root / PR_TEXTS).mkdir(parents=True, exist_ok=True)
+    for old in (root / PR_TEXTS).glob("*.md"):
+        old.unlink()
+    lines: list[str] = []
+    pending = _pending_items(root, report)
+    chunks = [pending[i:i + BATCH_FILES] for i in range(0, len(pending), BATCH_FILES)]
+    taken: set[str] = set(review.refs)
+    stamp = now.astimezone(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    for number, chunk in enumerate(chunks, 1):
+        name = new_branch_name(root, review.prefix, stamp, taken)
+        text = f"Batch {number} of {len(chunks)} of this pull.\n\n" + render_pr_description(
+            [item for item, _ in chunk], language=language, limit=LIMIT_TEXT)
+        title = f"Contributions à modérer ({len(chunk)})" if language == "fr" else f"Contributions to moderate ({len(chunk)})"
+        commit_on(root, review.base, name, [path for _, path in chunk], [], title, text)
+        lines.append(_listed(root, "new", name, len(lines) + 1, text, title))
+        report.batches.append((name, len(chunk)))
+    erased = {Path(path).name for path in report.erased} | checkout.erased_names
+    for name, ref in sorted(review.refs.items()):
+        gone = sorted(path for path in review.files[name]
+                      if Path(path).name in erased and path not in review.head_files)
+        if gone:
+            text = f"{len(gone)} file(s) removed: their contributions were erased (`consult erase`).\n"
+            commit_on(root, ref, name, [], gone, "Remove erased contributions", text)
+            lines.append(_listed(root, "updated", name, len(lines) + 1, text, "Remove erased contributions"))
+            report.updated.append(name)
+    removed = [path for path in report.erased if path in review.head_files]
+    published = sorted(set(report.kept + [path for path, _, _ in report.written]) - {path for _, path in pending})
+    paths = published + report.supports + removed
+    description = (f"{len(published)} contribution(s) published at once (post-moderation: nothing flagged), "
+                   f"{len(report.supports)} support tally file(s) updated, {len(removed)} erased file(s) removed.")
+    report.committed = commit(root, paths, f"consult pull: {len(published)} published, "
+                                           f"{len(report.supports)} tally file(s)", description)
+    for _, path in pending:  # they live on their review branch now, not in the base checkout
+        (root / path).unlink(missing_ok=True)
+    (root / PR_LIST).write_text("".join(lines), encoding="utf-8")
+
+
+LIMIT_TEXT = 60_000 - 100  # render_pr_description's limit, minus the batch line above it
+
+
+def _listed(root: Path, state: str, branch: str, number: int, text: str, title: str) -> str:
+    """One line of PR_LIST (tab-separated), its description written to PR_TEXTS/<number>.md."""
+    body = PR_TEXTS / f"{number}.md"
+    (root / body).write_text(text, encoding="utf-8")
+    return f"{state}\t{branch}\t{body.as_posix()}\t{title}\n"
+
+
+def _pending_items(root: Path, report: PullReport) -> list[tuple[Item, str]]:
+    """The files a person must review (pending: not published at pull), flagged first, each
+    group by consultation and id."""
+    found = [(Item(id_, kind, path.split("/")[2], report.flagged.get(id_, ())), path)
+             for path, id_, kind in report.written if id_ not in report.published]
+    for path in report.kept:  # an edit of a stopped pull's file: as the file says now
+        doc, _, _ = parse_front_matter((root / path).read_text(encoding="utf-8"), path)
+        data = doc.data if isinstance(doc.data, dict) else {}
+        if data.get("status") != "published":
+            flags = tuple(str(code) for code in data.get("flags") or () if isinstance(code, str))
+            found.append((Item(Path(path).stem, str(data.get("kind", "")), path.split("/")[2], flags), path))
+    return sorted(found, key=lambda pair: (not pair[0].flags, pair[0].consultation, pair[0].id))
 
 
 def closing_dates(root: Path) -> dict[str, datetime | None]:
@@ -437,7 +555,7 @@ def closing_dates(root: Path) -> dict[str, datetime | None]:
     problem: its supports' fingerprints are then kept), for `Inbox.purge`."""
     from consult.content.files import parse_consultation
 
-    indexes = sorted((root / "content" / "consultations").glob("*/index.md"))
+    indexes = sorted(consultations_dir(root).glob(f"*/{INDEX_FILE}"))
     try:
         config = require_config(root)
     except ConsultError:  # no readable site.yaml: no closing date is known, every fingerprint is kept

@@ -1,5 +1,10 @@
-"""The moderation branch of `consult pull --branch`: git switch and commit, and the pull
-request's text for one batch, always within GitHub's limit.
+"""The moderation branches of `consult pull --branch PREFIX`: git plumbing and the pull
+requests' texts, each batch within what GitHub shows and accepts.
+
+One branch per batch (`PREFIX/<time>-<n>`, made from the base HEAD, never moved by pull again
+except to remove an erased file): at most BATCH_FILES files each, so GitHub shows every file of a
+pull request (it shows 300), flagged items in the first batches. A fixed batch is a pull request a
+moderator can finish and merge; a rolling branch would grow past any limit while it waits.
 
 GitHub refuses a description or comment over 65,536 characters. Flagged contributions come
 first, each with its flag codes, and a legend says what each flag means in the site's
@@ -10,6 +15,7 @@ excerpt of what a citizen wrote (`render_pr_description` is pure).
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections import Counter
@@ -19,7 +25,9 @@ from pathlib import Path
 
 from consult.errors import ConsultError
 from consult.flags import describe
+from consult.layout import STATE_DIR
 
+BATCH_FILES = 250  # files in one pull request at most: GitHub's file view stops at 300
 LIMIT = 60_000  # GitHub's limit is 65,536; keep a margin for what the workflow may add
 RESERVE = 1_500  # headings, blank lines and the "and N more" lines, counted generously
 CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -142,16 +150,62 @@ class GitError(ConsultError):
     pass
 
 
-def switch_branch(root: Path, branch: str) -> None:
-    """Check out `branch` (a local one, or one a remote has: a second pull with the same name
-    adds to it) or create it from HEAD."""
-    _git(root, "check-ref-format", "--branch", branch)
-    exists = _git_ok(root, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}") or bool(
-        _git(root, "for-each-ref", "--format=%(refname)", f"refs/remotes/*/{branch}").strip())
+def review_refs(root: Path, prefix: str) -> dict[str, str]:
+    """Branch name -> ref of every review branch under `prefix/` that this clone knows: local
+    ones, and those of a remote (a local one wins: it may be ahead)."""
+    listing = _git(root, "for-each-ref", "--format=%(refname)", "refs/heads/", "refs/remotes/")
+    found: dict[str, str] = {}
+    for ref in sorted(listing.split(), key=lambda ref: ref.startswith("refs/heads/")):
+        name = ref[len("refs/heads/"):] if ref.startswith("refs/heads/") else ref.split("/", 3)[-1]
+        if name.startswith(prefix + "/"):
+            found[name] = ref
+    return found
+
+
+def tree_files(root: Path, ref: str, folder: str) -> set[str]:
+    """The paths under `folder` in `ref`'s tree."""
+    listing = _git(root, "ls-tree", "-r", "-z", "--name-only", ref, "--", folder)
+    return {path for path in listing.split("\0") if path}
+
+
+def new_branch_name(root: Path, prefix: str, stamp: str, taken: set[str]) -> str:
+    """`prefix/stamp-n` for the first n no branch (local, remote, or chosen this run) has."""
+    n = 1
+    while f"{prefix}/{stamp}-{n}" in taken or _git_ok(root, "rev-parse", "--verify", "--quiet",
+                                                      f"refs/heads/{prefix}/{stamp}-{n}"):
+        n += 1
+    name = f"{prefix}/{stamp}-{n}"
+    _git(root, "check-ref-format", "--branch", name)
+    taken.add(name)
+    return name
+
+
+def commit_on(root: Path, parent: str, branch: str, added: list[str], removed: list[str], title: str,
+              description: str) -> str:
+    """A commit of `parent`'s tree with the working tree's `added` files and without `removed`,
+    stored as `refs/heads/<branch>`, without touching HEAD, the index or the working tree (a
+    temporary index). Returns the commit id."""
+    index = root / ".consult" / "batch-index"
+    env = dict(os.environ, GIT_INDEX_FILE=str(index))
     try:
-        _git(root, "switch", *([] if exists else ["--create"]), branch)
-    except GitError as exc:
-        raise GitError(f"{exc}\nCommit or stash your changes first, or pull onto another --branch.") from None
+        _git(root, "read-tree", parent, env=env)
+        if added:
+            _git(root, "update-index", "--add", "-z", "--stdin", env=env, stdin="\0".join(added) + "\0")
+        if removed:
+            _git(root, "update-index", "--force-remove", "-z", "--stdin", env=env, stdin="\0".join(removed) + "\0")
+        tree = _git(root, "write-tree", env=env).strip()
+    finally:
+        index.unlink(missing_ok=True)
+    identity: list[str] = []
+    if not _git_ok(root, "config", "user.name"):
+        identity = ["-c", "user.name=consult pull", "-c", "user.email=consult-pull@localhost"]
+    made = _git(root, *identity, "commit-tree", tree, "-p", parent, "-m", title, "-m", description).strip()
+    _git(root, "update-ref", f"refs/heads/{branch}", made)
+    return made
+
+
+def head_commit(root: Path) -> str:
+    return _git(root, "rev-parse", "HEAD").strip()
 
 
 def committed_files(root: Path, folder: str) -> set[str]:
@@ -166,7 +220,7 @@ def commit(root: Path, paths: list[str], title: str, description: str) -> bool:
     """Commit exactly `paths` (new, changed or removed files), nothing else staged; False if none."""
     if not paths:
         return False
-    listing = root / ".consult" / "pull-paths.txt"
+    listing = root / STATE_DIR / "pull-paths.txt"
     listing.write_text("\n".join(paths) + "\n", encoding="utf-8")
     _git(root, "add", f"--pathspec-from-file={listing}")
     identity: list[str] = []
@@ -177,8 +231,8 @@ def commit(root: Path, paths: list[str], title: str, description: str) -> bool:
     return True
 
 
-def _git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+def _git(root: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> str:
+    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, env=env, input=stdin)
     if done.returncode != 0:
         raise GitError(f"git {' '.join(args)} failed: {done.stderr.strip() or done.stdout.strip()}")
     return done.stdout

@@ -11,130 +11,37 @@ from __future__ import annotations
 
 import functools
 import heapq
-import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
-from typing import Any, TypedDict
+from typing import Any
 
 import jinja2
 
 from consult.config import ThemeOptions
+from consult.formview import FormView, clean, form_links
+from consult.kinds import BY_NAME, CONSULTATION_PAGE_FORMS
+from consult.layout import (
+    ABOUT_SLUGS, ACCESSIBILITY_SLUGS, ALTCHA_SCRIPT, CHARTER_SLUGS, CONTRIBUTIONS_SEGMENT, FEED_URL, HOME_URL,
+    OPENDATA_URL, PRIVACY_SLUGS, STATIC_URL, THANKS_PAGES, feed_path, feed_url, output_path, page_url,
+)
 from consult.i18n import STRINGS, translate
 from consult.theme import theme_stylesheet
 from consult.model import Consultation, Contribution, Page, Proposal, Question, Site
 from consult.opendata import render_results_data, results_paths
 from consult.results import Counts, count_results, published, results_view
+from consult.transparency import report_view
 
-ACCESSIBILITY_SLUGS = {"fr": "accessibilite", "en": "accessibility"}
-CHARTER_SLUGS = ("charte-de-moderation", "moderation-charter", "moderation")
-PRIVACY_SLUGS = ("donnees-personnelles", "confidentialite", "vie-privee", "privacy")
-ABOUT_SLUGS = ("a-propos", "about")
 LATEST_CONTRIBUTIONS = 5
-# The theme's ALTCHA widget (vendored npm package); published only with forms.altcha (build.py).
-ALTCHA_STATIC = "static/altcha/"
-ALTCHA_SCRIPT = "/" + ALTCHA_STATIC + "consult-altcha.js"
-OPENDATA_URL = "/data/"  # the open data page; the files sit beside it (see consult.opendata)
-# The thank-you page of each outcome the handler acknowledges ('supported': a support already counted).
-# Carried to the handler in the chrome of its rules: it redirects there, adding ?back=<the page to go back to>.
-THANKS_PAGES = {"suggestion": "/thanks/", "answers": "/thanks/answers/", "comment": "/thanks/comment/",
-                "support": "/thanks/support/", "supported": "/thanks/supported/"}
 FEED_ENTRIES = 50
-TITLE_MAX_LENGTH = 200
-# Characters XML 1.0 forbids and HTML calls parse errors; citizen text may carry them.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
-
-
-@dataclass(frozen=True)
-class FieldView:
-    """One field of a FormView, as its markup shows it."""
-
-    id: str
-    value: str
-    selected: tuple[str, ...]
-    error: str
-    hint: str
-    described_by: str  # the ids of its hint and error, for aria-describedby ('' when neither)
-
-
-@dataclass(frozen=True)
-class FormView:
-    """Everything a form needs, with no reference to content/: the handler builds one too."""
-
-    action: str
-    kind: str  # suggestion (an idea) | proposal (an idea to support) | answers (the questionnaire) | comment | support
-    consultation_slug: str
-    consultation_title: str
-    consultation_url: str
-    proposal_slug: str | None = None
-    proposal_title: str | None = None
-    questions: tuple[Question, ...] = ()
-    # Left out of the hash (a dict has none) but not of ==: a FormView can key a memo() (theme.py).
-    values: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict, hash=False)
-    errors: tuple[tuple[str, str], ...] = ()
-    max_length: int = 5000
-    proposal_url: str | None = None
-    title_max_length: int = TITLE_MAX_LENGTH
-    token_url: str = ""  # where the form's script fetches a time token
-    privacy_url: str = ""  # the personal data page, linked under the form
-    altcha_url: str = ""  # with forms.altcha: where the ALTCHA widget fetches its challenge
-    altcha_script: str = ""  # ... and the script that defines the widget
-    categories: tuple[tuple[str, str], ...] = ()  # (id, label) a citizen proposal may be filed under
-    organisation: str = ""  # the site's organisation, named in the opt-in boxes
-    verified: bool = False  # a support form of a `supports: verified` consultation: it asks an e-mail
-
-    @property
-    def untargeted(self) -> FormView:
-        """This form without what names its target (consultation, proposal, where it posts): what
-        the fields after the hidden inputs depend on, the same for every proposal of a site."""
-        return replace(self, action="", consultation_slug="", consultation_title="", consultation_url="",
-                       proposal_slug=None, proposal_title=None, proposal_url=None, token_url="")
-
-    @property
-    def show_body(self) -> bool:
-        """An idea and a comment are a text; the questionnaire and a support are not."""
-        return self.kind in ("suggestion", "proposal", "comment")
-
-    def field(self, name: str, hint: str = "") -> FieldView:
-        """What a field's markup needs, worked out once (a template call is dear)."""
-        field_id, error = self.field_id(name), self.error(name)
-        described_by = " ".join(([f"{field_id}-hint"] if hint else []) + ([f"{field_id}-error"] if error else []))
-        return FieldView(field_id, self.value(name), self.selected(name), error, hint, described_by)
-
-    def value(self, name: str) -> str:
-        value = self.values.get(name, "")
-        return value if isinstance(value, str) else (value[0] if value else "")
-
-    def selected(self, name: str) -> tuple[str, ...]:
-        value = self.values.get(name, ())
-        return (value,) if isinstance(value, str) else tuple(value)
-
-    def error(self, name: str) -> str:
-        return next((message for field_name, message in self.errors if field_name == name), "")
-
-    def described_by(self, name: str, hint: str = "") -> str:
-        """The ids of a field's hint and error, for aria-describedby ('' when neither)."""
-        return self.field(name, hint).described_by
-
-    def field_id(self, name: str) -> str:
-        return f"{self.kind}-{name}"
-
-    def anchor(self, name: str) -> str:
-        """The id an error-summary link jumps to: the field, a group's first control, or the form."""
-        question = next((q for q in self.questions if f"q_{q.id}" == name), None)
-        if question is not None:
-            return self.field_id(name) + ("" if question.type == "text" else "-1")
-        if name in ("title", "body", "author", "email", "category", "notify_contribution", "notify_proposal"):
-            return self.field_id(name)
-        return f"{self.kind}-form"
 
 
 def theme_chrome(options: ThemeOptions) -> dict[str, Any]:
     """The theme options base.html shows: logo, header links, favicon, the generated theme.css."""
     return {
-        "logo": {"url": "/static/" + options.logo, "alt": options.logo_alt} if options.logo else None,
+        "logo": {"url": STATIC_URL + options.logo, "alt": options.logo_alt} if options.logo else None,
         "header_links": [{"title": title, "url": url} for title, url in options.header_links],
-        "favicon_url": "/static/" + options.favicon if options.favicon else "",
+        "favicon_url": STATIC_URL + options.favicon if options.favicon else "",
         "theme_css": bool(theme_stylesheet(options)),
     }
 
@@ -154,7 +61,7 @@ def chrome_for(site: Site) -> dict[str, Any]:
         "organisation": {"name": config.organisation.name, "url": config.organisation.url},
         "nav_links": [_link(pages[slug]) for slug in ABOUT_SLUGS if slug in pages][:1],
         "footer_links": [_link(p) for p in site.pages if p.in_footer and p.slug != _a11y_slug(site)],
-        "accessibility_url": pages[_a11y_slug(site)].url if _a11y_slug(site) in pages else f"/{_a11y_slug(site)}/",
+        "accessibility_url": pages[_a11y_slug(site)].url if _a11y_slug(site) in pages else page_url(_a11y_slug(site)),
         "accessibility_status": config.accessibility_status,
         "charter_url": next((pages[s].url for s in CHARTER_SLUGS if s in pages), ""),
         "privacy_url": next((pages[s].url for s in PRIVACY_SLUGS if s in pages), ""),
@@ -164,27 +71,13 @@ def chrome_for(site: Site) -> dict[str, Any]:
         "altcha_url": endpoint.rsplit("/", 1)[0] + "/altcha" if config.altcha else "",
         "altcha_script": ALTCHA_SCRIPT if config.altcha else "",
         "max_length": config.max_length,
-        "feed_url": "/feed.xml",
+        "feed_url": FEED_URL,
         "opendata_url": OPENDATA_URL,
         "thanks": dict(THANKS_PAGES),
-        "static_url": "/static/",
-        "home_url": "/",
+        "static_url": STATIC_URL,
+        "home_url": HOME_URL,
         **theme_chrome(config.theme_options),
     }
-
-
-class FormLinks(TypedDict):
-    organisation: str
-    token_url: str
-    privacy_url: str
-    altcha_url: str
-    altcha_script: str
-
-
-def form_links(chrome: Mapping[str, Any]) -> FormLinks:
-    """What a FormView takes from the page chrome (the built site's, or the one in the handler's rules)."""
-    return {"organisation": (chrome.get("organisation") or {}).get("name", ""), "token_url": chrome.get("token_url", ""), "privacy_url": chrome.get("privacy_url", ""),
-            "altcha_url": chrome.get("altcha_url", ""), "altcha_script": chrome.get("altcha_script", "")}
 
 
 def _link(page: Page) -> dict[str, str]:
@@ -195,11 +88,6 @@ def _a11y_slug(site: Site) -> str:
     return ACCESSIBILITY_SLUGS.get(site.config.language, ACCESSIBILITY_SLUGS["fr"])
 
 
-def render_form_page(env: jinja2.Environment, chrome: Mapping[str, Any], form: FormView) -> str:
-    """One form on a page of its own, with its error summary: what the handler sends back."""
-    return _clean(env.get_template("form_page.html").render(chrome=chrome, url="", form=form))
-
-
 def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | None = None) -> dict[str, bytes]:
     """Every output file but the static assets (see `theme.static_files`); with `only` (consultation
     slugs), the pages of the site as a whole and those consultations' own pages and feeds only."""
@@ -208,10 +96,10 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
 
     def page(url: str, template: str, **context: Any) -> None:
         html = env.get_template(template).render(chrome=chrome, url=url, canonical=site.config.base_url + url, **context)
-        out[_output_path(url)] = _clean(html).encode("utf-8")
+        out[output_path(url)] = clean(html).encode("utf-8")
 
     groups = {status: [c for c in site.consultations if c.status == status] for status in ("open", "upcoming", "closed")}
-    page("/", "home.html", consultations=site.consultations, groups=groups)
+    page(HOME_URL, "home.html", consultations=site.consultations, groups=groups)
     for consultation in site.consultations:
         if only is None or consultation.slug in only:
             _render_consultation(site, consultation, page, chrome)
@@ -223,20 +111,27 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
             out.update(render_results_data(consultation, counts))
             if only is None or consultation.slug in only:
                 _render_results(site, consultation, page, counts)
+    for consultation in site.consultations:
+        if only is None or consultation.slug in only:
+            page(consultation.moderation_url, "moderation.html", consultation=consultation,
+                 report=report_view(consultation.moderation_figures, site.config.language))
+    reports = [{"title": c.title, "url": c.moderation_url} for c in site.consultations]
     for content_page in site.pages:
-        page(content_page.url, "page.html", page=content_page)
+        # The charter lists every consultation's moderation report, which applies it.
+        page(content_page.url, "page.html", page=content_page,
+             moderation_reports=reports if content_page.slug in CHARTER_SLUGS else [])
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
         page(chrome["accessibility_url"], "accessibility.html", statement=_statement(site))
     page(OPENDATA_URL, "opendata.html", opendata=_opendata_view(site))
     for outcome, thanks_url in THANKS_PAGES.items():
         page(thanks_url, "thanks.html", outcome=outcome)
-    out["404.html"] = _clean(env.get_template("404.html").render(chrome=chrome, url="/404.html")).encode("utf-8")
+    out["404.html"] = clean(env.get_template("404.html").render(chrome=chrome, url="/404.html")).encode("utf-8")
     out["sitemap.xml"] = _xml(env, "sitemap.xml", urls=[site.config.base_url + u for u in sitemap_urls(site)])
-    out["robots.txt"] = f"User-agent: *\nDisallow: /thanks/\n\nSitemap: {site.config.base_url}/sitemap.xml\n".encode()
-    out["feed.xml"] = _feed(site, env, None)
+    out["robots.txt"] = f"User-agent: *\nDisallow: {THANKS_PAGES['suggestion']}\n\nSitemap: {site.config.base_url}/sitemap.xml\n".encode()
+    out[feed_path(HOME_URL)] = _feed(site, env, None)
     for consultation in site.consultations:
         if only is None or consultation.slug in only:
-            out[consultation.url.strip("/") + "/feed.xml"] = _feed(site, env, consultation)
+            out[feed_path(consultation.url)] = _feed(site, env, consultation)
     return dict(sorted(out.items()))
 
 
@@ -250,10 +145,10 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
     pages = contribution_pages(c, site.config.contributions_per_page)
     forms = consultation_forms(site, c, chrome) if c.is_open else []
     page(c.url, "consultation.html", consultation=c, latest=c.contributions[:LATEST_CONTRIBUTIONS],
-         contributions_url=pages[0]["url"], contribute_forms=forms, feed_url=c.url + "feed.xml")
+         contributions_url=pages[0]["url"], contribute_forms=forms, feed_url=feed_url(c.url))
     for number, current in enumerate(pages, start=1):
         page(current["url"], "contributions.html", consultation=c, contributions=current["items"],
-             pagination=_pagination(pages, number), feed_url=c.url + "feed.xml")
+             pagination=_pagination(pages, number), feed_url=feed_url(c.url))
     for proposal in c.proposals:
         open_for = set(c.kinds) if c.is_open else set()
         comments = comment_pages(proposal, site.config.contributions_per_page)
@@ -262,11 +157,11 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
              if "support" in open_for and not proposal.status.final else None,
              comment_form=_proposal_form(site, c, proposal, "comment", chrome) if "comment" in open_for else None,
              status_labels={change.status: status_text(site, change.status) for change in proposal.history},
-             comments=comments[0]["items"], pagination=_pagination(comments, 1), feed_url=c.url + "feed.xml")
+             comments=comments[0]["items"], pagination=_pagination(comments, 1), feed_url=feed_url(c.url))
         for number, current in enumerate(comments[1:], start=2):
             page(current["url"], "comments.html", consultation=c, proposal=proposal, comments=current["items"],
                  pagination=_pagination(comments, number), commenting="comment" in open_for,
-                 feed_url=c.url + "feed.xml")
+                 feed_url=feed_url(c.url))
 
 
 TEXT_ANSWERS_SHOWN = 5  # a text question's first answers on the results page; all of them on its own pages
@@ -287,7 +182,7 @@ def _render_results(site: Site, c: Consultation, page: Any, counts: Counts) -> N
         for number, current in enumerate(pages.get(q.question.id, ()), start=1):
             page(current["url"], "results_answers.html", consultation=c, question=q.question, answers=current["items"],
                  respondents=q.respondents, pagination=_pagination(pages[q.question.id], number),
-                 theme_labels=labels, feed_url=c.url + "feed.xml")
+                 theme_labels=labels, feed_url=feed_url(c.url))
 
 
 def text_answer_pages(c: Consultation, question_id: str, answers: tuple[Any, ...], per_page: int) -> list[dict[str, Any]]:
@@ -307,7 +202,7 @@ def _contribution_urls(site: Site, c: Consultation) -> dict[str, str]:
 
 def contribution_pages(consultation: Consultation, per_page: int) -> list[dict[str, Any]]:
     """Page 1 at contributions/, page n at contributions/<n>/ (newest first); always at least one page."""
-    return _paged(consultation.contributions, per_page, consultation.url + "contributions/", "")
+    return _paged(consultation.contributions, per_page, consultation.url + CONTRIBUTIONS_SEGMENT, "")
 
 
 def comment_pages(proposal: Proposal, per_page: int) -> list[dict[str, Any]]:
@@ -352,16 +247,15 @@ def consultation_forms(site: Site, consultation: Consultation, chrome: Mapping[s
     """The idea form and the questionnaire, each where the consultation takes it: two forms, so that
     an idea never has to answer the questionnaire, nor an answer come with an idea."""
     def form(kind: str, questions: tuple[Question, ...] = ()) -> FormView:
-        categories = tuple((c.id, c.label) for c in consultation.categories) if kind == "proposal" else ()
+        categories = tuple((c.id, c.label) for c in consultation.categories) if BY_NAME[kind].category else ()
         return FormView(action=site.config.form_endpoint, kind=kind, consultation_slug=consultation.slug,
                         consultation_title=consultation.title, consultation_url=consultation.url,
                         questions=questions, max_length=site.config.max_length, categories=categories,
                         **form_links(chrome))
 
-    forms = [form(kind) for kind in ("proposal", "suggestion") if kind in consultation.kinds]
-    if "answers" in consultation.kinds and consultation.questions:
-        forms.append(form("answers", consultation.questions))
-    return forms
+    return [form(kind, consultation.questions if BY_NAME[kind].questions else ())
+            for kind in CONSULTATION_PAGE_FORMS
+            if kind in consultation.kinds and (consultation.questions or not BY_NAME[kind].questions)]
 
 
 def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, kind: str,
@@ -376,7 +270,7 @@ def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, k
         proposal_title=proposal.title,
         proposal_url=proposal.url,
         max_length=site.config.max_length,
-        verified=kind == "support" and consultation.verified_supports,
+        verified=BY_NAME[kind].verifiable and consultation.verified_supports,
         **form_links(chrome),
     )
 
@@ -413,11 +307,11 @@ def _opendata_view(site: Site) -> dict[str, Any]:
 
 def sitemap_urls(site: Site) -> list[str]:
     """Every public page (not the thank-you page, not 404), root-relative, sorted."""
-    urls = {"/", OPENDATA_URL} | {p.url for p in site.pages}
+    urls = {HOME_URL, OPENDATA_URL} | {p.url for p in site.pages}
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
-        urls.add(f"/{_a11y_slug(site)}/")
+        urls.add(page_url(_a11y_slug(site)))
     for c in site.consultations:
-        urls.add(c.url)
+        urls.update((c.url, c.moderation_url))
         if c.shows_results:
             urls.add(c.results_url)
             urls.update(p["url"] for q in c.questions if q.type == "text" and q.results == "public"
@@ -505,7 +399,7 @@ def feed_entries(site: Site, only: Consultation | None = None) -> list[FeedEntry
                 first.url, change.note, ""
         else:
             title, url, summary, html = args[0], args[1], args[2], ""
-        return FeedEntry(entry_id, _clean(title), base + url, when.isoformat(), _clean(summary), _clean(html))
+        return FeedEntry(entry_id, clean(title), base + url, when.isoformat(), clean(summary), clean(html))
 
     newest = heapq.nlargest(FEED_ENTRIES, found, key=lambda item: (item[0], item[1]))
     return [entry(*item) for item in newest]
@@ -535,27 +429,18 @@ def _contribution_title(contribution: Contribution, language: str) -> str:
 def _feed(site: Site, env: jinja2.Environment, consultation: Consultation | None) -> bytes:
     entries = feed_entries(site, consultation)
     base = site.config.base_url
-    page_url = consultation.url if consultation else "/"
+    page = consultation.url if consultation else HOME_URL
     updated = entries[0].updated if entries else _aware(site.now, site.config.tz).isoformat()
     return _xml(env, "feed.xml", entries=entries, updated=updated, consultation=consultation,
-                feed_id=base + page_url, self_url=base + page_url + "feed.xml", home_url=base + page_url,
+                feed_id=base + page, self_url=base + feed_url(page), home_url=base + page,
                 site_title=site.config.title, author=site.config.organisation.name)
 
 
 def _xml(env: jinja2.Environment, template: str, **context: Any) -> bytes:
-    return _clean(env.get_template(template).render(**context)).encode("utf-8")
+    return clean(env.get_template(template).render(**context)).encode("utf-8")
 
 
 def _aware(moment: date | datetime, tz: tzinfo) -> datetime:
     if not isinstance(moment, datetime):
         moment = datetime.combine(moment, time(0), tz)
     return moment.astimezone(tz) if moment.tzinfo else moment.replace(tzinfo=tz)
-
-
-def _clean(text: str) -> str:
-    return _FORBIDDEN.sub("", text)
-
-
-def _output_path(url: str) -> str:
-    """'/' -> 'index.html'; '/a/b/' -> 'a/b/index.html'."""
-    return url.strip("/") + "/index.html" if url.strip("/") else "index.html"

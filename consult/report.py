@@ -16,6 +16,7 @@ from typing import Any
 
 from consult.build import check_site
 from consult.errors import ConsultError
+from consult.layout import consultation_url, output_path, results_url
 
 BASE = "https://consult.invalid/"  # a host that never resolves: built files are served from memory
 
@@ -23,8 +24,8 @@ BASE = "https://consult.invalid/"  # a host that never resolves: built files are
 def report_pages(files: dict[str, bytes], slug: str, shows_results: bool, has_synthesis: bool) -> list[str]:
     """The output paths that make the report, in order: the results page, then the consultation page
     when it holds a synthesis. An error when there is neither."""
-    pages = ([f"consultations/{slug}/resultats/index.html"] if shows_results else []) + (
-        [f"consultations/{slug}/index.html"] if has_synthesis else [])
+    url = consultation_url(slug)
+    pages = ([output_path(results_url(url))] if shows_results else []) + ([output_path(url)] if has_synthesis else [])
     if not pages:
         raise ConsultError(f"consultation '{slug}' has no results page now (see its 'results' setting) "
                            "and no synthesis: nothing to print")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from consult.config import require_config
 from consult.document import dump_front_matter
 from consult.errors import ConsultError
 from consult.i18n import translate
+from consult.layout import INDEX_FILE, consultation_dir, consultations_dir, page_file, proposal_file, skeleton_dir
 from consult.slug import slugify
 
 SKIP = {"__init__.py", "__pycache__"}
@@ -36,11 +36,6 @@ class Scaffold:
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
-
-
-def skeleton_dir() -> Path:
-    with as_file(files("consult.skeleton")) as path:
-        return Path(path)
 
 
 def init_site(target: Path, language: str = i18n.DEFAULT_LANGUAGE, ci: str = "github") -> Scaffold:
@@ -115,7 +110,7 @@ def render_requirements(version: str) -> str:
 
 
 def _consultation_slugs(root: Path) -> list[str]:
-    return sorted(p.parent.name for p in (root / "content" / "consultations").glob("*/index.md"))
+    return sorted(p.parent.name for p in consultations_dir(root).glob(f"*/{INDEX_FILE}"))
 
 
 def new_content(root: Path, kind: str, title: str, consultation: str | None = None, today: date | None = None,
@@ -126,19 +121,18 @@ def new_content(root: Path, kind: str, title: str, consultation: str | None = No
     slug = slugify(title)
     if not slug:
         raise ConsultError(translate(language, "cli.new.no_slug", title=repr(title)))
-    content = root / "content"
     meta: dict[str, Any]
     if kind == "consultation":
-        path = content / "consultations" / slug / "index.md"
+        path = consultation_dir(root, slug) / INDEX_FILE
         meta = {"title": title, "summary": "", "opens": today, "closes": today + timedelta(days=30),
                 "categories": [], "questions": [], "kinds": ["suggestion", "comment", "support"], "moderation": "pre"}
     elif kind == "proposal":
-        path = content / "consultations" / _pick_consultation(root, consultation, language) / "proposals" / f"{slug}.md"
+        path = proposal_file(consultation_dir(root, _pick_consultation(root, consultation, language)), slug)
         first_status = require_config(root).status_ids[0]
         meta = {"title": title, "summary": "", "status": first_status,
                 "history": [{"date": today, "status": first_status}]}
     elif kind == "page":
-        path = content / "pages" / f"{slug}.md"
+        path = page_file(root, slug)
         meta = {"title": title, "footer": True}
     else:
         raise ConsultError(f"unknown content kind {kind!r}: use consultation, proposal or page")

@@ -28,6 +28,7 @@ import click
 from consult.build import OUTPUT_DIR, RULES_FILE, Builder
 from consult.config import Config, parse_now, require_config
 from consult.errors import ConsultError
+from consult.layout import WATCHED_DIRS
 # The form handler's server: threaded, and it drains what a client still sends before closing, so a
 # refused body (413) or bytes past a Content-Length do not reset the connection before the answer.
 from consult.i18n import DEFAULT_LANGUAGE, STRINGS, translate
@@ -37,7 +38,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PREFIX = "/__consult/"
 # Saves closer together than this are one change (editors write a file in several steps).
 DEBOUNCE = 0.05
-WATCHED = ("content", "templates", "themes", "static")
+WATCHED = WATCHED_DIRS
 KEEPALIVE = 15.0
 
 LIVERELOAD_JS = b"""// consult serve: reload this page when the site is rebuilt (or a problem appears or goes).

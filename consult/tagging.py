@@ -13,6 +13,7 @@ from pathlib import Path
 from consult.content.files import parse_codebook
 from consult.document import parse_front_matter, split_front_matter
 from consult.errors import ConsultError, did_you_mean
+from consult.layout import CODEBOOK_FILE
 from consult.moderation import STATUS_LINE, find_contribution
 from consult.pull import write_replace
 
@@ -51,7 +52,7 @@ def _check_only_tags_changed(before: str, after: str, tags: list[str], path: str
 
 def codebook_ids(folder: Path) -> list[str]:
     """The theme ids of a consultation folder's codebook.yaml; an error when it has none or a broken one."""
-    path = folder / "codebook.yaml"
+    path = folder / CODEBOOK_FILE
     if not path.is_file():
         raise ConsultError(f"{path.as_posix()}: no codebook; write the themes there first (see the README)")
     themes, problems = parse_codebook(path.read_text(encoding="utf-8"), path.as_posix())

@@ -188,3 +188,14 @@ def test_the_container_runs_gunicorn_as_a_non_root_user_with_the_shipped_setting
     assert any(line.startswith("VOLUME") and "/srv/consult/.consult" in line for line in instructions)
     assert not any("CONSULT_SECRET=" in line for line in instructions)  # given at run time, never in an image
     assert (REPO / "consult" / "gunicorn_conf.py").is_file()
+
+
+def test_every_trust_proxy_setting_the_guide_gives_is_one_the_handler_accepts() -> None:
+    """A value copied from the guide must not stop the handler at start."""
+    from consult.forms.proxy import parse_trust
+
+    guide = (REPO / "docs" / "deployment.md").read_text(encoding="utf-8")
+    values = re.findall(r"CONSULT_TRUST_PROXY=([^\s`\\]+)", guide)
+    assert values, "the guide no longer shows a CONSULT_TRUST_PROXY setting"
+    for value in values:
+        parse_trust(value)

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from consult.kinds import BY_NAME
 from consult.forms.core import Context, Request, Response, handle
 from consult.forms.guard import Altcha, Guard, canonical
 from consult.forms.secret import Secrets, load_secret, secrets_from_env
@@ -222,6 +223,15 @@ def test_token_endpoint_gives_a_token_bound_to_its_form() -> None:
     assert Guard(b"t" * 64).check_token(token, NOW + timedelta(seconds=10), "velo", "support") == "bad-token"
     unbound = json.loads(handle(Request("GET", "/api/token", {}, b"", "x", NOW, query="kind=../x"), ctx).body)["token"]
     assert guard.check_token(unbound, NOW + timedelta(seconds=10), "velo", "suggestion") == "foreign-token"
+
+
+@pytest.mark.parametrize("kind", sorted(BY_NAME))
+def test_every_kind_s_form_gets_a_token_bound_to_it(kind: str) -> None:
+    """The questionnaire (`answers`) once got a token bound to no kind: every answer was flagged."""
+    ctx = make_ctx(inbox=None)  # type: ignore[arg-type]
+    query = f"consultation=velo&kind={kind}"
+    token = json.loads(handle(Request("GET", "/api/token", {}, b"", "x", NOW, query=query), ctx).body)["token"]
+    assert Guard(SECRET).check_token(token, NOW + timedelta(minutes=1), "velo", kind) == "ok"
 
 
 def test_routes_and_methods() -> None:

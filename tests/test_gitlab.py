@@ -58,11 +58,14 @@ def test_each_job_runs_when_its_github_equivalent_would() -> None:
     assert CI["pull"]["resource_group"]  # one pull at a time, as the GitHub workflow's concurrency
 
 
-def _pull_job(work: Path, origin: Path, inbox_url: str, pipeline: int) -> str:
+def _pull_job(work: Path, origin: Path, inbox_url: str, pipeline: int, **variables: str) -> str:
+    """The pull job's script; `variables` are more CI/CD variables (an unset one is absent, as on GitLab)."""
     env: dict[str, Any] = dict(os.environ, CI_DEFAULT_BRANCH="main", CI_PIPELINE_ID=str(pipeline),
                                CI_SERVER_HOST="gitlab.example.org", CI_PROJECT_PATH="ville/consultations",
-                               CONSULT_INBOX_URL=inbox_url, CONSULT_PUSH_URL=str(origin), BRANCH=CI["variables"]["BRANCH"],
-                               GIT_AUTHOR_NAME="t", GIT_COMMITTER_NAME="t")
+                               CONSULT_PUSH_URL=str(origin), PREFIX=CI["variables"]["PREFIX"],
+                               GIT_AUTHOR_NAME="t", GIT_COMMITTER_NAME="t", **variables)
+    if inbox_url:
+        env["CONSULT_INBOX_URL"] = inbox_url
     result = subprocess.run(["bash", "-c", "\n".join(CI["pull"]["script"])], cwd=work, env=env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -77,11 +80,16 @@ def _submit(root: Path, url: str, title: str) -> None:
         inbox.close()
 
 
-def _branch_files(origin: Path) -> str:
-    return git(origin, "ls-tree", "-r", "--name-only", "consult/pull")
+def _review_files(origin: Path) -> dict[str, str]:
+    """path -> review branch, for every file the review branches add to main."""
+    found = {}
+    for branch in git(origin, "for-each-ref", "--format=%(refname:short)", "refs/heads/consult/review/").split():
+        for path in git(origin, "diff", "--name-only", f"main...{branch}").split():
+            found[path] = branch
+    return found
 
 
-def test_the_pull_job_keeps_one_rolling_branch(site: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_the_pull_job_opens_one_review_branch_per_batch(site: Path, tmp_path: Path) -> None:  # noqa: F811
     origin = tmp_path / "origin.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(site), str(origin)], check=True)
     git(origin, "config", "receive.advertisePushOptions", "true")  # as GitLab does
@@ -92,17 +100,41 @@ def test_the_pull_job_keeps_one_rolling_branch(site: Path, tmp_path: Path) -> No
 
     _submit(site, inbox_url, "Première idée")
     _pull_job(work, origin, inbox_url, 1)
-    first = _branch_files(origin)
-    new = set(first.splitlines()) - set(git(origin, "ls-tree", "-r", "--name-only", "main").splitlines())
-    assert len(new) == 1 and "Première idée" in git(origin, "show", f"consult/pull:{new.pop()}")
+    [(path, branch)] = _review_files(origin).items()
+    assert "Première idée" in git(origin, "show", f"{branch}:{path}")
 
     _submit(site, inbox_url, "Deuxième idée")
-    subprocess.run(["git", "-C", str(work), "checkout", "-q", "main"], check=True)  # a new job: a fresh checkout
     _pull_job(work, origin, inbox_url, 2)
-    second = _branch_files(origin)
-    added = set(second.splitlines()) - set(first.splitlines())
-    assert set(first.splitlines()) <= set(second.splitlines()) and len(added) == 1  # on top, nothing dropped
-    assert "Deuxième idée" in git(origin, "show", f"consult/pull:{added.pop()}")
+    second = _review_files(origin)
+    assert len(second) == 2 and second[path] == branch  # the first batch untouched, nothing dropped
+    [added] = set(second) - {path}
+    assert second[added] != branch and "Deuxième idée" in git(origin, "show", f"{second[added]}:{added}")
 
     assert "Nothing new in the inbox." in _pull_job(work, origin, inbox_url, 3)
-    assert _branch_files(origin) == second
+    assert _review_files(origin) == second
+
+
+def test_with_consult_pull_url_the_pull_job_goes_through_the_handler_export(site: Path, tmp_path: Path) -> None:  # noqa: F811
+    """No CONSULT_INBOX_URL at all: the job reaches the SQLite inbox on the handler's machine
+    through /api/export only."""
+    from tests.test_export import TOKEN, start_handler
+
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(site), str(origin)], check=True)
+    git(origin, "config", "receive.advertisePushOptions", "true")  # as GitLab does
+    work = tmp_path / "work"
+    subprocess.run(["git", "clone", "-q", str(origin), str(work)], check=True)
+    handler, server = start_handler(tmp_path)
+    try:
+        ids = handler.send(2, consultation="plan-velo")
+        remote = {"CONSULT_PULL_URL": handler.url, "CONSULT_PULL_TOKEN": TOKEN}
+        out = _pull_job(work, origin, "", 1, **remote)
+        assert "2 new contribution(s)" in out and TOKEN not in out
+        names = {Path(path).stem for path in _review_files(origin)}
+        assert set(ids) <= names
+        assert "Nothing new in the inbox." in _pull_job(work, origin, "", 2, **remote)
+        assert handler.inbox.counts() == {"exported": 2}
+    finally:
+        server.shutdown()
+        server.server_close()
+        handler.inbox.close()

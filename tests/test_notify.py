@@ -8,6 +8,7 @@ for the inbox's own mail tables, in test_inbox_mail below), the handler its sans
 from __future__ import annotations
 
 import email
+import json
 import email.policy
 import logging
 import os
@@ -45,6 +46,9 @@ SECRET = "s" * 64
 FORM = "application/x-www-form-urlencoded"
 ANA = "ana.citoyenne@example.org"
 BOB = "bob.voisin@example.net"
+CAROL = "carol@example.com"
+DAN = "dan.suiveur@example.org"
+PULL_TOKEN = "pull-token-for-the-export-" + "x" * 20
 
 
 # --- a real SMTP server ------------------------------------------------------------------------
@@ -528,6 +532,67 @@ def test_verified_supports_count_only_after_the_link_once_per_address(world: Wor
     assert "Soutien déjà compté" in again.body.decode()
     assert world.inbox.support_tallies() == {"plan-velo": {"arceaux-gare": 1}}
     assert [s.kind for s in world.inbox.held()] == []  # waiting supports are no moderator's business
+
+
+def export(world: World, path: str, payload: dict[str, Any] | None = None, query: str = "") -> tuple[int, bytes]:
+    """One request to the handler's export (`consult pull --from`), from this machine with the pull token."""
+    body = json.dumps(payload).encode() if payload is not None else b""
+    headers = {"authorization": f"Bearer {PULL_TOKEN}", **({"content-type": "application/json"} if payload else {})}
+    response = handle(Request("POST" if payload is not None else "GET", "/api/export" + path, headers, body,
+                              "127.0.0.1", NOW, query=query), world.ctx)
+    return response.status, response.body
+
+
+def test_the_export_carries_no_address_subscription_or_link(world: World, smtp: tuple[Recorder, str]) -> None:
+    """Opt-ins, a follow and verified supports (one confirmed, one waiting) stay on the handler: no
+    answer of /api/export holds an address, an address key, a voter or a link's token, and a waiting
+    support is neither exported, counted nor held for a moderator."""
+    recorder, url = smtp
+    verified(world)
+    world.ctx.pull_token = PULL_TOKEN.encode()
+    assert idea(world, ANA).status == 303
+    comment = world.post("/api/submit", {"kind": "comment", "consultation": "plan-velo", "proposal": "arceaux-gare",
+                                         "body": "Oui, avec un abri.", "author": "Ana", "email": ANA, "website": "",
+                                         "token": world.token("plan-velo", "comment"), "idempotency_key": "",
+                                         "notify_contribution": "yes", "notify_proposal": "yes"})
+    assert comment.status == 303
+    assert support(world, BOB).status == 200 and support(world, CAROL).status == 200
+    assert world.post("/api/follow", {"consultation": "plan-velo", "email": DAN, "website": ""}).status == 200
+    world.notify(url)
+    assert "Soutien confirmé" in world.get(*confirm_link(recorder.to(BOB)[0])).body.decode()
+
+    answers = [export(world, "/claim", {"worker": "w1"}), export(world, "", query="worker=w1&limit=1000"),
+               export(world, "/confirming", {"worker": "w1"}), export(world, "/state")]
+    assert [status for status, _ in answers] == [200] * 4
+    assert json.loads(answers[0][1]) == {"count": 2}  # the idea and the comment; no support is a file
+    rows = json.loads(answers[1][1])["rows"]
+    assert sorted(row["kind"] for row in rows) == ["comment", "proposal"]
+    assert all(set(row) == {"id", "consultation", "kind", "proposal", "title", "body", "author", "answers",
+                            "received", "flags", "category"} for row in rows)  # what a contribution file holds
+    assert json.loads(answers[3][1]) == {"tombstones": [], "supports": {"plan-velo": {"arceaux-gare": 1}}, "held": 0}
+    text = b"".join(body for _, body in answers).decode()
+    secrets = {ANA, BOB, CAROL, DAN, *(world.links.address_key(a) for a in (ANA, BOB, CAROL, DAN))}
+    secrets |= {s.voter for s in world.inbox.all() if s.voter}
+    secrets |= {token for m in recorder.received for token in re.findall(r"[?&]t=([^\s&]+)", body_text(m.message))}
+    assert len(secrets) > 8 and "@" not in text
+    assert [secret for secret in secrets if secret in text] == []
+
+
+def test_notify_and_erase_refuse_through_the_export(world: World, disk_dir: Path) -> None:
+    """The addresses stay on the handler: through `pull --from`'s RemoteInbox, notify and erase
+    stop with a message saying they need the inbox itself, and send or forget nothing."""
+    from consult.inbox import InboxError
+    from consult.inbox.remote import RemoteInbox
+    from consult.mailer import EmlTransport
+
+    idea(world, ANA)
+    remote = RemoteInbox("http://127.0.0.1:9", PULL_TOKEN)  # never reached: refused before any request
+    with pytest.raises(InboxError, match="only the pull is possible"):
+        notify(world.root, remote, EmlTransport(disk_dir / "eml"), world.links, site_now=NOW)
+    [sub] = world.inbox.all()
+    with pytest.raises(InboxError, match="only the pull is possible"):
+        remote.erase(sub.id, NOW)
+    assert not list((disk_dir / "eml").glob("*.eml")) and len(list(world.inbox.subscriptions())) == 1
 
 
 # --- erasure and retention ----------------------------------------------------------------------------------------

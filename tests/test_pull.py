@@ -143,47 +143,61 @@ def test_supports_become_tallies_on_top_of_offline_counts(site: Path, inbox: Inb
     assert yaml.safe_load(path.read_text())["arceaux-gare"] == 141
 
 
-def test_branch_commits_new_files_with_a_description_and_no_personal_data(site: Path, inbox: Inbox) -> None:
+def pr_texts(site: Path) -> str:
+    return "".join(p.read_text(encoding="utf-8") for p in sorted((site / ".consult" / "pull-requests").glob("*.md")))
+
+
+def test_branch_commits_pending_files_on_a_review_branch_and_tallies_on_the_current_one(
+        site: Path, inbox: Inbox) -> None:
     app = make_handler(site, inbox)
     send(app, velo())
     send(app, velo(kind="comment", proposal="rues-scolaires", title=None, q_frequence=None, **{"q_securite-ressentie": None}, body="Oui !"))
-    send(app, {"kind": "support", "consultation": "plan-velo", "proposal": "rues-scolaires"})
-    report = do_pull(site, inbox, branch="moderation/test")
-    assert report.committed
-    assert git(site, "branch", "--show-current").strip() == "moderation/test"
-    assert git(site, "status", "--porcelain").strip() == ""
-    description = (site / ".consult" / "pull-request.md").read_text()
+    send(app, {"kind": "support", "consultation": "plan-velo", "proposal": "rues-scolaires", "website": "",
+               "token": Guard(SECRET).token(NOW - timedelta(minutes=5), "plan-velo", "support")})
+    report = do_pull(site, inbox, branch="moderation")
+    [(name, count)] = report.batches
+    assert name.startswith("moderation/20261115-") and count == 2 and report.committed
+    assert git(site, "branch", "--show-current").strip() == "main"
+    assert git(site, "status", "--porcelain").strip() == ""  # the pending files live on their branch
+    on_branch = git(site, "diff", "--name-only", f"main~1...{name}").split()
+    assert sorted(on_branch) == sorted(path for path, _, _ in report.written)
+    assert git(site, "show", "--name-only", "--format=", "main").split() == report.supports  # tallies: no review
+    description = pr_texts(site)
     for _, id_, kind in report.written:
         assert id_ in description
-    assert "comment" in description and "plan-velo" in description
+    assert "comment" in description and "plan-velo" in description and "Batch 1 of 1" in description
+    listed = (site / ".consult" / "pull-requests.tsv").read_text(encoding="utf-8")
+    assert listed.startswith(f"new\t{name}\t.consult/pull-requests/1.md\tContributions à modérer (2)\n")
     send(app, velo(title="Une autre idée", body="Encore une."))
-    git(site, "switch", "-q", "main")
-    again = do_pull(site, inbox, branch="moderation/test")  # the same branch again: added to it
-    assert again.committed and len(again.written) == 1 and again.confirmed == 2
-    assert git(site, "branch", "--show-current").strip() == "moderation/test"
-    assert len(git(site, "log", "--format=%s", "main..moderation/test").splitlines()) == 2
+    again = do_pull(site, inbox, branch="moderation")  # the first branch's files count as delivered
+    assert len(again.written) == 1 and again.confirmed == 2 and not again.committed
+    [(other, count)] = again.batches
+    assert count == 1 and other != name and len(git(site, "log", "--format=%s", f"main..{other}").splitlines()) == 1
 
 
-def test_a_branch_only_a_remote_has_is_continued(site: Path, inbox: Inbox, disk_dir: Path) -> None:
+def test_a_review_branch_only_a_remote_has_counts_as_delivered(site: Path, inbox: Inbox, disk_dir: Path) -> None:
     inbox.add(sub(1))
-    do_pull(site, inbox, branch="consult/pull")
+    do_pull(site, inbox, branch="consult/review")
     clone = disk_dir / "clone"
     subprocess.run(["git", "clone", "-q", str(site), str(clone)], check=True)
     inbox.add(sub(2))
-    report = do_pull(clone, inbox, branch="consult/pull")
+    report = do_pull(clone, inbox, branch="consult/review")
     assert report.confirmed == 1 and [id_ for _, id_, _ in report.written] == [sub(2).id]
-    assert git(clone, "rev-parse", "HEAD~1") == git(site, "rev-parse", "consult/pull")
 
 
-def test_same_branch_name_with_local_changes_says_what_to_do(site: Path, inbox: Inbox) -> None:
-    do_pull(site, inbox, branch="moderation/test")
-    git(site, "switch", "-q", "main")
-    (site / "site.yaml").write_text((site / "site.yaml").read_text() + "\n# edited\n")
-    git(site, "switch", "-q", "-c", "other")
-    git(site, "commit", "-q", "-am", "an edit the moderation branch does not have")
-    (site / "site.yaml").write_text((site / "site.yaml").read_text() + "# not committed\n")
-    with pytest.raises(ConsultError, match="Commit or stash your changes first"):
-        do_pull(site, inbox, branch="moderation/test")
+def test_review_branch_names_never_collide_and_a_site_without_a_commit_is_refused(
+        site: Path, inbox: Inbox, disk_dir: Path) -> None:
+    inbox.add(sub(1))
+    first = do_pull(site, inbox, branch="moderation")
+    inbox.add(sub(2))
+    second = do_pull(site, inbox, branch="moderation")  # the same second (NOW): another name
+    assert first.batches[0][0].endswith("-1") and second.batches[0][0].endswith("-2")
+    bare = disk_dir / "bare"
+    bare.mkdir()
+    copy_demo(bare)
+    git(bare, "init", "-q", "-b", "main")
+    with pytest.raises(ConsultError, match="commit the site first"):
+        do_pull(bare, inbox, branch="moderation")
 
 
 def test_privacy_scan_after_a_full_flow(site: Path, inbox: Inbox) -> None:
@@ -194,7 +208,8 @@ def test_privacy_scan_after_a_full_flow(site: Path, inbox: Inbox) -> None:
     send(app, velo(email=EMAIL))
     send(app, velo(kind="comment", proposal="rues-scolaires", title=None, q_frequence=None, **{"q_securite-ressentie": None}, email=EMAIL, body="Bien"))
     send(app, {"kind": "support", "consultation": "plan-velo", "proposal": "rues-scolaires"})
-    report = do_pull(site, inbox, branch="moderation/privacy")
+    report = do_pull(site, inbox, branch="moderation")
+    git(site, "switch", "-q", report.batches[0][0])  # the moderators' review branch
     decide(site, [id_ for _, id_, _ in report.written], "published")
     git(site, "commit", "-q", "-am", "publish")
     build_site(site, now=NOW)
@@ -203,7 +218,7 @@ def test_privacy_scan_after_a_full_flow(site: Path, inbox: Inbox) -> None:
     haystacks = [p.read_bytes().decode("utf-8", "replace") for p in (site / "content").rglob("*") if p.is_file()]
     haystacks += [p.read_bytes().decode("utf-8", "replace") for p in (site / "_site").rglob("*") if p.is_file()]
     haystacks.append(git(site, "log", "-p", "--all"))
-    haystacks.append((site / ".consult" / "pull-request.md").read_text())
+    haystacks.append(pr_texts(site))
     haystacks.append(report.render())
     for secret in secrets_:
         assert not any(secret in text for text in haystacks), secret
@@ -290,13 +305,14 @@ def test_with_a_branch_only_committed_files_count_and_uncommitted_ones_are_commi
     folder = site / "content" / "consultations" / "plan-velo" / "contributions"
     (folder / f"{sub(1).id}.md").write_text("edited before a killed pull could commit it\n")
     (folder / f"{sub(2).id}.md").write_text(render_contribution(sub(2), PARIS))  # written, not committed
-    report = do_pull(site, inbox, branch="moderation/test")
+    report = do_pull(site, inbox, branch="moderation")
     assert report.kept == [f"content/consultations/plan-velo/contributions/{sub(1).id}.md"]
     assert [id_ for _, id_, _ in report.written] == [sub(2).id] and report.confirmed == 0
     assert git(site, "status", "--porcelain").strip() == ""
-    assert git(site, "show", f"HEAD:{report.kept[0]}") == "edited before a killed pull could commit it\n"
+    [(branch, count)] = report.batches
+    assert count == 2 and git(site, "show", f"{branch}:{report.kept[0]}") == "edited before a killed pull could commit it\n"
     assert inbox.counts() == {"written": 2}
-    assert do_pull(site, inbox, branch="moderation/test").confirmed == 2
+    assert do_pull(site, inbox, branch="moderation").confirmed == 2
 
 
 def test_a_written_file_that_never_arrived_is_written_again_with_the_same_id(site: Path, inbox: Inbox) -> None:
@@ -387,18 +403,22 @@ def test_supports_for_an_unknown_proposal_are_reported_never_written(site: Path,
 def test_an_erased_id_leaves_the_branch_and_never_comes_back(site: Path, inbox: Inbox) -> None:
     for n in range(3):
         inbox.add(sub(n))
-    do_pull(site, inbox, branch="moderation/rolling")
-    do_pull(site, inbox, branch="moderation/rolling")  # delivered: exported
+    [(branch, count)] = do_pull(site, inbox, branch="moderation").batches
+    assert count == 3
+    do_pull(site, inbox, branch="moderation")  # delivered: exported
     assert inbox.erase(sub(1).id, NOW)  # the inbox side of `consult erase`: the file is still on the branch
-    report = do_pull(site, inbox, branch="moderation/rolling")
+    report = do_pull(site, inbox, branch="moderation")
     path = f"content/consultations/plan-velo/contributions/{sub(1).id}.md"
-    assert report.erased == [path] and report.committed and "removed " + path in report.render()
-    assert path not in git(site, "ls-tree", "-r", "--name-only", "HEAD")
-    assert "1 file(s) removed" in (site / ".consult" / "pull-request.md").read_text()
+    assert report.updated == [branch] and f"review branch {branch}: erased file(s) removed" in report.render()
+    assert path not in git(site, "ls-tree", "-r", "--name-only", branch)
+    assert "1 file(s) removed" in pr_texts(site)
+    assert (site / ".consult" / "pull-requests.tsv").read_text().startswith(f"updated\t{branch}\t")
     inbox.add(sub(7))
-    assert do_pull(site, inbox, branch="moderation/rolling").erased == []
-    mine = sorted(id_ for id_ in contribution_files(site) if id_.startswith("20261115-0000"))
-    assert not (site / path).exists() and mine == [sub(0).id, sub(2).id, sub(7).id]
+    again = do_pull(site, inbox, branch="moderation")
+    assert again.updated == [] and again.erased == []
+    mine = sorted(Path(p).stem for b in (branch, again.batches[0][0])
+                  for p in git(site, "ls-tree", "-r", "--name-only", b).split() if "/20261115-0000" in p)
+    assert mine == [sub(0).id, sub(2).id, sub(7).id]
 
 
 def test_pr_description_stays_under_the_limit_with_flagged_items_first() -> None:
@@ -665,7 +685,9 @@ def test_detectors_flag_at_pull_moderate_shows_the_spans_the_pr_text_only_codes(
     doc, body, _ = parse_front_matter(published.read_text(encoding="utf-8"), "")
     send(app, velo(title=doc.data["title"], body=body.replace("matins", "jours")))  # a copy, one word changed
     send(app, velo(title="Arceaux", body="Il manque des arceaux devant la boulangerie de la rue Haute."))
-    report = do_pull(site, inbox, branch="moderation/detect")
+    report = do_pull(site, inbox, branch="moderation")
+    [(branch, _)] = report.batches
+    git(site, "switch", "-q", branch)  # where the moderators read them
     files = {front_matter(site / path)["title"]: site / path for path, _, _ in report.written}
     personal, copy, clean = (front_matter(files[t]) for t in ("Remboursement", doc.data["title"], "Arceaux"))
     assert {"personal-email", "personal-phone", "personal-iban"} <= set(personal["flags"])
@@ -674,7 +696,7 @@ def test_detectors_flag_at_pull_moderate_shows_the_spans_the_pr_text_only_codes(
     assert files["Remboursement"].read_text(encoding="utf-8").endswith(
         f"Rappelez-moi au {phone} ou écrivez à {EMAIL}. Versez sur {iban}.\n")  # flags never change the text
 
-    description = (site / ".consult" / "pull-request.md").read_text(encoding="utf-8")
+    description = pr_texts(site)
     assert "personal-email" in description and "near-duplicate" in description
     for secret in (EMAIL, phone, iban, "0612345678", "FR7630006000"):
         assert secret not in description and secret not in report.render()
@@ -702,6 +724,6 @@ def test_near_duplicates_written_by_a_stopped_pull_are_written_again_with_the_sa
     folder = site / "content" / "consultations" / "plan-velo" / "contributions"
     (folder / f"{first.id}.md").write_text(render_contribution(first, PARIS))  # written, not committed
     (folder / f"{second.id}.md").write_text(render_contribution(second, PARIS, ("near-duplicate",), first.id))
-    report = do_pull(site, inbox, branch="moderation/test")
+    report = do_pull(site, inbox, branch="moderation")
     assert report.kept == [] and sorted(id_ for _, id_, _ in report.written) == [first.id, second.id]
     assert report.flagged == {second.id: ("near-duplicate",)}

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from consult.model import Answer, Page
-from consult.render import FormView, chrome_for, page_window, render_form_page, render_site
+from consult.formview import FormView, render_form_page
+from consult.render import chrome_for, page_window, render_site
 from consult.theme import make_environment
 from tests.helpers_site import NOW, QUESTIONS, contribution, make_site, proposal
 
@@ -112,6 +113,8 @@ def test_every_output_path_follows_the_url_table(out: dict[str, bytes]) -> None:
         # its figures, counted once with the page (consult.opendata.render_results_data)
         *(f"data/results/parc/{name}.csv" for name in ("participation", "weeks", "questions", "q-avis",
                                                        "q-transport", "q-jours", "q-note")),
+        # every consultation's public moderation report (consult.transparency)
+        *(f"consultations/{slug}/moderation/index.html" for slug in ("marche", "ecoles", "parc")),
     }
 
 

@@ -206,7 +206,7 @@ def test_memo_renders_a_macro_once_per_distinct_arguments(tmp_path: Path) -> Non
 def test_the_comment_form_rendered_through_memo_keeps_each_proposal_and_each_citizens_text(tmp_path: Path) -> None:
     """memo() shares the comment fields between proposal pages: what differs (the proposal, what a
     citizen typed, the errors) must still show on each."""
-    from consult.render import FormView
+    from consult.formview import FormView
 
     env = make_environment(tmp_path, "default", "fr")
     page = env.from_string("{% import 'partials/forms.html' as forms %}{{ forms.comment_form(form) }}")

@@ -27,32 +27,43 @@ from consult.scaffold import init_site
 from tests.conftest import REPO
 
 WORKFLOW = REPO / "consult" / "skeleton" / ".github" / "workflows" / "consult-pull.yml"
-BRANCH = "consult/pull"
-PUSH_STEP = "Open or update the rolling pull request"
+PREFIX = "consult/review"
+PUSH_STEP = "Push and open the pull requests"
 PASSWORD = "Sup3r-s3cret-inbox-pw"
 TOKEN = "ghp_fake_token_never_printed"
 FOLDER = "content/consultations/exemple/contributions"
 RECEIVED = datetime.now(timezone.utc) - timedelta(hours=1)
 
 FAKE_GH = """#!{python}
-import json, os, sys
+import json, os, subprocess, sys
 from pathlib import Path
 state = Path(os.environ["FAKE_GH_STATE"])
 args = sys.argv[1:]
 if not os.environ.get("GH_TOKEN"):
     sys.exit("gh: GH_TOKEN is not set")
+def option(name):
+    return args[args.index(name) + 1] if name in args else None
 entry = {{"args": args}}
 if "--body-file" in args:
-    entry["body"] = Path(args[args.index("--body-file") + 1]).read_text(encoding="utf-8")
+    entry["body"] = Path(option("--body-file")).read_text(encoding="utf-8")
+prs = json.loads((state / "prs.json").read_text()) if (state / "prs.json").exists() else {{}}
+if args[:2] == ["pr", "create"]:
+    if option("--head") in prs:
+        sys.exit("a pull request for branch " + option("--head") + " already exists")
+    # What GitHub would show: the files the branch changes against the base (three dots).
+    diff = subprocess.run(["git", "-C", os.environ["FAKE_GH_ORIGIN"], "diff", "--name-only",
+                           option("--base") + "..." + option("--head")], capture_output=True, text=True, check=True)
+    entry["files"] = diff.stdout.split()
 with (state / "calls.jsonl").open("a", encoding="utf-8") as log:
     log.write(json.dumps(entry) + "\\n")
-if len(entry.get("body", "")) > 65536:
+if len(entry.get("body", "") or option("--body") or "") > 65536:
     sys.exit("GraphQL: Body is too long (maximum is 65536 characters) (createPullRequest)")
 if args[:2] == ["pr", "list"]:
-    print((state / "pr").read_text() if (state / "pr").exists() else "")
+    print(prs.get(option("--head"), ""))
 elif args[:2] == ["pr", "create"]:
-    (state / "pr").write_text("1")
-    print("https://github.example/o/r/pull/1")
+    prs[option("--head")] = str(len(prs) + 1)
+    (state / "prs.json").write_text(json.dumps(prs))
+    print("https://github.example/o/r/pull/" + prs[option("--head")])
 """
 
 
@@ -78,10 +89,12 @@ class Run:
 class Actions:
     """A GitHub runner for the shipped workflow, against one bare origin and one inbox."""
 
-    def __init__(self, work: Path, inbox_url: str):
+    def __init__(self, work: Path, inbox_url: str, moderation: str = "pre", pull_url: str = "", pull_token: str = ""):
         self.work = work
+        self.moderation = moderation
         self.origin = work / "origin.git"
         self.inbox_url = inbox_url
+        self.pull_url, self.pull_token = pull_url, pull_token  # the handler's export, when set
         self.runs = 0
         self.bin = work / "bin"
         self.bin.mkdir()
@@ -97,6 +110,10 @@ class Actions:
     def _make_origin(self) -> None:
         site = self.work / "init"
         init_site(site)
+        index = site / "content" / "consultations" / "exemple" / "index.md"
+        text = index.read_text(encoding="utf-8")
+        assert "moderation: pre" in text
+        index.write_text(text.replace("moderation: pre", f"moderation: {self.moderation}"), encoding="utf-8")
         git(site, "init", "-q", "-b", "main")
         git(site, "add", ".")
         git(site, "commit", "-q", "-m", "consult init")
@@ -105,7 +122,8 @@ class Actions:
     def expand(self, value: str) -> str:
         """The workflow's `${{ }}` expressions this runner knows; any other one fails the test."""
         known = {"github.ref_name": "main", "secrets.CONSULT_INBOX_URL": self.inbox_url,
-                 "secrets.CONSULT_PR_TOKEN || github.token": TOKEN}
+                 "secrets.CONSULT_PR_TOKEN || github.token": TOKEN, "vars.CONSULT_PULL_URL": self.pull_url,
+                 "secrets.CONSULT_PULL_TOKEN": self.pull_token}
 
         def one(match: re.Match[str]) -> str:
             assert match.group(1) in known, f"unknown expression {match.group(0)} in the workflow"
@@ -125,6 +143,7 @@ class Actions:
         env.update({key: self.expand(value) for key, value in self.workflow["env"].items()})
         env.update(PATH=f"{self.bin}:{env['PATH']}", PYTHONPATH=str(REPO), GITHUB_RUN_ID=str(1000 + self.runs),
                    RUNNER_TEMP=str(temp), GITHUB_REF_NAME="main", CI="true", FAKE_GH_STATE=str(self.gh_state),
+                   FAKE_GH_ORIGIN=str(self.origin),
                    GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=str(self.work / "no-global-gitconfig"))
         run = Run()
         for step in self.workflow["jobs"]["pull"]["steps"]:
@@ -143,25 +162,37 @@ class Actions:
                 break
         return run
 
-    def branch_files(self) -> dict[str, str]:
-        """path -> text of every contribution file on the rolling branch of origin."""
-        listing = git(self.origin, "ls-tree", "-r", "--name-only", BRANCH, "--", "content/consultations")
-        return {path: git(self.origin, "show", f"{BRANCH}:{path}")
-                for path in listing.split() if "/contributions/" in path}
+    def review_branches(self) -> list[str]:
+        listing = git(self.origin, "for-each-ref", "--format=%(refname:short)", f"refs/heads/{PREFIX}/")
+        return listing.split()
+
+    def placed(self) -> dict[str, str]:
+        """path -> text of every contribution file where moderators find it: on main, and what each
+        review branch adds to main."""
+        def show(ref: str, paths: list[str]) -> dict[str, str]:
+            return {path: git(self.origin, "show", f"{ref}:{path}") for path in paths}
+
+        listing = git(self.origin, "ls-tree", "-r", "--name-only", "main", "--", FOLDER).split()
+        files = show("main", listing)
+        for branch in self.review_branches():
+            added = git(self.origin, "diff", "--name-only", "--diff-filter=A", f"main...{branch}", "--", FOLDER).split()
+            files.update({f"{branch}:{path}": text for path, text in show(branch, added).items()})
+        return {path: text for path, text in files.items() if "/20261115-" in path}
 
     def gh_calls(self) -> list[dict[str, object]]:
         log = self.gh_state / "calls.jsonl"
         return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
-    def moderator_edits(self, id_: str, status: str = "published") -> None:
-        """A moderator publishes one contribution and pushes to the rolling branch."""
+    def moderator_merges(self, branch: str) -> None:
+        """A moderator publishes one review branch's files and merges it into main."""
         clone = self.work / f"moderator-{self.runs}"
-        subprocess.run(["git", "clone", "-q", "--branch", BRANCH, str(self.origin), str(clone)], check=True)
-        path = clone / FOLDER / f"{id_}.md"
-        path.write_text(path.read_text(encoding="utf-8").replace("status: pending", f"status: {status}"),
-                        encoding="utf-8")
-        git(clone, "commit", "-q", "-am", f"Publish {id_}")
-        git(clone, "push", "-q", "origin", BRANCH)
+        subprocess.run(["git", "clone", "-q", str(self.origin), str(clone)], check=True)
+        git(clone, "merge", "-q", "--no-ff", "-m", f"Merge {branch}", f"origin/{branch}")
+        for path in (clone / FOLDER).glob("*.md"):
+            path.write_text(path.read_text(encoding="utf-8").replace("status: pending", "status: published"),
+                            encoding="utf-8")
+        git(clone, "commit", "-q", "-am", "Publish")
+        git(clone, "push", "-q", "origin", "main")
 
 
 class Citizens:
@@ -197,18 +228,20 @@ def secret_inbox_url(inbox_url: str) -> str:
 
 
 def test_a_refused_push_and_killed_jobs_lose_nothing_and_double_nothing(disk_dir: Path, secret_inbox_url: str) -> None:
-    actions = Actions(disk_dir, secret_inbox_url)
+    actions = Actions(disk_dir, secret_inbox_url, moderation="post")
     inbox = open_inbox(secret_inbox_url)
     citizens = Citizens(inbox)
     citizens.send(4)
+    held_back = citizens.send(2, flags="too-fast")
     first = actions.run()
     assert first.ok, first.log
-    assert set(ids_on(actions.branch_files())) == set(citizens.ids)
+    assert set(ids_on(actions.placed())) == set(citizens.ids)
+    [review] = actions.review_branches()
+    assert set(ids_on({p: t for p, t in actions.placed().items() if p.startswith(review)})) == set(held_back)
 
-    # A moderator pushes to the rolling branch while the next job runs: its first push is refused.
+    # A moderator merges the review branch while the next job runs: its push to main is refused once.
     citizens.send(3)
-    edited = citizens.ids[0]
-    second = actions.run(before={PUSH_STEP: lambda: actions.moderator_edits(edited)})
+    second = actions.run(before={PUSH_STEP: lambda: actions.moderator_merges(review)})
     assert second.ok, second.log
     assert "The push was refused (attempt 1)" in second.log
 
@@ -217,29 +250,32 @@ def test_a_refused_push_and_killed_jobs_lose_nothing_and_double_nothing(disk_dir
         citizens.send(2)
         killed = actions.run(stop_before=PUSH_STEP)
         assert killed.ok and [name for name, _, _ in killed.steps][-1] == "consult pull", killed.log
-    citizens.send(1, flags="too-fast")
+    flagged = citizens.send(1, flags="too-fast")
     last = actions.run()
     assert last.ok, last.log
 
-    files = actions.branch_files()
+    files = actions.placed()
     assert ids_on(files) == Counter({id_: 1 for id_ in citizens.ids})  # every one, exactly once
-    assert "status: published" in files[f"{FOLDER}/{edited}.md"]  # the moderator's edit is kept
-    assert "flags:\n- too-fast\n" in files[f"{FOLDER}/{citizens.ids[-1]}.md"]
+    on_main = {Path(path).stem: text for path, text in files.items() if ":" not in path}
+    assert "status: published" in on_main[held_back[0]]  # the moderator's decision is kept
+    assert "decided_by: auto" in on_main[citizens.ids[0]]  # post-moderation published it at pull
+    [pending] = [text for path, text in files.items() if Path(path).stem == flagged[0]]
+    assert "status: pending" in pending and "flags:\n- too-fast\n" in pending
 
     quiet = actions.run()  # confirms what the last push delivered; nothing new to push
     assert quiet.ok and "Nothing new in the inbox." in quiet.log, quiet.log
     assert inbox.counts() == {"exported": len(citizens.ids)}
-    assert actions.branch_files() == files
+    assert actions.placed() == files
 
     calls = actions.gh_calls()
-    assert [c["args"][:2] for c in calls if c["args"][:2] != ["pr", "list"]] == [["pr", "create"]] + [["pr", "comment"]] * 2
+    assert [c["args"][:2] for c in calls if c["args"][:2] != ["pr", "list"]] == [["pr", "create"]] * 2
     logs = [run.log for run in (first, second, last, quiet)] + [json.dumps(calls), git(actions.origin, "log", "-p", "--all")]
     for secret in (PASSWORD, TOKEN, "camille0@example.net"):
         assert not any(secret in text for text in logs), secret
     inbox.close()
 
 
-def test_an_erased_contribution_leaves_the_rolling_branch_for_good(disk_dir: Path, inbox_url: str) -> None:
+def test_an_erased_contribution_leaves_its_review_branch_for_good(disk_dir: Path, inbox_url: str) -> None:
     actions = Actions(disk_dir, inbox_url)
     inbox = open_inbox(inbox_url)
     citizens = Citizens(inbox)
@@ -249,28 +285,91 @@ def test_an_erased_contribution_leaves_the_rolling_branch_for_good(disk_dir: Pat
     assert inbox.erase(erased, datetime.now(timezone.utc))  # what `consult erase` does to the inbox
     update = actions.run()
     assert update.ok, update.log
-    assert set(ids_on(actions.branch_files())) == set(citizens.ids) - {erased}
-    assert "1 file(s) removed: their contributions were erased" in actions.gh_calls()[-1]["body"]  # type: ignore[operator]
+    assert set(ids_on(actions.placed())) == set(citizens.ids) - {erased}
+    [comment] = [c for c in actions.gh_calls() if c["args"][:2] == ["pr", "comment"]]
+    assert comment["args"][:3] == ["pr", "comment", "1"]  # type: ignore[index]
+    assert "1 file(s) removed: their contributions were erased" in str(comment["body"])
     citizens.send(1)
     assert actions.run().ok and actions.run().ok
-    assert set(ids_on(actions.branch_files())) == set(citizens.ids) - {erased}
+    assert set(ids_on(actions.placed())) == set(citizens.ids) - {erased}
+    inbox.close()
+
+
+def test_a_review_branch_pushed_without_its_pull_request_gets_one_next_run(disk_dir: Path, inbox_url: str) -> None:
+    actions = Actions(disk_dir, inbox_url)
+    inbox = open_inbox(inbox_url)
+    Citizens(inbox).send(2)
+    (actions.bin / "gh").rename(actions.bin / "gh-away")  # GitHub's API down: the branch is pushed, no PR
+    assert not actions.run().ok
+    assert actions.gh_calls() == [] and len(actions.review_branches()) == 1
+    (actions.bin / "gh-away").rename(actions.bin / "gh")
+    assert actions.run().ok
+    [create] = [c for c in actions.gh_calls() if c["args"][:2] == ["pr", "create"]]
+    assert create["args"][create["args"].index("--head") + 1] == actions.review_branches()[0]  # type: ignore[union-attr]
     inbox.close()
 
 
 @pytest.mark.parametrize("inbox_url", ["sqlite"], indirect=True)
-def test_two_thousand_contributions_open_a_pull_request_github_accepts(disk_dir: Path, inbox_url: str) -> None:
-    actions = Actions(disk_dir, inbox_url)
+@pytest.mark.parametrize("moderation", ["pre", "post"])
+def test_two_thousand_contributions_open_pull_requests_github_accepts(disk_dir: Path, inbox_url: str,
+                                                                      moderation: str) -> None:
+    actions = Actions(disk_dir, inbox_url, moderation)
     inbox = open_inbox(inbox_url)
     citizens = Citizens(inbox)
     citizens.send(1990)
     flagged = citizens.send(10, flags="no-token,rate")
     run = actions.run()
     assert run.ok, run.log
-    [create] = [c for c in actions.gh_calls() if c["args"][:2] == ["pr", "create"]]
-    body = str(create["body"])
-    assert len(body) < 65_536
-    assert body.index(flagged[0]) < body.index("### By consultation and kind") < body.index("### Not flagged (1990)")
-    assert "Envoyé sans le jeton de temps du formulaire" in body and "… and " in body
-    assert "Camille" not in body and "Mon idée" not in body and "@example.net" not in body
-    assert len(ids_on(actions.branch_files())) == 2000
+    creates = [c for c in actions.gh_calls() if c["args"][:2] == ["pr", "create"]]
+    sizes = [len(c["files"]) for c in creates]  # type: ignore[arg-type]
+    assert sizes == ([250] * 8 if moderation == "pre" else [10])  # GitHub shows 300 files at most
+    first = str(creates[0]["body"])
+    assert all(len(str(c["body"])) < 65_536 for c in creates)
+    assert first.index(flagged[0]) < first.index("### By consultation and kind")  # flagged first
+    assert {Path(p).stem for p in creates[0]["files"]} >= set(flagged)  # type: ignore[union-attr]
+    assert "Envoyé sans le jeton de temps du formulaire" in first
+    for create in creates:
+        body = str(create["body"])
+        assert "Camille" not in body and "Mon idée" not in body and "@example.net" not in body
+    files = actions.placed()
+    assert ids_on(files) == Counter({id_: 1 for id_ in citizens.ids})
+    published = [path for path in files if ":" not in path]
+    assert len(published) == (1990 if moderation == "post" else 0)
+    if moderation == "post":  # one commit on main for the whole run, the decisions in its history
+        assert git(actions.origin, "log", "-1", "--format=%s", "main").startswith("consult pull: 1990 published")
     inbox.close()
+
+
+def test_with_consult_pull_url_the_workflow_pulls_through_the_handler_export(disk_dir: Path) -> None:
+    """An SQLite inbox on the handler's machine, reached only through /api/export: the same
+    replay (killed jobs, then a quiet run) delivers every row once, and no secret is printed."""
+    from tests.test_export import TOKEN as PULL_TOKEN, start_handler
+
+    handler, server = start_handler(disk_dir)
+    try:
+        actions = Actions(disk_dir, "", pull_url=handler.url, pull_token=PULL_TOKEN)
+        citizens = Citizens(handler.inbox)
+        citizens.send(3)
+        first = actions.run()
+        assert first.ok, first.log
+        citizens.send(2)
+        killed = actions.run(stop_before=PUSH_STEP)
+        assert killed.ok, killed.log
+        held = Submission(id="20261115-held0001", consultation="exemple", kind="suggestion", proposal=None,
+                          title="x", body="x", author="", received=RECEIVED, idem_key="held", body_hash="held",
+                          quarantine="honeypot", flags="honeypot")
+        assert handler.inbox.add(held)[0] == "created"
+        last = actions.run()
+        assert last.ok, last.log
+        quiet = actions.run()
+        assert quiet.ok and "Nothing new in the inbox." in quiet.log, quiet.log
+        assert ids_on(actions.placed()) == Counter({id_: 1 for id_ in citizens.ids})
+        assert handler.inbox.counts() == {"exported": len(citizens.ids), "held": 1}
+        assert any(path == "/api/export" for _, path, _ in handler.gate.seen)
+        logs = [run.log for run in (first, killed, last, quiet)] + [git(actions.origin, "log", "-p", "--all")]
+        for secret in (PULL_TOKEN, "camille0@example.net"):
+            assert not any(secret in text for text in logs), secret
+    finally:
+        server.shutdown()
+        server.server_close()
+        handler.inbox.close()

@@ -15,11 +15,11 @@ from consult.config import Config
 from consult.document import YamlDoc, parse_front_matter, parse_yaml
 from consult.errors import SourceError, did_you_mean
 from consult.flags import FLAGS
+from consult.kinds import BY_NAME, CONTRIBUTION_KINDS, DEFAULT_KINDS, KINDS
 from consult.lint import check_history
 from consult.markdown import render_trusted, render_untrusted
 from consult.model import (
     CONTRIBUTION_STATUSES,
-    KINDS,
     QUESTION_RESULTS,
     QUESTION_TYPES,
     RESULTS_MODES,
@@ -86,13 +86,13 @@ CONTRIBUTION_FIELDS = {
     "flags": Field("list"),  # codes of consult.flags: why a moderator should look
     "duplicate_of": Field("str"),  # near-duplicate flag: the other contribution's id (consult.detect)
     "tags": Field("list"),
+    "decided": Field("date"),  # when a person (or post-moderation at pull) published or rejected it
+    "decided_by": Field("str"),  # who: "auto" for post-moderation at pull, else a moderator's word
 }
 SYNTHESIS_FIELDS = {"title": Field("str", required=True), "published": Field("date")}
 PAGE_FIELDS = {"title": Field("str", required=True), "footer": Field("bool"), "summary": Field("str")}
 
-DEFAULT_KINDS = ("suggestion", "comment", "support")
 MODERATION_MODES = ("pre", "post")
-CONTRIBUTION_KINDS = ("suggestion", "proposal", "comment", "answers")
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,9 @@ class ContributionRecord:
     source: str
     tags: tuple[str, ...] = ()
     category: str = ""
+    flags: tuple[str, ...] = ()  # for the moderation report's counts only
+    decided: datetime | None = None  # when it was published or rejected, if the file says
+    decided_by: str = ""  # "auto": post-moderation published it at pull
 
 
 @dataclass(frozen=True)
@@ -342,7 +345,7 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
     kind = data.get("kind")
     if present(data, "kind", "str") and kind not in CONTRIBUTION_KINDS:
         problems.append(doc.error(("kind",), f"unknown contribution kind '{kind}'", did_you_mean(kind, CONTRIBUTION_KINDS) or "allowed: " + ", ".join(CONTRIBUTION_KINDS)))
-    if kind == "comment" and not present(data, "proposal", "str"):
+    if kind in CONTRIBUTION_KINDS and BY_NAME[kind].target == "proposal" and not present(data, "proposal", "str"):
         problems.append(doc.error(("kind",), "a comment must name its 'proposal'"))
     status = data.get("status")
     if present(data, "status", "str") and status not in CONTRIBUTION_STATUSES:
@@ -367,6 +370,9 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
         # Only published text is ever rendered: the rest must not cost time nor reach the model.
         body_html=render_untrusted(body) if status == "published" else "",
         answers=dict(data.get("answers") or {}), source=path, tags=tuple(tags), category=data.get("category") or "",
+        flags=tuple(data.get("flags") or ()),
+        decided=to_datetime(data["decided"], config) if data.get("decided") else None,
+        decided_by=data.get("decided_by") or "",
     ), problems
 
 

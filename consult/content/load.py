@@ -21,8 +21,13 @@ from typing import Any
 from consult.cache import Store, digest, salt
 from consult.config import Config
 from consult.content import files
+from consult.content.figures import count_moderation
 from consult.document import parse_yaml
 from consult.errors import ConsultError, SourceError, did_you_mean, split_warnings
+from consult.layout import (
+    CODEBOOK_FILE, CONSULTATION_ENTRIES, CONTENT_DIR, CONTRIBUTIONS_DIR, INDEX_FILE, PROPOSALS_DIR, RESERVED_SLUGS,
+    SUPPORTS_FILE, SYNTHESIS_FILE, consultation_url, content_dir, consultations_dir, page_url, pages_dir, proposal_url,
+)
 from consult.model import (
     Answer,
     Consultation,
@@ -38,9 +43,6 @@ from consult.model import (
     order_consultations,
 )
 from consult.parallel import run_shared
-
-CONTENT_DIR = "content"
-
 
 @dataclass(frozen=True)
 class Source:
@@ -84,7 +86,7 @@ def leads_outside(path: Path, real_root: Path) -> bool:
 def find_sources(root: Path) -> tuple[list[Source], list[SourceError]]:
     """Every content file, and the problems of listing them. A symlink (file or folder) that
     leads out of the site is a problem, never read."""
-    content = root / CONTENT_DIR
+    content = content_dir(root)
     if not content.is_dir():
         return [], [SourceError(CONTENT_DIR, 0, 0, "no content/ folder", "run 'consult init' to create a site")]
     sources: list[Source] = []
@@ -116,28 +118,25 @@ def find_sources(root: Path) -> tuple[list[Source], list[SourceError]]:
 
     if outside(content):
         return [], problems
-    for path in listed(content / "pages", "*.md"):
+    for path in listed(pages_dir(root), "*.md"):
         add("page", path)
-    for folder in listed(content / "consultations", "*"):
+    for folder in listed(consultations_dir(root), "*"):
         if not folder.is_dir() or outside(folder):
             continue
         slug = folder.name
-        index = folder / "index.md"
+        index = folder / INDEX_FILE
         if not index.is_file():
             problems.append(SourceError(folder.relative_to(root).as_posix(), 0, 0, "consultation folder without index.md"))
             continue
         add("consultation", index, slug)
-        if (folder / "synthesis.md").is_file():
-            add("synthesis", folder / "synthesis.md", slug)
-        if (folder / "supports.yaml").is_file():
-            add("supports", folder / "supports.yaml", slug)
-        if (folder / "codebook.yaml").is_file():
-            add("codebook", folder / "codebook.yaml", slug)
-        for path in listed(folder / "proposals", "*.md"):
+        for kind, name in (("synthesis", SYNTHESIS_FILE), ("supports", SUPPORTS_FILE), ("codebook", CODEBOOK_FILE)):
+            if (folder / name).is_file():
+                add(kind, folder / name, slug)
+        for path in listed(folder / PROPOSALS_DIR, "*.md"):
             add("proposal", path, slug)
-        for path in listed(folder / "contributions", "*.md"):
+        for path in listed(folder / CONTRIBUTIONS_DIR, "*.md"):
             add("contribution", path, slug)
-        known = {"index.md", "synthesis.md", "supports.yaml", "codebook.yaml", "proposals", "contributions"}
+        known = CONSULTATION_ENTRIES
         for path in sorted(folder.iterdir()):
             if path.name not in known and not path.name.startswith("."):
                 rel = path.relative_to(root).as_posix()
@@ -259,10 +258,10 @@ def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime) 
     grouped = _by_consultation(records)
     texts = {source.path: source.text for source, _ in records}
     pages = tuple(
-        Page(p.slug, p.title, p.body_html, f"/{p.slug}/", p.source, p.footer) for p in grouped[""]["page"]
+        Page(p.slug, p.title, p.body_html, page_url(p.slug), p.source, p.footer) for p in grouped[""]["page"]
     )
     for page in pages:
-        if page.slug in ("consultations", "static", "thanks", "api", "data"):
+        if page.slug in RESERVED_SLUGS:
             problems.append(SourceError(page.source, 0, 0, f"page name '{page.slug}' is reserved by consult", "rename the file"))
     labels = dict(config.proposal_statuses)
     statuses = tuple(ProposalStatus(sid, labels.get(sid, ""), sid in config.final_statuses) for sid in config.status_ids)
@@ -311,7 +310,7 @@ def _moved(text: str, path: str, keys: tuple[str, ...], message: str, hint: str)
 def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]], statuses: tuple[ProposalStatus, ...],
                        now: datetime, texts: dict[str, str]) -> tuple[Consultation, list[SourceError]]:
     problems: list[SourceError] = []
-    base = f"/consultations/{c.slug}/"
+    base = consultation_url(c.slug)
     questions = {q.id: q for q in c.questions}
     categories = {cat.id: cat for cat in c.categories}
     proposal_slugs = {p.slug for p in kinds["proposal"]}
@@ -372,7 +371,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
             status=by_id[shown.status], history=shown.history, response_html=shown.response_html,
             response_date=shown.response_date, body_html=p.body_html, supports=supports.get(p.slug, 0),
             comments=tuple(sorted(comments[p.slug], key=lambda x: (x.submitted, x.id))),
-            unpublished_comments=rejected_comments[p.slug], url=f"{base}proposals/{p.slug}/", source=p.source,
+            unpublished_comments=rejected_comments[p.slug], url=proposal_url(base, p.slug), source=p.source,
             origin=p.origin, author=p.author, submitted=p.submitted, embargoed=shown.embargoed,
         ))
     synthesis = None
@@ -385,6 +384,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
         kinds=c.kinds, moderation=c.moderation, body_html=c.body_html, synthesis=synthesis,
         proposals=tuple(proposals), contributions=tuple(sorted(published, key=lambda x: (x.submitted, x.id), reverse=True)),
         unpublished_contributions=rejected, url=base, source=c.source, results=c.results, verified_supports=c.verified_supports, codebook=codebook,
+        moderation_figures=count_moderation(kinds["contribution"]),
     ), problems
 
 

@@ -19,6 +19,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import parse_qs, quote, urlsplit
 
 from consult.flags import held_reason
+from consult.forms.export import PAGE, answer_export
 from consult.forms.guard import Altcha, Guard, canonical
 from consult.forms.intake import Intake, Malformed, parse_body, salvage
 from consult.forms.mail import opt_ins
@@ -27,13 +28,13 @@ from consult.forms.pages import Pages, kept_text
 from consult.forms.rules import ConsultationRule, ProposalRule, Rules
 from consult.forms.validate import Checked, Invalid, check_fields, redisplayable
 from consult.inbox import Inbox, InboxError, Submission
+from consult.kinds import BY_NAME
 
 log = logging.getLogger("consult.forms")
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-FORM_KINDS = ("suggestion", "proposal", "comment", "support")  # the `kind` field of the theme's forms
 # What a real person's page may lack: a token (no JavaScript) or a fresh one (a tab left open).
 TOKEN_FLAGS = frozenset({"no-token", "bad-token", "old-token", "foreign-token"})
 
@@ -76,6 +77,8 @@ class Context:
     rate_soft: int = 30  # stored submissions per address per hour before they are flagged 'rate'
     rate_hard: int = 300  # ... before refusing (429, text shown back)
     new_id: Callable[[datetime], str] = field(default=lambda now: new_id(now))
+    pull_token: bytes = b""  # CONSULT_PULL_TOKEN: the export for `consult pull --from` ('' = no export)
+    export_page: int = PAGE  # rows per page of the export at most
 
     def current_rules(self) -> Rules:
         return self.rules() if callable(self.rules) else self.rules
@@ -114,6 +117,10 @@ def handle(request: Request, ctx: Context) -> Response:
     path = request.path
     if ctx.prefix and (path == ctx.prefix or path.startswith(ctx.prefix + "/")):
         path = path[len(ctx.prefix):]
+    if path == "/export" or path.startswith("/export/"):
+        answer = answer_export(request, ctx.inbox, ctx.pull_token, path[len("/export"):], ctx.export_page)
+        response = _json(answer.status, answer.data)
+        return Response(response.status, answer.headers + response.headers, response.body)
     route = {"/submit": "submit", "/token": "token", "/altcha": "altcha", "/health": "health",
              "/follow": "follow", "/confirm": "confirm", "/unsubscribe": "unsubscribe"}.get(path)
     rules = ctx.current_rules()
@@ -143,7 +150,7 @@ def _token_form(query: str) -> tuple[str, str]:
     asked = parse_qs(query)
     consultation = (asked.get("consultation") or [""])[0]
     kind = (asked.get("kind") or [""])[0]
-    return (consultation if SLUG.match(consultation) else "", kind if kind in FORM_KINDS else "")
+    return (consultation if SLUG.match(consultation) else "", kind if kind in BY_NAME else "")
 
 
 def _health(ctx: Context) -> Response:
@@ -280,13 +287,10 @@ def _target(intake: Intake, rules: Rules) -> tuple[ConsultationRule, str]:
     consultation = rules.consultation(slug) if SLUG.match(slug) else None
     if consultation is None:
         raise Malformed("unknown consultation")
-    allowed = {"suggestion": "suggestion" in consultation.kinds, "proposal": "proposal" in consultation.kinds,
-               "comment": "comment" in consultation.kinds,
-               "support": "support" in consultation.kinds,
-               "answers": "answers" in consultation.kinds and bool(consultation.questions)}
-    if not allowed.get(kind):
+    rule = BY_NAME.get(kind)
+    if rule is None or kind not in consultation.kinds or (rule.questions and not consultation.questions):
         raise Malformed(f"this consultation takes no {kind or 'unnamed'} submissions")
-    if kind in ("comment", "support"):
+    if rule.target == "proposal":
         if not SLUG.match(proposal) or consultation.proposal(proposal) is None:
             raise Malformed("unknown proposal")
     elif proposal:

@@ -18,9 +18,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from consult.errors import ConsultError
+from consult.kinds import BY_NAME, TOO_FAST_DEFAULT
 
-TOO_FAST = {"support": timedelta(seconds=1)}
-TOO_FAST_DEFAULT = timedelta(seconds=3)
 TOKEN_OLD = timedelta(hours=24)
 # How close two identical sends without a token must be to count as one (a double click, a
 # browser's retry): seconds, not minutes, so that two people behind one address stay two.
@@ -63,7 +62,7 @@ class Guard:
             return "foreign-token"
         issued = datetime.fromtimestamp(int(stamp), tz=timezone.utc)
         age = now - issued
-        if age < TOO_FAST.get(kind, TOO_FAST_DEFAULT):
+        if age < (BY_NAME[kind].too_fast if kind in BY_NAME else TOO_FAST_DEFAULT):
             return "too-fast"
         if age > TOKEN_OLD:
             return "old-token"

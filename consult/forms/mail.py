@@ -24,11 +24,12 @@ from urllib.parse import parse_qs
 from consult.forms.intake import Malformed, parse_body
 from consult.forms.links import Links
 from consult.forms.rules import ConsultationRule, Rules
-from consult.forms.validate import EMAIL, EMAIL_MAX
+from consult.forms.validate import EMAIL
 from consult.i18n import translate
-from consult.inbox import InboxError
+from consult.inbox.base import InboxError
 from consult.inbox.mail import CONFIRM_DAYS, Message, Subscription, new_key
 from consult.inbox.sql import UNCONFIRMED
+from consult.kinds import EMAIL_MAX
 
 if TYPE_CHECKING:
     from consult.forms.core import Context, Request, Response

@@ -61,7 +61,7 @@ class Pages:
         env = self._environment()
         if env is not None and self.rules.chrome:
             try:
-                from consult.render import render_form_page
+                from consult.formview import render_form_page
 
                 return render_form_page(env, self.rules.chrome, form)
             except Exception:

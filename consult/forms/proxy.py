@@ -4,7 +4,8 @@ CONSULT_TRUST_PROXY (or `consult handler --trust-proxy`) names one proxy and its
 `netlify` reads Netlify's `X-Nf-Client-Connection-Ip`; `x-forwarded-for:N` takes the Nth
 address from the right of `X-Forwarded-For` (1 = the one the last proxy appended). Nothing
 else is believed, and a value that is not an IP address is ignored: a client that writes
-its own header gains no new identity.
+its own header gains no new identity. The same proxy's `X-Forwarded-Proto` says whether the
+client reached it over https (`scheme`); without a named proxy the header is ignored.
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ class ProxyTrust:
         if len(hops) < self.from_right or not _is_address(hops[-self.from_right]):
             return remote
         return hops[-self.from_right]
+
+    def scheme(self, connection: str, headers: Mapping[str, str]) -> str:
+        """'https' when the connection is, or when the named proxy says the client's was (the
+        last value of X-Forwarded-Proto: the one that proxy wrote); else the connection's."""
+        if connection == "https" or not self.header:
+            return connection
+        said = headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
+        return "https" if said == "https" else connection
 
 
 def parse_trust(spec: str | None) -> ProxyTrust:

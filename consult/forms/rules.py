@@ -13,22 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from consult.errors import ConsultError
+from consult.layout import THANKS_PAGES
+from consult.model import ConsultationStatus, Question, derive_status
 
 FORMAT = 1
-THANKS_URL = "/thanks/"
-
-
-@dataclass(frozen=True)
-class QuestionRule:
-    id: str
-    label: str
-    type: str = "text"  # text | single | multiple | scale
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    min: int = 1
-    max: int = 5
-    max_length: int = 2000
-    help: str = ""
+THANKS_URL = THANKS_PAGES["suggestion"]
 
 
 @dataclass(frozen=True)
@@ -47,15 +36,13 @@ class ConsultationRule:
     opens: datetime
     closes: datetime
     kinds: tuple[str, ...]
-    questions: tuple[QuestionRule, ...] = ()
+    questions: tuple[Question, ...] = ()
     proposals: tuple[ProposalRule, ...] = ()
     categories: tuple[tuple[str, str], ...] = ()  # (id, label): what a citizen proposal may be filed under
     supports: str = "open"  # "verified": a support asks an e-mail and counts once its link is followed
 
-    def status(self, now: datetime) -> str:
-        if now < self.opens:
-            return "upcoming"
-        return "open" if now < self.closes else "closed"
+    def status(self, now: datetime) -> ConsultationStatus:
+        return derive_status(self.opens, self.closes, now)
 
     def proposal(self, slug: str) -> ProposalRule | None:
         return next((p for p in self.proposals if p.slug == slug), None)
@@ -138,9 +125,9 @@ def parse_rules(text: str, path: str = "consult-rules.json") -> Rules:
                 slug=c["slug"], title=c["title"], url=c["url"],
                 opens=_aware(c["opens"]), closes=_aware(c["closes"]), kinds=tuple(c["kinds"]),
                 questions=tuple(
-                    QuestionRule(
+                    Question(
                         id=q["id"], label=q["label"], type=q["type"], required=bool(q["required"]),
-                        choices=tuple(q["choices"]), min=int(q["min"]), max=int(q["max"]),
+                        choices=tuple(q["choices"]), scale_min=int(q["min"]), scale_max=int(q["max"]),
                         max_length=int(q["max_length"]), help=q.get("help", ""),
                     )
                     for q in c["questions"]

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from consult.errors import ConsultError
+from consult.layout import STATE_DIR
 
 SECRET_ENV = "CONSULT_SECRET"
 PREVIOUS_ENV = "CONSULT_SECRET_PREVIOUS"
+PULL_TOKEN_ENV = "CONSULT_PULL_TOKEN"
 MIN_LENGTH = 32
 HOW = "e.g. python -c 'import secrets; print(secrets.token_hex(32))'"
 
@@ -38,6 +40,13 @@ def secrets_from_env(environ: Mapping[str, str] | None = None) -> Secrets:
     return Secrets(_checked(SECRET_ENV, current), _checked(PREVIOUS_ENV, environ.get(PREVIOUS_ENV, "")))
 
 
+def pull_token_from_env(environ: Mapping[str, str] | None = None) -> bytes:
+    """CONSULT_PULL_TOKEN (b'' when unset: the handler offers no export), 32 characters or more:
+    whoever holds it reads every pending submission's text."""
+    environ = os.environ if environ is None else environ
+    return _checked(PULL_TOKEN_ENV, environ.get(PULL_TOKEN_ENV, ""))
+
+
 def _checked(name: str, value: str) -> bytes:
     if value and len(value) < MIN_LENGTH:
         raise ConsultError(f"{name} is {len(value)} characters long: it must be at least {MIN_LENGTH} ({HOW})")
@@ -49,7 +58,7 @@ def load_secret(root: Path) -> Secrets:
     `.consult/secret` under `root`, made once (mode 0600) for this machine."""
     if os.environ.get(SECRET_ENV):
         return secrets_from_env()
-    path = root / ".consult" / "secret"
+    path = root / STATE_DIR / "secret"
     try:
         return Secrets(path.read_bytes().strip())
     except FileNotFoundError:

@@ -13,11 +13,10 @@ from functools import lru_cache
 
 from consult.forms.intake import Fields, Intake, Malformed, comparable
 from consult.forms.messages import message
-from consult.forms.rules import ConsultationRule, QuestionRule, Rules
+from consult.forms.rules import ConsultationRule, Rules
+from consult.kinds import AUTHOR_MAX, BY_NAME, EMAIL_MAX, TITLE_MAX, notify_field
+from consult.model import Question
 
-TITLE_MAX = 200
-AUTHOR_MAX = 100
-EMAIL_MAX = 254
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BLANK_LINES = re.compile(r"^(?:[ \t]*\n)+")
 # A scale value: ASCII digits only (str.isdigit() accepts '²', which int() refuses), and few of
@@ -46,24 +45,17 @@ class Checked:
     notify: tuple[str, ...] = ()  # what the citizen asked to hear about: 'contribution', 'proposal'
 
 
-def opt_ins(kind: str) -> tuple[str, ...]:
-    """The purposes a form of `kind` offers to tell its sender about (a checkbox each,
-    `notify_<purpose>`): what became of the contribution; the answer to the proposal."""
-    return {"suggestion": ("contribution",), "proposal": ("contribution",), "answers": ("contribution",),
-            "comment": ("contribution", "proposal"), "support": ("proposal",)}.get(kind, ())
-
-
 def _notify(intake: Intake, kind: str, email: str, errors: list[tuple[str, str]], language: str) -> tuple[str, ...]:
     """The purposes ticked; a box ticked without an address is a mistake to fix."""
-    asked = tuple(p for p in opt_ins(kind) if intake.one(f"notify_{p}"))
+    asked = tuple(p for p in BY_NAME[kind].notify if intake.one(notify_field(p)))
     if asked and not email:
         errors.append(("email", message(language, "email.needed")))
     return asked
 
 
-def offered_questions(consultation: ConsultationRule, kind: str) -> tuple[QuestionRule, ...]:
+def offered_questions(consultation: ConsultationRule, kind: str) -> tuple[Question, ...]:
     """The questionnaire is a form of its own (kind 'answers'): an idea never has to answer it."""
-    return consultation.questions if kind == "answers" else ()
+    return consultation.questions if BY_NAME[kind].questions else ()
 
 
 @lru_cache(maxsize=1024)
@@ -75,12 +67,12 @@ def offered(choices: tuple[str, ...]) -> tuple[str, ...]:
 
 def shows_body(consultation: ConsultationRule, kind: str) -> bool:
     """Does the form of this kind have a text (and, for an idea, a title)? Not a questionnaire's."""
-    return kind in ("comment", "suggestion", "proposal")
+    return BY_NAME[kind].body
 
 
 def has_title(kind: str) -> bool:
     """An idea has a title: optional for a suggestion, required for a proposal (it names its page)."""
-    return kind in ("suggestion", "proposal")
+    return bool(BY_NAME[kind].title)
 
 
 def redisplayable(intake: Intake, consultation: ConsultationRule, kind: str) -> Intake | None:
@@ -88,12 +80,7 @@ def redisplayable(intake: Intake, consultation: ConsultationRule, kind: str) -> 
     choices the form does not offer are left out (nobody typed them). None when some typed text
     has no place in the form (an answer to a question it no longer asks): then show it as text."""
     questions = {f"q_{q.id}": q for q in offered_questions(consultation, kind)}
-    shown = set(questions) | ({"author", "email"} if kind != "support" else {"email"})
-    shown |= {f"notify_{p}" for p in opt_ins(kind)}
-    if shows_body(consultation, kind):
-        shown |= {"body", "title"} if has_title(kind) else {"body"}
-    if kind == "proposal":
-        shown.add("category")
+    shown = set(questions) | set(BY_NAME[kind].form_fields(consultation.supports == "verified"))
     fields: Fields = {}
     for name, values in intake.fields.items():
         question = questions.get(name)
@@ -123,22 +110,23 @@ def check_fields(intake: Intake, consultation: ConsultationRule, kind: str, rule
             errors.append((name, message(language, "too_long", max=most, length=len(value))))
 
     proposal = intake.one("proposal") or None
-    if kind == "support":
-        return _support(intake, consultation, proposal, language)
+    rule = BY_NAME[kind]
+    if not rule.contribution:  # a support: only counted (on a verified consultation, by its address)
+        return _support(intake, consultation, kind, proposal, language)
     questions = offered_questions(consultation, kind)
     show_body = shows_body(consultation, kind)
     title = single_line(intake.one("title")) if has_title(kind) else ""
     body = block(intake.one("body")) if show_body else ""
     author, email = single_line(intake.one("author")), intake.one("email").strip()
-    category = _category(intake, consultation) if kind == "proposal" else ""
-    if kind == "proposal" and not title:
+    category = _category(intake, consultation) if rule.category else ""
+    if rule.title == "required" and not title:
         errors.append(("title", message(language, "title.required")))
     limit("title", title, TITLE_MAX)
-    if not body and kind != "answers":
+    if not body and rule.body:
         errors.append(("body", message(language, "body.required")))
     limit("body", body, rules.max_length)
     answers = _answers(intake, questions, errors, language)
-    if kind == "answers" and not answers and questions and not any(n.startswith("q_") for n, _ in errors):
+    if rule.questions and not answers and questions and not any(n.startswith("q_") for n, _ in errors):
         errors.append((f"q_{questions[0].id}", message(language, "answers.required")))
     limit("author", author, AUTHOR_MAX)
     if email and (len(email) > EMAIL_MAX or not EMAIL.match(email)):
@@ -147,22 +135,23 @@ def check_fields(intake: Intake, consultation: ConsultationRule, kind: str, rule
     if errors:
         order = ["title", "body", *(f"q_{q.id}" for q in questions), "author", "email"]
         raise Invalid(sorted(errors, key=lambda e: order.index(e[0]) if e[0] in order else len(order)))
-    return Checked(kind, proposal if kind == "comment" else None, title, body, author, email, answers, category,
+    return Checked(kind, proposal if rule.target == "proposal" else None, title, body, author, email, answers, category,
                    notify)
 
 
-def _support(intake: Intake, consultation: ConsultationRule, proposal: str | None, language: str) -> Checked:
+def _support(intake: Intake, consultation: ConsultationRule, kind: str, proposal: str | None, language: str) -> Checked:
     """A support: nothing to check, but on a `supports: verified` consultation, where it asks the
     address its confirmation link goes to (required, and the only field there is to fix)."""
-    if consultation.supports != "verified":
-        return Checked(kind="support", proposal=proposal)
+    rule = BY_NAME[kind]
+    if not (rule.verifiable and consultation.supports == "verified"):
+        return Checked(kind=kind, proposal=proposal)
     email = intake.one("email").strip()
     if not email:
         raise Invalid([("email", message(language, "email.required_verified"))])
     if len(email) > EMAIL_MAX or not EMAIL.match(email):
         raise Invalid([("email", message(language, "email.invalid"))])
-    notify = ("proposal",) if intake.one("notify_proposal") else ()
-    return Checked(kind="support", proposal=proposal, email=email, notify=notify)
+    notify = tuple(p for p in rule.notify if intake.one(notify_field(p)))
+    return Checked(kind=kind, proposal=proposal, email=email, notify=notify)
 
 
 def _category(intake: Intake, consultation: ConsultationRule) -> str:
@@ -173,7 +162,7 @@ def _category(intake: Intake, consultation: ConsultationRule) -> str:
     return chosen
 
 
-def _answers(intake: Intake, questions: tuple[QuestionRule, ...], errors: list[tuple[str, str]],
+def _answers(intake: Intake, questions: tuple[Question, ...], errors: list[tuple[str, str]],
              language: str) -> dict[str, str | list[str]]:
     known = {f"q_{q.id}" for q in questions}
     for name in intake.fields:
@@ -199,8 +188,9 @@ def _answers(intake: Intake, questions: tuple[QuestionRule, ...], errors: list[t
             if value not in offered(q.choices):
                 raise Malformed(f"{name}: not one of the offered choices")
         elif q.type == "scale":
-            if not _SCALE_VALUE.fullmatch(value.strip()) or not q.min <= int(value) <= q.max:
-                errors.append((name, message(language, "question.scale", min=q.min, max=q.max, label=q.label)))
+            if not _SCALE_VALUE.fullmatch(value.strip()) or not q.scale_min <= int(value) <= q.scale_max:
+                errors.append((name, message(language, "question.scale", min=q.scale_min, max=q.scale_max,
+                                             label=q.label)))
                 continue
             value = str(int(value))
         else:

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from consult.formview import FormView, form_links
 from consult.forms.intake import Intake
 from consult.forms.rules import ConsultationRule, Rules
-from consult.forms.validate import TITLE_MAX, offered_questions
+from consult.forms.validate import offered_questions
+from consult.kinds import BY_NAME, TITLE_MAX
 
 
 def form_view(intake: Intake, consultation: ConsultationRule, kind: str, rules: Rules,
-              errors: list[tuple[str, str]]) -> Any:
-    from consult.model import Question
-    from consult.render import FormView, form_links
-
-    proposal = consultation.proposal(intake.one("proposal")) if kind in ("comment", "support") else None
-    questions = tuple(
-        Question(id=q.id, label=q.label, type=q.type, required=q.required, help=q.help,  # type: ignore[arg-type]
-                 choices=q.choices, scale_min=q.min, scale_max=q.max, max_length=q.max_length)
-        for q in offered_questions(consultation, kind)
-    )
+              errors: list[tuple[str, str]]) -> FormView:
+    proposal = consultation.proposal(intake.one("proposal")) if BY_NAME[kind].target == "proposal" else None
+    questions = offered_questions(consultation, kind)
     values: dict[str, str | tuple[str, ...]] = {}
     for name, given in intake.fields.items():
         if name == "website":
@@ -39,7 +32,7 @@ def form_view(intake: Intake, consultation: ConsultationRule, kind: str, rules: 
         errors=tuple(errors),
         max_length=rules.max_length,
         title_max_length=TITLE_MAX,
-        categories=consultation.categories if kind == "proposal" else (),
-        verified=kind == "support" and consultation.supports == "verified",
+        categories=consultation.categories if BY_NAME[kind].category else (),
+        verified=BY_NAME[kind].verifiable and consultation.supports == "verified",
         **form_links(rules.chrome),
     )

@@ -25,13 +25,14 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from consult.forms.core import Context, Request, Response, handle
 from consult.forms.guard import Guard, optional_altcha
-from consult.forms.secret import Secrets, secrets_from_env
+from consult.forms.secret import PULL_TOKEN_ENV, Secrets, pull_token_from_env, secrets_from_env
 from consult.forms.intake import MAX_BODY_BYTES
 from consult.forms.pages import Pages
 from consult.errors import ConsultError
 from consult.forms.proxy import TRUST_ENV, ProxyTrust, parse_trust
 from consult.forms.rules import Rules, parse_rules
 from consult.inbox import Inbox, open_inbox
+from consult.layout import DEFAULT_INBOX
 
 log = logging.getLogger("consult.forms")
 StartResponse = Callable[..., Any]
@@ -133,7 +134,8 @@ class FormsApp:
         path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")) or "/"
         request = Request(
             method=method, path=path, headers=headers, body=body, remote_addr=self._address(environ, headers),
-            now=self.clock(), host=headers.get("host", ""), scheme=environ.get("wsgi.url_scheme", "http"),
+            now=self.clock(), host=headers.get("host", ""),
+            scheme=self.trust.scheme(str(environ.get("wsgi.url_scheme", "http")), headers),
             query=str(environ.get("QUERY_STRING", "")),
         )
         return handle(request, self.ctx)
@@ -202,9 +204,12 @@ _REASONS = {200: "OK", 303: "See Other", 400: "Bad Request", 403: "Forbidden", 4
 
 def make_app(rules_path: Path | str, inbox_url: str | Inbox, secret: Secrets | bytes, *,
              root: Path | None = None, prefix: str = "/api", trust_proxy: str = "",
-             clock: Callable[[], datetime] | None = None, rate_soft: int = 30, rate_hard: int = 300) -> FormsApp:
+             clock: Callable[[], datetime] | None = None, rate_soft: int = 30, rate_hard: int = 300,
+             pull_token: str | None = None) -> FormsApp:
     """The WSGI app of the form handler. `root` holds the site's own templates (and a relative
-    sqlite inbox); `secret` comes from `secret.secrets_from_env` (or `load_secret` for serve)."""
+    sqlite inbox); `secret` comes from `secret.secrets_from_env` (or `load_secret` for serve);
+    `pull_token` (default: CONSULT_PULL_TOKEN, '' = none) opens the export of `forms.export`."""
+    token = pull_token_from_env() if pull_token is None else pull_token_from_env({PULL_TOKEN_ENV: pull_token})
     trust = parse_trust(trust_proxy)  # a setting it cannot follow stops it here, not at the first request
     root = Path(root or Path.cwd())
     secrets = secret if isinstance(secret, Secrets) else Secrets(secret)
@@ -212,7 +217,7 @@ def make_app(rules_path: Path | str, inbox_url: str | Inbox, secret: Secrets | b
     rules = RulesFile(Path(rules_path))
     ctx = Context(rules=rules, inbox=inbox, guard=Guard(secrets.current, secrets.previous), pages=Pages(Rules(), root),
                   altcha=optional_altcha(secrets.current), prefix=prefix.rstrip("/"),
-                  rate_soft=rate_soft, rate_hard=rate_hard)
+                  rate_soft=rate_soft, rate_hard=rate_hard, pull_token=token)
     return FormsApp(ctx, trust=trust, clock=clock)
 
 
@@ -309,7 +314,7 @@ def app_from_env() -> FormsApp:
     CONSULT_SECRET_PREVIOUS during a rotation), CONSULT_TRUST_PROXY."""
     root = Path(os.environ.get("CONSULT_ROOT", "."))
     return make_app(os.environ.get("CONSULT_RULES", str(root / "_site" / "consult-rules.json")),
-                    os.environ.get("CONSULT_INBOX", "sqlite:///.consult/inbox.sqlite3"), secrets_from_env(), root=root,
+                    os.environ.get("CONSULT_INBOX", DEFAULT_INBOX), secrets_from_env(), root=root,
                     trust_proxy=os.environ.get(TRUST_ENV, ""))
 
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from consult.inbox import InboxError, redact
+from consult.inbox.base import InboxError, redact
 from consult.inbox.sql import SCHEMA, Inbox
 
 SCHEMA_LOCK = 0x636F6E73756C74  # "consult": the advisory lock key of schema creation

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from consult.flags import held_reason, parse_flags
-from consult.inbox import AddOutcome, InboxError, Submission, redact
+from consult.inbox.base import AddOutcome, InboxError, Submission, redact
 from consult.inbox.mail import MAIL_SCHEMA, MailStore, Message, Subscription
 
 SCHEMA = (
@@ -270,11 +270,16 @@ class Inbox(MailStore):
     def confirm(self, worker: str, missing: list[str], now: datetime) -> int:
         """The rows `worker` took to check are exported (their files reached the repository),
         but for `missing` ones, written again. Returns how many were exported."""
-        self._mark(missing, "written", " AND state = 'confirming' AND claimed_by = ?", (worker,), now)
+        self.unconfirm(worker, missing, now)
         with self._tx() as cur:  # one statement for the usual case: (nearly) every file arrived
             self._run(cur, "UPDATE submissions SET state = 'exported', exported_at = ?"
                            " WHERE state = 'confirming' AND claimed_by = ?", (iso(now), worker))
             return int(cur.rowcount)
+
+    def unconfirm(self, worker: str, ids: list[str], now: datetime) -> int:
+        """Rows `worker` took to check whose file is not in the repository: written again
+        (the first half of `confirm`, for a remote pull that sends the ids in several requests)."""
+        return self._mark(ids, "written", " AND state = 'confirming' AND claimed_by = ?", (worker,), now)
 
     def mark_written(self, ids: list[str], worker: str, now: datetime) -> int:
         """This worker's claimed rows whose files are now durable in its checkout: delivered,

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from consult.inbox import InboxError
+from consult.inbox.base import InboxError
 from consult.inbox.sql import Inbox
 
 VOLATILE = {"tmpfs", "ramfs"}

@@ -33,6 +33,8 @@ PAGES = {
     "results (closed)": "/consultations/parc-des-berges/resultats/",
     "text answers of a question": "/consultations/plan-velo/resultats/priorite/",
     "citizen proposal, answered": "/consultations/plan-velo/proposals/atelier-reparation-velo/",
+    "moderation report (post-moderation)": "/consultations/parc-des-berges/moderation/",
+    "moderation report (pre-moderation)": "/consultations/plan-velo/moderation/",
 }
 
 

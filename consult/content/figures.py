@@ -1,0 +1,41 @@
+"""A consultation's contribution records -> the figures of its public moderation report.
+
+Counts only: every file is counted, whatever its status, but no text, name or id is kept, so
+the figures may reach the model (and the site) although pending and rejected contributions
+never do. Pure.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from statistics import median
+
+from consult.content.files import ContributionRecord
+from consult.model import ModerationFigures
+
+REPORTED = "reported"  # the flag a citizen's report sets (consult.flags)
+
+
+def count_moderation(records: Iterable[ContributionRecord]) -> ModerationFigures:
+    """Received, published, pending, rejected by reason, reported, flags by code, and the median
+    time from submission to decision (over the files that say when they were decided)."""
+    statuses: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    flags: Counter[str] = Counter()
+    waits: list[float] = []
+    auto = 0
+    for record in records:
+        statuses[record.status] += 1
+        if record.status == "rejected":
+            reasons[record.reason] += 1
+        flags.update(set(record.flags))
+        if record.decided is not None and record.status != "pending" and record.decided >= record.submitted:
+            waits.append((record.decided - record.submitted).total_seconds())
+        auto += record.status == "published" and record.decided_by == "auto"
+    return ModerationFigures(
+        received=sum(statuses.values()), published=statuses["published"], pending=statuses["pending"],
+        rejected=tuple(sorted(reasons.items())), reported=flags[REPORTED], decided=len(waits),
+        median_decision_seconds=round(median(waits)) if waits else None, flags=tuple(sorted(flags.items())),
+        auto_published=auto,
+    )
