@@ -569,6 +569,55 @@ def erase(ctx: Context, contribution_id: str, inbox_url: str | None) -> None:
         inbox.close()
 
 
+# --- e-mail: consult notify (notify / mailer) ---------------------------------------------------
+
+@cli.command(name="notify")
+@inbox_option
+@click.option("--dry-run", "dry_run", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the messages as .eml files in DIR; send nothing, record nothing.")
+@click.option("--rate", default=10.0, show_default=True, type=float,
+              help="Messages per second at most (0: as fast as the server takes them).")
+@click.option("--connections", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="SMTP connections used at once (a killed run may leave one message unsure per connection).")
+@click.option("--outbox-only", is_flag=True,
+              help="Only send what the outbox holds (confirmation links), without looking for news: "
+                   "safe from any checkout, run it often.")
+@click.option("--now", help="The site's date and time to judge embargoes by (default: now).")
+@pass_ctx
+def notify_command(ctx: Context, inbox_url: str | None, dry_run: Path | None, rate: float, connections: int,
+                   outbox_only: bool, now: str | None) -> None:
+    """E-mail participants who opted in what became of their contributions (SMTP from $CONSULT_SMTP_URL)."""
+    import os
+
+    from consult.config import parse_now, require_config
+    from consult.forms.links import Links
+    from consult.forms.secret import load_secret
+    from consult.mailer import SMTP_ENV, EmlTransport, SmtpTransport
+    from consult.notify import Sending, notify
+
+    secret = load_secret(ctx.root)  # CONSULT_SECRET, the handler's: its links must verify there
+    transport: Any
+    if dry_run is not None:
+        transport = EmlTransport(dry_run)
+    else:
+        url = os.environ.get(SMTP_ENV, "")
+        if not url:
+            raise ConsultError(f"{SMTP_ENV} is not set: smtp://user:password@host:587 (STARTTLS) or smtps://... "
+                               "(or use --dry-run DIR to write the messages as files)")
+        transport = [SmtpTransport(url) for _ in range(connections)]
+    site_now = parse_now(now, require_config(ctx.root)) if now else None
+    inbox = _site_inbox(ctx, inbox_url)
+    try:
+        report = notify(ctx.root, inbox, transport, Links(secret.current, secret.previous),
+                        dry_run=dry_run is not None, outbox_only=outbox_only, sending=Sending(rate=rate),
+                        site_now=site_now)
+    finally:
+        inbox.close()
+    click.echo(report.render())
+    if report.failed:
+        raise SystemExit(1)
+
+
 # --- inbox maintenance: backup, restore (inbox) ----------------------------------------------
 
 @cli.group("inbox")

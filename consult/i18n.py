@@ -920,6 +920,166 @@ STRINGS["en"].update({
     "check.merge.hint": "proposals of this consultation: {slugs}",
     "check.goal": "'support_goal' must be a whole number of at least 1",
 })
+
+# E-mail: the opt-in boxes, the follow form, the handler's mail pages (consult/forms/mail.py) and the
+# messages `consult notify` sends (consult/notify.py, templates email/*).
+STRINGS["fr"].update(_french_spaces({
+    "form.email_hint": "Elle reste privée : jamais publiée, elle sert uniquement à vous prévenir, si vous "
+    "cochez une case ci-dessous.",
+    "form.notify.contribution": "Prévenez-moi de la suite donnée à ma contribution",
+    "form.notify.proposal": "Prévenez-moi de la réponse de {organisation}",
+    "form.notify_legend": "Être prévenu·e par courriel",
+    "form.support_email_label": "Votre adresse électronique",
+    "form.support_email_hint": "Votre soutien comptera une fois suivi le lien de confirmation envoyé à cette "
+    "adresse ; elle n'est jamais publiée.",
+    "follow.heading": "Être prévenu·e des résultats",
+    "follow.intro": "Recevez un courriel quand {organisation} publie la synthèse ou les résultats de cette "
+    "consultation. Un lien de confirmation vous sera d'abord envoyé ; rien d'autre ne vous sera envoyé.",
+    "follow.email_label": "Votre adresse électronique",
+    "follow.submit": "Être prévenu·e",
+    "proposal.verified_supports": "soutiens vérifiés par courriel",
+    "mail.back": "Retour au site",
+    "mail.kept": "Ce que vous aviez saisi :",
+    "mail.address": "Adresse électronique",
+    "mail.malformed.title": "Demande incomplète",
+    "mail.malformed.text": "Cette demande n'a pas pu être lue. Revenez à la page de la consultation et réessayez.",
+    "mail.follow_invalid.title": "Adresse électronique à corriger",
+    "mail.follow_invalid.text": "Saisissez une adresse électronique valide, par exemple nom@exemple.fr.",
+    "mail.follow_rate.title": "Trop de demandes",
+    "mail.follow_rate.text": "Trop de demandes depuis votre connexion : réessayez dans une heure.",
+    "mail.follow_sent.title": "Vérifiez votre messagerie",
+    "mail.follow_sent.text": "Si cette adresse est valide, un lien de confirmation vient de lui être envoyé. "
+    "Vous ne serez prévenu·e qu'après l'avoir suivi (il reste valable {days} jours).",
+    "mail.unavailable.title": "Service momentanément indisponible",
+    "mail.unavailable.text": "Votre demande n'a pas pu être enregistrée. Réessayez dans quelques minutes.",
+    "mail.link_forged.title": "Lien invalide",
+    "mail.link_forged.text": "Ce lien n'est pas valide : il a peut-être été coupé ou modifié. Copiez-le en entier "
+    "depuis le courriel reçu.",
+    "mail.link_expired.title": "Lien expiré",
+    "mail.link_expired.text": "Ce lien de confirmation a expiré. Refaites la demande depuis le site pour en recevoir "
+    "un nouveau.",
+    "mail.link_gone.title": "Demande introuvable",
+    "mail.link_gone.text": "Cette demande n'existe plus (elle a été annulée ou a expiré). Refaites-la depuis le site.",
+    "mail.follow_confirmed.title": "Adresse confirmée",
+    "mail.follow_confirmed.text": "Merci : vous serez prévenu·e de la synthèse et des résultats de la consultation.",
+    "mail.support_counted.title": "Soutien confirmé",
+    "mail.support_counted.text": "Merci : votre soutien est enregistré. Il apparaîtra dans le décompte à la "
+    "prochaine mise à jour du site.",
+    "mail.support_duplicate.title": "Soutien déjà compté",
+    "mail.support_duplicate.text": "Cette adresse a déjà soutenu cette proposition : le soutien n'est compté "
+    "qu'une fois.",
+    "mail.unsubscribe.title": "Se désinscrire",
+    "mail.unsubscribe.text": "Vous ne recevrez plus aucun courriel de ce site à cette adresse.",
+    "mail.unsubscribe.button": "Me désinscrire",
+    "mail.unsubscribed.title": "Désinscription faite",
+    "mail.unsubscribed.text": "C'est fait : plus aucun courriel ne sera envoyé à cette adresse, et elle a été "
+    "effacée de nos listes d'envoi.",
+    "email.digest.subject": "{organisation} : des nouvelles de votre participation",
+    "email.confirm.subject.follow": "{organisation} : confirmez votre adresse",
+    "email.confirm.subject.support": "{organisation} : confirmez votre soutien",
+    "email.hello": "Bonjour,",
+    "email.intro": "Voici ce qui s'est passé depuis notre dernier message.",
+    "email.event.published": "Votre contribution du {date} à la consultation « {consultation} » a été publiée.",
+    "email.event.rejected": "Votre contribution du {date} à la consultation « {consultation} » n'a pas été "
+    "publiée. Motif : {reason}.",
+    "email.event.became_proposal": "Votre idée est devenue une proposition : « {title} ».",
+    "email.event.status": "La proposition « {title} » a changé de statut : {status}.",
+    "email.event.response": "{organisation} a répondu à la proposition « {title} » :",
+    "email.event.synthesis": "La synthèse de la consultation « {consultation} » est publiée.",
+    "email.event.results": "Les résultats de la consultation « {consultation} » sont publiés.",
+    "email.link": "Voir la page",
+    "email.charter": "Lire la charte de modération",
+    "email.why.contribution": "Vous recevez ce message parce que vous avez demandé à être prévenu·e de la suite "
+    "donnée à votre contribution.",
+    "email.why.proposal": "Vous recevez ce message parce que vous avez demandé à être prévenu·e de la réponse à "
+    "une proposition.",
+    "email.why.consultation": "Vous recevez ce message parce que vous avez demandé à être prévenu·e des "
+    "résultats d'une consultation, et confirmé votre adresse.",
+    "email.unsubscribe": "Ne plus recevoir de courriels de ce site (un clic) :",
+    "email.confirm.follow": "Vous avez demandé à être prévenu·e des résultats de la consultation « {title} ». "
+    "Pour confirmer votre adresse, suivez ce lien (valable {days} jours) :",
+    "email.confirm.support": "Vous avez soutenu la proposition « {title} ». Pour que votre soutien compte, suivez "
+    "ce lien (valable {days} jours) :",
+    "email.confirm.ignore": "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : rien ne vous "
+    "sera envoyé.",
+    "email.signature": "L'équipe de {organisation}",
+}))
+STRINGS["en"].update({
+    "form.email_hint": "It stays private: never published, it is only used to tell you, if you tick a box below.",
+    "form.notify.contribution": "Tell me what becomes of my contribution",
+    "form.notify.proposal": "Tell me when {organisation} answers",
+    "form.notify_legend": "Be told by email",
+    "form.support_email_label": "Your email address",
+    "form.support_email_hint": "Your support counts once you follow the confirmation link sent to this address; "
+    "it is never published.",
+    "follow.heading": "Be told of the results",
+    "follow.intro": "Get an email when {organisation} publishes the synthesis or results of this consultation. "
+    "A confirmation link is sent first; nothing else is sent to you.",
+    "follow.email_label": "Your email address",
+    "follow.submit": "Tell me",
+    "proposal.verified_supports": "supports verified by email",
+    "mail.back": "Back to the site",
+    "mail.kept": "What you typed:",
+    "mail.address": "Email address",
+    "mail.malformed.title": "Incomplete request",
+    "mail.malformed.text": "This request could not be read. Go back to the consultation's page and try again.",
+    "mail.follow_invalid.title": "Email address to fix",
+    "mail.follow_invalid.text": "Enter a valid email address, like name@example.org.",
+    "mail.follow_rate.title": "Too many requests",
+    "mail.follow_rate.text": "Too many requests from your connection: try again in an hour.",
+    "mail.follow_sent.title": "Check your mailbox",
+    "mail.follow_sent.text": "If this address is valid, a confirmation link was just sent to it. You will be told "
+    "only once you follow it (it works for {days} days).",
+    "mail.unavailable.title": "Service unavailable for a moment",
+    "mail.unavailable.text": "Your request could not be saved. Try again in a few minutes.",
+    "mail.link_forged.title": "Invalid link",
+    "mail.link_forged.text": "This link is not valid: it may have been cut or changed. Copy it whole from the email.",
+    "mail.link_expired.title": "Expired link",
+    "mail.link_expired.text": "This confirmation link has expired. Ask again on the site to get a new one.",
+    "mail.link_gone.title": "Request not found",
+    "mail.link_gone.text": "This request no longer exists (cancelled or expired). Make it again on the site.",
+    "mail.follow_confirmed.title": "Address confirmed",
+    "mail.follow_confirmed.text": "Thank you: you will be told of the consultation's synthesis and results.",
+    "mail.support_counted.title": "Support confirmed",
+    "mail.support_counted.text": "Thank you: your support is saved. It will show in the count at the site's next "
+    "update.",
+    "mail.support_duplicate.title": "Support already counted",
+    "mail.support_duplicate.text": "This address already supported this proposal: a support counts once.",
+    "mail.unsubscribe.title": "Unsubscribe",
+    "mail.unsubscribe.text": "You will get no more email from this site at this address.",
+    "mail.unsubscribe.button": "Unsubscribe me",
+    "mail.unsubscribed.title": "Unsubscribed",
+    "mail.unsubscribed.text": "Done: no more email will be sent to this address, and it was removed from our "
+    "mailing lists.",
+    "email.digest.subject": "{organisation}: news of your participation",
+    "email.confirm.subject.follow": "{organisation}: confirm your address",
+    "email.confirm.subject.support": "{organisation}: confirm your support",
+    "email.hello": "Hello,",
+    "email.intro": "Here is what happened since our last message.",
+    "email.event.published": "Your contribution of {date} to the consultation “{consultation}” was published.",
+    "email.event.rejected": "Your contribution of {date} to the consultation “{consultation}” was not published. "
+    "Reason: {reason}.",
+    "email.event.became_proposal": "Your idea became a proposal: “{title}”.",
+    "email.event.status": "The proposal “{title}” has a new status: {status}.",
+    "email.event.response": "{organisation} answered the proposal “{title}”:",
+    "email.event.synthesis": "The synthesis of the consultation “{consultation}” is published.",
+    "email.event.results": "The results of the consultation “{consultation}” are published.",
+    "email.link": "See the page",
+    "email.charter": "Read the moderation charter",
+    "email.why.contribution": "You get this message because you asked to be told what becomes of your "
+    "contribution.",
+    "email.why.proposal": "You get this message because you asked to be told of the answer to a proposal.",
+    "email.why.consultation": "You get this message because you asked to be told of a consultation's results, "
+    "and confirmed your address.",
+    "email.unsubscribe": "Stop getting email from this site (one click):",
+    "email.confirm.follow": "You asked to be told of the results of the consultation “{title}”. To confirm your "
+    "address, follow this link (it works for {days} days):",
+    "email.confirm.support": "You supported the proposal “{title}”. For your support to count, follow this link "
+    "(it works for {days} days):",
+    "email.confirm.ignore": "If you did not ask for this, ignore this message: nothing will be sent to you.",
+    "email.signature": "The {organisation} team",
+})
+
 # The public moderation report of each consultation (render._render_moderation, moderation.html).
 STRINGS["fr"].update(_french_spaces({
     "moderation_report.link": "Rapport de modération",

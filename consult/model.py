@@ -248,6 +248,7 @@ class Consultation:
     url: str
     source: str
     results: str = "after_close"  # live | after_close | never (RESULTS_MODES)
+    verified_supports: bool = False  # `supports: verified`: a support counts once its e-mail link is followed
     codebook: tuple[Theme, ...] = ()
     moderation_figures: ModerationFigures = ModerationFigures()
     support_goal: int | None = None  # supports after which the agency commits to study a proposal

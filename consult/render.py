@@ -70,6 +70,7 @@ def chrome_for(site: Site) -> dict[str, Any]:
         "privacy_url": next((pages[s].url for s in PRIVACY_SLUGS if s in pages), ""),
         "form_endpoint": endpoint,
         "token_url": endpoint.rsplit("/", 1)[0] + "/token",
+        "follow_url": endpoint.rsplit("/", 1)[0] + "/follow",  # "Être prévenu·e des résultats" (consult.forms.mail)
         "altcha_url": endpoint.rsplit("/", 1)[0] + "/altcha" if config.altcha else "",
         "altcha_script": ALTCHA_SCRIPT if config.altcha else "",
         "max_length": config.max_length,
@@ -331,6 +332,7 @@ def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, k
         proposal_title=proposal.title,
         proposal_url=proposal.url,
         max_length=site.config.max_length,
+        verified=BY_NAME[kind].verifiable and consultation.verified_supports,
         **form_links(chrome),
     )
 

@@ -39,6 +39,9 @@ LAYERS: dict[str, str] = {
     "consult.proposals": "pull", "consult.tagging": "pull", "consult.held": "pull", "consult.suggest": "pull",
     "consult.pending": "pull", "consult.decisions": "pull",
     "consult.merge": "pull",
+    # after a build: tell the participants (reads the published content, the inbox's subscriptions,
+    # signs links the handler checks)
+    "consult.notify": "notify", "consult.mailer": "notify",
     # entry points: wire the stages together
     "consult.build": "app", "consult.cli": "app", "consult.screen": "app", "consult.imports": "app", "consult.serve": "app", "consult.scaffold": "app",
     "consult.report": "app", "consult.progress": "app", "consult.gunicorn_conf": "app", "consult.__main__": "app",
@@ -58,7 +61,8 @@ ALLOWED: dict[str, set[str]] = {
     "inbox": {"base", "model"},
     "forms": {"base", "model", "config", "view", "inbox"},
     "pull": {"base", "model", "config", "content", "inbox"},
-    "app": {"base", "model", "config", "content", "view", "render", "output", "forms", "inbox", "pull"},
+    "notify": {"base", "model", "config", "content", "view", "forms", "inbox"},
+    "app": {"base", "model", "config", "content", "view", "render", "output", "forms", "inbox", "pull", "notify"},
 }
 
 

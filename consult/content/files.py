@@ -43,7 +43,9 @@ CONSULTATION_FIELDS = {
     "moderation": Field("str"),
     "results": Field("str"),
     "support_goal": Field("int"),  # supports after which the agency commits to study a proposal
+    "supports": Field("str"),
 }
+SUPPORT_MODES = ("open", "verified")  # verified: a support counts once its e-mail link is followed
 CATEGORY_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True)}
 QUESTION_FIELDS = {
     "id": Field("slug", required=True),
@@ -113,6 +115,10 @@ class ConsultationRecord:
     source: str
     results: str = "after_close"
     support_goal: int | None = None
+    # `supports: verified` (SUPPORT_MODES). A bool, not the word: "open" would be the very object of
+    # the derived status "open", and pickle's memo would make a page's fingerprint differ between a
+    # fresh parse and a cached one.
+    verified_supports: bool = False
 
 
 @dataclass(frozen=True)
@@ -229,6 +235,10 @@ def parse_consultation(text: str, path: str, slug: str, config: Config) -> tuple
     goal = data.get("support_goal")
     if isinstance(goal, int) and not isinstance(goal, bool) and goal < 1:
         problems.append(doc.error(("support_goal",), translate(config.language, "check.goal")))
+    supports = data.get("supports", "open")
+    if supports not in SUPPORT_MODES:
+        problems.append(doc.error(("supports",), f"unknown supports mode {supports!r}",
+                                  "use 'open' (the default) or 'verified' (confirmed by e-mail)"))
     if not (present(data, "opens", "date") and present(data, "closes", "date")):
         return None, problems
     opens = to_datetime(data["opens"], config)
@@ -242,6 +252,7 @@ def parse_consultation(text: str, path: str, slug: str, config: Config) -> tuple
         slug=slug, title=data["title"], summary=data.get("summary", ""), opens=opens, closes=closes,
         categories=categories, questions=questions, kinds=kinds, moderation=moderation,
         body_html=render_trusted(body), source=path, results=results, support_goal=goal,
+        verified_supports=supports == "verified",
     ), check_results_settings(doc, data, results, kinds)
 
 

@@ -392,7 +392,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
         kinds=c.kinds, moderation=c.moderation, body_html=c.body_html, synthesis=synthesis,
         proposals=tuple(proposals), contributions=tuple(sorted(published, key=lambda x: (x.submitted, x.id), reverse=True)),
         unpublished_contributions=rejected, url=base, source=c.source, results=c.results, codebook=codebook,
-        support_goal=c.support_goal,
+        support_goal=c.support_goal, verified_supports=c.verified_supports,
         moderation_figures=count_moderation(kinds["contribution"]),
     ), problems
 

@@ -39,6 +39,7 @@ class ConsultationRule:
     questions: tuple[Question, ...] = ()
     proposals: tuple[ProposalRule, ...] = ()
     categories: tuple[tuple[str, str], ...] = ()  # (id, label): what a citizen proposal may be filed under
+    supports: str = "open"  # "verified": a support asks an e-mail and counts once its link is followed
 
     def status(self, now: datetime) -> ConsultationStatus:
         return derive_status(self.opens, self.closes, now)
@@ -93,6 +94,7 @@ def render_rules(site: Any, chrome: dict[str, Any] | None = None) -> str:
                 "proposals": [{"slug": p.slug, "title": p.title, "url": p.url, "final": p.status.final or bool(p.merged_into)}
                               for p in c.proposals],  # a merged proposal's supports go to the one kept
                 "categories": [{"id": cat.id, "label": cat.label} for cat in c.categories],
+                **({"supports": "verified"} if c.verified_supports else {}),
             }
             for c in sorted(site.consultations, key=lambda c: c.slug)
         ],
@@ -133,6 +135,7 @@ def parse_rules(text: str, path: str = "consult-rules.json") -> Rules:
                 proposals=tuple(ProposalRule(p["slug"], p["title"], p["url"], p.get("final") is True)
                                 for p in c["proposals"]),
                 categories=tuple((cat["id"], cat["label"]) for cat in c.get("categories", ())),
+                supports=c.get("supports", "open"),
             )
             for c in data["consultations"]
         )

@@ -92,7 +92,7 @@ class RemoteInbox(Inbox):
     def close(self) -> None:
         pass
 
-    def _tx_raw(self) -> Any:
+    def _tx_raw(self, relaxed: bool = False) -> Any:
         raise InboxError(f"through {self.url} only the pull is possible; this command needs the inbox itself "
                          "(CONSULT_INBOX, on the handler's machine)")
 
