@@ -303,8 +303,7 @@ class Builder:
                 kept.append(path)
         produced = frozenset(staging.names) | frozenset(kept)
         self.token = None  # until the commit is done, the folder is not as this builder knows it
-        token = os.urandom(16)
-        write_file(self.stamp, token)
+        token = _write_stamp(self.stamp)
         # Looking for stale files walks the whole output folder: only when the set of files changed.
         report = staging.commit(keep=kept, prune=produced != self.produced)
         self.produced, self.token = produced, token
@@ -527,6 +526,18 @@ def _plain_file(path: Path) -> bool:
     """A file, not a symlink: a watcher's rebuild reads it again in place; a symlink is listed again
     by find_sources, which refuses one that leads out of the site."""
     return path.is_file() and not path.is_symlink()
+
+
+def _write_stamp(path: Path) -> bytes:
+    """A new token in `path`. On a full disk the build goes on without one: the file is removed and the
+    empty token returned, which the next build never finds there (so it forgets the folder)."""
+    token = os.urandom(16)
+    try:
+        write_file(path, token)
+    except OSError:
+        path.unlink(missing_ok=True)
+        return b""
+    return token
 
 
 def _read_stamp(path: Path) -> bytes | None:
