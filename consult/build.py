@@ -22,6 +22,7 @@ from typing import Any
 import jinja2
 
 from consult import __version__
+from consult.atomic import write_file
 from consult.cache import FORMAT, Manifest, Store, cache_folder, digest, read_manifest, salt, stat_files, write_manifest
 from consult.config import Config, load_config, parse_now
 from consult.content.load import (
@@ -41,7 +42,7 @@ from consult.opendata import Rows, consultation_rows, render_open_data
 from consult.model import Consultation, Site, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
-from consult.layout import ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, SEARCH_DIR, consultation_url
+from consult.layout import ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, SEARCH_DIR, STATE_DIR, consultation_url
 from consult.render import chrome_for, render_site
 from consult.search import Indexed, index_site
 from consult.theme import builtin_themes_dir, check_links, check_templates, make_environment, static_files, theme_files
@@ -179,6 +180,11 @@ class Builder:
         self.pages = Store(folder, "pages-" + out_key)
         self.manifest = folder / f"manifest-{out_key}.pickle" if folder is not None else None
         self.manifest_key = digest(__version__, FORMAT, str(self.out.resolve()), str(search))
+        # Who last wrote into the output folder: a token each build writes there before its commit, any
+        # build of the site, cache or not. What this builder remembers of the folder (the files it holds,
+        # the pages' entries, the last site) holds only while the token is still the one it wrote.
+        self.stamp = root / STATE_DIR / f"output-{out_key}.stamp"
+        self.token: bytes | None = None
         self.sources: tuple[list[Source], list[SourceError]] | None = None
         self.env: jinja2.Environment | None = None
         self.env_key: tuple[str, ...] = ()
@@ -217,6 +223,8 @@ class Builder:
     def _build(self, changed: Iterable[str] | None, stage: Stage | None) -> tuple[Built, WriteReport]:
         stage = stage or _quiet
         changed = None if changed is None else set(changed)
+        if self.token is not None and _read_stamp(self.stamp) != self.token:
+            self._forget_output()
         config, problems = load_config(self.root)
         if config is None:
             raise ConsultError(problems)
@@ -305,15 +313,25 @@ class Builder:
                 self.pages.get(path)
                 kept.append(path)
         produced = frozenset(staging.names) | frozenset(kept)
+        self.token = None  # until the commit is done, the folder is not as this builder knows it
+        token = _write_stamp(self.stamp)
         # Looking for stale files walks the whole output folder: only when the set of files changed.
         report = staging.commit(keep=kept, prune=produced != self.produced, reserved=(SEARCH_DIR,) if self.search else ())
-        self.produced = produced
+        self.produced, self.token = produced, token
         for path, (key, trace) in entries.items():
             info = os.stat(self.out / path)
             self.pages.put(path, PageEntry(key, trace, info.st_size, info.st_mtime_ns))
         self.parsed.save(to_disk=self.persist)
         self.pages.save(to_disk=self.persist)
         return report
+
+    def _forget_output(self) -> None:
+        """Another build wrote into the output folder since this builder's last one (`consult build`
+        while `consult serve` runs): start again as a new builder would, from the caches on disk,
+        looking for stale files in the whole folder. (Its pages may be any the other build rendered:
+        an in-memory `produced` set would leave a page it added and this build no longer makes.)"""
+        self.produced, self.last, self.token = frozenset(), None, None
+        self.pages.reload()
 
     def _open_data_rows(self, consultation: Consultation, base_url: str) -> Rows:
         """A consultation's open data rows; the last ones again when it did not change."""
@@ -520,6 +538,25 @@ def _plain_file(path: Path) -> bool:
     """A file, not a symlink: a watcher's rebuild reads it again in place; a symlink is listed again
     by find_sources, which refuses one that leads out of the site."""
     return path.is_file() and not path.is_symlink()
+
+
+def _write_stamp(path: Path) -> bytes:
+    """A new token in `path`. On a full disk the build goes on without one: the file is removed and the
+    empty token returned, which the next build never finds there (so it forgets the folder)."""
+    token = os.urandom(16)
+    try:
+        write_file(path, token)
+    except OSError:
+        path.unlink(missing_ok=True)
+        return b""
+    return token
+
+
+def _read_stamp(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:  # missing (deleted with .consult/) or unreadable: not this builder's
+        return None
 
 
 def _on_disk(path: Path, entry: PageEntry) -> bool:
