@@ -95,18 +95,24 @@ def write_contribution(path: Path, rng: random.Random, ident: str, consultation:
         encoding="utf-8")
 
 
-def generate(target: Path, consultations: int = 10, proposals: int = 1000, contributions: int = 0, seed: int = 1) -> Path:
-    """Write the corpus into `target` (replaced if it exists); return it."""
+def start_site(target: Path, consultations: int, rng: random.Random) -> list[str]:
+    """A new site in `target` (replaced if it exists) with `consultations` consultations; their slugs."""
     from consult.scaffold import init_site
 
     if target.exists():
         shutil.rmtree(target)
     init_site(target)
     shutil.rmtree(target / "content" / "consultations")
-    rng = random.Random(seed)
     slugs = [f"consultation-{n:03d}" for n in range(1, consultations + 1)]
     for number, slug in enumerate(slugs, start=1):
         write_consultation(target / "content" / "consultations" / slug, rng, number, date(2026, 1, 1) + timedelta(days=number))
+    return slugs
+
+
+def generate(target: Path, consultations: int = 10, proposals: int = 1000, contributions: int = 0, seed: int = 1) -> Path:
+    """Write the corpus into `target` (replaced if it exists); return it."""
+    rng = random.Random(seed)
+    slugs = start_site(target, consultations, rng)
     owners: list[tuple[str, str]] = []
     for index in range(1, proposals + 1):
         slug = slugs[index % consultations]

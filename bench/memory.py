@@ -74,7 +74,7 @@ def measure(site: Path, *extra: str) -> dict[str, float]:
             "    print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
             "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n")
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code, "-C", str(site), "build", "--now", NOW, *extra],
+    proc = subprocess.Popen([sys.executable, "-c", code, "-C", str(site), "build", "--now", NOW, "--no-search", *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "CI": "1"})
     peak_pss = peak_uss = hwm = 0

@@ -41,7 +41,8 @@ def timed_build(site: Path, *extra: str) -> tuple[float, int]:
             "try:\n    main()\nfinally:\n"
             "    print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + "
             "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n")
-    done = subprocess.run([sys.executable, "-c", code, "-C", str(site), "build", "--now", NOW, *extra],
+    # --no-search: Pagefind's time is measured apart (bench/citizen.py), so builds compare across versions.
+    done = subprocess.run([sys.executable, "-c", code, "-C", str(site), "build", "--now", NOW, "--no-search", *extra],
                           capture_output=True, text=True, env={**os.environ, "CI": "1"})
     seconds = time.perf_counter() - started
     if done.returncode:

@@ -22,6 +22,7 @@ from typing import Any
 import jinja2
 
 from consult import __version__
+from consult.atomic import write_file
 from consult.cache import FORMAT, Manifest, Store, cache_folder, digest, read_manifest, salt, stat_files, write_manifest
 from consult.config import Config, load_config, parse_now
 from consult.content.load import (
@@ -41,8 +42,9 @@ from consult.opendata import Rows, consultation_rows, render_open_data
 from consult.model import Consultation, Site, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
-from consult.layout import ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, consultation_url
+from consult.layout import ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, SEARCH_DIR, STATE_DIR, consultation_url
 from consult.render import chrome_for, render_site
+from consult.search import Indexed, index_site
 from consult.theme import builtin_themes_dir, check_links, check_templates, make_environment, static_files, theme_files
 
 OUTPUT_DIR = "_site"
@@ -59,6 +61,7 @@ class Built:
     files: Collection[str]  # what this build rendered (its bytes went to disk as they came)
     kept: tuple[str, ...] = ()  # what it produced too but found unchanged in the output folder
     warnings: tuple[SourceError, ...] = ()  # problems that did not stop it, sorted
+    indexed: Indexed | None = None  # the search step (consult.search), when the builder runs it
 
     @property
     def count(self) -> int:
@@ -117,14 +120,15 @@ def companion_files(root: Path, site: Site, rows: Callable[[Consultation, str], 
 
 
 def build_site(root: Path, out: Path | None = None, now: str | datetime | None = None, jobs: int = 1,
-               cache: bool = False, stage: Stage | None = None, strict: bool = False) -> tuple[Built, WriteReport]:
+               cache: bool = False, stage: Stage | None = None, strict: bool = False,
+               search: bool = False) -> tuple[Built, WriteReport]:
     """Build into `out` (default `_site/`), rendering only what changed since the last build.
 
     With `cache`, parsed files and page fingerprints are kept in `.consult/cache/`
     for the next build; `jobs` > 1 parses and renders in worker processes; `strict`
-    makes every warning an error (nothing written).
+    makes every warning an error (nothing written); `search` ends with Pagefind's index.
     """
-    builder = Builder(root, out, now, jobs, cache, strict)
+    builder = Builder(root, out, now, jobs, cache, strict, search)
     builder.retain = False
     return builder.build(stage=stage)
 
@@ -165,16 +169,22 @@ class Builder:
     keeps one and tells it which files changed, so unchanged files are not even read again."""
 
     def __init__(self, root: Path, out: Path | None = None, now: str | datetime | None = None, jobs: int = 1,
-                 cache: bool = True, strict: bool = False):
+                 cache: bool = True, strict: bool = False, search: bool = False):
         self.root, self.out = root, out or root / OUTPUT_DIR
         check_output_dir(self.out, root)
         self.now, self.jobs, self.strict = now, max(1, jobs), strict
+        self.search = search  # end each build that changed the site with the search index (consult.search)
         folder = cache_folder(root) if cache else None
         self.parsed = Store(folder, "parsed")
         out_key = digest(str(self.out.resolve()))[:16]
         self.pages = Store(folder, "pages-" + out_key)
         self.manifest = folder / f"manifest-{out_key}.pickle" if folder is not None else None
-        self.manifest_key = digest(__version__, FORMAT, str(self.out.resolve()))
+        self.manifest_key = digest(__version__, FORMAT, str(self.out.resolve()), str(search))
+        # Who last wrote into the output folder: a token each build writes there before its commit, any
+        # build of the site, cache or not. What this builder remembers of the folder (the files it holds,
+        # the pages' entries, the last site) holds only while the token is still the one it wrote.
+        self.stamp = root / STATE_DIR / f"output-{out_key}.stamp"
+        self.token: bytes | None = None
         self.sources: tuple[list[Source], list[SourceError]] | None = None
         self.env: jinja2.Environment | None = None
         self.env_key: tuple[str, ...] = ()
@@ -213,6 +223,8 @@ class Builder:
     def _build(self, changed: Iterable[str] | None, stage: Stage | None) -> tuple[Built, WriteReport]:
         stage = stage or _quiet
         changed = None if changed is None else set(changed)
+        if self.token is not None and _read_stamp(self.stamp) != self.token:
+            self._forget_output()
         config, problems = load_config(self.root)
         if config is None:
             raise ConsultError(problems)
@@ -275,13 +287,20 @@ class Builder:
         except BaseException:
             staging.rollback()
             raise
+        indexed = self._index(report)
         if self.retain:
             self.last = _Last(config, moment, site, records, {job.path: job for job in jobs}, fingerprints,
                               source_keys, _feedless(jobs), parse_warnings, tuple(split_warnings(found)[1]))
         if inputs is not None and self.manifest is not None:
             write_manifest(self.manifest, Manifest(self.manifest_key, inputs, stat_files([self.out], self.out), moment,
                                                    _window(site, moment), _shows_moment(jobs), scanned, warnings))
-        return Built(site, tuple(rendered) + tuple(files), tuple(kept), warnings), report
+        return Built(site, tuple(rendered) + tuple(files), tuple(kept), warnings, indexed), report
+
+    def _index(self, report: WriteReport) -> Indexed | None:
+        """The last step: the search index, when the site changed (or has none yet)."""
+        if not self.search or not (report.written or report.removed or not (self.out / SEARCH_DIR).is_dir()):
+            return None
+        return index_site(self.out)
 
     def _finish(self, site: Site, config: Config, files: dict[str, bytes], kept: list[str],
                 entries: dict[str, tuple[str, Trace]], carried: Iterable[str] | None, staging: Staging) -> WriteReport:
@@ -294,15 +313,25 @@ class Builder:
                 self.pages.get(path)
                 kept.append(path)
         produced = frozenset(staging.names) | frozenset(kept)
+        self.token = None  # until the commit is done, the folder is not as this builder knows it
+        token = _write_stamp(self.stamp)
         # Looking for stale files walks the whole output folder: only when the set of files changed.
-        report = staging.commit(keep=kept, prune=produced != self.produced)
-        self.produced = produced
+        report = staging.commit(keep=kept, prune=produced != self.produced, reserved=(SEARCH_DIR,) if self.search else ())
+        self.produced, self.token = produced, token
         for path, (key, trace) in entries.items():
             info = os.stat(self.out / path)
             self.pages.put(path, PageEntry(key, trace, info.st_size, info.st_mtime_ns))
         self.parsed.save(to_disk=self.persist)
         self.pages.save(to_disk=self.persist)
         return report
+
+    def _forget_output(self) -> None:
+        """Another build wrote into the output folder since this builder's last one (`consult build`
+        while `consult serve` runs): start again as a new builder would, from the caches on disk,
+        looking for stale files in the whole folder. (Its pages may be any the other build rendered:
+        an in-memory `produced` set would leave a page it added and this build no longer makes.)"""
+        self.produced, self.last, self.token = frozenset(), None, None
+        self.pages.reload()
 
     def _open_data_rows(self, consultation: Consultation, base_url: str) -> Rows:
         """A consultation's open data rows; the last ones again when it did not change."""
@@ -396,10 +425,11 @@ class Builder:
         except BaseException:
             staging.rollback()
             raise
+        indexed = self._index(report)
         self.sources = ([source for source, _ in records.values()], [])
         self.last = _Last(config, moment, site, records, carried | planned, fingerprints, source_keys,
                           (last.feedless - touched) | _feedless(jobs), parse_warnings, link_warnings)
-        return Built(site, tuple(entries) + tuple(files), tuple(kept), warnings), report
+        return Built(site, tuple(entries) + tuple(files), tuple(kept), warnings, indexed), report
 
     def _unchanged(self, inputs: dict[str, tuple[int, int, int]], moment: datetime) -> tuple[Built, WriteReport] | None:
         """The last build's result, when its inputs and output folder are exactly as it left them."""
@@ -509,6 +539,25 @@ def _plain_file(path: Path) -> bool:
     """A file, not a symlink: a watcher's rebuild reads it again in place; a symlink is listed again
     by find_sources, which refuses one that leads out of the site."""
     return path.is_file() and not path.is_symlink()
+
+
+def _write_stamp(path: Path) -> bytes:
+    """A new token in `path`. On a full disk the build goes on without one: the file is removed and the
+    empty token returned, which the next build never finds there (so it forgets the folder)."""
+    token = os.urandom(16)
+    try:
+        write_file(path, token)
+    except OSError:
+        path.unlink(missing_ok=True)
+        return b""
+    return token
+
+
+def _read_stamp(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:  # missing (deleted with .consult/) or unreadable: not this builder's
+        return None
 
 
 def _on_disk(path: Path, entry: PageEntry) -> bool:

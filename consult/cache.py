@@ -106,6 +106,10 @@ class Store:
                 self.new[key] = value
         return value
 
+    def reload(self) -> None:
+        """Forget what is in memory: the next use loads the file again (another build may have written it)."""
+        self._old, self.new, self.dirty = None, {}, False
+
     def put(self, key: Any, value: Any) -> None:
         self.new[key] = value
         self.dirty = True

@@ -201,20 +201,24 @@ def render_next_change(site: Any) -> str:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for parsing and rendering (default: the cores available).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not update .consult/cache/.")
+@click.option("--no-search", is_flag=True, help="Skip the search index (Pagefind, the last step).")
 @strict_option
 @pass_ctx
-def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_cache: bool, strict: bool) -> None:
+def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_cache: bool, no_search: bool,
+          strict: bool) -> None:
     """Build the site into _site/ (nothing is written if there is an error; warnings are printed)."""
     from consult.build import build_site
     from consult.progress import terminal_stage
 
     built, report = with_lint(ctx.root, lambda: build_site(ctx.root, out, now, jobs=jobs or available_cores(),
                                                            cache=not no_cache, stage=terminal_stage(),
-                                                           strict=strict),
+                                                           strict=strict, search=not no_search),
                               lambda done: done[0].site, strict)
     echo_warnings(built.warnings)
     click.echo(f"Built {built.count} files: {len(report.written)} written, "
                f"{report.unchanged} unchanged, {len(report.removed)} removed.")
+    if built.indexed is not None:
+        click.echo(built.indexed.message, err=built.indexed.pages is None)
 
 
 def available_cores() -> int:
@@ -426,20 +430,46 @@ def import_command(ctx: Context, file: Path, consultation: str, channel: str) ->
 def respond(ctx: Context, slugs: tuple[str, ...], status: str, response_file: Path | None, note: str,
             day: str | None, consultation: str | None) -> None:
     """Answer proposals: a dated status change in their history, and the official response."""
-    from datetime import date, datetime
-
     from consult.config import require_config
     from consult.i18n import translate
     from consult.proposals import respond as respond_to
 
     config = require_config(ctx.root)
-    try:
-        when = date.fromisoformat(day) if day else datetime.now(config.tz).date()
-    except ValueError:
-        raise ConsultError(f"--date {day!r}: write the day as YYYY-MM-DD")
+    when = _day_option(day, config)
     response = response_file.read_text(encoding="utf-8") if response_file else None
     for path in respond_to(ctx.root, list(slugs), status, when, config.status_ids, note, response, consultation):
         click.echo(translate(config.language, "cli.respond.done", path=path, date=when.isoformat()))
+
+
+def _day_option(day: str | None, config: Any) -> Any:
+    """--date as a date (default: today in the site's time zone)."""
+    from datetime import date, datetime
+
+    try:
+        return date.fromisoformat(day) if day else datetime.now(config.tz).date()
+    except ValueError:
+        raise ConsultError(f"--date {day!r}: write the day as YYYY-MM-DD")
+
+
+@cli.command()
+@click.argument("keep")
+@click.argument("duplicates", nargs=-1, required=True)
+@click.option("--note", default="", help="A short note for the duplicates' history entry.")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="The day of the merge (default: today).")
+@click.option("--consultation", metavar="SLUG", help="The consultation, when the slug KEEP is in several.")
+@pass_ctx
+def merge(ctx: Context, keep: str, duplicates: tuple[str, ...], note: str, day: str | None,
+          consultation: str | None) -> None:
+    """Merge duplicate proposals into KEEP: each gets merged_into: KEEP and the merged status
+    (site.yaml: the proposal status marked merged: true); supports then count once per person."""
+    from consult.config import require_config
+    from consult.i18n import translate
+    from consult.merge import merge as merge_into
+
+    config = require_config(ctx.root)
+    when = _day_option(day, config)
+    for path in merge_into(ctx.root, keep, list(duplicates), config.merged_status, when, consultation, note):
+        click.echo(translate(config.language, "cli.merge.done", path=path, keep=keep))
 
 
 @cli.command()
@@ -537,6 +567,55 @@ def erase(ctx: Context, contribution_id: str, inbox_url: str | None) -> None:
             click.echo(line)
     finally:
         inbox.close()
+
+
+# --- e-mail: consult notify (notify / mailer) ---------------------------------------------------
+
+@cli.command(name="notify")
+@inbox_option
+@click.option("--dry-run", "dry_run", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the messages as .eml files in DIR; send nothing, record nothing.")
+@click.option("--rate", default=10.0, show_default=True, type=float,
+              help="Messages per second at most (0: as fast as the server takes them).")
+@click.option("--connections", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="SMTP connections used at once (a killed run may leave one message unsure per connection).")
+@click.option("--outbox-only", is_flag=True,
+              help="Only send what the outbox holds (confirmation links), without looking for news: "
+                   "safe from any checkout, run it often.")
+@click.option("--now", help="The site's date and time to judge embargoes by (default: now).")
+@pass_ctx
+def notify_command(ctx: Context, inbox_url: str | None, dry_run: Path | None, rate: float, connections: int,
+                   outbox_only: bool, now: str | None) -> None:
+    """E-mail participants who opted in what became of their contributions (SMTP from $CONSULT_SMTP_URL)."""
+    import os
+
+    from consult.config import parse_now, require_config
+    from consult.forms.links import Links
+    from consult.forms.secret import load_secret
+    from consult.mailer import SMTP_ENV, EmlTransport, SmtpTransport
+    from consult.notify import Sending, notify
+
+    secret = load_secret(ctx.root)  # CONSULT_SECRET, the handler's: its links must verify there
+    transport: Any
+    if dry_run is not None:
+        transport = EmlTransport(dry_run)
+    else:
+        url = os.environ.get(SMTP_ENV, "")
+        if not url:
+            raise ConsultError(f"{SMTP_ENV} is not set: smtp://user:password@host:587 (STARTTLS) or smtps://... "
+                               "(or use --dry-run DIR to write the messages as files)")
+        transport = [SmtpTransport(url) for _ in range(connections)]
+    site_now = parse_now(now, require_config(ctx.root)) if now else None
+    inbox = _site_inbox(ctx, inbox_url)
+    try:
+        report = notify(ctx.root, inbox, transport, Links(secret.current, secret.previous),
+                        dry_run=dry_run is not None, outbox_only=outbox_only, sending=Sending(rate=rate),
+                        site_now=site_now)
+    finally:
+        inbox.close()
+    click.echo(report.render())
+    if report.failed:
+        raise SystemExit(1)
 
 
 # --- inbox maintenance: backup, restore (inbox) ----------------------------------------------

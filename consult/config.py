@@ -21,7 +21,8 @@ from consult.layout import CONFIG_FILE, DEFAULT_INBOX
 # site.yaml's settings are model data (a Site carries them): this module reads them, and names them
 # for its callers as before.
 from consult.model import (
-    DEFAULT_FINAL_STATUSES, DEFAULT_PROPOSAL_STATUSES, DEFAULT_REASONS, ETALAB, Config, Organisation, ThemeOptions,
+    DEFAULT_FINAL_STATUSES, DEFAULT_MERGED_STATUS, DEFAULT_PROPOSAL_STATUSES, DEFAULT_REASONS, ETALAB, Config,
+    Organisation, ThemeOptions,
 )
 from consult.schema import Field, check_mapping, present
 
@@ -58,7 +59,8 @@ FORMS_FIELDS = {
     "altcha": Field("bool"),  # an ALTCHA proof of work in every form (theme widget + handler check)
     "allow_other_origin": Field("bool"),  # see _check_endpoint
 }
-STATUS_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True), "final": Field("bool")}
+STATUS_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True), "final": Field("bool"),
+                 "merged": Field("bool")}
 MODERATION_FIELDS = {"reasons": Field("list")}
 PRIVACY_FIELDS = {"retention_days": Field("int"), "controller": Field("str"), "dpo_contact": Field("str")}
 ACCESSIBILITY_FIELDS = {
@@ -145,6 +147,10 @@ def _check_values(doc: YamlDoc, data: dict[str, Any]) -> list[SourceError]:
             problems += found
             if not found and item["id"] in seen:
                 problems.append(doc.error(at, f"duplicate proposal status '{item['id']}'"))
+            if not found and item.get("merged") is True and any(s.get("merged") is True for s in statuses[:index]
+                                                                 if isinstance(s, dict)):
+                problems.append(doc.error(at + ("merged",), "only one proposal status can be 'merged: true'",
+                                          "consult merge gives that status to duplicates"))
             if not found:
                 seen.add(item["id"])
     moderation = data.get("moderation")
@@ -351,7 +357,8 @@ def _build(data: dict[str, Any], path: str) -> Config:
     accessibility = data.get("accessibility") or {}
     open_data = data.get("open_data") or {}
     statuses = tuple((s["id"], s["label"]) for s in data.get("proposal_statuses") or ())
-    final = tuple(s["id"] for s in data.get("proposal_statuses") or () if s.get("final") is True)
+    merged = next((s["id"] for s in data.get("proposal_statuses") or () if s.get("merged") is True), "")
+    final = tuple(s["id"] for s in data.get("proposal_statuses") or () if s.get("final") is True or s["id"] == merged)
     reasons = tuple((data.get("moderation") or {}).get("reasons") or DEFAULT_REASONS)
     optional = {
         key: data[key]
@@ -365,6 +372,7 @@ def _build(data: dict[str, Any], path: str) -> Config:
         organisation=organisation,
         proposal_statuses=statuses,
         final_statuses=final if statuses else DEFAULT_FINAL_STATUSES,
+        merged_status=merged if statuses else DEFAULT_MERGED_STATUS,
         reasons=reasons,
         form_endpoint=forms.get("endpoint", "/api/submit"),
         max_length=forms.get("max_length", 5000),

@@ -61,6 +61,8 @@ class FormView:
     categories: tuple[tuple[str, str], ...] = ()  # (id, label) a citizen proposal may be filed under
     target: str = ""  # a report's: the id of the published contribution or comment it reports
     reasons: tuple[tuple[str, str], ...] = ()  # a report's: (code, the charter's wording) to choose from
+    organisation: str = ""  # the site's organisation, named in the opt-in boxes
+    verified: bool = False  # a support form of a `supports: verified` consultation: it asks an e-mail
 
     @property
     def untargeted(self) -> FormView:
@@ -77,6 +79,11 @@ class FormView:
     def show_body(self) -> bool:
         """An idea and a comment are a text; the questionnaire and a support are not."""
         return self.kind in BY_NAME and bool(BY_NAME[self.kind].body)
+
+    @property
+    def notify(self) -> tuple[str, ...]:
+        """The purposes of its opt-in boxes (consult.kinds), shown with its e-mail field."""
+        return BY_NAME[self.kind].notify if self.kind in BY_NAME else ()
 
     def field(self, name: str, hint: str = "") -> FieldView:
         """What a field's markup needs, worked out once (a template call is dear)."""
@@ -114,6 +121,7 @@ class FormView:
 
 
 class FormLinks(TypedDict):
+    organisation: str
     token_url: str
     privacy_url: str
     altcha_url: str
@@ -122,7 +130,8 @@ class FormLinks(TypedDict):
 
 def form_links(chrome: Mapping[str, Any]) -> FormLinks:
     """What a FormView takes from the page chrome (the built site's, or the one in the handler's rules)."""
-    return {"token_url": chrome.get("token_url", ""), "privacy_url": chrome.get("privacy_url", ""),
+    return {"organisation": (chrome.get("organisation") or {}).get("name", ""),
+            "token_url": chrome.get("token_url", ""), "privacy_url": chrome.get("privacy_url", ""),
             "altcha_url": chrome.get("altcha_url", ""), "altcha_script": chrome.get("altcha_script", "")}
 
 

@@ -885,6 +885,221 @@ STRINGS["en"].update({
     "the free-text answers) and per theme of the codebook.",
 })
 
+# Merged proposals, support goals, the home page's proposals, feeds (issue 12, items 5, 6, 8).
+STRINGS["fr"].update({
+    "proposal_status.fusionnee": "Fusionnée",
+    "proposal.merged_into": "Cette proposition a été fusionnée avec une autre qui dit la même chose"
+    f"{_NB}: ses soutiens y sont comptés, une fois par personne. La suite se passe sur",
+    "proposal.merged_count.one": "{count} proposition fusionnée dans celle-ci",
+    "proposal.merged_count.other": "{count} propositions fusionnées dans celle-ci",
+    "proposal.goal.one": "{count} soutien sur {goal}",
+    "proposal.goal.other": "{count} soutiens sur {goal}",
+    "proposal.goal_reached": "Objectif atteint",
+    "proposal.merged_colon": f"{_NB}:",
+    "proposal.goal_hint": "Objectif de la consultation{_NB}: {goal} soutiens pour qu'une proposition soit étudiée"
+    .replace("{_NB}", _NB),
+    "home.most_supported": "Les propositions les plus soutenues",
+    "home.latest_answered": "Les dernières réponses officielles",
+    "home.answered_on": "Réponse du",
+    "feed.new_proposal": f"Nouvelle proposition{_NB}: {{proposal}}",
+    "feed.response": f"Réponse officielle{_NB}: {{proposal}}",
+    "cli.merge.done": f"fusionnée dans «{_NB}{{keep}}{_NB}»{_NB}: {{path}}",
+    "check.merge.unknown": "'merged_into' : la proposition « {slug} » n'existe pas dans cette consultation"
+    .replace(" :", f"{_NB}:").replace("« ", f"«{_NB}").replace(" »", f"{_NB}»"),
+    "check.merge.self": "'merged_into' : une proposition ne peut pas être fusionnée avec elle-même"
+    .replace(" :", f"{_NB}:"),
+    "check.merge.chain": "'merged_into' : « {slug} » est elle-même fusionnée dans « {next} » ; indiquez "
+    "directement la proposition gardée".replace(" :", f"{_NB}:").replace(" ;", f"{_NB};")
+    .replace("« ", f"«{_NB}").replace(" »", f"{_NB}»"),
+    "check.merge.cycle": "'merged_into' : ces fusions forment une boucle ({cycle}) ; une seule proposition doit "
+    "rester".replace(" :", f"{_NB}:").replace(" ;", f"{_NB};"),
+    "check.merge.hint": "propositions de cette consultation{_NB}: {slugs}".replace("{_NB}", _NB),
+    "check.goal": "'support_goal' doit être un nombre entier d'au moins 1",
+})
+STRINGS["en"].update({
+    "proposal_status.fusionnee": "Merged",
+    "proposal.merged_into": "This proposal was merged with another that says the same: its supports are counted "
+    "there, once per person. It goes on at",
+    "proposal.merged_count.one": "{count} proposal merged into this one",
+    "proposal.merged_count.other": "{count} proposals merged into this one",
+    "proposal.goal.one": "{count} supporter of {goal}",
+    "proposal.goal.other": "{count} supporters of {goal}",
+    "proposal.goal_reached": "Goal reached",
+    "proposal.merged_colon": ":",
+    "proposal.goal_hint": "The consultation's goal: {goal} supporters for a proposal to be studied",
+    "home.most_supported": "Most supported proposals",
+    "home.latest_answered": "Latest official responses",
+    "home.answered_on": "Response of",
+    "feed.new_proposal": "New proposal: {proposal}",
+    "feed.response": "Official response: {proposal}",
+    "cli.merge.done": "merged into “{keep}”: {path}",
+    "check.merge.unknown": "'merged_into': there is no proposal '{slug}' in this consultation",
+    "check.merge.self": "'merged_into': a proposal cannot be merged into itself",
+    "check.merge.chain": "'merged_into': '{slug}' is itself merged into '{next}'; name the kept proposal directly",
+    "check.merge.cycle": "'merged_into': these merges go round in a loop ({cycle}); one proposal must stay",
+    "check.merge.hint": "proposals of this consultation: {slugs}",
+    "check.goal": "'support_goal' must be a whole number of at least 1",
+})
+
+# E-mail: the opt-in boxes, the follow form, the handler's mail pages (consult/forms/mail.py) and the
+# messages `consult notify` sends (consult/notify.py, templates email/*).
+STRINGS["fr"].update(_french_spaces({
+    "form.email_hint": "Elle reste privée : jamais publiée, elle sert uniquement à vous prévenir, si vous "
+    "cochez une case ci-dessous.",
+    "form.notify.contribution": "Prévenez-moi de la suite donnée à ma contribution",
+    "form.notify.proposal": "Prévenez-moi de la réponse de {organisation}",
+    "form.notify_legend": "Être prévenu·e par courriel",
+    "form.support_email_label": "Votre adresse électronique",
+    "form.support_email_hint": "Votre soutien comptera une fois suivi le lien de confirmation envoyé à cette "
+    "adresse ; elle n'est jamais publiée.",
+    "follow.heading": "Être prévenu·e des résultats",
+    "follow.intro": "Recevez un courriel quand {organisation} publie la synthèse ou les résultats de cette "
+    "consultation. Un lien de confirmation vous sera d'abord envoyé ; rien d'autre ne vous sera envoyé.",
+    "follow.email_label": "Votre adresse électronique",
+    "follow.submit": "Être prévenu·e",
+    "proposal.verified_supports": "soutiens vérifiés par courriel",
+    "mail.back": "Retour au site",
+    "mail.kept": "Ce que vous aviez saisi :",
+    "mail.address": "Adresse électronique",
+    "mail.malformed.title": "Demande incomplète",
+    "mail.malformed.text": "Cette demande n'a pas pu être lue. Revenez à la page de la consultation et réessayez.",
+    "mail.follow_invalid.title": "Adresse électronique à corriger",
+    "mail.follow_invalid.text": "Saisissez une adresse électronique valide, par exemple nom@exemple.fr.",
+    "mail.follow_rate.title": "Trop de demandes",
+    "mail.follow_rate.text": "Trop de demandes depuis votre connexion : réessayez dans une heure.",
+    "mail.follow_sent.title": "Vérifiez votre messagerie",
+    "mail.follow_sent.text": "Si cette adresse est valide, un lien de confirmation vient de lui être envoyé. "
+    "Vous ne serez prévenu·e qu'après l'avoir suivi (il reste valable {days} jours).",
+    "mail.unavailable.title": "Service momentanément indisponible",
+    "mail.unavailable.text": "Votre demande n'a pas pu être enregistrée. Réessayez dans quelques minutes.",
+    "mail.link_forged.title": "Lien invalide",
+    "mail.link_forged.text": "Ce lien n'est pas valide : il a peut-être été coupé ou modifié. Copiez-le en entier "
+    "depuis le courriel reçu.",
+    "mail.link_expired.title": "Lien expiré",
+    "mail.link_expired.text": "Ce lien de confirmation a expiré. Refaites la demande depuis le site pour en recevoir "
+    "un nouveau.",
+    "mail.link_gone.title": "Demande introuvable",
+    "mail.link_gone.text": "Cette demande n'existe plus (elle a été annulée ou a expiré). Refaites-la depuis le site.",
+    "mail.follow_confirmed.title": "Adresse confirmée",
+    "mail.follow_confirmed.text": "Merci : vous serez prévenu·e de la synthèse et des résultats de la consultation.",
+    "mail.support_counted.title": "Soutien confirmé",
+    "mail.support_counted.text": "Merci : votre soutien est enregistré. Il apparaîtra dans le décompte à la "
+    "prochaine mise à jour du site.",
+    "mail.support_duplicate.title": "Soutien déjà compté",
+    "mail.support_duplicate.text": "Cette adresse a déjà soutenu cette proposition : le soutien n'est compté "
+    "qu'une fois.",
+    "mail.unsubscribe.title": "Se désinscrire",
+    "mail.unsubscribe.text": "Vous ne recevrez plus aucun courriel de ce site à cette adresse.",
+    "mail.unsubscribe.button": "Me désinscrire",
+    "mail.unsubscribed.title": "Désinscription faite",
+    "mail.unsubscribed.text": "C'est fait : plus aucun courriel ne sera envoyé à cette adresse, et elle a été "
+    "effacée de nos listes d'envoi.",
+    "email.digest.subject": "{organisation} : des nouvelles de votre participation",
+    "email.confirm.subject.follow": "{organisation} : confirmez votre adresse",
+    "email.confirm.subject.support": "{organisation} : confirmez votre soutien",
+    "email.hello": "Bonjour,",
+    "email.intro": "Voici ce qui s'est passé depuis notre dernier message.",
+    "email.event.published": "Votre contribution du {date} à la consultation « {consultation} » a été publiée.",
+    "email.event.rejected": "Votre contribution du {date} à la consultation « {consultation} » n'a pas été "
+    "publiée. Motif : {reason}.",
+    "email.event.became_proposal": "Votre idée est devenue une proposition : « {title} ».",
+    "email.event.status": "La proposition « {title} » a changé de statut : {status}.",
+    "email.event.response": "{organisation} a répondu à la proposition « {title} » :",
+    "email.event.synthesis": "La synthèse de la consultation « {consultation} » est publiée.",
+    "email.event.results": "Les résultats de la consultation « {consultation} » sont publiés.",
+    "email.link": "Voir la page",
+    "email.charter": "Lire la charte de modération",
+    "email.why.contribution": "Vous recevez ce message parce que vous avez demandé à être prévenu·e de la suite "
+    "donnée à votre contribution.",
+    "email.why.proposal": "Vous recevez ce message parce que vous avez demandé à être prévenu·e de la réponse à "
+    "une proposition.",
+    "email.why.consultation": "Vous recevez ce message parce que vous avez demandé à être prévenu·e des "
+    "résultats d'une consultation, et confirmé votre adresse.",
+    "email.unsubscribe": "Ne plus recevoir de courriels de ce site (un clic) :",
+    "email.confirm.follow": "Vous avez demandé à être prévenu·e des résultats de la consultation « {title} ». "
+    "Pour confirmer votre adresse, suivez ce lien (valable {days} jours) :",
+    "email.confirm.support": "Vous avez soutenu la proposition « {title} ». Pour que votre soutien compte, suivez "
+    "ce lien (valable {days} jours) :",
+    "email.confirm.ignore": "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : rien ne vous "
+    "sera envoyé.",
+    "email.signature": "L'équipe de {organisation}",
+}))
+STRINGS["en"].update({
+    "form.email_hint": "It stays private: never published, it is only used to tell you, if you tick a box below.",
+    "form.notify.contribution": "Tell me what becomes of my contribution",
+    "form.notify.proposal": "Tell me when {organisation} answers",
+    "form.notify_legend": "Be told by email",
+    "form.support_email_label": "Your email address",
+    "form.support_email_hint": "Your support counts once you follow the confirmation link sent to this address; "
+    "it is never published.",
+    "follow.heading": "Be told of the results",
+    "follow.intro": "Get an email when {organisation} publishes the synthesis or results of this consultation. "
+    "A confirmation link is sent first; nothing else is sent to you.",
+    "follow.email_label": "Your email address",
+    "follow.submit": "Tell me",
+    "proposal.verified_supports": "supports verified by email",
+    "mail.back": "Back to the site",
+    "mail.kept": "What you typed:",
+    "mail.address": "Email address",
+    "mail.malformed.title": "Incomplete request",
+    "mail.malformed.text": "This request could not be read. Go back to the consultation's page and try again.",
+    "mail.follow_invalid.title": "Email address to fix",
+    "mail.follow_invalid.text": "Enter a valid email address, like name@example.org.",
+    "mail.follow_rate.title": "Too many requests",
+    "mail.follow_rate.text": "Too many requests from your connection: try again in an hour.",
+    "mail.follow_sent.title": "Check your mailbox",
+    "mail.follow_sent.text": "If this address is valid, a confirmation link was just sent to it. You will be told "
+    "only once you follow it (it works for {days} days).",
+    "mail.unavailable.title": "Service unavailable for a moment",
+    "mail.unavailable.text": "Your request could not be saved. Try again in a few minutes.",
+    "mail.link_forged.title": "Invalid link",
+    "mail.link_forged.text": "This link is not valid: it may have been cut or changed. Copy it whole from the email.",
+    "mail.link_expired.title": "Expired link",
+    "mail.link_expired.text": "This confirmation link has expired. Ask again on the site to get a new one.",
+    "mail.link_gone.title": "Request not found",
+    "mail.link_gone.text": "This request no longer exists (cancelled or expired). Make it again on the site.",
+    "mail.follow_confirmed.title": "Address confirmed",
+    "mail.follow_confirmed.text": "Thank you: you will be told of the consultation's synthesis and results.",
+    "mail.support_counted.title": "Support confirmed",
+    "mail.support_counted.text": "Thank you: your support is saved. It will show in the count at the site's next "
+    "update.",
+    "mail.support_duplicate.title": "Support already counted",
+    "mail.support_duplicate.text": "This address already supported this proposal: a support counts once.",
+    "mail.unsubscribe.title": "Unsubscribe",
+    "mail.unsubscribe.text": "You will get no more email from this site at this address.",
+    "mail.unsubscribe.button": "Unsubscribe me",
+    "mail.unsubscribed.title": "Unsubscribed",
+    "mail.unsubscribed.text": "Done: no more email will be sent to this address, and it was removed from our "
+    "mailing lists.",
+    "email.digest.subject": "{organisation}: news of your participation",
+    "email.confirm.subject.follow": "{organisation}: confirm your address",
+    "email.confirm.subject.support": "{organisation}: confirm your support",
+    "email.hello": "Hello,",
+    "email.intro": "Here is what happened since our last message.",
+    "email.event.published": "Your contribution of {date} to the consultation “{consultation}” was published.",
+    "email.event.rejected": "Your contribution of {date} to the consultation “{consultation}” was not published. "
+    "Reason: {reason}.",
+    "email.event.became_proposal": "Your idea became a proposal: “{title}”.",
+    "email.event.status": "The proposal “{title}” has a new status: {status}.",
+    "email.event.response": "{organisation} answered the proposal “{title}”:",
+    "email.event.synthesis": "The synthesis of the consultation “{consultation}” is published.",
+    "email.event.results": "The results of the consultation “{consultation}” are published.",
+    "email.link": "See the page",
+    "email.charter": "Read the moderation charter",
+    "email.why.contribution": "You get this message because you asked to be told what becomes of your "
+    "contribution.",
+    "email.why.proposal": "You get this message because you asked to be told of the answer to a proposal.",
+    "email.why.consultation": "You get this message because you asked to be told of a consultation's results, "
+    "and confirmed your address.",
+    "email.unsubscribe": "Stop getting email from this site (one click):",
+    "email.confirm.follow": "You asked to be told of the results of the consultation “{title}”. To confirm your "
+    "address, follow this link (it works for {days} days):",
+    "email.confirm.support": "You supported the proposal “{title}”. For your support to count, follow this link "
+    "(it works for {days} days):",
+    "email.confirm.ignore": "If you did not ask for this, ignore this message: nothing will be sent to you.",
+    "email.signature": "The {organisation} team",
+})
+
 # The public moderation report of each consultation (render._render_moderation, moderation.html).
 STRINGS["fr"].update(_french_spaces({
     "moderation_report.link": "Rapport de modération",
@@ -981,6 +1196,66 @@ STRINGS["en"].update({
     "with its own logo and colour",
 })
 
+# The lists of a consultation's proposals (consult/facets.py, proposals.html, facets.js) and the search page.
+STRINGS["fr"].update({
+    "facets.title": "Les propositions – {title}",
+    "facets.all_proposals.one": "Voir la proposition, la filtrer et la trier",
+    "facets.all_proposals.other": "Voir les {count} propositions, les filtrer et les trier",
+    "facets.controls_label": "Filtrer et trier les propositions",
+    "facets.hint": "Choisissez un filtre ou un tri (sans JavaScript, un seul à la fois).",
+    "facets.all": "Toutes les propositions",
+    "facets.facet.categorie": f"Catégorie{_NB}:",
+    "facets.facet.statut": f"Statut{_NB}:",
+    "facets.facet.origine": f"Origine{_NB}:",
+    "facets.facet.tri": f"Trier par{_NB}:",
+    "facets.origin.citizen": "Citoyenne",
+    "facets.origin.agency": "De l’organisme",
+    "facets.sort.soutiens": "Les plus soutenues",
+    "facets.sort.recentes": "Les plus récentes",
+    "facets.sort.reponses": "Réponses les plus récentes",
+    "facets.pages_label": "Pages de propositions",
+    "search.title": "Rechercher",
+    "search.label": "Rechercher dans les consultations, les propositions et les pages",
+    "search.submit": "Rechercher",
+    "search.intro": "La recherche porte sur les consultations, les propositions publiées et les pages du site.",
+    "search.no_js": "La recherche fonctionne dans votre navigateur avec JavaScript, qui semble désactivé. "
+    f"Vous pouvez parcourir{_NB}:",
+    "search.browse_consultations": "toutes les consultations",
+    "search.browse_proposals": f"les propositions de «{_NB}{{title}}{_NB}»",
+    "search.unavailable": "La recherche n’est pas disponible sur ce site pour le moment.",
+    "search.results.one": f"{{count}} résultat pour «{_NB}{{query}}{_NB}»",
+    "search.results.other": f"{{count}} résultats pour «{_NB}{{query}}{_NB}»",
+    "search.searching": "Recherche en cours…",
+})
+STRINGS["en"].update({
+    "facets.title": "Proposals – {title}",
+    "facets.all_proposals.one": "See the proposal, filter and sort",
+    "facets.all_proposals.other": "See the {count} proposals, filter and sort them",
+    "facets.controls_label": "Filter and sort the proposals",
+    "facets.hint": "Choose a filter or a sort (without JavaScript, one at a time).",
+    "facets.all": "All proposals",
+    "facets.facet.categorie": "Category:",
+    "facets.facet.statut": "Status:",
+    "facets.facet.origine": "Origin:",
+    "facets.facet.tri": "Sort by:",
+    "facets.origin.citizen": "Citizens",
+    "facets.origin.agency": "The organisation",
+    "facets.sort.soutiens": "Most supported",
+    "facets.sort.recentes": "Newest",
+    "facets.sort.reponses": "Recently answered",
+    "facets.pages_label": "Proposal pages",
+    "search.title": "Search",
+    "search.label": "Search the consultations, proposals and pages",
+    "search.submit": "Search",
+    "search.intro": "Search covers the consultations, the published proposals and the pages of this site.",
+    "search.no_js": "Search runs in your browser with JavaScript, which seems to be off. You can browse:",
+    "search.browse_consultations": "all consultations",
+    "search.browse_proposals": "the proposals of “{title}”",
+    "search.unavailable": "Search is not available on this site at the moment.",
+    "search.results.one": "{count} result for “{query}”",
+    "search.results.other": "{count} results for “{query}”",
+    "search.searching": "Searching…",
+})
 
 def reason_label(code: str, language: str) -> str:
     """The charter's wording of a moderation reason code (a site's own codes have none: the code itself)."""

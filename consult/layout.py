@@ -90,8 +90,18 @@ THANKS_PAGES = {"suggestion": "/thanks/", "answers": "/thanks/answers/", "commen
 # The theme's ALTCHA widget (vendored npm package); published only with forms.altcha (build.py).
 ALTCHA_STATIC = "static/altcha/"
 ALTCHA_SCRIPT = "/" + ALTCHA_STATIC + "consult-altcha.js"
+SEARCH_DIR = "pagefind"  # Pagefind's index, in the output folder: written after the pages (consult.search)
+SEARCH_URL = "/recherche/"  # the search page
+PAGEFIND_SCRIPT = f"/{SEARCH_DIR}/pagefind.js"  # what the search page's script loads
+# A consultation's proposal lists (consult.facets), beside proposals/<slug>/ so that no proposal
+# slug can take a list's address: propositions/ itself (the default sort), propositions/tri/<sort>/,
+# propositions/<facet>/<value>/, each with pages <n>/ from 2, and index.json, which facets.js
+# shows every list from in place.
+LISTS_SEGMENT = "propositions/"
+LISTS_SORT_SEGMENT = "tri/"
+LISTS_DATA_FILE = "index.json"
 # Page slugs the site's own URLs take: a content page may not have one.
-RESERVED_SLUGS = ("consultations", "static", "thanks", "api", "data")
+RESERVED_SLUGS = ("consultations", "static", "thanks", "api", "data", SEARCH_URL.strip("/"), SEARCH_DIR)
 # Content pages the chrome links to, by the slugs they may have.
 ACCESSIBILITY_SLUGS = {"fr": "accessibilite", "en": "accessibility"}
 CHARTER_SLUGS = ("charte-de-moderation", "moderation-charter", "moderation")
@@ -115,6 +125,26 @@ def results_url(consultation_url: str) -> str:
     return consultation_url + RESULTS_SEGMENT
 
 
+def lists_url(consultation_url: str) -> str:
+    """A consultation's proposal lists: the first page of the list in the default sort."""
+    return consultation_url + LISTS_SEGMENT
+
+
+def sort_list_url(consultation_url: str, sort: str) -> str:
+    """The first page of the list of all proposals in another sort than the default."""
+    return lists_url(consultation_url) + LISTS_SORT_SEGMENT + f"{sort}/"
+
+
+def facet_list_url(consultation_url: str, facet: str, value: str) -> str:
+    """The first page of the list of the proposals with one facet value (`value`: a URL segment)."""
+    return lists_url(consultation_url) + f"{facet}/{value}/"
+
+
+def lists_data_url(consultation_url: str) -> str:
+    """The JSON facets.js shows every list from, without a request per choice."""
+    return lists_url(consultation_url) + LISTS_DATA_FILE
+
+
 def results_data_dir(slug: str) -> str:
     """The folder (relative to data/) of the open data of a consultation's results page."""
     return f"results/{slug}/"
@@ -131,5 +161,8 @@ def feed_path(page_url: str) -> str:
 
 
 def output_path(url: str) -> str:
-    """The file a page URL is served from: '/' -> 'index.html'; '/a/b/' -> 'a/b/index.html'."""
+    """The file a URL is served from: '/' -> 'index.html'; '/a/b/' -> 'a/b/index.html'; a file's URL
+    (no '/' at the end) is its own path: '/a/b.json' -> 'a/b.json'."""
+    if not url.endswith("/"):
+        return url.lstrip("/")
     return url.strip("/") + "/index.html" if url.strip("/") else "index.html"

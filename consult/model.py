@@ -26,10 +26,13 @@ RESULTS_MODES: tuple[str, ...] = ("live", "after_close", "never")
 QUESTION_RESULTS: tuple[str, ...] = ("public", "private")
 CONTRIBUTION_STATUSES: tuple[str, ...] = ("pending", "published", "rejected")
 
-DEFAULT_PROPOSAL_STATUSES = ("recue", "a-l-etude", "retenue", "mise-en-oeuvre", "non-retenue")
+DEFAULT_PROPOSAL_STATUSES = ("recue", "a-l-etude", "retenue", "mise-en-oeuvre", "non-retenue", "fusionnee")
 # Statuses after which a proposal takes no more supports (the decision is made): the defaults'
 # own; a site that lists its statuses marks them `final: true`.
-DEFAULT_FINAL_STATUSES = ("mise-en-oeuvre", "non-retenue")
+DEFAULT_FINAL_STATUSES = ("mise-en-oeuvre", "non-retenue", "fusionnee")
+# The status `consult merge` gives a duplicate: the defaults' own; a site that lists its statuses
+# marks one `merged: true` (it is final too: a merged proposal takes no more supports).
+DEFAULT_MERGED_STATUS = "fusionnee"
 DEFAULT_REASONS = ("hors-sujet", "propos-injurieux", "donnees-personnelles", "doublon", "publicite")
 
 # The licence French public bodies publish open data under by default (décret 2017-638).
@@ -72,6 +75,7 @@ class Config:
     altcha: bool = False
     proposal_statuses: tuple[tuple[str, str], ...] = ()  # (id, label); label '' = translated default
     final_statuses: tuple[str, ...] = DEFAULT_FINAL_STATUSES  # no more supports once a proposal has one
+    merged_status: str = DEFAULT_MERGED_STATUS  # what `consult merge` sets ('' when site.yaml marks none)
     reasons: tuple[str, ...] = DEFAULT_REASONS
     retention_days: int = 365
     privacy_controller: str = ""
@@ -188,6 +192,12 @@ class Proposal:
     submitted: date | None = None  # when the citizen sent it
     # What the pages do not show yet (history entries, the response) and until when: consult check lists it.
     embargoed: tuple[tuple[str, date], ...] = ()
+    merged_into: str = ""  # a duplicate: the slug of the proposal it was merged into (consult merge)
+    merged_from: tuple[str, ...] = ()  # the slugs of the duplicates merged into this one
+
+    def reached(self, goal: int | None) -> bool:
+        """Whether this proposal has the consultation's support goal (never without a goal)."""
+        return goal is not None and self.supports >= goal
 
 
 @dataclass(frozen=True)
@@ -238,12 +248,22 @@ class Consultation:
     url: str
     source: str
     results: str = "after_close"  # live | after_close | never (RESULTS_MODES)
+    verified_supports: bool = False  # `supports: verified`: a support counts once its e-mail link is followed
     codebook: tuple[Theme, ...] = ()
     moderation_figures: ModerationFigures = ModerationFigures()
+    support_goal: int | None = None  # supports after which the agency commits to study a proposal
 
     @property
     def moderation_url(self) -> str:
         return self.url + "moderation/"
+
+    @property
+    def listed(self) -> tuple[Proposal, ...]:
+        """The proposals lists show: a duplicate merged into another is left out (its page stays)."""
+        return tuple(p for p in self.proposals if not p.merged_into)
+
+    def find_proposal(self, slug: str) -> Proposal | None:
+        return next((p for p in self.proposals if p.slug == slug), None)
 
     @property
     def is_open(self) -> bool:

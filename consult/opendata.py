@@ -44,6 +44,8 @@ CONSULTATIONS = (
     Column("proposals", "integer", "Number of proposals."),
     Column("contributions", "integer", "Number of published suggestions and answers."),
     Column("url", "string", "Address of the consultation's page."),
+    Column("support_goal", "integer", "Supports after which the organisation commits to study a proposal; "
+                                      "empty when the consultation sets none."),
 )
 PROPOSALS = (
     Column("consultation", "string", "Identifier of the consultation."),
@@ -52,10 +54,16 @@ PROPOSALS = (
     Column("category", "string", "Category identifier, if any."),
     Column("status", "string", "Current status identifier (see site.yaml proposal_statuses)."),
     Column("status_date", "date", "Date of the latest status change, if any."),
-    Column("supports", "integer", "Number of supports counted."),
+    Column("supports", "integer", "Number of supports counted (for a proposal others were merged into: distinct "
+                                  "people across them all)."),
     Column("comments", "integer", "Number of published comments."),
     Column("response_date", "date", "Date of the official response, if any."),
     Column("url", "string", "Address of the proposal's page."),
+    Column("origin", "string", "agency (proposed by the organisation) or citizen (an idea a citizen sent)."),
+    Column("author", "string", "A citizen proposal's public name or pseudonym; empty if anonymous or agency."),
+    Column("submitted", "date", "Day a citizen sent the proposal; empty for the organisation's proposals."),
+    Column("merged_into", "string", "For a duplicate: identifier of the proposal it was merged into, whose "
+                                    "supports count each person once across both; empty otherwise."),
 )
 CONTRIBUTIONS = (
     Column("id", "string", "Identifier of the contribution."),
@@ -91,7 +99,8 @@ def consultation_rows(consultation: Consultation, base_url: str) -> Rows:
         {"consultation": p.consultation, "slug": p.slug, "title": p.title,
          "category": p.category.id if p.category else "", "status": p.status.id,
          "status_date": p.history[-1].date if p.history else "", "supports": p.supports,
-         "comments": len(p.comments), "response_date": p.response_date or "", "url": base_url + p.url}
+         "comments": len(p.comments), "response_date": p.response_date or "", "url": base_url + p.url,
+         "origin": p.origin, "author": p.author, "submitted": p.submitted or "", "merged_into": p.merged_into}
         for p in consultation.proposals
     ]
     published = list(consultation.contributions)
@@ -106,7 +115,8 @@ def render_open_data(site: Site, rows: Callable[[Consultation, str], Rows] = con
     ordered = sorted(site.consultations, key=lambda c: c.slug)
     consultations = [
         {"slug": c.slug, "title": c.title, "opens": c.opens, "closes": c.closes, "status": c.status,
-         "proposals": len(c.proposals), "contributions": len(c.contributions), "url": base + c.url}
+         "proposals": len(c.proposals), "contributions": len(c.contributions), "url": base + c.url,
+         "support_goal": c.support_goal or ""}
         for c in ordered
     ]
     proposals: list[dict[str, Any]] = []

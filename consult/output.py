@@ -155,8 +155,9 @@ class Staging:
             self.created[rel] = path
         return True
 
-    def commit(self, keep: Iterable[str] = (), prune: bool = True) -> WriteReport:
-        """Rename the staged files into place (in path order), then remove stale files when `prune`."""
+    def commit(self, keep: Iterable[str] = (), prune: bool = True, reserved: tuple[str, ...] = ()) -> WriteReport:
+        """Rename the staged files into place (in path order), then remove stale files when `prune`
+        (but those under the `reserved` top folders, which a later step writes: the search index)."""
         report = WriteReport(unchanged=self.unchanged)
         kept = set(keep)
         report.unchanged += len(kept)
@@ -166,7 +167,7 @@ class Staging:
         report.written = sorted(self.staged.keys() | self.direct)
         self.staged, self.direct, self.created, self.fresh = {}, set(), {}, None
         if prune and not self.empty:
-            report.removed = prune_output(self.out, self.names | kept)
+            report.removed = prune_output(self.out, self.names | kept, reserved)
         return report
 
     def rollback(self) -> None:
@@ -214,11 +215,13 @@ def _umask() -> int:
     return mask
 
 
-def prune_output(out: Path, wanted: set[str]) -> list[str]:
-    """Remove the files of `out` not in `wanted`, and the folders left empty."""
+def prune_output(out: Path, wanted: set[str], reserved: tuple[str, ...] = ()) -> list[str]:
+    """Remove the files of `out` not in `wanted` nor under a `reserved` top folder, and the folders left empty."""
     removed = []
     for path in sorted(out.rglob("*"), reverse=True):
         rel = path.relative_to(out).as_posix()
+        if rel.split("/", 1)[0] in reserved:
+            continue
         if path.is_file() and rel not in wanted:
             path.unlink()
             removed.append(rel)

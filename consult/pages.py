@@ -186,7 +186,12 @@ def traced_environment(env: jinja2.Environment) -> jinja2.Environment:
     return env
 
 
+# What a consultation derives from a collection (model.Consultation): reading it reads the collection.
+DERIVED = {"listed": "proposals", "find_proposal": "proposals"}
+
+
 def _read_consultation(consultation: Consultation, name: Any) -> None:
+    name = DERIVED.get(name, name)
     if name in COLLECTIONS:
         _reads.add((consultation.slug, name))
 

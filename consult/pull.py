@@ -319,6 +319,7 @@ class Consultation:
     proposals: frozenset[str]  # slugs of proposals/*.md
     questions: frozenset[str] | None  # ids of index.md's questions; None when index.md cannot be read
     moderation: str = "pre"  # index.md's `moderation:`; "post" only when it says so exactly
+    merged: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (kept proposal, its duplicates): `consult merge`
 
     @property
     def reports(self) -> Path:
@@ -371,7 +372,8 @@ def _read_consultation(content: Path, slug: str) -> Consultation | None:
     contributions = _inside(content, folder / CONTRIBUTIONS_DIR)
     contributions.mkdir(exist_ok=True)
     contributions = _inside(content, contributions)  # again, once it exists: no symlink out
-    proposals = frozenset(path.stem for path in (folder / PROPOSALS_DIR).glob("*.md"))
+    proposal_files = sorted((folder / PROPOSALS_DIR).glob("*.md"))
+    proposals = frozenset(path.stem for path in proposal_files)
     doc, _, problems = parse_front_matter((folder / INDEX_FILE).read_text(encoding="utf-8"), INDEX_FILE)
     questions: frozenset[str] | None = None  # unreadable: `consult check` says why; flag nothing
     data = doc.data if isinstance(doc.data, dict) else {}
@@ -380,7 +382,22 @@ def _read_consultation(content: Path, slug: str) -> Consultation | None:
         questions = frozenset(str(q["id"]) for q in listed if isinstance(q, dict) and "id" in q)
     # An unreadable index.md publishes nothing by itself: every item waits for a person.
     moderation = "post" if not problems and data.get("moderation") == "post" else "pre"
-    return Consultation(contributions, proposals, questions, moderation)
+    return Consultation(contributions, proposals, questions, moderation, _merged(proposal_files, proposals))
+
+
+def _merged(paths: list[Path], proposals: frozenset[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each kept proposal with the duplicates whose `merged_into:` names it (a file that cannot be
+    read, or names no proposal, merges nothing: `consult check` says why)."""
+    groups: dict[str, list[str]] = {}
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        if "merged_into" not in text:  # most proposals: no YAML to parse
+            continue
+        doc, _, problems = parse_front_matter(text, path.name)
+        target = (doc.data or {}).get("merged_into") if isinstance(doc.data, dict) and not problems else None
+        if isinstance(target, str) and target in proposals and target != path.stem:
+            groups.setdefault(target, []).append(path.stem)
+    return tuple((keep, tuple(duplicates)) for keep, duplicates in sorted(groups.items()))
 
 
 def orphan_note(sub: Submission, consultation: Consultation) -> str:
@@ -534,7 +551,8 @@ def render_supports(counts: dict[str, int], online: dict[str, int]) -> str:
 
 def _tally(checkout: Checkout, inbox: Inbox, report: PullReport) -> None:
     """supports.yaml = what it held (offline counts, hand edits) - online part last written + online now,
-    for the proposals that exist; supports for any other slug are reported, never written."""
+    for the proposals that exist; supports for any other slug are reported, never written. A proposal
+    that duplicates were merged into counts distinct people across them all."""
     root = checkout.root
     for slug, online in sorted(inbox.support_tallies().items()):
         consultation = checkout.consultation(slug)
@@ -549,6 +567,9 @@ def _tally(checkout: Checkout, inbox: Inbox, report: PullReport) -> None:
         before = {k: v for k, v in (json.loads(found.group(1)) if found else {}).items() if k in consultation.proposals}
         for proposal in sorted(set(online) - consultation.proposals):
             report.unknown_supports.append((slug, proposal, online.pop(proposal)))
+        for keep, duplicates in consultation.merged:  # the kept one counts each person once across them
+            if any(p in online for p in (keep, *duplicates)):
+                online[keep] = inbox.distinct_supporters(slug, [keep, *duplicates])
         merged = {str(k): int(v) for k, v in counts.items()}
         for proposal in set(before) | set(online):
             merged[proposal] = max(0, merged.get(proposal, 0) - int(before.get(proposal, 0)) + online.get(proposal, 0))

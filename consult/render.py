@@ -19,11 +19,13 @@ from typing import Any
 import jinja2
 
 from consult.config import ThemeOptions
+from consult import facets
 from consult.formview import FormView, clean, form_links
 from consult.kinds import BY_NAME, CONSULTATION_PAGE_FORMS
 from consult.layout import (
     ABOUT_SLUGS, ACCESSIBILITY_SLUGS, ALTCHA_SCRIPT, CHARTER_SLUGS, CONTRIBUTIONS_SEGMENT, FEED_URL, HOME_URL,
-    OPENDATA_URL, PRIVACY_SLUGS, STATIC_URL, THANKS_PAGES, feed_path, feed_url, output_path, page_url,
+    OPENDATA_URL, PAGEFIND_SCRIPT, PRIVACY_SLUGS, SEARCH_URL, STATIC_URL, THANKS_PAGES, feed_path, feed_url,
+    output_path, page_url,
 )
 from consult.i18n import STRINGS, reason_label, translate
 from consult.theme import theme_stylesheet
@@ -33,6 +35,7 @@ from consult.results import Counts, count_results, published, results_view
 from consult.transparency import report_view
 
 LATEST_CONTRIBUTIONS = 5
+PROPOSALS_SHOWN = 6  # the most supported, on a consultation's page; all of them on its lists (consult.facets)
 FEED_ENTRIES = 50
 
 
@@ -67,11 +70,13 @@ def chrome_for(site: Site) -> dict[str, Any]:
         "privacy_url": next((pages[s].url for s in PRIVACY_SLUGS if s in pages), ""),
         "form_endpoint": endpoint,
         "token_url": endpoint.rsplit("/", 1)[0] + "/token",
+        "follow_url": endpoint.rsplit("/", 1)[0] + "/follow",  # "Être prévenu·e des résultats" (consult.forms.mail)
         "altcha_url": endpoint.rsplit("/", 1)[0] + "/altcha" if config.altcha else "",
         "altcha_script": ALTCHA_SCRIPT if config.altcha else "",
         "max_length": config.max_length,
         "feed_url": FEED_URL,
         "opendata_url": OPENDATA_URL,
+        "search_url": SEARCH_URL,
         "thanks": dict(THANKS_PAGES),
         "static_url": STATIC_URL,
         "home_url": HOME_URL,
@@ -98,7 +103,9 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
         out[output_path(url)] = clean(html).encode("utf-8")
 
     groups = {status: [c for c in site.consultations if c.status == status] for status in ("open", "upcoming", "closed")}
-    page(HOME_URL, "home.html", consultations=site.consultations, groups=groups)
+    most_supported, latest_answered = home_proposals(site)
+    page(HOME_URL, "home.html", consultations=site.consultations, groups=groups, most_supported=most_supported,
+         latest_answered=latest_answered)
     for consultation in site.consultations:
         if only is None or consultation.slug in only:
             _render_consultation(site, consultation, page, chrome)
@@ -122,6 +129,8 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
         page(chrome["accessibility_url"], "accessibility.html", statement=_statement(site))
     page(OPENDATA_URL, "opendata.html", opendata=_opendata_view(site))
+    page(SEARCH_URL, "search.html", pagefind_url=PAGEFIND_SCRIPT,
+         lists=[{"title": c.title, "url": facets.list_url(c)} for c in site.consultations if facets.listed(c)])
     for outcome, thanks_url in THANKS_PAGES.items():
         page(thanks_url, "thanks.html", outcome=outcome)
     out["404.html"] = clean(env.get_template("404.html").render(chrome=chrome, url="/404.html")).encode("utf-8")
@@ -132,6 +141,19 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
         if only is None or consultation.slug in only:
             out[feed_path(consultation.url)] = _feed(site, env, consultation)
     return dict(sorted(out.items()))
+
+
+HOME_PROPOSALS = 5  # proposals in each of the home page's two lists
+
+
+def home_proposals(site: Site) -> tuple[list[tuple[Consultation, Proposal]], list[tuple[Consultation, Proposal]]]:
+    """The home page's lists, over the listed proposals of open consultations: the most supported
+    (at least one support), and the latest answered (a response the model shows: embargo kept)."""
+    listed = [(c, p) for c in site.consultations if c.is_open for p in c.listed]
+    most = sorted((x for x in listed if x[1].supports), key=lambda x: (-x[1].supports, x[1].title.casefold(), x[1].url))
+    answered = sorted((x for x in listed if x[1].response_date), key=lambda x: (x[1].response_date, x[1].url),
+                      reverse=True)
+    return most[:HOME_PROPOSALS], answered[:HOME_PROPOSALS]
 
 
 def _text_answer_count(c: Consultation, question_id: str) -> int:
@@ -145,7 +167,10 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
     forms = consultation_forms(site, c, chrome) if c.is_open else []
     report = report_form(site, c, chrome)
     page(c.url, "consultation.html", consultation=c, latest=c.contributions[:LATEST_CONTRIBUTIONS],
-         contributions_url=pages[0]["url"], contribute_forms=forms, feed_url=feed_url(c.url), report_form=report)
+         contributions_url=pages[0]["url"], contribute_forms=forms, feed_url=feed_url(c.url), report_form=report,
+         proposals=facets.sort_proposals(facets.listed(c), facets.SORTS[0])[:PROPOSALS_SHOWN],
+         proposals_count=len(facets.listed(c)), proposals_url=facets.list_url(c))
+    _render_lists(site, c, page)
     for number, current in enumerate(pages, start=1):
         page(current["url"], "contributions.html", consultation=c, contributions=current["items"],
              pagination=_pagination(pages, number), feed_url=feed_url(c.url), report_form=report)
@@ -154,7 +179,7 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
         comments = comment_pages(proposal, site.config.contributions_per_page)
         page(proposal.url, "proposal.html", consultation=c, proposal=proposal,
              support_form=_proposal_form(site, c, proposal, "support", chrome)
-             if "support" in open_for and not proposal.status.final else None,
+             if "support" in open_for and not proposal.status.final and not proposal.merged_into else None,
              comment_form=_proposal_form(site, c, proposal, "comment", chrome) if "comment" in open_for else None,
              status_labels={change.status: status_text(site, change.status) for change in proposal.history},
              comments=comments[0]["items"], pagination=_pagination(comments, 1), feed_url=feed_url(c.url),
@@ -163,6 +188,44 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
             page(current["url"], "comments.html", consultation=c, proposal=proposal, comments=current["items"],
                  pagination=_pagination(comments, number), commenting="comment" in open_for,
                  feed_url=feed_url(c.url), report_form=report)
+
+
+def _render_lists(site: Site, c: Consultation, page: Any) -> None:
+    """A consultation's proposals, one list page per sort and per facet value, paginated, and the
+    data its script shows them from in place (consult.facets)."""
+    if not facets.listed(c):
+        return
+    per_page = site.config.contributions_per_page
+    statuses = site.proposal_statuses
+    choices = facets.choices(c, statuses, functools.partial(_choice_label, site, c))
+    base = facets.list_url(c)
+    data_url = facets.data_url(c)
+    for listing in facets.listings(c, statuses):
+        heading = next((choice.label for choice in choices.get(listing.facet or "tri", ())
+                        if choice.value == (listing.value or listing.sort)), "")
+        pages = _paged(listing.proposals, per_page, listing.url, "")
+        for number, current in enumerate(pages, start=1):
+            page(current["url"], "proposals.html", consultation=c, listing=listing, proposals=current["items"],
+                 pagination=_pagination(pages, number), choices=choices, heading=heading, base_url=base,
+                 data_url=data_url, per_page=per_page, feed_url=feed_url(c.url))
+    page(data_url, "proposals.json", proposals=facets.sort_proposals(facets.listed(c), facets.SORTS[0]),
+         goal=c.support_goal, data=facets.facet_data(c, statuses))
+
+
+def _choice_label(site: Site, c: Consultation, facet: str, value: str) -> str:
+    """A facet value's or a sort's label, as the list controls show it."""
+    if facet == "categorie":
+        return next(cat.label for cat in c.categories if cat.id == value)
+    if facet == "statut":
+        return status_text(site, value)
+    return translate(site.config.language, f"facets.{'origin' if facet == 'origine' else 'sort'}.{value}")
+
+
+def list_page_urls(site: Site, c: Consultation) -> list[str]:
+    """The URLs of a consultation's proposal list pages (for the sitemap)."""
+    per_page = site.config.contributions_per_page
+    return [p["url"] for listing in facets.listings(c, site.proposal_statuses) if facets.listed(c)
+            for p in _paged(listing.proposals, per_page, listing.url, "")]
 
 
 TEXT_ANSWERS_SHOWN = 5  # a text question's first answers on the results page; all of them on its own pages
@@ -285,6 +348,7 @@ def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, k
         proposal_title=proposal.title,
         proposal_url=proposal.url,
         max_length=site.config.max_length,
+        verified=BY_NAME[kind].verifiable and consultation.verified_supports,
         **form_links(chrome),
     )
 
@@ -321,7 +385,7 @@ def _opendata_view(site: Site) -> dict[str, Any]:
 
 def sitemap_urls(site: Site) -> list[str]:
     """Every public page (not the thank-you page, not 404), root-relative, sorted."""
-    urls = {HOME_URL, OPENDATA_URL} | {p.url for p in site.pages}
+    urls = {HOME_URL, OPENDATA_URL, SEARCH_URL} | {p.url for p in site.pages}
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
         urls.add(page_url(_a11y_slug(site)))
     for c in site.consultations:
@@ -332,6 +396,7 @@ def sitemap_urls(site: Site) -> list[str]:
                         for p in text_answer_pages(c, q.id, tuple(range(_text_answer_count(c, q.id))),
                                                    TEXT_ANSWERS_PER_PAGE))
         urls.update(p["url"] for p in contribution_pages(c, site.config.contributions_per_page))
+        urls.update(list_page_urls(site, c))
         for p in c.proposals:
             urls.update(page["url"] for page in comment_pages(p, site.config.contributions_per_page))
     return sorted(urls)
@@ -379,6 +444,10 @@ def _newest_items(site: Site, c: Consultation) -> list[_Dated]:
         add(contribution.submitted, f"{base}{c.url}#contribution-{contribution.id}",
             contribution, f"{where[contribution.id]}#contribution-{contribution.id}")
     for p in c.proposals:
+        if p.origin == "citizen" and p.submitted:
+            add(p.submitted, f"{base}{p.url}", p, "proposal")
+        if p.response_date and p.response_html:
+            add(p.response_date, f"{base}{p.url}#response-{p.response_date.isoformat()}", p, "response")
         for change in p.history:
             add(change.date, f"{base}{p.url}#status-{change.date.isoformat()}-{change.status}", p, change)
         for page in comment_pages(p, site.config.contributions_per_page) if p.comments else ():
@@ -393,7 +462,8 @@ def _newest_items(site: Site, c: Consultation) -> list[_Dated]:
 
 
 def feed_entries(site: Site, only: Consultation | None = None) -> list[FeedEntry]:
-    """Consultations, proposals' status changes and published contributions, newest first."""
+    """Consultations, citizen proposals, official responses, proposals' status changes and published
+    contributions, newest first."""
     base, lang = site.config.base_url, site.config.language
     # Only the newest FEED_ENTRIES become entries: the others are dated and dropped, never built.
     found = [item for c in ((only,) if only else site.consultations) for item in _newest_items(site, c)]
@@ -406,6 +476,10 @@ def feed_entries(site: Site, only: Consultation | None = None) -> list[FeedEntry
         elif isinstance(first, Proposal) and isinstance(args[1], Contribution):
             title, url, summary, html = translate(lang, "feed.comment", proposal=first.title), \
                 args[2], "", args[1].body_html
+        elif isinstance(first, Proposal) and args[1] in ("proposal", "response"):
+            key, html = ("feed.new_proposal", first.body_html) if args[1] == "proposal" else \
+                ("feed.response", first.response_html)
+            title, url, summary = translate(lang, key, proposal=first.title), first.url, first.summary
         elif isinstance(first, Proposal):
             change = args[1]
             label = labels.get(change.status) or labels.setdefault(change.status, status_text(site, change.status))

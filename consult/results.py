@@ -148,7 +148,7 @@ def count_results(consultation: Consultation, tz: tzinfo) -> Counts:
         weeks[day - timedelta(days=day.weekday())] += n
     return Counts(
         by_kind=tuple((kind, kinds[kind]) for kind in CONTRIBUTION_KINDS), named=len(names), anonymous=anonymous,
-        supports=sum(p.supports for p in consultation.proposals), weeks=_weeks(weeks),
+        supports=sum(p.supports for p in consultation.listed), weeks=_weeks(weeks),  # a merged pair: counted once
         questions=tuple(t.result() for t in tallies.values()),
         themes=tuple((theme, len(tagged[theme.id])) for theme in consultation.codebook),
         tagged={theme: tuple(sorted(ids)) for theme, ids in tagged.items()},

@@ -104,8 +104,9 @@ def render_requirements(version: str) -> str:
         "# par Netlify (netlify.toml) et GitHub Actions (.github/workflows/). Le paquet s'appelle\n"
         f"# « {DISTRIBUTION} » ; la commande, elle, s'appelle consult. Le paquet nommé « consult » est un\n"
         "# autre projet, sans rapport. Pour changer de version : changez le numéro, puis consult check.\n"
-        "# L'extra [postgres] sert à `consult pull` quand la boîte de réception est PostgreSQL.\n"
-        f"{DISTRIBUTION}[postgres]=={version}\n"
+        "# L'extra [postgres] sert à `consult pull` quand la boîte de réception est PostgreSQL ;\n"
+        "# l'extra [search] apporte Pagefind, qui fait l'index de la page de recherche (consult build).\n"
+        f"{DISTRIBUTION}[postgres,search]=={version}\n"
     )
 
 

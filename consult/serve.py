@@ -315,7 +315,7 @@ def watch(root: Path, rebuilder: Rebuilder) -> Any:
 def serve_site(root: Path, host: str, port: int, now: str | datetime | None = None, inbox_url: str | None = None,
                jobs: int = 1) -> None:
     site_dir = root / OUTPUT_DIR
-    builder = Builder(root, site_dir, now, jobs, cache=True)
+    builder = Builder(root, site_dir, now, jobs, cache=True, search=True)
     builder.trust_manifest = False  # the first build loads the site, which later rebuilds start from
     status = Status()
 

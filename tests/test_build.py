@@ -106,7 +106,7 @@ def test_status_is_derived_from_dates() -> None:
 def test_form_shows_only_while_open() -> None:
     def has_form(now: str) -> bool:
         page = check_site(SITES / "tiny", now).files["consultations/velo/index.html"].decode()
-        return bool(re.search(r"<form[^>]+method=\"post\"", page))
+        return bool(re.search(r"<form(?![^>]*follow-form)[^>]+method=\"post\"", page))  # follow: see test_notify
 
     assert (has_form("2026-10-01T12:00"), has_form(NOW), has_form("2027-02-01T12:00")) == (False, True, False)
 
@@ -193,7 +193,7 @@ def test_a_final_status_takes_the_support_button_away_and_tells_the_handler(tmp_
 
 def test_final_statuses_come_from_site_yaml() -> None:
     base = "title: T\nbase_url: https://x.example\norganisation: {name: O}\n"
-    assert parse_config(base).final_statuses == ("mise-en-oeuvre", "non-retenue")  # the defaults
+    assert parse_config(base).final_statuses == ("mise-en-oeuvre", "non-retenue", "fusionnee")  # the defaults
     listed = base + "proposal_statuses:\n  - {id: ouverte, label: Ouverte}\n  - {id: close, label: Close, final: true}\n"
     assert parse_config(listed).final_statuses == ("close",)
     from consult.errors import ConsultError

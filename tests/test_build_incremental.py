@@ -48,7 +48,9 @@ def test_edit_one_proposal_renders_its_page_and_what_lists_it(site: Path, tmp_pa
     assert tree(out) == check_site(site, NOW).files
 
 
-EDITS = st.lists(st.tuples(st.sampled_from(["title", "body", "status", "delete", "add", "template", "config"]),
+# "category" and "supports" move a proposal between the lists of consult.facets (status does too).
+EDITS = st.lists(st.tuples(st.sampled_from(["title", "body", "status", "category", "supports", "delete", "add",
+                                            "template", "config"]),
                            st.integers(0, 3), st.text("abcdéè ", min_size=1, max_size=8)), min_size=1, max_size=4)
 
 
@@ -72,6 +74,8 @@ def test_random_edits_incremental_equals_clean(site: Path, tmp_path_factory: pyt
             changed = {"templates/thanks.html"}
         elif what == "config":
             changed = {"site.yaml"}
+        elif what == "supports":
+            changed = {(proposals.parent / "supports.yaml").relative_to(site).as_posix()}
         if what == "title":
             target.write_text(body.replace("title: \"", f"title: \"{text} ", 1), encoding="utf-8")
         elif what == "body":
@@ -82,6 +86,13 @@ def test_random_edits_incremental_equals_clean(site: Path, tmp_path_factory: pyt
             if decided != body:
                 decided = decided.replace("\nresponse:", "\n  - date: 2026-02-01\n    status: retenue\nresponse:", 1)
             target.write_text(decided, encoding="utf-8")
+        elif what == "category":
+            moved = body.replace("category: amenagement", "category: services", 1)
+            target.write_text(moved if moved != body else body.replace("category: services", "category: amenagement", 1),
+                              encoding="utf-8")
+        elif what == "supports":
+            supports = proposals.parent / "supports.yaml"
+            supports.write_text("".join(f"{f.stem}: {(i * 7 + n) % 5}\n" for i, f in enumerate(files)), encoding="utf-8")
         elif what == "delete" and len(files) > 1:
             target.unlink()
         elif what == "add":
@@ -183,6 +194,49 @@ def test_serve_edit_rebuilds_only_its_consultation_and_equals_clean(site: Path, 
     other.write_text(other.read_text(encoding="utf-8") + "\nPlus.\n", encoding="utf-8")
     with pytest.raises(ConsultError):  # the broken file is still broken, though not named this time
         builder.build({other.relative_to(site).as_posix()})
+
+
+
+def test_a_build_between_two_of_serve_leaves_no_stale_page_for_serve(site: Path, tmp_path: Path) -> None:
+    """`consult build` into the folder serve writes to, between two of serve's rebuilds: serve's memory
+    of the folder is void. Here the one-shot build brings a deleted proposal's page back; serve, told
+    it is deleted again, makes the same set of files as in its last build, yet must remove that page."""
+    out = tmp_path / "out"
+    proposal = site / "content/consultations/exemple/proposals/autre-0.md"
+    text, changed = proposal.read_text(encoding="utf-8"), {proposal.relative_to(site).as_posix()}
+    serve = Builder(site, out, NOW, cache=True)
+    serve.build()
+    proposal.unlink()
+    serve.build(changed)
+    proposal.write_text(text, encoding="utf-8")
+    Builder(site, out, NOW, cache=True).build()
+    assert (out / "consultations/exemple/proposals/autre-0/index.html").exists()
+    proposal.unlink()
+    _, report = serve.build(changed)
+    assert "consultations/exemple/proposals/autre-0/index.html" in report.removed
+    assert tree(out) == check_site(site, NOW).files
+
+
+def test_serve_alone_in_its_folder_still_skips_the_walk_for_stale_files(site: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check above costs serve nothing while it is the only one writing: the same set of files
+    again, no walk of the output folder."""
+    from consult import output
+
+    walks: list[Path] = []
+    prune = output.prune_output
+    monkeypatch.setattr(output, "prune_output", lambda out, wanted, *rest: walks.append(out) or prune(out, wanted, *rest))
+    serve = Builder(site, tmp_path / "out", NOW, cache=True)
+    serve.build()
+    proposal = site / "content/consultations/exemple/proposals/autre-1.md"
+    proposal.write_text(proposal.read_text(encoding="utf-8") + "\nPlus.\n", encoding="utf-8")
+    serve.build({proposal.relative_to(site).as_posix()})
+    assert walks == []
+    Builder(site, tmp_path / "out", NOW, cache=True).build()  # another build: serve walks once, then not again
+    for again in ("Encore.", "Toujours."):
+        proposal.write_text(proposal.read_text(encoding="utf-8") + f"\n{again}\n", encoding="utf-8")
+        serve.build({proposal.relative_to(site).as_posix()})
+    assert len(walks) == 2 and tree(tmp_path / "out") == check_site(site, NOW).files
 
 
 @pytest.fixture()

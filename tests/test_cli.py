@@ -79,7 +79,7 @@ def test_init_pins_the_exact_version_under_the_package_index_name(tmp_path: Path
     assert project["name"] == DISTRIBUTION == "consult-static" and project["dynamic"] == ["version"]  # __version__
     run("init", str(tmp_path / "mairie"))
     lines = (tmp_path / "mairie" / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    assert [line for line in lines if not line.startswith("#")] == [f"consult-static[postgres]=={__version__}"]
+    assert [line for line in lines if not line.startswith("#")] == [f"consult-static[postgres,search]=={__version__}"]
     assert "example.org" not in "\n".join(lines)
 
 

@@ -397,3 +397,39 @@ def test_erasures_support_counts_and_retention_reach_the_handler_through_the_exp
                       encoding="utf-8")
     run_pull(site, handler.url, "--branch", "consult/pull")
     assert handler.inbox.counts() == {"new": 2, "held": 1}  # delivered rows forgotten; supports and held kept
+
+
+def test_a_merged_pair_counts_each_person_once_through_the_export(handler: Handler, site: Path) -> None:
+    """`consult merge` then `pull --from`: the handler counts the distinct people across the kept
+    proposal and its duplicate (the pull names the group, read from content/), and only the number
+    comes back; the fingerprints never leave the handler."""
+    folder = site / "content/consultations/exemple/proposals"
+    kept = (folder / "exemple-de-proposition.md").read_text(encoding="utf-8")
+    (folder / "doublon.md").write_text(kept.replace("Exemple de proposition", "Doublon"), encoding="utf-8")
+    run_merge = subprocess.run([sys.executable, "-m", "consult", "merge", "exemple-de-proposition", "doublon",
+                                "--date", "2026-11-20"], cwd=site, capture_output=True, text=True,
+                               env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert run_merge.returncode == 0, run_merge.stdout + run_merge.stderr
+    git(site, "add", ".")
+    git(site, "commit", "-q", "-m", "merge")
+    # alice supports both, bob the duplicate only, chloe the kept one only: three people, four supports.
+    for n, (proposal, voter) in enumerate([("exemple-de-proposition", "fp-alice"), ("doublon", "fp-alice"),
+                                           ("doublon", "fp-bob"), ("exemple-de-proposition", "fp-chloe")]):
+        support = Submission(id=f"20261115-mrg{n:05d}", consultation="exemple", kind="support", proposal=proposal,
+                             title="", body="", author="", received=RECEIVED, voter=voter, idem_key=f"m{n}",
+                             body_hash=f"m{n}")
+        assert handler.inbox.add(support)[0] == "created"
+    run_pull(site, handler.url, "--branch", "consult/pull")
+    supports = (site / "content/consultations/exemple/supports.yaml").read_text(encoding="utf-8")
+    assert "exemple-de-proposition: 3\n" in supports and "doublon: 2\n" in supports
+    asked = [query for method, path, query in handler.gate.seen if path == "/api/export/supporters"]
+    assert asked == ["consultation=exemple&proposals=exemple-de-proposition%2Cdoublon"]
+    everything = b"".join(p.read_bytes() for p in (site / "content").rglob("*") if p.is_file())
+    assert b"fp-" not in everything
+    # The route checks what it is given, and counts nothing for a group without supports.
+    supporters = handler.url + "/api/export/supporters"
+    assert call(supporters + "?consultation=exemple&proposals=doublon,exemple-de-proposition")[2] == {"count": 3}
+    assert call(supporters + "?consultation=exemple&proposals=personne")[2] == {"count": 0}
+    assert call(supporters + "?consultation=exemple&proposals=doublon,../x")[0] == 400
+    assert call(supporters + "?consultation=Exemple&proposals=doublon")[0] == 400
+    assert call(supporters + "?consultation=exemple&proposals=doublon", "wrong-token")[0] == 401

@@ -42,7 +42,7 @@ def _runs(job: str, **variables: str) -> bool:
 
 
 def test_each_job_runs_when_its_github_equivalent_would() -> None:
-    assert set(CI["stages"]) == {"check", "pull", "deploy"}
+    assert set(CI["stages"]) == {"check", "pull", "deploy", "notify"}
     mr = {"CI_PIPELINE_SOURCE": "merge_request_event"}
     push_main = {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "main", "CI_DEFAULT_BRANCH": "main"}
     hourly = {"CI_PIPELINE_SOURCE": "schedule", "CONSULT_JOB": "pull"}
@@ -52,6 +52,7 @@ def test_each_job_runs_when_its_github_equivalent_would() -> None:
     assert _runs("rebuild", **nightly) and not _runs("rebuild", **nightly, CONSULT_PAGES="1")
     assert _runs("pages", **nightly, CONSULT_PAGES="1") and _runs("pages", **push_main, CONSULT_PAGES="1")
     assert not _runs("pages", **push_main) and not _runs("pages", **mr, CONSULT_PAGES="1")
+    assert _runs("notify", **push_main) and not any(_runs("notify", **v) for v in (mr, hourly, nightly))
     assert CI["check"]["script"] == ["consult check", "consult build"]
     assert CI["pages"]["artifacts"]["paths"] == ["public"] and "--out public" in CI["pages"]["script"][0]
     assert CI["pull"]["resource_group"]  # one pull at a time, as the GitHub workflow's concurrency

@@ -36,7 +36,7 @@ def test_both_languages_take_the_same_parameters(key: str) -> None:
 def test_default_labels() -> None:
     fr = {sid: translate("fr", f"proposal_status.{sid}") for sid in DEFAULT_PROPOSAL_STATUSES}
     assert fr == {"recue": "Reçue", "a-l-etude": "À l'étude", "retenue": "Retenue",
-                  "mise-en-oeuvre": "Mise en œuvre", "non-retenue": "Non retenue"}
+                  "mise-en-oeuvre": "Mise en œuvre", "non-retenue": "Non retenue", "fusionnee": "Fusionnée"}
     assert [translate("fr", f"consultation_status.{s}") for s in ("upcoming", "open", "closed")] == [
         "À venir", "En cours", "Terminée"]
     for language in STRINGS:

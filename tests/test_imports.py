@@ -30,13 +30,18 @@ LAYERS: dict[str, str] = {
     "consult.content": "content", "consult.cache": "content", "consult.lint": "content",
     "consult.theme": "view", "consult.formview": "view",
     "consult.render": "render", "consult.pages": "render", "consult.transparency": "render", "consult.results": "render", "consult.opendata": "render",
-    "consult.output": "output",
+    "consult.facets": "render",
+    "consult.output": "output", "consult.search": "output",  # search: Pagefind over the written output
     # moderation
     "consult.forms": "forms",
     "consult.inbox": "inbox",
     "consult.pull": "pull", "consult.pullrequest": "pull", "consult.detect": "pull", "consult.moderation": "pull",
     "consult.proposals": "pull", "consult.tagging": "pull", "consult.held": "pull", "consult.suggest": "pull",
     "consult.pending": "pull", "consult.decisions": "pull",
+    "consult.merge": "pull",
+    # after a build: tell the participants (reads the published content, the inbox's subscriptions,
+    # signs links the handler checks)
+    "consult.notify": "notify", "consult.mailer": "notify",
     # entry points: wire the stages together
     "consult.build": "app", "consult.cli": "app", "consult.screen": "app", "consult.imports": "app", "consult.serve": "app", "consult.scaffold": "app",
     "consult.report": "app", "consult.progress": "app", "consult.gunicorn_conf": "app", "consult.__main__": "app",
@@ -56,7 +61,8 @@ ALLOWED: dict[str, set[str]] = {
     "inbox": {"base", "model"},
     "forms": {"base", "model", "config", "view", "inbox"},
     "pull": {"base", "model", "config", "content", "inbox"},
-    "app": {"base", "model", "config", "content", "view", "render", "output", "forms", "inbox", "pull"},
+    "notify": {"base", "model", "config", "content", "view", "forms", "inbox"},
+    "app": {"base", "model", "config", "content", "view", "render", "output", "forms", "inbox", "pull", "notify"},
 }
 
 

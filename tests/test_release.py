@@ -80,7 +80,7 @@ def test_the_installed_wheel_makes_builds_and_serves_a_site(wheel: Path, tmp_pat
     assert _run(bin_ / "consult", "--version", cwd=tmp_path).strip() == f"consult, version {__version__}"
     _run(bin_ / "consult", "init", "site", cwd=tmp_path)
     site = tmp_path / "site"
-    assert f"{DISTRIBUTION}[postgres]=={__version__}" in (site / "requirements.txt").read_text(encoding="utf-8")
+    assert f"{DISTRIBUTION}[postgres,search]=={__version__}" in (site / "requirements.txt").read_text(encoding="utf-8")
     _run(bin_ / "consult", "--root", site, "build", cwd=tmp_path)
     assert (site / "_site" / "index.html").is_file() and (site / "_site" / "static" / "style.css").is_file()
 

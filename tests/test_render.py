@@ -19,7 +19,7 @@ from tests.helpers_site import NOW, QUESTIONS, contribution, make_site, proposal
 
 NO_SITE = Path("/nonexistent-site")
 FORM_FIELDS = {"kind", "consultation", "proposal", "title", "body", "author", "email", "website", "token",
-               "idempotency_key"}
+               "idempotency_key", "notify_contribution", "notify_proposal"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -113,6 +113,13 @@ def test_every_output_path_follows_the_url_table(out: dict[str, bytes]) -> None:
         # its figures, counted once with the page (consult.opendata.render_results_data)
         *(f"data/results/parc/{name}.csv" for name in ("participation", "weeks", "questions", "q-avis",
                                                        "q-transport", "q-jours", "q-note")),
+        # the proposals' lists (consult.facets): each sort, each value of a facet that splits them, their data
+        "consultations/marche/propositions/index.html", "consultations/marche/propositions/index.json",
+        "consultations/marche/propositions/tri/recentes/index.html",
+        "consultations/marche/propositions/tri/reponses/index.html",
+        "consultations/marche/propositions/statut/recue/index.html",
+        "consultations/marche/propositions/statut/retenue/index.html",
+        "recherche/index.html",
         # every consultation's public moderation report (consult.transparency)
         *(f"consultations/{slug}/moderation/index.html" for slug in ("marche", "ecoles", "parc")),
     }
@@ -127,7 +134,7 @@ def test_home_lists_open_then_upcoming_then_closed(out: dict[str, bytes]) -> Non
     page = html(out, "index.html")
     positions = [page.index(f'href="/consultations/{slug}/"') for slug in ("marche", "ecoles", "parc")]
     assert positions == sorted(positions)
-    headings = [h.content for h in Dom(page).all("h2")]
+    headings = [h.content for h in Dom(page).all("h2") if h.content.startswith("Consultations")]  # and proposals
     assert headings == ["Consultations en cours", "Consultations à venir", "Consultations terminées"]
     # A closed consultation links to its results page.
     assert Dom(page).one("a", href="/consultations/parc/resultats/").content.startswith("Voir les résultats")
@@ -143,7 +150,7 @@ def test_a_closed_consultation_shows_its_synthesis_and_no_form(out: dict[str, by
 
 def test_the_form_shows_only_while_the_consultation_is_open(out: dict[str, bytes]) -> None:
     open_page = Dom(html(out, "consultations/marche/index.html"))
-    forms = open_page.all("form")
+    forms = [f for f in open_page.all("form") if f.attrs["id"] != "follow-form"]  # follow: tests/test_notify.py
     assert [f.attrs["id"] for f in forms] == ["suggestion-form", "answers-form"]
     assert all(f.attrs["action"] == "/api/submit" and f.attrs["method"] == "post" for f in forms)
     upcoming = Dom(html(out, "consultations/ecoles/index.html"))
@@ -164,7 +171,7 @@ def test_proposals_of_a_closed_consultation_take_no_support_or_comment(env) -> N
 def test_form_fields_carry_the_handler_contract_names(out: dict[str, bytes]) -> None:
     for path in ("consultations/marche/index.html", "consultations/marche/proposals/halles/index.html"):
         dom = Dom(html(out, path))
-        for form in dom.all("form"):
+        for form in (f for f in dom.all("form") if f.attrs["id"] != "follow-form"):
             names = {e.attrs["name"] for e in dom.elements if form in e.ancestors and "name" in e.attrs}
             assert names <= FORM_FIELDS | {f"q_{q.id}" for q in QUESTIONS}, names
             assert {"kind", "consultation", "website", "token", "idempotency_key"} <= names
@@ -177,7 +184,7 @@ def test_every_control_has_a_label_and_questions_are_accessible(out: dict[str, b
         if control.attrs.get("type") != "hidden":
             assert control.attrs["id"] in labelled, control.attrs
     assert dom.one("textarea", name="q_avis").attrs.get("required") == ""
-    legends = [legend.content for legend in dom.all("legend")]
+    legends = [legend.content for legend in dom.all("legend") if "prévenu·e" not in legend.content]
     assert legends == ["Votre mode de transport (obligatoire)", "Vos jours de marché (facultatif)",
                        "Votre satisfaction (facultatif)"]
     assert {e.attrs["type"] for e in dom.all("input", name="q_transport")} == {"radio"}
@@ -204,7 +211,7 @@ def test_an_idea_and_the_questionnaire_are_two_forms(out: dict[str, bytes]) -> N
     assert [e.attrs["value"] for e in dom.all("input", name="kind")] == ["suggestion", "answers"]
     headings = [h.content for h in dom.all("h3") if dom.by_id("contribute") in h.ancestors]
     assert headings == ["Proposer une idée", "Répondre au questionnaire"]
-    assert [b.content for b in dom.all("button")] == ["Envoyer ma contribution", "Envoyer mes réponses"]
+    assert [b.content for b in dom.all("button")][:2] == ["Envoyer ma contribution", "Envoyer mes réponses"]
     assert dom.by_id("suggestion-body").attrs.get("required") == ""
 
 
@@ -302,7 +309,11 @@ def test_every_page_has_lang_skip_link_landmarks_and_accessibility_link(out: dic
         assert {"/accessibilite/", "/a-propos/", "/charte-de-moderation/", "/donnees-personnelles/"} <= links, path
         assert dom.all("link", rel="alternate", type="application/atom+xml")
         assert len(dom.all("h1")) == 1, path
-        assert dom.one("script").attrs == {"src": "/static/consult.js", "defer": ""}
+        scripts = [e.attrs for e in dom.all("script")]
+        assert scripts[0] == {"src": "/static/consult.js", "defer": ""}
+        # a page's own script: the lists' and the search page's only (consult.facets, consult.search)
+        page_script = {"propositions/": "/static/facets.js", "recherche/": "/static/search.js"}
+        assert scripts[1:] == [{"src": src, "defer": ""} for part, src in page_script.items() if part in path], path
         assert [e.attrs["href"] for e in dom.all("link", rel="icon")] == ["/favicon.ico", "/static/favicon.svg"]
         ids = [e.attrs["id"] for e in dom.elements if "id" in e.attrs]
         assert len(ids) == len(set(ids)), (path, sorted(i for i in ids if ids.count(i) > 1))

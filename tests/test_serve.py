@@ -64,10 +64,13 @@ def test_edit_a_proposal_rewrites_its_page_and_the_lists_showing_it(running: Run
     written = set(running.rebuilder.last_report.written)
     assert "consultations/exemple/proposals/exemple-de-proposition/index.html" in written
     assert "consultations/exemple/index.html" in written  # lists its title
+    assert "consultations/exemple/propositions/index.html" in written  # so do the lists of its proposals
     assert "consultations/exemple/proposals/autre/index.html" not in written
+    lists = {f"consultations/exemple/propositions/{name}" for name in
+             ("index.html", "index.json", "tri/recentes/index.html", "tri/reponses/index.html")}
     assert written <= {"consultations/exemple/proposals/exemple-de-proposition/index.html", "consultations/exemple/index.html",
                        "index.html", "feed.xml", "consultations/exemple/feed.xml", "sitemap.xml", "consult-rules.json",
-                       "consultations/exemple/contributions/index.html", "data/proposals.csv"}
+                       "consultations/exemple/contributions/index.html", "data/proposals.csv"} | lists
     page = (running.root / "_site/consultations/exemple/proposals/exemple-de-proposition/index.html").read_text()
     assert "Proposition renommée" in page
 

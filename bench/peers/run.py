@@ -127,7 +127,7 @@ def consult_build(site: Path) -> Build:
     """consult's cold build of the same site (no cache, empty output), as bench/run.py times it."""
     site = site.resolve()
     return (lambda out: [sys.executable, "-c", "from consult.cli import main; main()", "-C", str(site), "build",
-                         "--now", NOW, "--no-cache", "--out", str(out)]), site
+                         "--now", NOW, "--no-cache", "--no-search", "--out", str(out)]), site
 
 
 def compare(site: Path, tools: list[str] | None = None, rounds: int = ROUNDS) -> list[dict]:

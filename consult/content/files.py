@@ -15,6 +15,7 @@ from consult.config import Config
 from consult.document import YamlDoc, parse_front_matter, parse_yaml
 from consult.errors import SourceError, did_you_mean
 from consult.flags import FLAGS
+from consult.i18n import translate
 from consult.kinds import BY_NAME, CONTRIBUTION_KINDS, DEFAULT_KINDS, KINDS
 from consult.lint import check_history
 from consult.markdown import render_trusted, render_untrusted
@@ -41,7 +42,10 @@ CONSULTATION_FIELDS = {
     "kinds": Field("list"),
     "moderation": Field("str"),
     "results": Field("str"),
+    "support_goal": Field("int"),  # supports after which the agency commits to study a proposal
+    "supports": Field("str"),
 }
+SUPPORT_MODES = ("open", "verified")  # verified: a support counts once its e-mail link is followed
 CATEGORY_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True)}
 QUESTION_FIELDS = {
     "id": Field("slug", required=True),
@@ -66,6 +70,7 @@ PROPOSAL_FIELDS = {
     "origin": Field("str"),  # agency (default) | citizen
     "author": Field("str"),  # a citizen proposal's public name
     "submitted": Field("date"),  # ... and the day it was sent
+    "merged_into": Field("slug"),  # a duplicate: the proposal of the same consultation it was merged into
 }
 ORIGINS = ("agency", "citizen")
 HISTORY_FIELDS = {"date": Field("date", required=True), "status": Field("str", required=True), "note": Field("str")}
@@ -109,6 +114,11 @@ class ConsultationRecord:
     body_html: str
     source: str
     results: str = "after_close"
+    support_goal: int | None = None
+    # `supports: verified` (SUPPORT_MODES). A bool, not the word: "open" would be the very object of
+    # the derived status "open", and pickle's memo would make a page's fingerprint differ between a
+    # fresh parse and a cached one.
+    verified_supports: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +136,7 @@ class ProposalRecord:
     origin: str = "agency"
     author: str = ""
     submitted: date | None = None
+    merged_into: str = ""
 
 
 @dataclass(frozen=True)
@@ -221,6 +232,13 @@ def parse_consultation(text: str, path: str, slug: str, config: Config) -> tuple
     if results not in RESULTS_MODES:
         problems.append(doc.error(("results",), f"unknown results mode {results!r}",
                                   did_you_mean(str(results), RESULTS_MODES) or "use live, after_close or never"))
+    goal = data.get("support_goal")
+    if isinstance(goal, int) and not isinstance(goal, bool) and goal < 1:
+        problems.append(doc.error(("support_goal",), translate(config.language, "check.goal")))
+    supports = data.get("supports", "open")
+    if supports not in SUPPORT_MODES:
+        problems.append(doc.error(("supports",), f"unknown supports mode {supports!r}",
+                                  "use 'open' (the default) or 'verified' (confirmed by e-mail)"))
     if not (present(data, "opens", "date") and present(data, "closes", "date")):
         return None, problems
     opens = to_datetime(data["opens"], config)
@@ -233,7 +251,8 @@ def parse_consultation(text: str, path: str, slug: str, config: Config) -> tuple
     return ConsultationRecord(
         slug=slug, title=data["title"], summary=data.get("summary", ""), opens=opens, closes=closes,
         categories=categories, questions=questions, kinds=kinds, moderation=moderation,
-        body_html=render_trusted(body), source=path, results=results,
+        body_html=render_trusted(body), source=path, results=results, support_goal=goal,
+        verified_supports=supports == "verified",
     ), check_results_settings(doc, data, results, kinds)
 
 
@@ -318,7 +337,7 @@ def parse_proposal(text: str, path: str, slug: str, config: Config) -> tuple[Pro
         # A citizen's text stays untrusted once it is a proposal: no raw HTML, no images.
         body_html=(render_untrusted if origin == "citizen" else render_trusted)(body), source=path,
         origin=origin, author=data.get("author") or "",
-        submitted=_day(data.get("submitted")),
+        submitted=_day(data.get("submitted")), merged_into=data.get("merged_into") or "",
     ), problems
 
 

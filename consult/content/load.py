@@ -24,6 +24,7 @@ from consult.content import files
 from consult.content.figures import count_moderation
 from consult.document import parse_yaml
 from consult.errors import ConsultError, SourceError, did_you_mean, split_warnings
+from consult.i18n import translate
 from consult.layout import (
     CODEBOOK_FILE, CONSULTATION_ENTRIES, CONTENT_DIR, CONTRIBUTIONS_DIR, INDEX_FILE, PROPOSALS_DIR, RESERVED_SLUGS,
     SUPPORTS_FILE, SYNTHESIS_FILE, consultation_url, content_dir, consultations_dir, page_url, pages_dir, proposal_url,
@@ -270,6 +271,7 @@ def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime) 
         if not slug or not kinds["consultation"]:
             continue
         consultation, found = _link_consultation(kinds["consultation"][0], kinds, statuses, now, texts)
+        found += check_merges(kinds["proposal"], texts, config.language)
         problems += found
         consultations.append(consultation)
     site = Site(config=config, now=now, consultations=order_consultations(consultations), pages=pages,
@@ -361,6 +363,10 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
         else:
             published.append(contribution)
     by_id = {s.id: s for s in statuses}
+    merged_from: dict[str, list[str]] = defaultdict(list)
+    for p in kinds["proposal"]:
+        if p.merged_into:
+            merged_from[p.merged_into].append(p.slug)
     proposals = []
     for p in sorted(kinds["proposal"], key=lambda p: (p.title.casefold(), p.slug)):
         if p.category and p.category not in categories:
@@ -374,6 +380,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
             comments=tuple(sorted(comments[p.slug], key=lambda x: (x.submitted, x.id))),
             unpublished_comments=rejected_comments[p.slug], url=proposal_url(base, p.slug), source=p.source,
             origin=p.origin, author=p.author, submitted=p.submitted, embargoed=shown.embargoed,
+            merged_into=p.merged_into, merged_from=tuple(sorted(merged_from[p.slug])),
         ))
     synthesis = None
     if kinds["synthesis"]:
@@ -385,6 +392,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
         kinds=c.kinds, moderation=c.moderation, body_html=c.body_html, synthesis=synthesis,
         proposals=tuple(proposals), contributions=tuple(sorted(published, key=lambda x: (x.submitted, x.id), reverse=True)),
         unpublished_contributions=rejected, url=base, source=c.source, results=c.results, codebook=codebook,
+        support_goal=c.support_goal, verified_supports=c.verified_supports,
         moderation_figures=count_moderation(kinds["contribution"]),
     ), problems
 
@@ -395,6 +403,36 @@ def _unknown_tags(record: files.ContributionRecord, theme_ids: set[str], texts: 
                          did_you_mean(tag, theme_ids) or ("themes in codebook.yaml: " + ", ".join(sorted(theme_ids))
                                                           if theme_ids else "this consultation has no codebook.yaml"))
             for index, tag in enumerate(record.tags) if tag not in theme_ids]
+
+
+def check_merges(records: list[files.ProposalRecord], texts: dict[str, str], language: str) -> list[SourceError]:
+    """An error at the `merged_into:` of each duplicate that names no proposal of its consultation,
+    itself, or a proposal merged in turn (a chain, or a loop): a merge names the proposal kept."""
+    target = {p.slug: p.merged_into for p in records}
+    problems = []
+    for p in records:
+        if not p.merged_into:
+            continue
+        if p.merged_into == p.slug:
+            message, hint = translate(language, "check.merge.self"), ""
+        elif p.merged_into not in target:
+            message = translate(language, "check.merge.unknown", slug=p.merged_into)
+            hint = did_you_mean(p.merged_into, target) or translate(language, "check.merge.hint",
+                                                                    slugs=", ".join(sorted(target)))
+        elif target[p.merged_into]:
+            path, seen = [p.slug, p.merged_into], {p.slug, p.merged_into}
+            while target.get(path[-1]) and target[path[-1]] not in seen:
+                seen.add(target[path[-1]])
+                path.append(target[path[-1]])
+            if target.get(path[-1]) == p.slug:
+                message = translate(language, "check.merge.cycle", cycle=" → ".join(path + [p.slug]))
+            else:
+                message = translate(language, "check.merge.chain", slug=p.merged_into, next=target[p.merged_into])
+            hint = ""
+        else:
+            continue
+        problems.append(files.locate(texts[p.source], p.source, ("merged_into",), message, hint))
+    return problems
 
 
 @dataclass(frozen=True)

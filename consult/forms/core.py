@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 from urllib.parse import parse_qs, quote, urlsplit
@@ -22,6 +22,7 @@ from consult.flags import held_reason
 from consult.forms.export import PAGE, answer_export
 from consult.forms.guard import Altcha, Guard, canonical
 from consult.forms.intake import Intake, Malformed, parse_body, salvage
+from consult.forms.mail import opt_ins
 from consult.forms.messages import message
 from consult.forms.pages import Pages, kept_text
 from consult.forms.rules import ConsultationRule, ProposalRule, Rules
@@ -120,13 +121,19 @@ def handle(request: Request, ctx: Context) -> Response:
         answer = answer_export(request, ctx.inbox, ctx.pull_token, path[len("/export"):], ctx.export_page)
         response = _json(answer.status, answer.data)
         return Response(response.status, answer.headers + response.headers, response.body)
-    route = {"/submit": "submit", "/token": "token", "/altcha": "altcha", "/health": "health"}.get(path)
+    route = {"/submit": "submit", "/token": "token", "/altcha": "altcha", "/health": "health",
+             "/follow": "follow", "/confirm": "confirm", "/unsubscribe": "unsubscribe"}.get(path)
     rules = ctx.current_rules()
     if route is None or (route == "altcha" and not (rules.altcha and ctx.altcha)):
         return _html(404, ctx.pages_for(rules).notice(message(rules.language, "notfound.title"), []))
-    want = "POST" if route == "submit" else "GET"
-    if request.method not in (want, "HEAD" if want == "GET" else want):
-        return Response(405, (("Allow", want), *SECURITY_HEADERS), b"")
+    want = "POST" if route in ("submit", "follow") else "GET"
+    allowed = (want, "HEAD" if want == "GET" else want) + (("POST",) if route == "unsubscribe" else ())
+    if request.method not in allowed:
+        return Response(405, (("Allow", ", ".join(dict.fromkeys(allowed))), *SECURITY_HEADERS), b"")
+    if route in ("follow", "confirm", "unsubscribe"):
+        from consult.forms.mail import handle_mail
+
+        return handle_mail(route, request, ctx, rules)
     if route == "token":
         return _json(200, {"token": ctx.guard.token(request.now, *_token_form(request.query))})
     if route == "altcha":
@@ -197,11 +204,15 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
     keys = ("k-" + key,) if key else ctx.guard.derived_keys(
         request.remote_addr, request.header("user-agent"), text, intake.one("token"), request.now)
     submission = _submission(request, ctx, checked, consultation.slug, signals, keys[0], text)
+    extra = opt_ins(ctx, checked, consultation, submission.id)
+    if extra.quarantine:  # a verified support: counted by its address, once the link is followed
+        submission = replace(submission, voter=extra.voter, quarantine=extra.quarantine)
     rate = (ctx.guard.rate_key(request.remote_addr, request.now), f"{request.now:%Y%m%d%H}",
             ctx.rate_soft, ctx.rate_hard)
     before = ctx.guard.voter_before_rotation(request.remote_addr, consultation.slug)
     try:
-        outcome, _stored = ctx.inbox.add(submission, rate, also_keys=keys[1:], also_voters=(before,) if before else ())
+        outcome, _stored = ctx.inbox.add(submission, rate, also_keys=keys[1:], also_voters=(before,) if before else (),
+                                         subscriptions=extra.subscriptions, messages=extra.messages)
     except InboxError as exc:
         log.error("inbox unavailable: %s", exc)
         return again(503, [("form", message(language, "form.unavailable"))])
@@ -212,6 +223,9 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
         return again(409, [("form", message(language, "form.conflict"))], Intake(fresh, intake.is_json))
     if intake.is_json:
         return _json(200, {"received": True})
+    if extra.messages and outcome == "created":
+        return _html(200, pages.notice(message(language, "verify.title"), [message(language, "verify.text")],
+                                       back_url=consultation.url, back_label=message(language, "refused.back")))
     return _thanks(rules, consultation, "supported" if kind == "support" and outcome == "duplicate" else kind,
                    checked.proposal if BY_NAME[kind].target == "proposal" else None)
 

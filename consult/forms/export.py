@@ -12,9 +12,12 @@ exported, only once a later pull finds the files in the repository):
     POST /export/confirming  {worker}                       -> {rows: [[id, consultation]]}
     POST /export/confirm     {worker}                       -> {count}   confirmed: exported
     GET  /export/state                                      -> {tombstones, supports, held}
+    GET  /export/supporters?consultation=&proposals=a,b     -> {count}   people supporting any of them
     POST /export/purge       {retention_days, closes}       -> what was forgotten
 
-A row leaves without its e-mail address, voter fingerprint or keys (`inbox.remote.row_json`).
+A row leaves without its e-mail address, voter fingerprint or keys (`inbox.remote.row_json`);
+`supporters` counts distinct fingerprints here (a kept proposal and its merged duplicates, as the
+pull read them from content/) and sends only the number.
 """
 
 from __future__ import annotations
@@ -42,12 +45,13 @@ ID = re.compile(r"^[0-9]{8}-[a-z0-9]{8}$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 WORKER = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,199}$")  # printable ASCII, as pull makes it (host:path)
 METHODS = {"": "GET", "/claim": "POST", "/ack": "POST", "/confirming": "POST", "/confirm": "POST",
-           "/state": "GET", "/purge": "POST"}
+           "/state": "GET", "/supporters": "GET", "/purge": "POST"}
 ACKS = ("written", "exported", "missing")
 # Headers a proxy adds: a request carrying one came through a proxy, even from 127.0.0.1.
 FORWARDING = ("forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip", NETLIFY_HEADER)
 PAGE = 500  # rows per page at most (the client asks for more: pull's loop reads pages until one is empty)
 MAX_IDS = 5000
+MAX_GROUP = 200  # proposals in one merged group a `supporters` request may name
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,8 @@ def _arguments(request: "Request") -> dict[str, Any]:
 def _run(path: str, args: dict[str, Any], inbox: Inbox, now: datetime, page: int) -> dict[str, Any]:
     if path == "/state":
         return {"tombstones": inbox.tombstones(), "supports": inbox.support_tallies(), "held": inbox.held_count()}
+    if path == "/supporters":
+        return {"count": inbox.distinct_supporters(*_group(args))}
     if path == "/purge":
         return inbox.purge(now, _retention(args.get("retention_days")), _closes(args.get("closes")))
     worker = _worker(args.get("worker"))
@@ -146,6 +152,16 @@ def _ack(inbox: Inbox, worker: str, args: dict[str, Any], now: datetime) -> int:
         return inbox.unconfirm(worker, ids, now)
     mark = inbox.mark_written if given[0] == "written" else inbox.mark_exported
     return mark(ids, worker, now)
+
+
+def _group(args: dict[str, Any]) -> tuple[str, list[str]]:
+    """The consultation and the comma-separated proposal slugs of a `supporters` request."""
+    consultation, proposals = str(args.get("consultation", "")), str(args.get("proposals", "")).split(",")
+    if not SLUG.match(consultation):
+        raise Refused("consultation: a consultation slug")
+    if len(proposals) > MAX_GROUP or not all(SLUG.match(slug) for slug in proposals):
+        raise Refused(f"proposals: 1 to {MAX_GROUP} proposal slugs, separated by commas")
+    return consultation, proposals
 
 
 def _worker(value: Any) -> str:

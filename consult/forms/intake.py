@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from consult.kinds import TYPED_FIELDS
+from consult.kinds import NOTIFY_FIELDS, TYPED_FIELDS
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_FIELDS = 200
@@ -25,7 +25,8 @@ SINGLE_FIELDS = frozenset(TRANSPORT_FIELDS) | TYPED_FIELDS
 QUESTION_FIELD = re.compile(r"^q_[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 # Technical fields: a browser never puts anything odd there; anything odd is malformed.
 FIELD_LIMITS = {"kind": 20, "consultation": 100, "proposal": 100, "target": 100, "token": 200, "idempotency_key": 100,
-                "altcha": 4000, "website": 500}
+                "altcha": 4000, "website": 500,
+                **{name: 3 for name in NOTIFY_FIELDS}}  # the opt-in checkboxes: value "yes"
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029\x85\x0b\x0c]")

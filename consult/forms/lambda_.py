@@ -73,7 +73,7 @@ class Unreachable(Inbox):
     def __init__(self, url: str, problem: str):
         self.url, self.problem = url, problem
 
-    def _tx_raw(self) -> Any:
+    def _tx_raw(self, relaxed: bool = False) -> Any:
         raise InboxError(self.problem)
 
     def close(self) -> None:

@@ -13,6 +13,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "question.choice": "Choisissez une des réponses proposées pour « {label} ».",
         "question.scale": "Choisissez une valeur entre {min} et {max} pour « {label} ».",
         "email.invalid": "Saisissez une adresse électronique valide, par exemple nom@exemple.fr, ou laissez ce champ vide.",
+        "email.needed": "Pour être prévenu·e, indiquez votre adresse électronique (ou décochez la case).",
+        "email.required_verified": "Indiquez votre adresse électronique : votre soutien comptera une fois le lien "
+                                   "de confirmation suivi.",
         "form.conflict": "Ce formulaire a déjà été envoyé avec un autre texte. Votre texte est conservé ci-dessous : "
                          "renvoyez-le pour qu’il soit enregistré comme une nouvelle contribution.",
         "form.unavailable": "Votre contribution n’a pas pu être enregistrée (service momentanément indisponible). "
@@ -36,6 +39,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "malformed.title": "Demande incorrecte",
         "malformed.text": "Cette demande ne vient pas d’un formulaire du site et n’a pas été enregistrée.",
         "notfound.title": "Page introuvable",
+        "verify.title": "Confirmez votre soutien",
+        "verify.text": "Un lien de confirmation a été envoyé à votre adresse électronique. Votre soutien comptera "
+                       "une fois ce lien suivi (il reste valable 7 jours).",
         "malformed.form": "Votre contribution n’a pas été enregistrée : le formulaire a changé depuis que vous "
                           "l’avez ouvert. Votre texte est conservé ci-dessous : vérifiez vos réponses et renvoyez-le.",
         "malformed.too_large": "Votre envoi est trop volumineux pour être enregistré. Votre texte est conservé "
@@ -54,6 +60,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "question.choice": "Choose one of the offered answers for “{label}”.",
         "question.scale": "Choose a value between {min} and {max} for “{label}”.",
         "email.invalid": "Enter a valid email address, like name@example.org, or leave this field empty.",
+        "email.needed": "To be told, enter your email address (or untick the box).",
+        "email.required_verified": "Enter your email address: your support counts once you follow the confirmation "
+                                   "link.",
         "form.conflict": "This form was already sent with a different text. Your text is kept below: "
                          "send it again to save it as a new contribution.",
         "form.unavailable": "Your contribution could not be saved (service temporarily unavailable). "
@@ -77,6 +86,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "malformed.title": "Bad request",
         "malformed.text": "This request does not come from a form of this site and was not saved.",
         "notfound.title": "Page not found",
+        "verify.title": "Confirm your support",
+        "verify.text": "A confirmation link was sent to your email address. Your support counts once you follow "
+                       "it (it works for 7 days).",
         "malformed.form": "Your contribution was not saved: the form changed since you opened it. "
                           "Your text is kept below: check your answers and send it again.",
         "malformed.too_large": "Your submission is too large to be saved. Your text is kept below: "

@@ -42,6 +42,7 @@ class ConsultationRule:
     categories: tuple[tuple[str, str], ...] = ()  # (id, label): what a citizen proposal may be filed under
     moderation: str = "pre"  # "post": published items may be reported (kind 'report')
     published: frozenset[str] = frozenset()  # ids of its published contributions and comments (post only)
+    supports: str = "open"  # "verified": a support asks an e-mail and counts once its link is followed
 
     def status(self, now: datetime) -> ConsultationStatus:
         return derive_status(self.opens, self.closes, now)
@@ -107,11 +108,12 @@ def render_rules(site: Any, chrome: dict[str, Any] | None = None) -> str:
                     }
                     for q in c.questions
                 ],
-                "proposals": [{"slug": p.slug, "title": p.title, "url": p.url, "final": p.status.final}
-                              for p in c.proposals],
+                "proposals": [{"slug": p.slug, "title": p.title, "url": p.url, "final": p.status.final or bool(p.merged_into)}
+                              for p in c.proposals],  # a merged proposal's supports go to the one kept
                 "categories": [{"id": cat.id, "label": cat.label} for cat in c.categories],
                 "moderation": c.moderation,
                 "published": published_ids(c),
+                **({"supports": "verified"} if c.verified_supports else {}),
             }
             for c in sorted(site.consultations, key=lambda c: c.slug)
         ],
@@ -154,6 +156,7 @@ def parse_rules(text: str, path: str = "consult-rules.json") -> Rules:
                 categories=tuple((cat["id"], cat["label"]) for cat in c.get("categories", ())),
                 moderation="post" if c.get("moderation") == "post" else "pre",
                 published=frozenset(str(id_) for id_ in c.get("published", ())),
+                supports=c.get("supports", "open"),
             )
             for c in data["consultations"]
         )

@@ -14,7 +14,7 @@ from functools import lru_cache
 from consult.forms.intake import TRANSPORT_FIELDS, Fields, Intake, Malformed, comparable
 from consult.forms.messages import message
 from consult.forms.rules import ConsultationRule, Rules
-from consult.kinds import AUTHOR_MAX, BY_NAME, EMAIL_MAX, TITLE_MAX
+from consult.kinds import AUTHOR_MAX, BY_NAME, EMAIL_MAX, TITLE_MAX, notify_field
 from consult.model import Question
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -40,6 +40,15 @@ class Checked:
     email: str = ""
     answers: dict[str, str | list[str]] = field(default_factory=dict)
     category: str = ""  # a citizen proposal's, one of the consultation's category ids; a report's reason code
+    notify: tuple[str, ...] = ()  # what the citizen asked to hear about: 'contribution', 'proposal'
+
+
+def _notify(intake: Intake, kind: str, email: str, errors: list[tuple[str, str]], language: str) -> tuple[str, ...]:
+    """The purposes ticked; a box ticked without an address is a mistake to fix."""
+    asked = tuple(p for p in BY_NAME[kind].notify if intake.one(notify_field(p)))
+    if asked and not email:
+        errors.append(("email", message(language, "email.needed")))
+    return asked
 
 
 def offered_questions(consultation: ConsultationRule, kind: str) -> tuple[Question, ...]:
@@ -69,7 +78,7 @@ def redisplayable(intake: Intake, consultation: ConsultationRule, kind: str) -> 
     choices the form does not offer are left out (nobody typed them). None when some typed text
     has no place in the form (an answer to a question it no longer asks): then show it as text."""
     questions = {f"q_{q.id}": q for q in offered_questions(consultation, kind)}
-    shown = set(questions) | set(BY_NAME[kind].fields)
+    shown = set(questions) | set(BY_NAME[kind].form_fields(consultation.supports == "verified"))
     fields: Fields = {}
     for name, values in intake.fields.items():
         question = questions.get(name)
@@ -102,8 +111,8 @@ def check_fields(intake: Intake, consultation: ConsultationRule, kind: str, rule
     rule = BY_NAME[kind]
     if rule.reason:
         return _report(intake, rules, language)
-    if not rule.contribution:  # a support: nothing typed, only counted
-        return Checked(kind=kind, proposal=proposal)
+    if not rule.contribution:  # a support: only counted (on a verified consultation, by its address)
+        return _support(intake, consultation, kind, proposal, language)
     questions = offered_questions(consultation, kind)
     show_body = shows_body(consultation, kind)
     title = single_line(intake.one("title")) if has_title(kind) else ""
@@ -122,10 +131,27 @@ def check_fields(intake: Intake, consultation: ConsultationRule, kind: str, rule
     limit("author", author, AUTHOR_MAX)
     if email and (len(email) > EMAIL_MAX or not EMAIL.match(email)):
         errors.append(("email", message(language, "email.invalid")))
+    notify = _notify(intake, kind, email, errors, language)
     if errors:
         order = ["title", "body", *(f"q_{q.id}" for q in questions), "author", "email"]
         raise Invalid(sorted(errors, key=lambda e: order.index(e[0]) if e[0] in order else len(order)))
-    return Checked(kind, proposal if rule.target == "proposal" else None, title, body, author, email, answers, category)
+    return Checked(kind, proposal if rule.target == "proposal" else None, title, body, author, email, answers, category,
+                   notify)
+
+
+def _support(intake: Intake, consultation: ConsultationRule, kind: str, proposal: str | None, language: str) -> Checked:
+    """A support: nothing to check, but on a `supports: verified` consultation, where it asks the
+    address its confirmation link goes to (required, and the only field there is to fix)."""
+    rule = BY_NAME[kind]
+    if not (rule.verifiable and consultation.supports == "verified"):
+        return Checked(kind=kind, proposal=proposal)
+    email = intake.one("email").strip()
+    if not email:
+        raise Invalid([("email", message(language, "email.required_verified"))])
+    if len(email) > EMAIL_MAX or not EMAIL.match(email):
+        raise Invalid([("email", message(language, "email.invalid"))])
+    notify = tuple(p for p in rule.notify if intake.one(notify_field(p)))
+    return Checked(kind=kind, proposal=proposal, email=email, notify=notify)
 
 
 def _report(intake: Intake, rules: Rules, language: str) -> Checked:

@@ -35,5 +35,6 @@ def form_view(intake: Intake, consultation: ConsultationRule, kind: str, rules: 
         categories=consultation.categories if BY_NAME[kind].category else (),
         target=intake.one("target") if BY_NAME[kind].target == "item" else "",
         reasons=rules.reasons if BY_NAME[kind].reason else (),
+        verified=BY_NAME[kind].verifiable and consultation.supports == "verified",
         **form_links(rules.chrome),
     )

@@ -74,11 +74,13 @@ class PostgresInbox(Inbox):
         return conn
 
     @contextmanager
-    def _tx_raw(self) -> Iterator[Any]:
+    def _tx_raw(self, relaxed: bool = False) -> Iterator[Any]:
         conn = self._acquire()
         try:
             with conn.transaction():
                 with conn.cursor() as cur:
+                    if relaxed:
+                        cur.execute("SET LOCAL synchronous_commit = off")
                     yield cur
         except psycopg.OperationalError:
             conn.close()  # a broken link: a new connection next time

@@ -1,9 +1,9 @@
 """The pull side of an inbox reached through the form handler's export (`consult pull --from URL`).
 
 `RemoteInbox` is an `Inbox` whose pull-side methods (claim, claimed, confirming, confirm,
-mark_written, mark_exported, tombstones, support tallies, held count, purge) are HTTPS calls to
-`/api/export…` with the bearer token CONSULT_PULL_TOKEN, so `consult.pull` runs unchanged and the
-rows follow the same states as with a direct inbox (new -> claimed -> written -> exported). A
+mark_written, mark_exported, tombstones, support tallies, distinct supporters, held count, purge)
+are HTTPS calls to `/api/export…` with the bearer token CONSULT_PULL_TOKEN, so `consult.pull` runs
+unchanged and the rows follow the same states as with a direct inbox (new -> claimed -> written -> exported). A
 row travels as `row_json`: what a contribution file holds, never the e-mail address, the voter
 fingerprint or the keys, which stay on the handler.
 """
@@ -92,7 +92,7 @@ class RemoteInbox(Inbox):
     def close(self) -> None:
         pass
 
-    def _tx_raw(self) -> Any:
+    def _tx_raw(self, relaxed: bool = False) -> Any:
         raise InboxError(f"through {self.url} only the pull is possible; this command needs the inbox itself "
                          "(CONSULT_INBOX, on the handler's machine)")
 
@@ -154,6 +154,13 @@ class RemoteInbox(Inbox):
     def support_tallies(self) -> dict[str, dict[str, int]]:
         tallies = self._call("/state")["supports"]
         return {str(slug): {str(p): int(n) for p, n in counts.items()} for slug, counts in tallies.items()}
+
+    def distinct_supporters(self, consultation: str, proposals: list[str]) -> int:
+        """Counted on the handler, where the voter fingerprints stay: only the number travels."""
+        if not proposals:
+            return 0
+        query = {"consultation": consultation, "proposals": ",".join(proposals)}
+        return int(self._call("/supporters", query=query)["count"])
 
     def held_count(self) -> int:
         return int(self._call("/state")["held"])

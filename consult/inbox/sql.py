@@ -17,6 +17,7 @@ from typing import Any
 
 from consult.flags import held_reason, parse_flags
 from consult.inbox.base import AddOutcome, InboxError, Submission, redact
+from consult.inbox.mail import MAIL_SCHEMA, MailStore, Message, Subscription
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS submissions (
@@ -45,8 +46,12 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS hits (
         key TEXT NOT NULL, bucket TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (key, bucket))""",
     "CREATE TABLE IF NOT EXISTS nonces (nonce TEXT PRIMARY KEY, expires TEXT NOT NULL)",
+    *MAIL_SCHEMA,  # subscriptions, notified, outbox (consult.inbox.mail)
 )
 
+# A verified support waits under this mark until its address's link is followed (consult.inbox.mail):
+# held from the tallies and from pull, but no person's decision: `consult held` does not list it.
+UNCONFIRMED = "unconfirmed"
 EMPTY_PUBLIC = json.dumps({"title": "", "body": "", "author": "", "answers": {}}, sort_keys=True)
 COLUMNS = "id, consultation, kind, proposal, public, email, voter, received, idem_key, body_hash, quarantine, flags"
 
@@ -75,14 +80,17 @@ def _row(row: tuple[Any, ...]) -> Submission:
     )
 
 
-class Inbox:
+class Inbox(MailStore):
     """Submissions in, claims out. Subclasses: SqliteInbox, PostgresInbox."""
 
     url: str = ""
     errors: tuple[type[BaseException], ...] = ()
 
     # --- backend hooks -------------------------------------------------
-    def _tx_raw(self) -> Any:  # context manager yielding a DB-API cursor
+    def _tx_raw(self, relaxed: bool = False) -> Any:  # context manager yielding a DB-API cursor
+        """`relaxed`: the commit survives the process being killed, not the machine losing power
+        (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off): for the outbox's per-message
+        marks only (consult.inbox.mail), never for a submission."""
         raise NotImplementedError
 
     def _sql(self, statement: str) -> str:
@@ -99,10 +107,10 @@ class Inbox:
         return True
 
     @contextmanager
-    def _tx(self) -> Iterator[Any]:
+    def _tx(self, relaxed: bool = False) -> Iterator[Any]:
         """One transaction: committed when the block ends, rolled back on any error."""
         try:
-            with self._tx_raw() as cur:
+            with (self._tx_raw(relaxed) if relaxed else self._tx_raw()) as cur:  # a backend may not relax
                 yield cur
         except self.errors as exc:
             raise InboxError(redact(f"inbox {self.url_for_humans()} failed: {exc}".strip(), self.url)) from exc
@@ -122,7 +130,8 @@ class Inbox:
 
     # --- handler side --------------------------------------------------
     def add(self, sub: Submission, rate: tuple[str, str, int, int] | None = None, *,
-            also_keys: tuple[str, ...] = (), also_voters: tuple[str, ...] = ()) -> tuple[AddOutcome, str]:
+            also_keys: tuple[str, ...] = (), also_voters: tuple[str, ...] = (),
+            subscriptions: tuple[Subscription, ...] = (), messages: tuple[Message, ...] = ()) -> tuple[AddOutcome, str]:
         """Store `sub` durably. Returns (outcome, id of the stored row).
 
         'duplicate': same idempotency key and same body, or a second support by the
@@ -134,6 +143,8 @@ class Inbox:
         time window); a row stored under one of them makes this one a duplicate.
         `also_voters`: the same voter's fingerprints under a previous secret; a support
         already counted under one of them makes this one a duplicate.
+        `subscriptions` (the citizen's opt-ins) and `messages` (a confirmation link) are stored in
+        the same transaction when the row is created, never for a duplicate.
         """
         received = sub.received
         if received is None:
@@ -164,6 +175,10 @@ class Inbox:
                  sub.voter or None, iso(received), sub.idem_key, sub.body_hash, sub.quarantine or None, sub.flags),
             )
             if cur.rowcount == 1:
+                for subscription in subscriptions:
+                    self._insert_subscription(cur, subscription, received)
+                for message in messages:
+                    self._insert_message(cur, message, received)
                 return "created", sub.id
             self._run(cur, "SELECT id, body_hash FROM submissions WHERE idem_key = ?", (sub.idem_key,))
             found = cur.fetchone()
@@ -309,6 +324,23 @@ class Inbox:
                 tallies.setdefault(consultation, {})[proposal] = int(count)
             return tallies
 
+    def distinct_supporters(self, consultation: str, proposals: list[str]) -> int:
+        """How many people support at least one of `proposals` (a proposal and the duplicates merged
+        into it): one per voter fingerprint, the fingerprints staying here; a support anonymised
+        after retention (no fingerprint left) counts as one person of its own."""
+        if not proposals:
+            return 0
+        with self._tx() as cur:
+            self._run(
+                cur,
+                "SELECT COUNT(DISTINCT voter), SUM(CASE WHEN voter IS NULL THEN 1 ELSE 0 END) FROM submissions"
+                " WHERE kind = 'support' AND quarantine IS NULL AND consultation = ?"
+                f" AND proposal IN ({', '.join('?' for _ in proposals)})",
+                (consultation, *proposals),
+            )
+            distinct, anonymous = cur.fetchone()
+            return int(distinct or 0) + int(anonymous or 0)
+
     # --- privacy -------------------------------------------------------
     def erase(self, id_: str, now: datetime, known: bool = False) -> bool:
         """Delete the row of `id_` and record a tombstone, so that no later add or pull brings
@@ -318,6 +350,7 @@ class Inbox:
         with self._tx() as cur:
             self._run(cur, "DELETE FROM submissions WHERE id = ?", (id_,))
             existed = cur.rowcount == 1
+            self._erase_mail(cur, id_)
             if existed or known:
                 self._run(cur, "INSERT INTO tombstones (id, erased) VALUES (?, ?) ON CONFLICT DO NOTHING",
                           (id_, iso(now)))
@@ -342,6 +375,9 @@ class Inbox:
           are forgotten and the row stays, so the tallies do not change. Supports of a
           consultation the site no longer has are forgotten `retention_days` after receipt.
         - Rate-limit counters after two days, nonces once expired.
+        - E-mail (`consult.inbox.mail`): a subscription goes with its submission's row; follows and
+          verified supports never confirmed once their link expired; follows of a consultation
+          closed `retention_days` ago; messages done (sent, failed) `retention_days` ago.
         A row that was not delivered (new, claimed, quarantined or held) is never forgotten:
         nothing is purged before a person decided. Returns counts by what was forgotten, and
         'scrubbed' 0 when the storage files could not be scrubbed now (the next purge does it).
@@ -351,6 +387,7 @@ class Inbox:
             self._run(cur, "DELETE FROM submissions WHERE state = 'exported' AND exported_at < ?", (iso(cutoff),))
             delivered = int(cur.rowcount)
             fingerprints = self._forget_voters(cur, cutoff, closes)
+            self._purge_mail(cur, now, cutoff, closes)
             self._run(cur, "DELETE FROM hits WHERE bucket < ?", ((now - timedelta(days=2)).strftime("%Y%m%d%H%M"),))
             self._run(cur, "DELETE FROM nonces WHERE expires < ?", (iso(now),))
         return {"delivered": delivered, "fingerprints": fingerprints, "scrubbed": int(self._scrub())}
@@ -381,12 +418,13 @@ class Inbox:
     def held(self) -> list[Submission]:
         """Every row held back from pull and from the support counts, by id, with its text."""
         with self._tx() as cur:
-            self._run(cur, f"SELECT {COLUMNS} FROM submissions WHERE quarantine IS NOT NULL ORDER BY id")
+            self._run(cur, f"SELECT {COLUMNS} FROM submissions WHERE quarantine IS NOT NULL"
+                           f" AND quarantine <> '{UNCONFIRMED}' ORDER BY id")
             return [_row(r) for r in cur.fetchall()]
 
     def held_count(self) -> int:
         with self._tx() as cur:
-            self._run(cur, "SELECT COUNT(*) FROM submissions WHERE quarantine IS NOT NULL")
+            self._run(cur, f"SELECT COUNT(*) FROM submissions WHERE quarantine IS NOT NULL AND quarantine <> '{UNCONFIRMED}'")
             return int(cur.fetchone()[0])
 
     def release(self, ids: list[str]) -> dict[str, str]:

@@ -142,12 +142,14 @@ class SqliteInbox(Inbox):
                 self._idle.append(conn)
 
     @contextmanager
-    def _tx_raw(self) -> Iterator[Any]:
+    def _tx_raw(self, relaxed: bool = False) -> Iterator[Any]:
         conn = self._acquire()
         try:
             with self._writer:
                 cur = conn.cursor()
                 try:
+                    if relaxed:
+                        cur.execute("PRAGMA synchronous=NORMAL")  # back to FULL below, whatever happens
                     cur.execute("BEGIN IMMEDIATE")
                     yield cur
                     cur.execute("COMMIT")
@@ -156,6 +158,8 @@ class SqliteInbox(Inbox):
                         conn.rollback()
                     raise
                 finally:
+                    if relaxed:
+                        cur.execute("PRAGMA synchronous=FULL")
                     cur.close()
         finally:
             self._release(conn)

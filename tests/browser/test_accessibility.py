@@ -33,6 +33,8 @@ PAGES = {
     "results (closed)": "/consultations/parc-des-berges/resultats/",
     "text answers of a question": "/consultations/plan-velo/resultats/priorite/",
     "citizen proposal, answered": "/consultations/plan-velo/proposals/atelier-reparation-velo/",
+    # The support goal's meter is on the home page, OPEN and PROPOSAL (which a duplicate was merged into).
+    "proposal merged into another": "/consultations/plan-velo/proposals/abri-velos-gare/",
     "moderation report (post-moderation)": "/consultations/parc-des-berges/moderation/",
     "moderation report (pre-moderation)": "/consultations/plan-velo/moderation/",
 }
@@ -135,3 +137,16 @@ def test_report_form_open_and_refused_has_no_axe_violation(page: Page) -> None:
     assert "/thanks/report/" in page.url
     violations = axe_violations(page)
     assert not violations, "thank-you for a report:\n" + "\n".join(violations)
+
+
+@pytest.mark.parametrize("path", [HOME, OPEN, "/consultations/plan-velo/proposals/passerelle-loire/"])
+def test_support_goal_meter_is_named_by_its_visible_text(page: Page, path: str) -> None:
+    """Chromium's accessibility tree: each meter is a 'meter' named by the text beside it, which is
+    visible; a proposal past the goal says so in words."""
+    page.goto(path)
+    meter = page.get_by_role("meter", name="301 soutiens sur 250")
+    assert meter.count() == 1 and meter.get_attribute("value") == "250"
+    assert page.get_by_text("301 soutiens sur 250", exact=True).is_visible()
+    assert page.locator(".support-goal", has=meter).get_by_text("Objectif atteint").is_visible()
+    if path == OPEN:
+        assert page.get_by_role("meter", name="214 soutiens sur 250").get_attribute("value") == "214"

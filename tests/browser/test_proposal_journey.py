@@ -69,8 +69,9 @@ def test_a_citizen_idea_becomes_an_answered_proposal(server: DemoServer, request
     assert tab.locator(".proposed-by bdi").inner_text() == "Zoé <i>R</i>"  # shown as text, not markup
     assert tab.locator(".proposed-by").inner_text().startswith("Proposée par Zoé <i>R</i> le ")
     assert "zoe@example.org" not in tab.content()
-    tab.goto(OPEN)
-    assert tab.locator(f"main a[href='{url}']").count() == 1
+    # The consultation's page shows its most supported proposals; its lists show them all, the newest first here.
+    tab.goto(OPEN + "propositions/tri/recentes/")
+    assert tab.locator(f".facets__list a[href='{url}']").count() == 1
     assert tab.locator("main").inner_text().count(f"Un abri pour les vélos près du collège. {marker}") == 0
 
     # Another citizen supports and comments it, as they would an agency's proposal.
