@@ -211,6 +211,8 @@ def check_templates(env: jinja2.Environment, root: Path) -> list[SourceError]:
     for name in sorted(env.list_templates()):
         if any(part.startswith(".") for part in name.split("/")):
             continue
+        if name.startswith(DEFAULT_PREFIX + "/"):  # the built-in templates again, under a second name:
+            continue  # compiling them twice doubled this check's time (they are checked by their own name)
         try:
             template = env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
