@@ -36,7 +36,7 @@ from consult.content.load import (
     source_key,
 )
 from consult.errors import DISK_FULL, ConsultError, SourceError, disk_full, split_warnings
-from consult.forms.rules import render_rules
+from consult.forms.rules import published_ids, render_rules
 from consult.lock import build_lock
 from consult.opendata import Rows, consultation_rows, render_open_data
 from consult.model import Consultation, Site, derive_status, order_consultations
@@ -347,7 +347,8 @@ class Builder:
         for c in site.consultations:  # an unchanged consultation is the very same object as last time
             if c.slug not in summaries or summaries[c.slug][0] is not c:
                 summaries[c.slug] = (c, (c.slug, c.title, c.url, c.opens, c.closes, c.kinds, c.questions,
-                                         tuple((p.slug, p.title, p.url) for p in c.proposals)))
+                                         tuple((p.slug, p.title, p.url) for p in c.proposals),
+                                         c.moderation, tuple(published_ids(c))))
         shown = (chrome_for(site), tuple(summaries[c.slug][1] for c in site.consultations))
         if self.last_rules is None or self.last_rules[0] != shown:
             self.last_rules = (shown, render_rules(site, shown[0]).encode("utf-8"))

@@ -59,6 +59,8 @@ class FormView:
     altcha_url: str = ""  # with forms.altcha: where the ALTCHA widget fetches its challenge
     altcha_script: str = ""  # ... and the script that defines the widget
     categories: tuple[tuple[str, str], ...] = ()  # (id, label) a citizen proposal may be filed under
+    target: str = ""  # a report's: the id of the published contribution or comment it reports
+    reasons: tuple[tuple[str, str], ...] = ()  # a report's: (code, the charter's wording) to choose from
     organisation: str = ""  # the site's organisation, named in the opt-in boxes
     verified: bool = False  # a support form of a `supports: verified` consultation: it asks an e-mail
 
@@ -69,10 +71,14 @@ class FormView:
         return replace(self, action="", consultation_slug="", consultation_title="", consultation_url="",
                        proposal_slug=None, proposal_title=None, proposal_url=None, token_url="")
 
+    def about(self, target: str) -> FormView:
+        """This report form about the published item `target` (a page shows one per item)."""
+        return replace(self, target=target)
+
     @property
     def show_body(self) -> bool:
         """An idea and a comment are a text; the questionnaire and a support are not."""
-        return self.kind in BY_NAME and BY_NAME[self.kind].body
+        return self.kind in BY_NAME and bool(BY_NAME[self.kind].body)
 
     @property
     def notify(self) -> tuple[str, ...]:
@@ -101,7 +107,8 @@ class FormView:
         return self.field(name, hint).described_by
 
     def field_id(self, name: str) -> str:
-        return f"{self.kind}-{name}"
+        """Unique on its page: a page shows one form of each kind, but a report form per item."""
+        return f"{self.kind}-{self.target}-{name}" if self.target else f"{self.kind}-{name}"
 
     def anchor(self, name: str) -> str:
         """The id an error-summary link jumps to: the field, a group's first control, or the form."""
@@ -110,7 +117,7 @@ class FormView:
             return self.field_id(name) + ("" if question.type == "text" else "-1")
         if name in TYPED_FIELDS:
             return self.field_id(name)
-        return f"{self.kind}-form"
+        return self.field_id("form")
 
 
 class FormLinks(TypedDict):

@@ -249,6 +249,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "thanks.back": "Retour aux consultations",
         "thanks.back.consultation": "Retour à la consultation",
         "thanks.back.proposal": "Retour à la proposition",
+        "thanks.title.report": "Merci pour votre signalement",
+        "thanks.saved.report": "Votre signalement est enregistré : l'équipe de modération relira ce contenu selon la charte de modération.",
+        "form.report.summary": "Signaler ce contenu",
+        "form.report.reason_label": "Motif du signalement",
+        "form.report.reason_none": "Choisissez un motif",
+        "form.report.note_label": "Précisions",
+        "form.report.note_hint": "N'indiquez aucune donnée personnelle.",
+        "form.submit.report": "Envoyer le signalement",
+        "form_page.title.report": "Signaler un contenu de « {title} »",
         "not_found.title": "Page introuvable",
         "not_found.body": "La page que vous cherchez n'existe pas ou a été déplacée.",
         "not_found.back": "Retour aux consultations",
@@ -474,6 +483,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "thanks.back": "Back to the consultations",
         "thanks.back.consultation": "Back to the consultation",
         "thanks.back.proposal": "Back to the proposal",
+        "thanks.title.report": "Thank you for your report",
+        "thanks.saved.report": "Your report has been saved: the moderation team will review this content according to the moderation charter.",
+        "form.report.summary": "Report this content",
+        "form.report.reason_label": "Reason for the report",
+        "form.report.reason_none": "Choose a reason",
+        "form.report.note_label": "Details",
+        "form.report.note_hint": "Do not include any personal data.",
+        "form.submit.report": "Send the report",
+        "form_page.title.report": "Report content of “{title}”",
         "not_found.title": "Page not found",
         "not_found.body": "The page you are looking for does not exist or has moved.",
         "not_found.back": "Back to the consultations",
@@ -620,6 +638,7 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "cli.moderate.rejected": "refusée : {path}",
         "cli.moderate.unpublished": "dépubliée ({reason}) : {path}",
         "cli.moderate.category": "[catégorie : {category}]",
+        "cli.moderate.published": "[publiée, signalée : garder ou dépublier]",
         "cli.moderate.page": "Affichées : {first} à {last} sur {total}.",
         "cli.moderate.next": "Suivantes : la même commande avec --offset {offset}.",
         "cli.moderate.name_ids": "indiquez les contributions : consult moderate {action} ID...",
@@ -721,6 +740,7 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "cli.moderate.rejected": "rejected: {path}",
         "cli.moderate.unpublished": "unpublished ({reason}): {path}",
         "cli.moderate.category": "[category: {category}]",
+        "cli.moderate.published": "[published, reported: keep or unpublish]",
         "cli.moderate.page": "Shown: {first} to {last} of {total}.",
         "cli.moderate.next": "Next: the same command with --offset {offset}.",
         "cli.moderate.name_ids": "name the contributions: consult moderate {action} ID...",
@@ -1236,3 +1256,10 @@ STRINGS["en"].update({
     "search.results.other": "{count} results for “{query}”",
     "search.searching": "Searching…",
 })
+
+def reason_label(code: str, language: str) -> str:
+    """The charter's wording of a moderation reason code (a site's own codes have none: the code itself)."""
+    try:
+        return translate(language, f"reason.{code}")
+    except KeyError:
+        return code

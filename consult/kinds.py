@@ -24,9 +24,12 @@ class Kind:
     """One submission kind: its form's fields and the rules they follow."""
 
     name: str
-    target: Literal["consultation", "proposal"]  # what a submission is about (the `proposal` field)
+    # What a submission is about: its consultation, one of its proposals (the `proposal` field), or
+    # one published contribution or comment (a report's `target` field: post-moderation only).
+    target: Literal["consultation", "proposal", "item"]
     title: Literal["", "optional", "required"] = ""  # an idea's title ('' = the form has none)
-    body: bool = False  # a text, required when the form has one
+    body: Literal["", "optional", "required"] = ""  # a text ('' = the form has none)
+    reason: bool = False  # a reason code of the moderation charter is chosen (site.yaml moderation.reasons)
     category: bool = False  # one of the consultation's categories may be chosen
     questions: bool = False  # the questionnaire is offered (then the consultation must have questions)
     identity: bool = True  # a public name and a private e-mail may be given
@@ -45,7 +48,8 @@ class Kind:
     def form_fields(self, verified: bool) -> tuple[str, ...]:
         """`fields`, on a consultation whose supports are `verified` or not."""
         email = self.identity or (verified and self.verifiable)
-        return ((("title",) if self.title else ()) + (("body",) if self.body else ())
+        return ((("title",) if self.title else ()) + (("reason",) if self.reason else ())
+                + (("body",) if self.body else ())
                 + (("category",) if self.category else ()) + (("author",) if self.identity else ())
                 + (("email",) + tuple(notify_field(p) for p in self.notify) if email else ()))
 
@@ -56,15 +60,19 @@ def notify_field(purpose: str) -> str:
 
 
 KINDS_TABLE: tuple[Kind, ...] = (
-    Kind("suggestion", "consultation", title="optional", body=True, notify=("contribution",)),
-    Kind("proposal", "consultation", title="required", body=True, category=True, notify=("contribution",)),
-    Kind("comment", "proposal", body=True, notify=("contribution", "proposal")),
+    Kind("suggestion", "consultation", title="optional", body="required", notify=("contribution",)),
+    Kind("proposal", "consultation", title="required", body="required", category=True, notify=("contribution",)),
+    Kind("comment", "proposal", body="required", notify=("contribution", "proposal")),
     Kind("support", "proposal", identity=False, contribution=False, too_fast=timedelta(seconds=1),
          notify=("proposal",), verifiable=True),
     Kind("answers", "consultation", questions=True, notify=("contribution",)),
+    # "Signaler ce contenu": no file of its own; pull flags its target `reported` (consult.pull).
+    # Anonymous (no e-mail, so no opt-in box): nothing to tell its sender.
+    Kind("report", "item", body="optional", reason=True, identity=False, contribution=False),
 )
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS_TABLE}
-KINDS: tuple[str, ...] = tuple(BY_NAME)  # what a consultation's `kinds:` may list
+# What a consultation's `kinds:` may list (a report is offered by `moderation: post`, not listed).
+KINDS: tuple[str, ...] = tuple(k.name for k in KINDS_TABLE if k.target != "item")
 CONTRIBUTION_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS_TABLE if k.contribution)  # a contribution file's `kind:`
 # Every field a person types but answers (a verified support's e-mail and opt-in boxes included).
 TYPED_FIELDS = frozenset(name for k in KINDS_TABLE for verified in (False, True) for name in k.form_fields(verified))

@@ -24,9 +24,11 @@ SUPPORTS_FILE = "supports.yaml"
 CODEBOOK_FILE = "codebook.yaml"
 PROPOSALS_DIR = "proposals"
 CONTRIBUTIONS_DIR = "contributions"
+# Participants' reports of published items (`reports/<id>.md`, written by pull): for moderators, never published.
+REPORTS_DIR = "reports"
 # What a consultation's folder may hold.
 CONSULTATION_ENTRIES = frozenset({INDEX_FILE, SYNTHESIS_FILE, SUPPORTS_FILE, CODEBOOK_FILE, PROPOSALS_DIR,
-                                  CONTRIBUTIONS_DIR})
+                                  CONTRIBUTIONS_DIR, REPORTS_DIR})
 STATE_DIR = ".consult"  # the machine's own files: cache, locks, the local inbox and secret (git-ignored)
 CACHE_DIR = f"{STATE_DIR}/cache"
 DEFAULT_INBOX = f"sqlite:///{STATE_DIR}/inbox.sqlite3"
@@ -84,7 +86,7 @@ COMMENTS_SEGMENT = "comments/"
 # The thank-you page of each outcome the handler acknowledges ('supported': a support already counted).
 # Carried to the handler in the chrome of its rules: it redirects there, adding ?back=<the page to go back to>.
 THANKS_PAGES = {"suggestion": "/thanks/", "answers": "/thanks/answers/", "comment": "/thanks/comment/",
-                "support": "/thanks/support/", "supported": "/thanks/supported/"}
+                "support": "/thanks/support/", "supported": "/thanks/supported/", "report": "/thanks/report/"}
 # The theme's ALTCHA widget (vendored npm package); published only with forms.altcha (build.py).
 ALTCHA_STATIC = "static/altcha/"
 ALTCHA_SCRIPT = "/" + ALTCHA_STATIC + "consult-altcha.js"

@@ -26,9 +26,12 @@ from consult.layout import CONTRIBUTIONS_DIR, INDEX_FILE, consultations_dir, con
 from consult.pull import ID, replace_batch
 
 # A decision line with its own line ending (\n or \r\n), kept when the line is rewritten.
+REPORTED = "reported"  # the flag a participant's report sets on a published item (consult.pull)
 STATUS_LINE = re.compile(r"^status:[^\r\n]*(\r?\n)", re.M)
 REASON_LINE = re.compile(r"^reason:[^\r\n]*\r?\n", re.M)
 # `decided:` and `decided_by:` (post-moderation's "auto"): a person's decision replaces both.
+FLAGS_BLOCK = re.compile(r"^flags:[ \t]*(\r?\n)((?:- [^\r\n]*\r?\n)*)", re.M)  # as pull writes it
+FLAGS_FLOW = re.compile(r"^flags:[ \t]*\[([^\]\r\n]*)\][ \t]*(\r?\n)", re.M)  # as a person may write it
 DECIDED_LINE = re.compile(r"^decided(?:_by)?:[^\r\n]*\r?\n", re.M)
 DECISION_KEYS = ("status", "reason", "decided", "decided_by")
 # Up to this many contributions, `consult moderate` shows every text and answer in full.
@@ -81,9 +84,10 @@ def contribution_files(root: Path, consultation: str = "*") -> list[Path]:
 
 def list_pending(root: Path, consultation: str | None = None, kind: str | None = None,
                  flagged: bool = False, flag: str | None = None) -> list[Entry]:
-    """Pending contributions, flagged ones first, each group in file order; optionally only one
+    """Pending contributions, and published ones a participant reported (post-moderation: keep or
+    unpublish them), flagged ones first, each group in file order; optionally only one
     consultation's, one kind's, the flagged ones, or those with one flag code (a moderator's
-    filters on thousands of items: `--flag personal-email`)."""
+    filters on thousands of items: `--flag personal-email`, `--flag reported`)."""
     if kind is not None and kind not in CONTRIBUTION_KINDS:
         hint = did_you_mean(kind, CONTRIBUTION_KINDS) or "kinds: " + ", ".join(CONTRIBUTION_KINDS)
         raise ConsultError([SourceError("", 0, 0, f"unknown kind '{kind}'", hint)])
@@ -94,11 +98,16 @@ def list_pending(root: Path, consultation: str | None = None, kind: str | None =
     found = []
     for path in contribution_files(root, consultation or "*"):
         entry = read_entry(root, path, labels)
-        if entry is None or entry.status != "pending" or (kind and entry.kind != kind) or (flagged and not entry.flags) \
+        if entry is None or not _to_review(entry) or (kind and entry.kind != kind) or (flagged and not entry.flags) \
                 or (flag and flag not in entry.flags):
             continue
         found.append(entry)
     return sorted(found, key=lambda entry: not entry.flags)
+
+
+def _to_review(entry: Entry) -> bool:
+    """A person must look at it: pending, or published and then reported."""
+    return entry.status == "pending" or (entry.status == "published" and REPORTED in entry.flags)
 
 
 def show_entry(root: Path, id_: str) -> Entry:
@@ -195,6 +204,8 @@ def _heading(item: Entry, language: str) -> str:
     about = " " + translate(language, "cli.moderate.on", proposal=item.proposal) if item.proposal else ""
     if item.category:
         about += " " + translate(language, "cli.moderate.category", category=item.category)
+    if item.status == "published":  # listed because a participant reported it
+        about += " " + translate(language, "cli.moderate.published")
     return terminal_safe(f"{item.id}  {item.consultation}  {kind}{about}  {item.submitted}")
 
 
@@ -307,6 +318,38 @@ def _check_only_decision_changed(before: str, after: str, status: str, reason: s
     if got != expected or new.get("status") != status or (new.get("reason") or "") != reason \
             or (decided and new.get("decided") != decided):
         raise ConsultError(f"{path}: cannot edit this file safely; edit 'status:' by hand")
+
+
+def add_flag(text: str, code: str, path: str = "") -> str:
+    """The file text with `code` added to its `flags:` list (made when there is none); every other
+    byte stays as it was, so the diff is the flag. Already there: the text unchanged. A flag code
+    is letters and hyphens (consult.flags), so it needs no quoting."""
+    split = split_front_matter(text)
+    if split is None:
+        raise ConsultError(f"{path}: no front matter")
+    head_end = text.index(split.yaml_text) + len(split.yaml_text) if split.yaml_text else 4
+    head, rest = text[:head_end], text[head_end:]
+    old, problems = _front(text)
+    if problems or not isinstance(old, dict):
+        raise ConsultError(f"{path}: cannot add the '{code}' flag safely; add it to 'flags:' by hand")
+    listed = old.get("flags") or []
+    if isinstance(listed, list) and code in listed:
+        return text
+    end = "\r\n" if "\r\n" in head else "\n"
+    block, flow = FLAGS_BLOCK.search(head), FLAGS_FLOW.search(head)
+    if block is not None:
+        head = head[:block.end()] + f"- {code}{block.group(1)}" + head[block.end():]
+    elif flow is not None:
+        items = [item.strip() for item in flow.group(1).split(",") if item.strip()]
+        head = head[:flow.start()] + f"flags: [{', '.join(items + [code])}]{flow.group(2)}" + head[flow.end():]
+    elif "flags" not in old:
+        head += f"flags:{end}- {code}{end}"
+    edited = head + rest
+    new, new_problems = _front(edited)
+    expected = dict(old, flags=[*(listed if isinstance(listed, list) else []), code])
+    if new_problems or new != expected:
+        raise ConsultError(f"{path}: cannot add the '{code}' flag safely; add it to 'flags:' by hand")
+    return edited
 
 
 def _front(text: str) -> tuple[Any, bool]:

@@ -34,8 +34,8 @@ from consult.errors import ConsultError
 from consult.flags import parse_flags
 from consult.inbox import Inbox, Submission
 from consult.layout import (
-    CONSULTATIONS_DIR, CONTENT_DIR, CONTRIBUTIONS_DIR, INDEX_FILE, PROPOSALS_DIR, STATE_DIR, SUPPORTS_FILE, consultations_dir,
-    content_dir,
+    CONSULTATIONS_DIR, CONTENT_DIR, CONTRIBUTIONS_DIR, INDEX_FILE, PROPOSALS_DIR, REPORTS_DIR, STATE_DIR, SUPPORTS_FILE,
+    consultations_dir, content_dir,
 )
 from consult.pullrequest import (BATCH_FILES, GitError, Item, commit, commit_on, committed_files, head_commit, new_branch_name,
                                  render_pr_description, review_refs, tree_files)
@@ -81,10 +81,14 @@ class PullReport:
     updated: list[str] = field(default_factory=list)  # review branches an erased file left
     held: int = 0  # rows the inbox holds back (honeypot, suspect supports): `consult held`
     published: set[str] = field(default_factory=set)  # ids written published (post-moderation, not flagged)
+    reports: list[str] = field(default_factory=list)  # report files written (reports/<id>.md)
+    reported: list[str] = field(default_factory=list)  # published files a report flagged `reported`
 
     def render(self) -> str:
         lines = [f"wrote {path}" for path, _, _ in self.written]
         lines += [f"wrote {path}" for path in self.supports]
+        lines += [f"wrote {path}" for path in self.reports]
+        lines += [f"flagged reported: {path}" for path in self.reported]
         lines += [f"kept {path}: already there, left as it is" for path in self.kept]
         lines += [f"flagged orphan: {note}" for note in self.orphans]
         lines += [f"removed {path}: its contribution was erased" for path in self.erased]
@@ -101,6 +105,8 @@ class PullReport:
             summary += f", {self.confirmed} delivered earlier now confirmed"
         if self.published:
             summary += f", {len(self.published)} published at once (post-moderation)"
+        if self.reports:
+            summary += f", {len(self.reports)} report(s) of published items"
         if self.committed:
             summary += "; committed on the current branch"
         lines += [f"review branch {name}: {count} file(s)" for name, count in self.batches]
@@ -145,6 +151,18 @@ def render_contribution(sub: Submission, tz: Any = timezone.utc, flags: tuple[st
         data["category"] = sub.category
     if sub.answers:
         data["answers"] = dict(sub.answers)
+    return dump_front_matter(data, sub.body + "\n" if sub.body else "")
+
+
+def render_report(sub: Submission, tz: Any = timezone.utc, flags: tuple[str, ...] = ()) -> str:
+    """The file recording one participant's report (`reports/<id>.md`, never published): what it
+    reports (`target`), the charter's `reason` code, when, its flags, and the optional note as the
+    body. Nothing personal: a report asks for no name or e-mail."""
+    assert sub.received is not None
+    data: dict[str, Any] = {"id": sub.id, "kind": sub.kind, "target": sub.proposal or "", "reason": sub.category,
+                            "submitted": sub.received.astimezone(tz).replace(microsecond=0)}
+    if flags:
+        data["flags"] = list(flags)
     return dump_front_matter(data, sub.body + "\n" if sub.body else "")
 
 
@@ -303,6 +321,11 @@ class Consultation:
     moderation: str = "pre"  # index.md's `moderation:`; "post" only when it says so exactly
     merged: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (kept proposal, its duplicates): `consult merge`
 
+    @property
+    def reports(self) -> Path:
+        """Its reports/ folder (made by the first report written into it)."""
+        return self.contributions.parent / REPORTS_DIR
+
     def publishes(self, kind: str, flags: tuple[str, ...]) -> bool:
         """Post-moderation publishes at pull what nothing flagged (a proposal always waits)."""
         return self.moderation == "post" and not flags and kind in AUTO_PUBLISHED_KINDS
@@ -326,13 +349,13 @@ class Checkout:
             self._consultations[slug] = _read_consultation(self.content, slug)
         return self._consultations[slug]
 
-    def delivered(self, consultation: Consultation, name: str) -> bool:
-        """True when the file `name` of `consultation` was there as the pull started: the
-        moderators' repository has it."""
-        folder = consultation.contributions
+    def delivered(self, consultation: Consultation, name: str, folder: Path | None = None) -> bool:
+        """True when the file `name` of `consultation` (in its contributions/, or `folder`) was there
+        as the pull started: the moderators' repository has it."""
+        folder = folder or consultation.contributions
         if folder not in self._names:  # one listing per folder, not one stat per file
             if self.committed is None:
-                self._names[folder] = set(os.listdir(folder))
+                self._names[folder] = set(os.listdir(folder)) if folder.is_dir() else set()
             else:
                 prefix = self.relative(folder) + "/"
                 self._names[folder] = {path[len(prefix):] for path in self.committed if path.startswith(prefix)}
@@ -417,7 +440,9 @@ def _confirm(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, repor
     missing = []
     for id_, slug in inbox.confirming(worker, now):
         consultation = checkout.consultation(slug)
-        if consultation is None or not checkout.delivered(consultation, f"{id_}.md"):
+        name = f"{id_}.md"
+        if consultation is None or not (checkout.delivered(consultation, name)
+                                        or checkout.delivered(consultation, name, consultation.reports)):
             missing.append(id_)
     report.confirmed += inbox.confirm(worker, missing, now)
 
@@ -432,10 +457,17 @@ def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
         after = batch[-1].id
         delivered: list[str] = []
         todo: list[tuple[Submission, Path, bytes]] = []
+        reports: list[tuple[Submission, Consultation]] = []
         for sub in batch:
             consultation = checkout.consultation(sub.consultation)
             if consultation is None or not ID.match(sub.id):
                 report.unknown.append(sub.id)
+                continue
+            if sub.kind == "report":
+                if checkout.delivered(consultation, f"{sub.id}.md", consultation.reports):
+                    delivered.append(sub.id)
+                else:
+                    reports.append((sub, consultation))
                 continue
             # The id is letters, digits and one hyphen: the file stays in the folder checked above.
             target = consultation.contributions / f"{sub.id}.md"
@@ -467,8 +499,47 @@ def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
                 report.kept.append(relative)  # edited before it was committed: never overwritten
                 report.flagged.pop(sub.id, None)
                 report.published.discard(sub.id)
+        done = _write_reports(checkout, reports, tz, report)
         report.confirmed += inbox.mark_exported(delivered, worker, now)
-        inbox.mark_written([sub.id for sub, _, _ in todo], worker, now)
+        inbox.mark_written([sub.id for sub, _, _ in todo] + done, worker, now)
+
+
+def _write_reports(checkout: Checkout, reports: list[tuple[Submission, Consultation]], tz: Any,
+                   report: PullReport) -> list[str]:
+    """Each report: its target flagged `reported` (only the flags lines change; already flagged by
+    an earlier report or pull: unchanged), then its own file in reports/, never published. Both
+    are idempotent, so a pull stopped between them is finished by the next. A target that is not
+    (or no longer) a file of this consultation flags nothing: the report is kept, flagged orphan."""
+    from consult.moderation import REPORTED, add_flag  # moderation imports this module's writers
+
+    todo: list[tuple[Path, bytes]] = []
+    for sub, consultation in reports:
+        flags = parse_flags(sub.flags)
+        target = consultation.contributions / f"{sub.proposal}.md" if ID.match(sub.proposal or "") else None
+        path = _inside(checkout.content, consultation.reports) / f"{sub.id}.md"
+        if target is not None and target.is_file():
+            relative = checkout.relative(target)
+            text = target.read_bytes().decode("utf-8")
+            flagged = add_flag(text, REPORTED, relative)
+            if flagged != text:
+                write_replace(target, flagged.encode("utf-8"))
+            if relative not in report.reported:
+                report.reported.append(relative)
+        else:
+            report.orphans.append(f"{checkout.relative(path)}: reports '{sub.proposal}', not in contributions/")
+            flags = flags if "orphan" in flags else flags + ("orphan",)
+        todo.append((path, render_report(sub, tz, flags).encode("utf-8")))
+    if not todo:
+        return []
+    for folder in {path.parent for path, _ in todo}:
+        folder.mkdir(exist_ok=True)
+    created = write_batch(todo)
+    for (path, data), new in zip(todo, created):
+        if new or path.read_bytes() == data:
+            report.reports.append(checkout.relative(path))
+        else:
+            report.kept.append(checkout.relative(path))
+    return [sub.id for sub, _ in reports]
 
 
 def render_supports(counts: dict[str, int], online: dict[str, int]) -> str:
@@ -566,9 +637,10 @@ def _commit(checkout: Checkout, review: Review, report: PullReport, language: st
             report.updated.append(name)
     removed = [path for path in report.erased if path in review.head_files]
     published = sorted(set(report.kept + [path for path, _, _ in report.written]) - {path for _, path in pending})
-    paths = published + report.supports + removed
+    paths = published + report.supports + removed + report.reports + report.reported
     description = (f"{len(published)} contribution(s) published at once (post-moderation: nothing flagged), "
-                   f"{len(report.supports)} support tally file(s) updated, {len(removed)} erased file(s) removed.")
+                   f"{len(report.supports)} support tally file(s) updated, {len(removed)} erased file(s) removed, "
+                   f"{len(report.reports)} report(s) recorded, {len(report.reported)} published item(s) flagged reported.")
     report.committed = commit(root, paths, f"consult pull: {len(published)} published, "
                                            f"{len(report.supports)} tally file(s)", description)
     for _, path in pending:  # they live on their review branch now, not in the base checkout

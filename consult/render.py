@@ -27,7 +27,7 @@ from consult.layout import (
     OPENDATA_URL, PAGEFIND_SCRIPT, PRIVACY_SLUGS, SEARCH_URL, STATIC_URL, THANKS_PAGES, feed_path, feed_url,
     output_path, page_url,
 )
-from consult.i18n import STRINGS, translate
+from consult.i18n import STRINGS, reason_label, translate
 from consult.theme import theme_stylesheet
 from consult.model import Consultation, Contribution, Page, Proposal, Question, Site
 from consult.opendata import render_results_data, results_paths
@@ -165,14 +165,15 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
     c = consultation
     pages = contribution_pages(c, site.config.contributions_per_page)
     forms = consultation_forms(site, c, chrome) if c.is_open else []
+    report = report_form(site, c, chrome)
     page(c.url, "consultation.html", consultation=c, latest=c.contributions[:LATEST_CONTRIBUTIONS],
-         contributions_url=pages[0]["url"], contribute_forms=forms, feed_url=feed_url(c.url),
+         contributions_url=pages[0]["url"], contribute_forms=forms, feed_url=feed_url(c.url), report_form=report,
          proposals=facets.sort_proposals(facets.listed(c), facets.SORTS[0])[:PROPOSALS_SHOWN],
          proposals_count=len(facets.listed(c)), proposals_url=facets.list_url(c))
     _render_lists(site, c, page)
     for number, current in enumerate(pages, start=1):
         page(current["url"], "contributions.html", consultation=c, contributions=current["items"],
-             pagination=_pagination(pages, number), feed_url=feed_url(c.url))
+             pagination=_pagination(pages, number), feed_url=feed_url(c.url), report_form=report)
     for proposal in c.proposals:
         open_for = set(c.kinds) if c.is_open else set()
         comments = comment_pages(proposal, site.config.contributions_per_page)
@@ -181,11 +182,12 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
              if "support" in open_for and not proposal.status.final and not proposal.merged_into else None,
              comment_form=_proposal_form(site, c, proposal, "comment", chrome) if "comment" in open_for else None,
              status_labels={change.status: status_text(site, change.status) for change in proposal.history},
-             comments=comments[0]["items"], pagination=_pagination(comments, 1), feed_url=feed_url(c.url))
+             comments=comments[0]["items"], pagination=_pagination(comments, 1), feed_url=feed_url(c.url),
+             report_form=report)
         for number, current in enumerate(comments[1:], start=2):
             page(current["url"], "comments.html", consultation=c, proposal=proposal, comments=current["items"],
                  pagination=_pagination(comments, number), commenting="comment" in open_for,
-                 feed_url=feed_url(c.url))
+                 feed_url=feed_url(c.url), report_form=report)
 
 
 def _render_lists(site: Site, c: Consultation, page: Any) -> None:
@@ -318,6 +320,20 @@ def consultation_forms(site: Site, consultation: Consultation, chrome: Mapping[s
     return [form(kind, consultation.questions if BY_NAME[kind].questions else ())
             for kind in CONSULTATION_PAGE_FORMS
             if kind in consultation.kinds and (consultation.questions or not BY_NAME[kind].questions)]
+
+
+def report_form(site: Site, consultation: Consultation, chrome: Mapping[str, Any]) -> FormView | None:
+    """"Signaler ce contenu": the report form every published item of a post-moderated consultation
+    shows, open or closed (what is published stays online, so it may be reported);
+    `FormView.about(id)` names the item. None where the handler takes no report."""
+    if consultation.moderation != "post":
+        return None
+    language = site.config.language
+    return FormView(action=site.config.form_endpoint, kind="report", consultation_slug=consultation.slug,
+                    consultation_title=consultation.title, consultation_url=consultation.url,
+                    max_length=site.config.max_length,
+                    reasons=tuple((code, reason_label(code, language)) for code in site.config.reasons),
+                    **form_links(chrome))
 
 
 def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, kind: str,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from consult.flags import describe
-from consult.i18n import translate
+from consult.i18n import reason_label, translate
 from consult.model import Consultation, ModerationFigures
 
 
@@ -25,14 +25,6 @@ class ReportView:
     reasons: list[Row]
     flags: list[Row]
     median_over: str
-
-
-def reason_label(code: str, language: str) -> str:
-    """The charter's wording of a reason code (the site's own codes have none: the code itself)."""
-    try:
-        return translate(language, f"reason.{code}")
-    except KeyError:
-        return code
 
 
 def duration(seconds: int | None, language: str) -> str:

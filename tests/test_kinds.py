@@ -34,8 +34,11 @@ def typed_fields(page: str) -> set[str]:
     return {n for n in names if n not in TRANSPORT_FIELDS and not n.startswith("q_")}
 
 
+ALL_KINDS = tuple(k.name for k in KINDS_TABLE)  # a report too, which no `kinds:` lists
+
+
 @pytest.mark.parametrize("verified", (False, True))
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_the_theme_form_of_each_kind_has_the_fields_the_table_declares(kind: str, verified: bool) -> None:
     """On a `supports: verified` consultation too, where a support asks an e-mail and offers its opt-in box."""
     target = BY_NAME[kind].target == "proposal"
@@ -43,6 +46,8 @@ def test_the_theme_form_of_each_kind_has_the_fields_the_table_declares(kind: str
                     consultation_url="/consultations/marche/", proposal_slug="halles" if target else None,
                     proposal_title="Halles" if target else None, questions=(QUESTION,) if BY_NAME[kind].questions else (),
                     categories=(("vie", "Vie"),) if BY_NAME[kind].category else (),
+                    target="20261201-abcd" if BY_NAME[kind].target == "item" else "",
+                    reasons=(("doublon", "Doublon"),) if BY_NAME[kind].reason else (),
                     verified=verified and BY_NAME[kind].verifiable)
     page = render_form_page(make_environment(Path("/nonexistent-site"), "default"), chrome_for(make_site()), form)
     assert typed_fields(page) == set(BY_NAME[kind].form_fields(verified))
@@ -50,7 +55,7 @@ def test_the_theme_form_of_each_kind_has_the_fields_the_table_declares(kind: str
 
 
 @pytest.mark.parametrize("verified", (False, True))
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_the_handler_gives_back_exactly_the_fields_of_each_kind(kind: str, verified: bool) -> None:
     """What a refused form shows again is what the table lists; any other typed text has no place in it."""
     fields = {name: ["x"] for name in TYPED_FIELDS}
@@ -65,13 +70,14 @@ def test_the_handler_gives_back_exactly_the_fields_of_each_kind(kind: str, verif
 
 def test_required_fields_follow_the_table() -> None:
     for rule in KINDS_TABLE:
-        if not rule.contribution:
+        if not rule.contribution and not rule.reason:
             continue
         with pytest.raises(Invalid) as refused:
             check_fields(Intake({"proposal": ["halles"]} if rule.target == "proposal" else {}, False), RULE, rule.name,
                          Rules(), "fr")
         errors = {name for name, _ in refused.value.errors}
-        expected = ({"title"} if rule.title == "required" else set()) | ({"body"} if rule.body else set())
+        expected = ({"title"} if rule.title == "required" else set()) | ({"body"} if rule.body == "required" else set()) \
+            | ({"reason"} if rule.reason else set())
         assert errors == expected | ({"q_avis"} if rule.questions else set()), rule.name
 
 
@@ -93,5 +99,7 @@ def test_the_opt_in_boxes_go_with_the_email_field() -> None:
             assert boxes == ({f"notify_{p}" for p in rule.notify} if "email" in fields else set())
     assert BY_NAME["support"].fields == ()
     assert set(BY_NAME["support"].form_fields(verified=True)) == {"email", "notify_proposal"}
+    # A report is anonymous on any consultation: no e-mail, so no box (nothing to tell its sender).
+    assert BY_NAME["report"].form_fields(verified=True) == BY_NAME["report"].fields == ("reason", "body")
     assert NOTIFY_FIELDS == {"notify_contribution", "notify_proposal"}
     assert NOTIFY_FIELDS <= SINGLE_FIELDS

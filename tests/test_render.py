@@ -97,7 +97,7 @@ def test_every_output_path_follows_the_url_table(out: dict[str, bytes]) -> None:
     assert set(out) == {
         "index.html", "404.html", "thanks/index.html", "sitemap.xml", "robots.txt", "feed.xml",
         "thanks/answers/index.html", "thanks/comment/index.html", "thanks/support/index.html",
-        "thanks/supported/index.html",
+        "thanks/supported/index.html", "thanks/report/index.html",
         "a-propos/index.html", "charte-de-moderation/index.html", "donnees-personnelles/index.html",
         "accessibilite/index.html", "data/index.html",
         "consultations/marche/index.html", "consultations/marche/feed.xml",

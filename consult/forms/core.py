@@ -177,7 +177,8 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
     except Malformed as exc:
         return _malformed(request, exc, rules, pages, ctx.guard)
     status = consultation.status(request.now)
-    if status != "open":
+    # What is published stays online once a consultation closes: it may still be reported.
+    if status != "open" and not (kind == "report" and status == "closed"):
         return _refuse(intake, consultation, status, language, pages)
     proposal = consultation.proposal(intake.one("proposal"))
     if kind == "support" and proposal is not None and proposal.final:
@@ -226,7 +227,7 @@ def _submit(request: Request, ctx: Context, rules: Rules) -> Response:
         return _html(200, pages.notice(message(language, "verify.title"), [message(language, "verify.text")],
                                        back_url=consultation.url, back_label=message(language, "refused.back")))
     return _thanks(rules, consultation, "supported" if kind == "support" and outcome == "duplicate" else kind,
-                   checked.proposal)
+                   checked.proposal if BY_NAME[kind].target == "proposal" else None)
 
 
 def _thanks(rules: Rules, consultation: ConsultationRule, outcome: str, proposal: str | None) -> Response:
@@ -265,7 +266,7 @@ def _malformed(request: Request, exc: Malformed, rules: Rules, pages: Pages, gua
         consultation, kind = None, ""
     if consultation is not None:
         status = consultation.status(request.now)
-        if status != "open":
+        if status != "open" and not (kind == "report" and status == "closed"):
             return _refuse(typed, consultation, status, language, pages)
         form = redisplayable(typed, consultation, kind)
         if form is not None:
@@ -288,6 +289,14 @@ def _target(intake: Intake, rules: Rules) -> tuple[ConsultationRule, str]:
     if consultation is None:
         raise Malformed("unknown consultation")
     rule = BY_NAME.get(kind)
+    if rule is not None and rule.target == "item":  # a report: offered by post-moderation, about a published item
+        if consultation.moderation != "post":
+            raise Malformed("this consultation takes no reports (it is moderated before publication)")
+        if intake.one("target") not in consultation.published:
+            raise Malformed("unknown or unpublished item")
+        if proposal:
+            raise Malformed("a report is not about a proposal")
+        return consultation, kind
     if rule is None or kind not in consultation.kinds or (rule.questions and not consultation.questions):
         raise Malformed(f"this consultation takes no {kind or 'unnamed'} submissions")
     if rule.target == "proposal":

@@ -18,11 +18,13 @@ from consult.kinds import NOTIFY_FIELDS, TYPED_FIELDS
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_FIELDS = 200
-# The fields any form of ours sends once: what carries it, and what a person types (consult.kinds).
-SINGLE_FIELDS = frozenset({"kind", "consultation", "proposal", "website", "token", "idempotency_key", "altcha"}) | TYPED_FIELDS
+# Fields of every form that carry no text typed by a person.
+TRANSPORT_FIELDS = ("kind", "consultation", "proposal", "target", "token", "idempotency_key", "website", "altcha")
+# What a form may send once: those, and what a person types in some kind's form (consult.kinds).
+SINGLE_FIELDS = frozenset(TRANSPORT_FIELDS) | TYPED_FIELDS
 QUESTION_FIELD = re.compile(r"^q_[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 # Technical fields: a browser never puts anything odd there; anything odd is malformed.
-FIELD_LIMITS = {"kind": 20, "consultation": 100, "proposal": 100, "token": 200, "idempotency_key": 100,
+FIELD_LIMITS = {"kind": 20, "consultation": 100, "proposal": 100, "target": 100, "token": 200, "idempotency_key": 100,
                 "altcha": 4000, "website": 500,
                 **{name: 3 for name in NOTIFY_FIELDS}}  # the opt-in checkboxes: value "yes"
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")

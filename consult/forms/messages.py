@@ -5,6 +5,7 @@ from __future__ import annotations
 MESSAGES: dict[str, dict[str, str]] = {
     "fr": {
         "body.required": "Écrivez votre texte.",
+        "reason.required": "Choisissez le motif du signalement.",
         "title.required": "Donnez un titre à votre proposition.",
         "answers.required": "Répondez à au moins une question.",
         "too_long": "Ce texte dépasse {max} caractères ({length} actuellement) : raccourcissez-le.",
@@ -51,6 +52,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "body.required": "Write your text.",
+        "reason.required": "Choose the reason for the report.",
         "title.required": "Give your proposal a title.",
         "answers.required": "Answer at least one question.",
         "too_long": "This text is longer than {max} characters ({length} now): please shorten it.",

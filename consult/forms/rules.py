@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from consult.errors import ConsultError
+from consult.i18n import reason_label
 from consult.layout import THANKS_PAGES
 from consult.model import ConsultationStatus, Question, derive_status
 
@@ -39,6 +40,8 @@ class ConsultationRule:
     questions: tuple[Question, ...] = ()
     proposals: tuple[ProposalRule, ...] = ()
     categories: tuple[tuple[str, str], ...] = ()  # (id, label): what a citizen proposal may be filed under
+    moderation: str = "pre"  # "post": published items may be reported (kind 'report')
+    published: frozenset[str] = frozenset()  # ids of its published contributions and comments (post only)
     supports: str = "open"  # "verified": a support asks an e-mail and counts once its link is followed
 
     def status(self, now: datetime) -> ConsultationStatus:
@@ -56,6 +59,7 @@ class Rules:
     max_length: int = 5000
     base_url: str = ""
     altcha: bool = False  # forms.altcha: the theme shows the widget, the handler checks its solution
+    reasons: tuple[tuple[str, str], ...] = ()  # (code, the charter's wording): what a report may give
     consultations: tuple[ConsultationRule, ...] = ()
     chrome: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -63,8 +67,20 @@ class Rules:
         return next((c for c in self.consultations if c.slug == slug), None)
 
 
+def published_ids(consultation: Any) -> list[str]:
+    """The ids a report may name: a post-moderated consultation's published contributions and
+    comments, sorted (none for a pre-moderated one: it takes no reports)."""
+    if consultation.moderation != "post":
+        return []
+    comments = (c.id for p in consultation.proposals for c in p.comments)
+    return sorted({*(c.id for c in consultation.contributions), *comments})
+
+
 def render_rules(site: Any, chrome: dict[str, Any] | None = None) -> str:
-    """The `consult-rules.json` text for a loaded `consult.model.Site`."""
+    """The `consult-rules.json` text for a loaded `consult.model.Site`, with the charter's reasons
+    (code, wording) a report may give. A post-moderated consultation lists its published items'
+    ids: the handler takes a report only about one of them (a typo'd or forged id is refused at
+    once, while the citizen can still fix it, rather than found at pull)."""
     config = site.config
     data = {
         "format": FORMAT,
@@ -74,6 +90,7 @@ def render_rules(site: Any, chrome: dict[str, Any] | None = None) -> str:
         "max_length": config.max_length,
         "base_url": config.base_url,
         "altcha": config.altcha,
+        "reasons": [{"code": code, "label": reason_label(code, config.language)} for code in config.reasons],
         "chrome": _plain(chrome or {}),
         "consultations": [
             {
@@ -94,6 +111,8 @@ def render_rules(site: Any, chrome: dict[str, Any] | None = None) -> str:
                 "proposals": [{"slug": p.slug, "title": p.title, "url": p.url, "final": p.status.final or bool(p.merged_into)}
                               for p in c.proposals],  # a merged proposal's supports go to the one kept
                 "categories": [{"id": cat.id, "label": cat.label} for cat in c.categories],
+                "moderation": c.moderation,
+                "published": published_ids(c),
                 **({"supports": "verified"} if c.verified_supports else {}),
             }
             for c in sorted(site.consultations, key=lambda c: c.slug)
@@ -135,6 +154,8 @@ def parse_rules(text: str, path: str = "consult-rules.json") -> Rules:
                 proposals=tuple(ProposalRule(p["slug"], p["title"], p["url"], p.get("final") is True)
                                 for p in c["proposals"]),
                 categories=tuple((cat["id"], cat["label"]) for cat in c.get("categories", ())),
+                moderation="post" if c.get("moderation") == "post" else "pre",
+                published=frozenset(str(id_) for id_ in c.get("published", ())),
                 supports=c.get("supports", "open"),
             )
             for c in data["consultations"]
@@ -142,6 +163,7 @@ def parse_rules(text: str, path: str = "consult-rules.json") -> Rules:
         return Rules(
             language=data["language"], endpoint=data["endpoint"], thanks_url=data["thanks_url"],
             max_length=int(data["max_length"]), base_url=data["base_url"], altcha=data.get("altcha") is True,
+            reasons=tuple((r["code"], r["label"]) for r in data.get("reasons", ())),
             consultations=consultations,
             chrome=data.get("chrome") or {},
         )

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from consult.forms.intake import Fields, Intake, Malformed, comparable
+from consult.forms.intake import TRANSPORT_FIELDS, Fields, Intake, Malformed, comparable
 from consult.forms.messages import message
 from consult.forms.rules import ConsultationRule, Rules
 from consult.kinds import AUTHOR_MAX, BY_NAME, EMAIL_MAX, TITLE_MAX, notify_field
@@ -22,8 +22,6 @@ _BLANK_LINES = re.compile(r"^(?:[ \t]*\n)+")
 # A scale value: ASCII digits only (str.isdigit() accepts '²', which int() refuses), and few of
 # them (int() refuses 5,000 digits; no scale needs ten).
 _SCALE_VALUE = re.compile(r"-?[0-9]{1,9}")
-# Fields of every form that carry no text typed by a person.
-TRANSPORT_FIELDS = ("kind", "consultation", "proposal", "token", "idempotency_key", "website", "altcha")
 
 
 class Invalid(Exception):
@@ -41,7 +39,7 @@ class Checked:
     author: str = ""
     email: str = ""
     answers: dict[str, str | list[str]] = field(default_factory=dict)
-    category: str = ""  # a citizen proposal's, one of the consultation's category ids
+    category: str = ""  # a citizen proposal's, one of the consultation's category ids; a report's reason code
     notify: tuple[str, ...] = ()  # what the citizen asked to hear about: 'contribution', 'proposal'
 
 
@@ -67,7 +65,7 @@ def offered(choices: tuple[str, ...]) -> tuple[str, ...]:
 
 def shows_body(consultation: ConsultationRule, kind: str) -> bool:
     """Does the form of this kind have a text (and, for an idea, a title)? Not a questionnaire's."""
-    return BY_NAME[kind].body
+    return bool(BY_NAME[kind].body)
 
 
 def has_title(kind: str) -> bool:
@@ -111,6 +109,8 @@ def check_fields(intake: Intake, consultation: ConsultationRule, kind: str, rule
 
     proposal = intake.one("proposal") or None
     rule = BY_NAME[kind]
+    if rule.reason:
+        return _report(intake, rules, language)
     if not rule.contribution:  # a support: only counted (on a verified consultation, by its address)
         return _support(intake, consultation, kind, proposal, language)
     questions = offered_questions(consultation, kind)
@@ -122,7 +122,7 @@ def check_fields(intake: Intake, consultation: ConsultationRule, kind: str, rule
     if rule.title == "required" and not title:
         errors.append(("title", message(language, "title.required")))
     limit("title", title, TITLE_MAX)
-    if not body and rule.body:
+    if not body and rule.body == "required":
         errors.append(("body", message(language, "body.required")))
     limit("body", body, rules.max_length)
     answers = _answers(intake, questions, errors, language)
@@ -152,6 +152,21 @@ def _support(intake: Intake, consultation: ConsultationRule, kind: str, proposal
         raise Invalid([("email", message(language, "email.invalid"))])
     notify = tuple(p for p in rule.notify if intake.one(notify_field(p)))
     return Checked(kind=kind, proposal=proposal, email=email, notify=notify)
+
+
+def _report(intake: Intake, rules: Rules, language: str) -> Checked:
+    """A report: its target (checked by the handler against the published ids), a reason of the
+    charter, an optional note. Stored as a row whose `proposal` is the target and whose
+    `category` is the reason code: the inbox needs no column of its own for it."""
+    reason, note = intake.one("reason"), block(intake.one("body"))
+    if reason and reason not in {code for code, _ in rules.reasons}:
+        raise Malformed("reason: not one of the charter's reasons")
+    errors = [] if reason else [("reason", message(language, "reason.required"))]
+    if len(note) > rules.max_length:
+        errors.append(("body", message(language, "too_long", max=rules.max_length, length=len(note))))
+    if errors:
+        raise Invalid(errors)
+    return Checked("report", intake.one("target"), body=note, category=reason)
 
 
 def _category(intake: Intake, consultation: ConsultationRule) -> str:

@@ -33,6 +33,8 @@ def form_view(intake: Intake, consultation: ConsultationRule, kind: str, rules: 
         max_length=rules.max_length,
         title_max_length=TITLE_MAX,
         categories=consultation.categories if BY_NAME[kind].category else (),
+        target=intake.one("target") if BY_NAME[kind].target == "item" else "",
+        reasons=rules.reasons if BY_NAME[kind].reason else (),
         verified=BY_NAME[kind].verifiable and consultation.supports == "verified",
         **form_links(rules.chrome),
     )

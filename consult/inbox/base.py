@@ -24,8 +24,8 @@ class Submission:
 
     id: str
     consultation: str
-    kind: str  # suggestion | proposal | comment | support | answers
-    proposal: str | None
+    kind: str  # suggestion | proposal | comment | support | answers | report
+    proposal: str | None  # what it is about: a proposal's slug, or a report's target id
     title: str
     body: str
     author: str
@@ -37,7 +37,7 @@ class Submission:
     body_hash: str = ""
     quarantine: str = ""  # the flag that holds the row back ('' = pulled): see consult.flags.held_reason
     flags: str = ""  # comma-separated flag codes of consult.flags (too-fast, no-token, ...), held one included
-    category: str = ""  # a citizen proposal's category id ('' when none was chosen)
+    category: str = ""  # a citizen proposal's category id ('' when none was chosen); a report's reason code
 
     def public_json(self) -> str:
         data: dict[str, object] = {"title": self.title, "body": self.body, "author": self.author, "answers": self.answers}

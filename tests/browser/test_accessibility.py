@@ -113,6 +113,32 @@ def test_phone_width_has_no_axe_violation(browser: Browser, server: DemoServer, 
 
 
 
+def test_report_form_open_and_refused_has_no_axe_violation(page: Page) -> None:
+    """A post-moderated consultation (the demo's parc-des-berges): each published item has a
+    "Signaler ce contenu" disclosure; opened, then sent without a reason, the handler shows the
+    form again with its error and the note typed; the thank-you page too."""
+    page.goto(CLOSED)
+    summaries = page.locator("details.report > summary")
+    assert summaries.count() >= 1
+    summaries.first.click()  # the keyboard and a mouse open a <details> alike; no script needed
+    form = page.locator("details.report[open] form.form--report")
+    assert form.count() == 1
+    violations = axe_violations(page)
+    assert not violations, "report form opened:\n" + "\n".join(violations)
+    form.locator("textarea[name=body]").fill("Texte à garder")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert page.locator("[data-error-summary]").count() == 1 and "Texte à garder" in page.content()
+    violations = axe_violations(page)
+    assert not violations, "report form with errors:\n" + "\n".join(violations)
+    page.select_option("select[name=reason]", "hors-sujet")
+    with page.expect_navigation():
+        page.locator("form.form--report button[type=submit]").click()
+    assert "/thanks/report/" in page.url
+    violations = axe_violations(page)
+    assert not violations, "thank-you for a report:\n" + "\n".join(violations)
+
+
 @pytest.mark.parametrize("path", [HOME, OPEN, "/consultations/plan-velo/proposals/passerelle-loire/"])
 def test_support_goal_meter_is_named_by_its_visible_text(page: Page, path: str) -> None:
     """Chromium's accessibility tree: each meter is a 'meter' named by the text beside it, which is

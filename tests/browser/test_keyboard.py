@@ -16,7 +16,9 @@ pytestmark = pytest.mark.browser
 # For a radio group only one radio is a tab stop, so groups are compared by name.
 FOCUSABLE = """() => {
     const selector = 'a[href], button, input:not([type=hidden]), select, textarea, [tabindex]';
-    const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+    // checkVisibility: a closed <details>'s content (a report form) is laid out yet not rendered.
+    const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden'
+        && el.checkVisibility();
     return [...document.querySelectorAll(selector)]
         .filter(el => !el.disabled && el.tabIndex >= 0 && shown(el) && !el.closest('[aria-hidden=true], [inert]'))
         .map(el => el.type === 'radio' ? 'radio:' + el.name : (el.dataset.kbd = el.dataset.kbd || String(Math.random()), el.dataset.kbd));
