@@ -78,7 +78,7 @@ def test_edit_a_proposal_rewrites_its_page_and_the_lists_showing_it(running: Run
 def test_edit_a_template_rewrites_the_pages_using_it(running: Running) -> None:
     running.save("templates/thanks.html", "{% extends 'base.html' %}{% block main %}<p>Merci beaucoup</p>{% endblock %}\n")
     assert running.rebuilder.last_report.written == sorted(  # one thank-you page per outcome
-        f"thanks/{outcome}index.html" for outcome in ("", "answers/", "comment/", "support/", "supported/"))
+        f"thanks/{outcome}index.html" for outcome in ("", "answers/", "comment/", "report/", "support/", "supported/"))
     assert "Merci beaucoup" in (running.root / "_site/thanks/index.html").read_text()
 
 
