@@ -120,6 +120,16 @@ def wait_until_serving(server: DemoServer, timeout: float = 60.0) -> None:
     pytest.fail(f"consult serve did not answer on {server.url} within {timeout:.0f} s:\n{server.output()}")
 
 
+def stop(process: subprocess.Popen[Any]) -> None:
+    """Terminate a server process, killing it if it has not stopped within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def serving(root: Path) -> Iterator[DemoServer]:
     """`consult serve` of the site in `root` at NOW, stopped when the block ends."""
@@ -134,12 +144,7 @@ def serving(root: Path) -> Iterator[DemoServer]:
         wait_until_serving(demo)
         yield demo
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @contextmanager

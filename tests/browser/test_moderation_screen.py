@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser.conftest import DESKTOP, DemoServer, axe_violations, real_disk_dir
+from tests.browser.conftest import DESKTOP, DemoServer, axe_violations, real_disk_dir, stop
 from tests.conftest import copy_demo
 from tests.test_screen import git, only_ours, repository, sub, write
 
@@ -58,12 +58,7 @@ def moderating(root: Path) -> Iterator[Running]:
         assert found, line + (process.stdout.read() if process.poll() is not None else "")
         yield Running(root, found.group(1), found.group(1) + found.group(2))
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.fixture
