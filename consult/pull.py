@@ -34,7 +34,7 @@ from consult.errors import ConsultError
 from consult.flags import parse_flags
 from consult.inbox import Inbox, Submission
 from consult.layout import (
-    CONSULTATIONS_DIR, CONTENT_DIR, CONTRIBUTIONS_DIR, INDEX_FILE, PROPOSALS_DIR, REPORTS_DIR, STATE_DIR, SUPPORTS_FILE,
+    CONSULTATIONS_DIR, CONSULTATIONS_PREFIX, CONTRIBUTIONS_DIR, INDEX_FILE, PROPOSALS_DIR, REPORTS_DIR, STATE_DIR, SUPPORTS_FILE,
     consultations_dir, content_dir,
 )
 from consult.pullrequest import (BATCH_FILES, GitError, Item, commit, commit_on, committed_files, head_commit, new_branch_name,
@@ -53,7 +53,6 @@ ONLINE = re.compile(r"^# consult pull, online supports: (\{.*\})$", re.M)
 PULL_LOCK = Path(STATE_DIR) / "pull.lock"
 PR_LIST = Path(STATE_DIR) / "pull-requests.tsv"  # what the workflow pushes: state, branch, text file, title
 PR_TEXTS = Path(STATE_DIR) / "pull-requests"  # one description per pull request, <n>.md
-CONTENT = f"{CONTENT_DIR}/{CONSULTATIONS_DIR}"
 AUTO = "auto"  # `decided_by` of what post-moderation published with no person involved
 # Kinds post-moderation may publish at pull: a citizen's proposal becomes a page only when a
 # person approves it (consult.proposals.publish), so it always waits.
@@ -597,8 +596,9 @@ class Review:
             raise GitError("consult pull --branch needs a commit to start from: commit the site first")
         base = head_commit(root)
         refs = review_refs(root, prefix)
-        files = {name: {p for p in tree_files(root, ref, CONTENT) if "/contributions/" in p} for name, ref in refs.items()}
-        return cls(root, prefix, base, committed_files(root, CONTENT), refs, files)
+        files = {name: {p for p in tree_files(root, ref, CONSULTATIONS_PREFIX) if f"/{CONTRIBUTIONS_DIR}/" in p}
+                 for name, ref in refs.items()}
+        return cls(root, prefix, base, committed_files(root, CONSULTATIONS_PREFIX), refs, files)
 
     def delivered(self) -> set[str]:
         """Files the moderators' repository has: in HEAD or on a review branch."""

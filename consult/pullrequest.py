@@ -212,8 +212,7 @@ def committed_files(root: Path, folder: str) -> set[str]:
     """The paths of HEAD under `folder` (none before the first commit)."""
     if not _git_ok(root, "rev-parse", "--verify", "--quiet", "HEAD"):
         return set()
-    listing = _git(root, "ls-tree", "-r", "-z", "--name-only", "HEAD", "--", folder)
-    return {path for path in listing.split("\0") if path}
+    return tree_files(root, "HEAD", folder)
 
 
 def commit(root: Path, paths: list[str], title: str, description: str) -> bool:
