@@ -9,6 +9,9 @@ the decided ones), supports in each consultation's supports.yaml, and comments o
 build --no-search` process; then Pagefind indexes the cold build's output, timed on its own, so
 the build's figures stay comparable with bench/run.py's. One edit is timed twice: a proposal's
 text (its page and the lists it is on), and its supports (every list of its consultation moves).
+Both are one-shot `consult build` runs, which read, link and key the whole site again and render
+only what changed; `serve_edit_s` times the proposal edit through `consult serve`'s watcher, which
+re-reads and re-links only the edited consultation (bench/run.py's serve_latency).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from bench.corpus import CATEGORIES, STATUSES, paragraph, proposal_body, quoted, sentence, start_site  # noqa: E402
 from bench.peers.run import OUTPUTS, fresh_output  # noqa: E402
-from bench.run import WORK, edit, table, timed_build  # noqa: E402
+from bench.run import WORK, edit, serve_latency, table, timed_build  # noqa: E402
 from consult.layout import (  # noqa: E402
     PROPOSALS_DIR, SUPPORTS_FILE, consultation_dir, consultations_dir, contribution_file, proposal_file,
 )
@@ -113,10 +116,11 @@ def measure(proposals: int, comments: int, consultations: int) -> dict[str, floa
     supports = one.parent.parent / SUPPORTS_FILE
     edit(supports, f"{one.stem}: ", f"{one.stem}: 1000")
     supported, _ = timed_build(site, *out)
+    serve = serve_latency(site, rounds=3)  # the same edit through serve's watcher: one consultation re-read
     shutil.rmtree(OUTPUTS, ignore_errors=True)
     return {"proposals": proposals, "comments": comments, "output_files": output,
             "cold_s": round(cold, 2), "cold_pages_per_s": round(output / cold), "warm_s": round(warm, 2),
-            "one_proposal_s": round(edited, 2), "one_supports_s": round(supported, 2),
+            "one_proposal_s": round(edited, 2), "one_supports_s": round(supported, 2), "serve_edit_s": round(serve, 2),
             "pagefind_s": round(search, 2), "pagefind_pages": indexed, "cold_rss_mib": round(rss / 2**20)}
 
 
