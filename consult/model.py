@@ -93,7 +93,7 @@ class Config:
     privacy_controller: str = setting("", "privacy.controller", doc="who is responsible for the personal data")
     dpo_contact: str = setting("", "privacy.dpo_contact", doc="the data protection officer's contact")
     accessibility_status: str = setting("partial", "accessibility.status", doc="full | partial | none")
-    accessibility_audit_date: Any = setting(None, "accessibility.audit_date", doc="the audit's date", type="date")
+    accessibility_audit_date: date | None = setting(None, "accessibility.audit_date", doc="the audit's day (a date-time too)")
     accessibility_contact: str = setting("", "accessibility.contact", doc="whom to tell of a barrier")
     defender_url: str = setting("https://formulaire.defenseurdesdroits.fr/", "accessibility.defender_url",
                                 doc="the Défenseur des droits' form")

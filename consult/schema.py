@@ -112,7 +112,7 @@ def present(data: dict[str, Any], name: str, type_: str) -> bool:
 # -- settings declared as dataclass fields ---------------------------------------------------------
 
 # A setting's schema type, from its annotation (annotations are text under `from __future__ import
-# annotations`); any other annotation names its type in `setting(type=...)`.
+# annotations`; `X | None` reads as X); any other annotation names its type in `setting(type=...)`.
 ANNOTATION_TYPES = {"str": "str", "int": "int", "bool": "bool", "date": "date"}
 
 
@@ -136,7 +136,7 @@ def _settings(cls: type) -> list[dataclasses.Field[Any]]:
 
 
 def _schema_type(spec: dataclasses.Field[Any]) -> str:
-    annotation = str(spec.type)
+    annotation = str(spec.type).removesuffix(" | None")
     found = spec.metadata["type"] or ANNOTATION_TYPES.get(annotation) or ("list" if annotation.startswith("tuple[") else "")
     if found not in TYPE_NAMES:
         raise TypeError(f"setting {spec.name}: say its schema type, setting(type=...)")

@@ -3,6 +3,8 @@ posted to the site itself unless said otherwise. The refusals, with their places
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from consult.config import read_config
@@ -63,13 +65,13 @@ def _settings_yaml(values: dict[str, object]) -> str:
     """site.yaml text setting each dotted path of `values`."""
     import yaml
 
-    data: dict[str, object] = {"base_url": "https://consult.example.org", "organisation": {"name": "o"}}
+    data: dict[str, Any] = {"base_url": "https://consult.example.org", "organisation": {"name": "o"}}
     for path, value in values.items():
         *sections, key = path.split(".")
         mapping = data
         for section in sections:
-            mapping = mapping.setdefault(section, {})  # type: ignore[assignment]
-        mapping[key] = value  # type: ignore[index]
+            mapping = mapping.setdefault(section, {})
+        mapping[key] = value
     return yaml.safe_dump(data, allow_unicode=True)
 
 
@@ -80,6 +82,7 @@ def test_every_plain_setting_is_read_from_its_place() -> None:
     from datetime import date
 
     from consult.config import READ_BY_HAND, Config
+    from consult.schema import schema_fields
 
     samples = {"str": "autre", "int": 7, "bool": True, "list": ["a-b"], "date": date(2026, 1, 2)}
     chosen = {"language": "en", "timezone": "America/Cayenne", "accessibility.status": "full",
@@ -89,8 +92,8 @@ def test_every_plain_setting_is_read_from_its_place() -> None:
     values = {}
     for spec in settings:
         path = spec.metadata["yaml"] or spec.name
-        values[path] = chosen.get(path, samples[spec.metadata["type"] or ("list" if str(spec.type).startswith("tuple")
-                                                                          else str(spec.type))])
+        section, _, key = path.rpartition(".")
+        values[path] = chosen.get(path, samples[schema_fields(Config, section)[key].type])
     config, found = read_config(_settings_yaml(values))
     assert found == [] and config is not None
     for spec in settings:
