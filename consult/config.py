@@ -1,7 +1,9 @@
 """site.yaml -> Config.
 
 `parse_config(text, path)` is pure and reports every problem at once;
-`load_config(root)` reads the file and calls it. Defaults follow the French
+`load_config(root)` reads the file and calls it. Each setting (default, type, doc,
+place in site.yaml) is declared once, as a field of `consult.model.Config`: the
+schema checked here and the values read derive from it. Defaults follow the French
 public-service use: language fr, Europe/Paris, the five usual proposal statuses.
 """
 
@@ -17,75 +19,33 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from consult import colors
 from consult.document import YamlDoc, parse_yaml
 from consult.errors import ConsultError, SourceError, split_warnings
-from consult.layout import CONFIG_FILE, DEFAULT_INBOX
+from consult.layout import CONFIG_FILE
 # site.yaml's settings are model data (a Site carries them): this module reads them, and names them
 # for its callers as before.
-from consult.model import (
-    DEFAULT_FINAL_STATUSES, DEFAULT_MERGED_STATUS, DEFAULT_PROPOSAL_STATUSES, DEFAULT_REASONS, ETALAB, Config,
-    Organisation, ThemeOptions,
-)
-from consult.schema import Field, check_mapping, present
+from consult.model import DEFAULT_PROPOSAL_STATUSES, DEFAULT_REASONS, Config, Organisation, ThemeOptions
+from consult.schema import Field, check_mapping, converted, present, read_settings, schema_fields
 
 LANGUAGES = ("fr", "en")
 
 
-TOP_FIELDS = {
-    "title": Field("str", required=True),
-    "description": Field("str"),
-    "language": Field("str"),
-    "base_url": Field("str", required=True),
-    "timezone": Field("str"),
-    "organisation": Field("dict", required=True),
-    "theme": Field("str"),  # or a mapping of THEME_FIELDS: see _top_fields
-    "forms": Field("dict"),
-    "proposal_statuses": Field("list"),
-    "moderation": Field("dict"),
-    "privacy": Field("dict"),
-    "accessibility": Field("dict"),
-    "contributions_per_page": Field("int"),
-    "open_data": Field("dict"),
-}
-ORGANISATION_FIELDS = {
-    "name": Field("str", required=True),
-    "url": Field("str"),
-    "address": Field("str"),
-    "contact_email": Field("str"),
-    "contact_url": Field("str"),
-}
-FORMS_FIELDS = {
-    "endpoint": Field("str"),
-    "max_length": Field("int"),
-    "inbox": Field("str"),
-    "altcha": Field("bool"),  # an ALTCHA proof of work in every form (theme widget + handler check)
-    "allow_other_origin": Field("bool"),  # see _check_endpoint
-}
+# The schema of each mapping, derived from the settings' declarations (consult.model.Config).
+TOP_FIELDS = schema_fields(Config)  # `theme` may be a mapping of THEME_FIELDS too: see _top_fields
+ORGANISATION_FIELDS = schema_fields(Organisation)
+FORMS_FIELDS = schema_fields(Config, "forms")
+MODERATION_FIELDS = schema_fields(Config, "moderation")
+PRIVACY_FIELDS = schema_fields(Config, "privacy")
+ACCESSIBILITY_FIELDS = schema_fields(Config, "accessibility")
+OPEN_DATA_FIELDS = schema_fields(Config, "open_data")
+THEME_FIELDS = {"name": Field("str"), **schema_fields(ThemeOptions)}  # `name` is Config.theme
+LOGO_FIELDS = schema_fields(ThemeOptions, "logo")
+# The shapes of a list's items (no defaults of their own: what they hold is read in _build).
 STATUS_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True), "final": Field("bool"),
                  "merged": Field("bool")}
-MODERATION_FIELDS = {"reasons": Field("list")}
-PRIVACY_FIELDS = {"retention_days": Field("int"), "controller": Field("str"), "dpo_contact": Field("str")}
-ACCESSIBILITY_FIELDS = {
-    "status": Field("str"),  # full | partial | none
-    "audit_date": Field("date"),
-    "contact": Field("str"),
-    "defender_url": Field("str"),
-    # The statement's "Contenus non accessibles": one sentence per item.
-    "non_conformities": Field("list"),
-    "disproportionate_burden": Field("list"),
-    "exempt": Field("list"),
-}
+LINK_FIELDS = {"title": Field("str", required=True), "url": Field("str", required=True)}
+SECTIONS = {"organisation": ORGANISATION_FIELDS, "forms": FORMS_FIELDS, "moderation": MODERATION_FIELDS,
+            "privacy": PRIVACY_FIELDS, "accessibility": ACCESSIBILITY_FIELDS, "open_data": OPEN_DATA_FIELDS}
 STATEMENT_LISTS = ("non_conformities", "disproportionate_burden", "exempt")
 ACCESSIBILITY_STATUSES = ("full", "partial", "none")
-THEME_FIELDS = {
-    "name": Field("str"),
-    "logo": Field("dict"),
-    "primary_color": Field("str"),
-    "focus_color": Field("str"),
-    "favicon": Field("str"),
-    "header_links": Field("list"),
-}
-LOGO_FIELDS = {"file": Field("str", required=True), "alt": Field("str", required=True)}
-LINK_FIELDS = {"title": Field("str", required=True), "url": Field("str", required=True)}
-OPEN_DATA_FIELDS = {"licence": Field("str"), "licence_url": Field("str")}
 
 
 def parse_config(text: str, path: str = CONFIG_FILE) -> Config:
@@ -105,21 +65,15 @@ def read_config(text: str, path: str = CONFIG_FILE, root: Path | None = None) ->
         return None, problems
     data: dict[str, Any] = doc.data if isinstance(doc.data, dict) else {}
     problems += check_mapping(doc, (), doc.data, _top_fields(data), path)
-    sections = {
-        "organisation": ORGANISATION_FIELDS,
-        "forms": FORMS_FIELDS,
-        "moderation": MODERATION_FIELDS,
-        "privacy": PRIVACY_FIELDS,
-        "accessibility": ACCESSIBILITY_FIELDS,
-        "open_data": OPEN_DATA_FIELDS,
-    }
-    for name, fields in sections.items():
+    values = dict(converted(data, TOP_FIELDS))  # what _build reads: dates parsed, `data` left as it is
+    for name, fields in SECTIONS.items():
         if present(data, name, "dict"):
             problems += check_mapping(doc, (name,), data[name], fields, f"'{name}'")
+            values[name] = converted(data[name], fields)
     problems += _check_values(doc, data)
     problems += _check_theme(doc, data.get("theme"), root)
     try:
-        config: Config | None = _build(data, path)
+        config: Config | None = _build(values, path)
         if config is not None and (config.language not in LANGUAGES or not config.tz):
             config = None
     except (KeyError, TypeError, ValueError, AttributeError, ZoneInfoNotFoundError):
@@ -129,11 +83,11 @@ def read_config(text: str, path: str = CONFIG_FILE, root: Path | None = None) ->
 
 def _check_values(doc: YamlDoc, data: dict[str, Any]) -> list[SourceError]:
     problems = []
-    language = data.get("language", "fr")
+    language = data.get("language", Config.language)
     if language not in LANGUAGES:
         problems.append(doc.error(("language",), f"unsupported language {language!r}", "use 'fr' or 'en'"))
     problems += _check_urls(doc, data)
-    timezone = data.get("timezone", "Europe/Paris")
+    timezone = data.get("timezone", Config.timezone)
     try:
         ZoneInfo(str(timezone))
     except (ZoneInfoNotFoundError, ValueError):
@@ -240,16 +194,12 @@ def _theme_options(theme: Any) -> dict[str, Any]:
         return {"theme": theme}
     if not isinstance(theme, dict):
         return {}
-    logo = theme.get("logo") or {}
-    options = ThemeOptions(
-        logo=logo.get("file", ""),
-        logo_alt=logo.get("alt", ""),
-        primary_color=colors.normalise(theme["primary_color"]) if theme.get("primary_color") else "",
-        focus_color=colors.normalise(theme["focus_color"]) if theme.get("focus_color") else "",
-        favicon=theme.get("favicon") or "",
-        header_links=tuple((link["title"], link["url"]) for link in theme.get("header_links") or ()),
-    )
-    return {"theme": theme.get("name") or "default", "theme_options": options}
+    values = read_settings(ThemeOptions, theme, skip=("header_links",))
+    for name in THEME_COLORS:
+        if values.get(name):
+            values[name] = colors.normalise(values[name])
+    links = tuple((link["title"], link["url"]) for link in theme.get("header_links") or ())
+    return {"theme": theme.get("name") or Config.theme, "theme_options": ThemeOptions(**values, header_links=links)}
 
 
 def _check_statement_lists(doc: YamlDoc, accessibility: Any) -> list[SourceError]:
@@ -349,50 +299,34 @@ def _origin(url: str) -> tuple[str, str, int] | None:
     return scheme, parts.hostname.lower(), port
 
 
+# Settings whose value is more than a copy of what site.yaml says: _build reads them itself.
+READ_BY_HAND = ("base_url", "organisation", "theme", "proposal_statuses")
+
+
 def _build(data: dict[str, Any], path: str) -> Config:
-    known = {k: v for k, v in data["organisation"].items() if k in ORGANISATION_FIELDS}
-    organisation = Organisation(**known)
-    forms = data.get("forms") or {}
-    privacy = data.get("privacy") or {}
-    accessibility = data.get("accessibility") or {}
-    open_data = data.get("open_data") or {}
-    statuses = tuple((s["id"], s["label"]) for s in data.get("proposal_statuses") or ())
-    merged = next((s["id"] for s in data.get("proposal_statuses") or () if s.get("merged") is True), "")
-    final = tuple(s["id"] for s in data.get("proposal_statuses") or () if s.get("final") is True or s["id"] == merged)
-    reasons = tuple((data.get("moderation") or {}).get("reasons") or DEFAULT_REASONS)
-    optional = {
-        key: data[key]
-        for key in ("description", "language", "timezone", "contributions_per_page")
-        if data.get(key) is not None
-    }
-    optional.update(_theme_options(data.get("theme")))
+    """The Config of a checked site.yaml (its dates parsed); raises KeyError, TypeError, ... when a
+    value it needs is missing or of the wrong type (`read_config` has reported it)."""
     return Config(
-        title=data["title"],
+        **read_settings(Config, data, skip=READ_BY_HAND),
         base_url=data["base_url"].rstrip("/"),
-        organisation=organisation,
-        proposal_statuses=statuses,
-        final_statuses=final if statuses else DEFAULT_FINAL_STATUSES,
-        merged_status=merged if statuses else DEFAULT_MERGED_STATUS,
-        reasons=reasons,
-        form_endpoint=forms.get("endpoint", "/api/submit"),
-        max_length=forms.get("max_length", 5000),
-        inbox=forms.get("inbox", DEFAULT_INBOX),
-        altcha=forms.get("altcha", False),
-        retention_days=privacy.get("retention_days", 365),
-        privacy_controller=privacy.get("controller", ""),
-        dpo_contact=privacy.get("dpo_contact", ""),
-        accessibility_status=accessibility.get("status", "partial"),
-        accessibility_audit_date=accessibility.get("audit_date"),
-        accessibility_contact=accessibility.get("contact", ""),
-        defender_url=accessibility.get("defender_url", "https://formulaire.defenseurdesdroits.fr/"),
-        non_conformities=tuple(accessibility.get("non_conformities") or ()),
-        disproportionate_burden=tuple(accessibility.get("disproportionate_burden") or ()),
-        exempt=tuple(accessibility.get("exempt") or ()),
-        open_data_licence=open_data.get("licence", ETALAB[0]),
-        open_data_licence_url=open_data.get("licence_url", ETALAB[1]),
+        organisation=Organisation(**read_settings(Organisation, data["organisation"])),
+        **_statuses(data.get("proposal_statuses") or ()),
+        **_theme_options(data.get("theme")),
         source=path,
-        **optional,
     )
+
+
+def _statuses(items: Any) -> dict[str, Any]:
+    """`proposal_statuses:` as Config keyword arguments: (id, label) pairs, the final ones (the
+    merged one included) and the merged one; none listed: the defaults."""
+    if not items:
+        return {}
+    merged = next((s["id"] for s in items if s.get("merged") is True), "")
+    return {
+        "proposal_statuses": tuple((s["id"], s["label"]) for s in items),
+        "final_statuses": tuple(s["id"] for s in items if s.get("final") is True or s["id"] == merged),
+        "merged_status": merged,
+    }
 
 
 def load_config(root: Path) -> tuple[Config | None, list[SourceError]]:

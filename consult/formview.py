@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from consult.kinds import BY_NAME, TITLE_MAX, TYPED_FIELDS
-from consult.model import Question
+from consult.model import Config, Question
 
 if TYPE_CHECKING:  # the handler imports this module on every cold start: jinja2 only when it renders
     import jinja2
@@ -51,7 +51,7 @@ class FormView:
     # Left out of the hash (a dict has none) but not of ==: a FormView can key a memo() (theme.py).
     values: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict, hash=False)
     errors: tuple[tuple[str, str], ...] = ()
-    max_length: int = 5000
+    max_length: int = Config.max_length
     proposal_url: str | None = None
     title_max_length: int = TITLE_MAX_LENGTH
     token_url: str = ""  # where the form's script fetches a time token

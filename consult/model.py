@@ -13,7 +13,9 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from consult.i18n import DEFAULT_LANGUAGE
 from consult.layout import CONFIG_FILE, DEFAULT_INBOX, results_url
+from consult.schema import setting
 
 ConsultationStatus = Literal["upcoming", "open", "closed"]
 QuestionType = Literal["text", "single", "multiple", "scale"]
@@ -41,55 +43,68 @@ ETALAB = ("etalab-2.0", "https://www.etalab.gouv.fr/licence-ouverte-open-licence
 
 @dataclass(frozen=True)
 class Organisation:
-    name: str
-    url: str = ""
-    address: str = ""
-    contact_email: str = ""
-    contact_url: str = ""
+    """site.yaml's `organisation:` (each field a `setting`: see Config)."""
+
+    name: str = setting(doc="the agency's name, shown on every page")
+    url: str = setting("", doc="its website")
+    address: str = setting("", doc="its postal address")
+    contact_email: str = setting("", doc="an address citizens may write to")
+    contact_url: str = setting("", doc="its contact page")
 
 
 @dataclass(frozen=True)
 class ThemeOptions:
-    """site.yaml's `theme:` mapping beyond the name: the agency's own look."""
-    logo: str = ""  # a file in the site's static/
-    logo_alt: str = ""
-    primary_color: str = ""  # '#rrggbb', checked for contrast
-    focus_color: str = ""
-    favicon: str = ""  # a file in the site's static/
-    header_links: tuple[tuple[str, str], ...] = ()  # (title, url)
+    """site.yaml's `theme:` mapping beyond the name (`name`, read into Config.theme): the agency's own look."""
+
+    logo: str = setting("", "logo.file", doc="the logo, a file in the site's static/", required=True)
+    logo_alt: str = setting("", "logo.alt", doc="the logo's text alternative", required=True)
+    primary_color: str = setting("", doc="'#rrggbb' of links and buttons, checked for contrast")
+    focus_color: str = setting("", doc="'#rrggbb' of the focus ring, checked for contrast")
+    favicon: str = setting("", doc="a file in the site's static/")
+    header_links: tuple[tuple[str, str], ...] = setting((), doc="(title, url) links in the header")
 
 
-@dataclass(frozen=True)
+# site.yaml's settings, each declared once: a `setting` is its default, type, doc and place in
+# site.yaml. `config` derives the schema (`schema_fields`) and reads the values (`read_settings`)
+# from these fields, in this order (the order of the hints listing the allowed keys); every other
+# module reads a default here (`Config.max_length`). Fields that are no `setting` are derived.
+@dataclass(frozen=True, kw_only=True)
 class Config:
-    title: str
-    base_url: str
-    organisation: Organisation
-    description: str = ""
-    language: str = "fr"
-    timezone: str = "Europe/Paris"
-    theme: str = "default"
-    theme_options: ThemeOptions = ThemeOptions()
-    form_endpoint: str = "/api/submit"
-    max_length: int = 5000
-    inbox: str = DEFAULT_INBOX
-    altcha: bool = False
-    proposal_statuses: tuple[tuple[str, str], ...] = ()  # (id, label); label '' = translated default
+    title: str = setting(doc="the site's name")
+    description: str = setting("", doc="one sentence under the title")
+    language: str = setting(DEFAULT_LANGUAGE, doc="the interface language: fr or en")
+    base_url: str = setting(doc="the site's address, https://host")
+    timezone: str = setting("Europe/Paris", doc="the time zone of dates without one")
+    organisation: Organisation = setting(doc="the agency (`Organisation`)", type="dict")
+    theme: str = setting("default", doc="the theme's name (or `theme.name` in a mapping)")
+    theme_options: ThemeOptions = ThemeOptions()  # the rest of a `theme:` mapping
+    form_endpoint: str = setting("/api/submit", "forms.endpoint", doc="where the forms post")
+    max_length: int = setting(5000, "forms.max_length", doc="the longest text a form takes")
+    inbox: str = setting(DEFAULT_INBOX, "forms.inbox", doc="the inbox's URL (sqlite:// or postgresql://)")
+    altcha: bool = setting(False, "forms.altcha", doc="an ALTCHA proof of work in every form")
+    allow_other_origin: bool = setting(False, "forms.allow_other_origin",
+                                       doc="let forms.endpoint be on another site than base_url")
+    proposal_statuses: tuple[tuple[str, str], ...] = setting(
+        (), doc="(id, label) of each status; label '' = translated default; none: the defaults")
     final_statuses: tuple[str, ...] = DEFAULT_FINAL_STATUSES  # no more supports once a proposal has one
     merged_status: str = DEFAULT_MERGED_STATUS  # what `consult merge` sets ('' when site.yaml marks none)
-    reasons: tuple[str, ...] = DEFAULT_REASONS
-    retention_days: int = 365
-    privacy_controller: str = ""
-    dpo_contact: str = ""
-    accessibility_status: str = "partial"
-    accessibility_audit_date: Any = None
-    accessibility_contact: str = ""
-    defender_url: str = "https://formulaire.defenseurdesdroits.fr/"
-    non_conformities: tuple[str, ...] = ()
-    disproportionate_burden: tuple[str, ...] = ()
-    exempt: tuple[str, ...] = ()
-    contributions_per_page: int = 20
-    open_data_licence: str = ETALAB[0]
-    open_data_licence_url: str = ETALAB[1]
+    reasons: tuple[str, ...] = setting(DEFAULT_REASONS, "moderation.reasons", doc="the moderation reason codes")
+    retention_days: int = setting(365, "privacy.retention_days", doc="days the inbox keeps a delivered submission")
+    privacy_controller: str = setting("", "privacy.controller", doc="who is responsible for the personal data")
+    dpo_contact: str = setting("", "privacy.dpo_contact", doc="the data protection officer's contact")
+    accessibility_status: str = setting("partial", "accessibility.status", doc="full | partial | none")
+    accessibility_audit_date: date | None = setting(None, "accessibility.audit_date", doc="the audit's day (a date-time too)")
+    accessibility_contact: str = setting("", "accessibility.contact", doc="whom to tell of a barrier")
+    defender_url: str = setting("https://formulaire.defenseurdesdroits.fr/", "accessibility.defender_url",
+                                doc="the Défenseur des droits' form")
+    # The statement's "Contenus non accessibles": one sentence per item.
+    non_conformities: tuple[str, ...] = setting((), "accessibility.non_conformities", doc="what fails the criteria")
+    disproportionate_burden: tuple[str, ...] = setting((), "accessibility.disproportionate_burden",
+                                                       doc="what would cost too much to fix")
+    exempt: tuple[str, ...] = setting((), "accessibility.exempt", doc="what the law exempts")
+    contributions_per_page: int = setting(20, doc="contributions (and comments) a list page shows")
+    open_data_licence: str = setting(ETALAB[0], "open_data.licence", doc="the open data's licence")
+    open_data_licence_url: str = setting(ETALAB[1], "open_data.licence_url", doc="its text")
     source: str = CONFIG_FILE
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 

@@ -1,11 +1,14 @@
 """Declarative checks for YAML mappings: known keys, required keys, value types.
 
 Unknown keys are errors (with a "did you mean" hint), as in Zola's
-deny_unknown_fields; every problem names the file, line and column.
+deny_unknown_fields; every problem names the file, line and column. A setting is
+declared once, as a dataclass field made by `setting` (default, type, doc, place in
+the YAML file); `schema_fields` derives the tables `check_mapping` reads from them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -70,9 +73,8 @@ def check_mapping(
         value = data[name]
         if value is INVALID:
             continue
-        if spec.type == "date" and isinstance(value, str):
-            # YAML only reads date-times with seconds; '2026-12-31T18:00' arrives as text.
-            value = data[name] = _parse_datetime(value)
+        if spec.type == "date":
+            value = _date_value(value)
         if not _type_ok(value, spec.type):
             problems.append(
                 doc.error(at + (name,), f"field '{name}' must be {TYPE_NAMES[spec.type]}, not {value!r}")
@@ -80,14 +82,106 @@ def check_mapping(
     return problems
 
 
-def _parse_datetime(text: str) -> Any:
+def converted(data: Any, fields: dict[str, Field]) -> Any:
+    """The mapping as its reader needs it: a date field given as text is parsed (YAML only reads
+    date-times with seconds, so '2026-12-31T18:00' arrives as text). `data` itself is never
+    changed: a copy comes back when something was parsed (else `data`; anything but a mapping too)."""
+    if not isinstance(data, dict):
+        return data
+    dates = [name for name, spec in fields.items() if spec.type == "date" and isinstance(data.get(name), str)]
+    return {**data, **{name: _date_value(data[name]) for name in dates}} if dates else data
+
+
+def _date_value(value: Any) -> Any:
+    """A date field's value, its text parsed when it is a date-time (else left as it is: the
+    type check then reports it)."""
+    if not isinstance(value, str):
+        return value
     try:
-        return datetime.fromisoformat(text.strip())
+        return datetime.fromisoformat(value.strip())
     except ValueError:
-        return text
+        return value
 
 
 def present(data: dict[str, Any], name: str, type_: str) -> bool:
     """True when the field is there and of the right type (problems were reported otherwise)."""
     value = data.get(name)
     return value is not None and value is not INVALID and _type_ok(value, type_)
+
+
+# -- settings declared as dataclass fields ---------------------------------------------------------
+
+# A setting's schema type, from its annotation (annotations are text under `from __future__ import
+# annotations`; `X | None` reads as X); any other annotation names its type in `setting(type=...)`.
+ANNOTATION_TYPES = {"str": "str", "int": "int", "bool": "bool", "date": "date"}
+
+
+def setting(default: Any = dataclasses.MISSING, yaml: str = "", *, doc: str, type: str = "",
+            required: bool | None = None) -> Any:
+    """A dataclass field that is a setting of a YAML file: its default (none: the setting is
+    required), where it is written (`yaml`: a dotted path like 'forms.max_length' from the mapping
+    the dataclass reads; '' for the field's own name), what it means (`doc`), its schema type when
+    the annotation does not say it (`type`), and `required` when that differs from having no default.
+    Declaring a setting is this one line; `schema_fields` and `read_settings` derive the rest."""
+    metadata = {"doc": doc, "yaml": yaml, "type": type, "required": required}
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def _path(spec: dataclasses.Field[Any]) -> tuple[str, ...]:
+    return tuple((spec.metadata["yaml"] or spec.name).split("."))
+
+
+def _settings(cls: type) -> list[dataclasses.Field[Any]]:
+    return [spec for spec in dataclasses.fields(cls) if "yaml" in spec.metadata]
+
+
+def _schema_type(spec: dataclasses.Field[Any]) -> str:
+    annotation = str(spec.type).removesuffix(" | None")
+    found = spec.metadata["type"] or ANNOTATION_TYPES.get(annotation) or ("list" if annotation.startswith("tuple[") else "")
+    if found not in TYPE_NAMES:
+        raise TypeError(f"setting {spec.name}: say its schema type, setting(type=...)")
+    return found
+
+
+def _has_default(spec: dataclasses.Field[Any]) -> bool:
+    return spec.default is not dataclasses.MISSING or spec.default_factory is not dataclasses.MISSING
+
+
+def schema_fields(cls: type, within: str = "") -> dict[str, Field]:
+    """The Field table of the mapping at `within` (a dotted path; '' for the top), in the order the
+    settings are declared: a setting written there is its own Field, a deeper one makes its
+    section a mapping."""
+    prefix = tuple(within.split(".")) if within else ()
+    table: dict[str, Field] = {}
+    for spec in _settings(cls):
+        path = _path(spec)
+        if path[:len(prefix)] != prefix or len(path) == len(prefix) or path[len(prefix)] in table:
+            continue
+        if len(path) > len(prefix) + 1:
+            table[path[len(prefix)]] = Field("dict")
+            continue
+        required = spec.metadata["required"]
+        table[path[-1]] = Field(_schema_type(spec), not _has_default(spec) if required is None else required)
+    return table
+
+
+def read_settings(cls: type, data: dict[str, Any], skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Keyword arguments for `cls` from a checked mapping: each setting written in `data` (but
+    those named in `skip`, which the caller reads itself). One left empty (null, or an empty list)
+    keeps its default; a list becomes a tuple. A section that is not a mapping raises
+    AttributeError, a required setting that is missing KeyError: the caller has reported both."""
+    values: dict[str, Any] = {}
+    for spec in _settings(cls):
+        if spec.name in skip:
+            continue
+        *sections, key = _path(spec)
+        mapping: Any = data
+        for section in sections:
+            mapping = mapping.get(section) or {}
+        if not _has_default(spec):
+            values[spec.name] = mapping[key]
+        elif mapping.get(key) is not None and mapping.get(key) != []:
+            value = mapping[key]
+            values[spec.name] = tuple(value) if _schema_type(spec) == "list" else value
+    return values
+

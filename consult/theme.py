@@ -24,7 +24,7 @@ from consult import colors, i18n
 from consult.config import ThemeOptions
 from consult.content.load import OUTSIDE, leads_outside
 from consult.errors import ConsultError, SourceError, did_you_mean
-from consult.model import ProposalStatus
+from consult.model import Config, ProposalStatus
 from consult.sandbox import BuiltinEnvironment, SiteEnvironment, Traceable
 
 DEFAULT_THEME = "default"
@@ -52,7 +52,7 @@ def theme_dirs(root: Path, theme: str) -> list[Path]:
 
 
 def make_environment(
-    root: Path, theme: str = DEFAULT_THEME, language: str = i18n.DEFAULT_LANGUAGE, timezone: str = "Europe/Paris",
+    root: Path, theme: str = DEFAULT_THEME, language: str = Config.language, timezone: str = Config.timezone,
     auto_reload: bool = True,
 ) -> Traceable:
     """The one Environment for a site: site templates > theme > built-in default; Jinja's sandbox

@@ -3,6 +3,8 @@ posted to the site itself unless said otherwise. The refusals, with their places
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from consult.config import read_config
@@ -55,3 +57,72 @@ def test_a_form_endpoint_on_another_origin_is_refused(endpoint: str) -> None:
     assert problems(f"forms:\n  endpoint: {endpoint}\n  allow_other_origin: true\n") == []
     not_a_bool = problems(f"forms:\n  endpoint: {endpoint}\n  allow_other_origin: 'yes'\n")
     assert any(p.startswith("site.yaml:7:") and "true or false" in p for p in not_a_bool) and len(not_a_bool) == 2
+
+
+# -- each setting declared once (consult.model.Config): read from site.yaml, documented defaults ---
+
+def _settings_yaml(values: dict[str, object]) -> str:
+    """site.yaml text setting each dotted path of `values`."""
+    import yaml
+
+    data: dict[str, Any] = {"base_url": "https://consult.example.org", "organisation": {"name": "o"}}
+    for path, value in values.items():
+        *sections, key = path.split(".")
+        mapping = data
+        for section in sections:
+            mapping = mapping.setdefault(section, {})
+        mapping[key] = value
+    return yaml.safe_dump(data, allow_unicode=True)
+
+
+def test_every_plain_setting_is_read_from_its_place() -> None:
+    """A setting added to Config is read from site.yaml with no other line: each one given a
+    value other than its default comes out on the Config."""
+    import dataclasses
+    from datetime import date
+
+    from consult.config import READ_BY_HAND, Config
+    from consult.schema import schema_fields
+
+    samples = {"str": "autre", "int": 7, "bool": True, "list": ["a-b"], "date": date(2026, 1, 2)}
+    chosen = {"language": "en", "timezone": "America/Cayenne", "accessibility.status": "full",
+              "forms.endpoint": "/api/x", "forms.inbox": "sqlite:///x.sqlite3"}
+    settings = [f for f in dataclasses.fields(Config) if "yaml" in f.metadata and f.name not in READ_BY_HAND]
+    assert len(settings) > 20
+    values = {}
+    for spec in settings:
+        path = spec.metadata["yaml"] or spec.name
+        section, _, key = path.rpartition(".")
+        values[path] = chosen.get(path, samples[schema_fields(Config, section)[key].type])
+    config, found = read_config(_settings_yaml(values))
+    assert found == [] and config is not None
+    for spec in settings:
+        value = values[spec.metadata["yaml"] or spec.name]
+        assert getattr(config, spec.name) == (tuple(value) if isinstance(value, list) else value) != spec.default
+
+
+def _readme_site_yaml() -> str:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### site.yaml", 1)[1]
+    return section.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_shows_the_defaults() -> None:
+    """The README's site.yaml gives these settings their default values (its comments say so):
+    they must be the defaults Config declares."""
+    import re
+    from pathlib import Path
+
+    from consult.model import DEFAULT_FINAL_STATUSES, DEFAULT_MERGED_STATUS, DEFAULT_PROPOSAL_STATUSES, Config
+
+    config, found = read_config(_readme_site_yaml())
+    assert config is not None and [p for p in found if not p.warning] == []
+    for name in ("language", "timezone", "form_endpoint", "inbox", "altcha", "reasons", "retention_days",
+                 "accessibility_status"):
+        assert getattr(config, name) == getattr(Config, name), name
+    assert config.status_ids == DEFAULT_PROPOSAL_STATUSES
+    assert (config.final_statuses, config.merged_status) == (DEFAULT_FINAL_STATUSES, DEFAULT_MERGED_STATUS)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert re.findall(r"`retention_days` \((\d+) by default\)", readme) == [str(Config.retention_days)]

@@ -29,7 +29,7 @@ from consult.model import (
     StatusChange,
     Theme,
 )
-from consult.schema import SLUG_RE, Field, check_mapping, present
+from consult.schema import SLUG_RE, Field, check_mapping, converted, present
 from consult.slug import slugify
 
 CONSULTATION_FIELDS = {
@@ -185,16 +185,18 @@ def to_datetime(value: date | datetime, config: Config, end_of_day: bool = False
     return datetime.combine(value, time(23, 59, 59) if end_of_day else time(0, 0), tzinfo=config.tz)
 
 
-def _front(text: str, path: str, fields: dict[str, Field], what: str) -> tuple[YamlDoc, str, list[SourceError]]:
+def _front(text: str, path: str, fields: dict[str, Field], what: str) -> tuple[YamlDoc, Any, str, list[SourceError]]:
+    """The front matter's doc (positions), its data as the parser reads it (`converted`: dates given
+    as text parsed; None when it did not parse), the Markdown body and the problems."""
     doc, body, problems = parse_front_matter(text, path)
     if doc.data is not None:
         problems += check_mapping(doc, (), doc.data, fields, what)
-    return doc, body, problems
+    return doc, converted(doc.data, fields), body, problems
 
 
 def _items(doc: YamlDoc, data: dict[str, Any], name: str, fields: dict[str, Field], what: str,
            problems: list[SourceError]) -> list[tuple[int, dict[str, Any]]]:
-    """The valid mappings of a list field, reporting the others; duplicate ids are errors."""
+    """The valid mappings of a list field (`converted`), reporting the others; duplicate ids are errors."""
     good: list[tuple[int, dict[str, Any]]] = []
     seen: set[str] = set()
     for index, item in enumerate(data.get(name) or []):
@@ -207,13 +209,12 @@ def _items(doc: YamlDoc, data: dict[str, Any], name: str, fields: dict[str, Fiel
                 problems.append(doc.error((name, index, "id"), f"duplicate {what} id '{item['id']}'"))
                 continue
             seen.add(item["id"])
-        good.append((index, item))
+        good.append((index, converted(item, fields)))
     return good
 
 
 def parse_consultation(text: str, path: str, slug: str, config: Config) -> tuple[ConsultationRecord | None, list[SourceError]]:
-    doc, body, problems = _front(text, path, CONSULTATION_FIELDS, "a consultation")
-    data = doc.data
+    doc, data, body, problems = _front(text, path, CONSULTATION_FIELDS, "a consultation")
     if data is None:
         return None, problems
     categories = tuple(Category(c["id"], c["label"]) for _, c in _items(doc, data, "categories", CATEGORY_FIELDS, "category", problems))
@@ -228,7 +229,7 @@ def parse_consultation(text: str, path: str, slug: str, config: Config) -> tuple
     moderation = data.get("moderation", "pre")
     if moderation not in MODERATION_MODES:
         problems.append(doc.error(("moderation",), f"unknown moderation mode {moderation!r}", "use 'pre' or 'post'"))
-    results = data.get("results", "after_close")
+    results = data.get("results", ConsultationRecord.results)
     if results not in RESULTS_MODES:
         problems.append(doc.error(("results",), f"unknown results mode {results!r}",
                                   did_you_mean(str(results), RESULTS_MODES) or "use live, after_close or never"))
@@ -276,7 +277,7 @@ def check_results_settings(doc: YamlDoc, data: dict[str, Any], results: str, kin
 
 def _question(doc: YamlDoc, index: int, item: dict[str, Any], problems: list[SourceError]) -> Question | None:
     at = ("questions", index)
-    type_ = item.get("type", "text")
+    type_ = item.get("type", Question.type)
     if type_ not in QUESTION_TYPES:
         problems.append(doc.error(at + ("type",), f"unknown question type {type_!r}",
                                   did_you_mean(str(type_), QUESTION_TYPES) or "allowed: " + ", ".join(QUESTION_TYPES)))
@@ -288,19 +289,19 @@ def _question(doc: YamlDoc, index: int, item: dict[str, Any], problems: list[Sou
     if any(not isinstance(c, (str, int, float)) or isinstance(c, bool) for c in choices):
         problems.append(doc.error(at + ("choices",), "each choice must be a short text"))
         return None
-    shown = item.get("results", "public")
+    shown = item.get("results", Question.results)
     if shown not in QUESTION_RESULTS:
         problems.append(doc.error(at + ("results",), f"unknown question results {shown!r}",
                                   did_you_mean(str(shown), QUESTION_RESULTS) or "use public or private"))
         return None
-    low, high = item.get("min", 1), item.get("max", 5)
+    low, high = item.get("min", Question.scale_min), item.get("max", Question.scale_max)
     if type_ == "scale" and not low < high:
         problems.append(doc.error(at + ("max",), f"scale 'max' ({high}) must be greater than 'min' ({low})"))
         return None
     return Question(
-        id=item["id"], label=item["label"], type=type_, required=item.get("required", False),
-        help=item.get("help", ""), choices=tuple(str(c) for c in choices), scale_min=low, scale_max=high,
-        max_length=item.get("max_length", 2000), results=shown,
+        id=item["id"], label=item["label"], type=type_, required=item.get("required", Question.required),
+        help=item.get("help", Question.help), choices=tuple(str(c) for c in choices), scale_min=low, scale_max=high,
+        max_length=item.get("max_length", Question.max_length), results=shown,
     )
 
 
@@ -312,22 +313,22 @@ def _known_status(doc: YamlDoc, at: tuple[str | int, ...], value: str, config: C
 
 
 def parse_proposal(text: str, path: str, slug: str, config: Config) -> tuple[ProposalRecord | None, list[SourceError]]:
-    doc, body, problems = _front(text, path, PROPOSAL_FIELDS, "a proposal")
-    data = doc.data
+    doc, data, body, problems = _front(text, path, PROPOSAL_FIELDS, "a proposal")
     if data is None:
         return None, problems
     if present(data, "status", "str"):
         problems += _known_status(doc, ("status",), data["status"], config)
     history = []
-    for index, item in _items(doc, data, "history", HISTORY_FIELDS, "status change", problems):
+    entries = _items(doc, data, "history", HISTORY_FIELDS, "status change", problems)
+    for index, item in entries:
         problems += _known_status(doc, ("history", index, "status"), item["status"], config)
         moment = item["date"].date() if isinstance(item["date"], datetime) else item["date"]
         history.append(StatusChange(moment, item["status"], item.get("note", "")))
-    origin = data.get("origin", "agency")
+    origin = data.get("origin", ProposalRecord.origin)
     if origin not in ORIGINS:
         problems.append(doc.error(("origin",), f"unknown origin {origin!r}", "use 'agency' or 'citizen'"))
-    if not problems:
-        problems += check_history(doc, data, config.status_ids)
+    if not problems:  # so every entry is valid: `entries` is the history, its dates parsed
+        problems += check_history(doc, dict(data, history=[item for _, item in entries]), config.status_ids)
     if problems:
         return None, problems
     return ProposalRecord(
@@ -346,8 +347,7 @@ def _day(value: date | datetime | None) -> date | None:
 
 
 def parse_contribution(text: str, path: str, stem: str, consultation: str, config: Config) -> tuple[ContributionRecord | None, list[SourceError]]:
-    doc, body, problems = _front(text, path, CONTRIBUTION_FIELDS, "a contribution")
-    data = doc.data
+    doc, data, body, problems = _front(text, path, CONTRIBUTION_FIELDS, "a contribution")
     if data is None:
         return None, problems
     if present(data, "id", "str") and data["id"] != stem:
@@ -407,20 +407,19 @@ def _check_flags(doc: YamlDoc, codes: Any) -> list[SourceError]:
 
 
 def parse_synthesis(text: str, path: str) -> tuple[SynthesisRecord | None, list[SourceError]]:
-    doc, body, problems = _front(text, path, SYNTHESIS_FIELDS, "a synthesis")
-    if doc.data is None or problems:
+    _, data, body, problems = _front(text, path, SYNTHESIS_FIELDS, "a synthesis")
+    if data is None or problems:
         return None, problems
-    published = doc.data.get("published")
+    published = data.get("published")
     if isinstance(published, datetime):
         published = published.date()
-    return SynthesisRecord(doc.data["title"], published, render_trusted(body), path), problems
+    return SynthesisRecord(data["title"], published, render_trusted(body), path), problems
 
 
 def parse_page(text: str, path: str, slug: str) -> tuple[PageRecord | None, list[SourceError]]:
-    doc, body, problems = _front(text, path, PAGE_FIELDS, "a page")
-    if doc.data is None or problems:
+    _, data, body, problems = _front(text, path, PAGE_FIELDS, "a page")
+    if data is None or problems:
         return None, problems
-    data = doc.data
     return PageRecord(slug, data["title"], data.get("summary", ""), data.get("footer", True), render_trusted(body), path), problems
 
 

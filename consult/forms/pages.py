@@ -14,6 +14,7 @@ from typing import Any
 
 from consult.forms.messages import message
 from consult.forms.rules import ConsultationRule, Rules
+from consult.model import Config
 
 log = logging.getLogger("consult.forms")
 
@@ -49,9 +50,9 @@ class Pages:
             try:
                 from consult.theme import make_environment
 
-                self._env = make_environment(self.root, chrome.get("theme", "default"),
+                self._env = make_environment(self.root, chrome.get("theme", Config.theme),
                                              chrome.get("language", self.rules.language),
-                                             chrome.get("timezone", "Europe/Paris"))
+                                             chrome.get("timezone", Config.timezone))
             except Exception:  # the theme is broken: plain pages still keep the citizen's text
                 log.exception("cannot load the theme; answering with plain pages")
                 self._env_failed = True

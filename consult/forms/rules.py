@@ -15,7 +15,7 @@ from typing import Any
 from consult.errors import ConsultError
 from consult.i18n import reason_label
 from consult.layout import THANKS_PAGES
-from consult.model import ConsultationStatus, Question, derive_status
+from consult.model import Config, ConsultationStatus, Question, derive_status
 
 FORMAT = 1
 THANKS_URL = THANKS_PAGES["suggestion"]
@@ -53,12 +53,13 @@ class ConsultationRule:
 
 @dataclass(frozen=True)
 class Rules:
-    language: str = "fr"
-    endpoint: str = "/api/submit"
+    # The settings' defaults are site.yaml's (consult.model.Config): a build always writes them.
+    language: str = Config.language
+    endpoint: str = Config.form_endpoint
     thanks_url: str = THANKS_URL
-    max_length: int = 5000
+    max_length: int = Config.max_length
     base_url: str = ""
-    altcha: bool = False  # forms.altcha: the theme shows the widget, the handler checks its solution
+    altcha: bool = Config.altcha  # forms.altcha: the theme shows the widget, the handler checks its solution
     reasons: tuple[tuple[str, str], ...] = ()  # (code, the charter's wording): what a report may give
     consultations: tuple[ConsultationRule, ...] = ()
     chrome: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
