@@ -22,7 +22,7 @@ from consult.errors import ConsultError, SourceError, did_you_mean
 from consult.detect import Finding, WordList, detect_fields
 from consult.flags import FLAGS, describe
 from consult.i18n import translate
-from consult.layout import CONTRIBUTIONS_DIR, INDEX_FILE, consultations_dir, contribution_file
+from consult.layout import CONTRIBUTIONS_DIR, INDEX_FILE, REPORTS_DIR, consultations_dir, contribution_file
 from consult.pull import ID, replace_batch
 
 # A decision line with its own line ending (\n or \r\n), kept when the line is rewritten.
@@ -98,16 +98,42 @@ def list_pending(root: Path, consultation: str | None = None, kind: str | None =
     found = []
     for path in contribution_files(root, consultation or "*"):
         entry = read_entry(root, path, labels)
-        if entry is None or not _to_review(entry) or (kind and entry.kind != kind) or (flagged and not entry.flags) \
+        if entry is None or not to_review(entry) or (kind and entry.kind != kind) or (flagged and not entry.flags) \
                 or (flag and flag not in entry.flags):
             continue
         found.append(entry)
     return sorted(found, key=lambda entry: not entry.flags)
 
 
-def _to_review(entry: Entry) -> bool:
+def to_review(entry: Entry) -> bool:
     """A person must look at it: pending, or published and then reported."""
     return entry.status == "pending" or (entry.status == "published" and REPORTED in entry.flags)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A participant's report of a published contribution, as a moderator reads it (reports/<id>.md)."""
+
+    id: str
+    reason: str  # a code of the moderation charter
+    note: str  # the participant's optional note: citizen text, untrusted
+
+
+def reports_about(root: Path, consultation: str) -> dict[str, list[Report]]:
+    """A consultation's reports by the id of the contribution each is about, in file order; a file
+    that cannot be read is left out (`consult check` reports it)."""
+    found: dict[str, list[Report]] = {}
+    for path in sorted((consultations_dir(root) / consultation / REPORTS_DIR).glob("*.md")):
+        try:
+            doc, body, problems = parse_front_matter(path.read_text(encoding="utf-8"), path.name)
+        except (OSError, UnicodeDecodeError):
+            continue
+        data = doc.data
+        if problems or not isinstance(data, dict) or not data.get("target"):
+            continue
+        found.setdefault(str(data["target"]), []).append(
+            Report(str(data.get("id", path.stem)), str(data.get("reason") or ""), body.strip("\n")))
+    return found
 
 
 def show_entry(root: Path, id_: str) -> Entry:
