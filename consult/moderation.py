@@ -307,6 +307,14 @@ def find_contribution(root: Path, id_: str) -> Path | None:
     return matches[0] if matches else None
 
 
+def find_report(root: Path, id_: str) -> Path | None:
+    """A participant's report file (reports/<id>.md of any consultation), or None."""
+    if not ID.match(id_):
+        raise ConsultError(f"'{id_}' is not a report id (like 20261201-k3x9q2ab)")
+    matches = sorted(consultations_dir(root).glob(f"*/{REPORTS_DIR}/{id_}.md"))
+    return matches[0] if matches else None
+
+
 def set_status(text: str, status: str, reason: str = "", path: str = "", decided: date | None = None) -> str:
     """The file text with only its status (and reason, and `decided:` day when given) lines changed;
     every other byte, line endings included (a file saved with CRLF keeps them), stays as it was, so
@@ -512,7 +520,7 @@ def erase(root: Path, inbox: Any, id_: str, now: datetime | None = None) -> list
     now = now or datetime.now(timezone.utc)
     if not ID.match(id_):
         raise ConsultError(f"nothing was erased: '{id_}' is not a contribution id (like 20261201-k3x9q2ab)")
-    path = find_contribution(root, id_)
+    path = find_contribution(root, id_) or find_report(root, id_)  # a report is a citizen's submission too
     already = inbox.is_erased(id_)
     existed = inbox.erase(id_, now, known=path is not None or already)
     if path is None and not existed and not already:

@@ -215,3 +215,31 @@ def test_keep_takes_the_reported_flag_off_dates_the_decision_and_leaves_the_rest
     assert after.split("---")[2] == before.split("---")[2]  # the text untouched
     assert list_pending(site, flag="reported") == []
     assert moderate(site, "keep", sub_pull(1).id).exit_code == 1  # kept already: nothing more to keep
+
+
+def test_erase_removes_a_report_file_and_its_inbox_row_and_pull_never_brings_it_back(site: Path, inbox: Inbox) -> None:
+    """A report is a citizen's submission too: `consult erase` removes its file under reports/ and its
+    inbox row, with a tombstone; a pull neither writes it again nor leaves a copy (a rolling branch's)."""
+    from consult.inbox import Submission
+    from consult.moderation import erase
+
+    set_mode(site, "post")
+    inbox.add(replace(sub_pull(1), body="Un texte signalé."))
+    do_pull(site, inbox)
+    target = contribution_files(site)[sub_pull(1).id]
+    report_id = "20261115-0000000r"
+    inbox.add(Submission(id=report_id, consultation="plan-velo", kind="report", proposal=target.stem, title="",
+                         body="Note du participant.", author="", received=PULL_NOW, idem_key="kr", body_hash="h",
+                         category="hors-sujet"))
+    do_pull(site, inbox)
+    path = site / "content/consultations/plan-velo/reports" / f"{report_id}.md"
+    copy = path.read_bytes()
+    flagged = target.read_bytes()
+    done = erase(site, inbox, report_id, PULL_NOW)
+    assert f"removed content/consultations/plan-velo/reports/{report_id}.md" in done and not path.exists()
+    assert inbox.get(report_id) is None and inbox.is_erased(report_id)
+    assert target.read_bytes() == flagged  # the reported item is another person's: a moderator decides on it
+    path.write_bytes(copy)  # still on a branch the pull checks out
+    again = do_pull(site, inbox)
+    assert not path.exists() and again.erased == [f"content/consultations/plan-velo/reports/{report_id}.md"]
+    assert again.reports == [] and do_pull(site, inbox).erased == []
