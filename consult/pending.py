@@ -3,17 +3,15 @@
 `PendingIndex.load` reads every contribution file's front matter once and keeps the ones to
 review (pending, or published and then reported: `moderation.to_review`) in memory, flagged
 first, each group in file order (`moderation.list_pending`'s order).
-A cache in `.consult/moderation-index.pickle` (a digest of its bytes checked before
-unpickling, as `cache.py` does) keyed by each file's size and modification time lets the
+A cache in `.consult/moderation-index.pickle` (`consult.stamps`: a digest of its bytes checked
+before unpickling) keyed by each file's size and modification time lets the
 next start read only the files that changed. Decisions made through the screen update the
 index (`forget`, `refresh`); the files stay the truth: a page re-reads the entries it shows.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import pickle
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
@@ -21,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from consult.moderation import Entry, read_entry, to_review
+from consult.stamps import read_stamped, write_stamped
 
 CACHE_FILE = Path(".consult") / "moderation-index.pickle"
 CACHE_VERSION = 2
@@ -230,32 +229,15 @@ def _fields(entry: Entry | None) -> tuple[Any, ...] | None:
 
 def _read_cache(root: Path) -> dict[str, tuple[int, int, Entry | None]]:
     """The last index, or nothing when it is missing, damaged or of another version."""
+    rows = read_stamped(root / CACHE_FILE, CACHE_VERSION)
     try:
-        raw = (root / CACHE_FILE).read_bytes()
-    except OSError:
-        return {}
-    digest, data = raw[:32], raw[32:]
-    if hashlib.sha256(data).digest() != digest:
-        return {}
-    try:
-        version, rows = pickle.loads(data)
-        if version != CACHE_VERSION:
-            return {}
         # Entries travel as plain tuples: unpickling 100,000 dataclasses costs several times more.
         return {path: (size, mtime, Entry(*fields) if fields is not None else None)
-                for path, size, mtime, fields in rows}
-    except Exception:  # a cache we cannot read is a miss, never an error
+                for path, size, mtime, fields in rows or ()}
+    except Exception:  # rows of another shape: a miss, never an error
         return {}
 
 
 def _write_cache(root: Path, stamps: dict[str, tuple[int, int, Entry | None]]) -> None:
-    path = root / CACHE_FILE
-    try:
-        path.parent.mkdir(mode=0o700, exist_ok=True)
-        rows = [(path, size, mtime, _fields(entry)) for path, (size, mtime, entry) in stamps.items()]
-        data = pickle.dumps((CACHE_VERSION, rows), protocol=pickle.HIGHEST_PROTOCOL)
-        temp = path.with_name(path.name + f".{os.getpid()}.tmp")
-        temp.write_bytes(hashlib.sha256(data).digest() + data)
-        os.replace(temp, path)
-    except OSError:
-        pass  # a cache that cannot be written only makes the next start slower
+    rows = [(path, size, mtime, _fields(entry)) for path, (size, mtime, entry) in stamps.items()]
+    write_stamped(root / CACHE_FILE, CACHE_VERSION, rows)
