@@ -297,7 +297,7 @@ class DuplicateIndex:
     def __init__(self) -> None:
         self._buckets: dict[int, list[str]] = {}
         self._shingles: dict[str, frozenset[int]] = {}
-        self._files: dict[str, Path] = {}  # ids indexed by signature: where their shingles are read
+        self._files: dict[str, str] = {}  # ids indexed by signature: the file their shingles are read from
 
     def __len__(self) -> int:
         return len(self._shingles) + len(self._files)
@@ -305,7 +305,7 @@ class DuplicateIndex:
     def add(self, id_: str, text: str) -> None:
         self._add(id_, shingles(text))
 
-    def add_signature(self, id_: str, bands: tuple[int, ...], path: Path) -> None:
+    def add_signature(self, id_: str, bands: tuple[int, ...], path: str) -> None:
         """Index the text of the file at `path` by its bands (`signature`), reading it only when needed."""
         if id_ in self._shingles or id_ in self._files:
             return
@@ -341,7 +341,7 @@ class DuplicateIndex:
 
     def _shingles_of(self, id_: str) -> frozenset[int]:
         if id_ not in self._shingles:
-            read = read_indexed(self._files.pop(id_))
+            read = read_indexed(Path(self._files.pop(id_)))
             self._shingles[id_] = shingles(read[1]) if read else frozenset()
         return self._shingles[id_]
 
@@ -432,14 +432,13 @@ def load_index(folder: Path, keep: Callable[[str], bool] = lambda name: True, ro
     for item in files:
         size, mtime = stamp_of(item.stat())
         known = cached.get(item.name)
-        path = Path(item.path)
         if known is not None and known[:2] == (size, mtime):
             id_, bands = known[2], known[3]
             if bands is not None:
-                index.add_signature(id_, bands, path)
+                index.add_signature(id_, bands, item.path)  # a str: a Path per file costs a third of a warm load
         else:
             read += 1
-            text = read_indexed(path)
+            text = read_indexed(Path(item.path))
             id_, hashes = (text[0], shingles(text[1])) if text else ("", frozenset[int]())
             bands = _bands(hashes) if hashes else None
             index._add(id_, hashes, bands)
