@@ -1,19 +1,25 @@
 """Benchmark: the detectors of `consult pull` (consult/detect.py), on one core.
 
-    python bench/detect.py [--existing 100000] [--new 5000] [--files 5000]
+    python bench/detect.py [--existing 100000] [--new 5000] [--files 5000] [--pull-existing 100000]
 
 Times (CPU time of this process: the machine is shared), on synthetic French-like texts (20 to 150 words, a tenth with a phone number or an
 e-mail, a tenth lightly edited copies of an earlier text):
 - the text detectors alone (personal data, links, capitals, repeats, a 50-word list);
 - near-duplicate detection of `--new` texts against `--existing` texts already indexed
   (the cost of indexing those is reported apart: at pull it is paid once per consultation);
-- `load_index` reading `--files` contribution files of one consultation from disk.
+- `load_index` reading `--files` contribution files of one consultation from disk;
+- the detectors as `consult pull` runs them (`Screening`: the folder indexed on first use, then
+  each new text checked) for `--new` new contributions into a consultation with
+  `--pull-existing` files, with a cold signature cache (.consult/signatures/, none yet) and then
+  warm (every existing file's signature cached: only the folder is listed).
+CPU times from resource.getrusage (user + system of this process).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import resource
 import shutil
 import sys
 import time
@@ -49,6 +55,7 @@ def main() -> None:
     parser.add_argument("--existing", type=int, default=100_000)
     parser.add_argument("--new", type=int, default=5_000)
     parser.add_argument("--files", type=int, default=5_000)
+    parser.add_argument("--pull-existing", type=int, default=100_000)
     args = parser.parse_args()
 
     from consult.detect import DuplicateIndex, detect_text, load_index, parse_words
@@ -88,6 +95,39 @@ def main() -> None:
     spent = time.process_time() - start
     print(f"load_index: {len(loaded)} files read and indexed in {spent:.2f} s = {len(loaded) / spent:,.0f}/s")
     shutil.rmtree(folder.parent, ignore_errors=True)
+    if args.pull_existing:
+        pull_case(args.pull_existing, new, rng)
+
+
+def cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def pull_case(existing: int, new: list[str], rng: random.Random) -> None:
+    """`Screening` over `existing` files, for the `new` texts and a tenth as many copies of existing
+    ones (their files are read for the exact comparison): cold cache, then warm."""
+    from consult.detect import Screening
+
+    root = ROOT / "bench" / "_work" / "detect-pull"
+    shutil.rmtree(root, ignore_errors=True)
+    folder = root / "content" / "consultations" / "velo" / "contributions"
+    folder.mkdir(parents=True)
+    olds = texts(existing, rng)
+    new = new + [olds[rng.randrange(existing)] + " merci" for _ in range(len(new) // 10)]  # planted copies
+    for n, text in enumerate(olds):
+        (folder / f"20261101-{n:08d}.md").write_text(
+            f"---\nid: 20261101-{n:08d}\nkind: suggestion\nsubmitted: 2026-11-01T10:00:00+01:00\n"
+            f"status: published\ntitle: \"Idée {n}\"\n---\n{text}\n", encoding="utf-8")
+    for label in ("cold cache", "warm cache"):
+        start = cpu()
+        screening = Screening(root)
+        found = sum(1 for n, text in enumerate(new)
+                    if any(f.code == "near-duplicate" for f in screening.findings(folder, f"n{n}", "", text, {})))
+        spent = cpu() - start
+        print(f"pull detectors, {label}: {len(new)} new against {existing} files in {spent:.2f} s CPU "
+              f"= {len(new) / spent:,.0f}/s ({found} near-duplicates)")
+    shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

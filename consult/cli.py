@@ -315,7 +315,8 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None, from_u
 
 @cli.command()
 @click.argument("action", required=False,
-                type=click.Choice(["list", "show", "approve", "reject", "promote", "unpublish"]), default="list")
+                type=click.Choice(["list", "show", "approve", "reject", "promote", "unpublish", "keep"]),
+                default="list")
 @click.argument("ids", nargs=-1)
 @click.option("--reason", metavar="CODE", help="Why a contribution is rejected: a code from site.yaml moderation.reasons.")
 @click.option("--full", is_flag=True,
@@ -335,7 +336,8 @@ def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None
              consultation: str | None, kind: str | None, flagged: bool, flag: str | None,
              limit: int | None, offset: int, web: bool = False, port: int = 0) -> None:
     """List pending contributions (flagged first, a page at a time), show them in full, approve or
-    reject them by id, unpublish a published one (after a report) with --reason; or open the
+    reject them by id, unpublish a published one (after a report) with --reason, or keep it
+    published (`keep`: the report's flag taken off); or open the
     moderation screen (--web).
 
     Approving a citizen proposal publishes it as a proposal page; `promote` does the same for a
@@ -371,6 +373,12 @@ def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None
 
         for path in unpublish(ctx.root, list(ids), reason or "", config.reasons, datetime.now(config.tz)):
             click.echo(translate(language, "cli.moderate.unpublished", path=path, reason=reason))
+        return
+    if action == "keep":
+        from consult.moderation import keep
+
+        for path in keep(ctx.root, list(ids), datetime.now(config.tz)):
+            click.echo(translate(language, "cli.moderate.kept", path=path))
         return
     ids = _publish_proposals(ctx.root, ids, action, config)
     status = "published" if action == "approve" else "rejected"

@@ -1,7 +1,9 @@
 """A moderator's decisions since the last commit, made exactly as `consult moderate` makes them.
 
 `DecisionLog.decide` approves or rejects through `moderation.decide` (a citizen proposal approved
-through `proposals.publish`), so the files change as the CLI changes them, and keeps the bytes
+through `proposals.publish`; a published item a participant reported is kept through
+`moderation.keep` or unpublished through `moderation.unpublish`), so the files change as the CLI
+changes them, and keeps the bytes
 each file had: `undo` puts them back (and removes a proposal page a decision created), refusing
 when a file was changed since. `commit` records the files in git with a message of counts per
 decision and reason codes, never a text. Used by the moderation screen (`consult.screen`).
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from consult.config import Config
 from consult.errors import ConsultError
-from consult.moderation import decide
+from consult.moderation import decide, keep, unpublish
 from consult.pending import PendingIndex
 from consult.pull import replace_batch
 
@@ -30,6 +32,7 @@ class Decision:
     status: str  # published | rejected
     reason: str
     ids: list[str]
+    reported: frozenset[str]  # of `ids`, published items a participant reported: kept or unpublished
     before: dict[str, bytes | None]  # relative path -> bytes before (None: the decision created the file)
     after: dict[str, bytes]
 
@@ -57,12 +60,19 @@ class DecisionLog:
             if path is None:
                 raise ConsultError(f"no pending contribution {id_}")
             before[path.relative_to(self.root).as_posix()] = path.read_bytes()
-        as_proposals = [id_ for id_ in ids if status == "published" and self.index.entries[id_].kind == "proposal"]
-        others = {id_: path for id_, path in paths.items() if id_ not in as_proposals and path is not None}
+        reported = [id_ for id_ in ids if self.index.entries[id_].status == "published"]  # to keep or unpublish
+        as_proposals = [id_ for id_ in ids if status == "published" and id_ not in reported
+                        and self.index.entries[id_].kind == "proposal"]
+        others = {id_: path for id_, path in paths.items()
+                  if id_ not in as_proposals and id_ not in reported and path is not None}
         try:
             for id_ in as_proposals:
                 done = publish(self.root, id_, self.config.status_ids[0], self.config.tz)
                 before[done.proposal] = None
+            if reported and status == "published":
+                keep(self.root, reported, self.clock())
+            elif reported:
+                unpublish(self.root, reported, reason, self.config.reasons, self.clock())
             if others:
                 decide(self.root, list(others), status, reason, self.config.reasons, self.clock().date(), others)
         finally:  # what was done before a failure is logged too, so that it can be undone
@@ -70,7 +80,8 @@ class DecisionLog:
             changed = {relative: data for relative, data in after.items() if data is not None and data != before[relative]}
             decided = [id_ for id_, path in paths.items() if path is not None
                        and path.relative_to(self.root).as_posix() in changed]
-            decision = Decision(status, reason, decided, {rel: before[rel] for rel in changed}, changed)
+            decision = Decision(status, reason, decided, frozenset(reported).intersection(decided),
+                                {rel: before[rel] for rel in changed}, changed)
             if changed:
                 self.done.append(decision)
                 self.index.refresh(changed)
@@ -99,13 +110,22 @@ class DecisionLog:
         self.done.clear()
 
     def counts(self) -> tuple[Counter[str], Counter[str]]:
-        """How many ids each decision and each rejection reason has, the last decision on an id counting."""
+        """How many ids each outcome (published, rejected, kept, unpublished) and each reason of a
+        rejection or unpublishing has, the last decision on an id counting."""
         final: dict[str, tuple[str, str]] = {}
         for decision in self.done:
             for id_ in decision.ids:
-                final[id_] = (decision.status, decision.reason)
+                final[id_] = (outcome(decision.status, id_ in decision.reported), decision.reason)
         return (Counter(status for status, _ in final.values()),
-                Counter(reason for status, reason in final.values() if status == "rejected"))
+                Counter(reason for status, reason in final.values() if status in ("rejected", "unpublished")))
+
+
+def outcome(status: str, reported: bool) -> str:
+    """What a decision did to one item: on a reported published item, approving keeps it and
+    rejecting unpublishes it."""
+    if not reported:
+        return status
+    return "kept" if status == "published" else "unpublished"
 
 
 def _bytes(path: Path) -> bytes | None:

@@ -18,7 +18,9 @@ indexed; only texts that share a band are compared exactly (Jaccard), at most
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable
@@ -29,6 +31,9 @@ import phonenumbers
 import yaml
 from stdnum import iban as stdnum_iban
 from stdnum.fr import nir as stdnum_nir
+
+from consult.layout import STATE_DIR
+from consult.stamps import read_stamped, stamp_of, write_stamped
 
 WORDS_FILE = "moderation.words"  # at the site root: one word or phrase a line, '#' comments
 
@@ -254,8 +259,10 @@ def shingles(text: str) -> frozenset[int]:
     return frozenset(zlib.crc32(" ".join(words[i:i + SHINGLE]).encode()) for i in range(len(words) - SHINGLE + 1))
 
 
-def _bands(hashes: frozenset[int]) -> list[tuple[int, ...]]:
-    """The MinHash signature cut into BANDS bands (each tagged with its number).
+def _bands(hashes: frozenset[int]) -> tuple[int, ...]:
+    """The MinHash signature cut into BANDS bands, each as one key: the hash of (its number, its
+    ROWS values). Ints and tuples of ints hash the same in every run of one Python version (no
+    random seed), so the keys may be kept in a cache (`SIGNATURES_VERSION` names the version).
 
     One-permutation hashing: each shingle hash falls in one of BANDS * ROWS bins by its low bits
     and each bin keeps its least value (one pass instead of one per hash function); an empty bin
@@ -273,7 +280,7 @@ def _bands(hashes: frozenset[int]) -> list[tuple[int, ...]]:
             if bins[i] == _EMPTY:
                 j = next((k for k in full if k > i), full[0])
                 bins[i] = bins[j] + ((j - i) % size) * _SHIFT
-    return [(band, *bins[band * ROWS:(band + 1) * ROWS]) for band in range(BANDS)]
+    return tuple(hash((band, *bins[band * ROWS:(band + 1) * ROWS])) for band in range(BANDS))
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
@@ -282,17 +289,28 @@ def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
 
 class DuplicateIndex:
     """The texts of one consultation seen so far; `check` finds an earlier near-duplicate and
-    then adds the text. Time per text does not grow with the number of texts indexed."""
+    then adds the text. Time per text does not grow with the number of texts indexed.
+
+    A text may be indexed by its signature alone (`add_signature`, from `load_index`'s cache): its
+    shingles are then read from its file only if a new text lands in one of its buckets."""
 
     def __init__(self) -> None:
-        self._buckets: dict[tuple[int, ...], list[str]] = {}
+        self._buckets: dict[int, list[str]] = {}
         self._shingles: dict[str, frozenset[int]] = {}
+        self._files: dict[str, str] = {}  # ids indexed by signature: the file their shingles are read from
 
     def __len__(self) -> int:
-        return len(self._shingles)
+        return len(self._shingles) + len(self._files)
 
     def add(self, id_: str, text: str) -> None:
         self._add(id_, shingles(text))
+
+    def add_signature(self, id_: str, bands: tuple[int, ...], path: str) -> None:
+        """Index the text of the file at `path` by its bands (`signature`), reading it only when needed."""
+        if id_ in self._shingles or id_ in self._files:
+            return
+        self._files[id_] = path
+        self._bucket(id_, bands)
 
     def check(self, id_: str, text: str) -> Finding | None:
         """A `near-duplicate` finding naming the most similar indexed text (the smallest id
@@ -313,7 +331,7 @@ class DuplicateIndex:
                     continue
                 seen.add(other)
                 compared += 1
-                score = jaccard(hashes, self._shingles[other])
+                score = jaccard(hashes, self._shingles_of(other))
                 if score >= THRESHOLD and (best is None or (-score, other) < (-best[0], best[1])):
                     best = (score, other)
                     if score == 1.0:  # identical: none can be closer (a campaign costs one comparison)
@@ -321,12 +339,27 @@ class DuplicateIndex:
         self._add(id_, hashes, bands)
         return Finding("near-duplicate", other=best[1]) if best else None
 
-    def _add(self, id_: str, hashes: frozenset[int], bands: list[tuple[int, ...]] | None = None) -> None:
-        if not hashes or id_ in self._shingles:
+    def _shingles_of(self, id_: str) -> frozenset[int]:
+        if id_ not in self._shingles:
+            read = read_indexed(Path(self._files.pop(id_)))
+            self._shingles[id_] = shingles(read[1]) if read else frozenset()
+        return self._shingles[id_]
+
+    def _add(self, id_: str, hashes: frozenset[int], bands: tuple[int, ...] | None = None) -> None:
+        if not hashes or id_ in self._shingles or id_ in self._files:
             return
         self._shingles[id_] = hashes
-        for band in bands or _bands(hashes):
+        self._bucket(id_, bands or _bands(hashes))
+
+    def _bucket(self, id_: str, bands: tuple[int, ...]) -> None:
+        for band in bands:
             self._buckets.setdefault(band, []).append(id_)
+
+
+def signature(text: str) -> tuple[int, ...] | None:
+    """What the index keeps of a text: its bands (None for a text too short to compare)."""
+    hashes = shingles(text)
+    return _bands(hashes) if hashes else None
 
 
 def duplicate_text(title: str, body: str, answers: dict[str, object]) -> str:
@@ -343,6 +376,7 @@ class Screening:
     folder (published or pending: rejected ones are not compared) and then with each new one."""
 
     def __init__(self, root: Path):
+        self.root = root
         self.words = load_words(root)
         self._indexes: dict[Path, DuplicateIndex] = {}
 
@@ -354,28 +388,61 @@ class Screening:
         written again by this one, and must be compared as it was then, so its bytes match."""
         found = detect_contribution(title, body, answers, self.words)
         if folder not in self._indexes:
-            self._indexes[folder] = load_index(folder, delivered)
+            self._indexes[folder] = load_index(folder, delivered, self.root)
         duplicate = self._indexes[folder].check(id_, duplicate_text(title, body, answers))
         return found + [duplicate] if duplicate else found
 
 
-def load_index(folder: Path, keep: Callable[[str], bool] = lambda name: True) -> DuplicateIndex:
-    """A DuplicateIndex of the contribution files in `folder` that are not rejected (and whose
-    name `keep` accepts); a file that cannot be read is left out (`consult check` says why)."""
+# The cache of each consultation's signatures (consult.stamps): file name -> (size, mtime_ns, id, bands).
+SIGNATURES_DIR = Path(STATE_DIR) / "signatures"
+SIGNATURES_VERSION = (1, SHINGLE, MIN_WORDS, BANDS, ROWS, sys.version_info[:2])  # band keys are Python hashes
+
+
+def read_indexed(path: Path) -> tuple[str, str] | None:
+    """(id, the text compared) of a contribution file that is not rejected; None for a rejected
+    file or one that cannot be read (`consult check` says why)."""
     from consult.document import SafeLoader, split_front_matter
 
-    index = DuplicateIndex()
-    for path in sorted(folder.glob("*.md")):
-        if not keep(path.name):
-            continue
+    try:
         split = split_front_matter(path.read_text(encoding="utf-8", errors="replace"))
-        try:
-            data = yaml.load(split.yaml_text, Loader=SafeLoader) if split else None
-        except yaml.YAMLError:
-            continue
-        if split is None or not isinstance(data, dict) or data.get("status") == "rejected":
-            continue
-        answers: dict[str, object] = data["answers"] if isinstance(data.get("answers"), dict) else {}
-        index.add(str(data.get("id") or path.stem),
-                  duplicate_text(str(data.get("title") or ""), split.body.strip("\n"), answers))
+        data = yaml.load(split.yaml_text, Loader=SafeLoader) if split else None
+    except (OSError, yaml.YAMLError):
+        return None
+    if split is None or not isinstance(data, dict) or data.get("status") == "rejected":
+        return None
+    answers: dict[str, object] = data["answers"] if isinstance(data.get("answers"), dict) else {}
+    return str(data.get("id") or path.stem), duplicate_text(str(data.get("title") or ""), split.body.strip("\n"), answers)
+
+
+def load_index(folder: Path, keep: Callable[[str], bool] = lambda name: True, root: Path | None = None) -> DuplicateIndex:
+    """A DuplicateIndex of the contribution files in `folder` that are not rejected (and whose
+    name `keep` accepts); a file that cannot be read is left out (`consult check` says why).
+
+    With the site's `root`, each file's signature is kept in `.consult/signatures/<slug>.pickle`
+    keyed by its size and mtime: the next pull reads only new or changed files (a deleted one
+    drops out; a damaged cache is read as empty and written again)."""
+    cache = root / SIGNATURES_DIR / f"{folder.parent.name}.pickle" if root is not None else None
+    cached: dict[str, tuple[int, int, str, tuple[int, ...] | None]] = \
+        (read_stamped(cache, SIGNATURES_VERSION) or {}) if cache is not None else {}
+    fresh: dict[str, tuple[int, int, str, tuple[int, ...] | None]] = {}
+    index = DuplicateIndex()
+    read = 0
+    with os.scandir(folder) as found:
+        files = sorted((item for item in found if item.name.endswith(".md") and keep(item.name)), key=lambda i: i.name)
+    for item in files:
+        size, mtime = stamp_of(item.stat())
+        known = cached.get(item.name)
+        if known is not None and known[:2] == (size, mtime):
+            id_, bands = known[2], known[3]
+            if bands is not None:
+                index.add_signature(id_, bands, item.path)  # a str: a Path per file costs a third of a warm load
+        else:
+            read += 1
+            text = read_indexed(Path(item.path))
+            id_, hashes = (text[0], shingles(text[1])) if text else ("", frozenset[int]())
+            bands = _bands(hashes) if hashes else None
+            index._add(id_, hashes, bands)
+        fresh[item.name] = (size, mtime, id_, bands)
+    if cache is not None and (read or len(fresh) != len(cached)):
+        write_stamped(cache, SIGNATURES_VERSION, fresh)
     return index

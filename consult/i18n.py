@@ -616,7 +616,8 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "cli.moderate.abridged": "Textes abrégés : lisez-les en entier avant de publier (consult moderate --full, "
         "ou consult moderate show ID).",
         "cli.moderate.howto": "Publier : consult moderate approve ID... ; refuser : consult moderate reject ID... "
-        "--reason CODE",
+        "--reason CODE ; une contribution publiée et signalée : consult moderate keep ID... (la garder) ou "
+        "consult moderate unpublish ID... --reason CODE",
         "cli.moderate.on": "sur {proposal}",
         "cli.moderate.status": "Statut :",
         "cli.moderate.flags": "Signalements :",
@@ -637,8 +638,9 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "cli.check.embargo.status": "le statut « {status} »",
         "cli.moderate.rejected": "refusée : {path}",
         "cli.moderate.unpublished": "dépubliée ({reason}) : {path}",
+        "cli.moderate.kept": "gardée publiée (signalement traité) : {path}",
         "cli.moderate.category": "[catégorie : {category}]",
-        "cli.moderate.published": "[publiée, signalée : garder ou dépublier]",
+        "cli.moderate.reported_item": "[publiée, signalée : garder ou dépublier]",
         "cli.moderate.page": "Affichées : {first} à {last} sur {total}.",
         "cli.moderate.next": "Suivantes : la même commande avec --offset {offset}.",
         "cli.moderate.name_ids": "indiquez les contributions : consult moderate {action} ID...",
@@ -719,7 +721,8 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "cli.moderate.abridged": "Texts abridged: read them in full before publishing (consult moderate --full, "
         "or consult moderate show ID).",
         "cli.moderate.howto": "Approve: consult moderate approve ID...; reject: consult moderate reject ID... "
-        "--reason CODE",
+        "--reason CODE; a published item that was reported: consult moderate keep ID... (keep it) or "
+        "consult moderate unpublish ID... --reason CODE",
         "cli.moderate.on": "on {proposal}",
         "cli.moderate.status": "Status:",
         "cli.moderate.flags": "Flags:",
@@ -739,8 +742,9 @@ TOOL_STRINGS: dict[str, dict[str, str]] = {
         "cli.check.embargo.status": "the status “{status}”",
         "cli.moderate.rejected": "rejected: {path}",
         "cli.moderate.unpublished": "unpublished ({reason}): {path}",
+        "cli.moderate.kept": "kept published (report dealt with): {path}",
         "cli.moderate.category": "[category: {category}]",
-        "cli.moderate.published": "[published, reported: keep or unpublish]",
+        "cli.moderate.reported_item": "[published, reported: keep or unpublish]",
         "cli.moderate.page": "Shown: {first} to {last} of {total}.",
         "cli.moderate.next": "Next: the same command with --offset {offset}.",
         "cli.moderate.name_ids": "name the contributions: consult moderate {action} ID...",
@@ -1118,6 +1122,8 @@ STRINGS["fr"].update(_french_spaces({
     "moderation_report.pending": "En attente de relecture",
     "moderation_report.rejected": "Refusées",
     "moderation_report.reported": "Signalées par des participants",
+    "moderation_report.reported_kept": "dont gardées après relecture",
+    "moderation_report.reported_unpublished": "dont dépubliées après relecture",
     "moderation_report.median": "Délai médian entre l'envoi et la décision",
     "moderation_report.median_over.one": "Délai médian calculé sur {count} contribution dont la date de décision "
     "est connue.",
@@ -1158,6 +1164,8 @@ STRINGS["en"].update({
     "moderation_report.pending": "Waiting for review",
     "moderation_report.rejected": "Rejected",
     "moderation_report.reported": "Reported by participants",
+    "moderation_report.reported_kept": "of which kept after review",
+    "moderation_report.reported_unpublished": "of which unpublished after review",
     "moderation_report.median": "Median time from submission to decision",
     "moderation_report.median_over.one": "Median time over {count} contribution whose decision date is known.",
     "moderation_report.median_over.other": "Median time over {count} contributions whose decision date is known.",

@@ -237,6 +237,8 @@ class ModerationFigures:
     median_decision_seconds: int | None = None  # from submission to decision, over `decided`
     flags: tuple[tuple[str, int], ...] = ()  # (flag code, contributions carrying it), by code
     auto_published: int = 0  # published at pull by post-moderation (`decided_by: auto`)
+    reported_kept: int = 0  # of `reported`: a person kept them published (the flag taken off)
+    reported_unpublished: int = 0  # of `reported`: a person took them down (rejected)
 
     @property
     def rejected_total(self) -> int:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -22,7 +22,7 @@ from consult.errors import ConsultError, SourceError, did_you_mean
 from consult.detect import Finding, WordList, detect_fields
 from consult.flags import FLAGS, describe
 from consult.i18n import translate
-from consult.layout import CONTRIBUTIONS_DIR, INDEX_FILE, consultations_dir, contribution_file
+from consult.layout import CONTRIBUTIONS_DIR, INDEX_FILE, REPORTS_DIR, consultations_dir, contribution_file
 from consult.pull import ID, replace_batch
 
 # A decision line with its own line ending (\n or \r\n), kept when the line is rewritten.
@@ -98,16 +98,42 @@ def list_pending(root: Path, consultation: str | None = None, kind: str | None =
     found = []
     for path in contribution_files(root, consultation or "*"):
         entry = read_entry(root, path, labels)
-        if entry is None or not _to_review(entry) or (kind and entry.kind != kind) or (flagged and not entry.flags) \
+        if entry is None or not to_review(entry) or (kind and entry.kind != kind) or (flagged and not entry.flags) \
                 or (flag and flag not in entry.flags):
             continue
         found.append(entry)
     return sorted(found, key=lambda entry: not entry.flags)
 
 
-def _to_review(entry: Entry) -> bool:
+def to_review(entry: Entry) -> bool:
     """A person must look at it: pending, or published and then reported."""
     return entry.status == "pending" or (entry.status == "published" and REPORTED in entry.flags)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A participant's report of a published contribution, as a moderator reads it (reports/<id>.md)."""
+
+    id: str
+    reason: str  # a code of the moderation charter
+    note: str  # the participant's optional note: citizen text, untrusted
+
+
+def reports_about(root: Path, consultation: str) -> dict[str, list[Report]]:
+    """A consultation's reports by the id of the contribution each is about, in file order; a file
+    that cannot be read is left out (`consult check` reports it)."""
+    found: dict[str, list[Report]] = {}
+    for path in sorted((consultations_dir(root) / consultation / REPORTS_DIR).glob("*.md")):
+        try:
+            doc, body, problems = parse_front_matter(path.read_text(encoding="utf-8"), path.name)
+        except (OSError, UnicodeDecodeError):
+            continue
+        data = doc.data
+        if problems or not isinstance(data, dict) or not data.get("target"):
+            continue
+        found.setdefault(str(data["target"]), []).append(
+            Report(str(data.get("id", path.stem)), str(data.get("reason") or ""), body.strip("\n")))
+    return found
 
 
 def show_entry(root: Path, id_: str) -> Entry:
@@ -205,7 +231,7 @@ def _heading(item: Entry, language: str) -> str:
     if item.category:
         about += " " + translate(language, "cli.moderate.category", category=item.category)
     if item.status == "published":  # listed because a participant reported it
-        about += " " + translate(language, "cli.moderate.published")
+        about += " " + translate(language, "cli.moderate.reported_item")
     return terminal_safe(f"{item.id}  {item.consultation}  {kind}{about}  {item.submitted}")
 
 
@@ -281,15 +307,19 @@ def find_contribution(root: Path, id_: str) -> Path | None:
     return matches[0] if matches else None
 
 
+def find_report(root: Path, id_: str) -> Path | None:
+    """A participant's report file (reports/<id>.md of any consultation), or None."""
+    if not ID.match(id_):
+        raise ConsultError(f"'{id_}' is not a report id (like 20261201-k3x9q2ab)")
+    matches = sorted(consultations_dir(root).glob(f"*/{REPORTS_DIR}/{id_}.md"))
+    return matches[0] if matches else None
+
+
 def set_status(text: str, status: str, reason: str = "", path: str = "", decided: date | None = None) -> str:
     """The file text with only its status (and reason, and `decided:` day when given) lines changed;
     every other byte, line endings included (a file saved with CRLF keeps them), stays as it was, so
     the diff is the decision. `text` must be read without newline translation (see `decide`)."""
-    split = split_front_matter(text)
-    if split is None:
-        raise ConsultError(f"{path}: no front matter")
-    head_end = text.index(split.yaml_text) + len(split.yaml_text) if split.yaml_text else 4
-    head, rest = text[:head_end], text[head_end:]
+    head, rest = _split_head(text, path)
     found = STATUS_LINE.search(head)
     if found is None:
         raise ConsultError(f"{path}: no 'status:' line to change")
@@ -324,11 +354,7 @@ def add_flag(text: str, code: str, path: str = "") -> str:
     """The file text with `code` added to its `flags:` list (made when there is none); every other
     byte stays as it was, so the diff is the flag. Already there: the text unchanged. A flag code
     is letters and hyphens (consult.flags), so it needs no quoting."""
-    split = split_front_matter(text)
-    if split is None:
-        raise ConsultError(f"{path}: no front matter")
-    head_end = text.index(split.yaml_text) + len(split.yaml_text) if split.yaml_text else 4
-    head, rest = text[:head_end], text[head_end:]
+    head, rest = _split_head(text, path)
     old, problems = _front(text)
     if problems or not isinstance(old, dict):
         raise ConsultError(f"{path}: cannot add the '{code}' flag safely; add it to 'flags:' by hand")
@@ -350,6 +376,42 @@ def add_flag(text: str, code: str, path: str = "") -> str:
     if new_problems or new != expected:
         raise ConsultError(f"{path}: cannot add the '{code}' flag safely; add it to 'flags:' by hand")
     return edited
+
+
+def remove_flag(text: str, code: str, path: str = "") -> str:
+    """The file text without `code` in its `flags:` list (every other flag kept, in order; a list left
+    empty goes with its `flags:` line); every other byte stays as it was. Not there: the text unchanged."""
+    head, rest = _split_head(text, path)
+    old, problems = _front(text)
+    listed = old.get("flags") if isinstance(old, dict) else None
+    if problems or not isinstance(old, dict) or (listed is not None and not isinstance(listed, list)):
+        raise ConsultError(f"{path}: cannot take the '{code}' flag off safely; remove it from 'flags:' by hand")
+    if not listed or code not in listed:
+        return text
+    others = [item for item in listed if item != code]
+    block, flow = FLAGS_BLOCK.search(head), FLAGS_FLOW.search(head)
+    if block is not None:
+        items = re.findall(r"- [^\r\n]*\r?\n", block.group(2))
+        kept = "".join(item for item in items if item[2:].strip() != code)
+        head = head[:block.start()] + (f"flags:{block.group(1)}{kept}" if kept else "") + head[block.end():]
+    elif flow is not None:
+        head = head[:flow.start()] + (f"flags: [{', '.join(others)}]{flow.group(2)}" if others else "") \
+            + head[flow.end():]
+    edited = head + rest
+    new, new_problems = _front(edited)
+    expected = {k: v for k, v in old.items() if k != "flags"} | ({"flags": others} if others else {})
+    if new_problems or new != expected:
+        raise ConsultError(f"{path}: cannot take the '{code}' flag off safely; remove it from 'flags:' by hand")
+    return edited
+
+
+def _split_head(text: str, path: str) -> tuple[str, str]:
+    """The text up to the end of its front matter's YAML, and the rest (closing line and body)."""
+    split = split_front_matter(text)
+    if split is None:
+        raise ConsultError(f"{path}: no front matter")
+    head_end = text.index(split.yaml_text) + len(split.yaml_text) if split.yaml_text else 4
+    return text[:head_end], text[head_end:]
 
 
 def _front(text: str) -> tuple[Any, bool]:
@@ -404,18 +466,45 @@ def unpublish(root: Path, ids: list[str], reason: str, reasons: tuple[str, ...],
         raise ConsultError("unpublishing needs --reason CODE (a code of the moderation charter)")
     if reasons and reason not in reasons:
         raise ConsultError(f"unknown reason '{reason}' (codes: {', '.join(reasons)})")
+
+    def refused(entry: Entry) -> str:
+        return "" if entry.status == "published" else \
+            (f"{entry.path}: status is '{entry.status}', not published: nothing was unpublished "
+             "(use consult moderate reject for a pending contribution)")
+
+    return _edit_published(root, ids, refused,
+                           lambda text, relative: set_status(text, "rejected", reason, relative, when.date()))
+
+
+def keep(root: Path, ids: list[str], when: datetime) -> list[str]:
+    """Keep reported contributions published (the other outcome of a report, beside `unpublish`):
+    only the `reported` flag is taken off (other flags stay) and the `decided:` line is written as
+    every person's decision writes it (`set_status`: the day of `when`, no `decided_by`); the
+    text is untouched. Every id is checked (found, published, reported) before any file is
+    written. Returns the edited paths."""
+    def refused(entry: Entry) -> str:
+        return "" if entry.status == "published" and REPORTED in entry.flags else \
+            (f"{entry.path}: not a published contribution flagged '{REPORTED}': nothing was kept "
+             "(consult moderate --flag reported lists them)")
+
+    return _edit_published(root, ids, refused, lambda text, relative: remove_flag(
+        set_status(text, "published", "", relative, when.date()), REPORTED, relative))
+
+
+def _edit_published(root: Path, ids: list[str], refused: Callable[[Entry], str],
+                    edit: Callable[[str, str], str]) -> list[str]:
+    """`edit(text, relative path)` on each id's file, all checked first (`refused` says why one may
+    not be edited, '' when it may) and all edited in memory before one batch is written."""
     found = []
     for id_ in ids:
         entry = show_entry(root, id_)
-        if entry.status != "published":
-            raise ConsultError(f"{entry.path}: status is '{entry.status}', not published: nothing was unpublished "
-                               "(use consult moderate reject for a pending contribution)")
+        if refused(entry):
+            raise ConsultError(refused(entry))
         found.append(root / entry.path)
     edited, writes = [], []
     for path in found:
         relative = path.relative_to(root).as_posix()
-        text = path.read_bytes().decode("utf-8")
-        writes.append((path, set_status(text, "rejected", reason, relative, when.date()).encode("utf-8")))
+        writes.append((path, edit(path.read_bytes().decode("utf-8"), relative).encode("utf-8")))
         edited.append(relative)
     replace_batch(writes)
     return edited
@@ -431,7 +520,7 @@ def erase(root: Path, inbox: Any, id_: str, now: datetime | None = None) -> list
     now = now or datetime.now(timezone.utc)
     if not ID.match(id_):
         raise ConsultError(f"nothing was erased: '{id_}' is not a contribution id (like 20261201-k3x9q2ab)")
-    path = find_contribution(root, id_)
+    path = find_contribution(root, id_) or find_report(root, id_)  # a report is a citizen's submission too
     already = inbox.is_erased(id_)
     existed = inbox.erase(id_, now, known=path is not None or already)
     if path is None and not existed and not already:

@@ -82,7 +82,8 @@ CONTRIBUTIONS = (
 MODERATION = (
     Column("consultation", "string", "Identifier of the consultation."),
     Column("figure", "string", "received, published, published_at_once (post-moderation), rejected, pending, "
-           "reported, decided (contributions whose decision time is known), median_decision_seconds (from "
+           "reported (by participants), reported_kept and reported_unpublished (of those, what a person decided), "
+           "decided (contributions whose decision time is known), median_decision_seconds (from "
            "submission to decision), rejected_for (by reason code) or flag (by flag code)."),
     Column("code", "string", "The reason code (rejected_for) or flag code (flag); empty otherwise."),
     Column("value", "integer", "The count, or the median in seconds (empty when no decision time is known)."),

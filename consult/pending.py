@@ -1,25 +1,25 @@
-"""The pending contributions of a site, indexed once for the moderation screen.
+"""The contributions to review of a site, indexed once for the moderation screen.
 
-`PendingIndex.load` reads every contribution file's front matter once and keeps the pending
-ones in memory, flagged first, each group in file order (`moderation.list_pending`'s order).
-A cache in `.consult/moderation-index.pickle` (a digest of its bytes checked before
-unpickling, as `cache.py` does) keyed by each file's size and modification time lets the
+`PendingIndex.load` reads every contribution file's front matter once and keeps the ones to
+review (pending, or published and then reported: `moderation.to_review`) in memory, flagged
+first, each group in file order (`moderation.list_pending`'s order).
+A cache in `.consult/moderation-index.pickle` (`consult.stamps`: a digest of its bytes checked
+before unpickling) keyed by each file's size and modification time lets the
 next start read only the files that changed. Decisions made through the screen update the
 index (`forget`, `refresh`); the files stay the truth: a page re-reads the entries it shows.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import pickle
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from consult.moderation import Entry, read_entry
+from consult.moderation import Entry, read_entry, to_review
+from consult.stamps import read_stamped, write_stamped
 
 CACHE_FILE = Path(".consult") / "moderation-index.pickle"
 CACHE_VERSION = 2
@@ -56,7 +56,7 @@ def searchable(entry: Entry) -> str:
 
 
 class PendingIndex:
-    """The pending entries by id, in listing order, with the text each is searched by."""
+    """The entries to review by id, in listing order, with the text each is searched by."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -93,7 +93,7 @@ class PendingIndex:
         return index
 
     def _rebuild(self) -> None:
-        pending = [entry for _, _, entry in self.stamps.values() if entry is not None and entry.status == "pending"]
+        pending = [entry for _, _, entry in self.stamps.values() if entry is not None and to_review(entry)]
         pending.sort(key=lambda entry: (not entry.flags, entry.path))
         self.entries, self.haystacks = {}, {}
         self.counts = (Counter(), Counter(), Counter())
@@ -152,8 +152,8 @@ class PendingIndex:
         return self.root / entry.path if entry is not None else None
 
     def refresh(self, relatives: Iterable[str]) -> None:
-        """Read these files again (after a decision or its undo): an entry no longer pending
-        leaves the list, one pending again comes back in its place."""
+        """Read these files again (after a decision or its undo): an entry no longer to review
+        leaves the list, one to review again comes back in its place."""
         labels: dict[str, dict[str, str]] = {}
         changed = False
         for relative in relatives:
@@ -170,8 +170,8 @@ class PendingIndex:
             self.stamps[relative] = (stat.st_size, stat.st_mtime_ns, entry)
             if old is not None and old[2] is not None:
                 self._remove(old[2].id)
-            if entry is not None and entry.status == "pending":
-                changed = changed or old is None or old[2] is None or old[2].status != "pending"
+            if entry is not None and to_review(entry):
+                changed = changed or old is None or old[2] is None or not to_review(old[2])
                 self._add(entry)
         if changed:  # an entry came back: put it in its place again
             self.order = sorted(self.entries, key=lambda id_: (not self.entries[id_].flags, self.entries[id_].path))
@@ -229,32 +229,15 @@ def _fields(entry: Entry | None) -> tuple[Any, ...] | None:
 
 def _read_cache(root: Path) -> dict[str, tuple[int, int, Entry | None]]:
     """The last index, or nothing when it is missing, damaged or of another version."""
+    rows = read_stamped(root / CACHE_FILE, CACHE_VERSION)
     try:
-        raw = (root / CACHE_FILE).read_bytes()
-    except OSError:
-        return {}
-    digest, data = raw[:32], raw[32:]
-    if hashlib.sha256(data).digest() != digest:
-        return {}
-    try:
-        version, rows = pickle.loads(data)
-        if version != CACHE_VERSION:
-            return {}
         # Entries travel as plain tuples: unpickling 100,000 dataclasses costs several times more.
         return {path: (size, mtime, Entry(*fields) if fields is not None else None)
-                for path, size, mtime, fields in rows}
-    except Exception:  # a cache we cannot read is a miss, never an error
+                for path, size, mtime, fields in rows or ()}
+    except Exception:  # rows of another shape: a miss, never an error
         return {}
 
 
 def _write_cache(root: Path, stamps: dict[str, tuple[int, int, Entry | None]]) -> None:
-    path = root / CACHE_FILE
-    try:
-        path.parent.mkdir(mode=0o700, exist_ok=True)
-        rows = [(path, size, mtime, _fields(entry)) for path, (size, mtime, entry) in stamps.items()]
-        data = pickle.dumps((CACHE_VERSION, rows), protocol=pickle.HIGHEST_PROTOCOL)
-        temp = path.with_name(path.name + f".{os.getpid()}.tmp")
-        temp.write_bytes(hashlib.sha256(data).digest() + data)
-        os.replace(temp, path)
-    except OSError:
-        pass  # a cache that cannot be written only makes the next start slower
+    rows = [(path, size, mtime, _fields(entry)) for path, (size, mtime, entry) in stamps.items()]
+    write_stamped(root / CACHE_FILE, CACHE_VERSION, rows)

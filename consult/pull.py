@@ -419,12 +419,15 @@ def _clean_stale_temps(consultations: Path) -> None:
 
 
 def _remove_erased(checkout: Checkout, inbox: Inbox, report: PullReport) -> None:
-    """Erased ids' files leave this checkout too (a rolling branch may still hold them)."""
+    """Erased ids' files (contributions, reports) leave this checkout too (a rolling branch may still
+    hold them)."""
     names = {f"{id_}.md" for id_ in inbox.tombstones() if ID.match(id_)}
     checkout.erased_names = names
     if not names:
         return
-    for folder in sorted(consultations_dir(checkout.root).glob(f"*/{CONTRIBUTIONS_DIR}")):
+    folders = [*consultations_dir(checkout.root).glob(f"*/{CONTRIBUTIONS_DIR}"),
+               *consultations_dir(checkout.root).glob(f"*/{REPORTS_DIR}")]  # a report is erased as any submission
+    for folder in sorted(folders):
         found = sorted(names.intersection(os.listdir(folder)))
         for name in found:
             (folder / name).unlink()

@@ -29,11 +29,11 @@ from markupsafe import Markup, escape
 from consult.config import Config
 from consult.detect import Finding, WordList, detect_fields, load_words
 from consult.content.files import CHANNELS
-from consult.decisions import ChangedSince, DecisionLog
+from consult.decisions import ChangedSince, DecisionLog, outcome
 from consult.errors import ConsultError
 from consult.flags import FLAGS, describe
 from consult.i18n import translate
-from consult.moderation import Entry
+from consult.moderation import REPORTED, Entry, Report, reports_about
 from consult.pending import Filters, PendingIndex
 from consult.screen_text import screen_text
 from consult.theme import builtin_themes_dir
@@ -73,6 +73,7 @@ class Screen:
         self.notice: tuple[str, dict[str, Any]] | None = None  # said once, on the next page
         self.env = make_environment()
         self.language = config.language
+        self.page_reports: dict[str, dict[str, list[Report]]] = {}  # the reports of the page's consultations
 
     def url(self) -> str:
         """The path to open first (with the token), relative to the server's origin."""
@@ -170,11 +171,13 @@ class Screen:
             return f"#item-{ids[0]}" if len(ids) == 1 else ""
         following = self._following(ids, form.get("page_ids", []))
         try:
-            self.log.decide(ids, status, reason)
+            decision = self.log.decide(ids, status, reason)
         except ConsultError as exc:
             self.notice = ("error", {"message": str(exc)})
             return ""
-        self.notice = (status, {"count": len(ids)})
+        # Only reported published items: the notice says kept or unpublished.
+        self.notice = (outcome(status, bool(decision.ids) and set(decision.ids) <= decision.reported),
+                       {"count": len(ids)})
         return f"#item-{following}" if following else ""
 
     def _following(self, ids: list[str], page_ids: list[str]) -> str:
@@ -210,8 +213,8 @@ class Screen:
     def commit_message(self) -> str:
         """Counts per decision, then per reason code: never a text."""
         statuses, reasons = self.log.counts()
-        parts = [self.t(f"commit.{status}", count=statuses[status]) for status in ("published", "rejected")
-                 if statuses[status]]
+        parts = [self.t(f"commit.{status}", count=statuses[status])
+                 for status in ("published", "rejected", "kept", "unpublished") if statuses[status]]
         head = self.t("commit.head", decisions=", ".join(parts))
         return head + ("\n\n" + "\n".join(f"{code}: {n}" for code, n in sorted(reasons.items())) if reasons else "")
 
@@ -224,6 +227,7 @@ class Screen:
         except ValueError:
             number = 1
         page = self.index.page(filters, number)
+        self.page_reports = {}  # read again for each page: a pull adds reports
         consultations, kinds, flags = self.index.facets()
         notice, self.notice = self.notice, None
         back = urlencode([(k, v) for k, v in (("consultation", filters.consultation), ("kind", filters.kind),
@@ -235,11 +239,17 @@ class Screen:
             channel_label=lambda c: translate(self.language, f"contribution.channel.{c}") if c in CHANNELS else c,
             language=self.language, base=self.base, csrf=self.csrf, back=back, filters=filters, page=page,
             items=[self._view(entry) for entry in page.entries], consultations=consultations, kinds=kinds,
-            flags=flags, reasons=self.config.reasons, notice=self._notice(notice), decisions=len(self.log.done),
+            flags=flags, reasons=self.config.reasons, reported=self.index.counts[2][REPORTED], notice=self._notice(notice), decisions=len(self.log.done),
             undo=bool(self.log.done), page_link=lambda n: self.base + "?" + urlencode(
                 [(k, v) for k, v in (("consultation", filters.consultation), ("kind", filters.kind),
                                      ("flag", filters.flag), ("q", filters.text), ("page", str(n))) if v]),
         )
+
+    def _reports(self, consultation: str) -> dict[str, list[Report]]:
+        """The consultation's reports by target, read once per page (`self.page_reports`)."""
+        if consultation not in self.page_reports:
+            self.page_reports[consultation] = reports_about(self.root, consultation)
+        return self.page_reports[consultation]
 
     def _kind(self, kind: str) -> str:
         return translate(self.language, f"cli.kind.{kind}") if kind in ("suggestion", "proposal", "comment", "answers") \
@@ -258,7 +268,8 @@ class Screen:
         """An entry with each text as HTML: escaped, the detectors' spans in <mark>."""
         found = detect_fields([("title", entry.title), ("body", entry.body), *entry.answers], self.words) \
             if entry.flags else []
-        return {"entry": entry, "title": highlight(entry.title, found, "title", self.language),
+        reports = self._reports(entry.consultation).get(entry.id, []) if entry.status == "published" else []
+        return {"entry": entry, "title": highlight(entry.title, found, "title", self.language), "reports": reports,
                 "body": highlight(entry.body, found, "body", self.language),
                 "answers": [(label, highlight(value, found, label, self.language)) for label, value in entry.answers],
                 "flags": [(code, describe(code, self.language)) for code in entry.flags]}

@@ -47,6 +47,8 @@ def report_view(figures: ModerationFigures, language: str) -> ReportView:
         rows.append(Row(t("auto_published"), str(figures.auto_published)))
     rows += [Row(t("rejected"), str(figures.rejected_total)), Row(t("pending"), str(figures.pending)),
              Row(t("reported"), str(figures.reported)),
+             Row(t("reported_kept"), str(figures.reported_kept)),
+             Row(t("reported_unpublished"), str(figures.reported_unpublished)),
              Row(t("median"), duration(figures.median_decision_seconds, language))]
     return ReportView(
         figures=rows,
@@ -64,7 +66,8 @@ def open_data_rows(consultation: Consultation) -> list[dict[str, object]]:
         {"consultation": slug, "figure": name, "code": "", "value": value}
         for name, value in (("received", f.received), ("published", f.published),
                             ("published_at_once", f.auto_published), ("rejected", f.rejected_total),
-                            ("pending", f.pending), ("reported", f.reported), ("decided", f.decided),
+                            ("pending", f.pending), ("reported", f.reported), ("reported_kept", f.reported_kept),
+                            ("reported_unpublished", f.reported_unpublished), ("decided", f.decided),
                             ("median_decision_seconds", "" if f.median_decision_seconds is None
                              else f.median_decision_seconds))
     ]

@@ -227,3 +227,74 @@ def test_the_skeleton_ships_an_example_word_list_with_no_word_active() -> None:
     assert (skeleton_dir() / WORDS_FILE).is_file()
     assert load_words(skeleton_dir()).pattern is None
     assert load_words(Path("/nonexistent")).pattern is None
+
+
+# --- the signature cache of load_index (.consult/signatures/) -------------------------------------
+
+OTHER = ("Un texte tout à fait différent sur les bancs du parc et leur ombre en été, pour que les "
+         "familles puissent s'asseoir près des jeux des enfants.")
+
+
+def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    import consult.detect as detect
+
+    read: list[str] = []
+    original = detect.read_indexed
+    monkeypatch.setattr(detect, "read_indexed", lambda path: read.append(path.name) or original(path))
+    return read
+
+
+def test_the_signature_cache_reads_only_new_or_changed_files_and_finds_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from consult.detect import SIGNATURES_DIR
+
+    folder = tmp_path / "content" / "consultations" / "velo" / "contributions"
+    for n in range(5):
+        _contribution(folder, f"20261101-0000000{n}", "published", OTHER + f" Numéro {n} de la série.")
+    _contribution(folder, "20261101-pppppppp", "published", BASE)
+    cold = load_index(folder, root=tmp_path)
+    assert (tmp_path / SIGNATURES_DIR / "velo.pickle").is_file() and len(cold) == 6
+    read = _counting_reads(monkeypatch)
+    warm = load_index(folder, root=tmp_path)
+    assert read == [] and len(warm) == 6
+    found = warm.check("20261102-cccccccc", "Des arceaux\n" + BASE)  # the candidate's file is read for Jaccard
+    assert found is not None and found.other == "20261101-pppppppp" and read == ["20261101-pppppppp.md"]
+    assert load_index(folder).check("20261102-cccccccc", "Des arceaux\n" + BASE) == found  # as without a cache
+
+
+def test_an_edited_file_is_read_again_and_a_deleted_one_drops_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "content" / "consultations" / "velo" / "contributions"
+    _contribution(folder, "20261101-pppppppp", "published", BASE)
+    _contribution(folder, "20261101-qqqqqqqq", "published", OTHER)
+    load_index(folder, root=tmp_path)
+    _contribution(folder, "20261101-pppppppp", "rejected", BASE)  # a moderator rejected it since
+    read = _counting_reads(monkeypatch)
+    assert load_index(folder, root=tmp_path).check("20261102-cccccccc", "Des arceaux\n" + BASE) is None
+    assert read == ["20261101-pppppppp.md"]
+    third = "Une troisième idée : des fontaines d'eau potable le long des pistes cyclables du centre-ville."
+    _contribution(folder, "20261101-pppppppp", "published", third)  # published again, another text: edited
+    found = load_index(folder, root=tmp_path).check("20261102-cccccccc", third)
+    assert found is not None and found.other == "20261101-pppppppp"
+    (folder / "20261101-pppppppp.md").unlink()
+    read.clear()
+    index = load_index(folder, root=tmp_path)
+    assert read == [] and len(index) == 1
+    found = index.check("20261102-cccccccc", OTHER)
+    assert found is not None and found.other == "20261101-qqqqqqqq"
+
+
+def test_a_damaged_or_foreign_cache_is_ignored_and_written_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from consult.detect import SIGNATURES_DIR
+
+    folder = tmp_path / "content" / "consultations" / "velo" / "contributions"
+    _contribution(folder, "20261101-pppppppp", "published", BASE)
+    load_index(folder, root=tmp_path)
+    cache = tmp_path / SIGNATURES_DIR / "velo.pickle"
+    good = cache.read_bytes()
+    read = _counting_reads(monkeypatch)
+    for damaged in (good[:-7], good[:40] + bytes([good[40] ^ 1]) + good[41:], b"", b"\x00" * 32 + b"junk"):
+        cache.write_bytes(damaged)
+        read.clear()
+        found = load_index(folder, root=tmp_path).check("20261102-cccccccc", "Des arceaux\n" + BASE)
+        assert found is not None and found.other == "20261101-pppppppp" and read == ["20261101-pppppppp.md"]
+        assert cache.read_bytes() == good

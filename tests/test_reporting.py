@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from consult.forms.guard import Guard
 from consult.forms.pages import Pages
 from consult.forms.rules import parse_rules
 from consult.inbox import Inbox
-from consult.moderation import add_flag, list_pending
+from consult.moderation import add_flag, list_pending, remove_flag
 from consult.render import chrome_for
 from tests.helpers_site import make_site
 from tests.test_forms import NOW, RULES, SECRET, post
@@ -27,6 +27,7 @@ from tests.test_post_moderation import moderate, set_mode
 from tests.test_transparency import page_text
 from tests.test_pull import (NOW as PULL_NOW, contribution_files, do_pull, front_matter, make_handler, send, site,  # noqa: F401
                              velo)
+from tests.test_pull import sub as sub_pull
 
 PUBLISHED = "20261115-00000001"
 BERGES = {
@@ -170,3 +171,75 @@ def test_a_report_whose_target_is_gone_is_kept_flagged_orphan(site: Path, inbox:
     pulled = do_pull(site, inbox)
     [kept] = (site / "content" / "consultations" / "plan-velo" / "reports").glob("*.md")
     assert front_matter(kept)["flags"] == ["orphan"] and pulled.orphans and pulled.reported == []
+
+
+def test_remove_flag_takes_off_only_that_flag_whatever_the_list_looks_like() -> None:
+    block = "---\r\nid: x\r\nflags:\r\n- too-fast\r\n- reported\r\n- links\r\nstatus: published\r\n---\r\nTexte\r\n"
+    assert remove_flag(block, "reported") == \
+        "---\r\nid: x\r\nflags:\r\n- too-fast\r\n- links\r\nstatus: published\r\n---\r\nTexte\r\n"
+    alone = "---\nid: x\nstatus: published\nflags:\n- reported\ntitle: T\n---\nTexte\n"
+    assert remove_flag(alone, "reported") == "---\nid: x\nstatus: published\ntitle: T\n---\nTexte\n"
+    flow = "---\nid: x\nflags: [links, reported]\nstatus: published\n---\n"
+    assert remove_flag(flow, "reported") == "---\nid: x\nflags: [links]\nstatus: published\n---\n"
+    assert remove_flag("---\nid: x\nflags: [reported]\n---\n", "reported") == "---\nid: x\n---\n"
+    assert remove_flag(block.replace("- reported\r\n", ""), "reported") == block.replace("- reported\r\n", "")
+    assert remove_flag(add_flag(alone, "links"), "links") == alone
+
+
+def test_keep_takes_the_reported_flag_off_dates_the_decision_and_leaves_the_rest(site: Path, inbox: Inbox) -> None:
+    """The other outcome of a report: the item stays published; only the flag and the decision lines change."""
+    set_mode(site, "post")
+    inbox.add(replace(sub_pull(1), body="Un texte à garder."))
+    inbox.add(replace(sub_pull(2), body="Un autre texte."))
+    do_pull(site, inbox)
+    files = contribution_files(site)
+    item, other = files[sub_pull(1).id], files[sub_pull(2).id]
+    text = item.read_text(encoding="utf-8")
+    assert "decided_by: auto" in text
+    item.write_text(add_flag(add_flag(text, "links"), "reported"), encoding="utf-8")  # a detector's flag, then a report
+    before = item.read_text(encoding="utf-8")
+    other_before = other.read_text(encoding="utf-8")
+    refused = moderate(site, "keep", sub_pull(1).id, sub_pull(2).id)  # the other one was not reported
+    assert refused.exit_code == 1 and "reported" in refused.output
+    assert item.read_text(encoding="utf-8") == before and other.read_text(encoding="utf-8") == other_before
+    done = moderate(site, "keep", sub_pull(1).id)
+    assert done.exit_code == 0 and "gardée publiée" in done.output, done.output
+    after = item.read_text(encoding="utf-8")
+    data = front_matter(item)
+    assert data["status"] == "published" and data["flags"] == ["links"] and "decided_by" not in data
+    assert str(data["decided"]) == date.today().isoformat()
+    removed = set(before.splitlines()) - set(after.splitlines())
+    added = set(after.splitlines()) - set(before.splitlines())
+    assert {line for line in removed if not line.startswith("decided:")} == {"- reported", "decided_by: auto"}
+    assert added == {f"decided: {date.today().isoformat()}"}
+    assert after.split("---")[2] == before.split("---")[2]  # the text untouched
+    assert list_pending(site, flag="reported") == []
+    assert moderate(site, "keep", sub_pull(1).id).exit_code == 1  # kept already: nothing more to keep
+
+
+def test_erase_removes_a_report_file_and_its_inbox_row_and_pull_never_brings_it_back(site: Path, inbox: Inbox) -> None:
+    """A report is a citizen's submission too: `consult erase` removes its file under reports/ and its
+    inbox row, with a tombstone; a pull neither writes it again nor leaves a copy (a rolling branch's)."""
+    from consult.inbox import Submission
+    from consult.moderation import erase
+
+    set_mode(site, "post")
+    inbox.add(replace(sub_pull(1), body="Un texte signalé."))
+    do_pull(site, inbox)
+    target = contribution_files(site)[sub_pull(1).id]
+    report_id = "20261115-0000000r"
+    inbox.add(Submission(id=report_id, consultation="plan-velo", kind="report", proposal=target.stem, title="",
+                         body="Note du participant.", author="", received=PULL_NOW, idem_key="kr", body_hash="h",
+                         category="hors-sujet"))
+    do_pull(site, inbox)
+    path = site / "content/consultations/plan-velo/reports" / f"{report_id}.md"
+    copy = path.read_bytes()
+    flagged = target.read_bytes()
+    done = erase(site, inbox, report_id, PULL_NOW)
+    assert f"removed content/consultations/plan-velo/reports/{report_id}.md" in done and not path.exists()
+    assert inbox.get(report_id) is None and inbox.is_erased(report_id)
+    assert target.read_bytes() == flagged  # the reported item is another person's: a moderator decides on it
+    path.write_bytes(copy)  # still on a branch the pull checks out
+    again = do_pull(site, inbox)
+    assert not path.exists() and again.erased == [f"content/consultations/plan-velo/reports/{report_id}.md"]
+    assert again.reports == [] and do_pull(site, inbox).erased == []

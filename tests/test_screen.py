@@ -329,3 +329,74 @@ def test_index_cache_reads_only_changed_files(site: Path, monkeypatch: pytest.Mo
     page = again.page(Filters(text="CHANGÉ"), 1)
     assert [e.id for e in page.entries] == ["20261115-00000002"]
 
+
+
+# --- reported published items (post-moderation): keep or unpublish ---------------------------------
+
+KEPT, DOWN = "20261115-00000008", "20261115-00000009"
+
+
+def reported_site(site: Path) -> Path:
+    """Two published items of plan-velo a participant reported (flag and report files as pull writes
+    them), committed; the report notes hold markup that must stay text."""
+    from consult.moderation import add_flag
+    from consult.pull import render_report
+
+    for n, note in ((8, "Hors sujet <script>alert(1)</script>"), (9, "")):
+        path = write(site, sub(n, title=f"Publiée {n}", body=f"Texte publié {n}."))
+        path.write_text(render_contribution(sub(n, title=f"Publiée {n}", body=f"Texte publié {n}."), timezone.utc, (),
+                                            published=NOW), encoding="utf-8")
+        path.write_text(add_flag(path.read_text(encoding="utf-8"), "reported"), encoding="utf-8")
+        report = sub(20 + n, kind="report", proposal=sub(n).id, category="hors-sujet", body=note, author="", title="")
+        folder = site / "content/consultations/plan-velo/reports"
+        folder.mkdir(exist_ok=True)
+        (folder / f"{report.id}.md").write_text(render_report(report, timezone.utc), encoding="utf-8")
+    git(site, "add", "-A")
+    git(site, "commit", "-qm", "reported")
+    return site
+
+
+def test_reported_published_items_are_listed_with_their_reports_and_the_two_decisions(site: Path) -> None:
+    reported_site(site)
+    client = Client(screen_of(site))
+    client.open()
+    html = client.page()
+    assert {KEPT, DOWN} <= set(ids_on(html)) and len(ids_on(html)) == 7
+    assert 'href="/?flag=reported"' in html and "Signalés : 2 contribution(s)" in html
+    only = client.page("?flag=reported")
+    assert ids_on(only) == [KEPT, DOWN]
+    article = only[only.index(f'id="item-{KEPT}"'):only.index(f'id="item-{DOWN}"')]
+    assert "publiée, signalée" in article and "Signalements des participants" in article
+    assert "Hors sujet : <q dir=\"auto\">Hors sujet &lt;script&gt;alert(1)&lt;/script&gt;</q>" in article
+    assert "Garder publiée" in article and "Dépublier" in article and "Motif pour dépublier" in article
+    assert "<script>alert" not in only
+
+
+def test_keep_and_unpublish_make_the_same_diff_as_the_cli_and_can_be_undone(
+        site: Path, disk_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reported_site(site)
+    other = cli_copy(site, disk_dir)
+    client = Client(screen_of(site))
+    client.open()
+    before = {p: p.read_bytes() for p in (site / "content").rglob("*.md")}
+    client.post("decide", approve_one=KEPT)
+    assert "1 contribution(s) signalée(s) gardée(s) publiée(s)." in client.page()
+    client.post("undo")
+    assert {p: p.read_bytes() for p in (site / "content").rglob("*.md")} == before
+    assert KEPT in ids_on(client.page("?flag=reported"))
+    client.post("decide", approve_one=KEPT)
+    client.post("decide", **{"reject_one": DOWN, f"reason-{DOWN}": "hors-sujet"})
+    assert "1 contribution(s) signalée(s) dépubliée(s)." in client.page()
+    assert ids_on(client.page("?flag=reported")) == []
+    monkeypatch.setattr("datetime.datetime", _Fixed)
+    for args in (["keep", KEPT], ["unpublish", DOWN, "--reason", "hors-sujet"]):
+        result = CliRunner().invoke(cli, ["-C", str(other), "moderate", *args])
+        assert result.exit_code == 0, result.output
+    for root in (site, other):
+        git(root, "add", "-A")
+    diff = git(site, "diff", "--cached", "HEAD")
+    assert diff == git(other, "diff", "--cached", "HEAD")
+    assert "-- reported" in diff and "+decided: 2026-11-20" in diff and "+reason: hors-sujet" in diff
+    client.post("commit")
+    assert git(site, "log", "-1", "--format=%B").strip() == \
+        "Modération : 1 signalée(s) gardée(s), 1 signalée(s) dépubliée(s)\n\nhors-sujet: 1"

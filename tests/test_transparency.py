@@ -76,7 +76,8 @@ def test_the_report_page_and_open_data_say_the_golden_figures_and_nothing_else(t
     figures = {(r["figure"], r["code"]): r["value"] for r in rows if r["consultation"] == "exemple"}
     assert figures == {
         ("received", ""): "7", ("published", ""): "3", ("published_at_once", ""): "1", ("rejected", ""): "3",
-        ("pending", ""): "1", ("reported", ""): "1", ("decided", ""): "4", ("median_decision_seconds", ""): "36000",
+        ("pending", ""): "1", ("reported", ""): "1", ("reported_kept", ""): "0", ("reported_unpublished", ""): "0",
+        ("decided", ""): "4", ("median_decision_seconds", ""): "36000",
         ("rejected_for", "donnees-personnelles"): "1", ("rejected_for", "hors-sujet"): "2",
         ("flag", "links"): "2", ("flag", "near-duplicate"): "1", ("flag", "personal-email"): "1",
         ("flag", "reported"): "1", ("flag", "too-fast"): "1",
@@ -90,6 +91,37 @@ def test_the_report_page_and_open_data_say_the_golden_figures_and_nothing_else(t
     charter = next(p for p in out.glob("*/index.html") if "charte" in p.parent.name)
     assert 'href="/consultations/exemple/moderation/"' in charter.read_text(encoding="utf-8")
     assert "/consultations/exemple/moderation/" in (out / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def write_report(root: Path, id_: str, target: str) -> None:
+    folder = root / "content/consultations/exemple/reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{id_}.md").write_text(f"---\nid: {id_}\nkind: report\ntarget: '{target}'\nreason: hors-sujet\n"
+                                      "submitted: 2026-03-06 10:00:00+01:00\n---\nSECRET-NOTE\n", encoding="utf-8")
+
+
+def test_reports_count_what_a_person_did_with_them_kept_or_unpublished(tmp_path: Path) -> None:
+    """A reported contribution is one a report in reports/ names or one still flagged `reported`; kept:
+    published and the flag taken off (consult moderate keep); unpublished: rejected; each counted once."""
+    root = site_with_proposals(tmp_path / "site", 0)
+    write_files(root)
+    write_report(root, "20260306-rrrrrrr1", "20260301-aaaaaaa1")  # kept: published, no flag left
+    write_report(root, "20260306-rrrrrrr2", "20260301-aaaaaaa1")  # a second report on it: still one item
+    write_report(root, "20260306-rrrrrrr3", "20260301-aaaaaaa4")  # unpublished
+    write_report(root, "20260306-rrrrrrr4", "20260301-aaaaaaa3")  # still flagged: waiting for a person
+    write_report(root, "20260306-rrrrrrr5", "")  # named nothing here (pull flagged it orphan): counts for none
+    out = tmp_path / "out"
+    build_site(root, out=out)
+    text = page_text(out, "consultations/exemple/moderation")
+    for golden in ("Signalées par des participants 3", "dont gardées après relecture 1",
+                   "dont dépubliées après relecture 1"):
+        assert golden in text, golden
+    rows = list(csv.DictReader(io.StringIO((out / "data" / "moderation.csv").read_text(encoding="utf-8"))))
+    figures = {r["figure"]: r["value"] for r in rows if r["consultation"] == "exemple" and not r["code"]}
+    assert (figures["reported"], figures["reported_kept"], figures["reported_unpublished"]) == ("3", "1", "1")
+    assert figures["received"] == "7"  # a report is not a contribution
+    site = "".join(p.read_text(encoding="utf-8") for p in out.rglob("*") if p.suffix in (".html", ".csv", ".json"))
+    assert "SECRET-NOTE" not in site and "rrrrrrr" not in site
 
 
 def test_an_empty_consultation_has_a_report_that_says_so(tmp_path: Path) -> None:

@@ -11,15 +11,22 @@ from collections import Counter
 from collections.abc import Iterable
 from statistics import median
 
-from consult.content.files import ContributionRecord
+from consult.content.files import ContributionRecord, ReportRecord
 from consult.model import ModerationFigures
 
 REPORTED = "reported"  # the flag a citizen's report sets (consult.flags)
 
 
-def count_moderation(records: Iterable[ContributionRecord]) -> ModerationFigures:
+def count_moderation(records: Iterable[ContributionRecord], reports: Iterable[ReportRecord] = ()) -> ModerationFigures:
     """Received, published, pending, rejected by reason, reported, flags by code, and the median
-    time from submission to decision (over the files that say when they were decided)."""
+    time from submission to decision (over the files that say when they were decided).
+
+    A contribution counts as reported when it carries the `reported` flag or a report in reports/
+    names it; of those, `kept` are published without the flag (a person kept it: `consult moderate
+    keep` took the flag off) and `unpublished` are rejected; the others wait for a person."""
+    records = list(records)
+    targets = {report.target for report in reports}
+    reported = [r for r in records if REPORTED in r.flags or r.id in targets]
     statuses: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     flags: Counter[str] = Counter()
@@ -35,7 +42,9 @@ def count_moderation(records: Iterable[ContributionRecord]) -> ModerationFigures
         auto += record.status == "published" and record.decided_by == "auto"
     return ModerationFigures(
         received=sum(statuses.values()), published=statuses["published"], pending=statuses["pending"],
-        rejected=tuple(sorted(reasons.items())), reported=flags[REPORTED], decided=len(waits),
+        rejected=tuple(sorted(reasons.items())), reported=len(reported), decided=len(waits),
         median_decision_seconds=round(median(waits)) if waits else None, flags=tuple(sorted(flags.items())),
         auto_published=auto,
+        reported_kept=sum(r.status == "published" and REPORTED not in r.flags for r in reported),
+        reported_unpublished=sum(r.status == "rejected" for r in reported),
     )

@@ -94,6 +94,15 @@ CONTRIBUTION_FIELDS = {
     "channel": Field("str"),  # how it reached us: web (default), papier, courriel, reunion (consult import)
 }
 CHANNELS = ("web", "papier", "courriel", "reunion")
+# A participant's report (`reports/<id>.md`, written by pull): read for the moderation report's counts only.
+REPORT_FIELDS = {
+    "id": Field("str", required=True),
+    "kind": Field("str", required=True),
+    "target": Field("str", required=True),  # the reported contribution's id ('' when the report named none)
+    "reason": Field("str"),
+    "submitted": Field("date", required=True),
+    "flags": Field("list"),
+}
 SYNTHESIS_FIELDS = {"title": Field("str", required=True), "published": Field("date")}
 PAGE_FIELDS = {"title": Field("str", required=True), "footer": Field("bool"), "summary": Field("str")}
 
@@ -158,6 +167,15 @@ class ContributionRecord:
     decided: datetime | None = None  # when it was published or rejected, if the file says
     decided_by: str = ""  # "auto": post-moderation published it at pull
     channel: str = ""  # '' for the web; papier, courriel, reunion (consult import)
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    """What the moderation report counts of a participant's report: which contribution it is about."""
+
+    id: str
+    target: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -344,6 +362,14 @@ def parse_proposal(text: str, path: str, slug: str, config: Config) -> tuple[Pro
 
 def _day(value: date | datetime | None) -> date | None:
     return value.date() if isinstance(value, datetime) else value
+
+
+def parse_report(text: str, path: str) -> tuple[ReportRecord | None, list[SourceError]]:
+    """A report file as pull writes it: its id and target (its note, the body, is never read)."""
+    doc, _, problems = _front(text, path, REPORT_FIELDS, "a report")
+    if doc.data is None or problems:
+        return None, problems
+    return ReportRecord(id=doc.data["id"], target=doc.data["target"] or "", source=path), []
 
 
 def parse_contribution(text: str, path: str, stem: str, consultation: str, config: Config) -> tuple[ContributionRecord | None, list[SourceError]]:

@@ -26,8 +26,9 @@ from consult.document import parse_yaml
 from consult.errors import ConsultError, SourceError, did_you_mean, split_warnings
 from consult.i18n import translate
 from consult.layout import (
-    CODEBOOK_FILE, CONSULTATION_ENTRIES, CONTENT_DIR, CONTRIBUTIONS_DIR, INDEX_FILE, PROPOSALS_DIR, RESERVED_SLUGS,
-    SUPPORTS_FILE, SYNTHESIS_FILE, consultation_url, content_dir, consultations_dir, page_url, pages_dir, proposal_url,
+    CODEBOOK_FILE, CONSULTATION_ENTRIES, CONTENT_DIR, CONTRIBUTIONS_DIR, INDEX_FILE, PROPOSALS_DIR, REPORTS_DIR,
+    RESERVED_SLUGS, SUPPORTS_FILE, SYNTHESIS_FILE, consultation_url, content_dir, consultations_dir, page_url,
+    pages_dir, proposal_url,
 )
 from consult.model import (
     Answer,
@@ -137,6 +138,8 @@ def find_sources(root: Path) -> tuple[list[Source], list[SourceError]]:
             add("proposal", path, slug)
         for path in listed(folder / CONTRIBUTIONS_DIR, "*.md"):
             add("contribution", path, slug)
+        for path in listed(folder / REPORTS_DIR, "*.md"):  # counted by the moderation report, never shown
+            add("report", path, slug)
         known = CONSULTATION_ENTRIES
         for path in sorted(folder.iterdir()):
             if path.name not in known and not path.name.startswith("."):
@@ -168,6 +171,8 @@ def parse_source(source: Source, config: Config) -> tuple[Any, list[SourceError]
         return files.parse_contribution(source.text, source.path, source.stem, source.consultation, config)
     if source.kind == "synthesis":
         return files.parse_synthesis(source.text, source.path)
+    if source.kind == "report":
+        return files.parse_report(source.text, source.path)
     if source.kind == "codebook":
         return files.parse_codebook(source.text, source.path)
     return parse_supports(source.text, source.path)
@@ -393,7 +398,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
         proposals=tuple(proposals), contributions=tuple(sorted(published, key=lambda x: (x.submitted, x.id), reverse=True)),
         unpublished_contributions=rejected, url=base, source=c.source, results=c.results, codebook=codebook,
         support_goal=c.support_goal, verified_supports=c.verified_supports,
-        moderation_figures=count_moderation(kinds["contribution"]),
+        moderation_figures=count_moderation(kinds["contribution"], kinds["report"]),
     ), problems
 
 

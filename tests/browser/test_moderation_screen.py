@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import DESKTOP, DemoServer, axe_violations, real_disk_dir, stop
 from tests.conftest import copy_demo
-from tests.test_screen import git, only_ours, repository, sub, write
+from tests.test_screen import DOWN, KEPT, git, only_ours, reported_site, repository, sub, write
 
 pytestmark = pytest.mark.browser
 
@@ -61,16 +61,25 @@ def moderating(root: Path) -> Iterator[Running]:
         stop(process)
 
 
-@pytest.fixture
-def screen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    root, remove = real_disk_dir(tmp_path_factory, "moderate")
+@contextmanager
+def screen_over(tmp_path_factory: pytest.TempPathFactory, name: str, *steps: Callable[[Path], object]) -> Iterator[Running]:
+    """`consult moderate --web` over a fresh copy of the site, made by `prepare` then `steps`."""
+    root, remove = real_disk_dir(tmp_path_factory, name)
     prepare(root)
+    for step in steps:
+        step(root)
     try:
         with moderating(root) as running:
             yield running
     finally:
         if remove:
             shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def screen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    with screen_over(tmp_path_factory, "moderate") as running:
+        yield running
 
 
 def tab(browser: Browser, running: Running, javascript: bool = True) -> Page:
@@ -229,6 +238,42 @@ def test_without_javascript_and_the_diff_equals_the_cli(browser: Browser, screen
         shutil.rmtree(other, ignore_errors=True)
 
 
+@pytest.fixture
+def reported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """The screen over the same site, with two published items a participant reported."""
+    with screen_over(tmp_path_factory, "moderate-reported", reported_site) as running:
+        yield running
+
+
+def test_reported_items_keep_and_unpublish_with_the_keyboard_axe_clean(browser: Browser, reported: Running) -> None:
+    page = tab(browser, reported)
+    navigating(page, lambda: page.get_by_role("link", name=re.compile("^Signalés : 2")).click())
+    assert shown(page) == [KEPT, DOWN]
+    assert "Hors sujet <script>alert(1)</script>" in page.locator(f"#item-{KEPT} .reports q").inner_text()
+    violations = axe_violations(page)
+    assert not violations, "\n".join(violations)
+    files = {id_: next(reported.root.glob(f"content/consultations/*/contributions/{id_}.md")) for id_ in (KEPT, DOWN)}
+    page.focus(f"#item-{KEPT}")
+    navigating(page, lambda: page.keyboard.press("a"))  # keep: the next reported item gets the focus
+    page.wait_for_function(f"() => !document.getElementById('item-{KEPT}')")
+    assert focused_item(page) == f"item-{DOWN}" and "gardée(s) publiée(s)" in page.inner_text("#notice")
+    kept = files[KEPT].read_text(encoding="utf-8")
+    assert "status: published" in kept and "- reported" not in kept and "decided_by" not in kept
+    navigating(page, lambda: page.keyboard.press("u"))  # undo
+    page.wait_for_selector(f"#item-{KEPT}")
+    assert git(reported.root, "status", "--porcelain") == ""
+    page.focus(f"#item-{DOWN}")
+    page.keyboard.press("r")
+    assert page.evaluate("() => document.activeElement.id") == f"reason-{DOWN}"
+    page.select_option(f"#reason-{DOWN}", "hors-sujet")
+    navigating(page, lambda: page.locator(f"#item-{DOWN} button.reject").click())
+    assert shown(page) == [KEPT] and "dépubliée(s)" in page.inner_text("#notice")
+    assert "status: rejected" in files[DOWN].read_text(encoding="utf-8")
+    violations = axe_violations(page)
+    assert not violations, "\n".join(violations)
+    page.context.close()
+
+
 def test_serve_mounts_the_screen(browser: Browser, server: DemoServer) -> None:
     deadline = time.monotonic() + 10
     while "Moderation screen:" not in server.output() and time.monotonic() < deadline:
@@ -240,5 +285,5 @@ def test_serve_mounts_the_screen(browser: Browser, server: DemoServer) -> None:
     response = page.goto("/__consult/moderation/")
     assert response is not None and response.status == 403
     response = page.goto(found.group(1))
-    assert response is not None and response.status == 200 and page.locator("h1").inner_text() == "Contributions en attente"
+    assert response is not None and response.status == 200 and page.locator("h1").inner_text() == "Contributions à relire"
     context.close()
