@@ -366,10 +366,10 @@ def _day(value: date | datetime | None) -> date | None:
 
 def parse_report(text: str, path: str) -> tuple[ReportRecord | None, list[SourceError]]:
     """A report file as pull writes it: its id and target (its note, the body, is never read)."""
-    doc, _, problems = _front(text, path, REPORT_FIELDS, "a report")
-    if doc.data is None or problems:
+    _, data, _, problems = _front(text, path, REPORT_FIELDS, "a report")
+    if data is None or problems:
         return None, problems
-    return ReportRecord(id=doc.data["id"], target=doc.data["target"] or "", source=path), []
+    return ReportRecord(id=data["id"], target=data["target"] or "", source=path), []
 
 
 def parse_contribution(text: str, path: str, stem: str, consultation: str, config: Config) -> tuple[ContributionRecord | None, list[SourceError]]:
