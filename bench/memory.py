@@ -15,6 +15,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -74,9 +75,11 @@ def measure(site: Path, *extra: str) -> dict[str, float]:
             "    print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
             "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n")
     started = time.perf_counter()
+    # stderr to a file, not a pipe: this loop does not read while it samples, and a build's warnings
+    # (hundreds on the bench sites) would fill a pipe and block the build for ever.
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-c", code, "-C", str(site), "build", "--now", NOW, "--no-search", *extra],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "CI": "1"})
+                            stdout=subprocess.DEVNULL, stderr=log, text=True, env={**os.environ, "CI": "1"})
     peak_pss = peak_uss = hwm = 0
     while proc.poll() is None:
         pss = uss = 0
@@ -87,7 +90,9 @@ def measure(site: Path, *extra: str) -> dict[str, float]:
         hwm = max(hwm, _hwm(proc.pid))
         time.sleep(0.02)
     seconds = time.perf_counter() - started
-    err = proc.stderr.read() if proc.stderr else ""
+    log.seek(0)
+    err = log.read()
+    log.close()
     if proc.returncode:
         raise SystemExit(err)
     own, children = next(line.split()[1:] for line in err.splitlines() if line.startswith("MAXRSS"))
