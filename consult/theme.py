@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
 from importlib.resources import as_file, files
@@ -205,7 +205,7 @@ def _iso_date(value: date | datetime, tz: ZoneInfo) -> str:
     return value.isoformat()
 
 
-def check_templates(env: jinja2.Environment, root: Path) -> list[SourceError]:
+def check_templates(env: Traceable, root: Path) -> list[SourceError]:
     """Compile every template the site would use; each syntax error as path:line."""
     problems = []
     for name in sorted(env.list_templates()):
@@ -223,41 +223,20 @@ def check_templates(env: jinja2.Environment, root: Path) -> list[SourceError]:
     return problems
 
 
-def check_ui_strings(env: jinja2.Environment, name: str, shown: str) -> list[SourceError]:
+def check_ui_strings(env: Traceable, name: str, shown: str) -> list[SourceError]:
     """Every literal key of `'key'|t` or `t('key')` in a template that the UI tables lack, at its
-    line. Jinja folds `'key'|t` when it compiles, but a filter that fails is left for render time,
-    so a typo would otherwise surface as a traceback on the first page that uses it."""
-    assert env.loader is not None
-    source = env.loader.get_source(env, name)[0]
+    line (from the template's facts: its one parse). Jinja folds `'key'|t` when it compiles, but a
+    filter that fails is left for render time, so a typo would otherwise surface as a traceback on
+    the first page that uses it."""
     language = str(env.globals.get("language", i18n.DEFAULT_LANGUAGE))
     table = i18n.STRINGS.get(language) or i18n.STRINGS[i18n.DEFAULT_LANGUAGE]
     problems = []
-    for lineno, key, prefix in _ui_keys(env.parse(source)):
+    for lineno, key, prefix in env.facts(name).ui_keys:
         if prefix and not any(known.startswith(key) for known in table):
             problems.append(SourceError(shown, lineno, 1, f"no UI string starts with {key!r}"))
         elif not prefix and key not in table and f"{key}.one" not in table:
             problems.append(SourceError(shown, lineno, 1, f"unknown UI string {key!r}", _key_hint(language, key)))
     return problems
-
-
-def _ui_keys(tree: jinja2.nodes.Template) -> Iterator[tuple[int, str, bool]]:
-    """(line, key, is_prefix) for each `t` filter or call whose key is a constant, or a constant
-    followed by `~ something` (a prefix such as 'a11y.status.')."""
-    for node in tree.find_all((jinja2.nodes.Filter, jinja2.nodes.Call)):
-        if isinstance(node, jinja2.nodes.Filter):
-            if node.name != "t":
-                continue
-            arg = node.node
-        elif (isinstance(node, jinja2.nodes.Call) and isinstance(node.node, jinja2.nodes.Name)
-              and node.node.name == "t" and node.args):
-            arg = node.args[0]
-        else:
-            continue
-        if isinstance(arg, jinja2.nodes.Const) and isinstance(arg.value, str):
-            yield node.lineno, arg.value, False
-        elif (isinstance(arg, jinja2.nodes.Concat) and isinstance(arg.nodes[0], jinja2.nodes.Const)
-              and isinstance(arg.nodes[0].value, str)):
-            yield node.lineno, arg.nodes[0].value, True
 
 
 def _display_path(path: Path, root: Path) -> str:
