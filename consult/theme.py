@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from consult import colors, i18n
+from consult import __version__, colors, i18n
+from consult.cache import digest, value_digest
 from consult.config import ThemeOptions
 from consult.content.load import OUTSIDE, leads_outside
 from consult.errors import ConsultError, SourceError, did_you_mean
@@ -53,14 +54,17 @@ def theme_dirs(root: Path, theme: str) -> list[Path]:
 
 def make_environment(
     root: Path, theme: str = DEFAULT_THEME, language: str = i18n.DEFAULT_LANGUAGE, timezone: str = "Europe/Paris",
-    auto_reload: bool = True,
+    auto_reload: bool = True, compiled: Path | None = None,
 ) -> Traceable:
     """The one Environment for a site: site templates > theme > built-in default; Jinja's sandbox
     as soon as the site brings templates of its own (see consult.sandbox). A build passes
     `auto_reload=False`: it makes a new Environment when a template changes, and Jinja would
-    otherwise stat every template (and every import) each time a page renders."""
+    otherwise stat every template (and every import) each time a page renders. With `compiled`
+    (a folder of the build cache), templates compiled by an earlier build are read from there
+    when their source and everything their code depends on is the same (CompiledTemplates)."""
     search = [root / "templates"] + [d / "templates" for d in theme_dirs(root, theme)]
     kind = SiteEnvironment if has_own_templates(root, theme) else BuiltinEnvironment
+    cache = CompiledTemplates(compiled, digest(kind.__qualname__, language, timezone)) if compiled else None
     # '@default/base.html' is always the built-in default theme's page, whatever overrides it:
     # another theme's base.html extends it and replaces only its blocks (themes/dsfr/).
     default = jinja2.FileSystemLoader(str(builtin_themes_dir() / DEFAULT_THEME / "templates"))
@@ -73,6 +77,7 @@ def make_environment(
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=auto_reload,
+        bytecode_cache=cache,
     )
     tz = ZoneInfo(timezone)
     translate = partial(_translate, language)
@@ -91,6 +96,29 @@ def make_environment(
         status_label=partial(status_label, language=language),
     )
     return env
+
+
+class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Jinja's bytecode cache in `folder`: a template's compiled code is used again when its source
+    is the same (Jinja compares a checksum of it) and so is everything else the code depends on,
+    which `salt` and the key hold: the Environment's class (the sandbox compiles differently), the
+    language and time zone, the UI strings (`'key'|t` is folded into the code), consult's and
+    Jinja's versions. A template that does not compile is never stored: its error comes back on
+    every build. A damaged file is a miss."""
+
+    def __init__(self, folder: Path, salt: str):
+        folder.mkdir(parents=True, exist_ok=True)
+        super().__init__(str(folder), "%s.jinja")
+        self.salt = digest(salt, __version__, jinja2.__version__, value_digest(i18n.STRINGS))
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return digest(self.salt, name, filename or "")
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001  (a truncated or foreign file): compile again
+            bucket.reset()
 
 
 LAYER_MARKER = "{#- consult: layer -#}"
