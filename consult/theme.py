@@ -104,11 +104,12 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
     which `salt` and the key hold: the Environment's class (the sandbox compiles differently), the
     language and time zone, the UI strings (`'key'|t` is folded into the code), consult's and
     Jinja's versions. A template that does not compile is never stored: its error comes back on
-    every build. A damaged file is a miss."""
+    every build. A damaged file is a miss; one that cannot be written (a full disk) is only
+    compiled again next time: the build goes on, and says so when it saves its own cache."""
 
     def __init__(self, folder: Path, salt: str):
-        folder.mkdir(parents=True, exist_ok=True)
         super().__init__(str(folder), "%s.jinja")
+        self.folder = folder
         self.salt = digest(salt, __version__, jinja2.__version__, value_digest(i18n.STRINGS))
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
@@ -119,6 +120,13 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
             super().load_bytecode(bucket)
         except Exception:  # noqa: BLE001  (a truncated or foreign file): compile again
             bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:  # not kept: the template is compiled again next time (Jinja removed its temp file)
+            pass
 
 
 LAYER_MARKER = "{#- consult: layer -#}"
