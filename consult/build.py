@@ -448,7 +448,8 @@ class Builder:
         touched = changed is None or any(p.split("/", 1)[0] in ("templates", "themes") for p in changed)
         if self.env is not None and key == self.env_key and not touched:
             return self.env, []
-        env = make_environment(self.root, config.theme, config.language, config.timezone, auto_reload=False)
+        env = make_environment(self.root, config.theme, config.language, config.timezone, auto_reload=False,
+                               compiled=cache_folder(self.root) / "templates" if self.pages.path is not None else None)
         problems = check_templates(env, self.root) + check_links(self.root, config.theme)
         self.env, self.env_key = (None, ()) if problems else (env, key)
         return env, problems

@@ -3,8 +3,8 @@
 `plan_pages` runs `render.render_site` against a recording environment, so the
 list of pages, their templates and their contexts are exactly render_site's.
 Each page is keyed by a content hash of its context; a rendered page also keeps
-the trace of what it read beyond that key (the templates it loaded, whether it
-read a consultation's proposals or contributions). A page whose key and trace
+the trace of what it read beyond that key (the templates its template may load,
+whether it read a consultation's proposals or contributions). A page whose key and trace
 still match is not rendered again (Salsa/Shake-style verifying traces).
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import pickle
 import traceback
 from collections.abc import Callable, Collection, Generator, Iterable
-from contextlib import closing
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, replace
 from io import BytesIO
 from pathlib import Path
@@ -26,7 +26,7 @@ from consult.cache import digest
 from consult.errors import ConsultError, SourceError
 from consult.model import Consultation, Contribution, Proposal, Site
 from consult.parallel import run_shared
-from consult.sandbox import Traceable
+from consult.sandbox import EVERY_TEMPLATE, Traceable, reading
 
 # The collections of a consultation a page may or may not read; everything else is in the key.
 COLLECTIONS = ("proposals", "contributions")
@@ -42,7 +42,8 @@ class PageJob:
 
 @dataclass(frozen=True)
 class Trace:
-    """What a render read outside its key: templates (name -> digest), consultation collections."""
+    """What a render read outside its key: the templates it may load (name -> digest; see
+    Traceable.dependencies), the consultation collections it read."""
 
     templates: tuple[tuple[str, str], ...]
     collections: tuple[tuple[str, str, str], ...]  # (consultation slug, attribute, digest)
@@ -128,8 +129,12 @@ class Fingerprints:
         return digest(self.salt, job.path, job.template, self._digest(job.context))
 
     def template(self, name: str) -> str:
+        """A digest of template `name`'s source; of every template's, for EVERY_TEMPLATE."""
         found = self.templates.get(name)
-        if found is None:
+        if found is None and name == EVERY_TEMPLATE:
+            found = self.templates[name] = digest(*(f"{other}\0{self.template(other)}"
+                                                    for other in sorted(self.env.list_templates())))
+        elif found is None:
             try:
                 source, filename, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
                 found = digest(filename or "", source)
@@ -173,27 +178,23 @@ class _Pickler(pickle.Pickler):
 
 # -- rendering, with the trace of what was read ---------------------------------------------
 
-_reads: set[tuple[str, str]] = set()
-_templates: set[str] = set()
-
-
-def traced_environment(env: jinja2.Environment) -> jinja2.Environment:
-    """Make `env` (one of consult.sandbox's) record which templates load and which consultation
-    collections are read, through its hooks (in the sandbox, the sandbox still judges every read)."""
-    assert isinstance(env, Traceable), "pages are rendered with theme.make_environment's Environment"
-    env.watch(Consultation, _read_consultation)
-    env.on_load = _templates.add
-    return env
-
-
 # What a consultation derives from a collection (model.Consultation): reading it reads the collection.
 DERIVED = {"listed": "proposals", "find_proposal": "proposals"}
 
 
-def _read_consultation(consultation: Consultation, name: Any) -> None:
-    name = DERIVED.get(name, name)
-    if name in COLLECTIONS:
-        _reads.add((consultation.slug, name))
+class PageReads:
+    """The consultation collections one page's render read (a sandbox.Reader: the environment
+    tells it of every read of a Consultation's attribute or item while it is the READER)."""
+
+    kinds: frozenset[type] = frozenset({Consultation})
+
+    def __init__(self) -> None:
+        self.collections: set[tuple[str, str]] = set()
+
+    def read(self, consultation: Consultation, name: Any) -> None:
+        name = DERIVED.get(name, name)
+        if name in COLLECTIONS:
+            self.collections.add((consultation.slug, name))
 
 
 def template_problem(exc: jinja2.TemplateError, root: Path) -> SourceError:
@@ -206,13 +207,15 @@ def template_problem(exc: jinja2.TemplateError, root: Path) -> SourceError:
     return SourceError("templates", 0, 0, f"template error: {exc}")
 
 
-def render_page(env: jinja2.Environment, job: PageJob) -> tuple[bytes, set[str], set[tuple[str, str]]]:
-    """One page's bytes, as render_site makes them, with the templates and collections it read."""
-    _reads.clear()
-    _templates.clear()
-    html = env.get_template(job.template).render(**job.context)
-    data = render.clean(html).encode("utf-8")
-    return data, set(_templates), set(_reads)
+def render_page(env: Traceable, job: PageJob, traced: bool = True) -> tuple[bytes, set[str], set[tuple[str, str]]]:
+    """One page's bytes, as render_site makes them, with what it depends on beyond its context:
+    the templates its template may load (Traceable.dependencies) and the consultation collections
+    it read (recorded for this render alone). Not `traced`: two empty sets."""
+    reads = PageReads()
+    with reading(reads) if traced else nullcontext():
+        html = env.get_template(job.template).render(**job.context)
+    templates = set(env.dependencies(job.template)) if traced else set()
+    return render.clean(html).encode("utf-8"), templates, reads.collections
 
 
 T = TypeVar("T")
@@ -229,19 +232,17 @@ def render_pages(env: jinja2.Environment, jobs: list[PageJob], workers: int = 1,
     """Render the jobs in order, in `workers` processes (see parallel.run_shared): (bytes, description).
     A template error raises ConsultError with the template's path:line.
 
-    With `describe`, what each page read is recorded (a getattr hook on every attribute a template
-    reads, so only when asked) and describe(job, templates, reads) runs in the process that rendered
-    the page, its result coming back with it (the build's page key and trace: a cold build's worth
-    of hashing runs in parallel). With `write`, that process also writes the page, write(path,
+    With `describe`, what each page depends on is recorded (render_page, traced) and describe(job,
+    templates, reads) runs in the process that rendered the page, its result coming back with it
+    (the build's page key and trace: a cold build's worth of hashing runs in parallel). With `write`, that process also writes the page, write(path,
     bytes), and b"" comes back: the pages need not travel, nor this process write them all."""
-    if describe is not None:
-        traced_environment(env)
+    assert isinstance(env, Traceable), "pages are rendered with theme.make_environment's Environment"
 
     def render_range(start: int, stop: int) -> list[tuple[bytes, T | None]] | SourceError:
         done: list[tuple[bytes, T | None]] = []
         try:
             for i in range(start, stop):
-                data, templates, reads = render_page(env, jobs[i])
+                data, templates, reads = render_page(env, jobs[i], describe is not None)
                 if write is not None:
                     write(jobs[i].path, data)
                     data = b""

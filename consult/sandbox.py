@@ -1,63 +1,185 @@
-"""The two jinja2 Environments a site renders with, both traceable (pages.traced_environment).
+"""The two jinja2 Environments a site renders with, and what they know of its templates.
 
 `BuiltinEnvironment` when every template comes with consult (its built-in themes);
 `SiteEnvironment`, Jinja's sandbox, as soon as the site brings templates of its own
 (its `templates/`, its `themes/<name>/`): a theme downloaded from the internet cannot
 reach Python's internals and run commands at build time. The sandbox costs about a
 tenth of a cold build (bench/RESULTS.md), so consult's own templates go without it.
+
+Both read each template's syntax tree once (`facts`: the templates it references, its
+literal UI keys) and report the reads of a render to the `Reader` in the context
+variable `READER` (see `reading`), which is how pages trace what a page read.
 """
 
 from __future__ import annotations
 
 import types
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Container, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 import jinja2
+from jinja2 import meta, nodes
 from jinja2.runtime import Context, Macro
 from jinja2.sandbox import SandboxedEnvironment
-
-Hook = Callable[[Any, Any], None]
 
 # What jinja2.sandbox.is_internal_attribute looks at beyond a leading underscore.
 _INTERNAL_TYPES = (types.FunctionType, types.MethodType, type, types.CodeType, types.TracebackType, types.FrameType,
                    types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType)
 _METHOD_TYPES = (types.MethodType, types.BuiltinMethodType)
 _FORMAT = ("format", "format_map")  # str.format reaches attributes by name: the sandbox wraps it
-_JUDGE: Any = object()  # a type not seen yet
+
+# In a template's dependencies: a reference computed when the page renders ({% include name %}),
+# so the page depends on every template. A NUL byte: no template file can bear that name.
+EVERY_TEMPLATE = "\0every template"
+
+
+class Reader(Protocol):
+    """Told of a render's reads: read(obj, name) for each attribute or item read of an object
+    whose type is exactly one of `kinds`."""
+
+    @property
+    def kinds(self) -> Container[type]: ...
+
+    def read(self, obj: Any, name: Any) -> None: ...
+
+
+# The Reader of the render under way in this context (thread, or forked render worker), if any.
+READER: ContextVar[Reader | None] = ContextVar("consult.sandbox.READER", default=None)
+
+
+R = TypeVar("R", bound=Reader)
+
+
+@contextmanager
+def reading(reader: R) -> Iterator[R]:
+    """Report the reads of the renders within to `reader` (and to it alone: the previous reader,
+    if any, comes back after)."""
+    token = READER.set(reader)
+    try:
+        yield reader
+    finally:
+        READER.reset(token)
+
+
+@dataclass(frozen=True)
+class TemplateFacts:
+    """What a template's syntax tree says before the code generator folds its constants away:
+    the templates it references (extends, include, import, from; None for a computed name),
+    and (line, key, is_prefix) for each literal key of `'key'|t` or `t('key')`, or constant
+    prefix of `('prefix.' ~ x)|t`."""
+
+    references: tuple[str | None, ...]
+    ui_keys: tuple[tuple[int, str, bool], ...]
+
+    @classmethod
+    def of(cls, tree: nodes.Template) -> TemplateFacts:
+        return cls(tuple(meta.find_referenced_templates(tree)), tuple(_ui_keys(tree)))
+
+
+def _ui_keys(tree: nodes.Template) -> Iterator[tuple[int, str, bool]]:
+    for node in tree.find_all((nodes.Filter, nodes.Call)):
+        if isinstance(node, nodes.Filter):
+            if node.name != "t":
+                continue
+            arg = node.node
+        elif (isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name)
+              and node.node.name == "t" and node.args):
+            arg = node.args[0]
+        else:
+            continue
+        if isinstance(arg, nodes.Const) and isinstance(arg.value, str):
+            yield node.lineno, arg.value, False
+        elif (isinstance(arg, nodes.Concat) and isinstance(arg.nodes[0], nodes.Const)
+              and isinstance(arg.nodes[0].value, str)):
+            yield node.lineno, arg.nodes[0].value, True
 
 
 class Traceable(jinja2.Environment):
-    """Hooks to trace a render: `watch(kind, hook)` calls hook(obj, name) on every read of an
-    attribute or item of an object of exactly that type; `on_load(name)` runs on every template
-    loaded. Subclasses call the watch hook in their `getattr`."""
+    """An Environment that reads each template's facts from the one parse Jinja compiles, and
+    tells the current Reader (READER) of every getattr/getitem (subclasses do it in `getattr`,
+    the hot path, inline)."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.watched: dict[type, Hook] = {}
-        self.on_load: Callable[[str], None] | None = None
+        # By template name, for the Environment's life: a build makes a new Environment when a
+        # template changes; with auto_reload, Jinja compiling a template again refreshes them.
+        self.template_facts: dict[str, TemplateFacts] = {}
+        self.closures: dict[str, frozenset[str]] = {}
 
-    def watch(self, kind: type, hook: Hook) -> None:
-        self.watched[kind] = hook
+    def compile(self, source: Any, name: str | None = None, filename: str | None = None,
+                raw: bool = False, defer_init: bool = False) -> Any:
+        """Environment.compile, from a tree parsed here once: its facts are kept first (the
+        code generator folds `'key'|t` into constants in the tree)."""
+        if isinstance(source, str) and name is not None:
+            source = self._learn(name, self.parse(source, name, filename))
+        return super().compile(source, name, filename, raw, defer_init)  # type: ignore[call-overload]
+
+    def _learn(self, name: str, tree: nodes.Template) -> nodes.Template:
+        self.template_facts[name] = TemplateFacts.of(tree)
+        self.closures.clear()
+        return tree
+
+    def facts(self, name: str) -> TemplateFacts:
+        """The facts of template `name` (parsed now if Jinja has not compiled it; a missing
+        template raises TemplateNotFound, a broken one TemplateSyntaxError)."""
+        found = self.template_facts.get(name)
+        if found is None:
+            assert self.loader is not None
+            source, filename, _ = self.loader.get_source(self, name)
+            self._learn(name, self.parse(source, name, filename))
+            found = self.template_facts[name]
+        return found
+
+    def dependencies(self, name: str) -> frozenset[str]:
+        """The templates a render of `name` may load: itself and every template it references,
+        transitively (a missing one included: creating it changes the page); EVERY_TEMPLATE
+        among them when a reference is computed at render time."""
+        found = self.closures.get(name)
+        if found is None:
+            found = self.closures[name] = frozenset(self._reach(name))
+        return found
+
+    def _reach(self, name: str) -> set[str]:
+        seen, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            try:
+                references = self.facts(current).references
+            except jinja2.TemplateNotFound:
+                continue
+            for reference in references:
+                if reference is None:
+                    seen.add(EVERY_TEMPLATE)
+                else:
+                    todo.append(self.join_path(reference, current))
+        return seen
 
     def getitem(self, obj: Any, argument: Any) -> Any:
-        if self.watched and type(obj) in self.watched:
-            self.watched[type(obj)](obj, argument)
+        _tell(obj, argument)
         return super().getitem(obj, argument)
 
-    def _load_template(self, name: str, globals: Any) -> jinja2.Template:
-        if self.on_load is not None:
-            self.on_load(name)
-        return super()._load_template(name, globals)
+
+def _tell(obj: Any, name: Any) -> None:
+    """Tell the current Reader, if it watches obj's type, that `name` of obj was read."""
+    reader = READER.get()
+    if reader is not None and type(obj) in reader.kinds:
+        reader.read(obj, name)
 
 
 class BuiltinEnvironment(Traceable):
-    """For consult's own templates: jinja2.Environment, with the watch hook in `getattr` (whose
+    """For consult's own templates: jinja2.Environment, telling the Reader in `getattr` (whose
     body is Environment.getattr's, so that tracing costs no second Python call per read)."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if self.watched and type(obj) in self.watched:
-            self.watched[type(obj)](obj, attribute)
+        reader = READER.get()
+        if reader is not None and type(obj) in reader.kinds:
+            reader.read(obj, attribute)
         try:
             return getattr(obj, attribute)
         except AttributeError:
@@ -80,19 +202,15 @@ class SiteEnvironment(Traceable, SandboxedEnvironment):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        # Types seen whose attributes the sandbox judges on their name alone -> their watch hook, or None.
-        self._plain: dict[type, Hook | None] = {}
-
-    def watch(self, kind: type, hook: Hook) -> None:
-        super().watch(kind, hook)
-        self._plain.pop(kind, None)
+        self._plain: set[type] = set()  # types seen whose attributes the sandbox judges on their name alone
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        hook = self._plain.get(type(obj), _JUDGE)
-        if hook is _JUDGE or attribute[:1] == "_":
+        kind = type(obj)
+        if kind not in self._plain or attribute[:1] == "_":
             return self._judged_getattr(obj, attribute)
-        if hook is not None:
-            hook(obj, attribute)
+        reader = READER.get()
+        if reader is not None and kind in reader.kinds:
+            reader.read(obj, attribute)
         try:
             value = getattr(obj, attribute)
         except AttributeError:  # then an item of that name, else undefined, as the sandbox does
@@ -105,13 +223,10 @@ class SiteEnvironment(Traceable, SandboxedEnvironment):
         return value
 
     def _judged_getattr(self, obj: Any, attribute: str) -> Any:
-        """The sandbox's own getattr, after the watch hook; learns whether the type is plain."""
-        kind = type(obj)
-        hook = self.watched.get(kind)
-        if hook is not None:
-            hook(obj, attribute)
-        if not issubclass(kind, _INTERNAL_TYPES):
-            self._plain[kind] = hook
+        """The sandbox's own getattr, after telling the Reader; learns whether the type is plain."""
+        _tell(obj, attribute)
+        if not issubclass(type(obj), _INTERNAL_TYPES):
+            self._plain.add(type(obj))
         return SandboxedEnvironment.getattr(self, obj, attribute)
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
 from importlib.resources import as_file, files
@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from consult import colors, i18n
+from consult import __version__, colors, i18n
+from consult.cache import digest, value_digest
 from consult.config import ThemeOptions
 from consult.content.load import OUTSIDE, leads_outside
 from consult.errors import ConsultError, SourceError, did_you_mean
@@ -53,14 +54,17 @@ def theme_dirs(root: Path, theme: str) -> list[Path]:
 
 def make_environment(
     root: Path, theme: str = DEFAULT_THEME, language: str = Config.language, timezone: str = Config.timezone,
-    auto_reload: bool = True,
+    auto_reload: bool = True, compiled: Path | None = None,
 ) -> Traceable:
     """The one Environment for a site: site templates > theme > built-in default; Jinja's sandbox
     as soon as the site brings templates of its own (see consult.sandbox). A build passes
     `auto_reload=False`: it makes a new Environment when a template changes, and Jinja would
-    otherwise stat every template (and every import) each time a page renders."""
+    otherwise stat every template (and every import) each time a page renders. With `compiled`
+    (a folder of the build cache), templates compiled by an earlier build are read from there
+    when their source and everything their code depends on is the same (CompiledTemplates)."""
     search = [root / "templates"] + [d / "templates" for d in theme_dirs(root, theme)]
     kind = SiteEnvironment if has_own_templates(root, theme) else BuiltinEnvironment
+    cache = CompiledTemplates(compiled, digest(kind.__qualname__, language, timezone)) if compiled else None
     # '@default/base.html' is always the built-in default theme's page, whatever overrides it:
     # another theme's base.html extends it and replaces only its blocks (themes/dsfr/).
     default = jinja2.FileSystemLoader(str(builtin_themes_dir() / DEFAULT_THEME / "templates"))
@@ -73,6 +77,7 @@ def make_environment(
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=auto_reload,
+        bytecode_cache=cache,
     )
     tz = ZoneInfo(timezone)
     translate = partial(_translate, language)
@@ -91,6 +96,37 @@ def make_environment(
         status_label=partial(status_label, language=language),
     )
     return env
+
+
+class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Jinja's bytecode cache in `folder`: a template's compiled code is used again when its source
+    is the same (Jinja compares a checksum of it) and so is everything else the code depends on,
+    which `salt` and the key hold: the Environment's class (the sandbox compiles differently), the
+    language and time zone, the UI strings (`'key'|t` is folded into the code), consult's and
+    Jinja's versions. A template that does not compile is never stored: its error comes back on
+    every build. A damaged file is a miss; one that cannot be written (a full disk) is only
+    compiled again next time: the build goes on, and says so when it saves its own cache."""
+
+    def __init__(self, folder: Path, salt: str):
+        super().__init__(str(folder), "%s.jinja")
+        self.folder = folder
+        self.salt = digest(salt, __version__, jinja2.__version__, value_digest(i18n.STRINGS))
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return digest(self.salt, name, filename or "")
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001  (a truncated or foreign file): compile again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:  # not kept: the template is compiled again next time (Jinja removed its temp file)
+            pass
 
 
 LAYER_MARKER = "{#- consult: layer -#}"
@@ -205,7 +241,7 @@ def _iso_date(value: date | datetime, tz: ZoneInfo) -> str:
     return value.isoformat()
 
 
-def check_templates(env: jinja2.Environment, root: Path) -> list[SourceError]:
+def check_templates(env: Traceable, root: Path) -> list[SourceError]:
     """Compile every template the site would use; each syntax error as path:line."""
     problems = []
     for name in sorted(env.list_templates()):
@@ -223,41 +259,20 @@ def check_templates(env: jinja2.Environment, root: Path) -> list[SourceError]:
     return problems
 
 
-def check_ui_strings(env: jinja2.Environment, name: str, shown: str) -> list[SourceError]:
+def check_ui_strings(env: Traceable, name: str, shown: str) -> list[SourceError]:
     """Every literal key of `'key'|t` or `t('key')` in a template that the UI tables lack, at its
-    line. Jinja folds `'key'|t` when it compiles, but a filter that fails is left for render time,
-    so a typo would otherwise surface as a traceback on the first page that uses it."""
-    assert env.loader is not None
-    source = env.loader.get_source(env, name)[0]
+    line (from the template's facts: its one parse). Jinja folds `'key'|t` when it compiles, but a
+    filter that fails is left for render time, so a typo would otherwise surface as a traceback on
+    the first page that uses it."""
     language = str(env.globals.get("language", i18n.DEFAULT_LANGUAGE))
     table = i18n.STRINGS.get(language) or i18n.STRINGS[i18n.DEFAULT_LANGUAGE]
     problems = []
-    for lineno, key, prefix in _ui_keys(env.parse(source)):
+    for lineno, key, prefix in env.facts(name).ui_keys:
         if prefix and not any(known.startswith(key) for known in table):
             problems.append(SourceError(shown, lineno, 1, f"no UI string starts with {key!r}"))
         elif not prefix and key not in table and f"{key}.one" not in table:
             problems.append(SourceError(shown, lineno, 1, f"unknown UI string {key!r}", _key_hint(language, key)))
     return problems
-
-
-def _ui_keys(tree: jinja2.nodes.Template) -> Iterator[tuple[int, str, bool]]:
-    """(line, key, is_prefix) for each `t` filter or call whose key is a constant, or a constant
-    followed by `~ something` (a prefix such as 'a11y.status.')."""
-    for node in tree.find_all((jinja2.nodes.Filter, jinja2.nodes.Call)):
-        if isinstance(node, jinja2.nodes.Filter):
-            if node.name != "t":
-                continue
-            arg = node.node
-        elif (isinstance(node, jinja2.nodes.Call) and isinstance(node.node, jinja2.nodes.Name)
-              and node.node.name == "t" and node.args):
-            arg = node.args[0]
-        else:
-            continue
-        if isinstance(arg, jinja2.nodes.Const) and isinstance(arg.value, str):
-            yield node.lineno, arg.value, False
-        elif (isinstance(arg, jinja2.nodes.Concat) and isinstance(arg.nodes[0], jinja2.nodes.Const)
-              and isinstance(arg.nodes[0].value, str)):
-            yield node.lineno, arg.nodes[0].value, True
 
 
 def _display_path(path: Path, root: Path) -> str:

@@ -350,3 +350,64 @@ def test_the_sandbox_is_for_sites_that_bring_their_own_templates(tmp_path: Path)
     with pytest.raises(jinja2.sandbox.SecurityError):
         env.get_template("404.html").render()
 
+
+
+# --- compiled templates kept in the build cache (theme.CompiledTemplates) ---------------------------
+
+NOW = "2026-02-15T12:00"
+
+
+def test_a_warm_build_reads_compiled_templates_and_writes_the_same_site(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from consult.build import build_site, check_site
+    from consult.sandbox import Traceable
+    from tests.conftest import site_with_proposals, tree
+
+    site = site_with_proposals(tmp_path / "site", 1)
+    build_site(site, tmp_path / "out", NOW, cache=True)
+    assert list((site / ".consult/cache/templates").glob("*.jinja"))
+    compiled: list[str | None] = []
+    compile = Traceable.compile
+
+    def counted(self: Traceable, source: object, name: str | None = None, *args: object) -> object:
+        compiled.append(name)
+        return compile(self, source, name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Traceable, "compile", counted)
+    build_site(site, tmp_path / "fresh", NOW, cache=True)  # a new folder: every page rendered again
+    assert compiled == []
+    assert tree(tmp_path / "fresh") == tree(tmp_path / "out") == check_site(site, NOW).files
+    for damaged in (site / ".consult/cache/templates").glob("*.jinja"):
+        damaged.write_bytes(damaged.read_bytes()[:20])
+    build_site(site, tmp_path / "again", NOW, cache=True)
+    assert compiled and tree(tmp_path / "again") == tree(tmp_path / "out")
+
+
+def test_compiled_templates_follow_the_language_they_were_folded_in(tmp_path: Path) -> None:
+    """`'key'|t` is folded into the compiled code: English pages never come from French code."""
+    from consult.build import build_site, check_site
+    from tests.conftest import site_with_proposals, tree
+
+    site = site_with_proposals(tmp_path / "site", 1)
+    build_site(site, tmp_path / "out", NOW, cache=True)
+    config = site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("language: fr", "language: en", 1), encoding="utf-8")
+    build_site(site, tmp_path / "out", NOW, cache=True)
+    assert b'lang="en"' in (tmp_path / "out/index.html").read_bytes()
+    assert tree(tmp_path / "out") == check_site(site, NOW).files
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_template_syntax_error_is_reported_on_every_build(tmp_path: Path, cache: bool) -> None:
+    from consult.build import build_site
+    from tests.conftest import site_with_proposals
+
+    site = site_with_proposals(tmp_path / "site", 1)
+    (site / "templates").mkdir()
+    (site / "templates/thanks.html").write_text("{% extends 'base.html' %}{% block main %}Merci{% endblock %}\n")
+    build_site(site, tmp_path / "out", NOW, cache=cache)
+    (site / "templates/thanks.html").write_text("{% extends 'base.html' %}\n{% block main %}{% if %}{% endblock %}\n")
+    for _ in range(2):
+        with pytest.raises(ConsultError) as raised:
+            build_site(site, tmp_path / "out", NOW, cache=cache)
+        assert [str(p).split(": ")[0] for p in raised.value.problems] == ["templates/thanks.html:2:1"]

@@ -1,0 +1,122 @@
+"""pages: what a page depends on (its template's references, the collections it read), per page."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from consult.build import Builder, build_site, check_site
+from consult.layout import THANKS_PAGES
+from consult.pages import PageJob, plan_pages, render_page
+from consult.sandbox import EVERY_TEMPLATE, READER, Traceable
+from consult.theme import make_environment
+from tests.conftest import site_with_proposals, tree
+
+NOW = "2026-02-15T12:00"
+THANKS = {url.lstrip("/") + "index.html" for url in THANKS_PAGES.values()}
+
+
+@pytest.fixture()
+def site(tmp_path: Path) -> Path:
+    """A site whose thank-you pages (and they alone) include a partial that imports another."""
+    root = site_with_proposals(tmp_path / "site", 2)
+    (root / "templates/partials").mkdir(parents=True)
+    (root / "templates/thanks.html").write_text(
+        "{% extends 'base.html' %}{% block main %}{% include 'partials/merci.html' %}{% endblock %}\n")
+    (root / "templates/partials/merci.html").write_text(
+        "{% import 'partials/deep.html' as deep %}<p>{{ deep.word() }}</p>\n")
+    (root / "templates/partials/deep.html").write_text("{% macro word() %}Merci{% endmacro %}\n")
+    (root / "templates/partials/unused.html").write_text("<p>never included</p>\n")
+    age(root)
+    return root
+
+
+def age(root: Path) -> None:
+    """Date every input a minute back, as files saved before the build (not 'racily' fresh)."""
+    past = time.time_ns() - 60 * 10**9
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(past, past))
+
+
+def rendered_pages(built_files: tuple[str, ...]) -> set[str]:
+    return {p for p in built_files if p.endswith((".html", ".xml"))}
+
+
+@pytest.mark.parametrize("partial", ["partials/merci.html", "partials/deep.html"])
+def test_editing_an_included_partial_rebuilds_exactly_the_pages_using_it(site: Path, tmp_path: Path, partial: str) -> None:
+    out = tmp_path / "out"
+    build_site(site, out, NOW, cache=True)
+    path = site / "templates" / partial
+    path.write_text(path.read_text().replace("Merci", "Grand merci").replace("<p>", "<p class='x'>"))
+    built, _ = build_site(site, out, NOW, cache=True)
+    assert rendered_pages(built.files) == THANKS
+    assert tree(out) == check_site(site, NOW).files
+    assert b"Grand merci" in (out / "thanks/index.html").read_bytes() or partial == "partials/merci.html"
+
+
+def test_serve_rebuilds_exactly_the_pages_using_an_edited_partial(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    builder = Builder(site, out, NOW, cache=True)
+    builder.build()
+    (site / "templates/partials/deep.html").write_text("{% macro word() %}Mille mercis{% endmacro %}\n")
+    built, _ = builder.build({"templates/partials/deep.html"})
+    assert rendered_pages(built.files) == THANKS
+    (site / "templates/partials/unused.html").write_text("<p>still never included</p>\n")
+    built, _ = builder.build({"templates/partials/unused.html"})
+    assert rendered_pages(built.files) == set()
+    assert tree(out) == check_site(site, NOW).files
+
+
+def test_a_computed_include_makes_the_page_depend_on_every_template(site: Path, tmp_path: Path) -> None:
+    """`{% include name %}` names its template only when the page renders: such a page is
+    rendered again when any template changes (the included one among them)."""
+    (site / "templates/thanks.html").write_text(
+        "{% extends 'base.html' %}{% block main %}{% include ('partials/' ~ 'merci.html') %}{% endblock %}\n")
+    age(site)
+    out = tmp_path / "out"
+    build_site(site, out, NOW, cache=True)
+    env = make_environment(site, auto_reload=False)
+    assert EVERY_TEMPLATE in env.dependencies("thanks.html")
+    assert EVERY_TEMPLATE not in env.dependencies("proposal.html")
+    for edited in ("partials/deep.html", "partials/unused.html"):
+        path = site / "templates" / edited
+        path.write_text(path.read_text().replace("<p>", "<p class='y'>").replace("Merci", "Merci bien"))
+        built, _ = build_site(site, out, NOW, cache=True)
+        assert rendered_pages(built.files) == THANKS, edited
+        assert tree(out) == check_site(site, NOW).files
+    (site / "templates/partials/new.html").write_text("<p>a template added</p>\n")
+    built, _ = build_site(site, out, NOW, cache=True)
+    assert rendered_pages(built.files) == THANKS
+
+
+def jobs_of(root: Path) -> tuple[Traceable, list[PageJob]]:
+    checked = check_site(root, NOW)
+    env = make_environment(root, auto_reload=False)
+    return env, plan_pages(checked.site, env)[0]
+
+
+def test_two_pages_rendered_in_sequence_do_not_share_a_trace(tmp_path: Path) -> None:
+    root = site_with_proposals(tmp_path / "site", 1)
+    env, jobs = jobs_of(root)
+    by_path = {job.path: job for job in jobs}
+    home, thanks = by_path["index.html"], by_path["thanks/index.html"]
+    _, templates, reads = render_page(env, home)
+    assert reads == {("exemple", "proposals"), ("exemple", "contributions")} and "home.html" in templates
+    _, templates, reads = render_page(env, thanks)
+    assert reads == set() and "home.html" not in templates and "thanks.html" in templates
+    assert READER.get() is None  # the trace is the render's alone: nothing listens after it
+    _, templates, reads = render_page(env, home)
+    assert reads == {("exemple", "proposals"), ("exemple", "contributions")} and "home.html" in templates
+
+
+def test_an_untraced_render_records_nothing(tmp_path: Path) -> None:
+    root = site_with_proposals(tmp_path / "site", 1)
+    env, jobs = jobs_of(root)
+    job = next(job for job in jobs if job.path == "index.html")
+    traced, _, reads = render_page(env, job)
+    assert reads
+    assert render_page(env, job, False) == (traced, set(), set())
