@@ -36,7 +36,7 @@ from consult.content.load import (
     source_key,
 )
 from consult.errors import DISK_FULL, ConsultError, SourceError, disk_full, split_warnings
-from consult.forms.rules import published_ids, render_rules
+from consult.forms.rules import consultation_rule, render_rules
 from consult.lock import build_lock
 from consult.opendata import Rows, consultation_rows, render_open_data
 from consult.model import Consultation, Site, derive_status, order_consultations
@@ -197,7 +197,7 @@ class Builder:
         self.retain = True
         self.last: _Last | None = None  # what the last successful build knew, for the next one to start from
         self.last_rules: tuple[Any, bytes] | None = None
-        self.rules_summaries: dict[str, tuple[Any, Any]] = {}
+        self.consultation_rules: dict[str, tuple[Consultation, dict[str, Any]]] = {}
         self.open_data_rows: dict[str, tuple[Consultation, str, Rows]] = {}
 
     def build(self, changed: Iterable[str] | None = None, stage: Stage | None = None) -> tuple[Built, WriteReport]:
@@ -343,15 +343,14 @@ class Builder:
 
     def _rules(self, site: Site) -> bytes:
         """consult-rules.json; the last one again when what it shows did not change (it lists every proposal)."""
-        summaries = self.rules_summaries
+        memo = self.consultation_rules
         for c in site.consultations:  # an unchanged consultation is the very same object as last time
-            if c.slug not in summaries or summaries[c.slug][0] is not c:
-                summaries[c.slug] = (c, (c.slug, c.title, c.url, c.opens, c.closes, c.kinds, c.questions,
-                                         tuple((p.slug, p.title, p.url) for p in c.proposals),
-                                         c.moderation, tuple(published_ids(c))))
-        shown = (chrome_for(site), tuple(summaries[c.slug][1] for c in site.consultations))
+            if c.slug not in memo or memo[c.slug][0] is not c:
+                memo[c.slug] = (c, consultation_rule(c))
+        rules = [memo[slug][1] for slug in sorted(c.slug for c in site.consultations)]
+        shown = (site.config, chrome_for(site), rules)
         if self.last_rules is None or self.last_rules[0] != shown:
-            self.last_rules = (shown, render_rules(site, shown[0]).encode("utf-8"))
+            self.last_rules = (shown, render_rules(site, shown[1], rules).encode("utf-8"))
         return self.last_rules[1]
 
     def _rebuild_consultations(self, last: _Last, changed: set[str], config: Config, moment: datetime,
