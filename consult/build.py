@@ -24,6 +24,7 @@ import jinja2
 from consult import __version__
 from consult.atomic import write_file
 from consult.cache import FORMAT, Manifest, Store, cache_folder, digest, read_manifest, salt, stat_files, write_manifest
+from consult.changes import Scope, classify
 from consult.config import Config, load_config, parse_now
 from consult.content.load import (
     Source,
@@ -361,14 +362,11 @@ class Builder:
         `site_problems` (config, templates: warnings only) are this build's; the other warnings are
         the last build's but for the files re-parsed and the consultations re-linked."""
         prefix = CONSULTATIONS_PREFIX
-        folders = {p for p in changed if p.endswith("/")}  # a watcher reports a file's folder as modified too
-        changed = changed - folders
-        if config != last.config or not all(p.startswith(prefix) and p in last.records and _plain_file(self.root / p)
-                                            for p in changed):
+        scope = self._scope(changed, last)
+        if config != last.config or scope.everything:
             return None
-        if not all(self._same_entries(folder, last.records) for folder in folders):
-            return None
-        touched = {p.split("/")[2] for p in changed}
+        touched = set(scope.consultations)
+        changed = {p for p in changed if p in last.records}  # the sources edited in place (classify saw to it)
         self.sources = None  # in step with `records` again only if this build succeeds
         if moment != last.moment:  # a consultation may open or close; an empty feed shows the moment
             touched |= {c.slug for c in last.site.consultations if derive_status(c.opens, c.closes, moment) != c.status}
@@ -475,20 +473,16 @@ class Builder:
         self.sources = find_sources(self.root)
         return self.sources
 
-    def _same_entries(self, folder: str, records: dict[str, Any]) -> bool:
-        """Does a consultation's folder (or its proposals/ or contributions/) hold the same files as last time?"""
-        parts = folder.strip("/").split("/")
-        if len(parts) < 3 or not folder.startswith(CONSULTATIONS_PREFIX) or len(parts) > 4:
-            return False
-        try:
-            names = {n for n in os.listdir(self.root / folder) if not n.startswith((".", "#")) and not n.endswith("~")}
-        except OSError:
-            return False
-        depth = len(parts)
-        known = {p.split("/")[depth] for p in records if p.startswith(folder) and p.count("/") >= depth}
-        if depth == 4:  # proposals/ or contributions/: only *.md files are sources
-            names = {n for n in names if n.endswith(".md")}
-        return names == known
+    def _scope(self, changed: set[str], last: _Last) -> Scope:
+        """What `changed` asks to build again (consult.changes), from what the disk holds now."""
+        present = {p for p in changed if not p.endswith("/") and _plain_file(self.root / p)}
+        listings = {}
+        for folder in (p for p in changed if p.endswith("/")):
+            try:
+                listings[folder] = os.listdir(self.root / folder)
+            except OSError:  # gone: left out
+                pass
+        return classify(changed, last.records.keys(), present, listings)
 
     def _stale(self, jobs: list[PageJob], fingerprints: Fingerprints, site: Site) -> tuple[list[PageJob], dict[str, str], list[str]]:
         """The pages to render again; the others are already in the output folder, byte for byte. The
