@@ -129,9 +129,9 @@ def build_site(root: Path, out: Path | None = None, now: str | datetime | None =
     for the next build; `jobs` > 1 parses and renders in worker processes; `strict`
     makes every warning an error (nothing written); `search` ends with Pagefind's index.
     """
-    builder = Builder(root, out, now, jobs, cache, strict, search)
-    builder.retain = False
-    return builder.build(stage=stage)
+    options = BuildOptions(jobs=jobs, cache=cache, strict=strict, search=search, retain=False)
+    with Builder(root, out, now, options) as builder:
+        return builder.build(stage=stage)
 
 
 @contextmanager
@@ -165,22 +165,43 @@ class PageEntry:
     mtime_ns: int
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """How a `Builder` builds, fixed when it is made. The defaults suit a long-lived builder told
+    what changed; `build_site` (consult build) and `serve_site` (consult serve) say how they differ."""
+
+    jobs: int = 1  # worker processes to parse and render in (1: none)
+    jobs_after_first: int | None = None  # the builds after the first (serve: 1, never fork beside its threads)
+    cache: bool = True  # keep parsed files and page keys in .consult/cache/ for the next build
+    strict: bool = False  # every warning is an error: nothing is written
+    search: bool = False  # end each build that changed the site with the search index (consult.search)
+    save_every_build: bool = True  # False: the cache is written after the first build and at close() only
+    # (serve: rewriting it on every save costs O(site))
+    trust_manifest: bool = True  # False: load the site even when nothing changed (serve starts from it)
+    retain: bool = True  # keep the last build in memory for the next; False (one shot): free the texts once linked
+
+    def jobs_for(self, build: int) -> int:
+        """The worker processes of the `build`-th build (from 1)."""
+        jobs = self.jobs if build == 1 or self.jobs_after_first is None else self.jobs_after_first
+        return max(1, jobs)
+
+
 class Builder:
     """One site's builds and their caches: `consult build` makes one per run, `consult serve`
     keeps one and tells it which files changed, so unchanged files are not even read again."""
 
-    def __init__(self, root: Path, out: Path | None = None, now: str | datetime | None = None, jobs: int = 1,
-                 cache: bool = True, strict: bool = False, search: bool = False):
+    def __init__(self, root: Path, out: Path | None = None, now: str | datetime | None = None,
+                 options: BuildOptions = BuildOptions()):
         self.root, self.out = root, out or root / OUTPUT_DIR
         check_output_dir(self.out, root)
-        self.now, self.jobs, self.strict = now, max(1, jobs), strict
-        self.search = search  # end each build that changed the site with the search index (consult.search)
-        folder = cache_folder(root) if cache else None
+        self.now, self.options = now, options
+        self.builds = 0  # started so far: the first may differ (BuildOptions.jobs_after_first, save_every_build)
+        folder = cache_folder(root) if options.cache else None
         self.parsed = Store(folder, "parsed")
         out_key = digest(str(self.out.resolve()))[:16]
         self.pages = Store(folder, "pages-" + out_key)
         self.manifest = folder / f"manifest-{out_key}.pickle" if folder is not None else None
-        self.manifest_key = digest(__version__, FORMAT, str(self.out.resolve()), str(search))
+        self.manifest_key = digest(__version__, FORMAT, str(self.out.resolve()), str(options.search))
         # Who last wrote into the output folder: a token each build writes there before its commit, any
         # build of the site, cache or not. What this builder remembers of the folder (the files it holds,
         # the pages' entries, the last site) holds only while the token is still the one it wrote.
@@ -190,12 +211,6 @@ class Builder:
         self.env: jinja2.Environment | None = None
         self.env_key: tuple[str, ...] = ()
         self.produced: frozenset[str] = frozenset()
-        # serve turns this off after its first build: rewriting the cache on every save costs O(site).
-        self.persist = True
-        # serve turns this off: it needs the site loaded in memory even when nothing changed.
-        self.trust_manifest = True
-        # build_site turns this off: a one-shot build frees the sources' texts once linked.
-        self.retain = True
         self.last: _Last | None = None  # what the last successful build knew, for the next one to start from
         self.last_rules: tuple[Any, bytes] | None = None
         self.consultation_rules: dict[str, tuple[Consultation, dict[str, Any]]] = {}
@@ -204,6 +219,7 @@ class Builder:
     def build(self, changed: Iterable[str] | None = None, stage: Stage | None = None) -> tuple[Built, WriteReport]:
         """Build; `changed` (paths relative to the root) lets a watcher skip re-reading the rest.
         One build of a site at a time, across processes: another one waits (lock.build_lock)."""
+        self.builds += 1
         with build_lock(self.root):
             try:
                 return self._build(changed, stage)
@@ -211,6 +227,31 @@ class Builder:
                 if exc.errno not in DISK_FULL:
                     raise
                 raise self._disk_full(exc) from exc
+
+    def close(self) -> None:
+        """Write what the builds kept in memory only (BuildOptions.save_every_build) to the cache."""
+        try:
+            self.parsed.flush()
+            self.pages.flush()
+        except OSError as exc:
+            if exc.errno not in DISK_FULL:
+                raise
+            raise self._disk_full(exc) from exc
+
+    def __enter__(self) -> Builder:
+        return self
+
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
+        try:
+            self.close()
+        except (OSError, ConsultError):
+            if error is None:
+                raise
+            # else the error under way is the one to tell (a full disk, the cache's own save failing again)
+
+    @property
+    def _jobs(self) -> int:
+        return self.options.jobs_for(self.builds)
 
     def _disk_full(self, exc: OSError) -> ConsultError:
         """A full disk: the output folder was left as the last build made it, unless only the cache,
@@ -233,7 +274,7 @@ class Builder:
         inputs, scanned = None, time.time_ns()
         if changed is None and self.manifest is not None:
             inputs = stat_files([self.root / name for name in INPUTS] + [builtin_themes_dir()], self.root)
-            if self.trust_manifest and not split_warnings(problems)[0]:
+            if self.options.trust_manifest and not split_warnings(problems)[0]:
                 unchanged = self._unchanged(inputs, moment)
                 if unchanged is not None:
                     return unchanged
@@ -247,17 +288,17 @@ class Builder:
                 return done
         sources, source_problems = self._sources(changed)
         # Page keys, traces and parsed records serve only a next build: a one-shot build without a cache skips them.
-        remember = self.retain or self.pages.path is not None
+        remember = self.options.retain or self.pages.path is not None
         with stage("Reading content", len(sources)) as advance:
-            parsed = parse_sources(sources, config, self.parsed if remember else None, self.jobs, advance)
+            parsed = parse_sources(sources, config, self.parsed if remember else None, self._jobs, advance)
         source_problems = source_problems + [problem for _, found in parsed for problem in found]
         records = {source.path: (source, record) for source, (record, _) in zip(sources, parsed)}
         site, found = link_site(list(records.values()), config, moment)
-        warnings = only_warnings(problems + source_problems + found, self.strict)
+        warnings = only_warnings(problems + source_problems + found, self.options.strict)
         parse_warnings = {source.path: tuple(w) for source, (_, found_in) in zip(sources, parsed)
-                          if (w := split_warnings(found_in)[1])} if self.retain else {}
-        source_keys = {path: source_key(source, salt(config)) for path, (source, _) in records.items()} if self.retain else {}
-        if not self.retain:  # the texts are not needed any more: free them before forking the render workers
+                          if (w := split_warnings(found_in)[1])} if self.options.retain else {}
+        source_keys = {path: source_key(source, salt(config)) for path, (source, _) in records.items()} if self.options.retain else {}
+        if not self.options.retain:  # the texts are not needed any more: free them before forking the render workers
             self.sources = None
             del sources, parsed, records
             records = {}
@@ -275,7 +316,7 @@ class Builder:
                     write = staging.writer()  # into a new or empty folder, each process writes what it renders
                     describe = _describer(fingerprints, site, keys) if remember else None
                     # closing: on an error, the workers stop before the rollback below, not when collected.
-                    with closing(render_pages(env, todo, self.jobs, advance, self.root, describe, write)) as pages:
+                    with closing(render_pages(env, todo, self._jobs, advance, self.root, describe, write)) as pages:
                         for job, (data, described) in zip(todo, pages):
                             staging.adopt(job.path) if write is not None else staging.add(job.path, data)
                             rendered.append(job.path)
@@ -289,7 +330,7 @@ class Builder:
             staging.rollback()
             raise
         indexed = self._index(report)
-        if self.retain:
+        if self.options.retain:
             self.last = _Last(config, moment, site, records, {job.path: job for job in jobs}, fingerprints,
                               source_keys, _feedless(jobs), parse_warnings, tuple(split_warnings(found)[1]))
         if inputs is not None and self.manifest is not None:
@@ -299,7 +340,7 @@ class Builder:
 
     def _index(self, report: WriteReport) -> Indexed | None:
         """The last step: the search index, when the site changed (or has none yet)."""
-        if not self.search or not (report.written or report.removed or not (self.out / SEARCH_DIR).is_dir()):
+        if not self.options.search or not (report.written or report.removed or not (self.out / SEARCH_DIR).is_dir()):
             return None
         return index_site(self.out)
 
@@ -317,13 +358,14 @@ class Builder:
         self.token = None  # until the commit is done, the folder is not as this builder knows it
         token = _write_stamp(self.stamp)
         # Looking for stale files walks the whole output folder: only when the set of files changed.
-        report = staging.commit(keep=kept, prune=produced != self.produced, reserved=(SEARCH_DIR,) if self.search else ())
+        report = staging.commit(keep=kept, prune=produced != self.produced, reserved=(SEARCH_DIR,) if self.options.search else ())
         self.produced, self.token = produced, token
         for path, (key, trace) in entries.items():
             info = os.stat(self.out / path)
             self.pages.put(path, PageEntry(key, trace, info.st_size, info.st_mtime_ns))
-        self.parsed.save(to_disk=self.persist)
-        self.pages.save(to_disk=self.persist)
+        to_disk = self.options.save_every_build or self.builds == 1
+        self.parsed.save(to_disk=to_disk)
+        self.pages.save(to_disk=to_disk)
         return report
 
     def _forget_output(self) -> None:
@@ -394,7 +436,7 @@ class Builder:
         mine = tuple(f"{prefix}{slug}/" for slug in touched)
         link_warnings = tuple(w for w in last.link_warnings if not w.path.startswith(mine)) + tuple(found)
         warnings = only_warnings(site_problems + [w for ws in parse_warnings.values() for w in ws] + list(link_warnings),
-                                 self.strict)
+                                 self.options.strict)
         fresh = {c.slug: c for c in relinked.consultations}
         if set(fresh) != touched:
             return None
@@ -436,7 +478,7 @@ class Builder:
             return None
         if stat_files([self.out], self.out) != last.outputs:
             return None
-        warnings = only_warnings(list(last.warnings), self.strict)
+        warnings = only_warnings(list(last.warnings), self.options.strict)
         return Built(None, (), tuple(sorted(last.outputs)), warnings), WriteReport(unchanged=len(last.outputs))
 
     def _environment(self, config: Config, changed: set[str] | None) -> tuple[jinja2.Environment, list[SourceError]]:

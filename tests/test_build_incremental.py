@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consult.build import Builder, build_site, check_site
+from consult.build import BuildOptions, Builder, build_site, check_site
 from consult.cache import CACHE_DIR, _read
 from consult.errors import ConsultError
 from tests.conftest import site_with_proposals, tree
@@ -214,7 +214,7 @@ def test_random_edits_incremental_equals_clean(site: Path, tmp_path_factory: pyt
     if not (site / CONTRIBUTION).exists():
         comment(site, "20260201-bbbb0001", "autre-1")
     out = tmp_path_factory.mktemp("out")
-    builder = Builder(site, out, NOW, cache=True)
+    builder = Builder(site, out, NOW)
     builder.build()
     pending: set[str] = set()  # changed since the long-lived builder last built
     for what, n, text in edits:
@@ -243,7 +243,7 @@ def test_serve_rewrites_the_handler_rules_for_what_they_show(site: Path, tmp_pat
     an edit of one of those through serve's path changes it as in a clean build (the rules' memo once
     compared a summary that left them out, and kept the old file)."""
     out = tmp_path / "out"
-    builder = Builder(site, out, NOW, cache=True)
+    builder = Builder(site, out, NOW)
     builder.build()
     index = site / CONSULTATION / "index.md"
     if edit == "category-label":
@@ -319,7 +319,7 @@ def test_any_change_to_inputs_or_output_rebuilds(site: Path, tmp_path: Path, cha
 
 def test_serve_edit_rebuilds_only_its_consultation_and_equals_clean(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    builder = Builder(site, out, NOW, cache=True)
+    builder = Builder(site, out, NOW)
     builder.build()
     path = site / "content/consultations/exemple/proposals/autre-2.md"
     path.write_text(path.read_text(encoding="utf-8").replace("Autre 2", "Autre deux"), encoding="utf-8")
@@ -345,12 +345,12 @@ def test_a_build_between_two_of_serve_leaves_no_stale_page_for_serve(site: Path,
     out = tmp_path / "out"
     proposal = site / "content/consultations/exemple/proposals/autre-0.md"
     text, changed = proposal.read_text(encoding="utf-8"), {proposal.relative_to(site).as_posix()}
-    serve = Builder(site, out, NOW, cache=True)
+    serve = Builder(site, out, NOW)
     serve.build()
     proposal.unlink()
     serve.build(changed)
     proposal.write_text(text, encoding="utf-8")
-    Builder(site, out, NOW, cache=True).build()
+    Builder(site, out, NOW).build()
     assert (out / "consultations/exemple/proposals/autre-0/index.html").exists()
     proposal.unlink()
     _, report = serve.build(changed)
@@ -367,13 +367,13 @@ def test_serve_alone_in_its_folder_still_skips_the_walk_for_stale_files(site: Pa
     walks: list[Path] = []
     prune = output.prune_output
     monkeypatch.setattr(output, "prune_output", lambda out, wanted, *rest: walks.append(out) or prune(out, wanted, *rest))
-    serve = Builder(site, tmp_path / "out", NOW, cache=True)
+    serve = Builder(site, tmp_path / "out", NOW)
     serve.build()
     proposal = site / "content/consultations/exemple/proposals/autre-1.md"
     proposal.write_text(proposal.read_text(encoding="utf-8") + "\nPlus.\n", encoding="utf-8")
     serve.build({proposal.relative_to(site).as_posix()})
     assert walks == []
-    Builder(site, tmp_path / "out", NOW, cache=True).build()  # another build: serve walks once, then not again
+    Builder(site, tmp_path / "out", NOW).build()  # another build: serve walks once, then not again
     for again in ("Encore.", "Toujours."):
         proposal.write_text(proposal.read_text(encoding="utf-8") + f"\n{again}\n", encoding="utf-8")
         serve.build({proposal.relative_to(site).as_posix()})
@@ -492,7 +492,7 @@ def test_comment_pages_come_and_go_as_in_a_clean_build(site: Path, tmp_path: Pat
     config = site / "site.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace("contributions_per_page: 20", "contributions_per_page: 2"),
                       encoding="utf-8")
-    builder = Builder(site, out, NOW, cache=True)
+    builder = Builder(site, out, NOW)
     builder.build()
     pages = "consultations/exemple/proposals/autre-1/comments/"
     add_comments(site, "exemple", "autre-1", 5)
@@ -501,7 +501,7 @@ def test_comment_pages_come_and_go_as_in_a_clean_build(site: Path, tmp_path: Pat
     assert tree(out) == check_site(site, NOW).files
     for path in sorted((site / "content/consultations/exemple/contributions").glob("20260401-*.md"))[2:]:
         path.unlink()
-    Builder(site, out, NOW, cache=True).build()
+    Builder(site, out, NOW).build()
     assert not [p for p in tree(out) if p.startswith(pages)]
     assert tree(out) == check_site(site, NOW).files
 # --- warnings (content that moved) are the same whichever way the build went ------------------
@@ -540,7 +540,7 @@ def test_serve_keeps_the_warnings_of_what_it_did_not_rebuild(moved: Path, tmp_pa
     second.mkdir()
     index = (moved / "content/consultations/exemple/index.md").read_text(encoding="utf-8")
     (second / "index.md").write_text(index.replace("Exemple de consultation", "Deuxième"), encoding="utf-8")
-    builder = Builder(moved, tmp_path / "out", NOW, cache=True)
+    builder = Builder(moved, tmp_path / "out", NOW)
     first, _ = builder.build()
     edited = second / "index.md"
     edited.write_text(edited.read_text(encoding="utf-8") + "\nPlus.\n", encoding="utf-8")
@@ -565,7 +565,7 @@ def test_random_moves_incremental_equals_clean_warnings_included(moved: Path, tm
     """Proposals deleted and restored, comments pointed elsewhere, a question removed: the long-lived
     builder (serve) and a fresh one (consult build, cache) give the clean build's bytes and warnings."""
     out = tmp_path_factory.mktemp("out")
-    builder = Builder(moved, out, NOW, cache=True)
+    builder = Builder(moved, out, NOW)
     builder.build()
     proposals = moved / "content/consultations/exemple/proposals"
     index = moved / "content/consultations/exemple/index.md"
@@ -597,9 +597,33 @@ def test_random_moves_incremental_equals_clean_warnings_included(moved: Path, tm
             built, _ = builder.build(pending)
             pending = set()
         else:
-            built, _ = Builder(moved, out, NOW, cache=True).build()
+            built, _ = Builder(moved, out, NOW).build()
         assert tree(out) == clean.files
         assert built.warnings == clean.warnings
+
+
+def test_options_say_how_the_first_build_differs_from_later_ones(site: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """serve's options: the first build in worker processes, the later ones in this process; the cache
+    written after the first build and at close(), not on every save."""
+    from consult import build
+
+    workers: list[int] = []
+    render_pages = build.render_pages
+    monkeypatch.setattr(build, "render_pages", lambda env, todo, jobs, *rest: workers.append(jobs) or render_pages(env, todo, jobs, *rest))
+    parsed = site / CACHE_DIR / "parsed.pickle"
+    proposal = site / "content/consultations/exemple/proposals/autre-1.md"
+    options = BuildOptions(jobs=2, jobs_after_first=1, save_every_build=False)
+    with Builder(site, tmp_path / "out", NOW, options) as builder:
+        builder.build()
+        first = parsed.read_bytes()
+        proposal.write_text(proposal.read_text(encoding="utf-8").replace("Autre 1", "Autre un"), encoding="utf-8")
+        builder.build({proposal.relative_to(site).as_posix()})
+        builder.build()
+        assert parsed.read_bytes() == first
+    assert b"Autre un" in parsed.read_bytes() and b"Autre un" not in first
+    assert workers == [2, 1, 1]
+    assert [BuildOptions(jobs=3).jobs_for(n) for n in (1, 2)] == [3, 3]
 
 
 def test_a_corrupted_cache_record_is_ignored_and_rebuilt(site: Path, tmp_path: Path) -> None:
