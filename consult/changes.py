@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from consult.layout import CONSULTATIONS_PREFIX, CONTRIBUTIONS_DIR, PROPOSALS_DIR, REPORTS_DIR
 
 
+# A consultation's folders of *.md sources (reports/: where the build reads them, counted by the moderation report).
+SOURCE_FOLDERS = (PROPOSALS_DIR, CONTRIBUTIONS_DIR, REPORTS_DIR)
+
+
 @dataclass(frozen=True)
 class Scope:
     """What to build again: `everything`, or the consultations named (none: only the site-wide pages
@@ -42,8 +46,6 @@ def classify(changed: Collection[str], sources: Collection[str], present: Collec
         slug = _consultation_of(path)
         if slug is None:
             return EVERYTHING
-        if _is_report(path):  # written by pull for moderators; the build never reads it
-            continue
         if path not in sources or path not in present:  # added, removed, or a symlink now
             return EVERYTHING
         touched.add(slug)
@@ -58,25 +60,16 @@ def _consultation_of(path: str) -> str | None:
     return parts[0] if len(parts) >= 2 and parts[0] else None
 
 
-def _is_report(path: str) -> bool:
-    return path[len(CONSULTATIONS_PREFIX):].split("/")[1:2] == [REPORTS_DIR]
-
-
 def _same_entries(folder: str, sources: Collection[str], names: Collection[str] | None) -> bool:
-    """Does a consultation's folder (or its proposals/ or contributions/) hold the same sources as the
+    """Does a consultation's folder (or its proposals/, contributions/ or reports/) hold the same sources as the
     last build read? (A watcher reports a folder as modified when a file in it is saved by renaming.)"""
     if names is None or _consultation_of(folder) is None:
         return False
     depth = folder.count("/")  # content/consultations/<slug>/ -> 3
-    inner = folder.rstrip("/").rsplit("/", 1)[1]
-    if depth == 4 and inner not in (PROPOSALS_DIR, CONTRIBUTIONS_DIR):
-        return inner == REPORTS_DIR
-    if depth > 4:
+    if depth == 4 and folder.rstrip("/").rsplit("/", 1)[1] not in SOURCE_FOLDERS or depth > 4:
         return False
     shown = {n for n in names if not n.startswith((".", "#")) and not n.endswith("~")}
-    if depth == 4:  # proposals/ or contributions/: only *.md files are sources
+    if depth == 4:  # proposals/, contributions/, reports/: only *.md files are sources
         shown = {n for n in shown if n.endswith(".md")}
     known = {p.split("/")[depth] for p in sources if p.startswith(folder) and p.count("/") >= depth}
-    if depth == 3:
-        shown.discard(REPORTS_DIR)
     return shown == known

@@ -10,11 +10,11 @@ C = "content/consultations"
 SOURCES = frozenset({
     "content/pages/a-propos.md",
     f"{C}/velo/index.md", f"{C}/velo/supports.yaml", f"{C}/velo/proposals/pistes.md", f"{C}/velo/proposals/parcs.md",
-    f"{C}/velo/contributions/20260101-aaaa0001.md",
+    f"{C}/velo/contributions/20260101-aaaa0001.md", f"{C}/velo/reports/20260102-bbbb0002.md",
     f"{C}/parc/index.md", f"{C}/parc/proposals/bancs.md",
 })
 # The disk now: every known file is there, and these folders hold what the last build read.
-LISTINGS = {f"{C}/velo/": ["index.md", "supports.yaml", "proposals", "contributions", ".DS_Store"],
+LISTINGS = {f"{C}/velo/": ["index.md", "supports.yaml", "proposals", "contributions", "reports", ".DS_Store"],
             f"{C}/velo/proposals/": ["pistes.md", "parcs.md", "notes.txt", ".pistes.md.swp"],
             f"{C}/velo/contributions/": ["20260101-aaaa0001.md"],
             f"{C}/velo/reports/": ["20260102-bbbb0002.md"]}
@@ -34,8 +34,9 @@ def velo(*slugs: str) -> Scope:
     # a save by rename reports the folder too: the same entries, still that consultation only
     ({f"{C}/velo/proposals/pistes.md", f"{C}/velo/proposals/"}, None, None, velo("velo")),
     ({f"{C}/velo/"}, None, None, NOTHING),
-    # a report pull wrote for moderators: the build never reads it
-    ({f"{C}/velo/reports/20260102-bbbb0002.md", f"{C}/velo/reports/"}, None, None, NOTHING),
+    # a participant's report, where the build reads them (the moderation report counts them)
+    ({f"{C}/velo/reports/20260102-bbbb0002.md", f"{C}/velo/reports/"}, None, None, velo("velo")),
+    ({f"{C}/velo/reports/20260103-cccc0003.md"}, {f"{C}/velo/reports/20260103-cccc0003.md"}, None, EVERYTHING),
     (set(), None, None, NOTHING),
     # a file added, removed, or no longer a plain file (a symlink now); a folder whose entries changed
     ({f"{C}/velo/proposals/nouvelle.md"}, {f"{C}/velo/proposals/nouvelle.md"}, None, EVERYTHING),
