@@ -58,15 +58,13 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def serve_latency(site: Path, rounds: int = 5) -> float:
     """Median seconds from saving a proposal to the reload event, in-process as `consult serve` runs it."""
-    from consult.build import Builder
+    from consult.build import BuildOptions, Builder
     from consult.serve import Rebuilder, Status, watch
 
     status = Status()
-    builder = Builder(site, site / "_site", NOW, cache=True)
-    builder.trust_manifest = False  # as serve_site does
+    builder = Builder(site, site / "_site", NOW, BuildOptions(trust_manifest=False, save_every_build=False))  # as serve_site
     rebuilder = Rebuilder(builder, status)
     rebuilder.rebuild(None)
-    builder.persist = False
     rebuilder.thread.start()
     observer = watch(site, rebuilder)
     proposal = sorted((site / "content/consultations").glob("*/proposals/*.md"))[len(site.name) % 7]

@@ -24,6 +24,7 @@ import jinja2
 from consult import __version__
 from consult.atomic import write_file
 from consult.cache import FORMAT, Manifest, Store, cache_folder, digest, read_manifest, salt, stat_files, write_manifest
+from consult.changes import Scope, classify
 from consult.config import Config, load_config, parse_now
 from consult.content.load import (
     Source,
@@ -36,7 +37,7 @@ from consult.content.load import (
     source_key,
 )
 from consult.errors import DISK_FULL, ConsultError, SourceError, disk_full, split_warnings
-from consult.forms.rules import published_ids, render_rules
+from consult.forms.rules import consultation_rule, render_rules
 from consult.lock import build_lock
 from consult.opendata import Rows, consultation_rows, render_open_data
 from consult.model import Consultation, Site, derive_status, order_consultations
@@ -128,9 +129,9 @@ def build_site(root: Path, out: Path | None = None, now: str | datetime | None =
     for the next build; `jobs` > 1 parses and renders in worker processes; `strict`
     makes every warning an error (nothing written); `search` ends with Pagefind's index.
     """
-    builder = Builder(root, out, now, jobs, cache, strict, search)
-    builder.retain = False
-    return builder.build(stage=stage)
+    options = BuildOptions(jobs=jobs, cache=cache, strict=strict, search=search, retain=False)
+    with Builder(root, out, now, options) as builder:
+        return builder.build(stage=stage)
 
 
 @contextmanager
@@ -150,8 +151,25 @@ class _Last:
     fingerprints: Fingerprints
     source_keys: dict[str, str]
     feedless: frozenset[str]  # consultations whose feed is empty (it shows the moment)
-    parse_warnings: dict[str, tuple[SourceError, ...]]  # by path (a file with none may be left out)
-    link_warnings: tuple[SourceError, ...]  # what link_site warned of, all in consultation folders
+    file_problems: dict[str, tuple[SourceError, ...]]  # parse warnings by path (a file with none may be left out)
+    link_problems: tuple[SourceError, ...]  # what link_site warned of, all in consultation folders
+
+
+@dataclass(frozen=True)
+class _Content:
+    """What a build read and linked: the whole site, or the last one with the consultations in
+    `touched` read and linked again. Its problems are all of the site's, errors included."""
+
+    site: Site
+    touched: frozenset[str] | None  # None: the whole site
+    records: dict[str, tuple[Source, Any]]  # by path, in find_sources order (emptied once linked by a one-shot build)
+    source_keys: dict[str, str]
+    file_problems: dict[str, tuple[SourceError, ...]]  # by path
+    link_problems: tuple[SourceError, ...]
+    listing_problems: tuple[SourceError, ...] = ()  # find_sources'
+
+    def problems(self) -> list[SourceError]:
+        return [*self.listing_problems, *(p for found in self.file_problems.values() for p in found), *self.link_problems]
 
 
 @dataclass(frozen=True)
@@ -164,22 +182,43 @@ class PageEntry:
     mtime_ns: int
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """How a `Builder` builds, fixed when it is made. The defaults suit a long-lived builder told
+    what changed; `build_site` (consult build) and `serve_site` (consult serve) say how they differ."""
+
+    jobs: int = 1  # worker processes to parse and render in (1: none)
+    jobs_after_first: int | None = None  # the builds after the first (serve: 1, never fork beside its threads)
+    cache: bool = True  # keep parsed files and page keys in .consult/cache/ for the next build
+    strict: bool = False  # every warning is an error: nothing is written
+    search: bool = False  # end each build that changed the site with the search index (consult.search)
+    save_every_build: bool = True  # False: the cache is written after the first build and at close() only
+    # (serve: rewriting it on every save costs O(site))
+    trust_manifest: bool = True  # False: load the site even when nothing changed (serve starts from it)
+    retain: bool = True  # keep the last build in memory for the next; False (one shot): free the texts once linked
+
+    def jobs_for(self, build: int) -> int:
+        """The worker processes of the `build`-th build (from 1)."""
+        jobs = self.jobs if build == 1 or self.jobs_after_first is None else self.jobs_after_first
+        return max(1, jobs)
+
+
 class Builder:
     """One site's builds and their caches: `consult build` makes one per run, `consult serve`
     keeps one and tells it which files changed, so unchanged files are not even read again."""
 
-    def __init__(self, root: Path, out: Path | None = None, now: str | datetime | None = None, jobs: int = 1,
-                 cache: bool = True, strict: bool = False, search: bool = False):
+    def __init__(self, root: Path, out: Path | None = None, now: str | datetime | None = None,
+                 options: BuildOptions = BuildOptions()):
         self.root, self.out = root, out or root / OUTPUT_DIR
         check_output_dir(self.out, root)
-        self.now, self.jobs, self.strict = now, max(1, jobs), strict
-        self.search = search  # end each build that changed the site with the search index (consult.search)
-        folder = cache_folder(root) if cache else None
+        self.now, self.options = now, options
+        self.builds = 0  # started so far: the first may differ (BuildOptions.jobs_after_first, save_every_build)
+        folder = cache_folder(root) if options.cache else None
         self.parsed = Store(folder, "parsed")
         out_key = digest(str(self.out.resolve()))[:16]
         self.pages = Store(folder, "pages-" + out_key)
         self.manifest = folder / f"manifest-{out_key}.pickle" if folder is not None else None
-        self.manifest_key = digest(__version__, FORMAT, str(self.out.resolve()), str(search))
+        self.manifest_key = digest(__version__, FORMAT, str(self.out.resolve()), str(options.search))
         # Who last wrote into the output folder: a token each build writes there before its commit, any
         # build of the site, cache or not. What this builder remembers of the folder (the files it holds,
         # the pages' entries, the last site) holds only while the token is still the one it wrote.
@@ -189,20 +228,15 @@ class Builder:
         self.env: jinja2.Environment | None = None
         self.env_key: tuple[str, ...] = ()
         self.produced: frozenset[str] = frozenset()
-        # serve turns this off after its first build: rewriting the cache on every save costs O(site).
-        self.persist = True
-        # serve turns this off: it needs the site loaded in memory even when nothing changed.
-        self.trust_manifest = True
-        # build_site turns this off: a one-shot build frees the sources' texts once linked.
-        self.retain = True
         self.last: _Last | None = None  # what the last successful build knew, for the next one to start from
         self.last_rules: tuple[Any, bytes] | None = None
-        self.rules_summaries: dict[str, tuple[Any, Any]] = {}
+        self.consultation_rules: dict[str, tuple[Consultation, dict[str, Any]]] = {}
         self.open_data_rows: dict[str, tuple[Consultation, str, Rows]] = {}
 
     def build(self, changed: Iterable[str] | None = None, stage: Stage | None = None) -> tuple[Built, WriteReport]:
         """Build; `changed` (paths relative to the root) lets a watcher skip re-reading the rest.
         One build of a site at a time, across processes: another one waits (lock.build_lock)."""
+        self.builds += 1
         with build_lock(self.root):
             try:
                 return self._build(changed, stage)
@@ -210,6 +244,31 @@ class Builder:
                 if exc.errno not in DISK_FULL:
                     raise
                 raise self._disk_full(exc) from exc
+
+    def close(self) -> None:
+        """Write what the builds kept in memory only (BuildOptions.save_every_build) to the cache."""
+        try:
+            self.parsed.flush()
+            self.pages.flush()
+        except OSError as exc:
+            if exc.errno not in DISK_FULL:
+                raise
+            raise self._disk_full(exc) from exc
+
+    def __enter__(self) -> Builder:
+        return self
+
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
+        try:
+            self.close()
+        except (OSError, ConsultError):
+            if error is None:
+                raise
+            # else the error under way is the one to tell (a full disk, the cache's own save failing again)
+
+    @property
+    def _jobs(self) -> int:
+        return self.options.jobs_for(self.builds)
 
     def _disk_full(self, exc: OSError) -> ConsultError:
         """A full disk: the output folder was left as the last build made it, unless only the cache,
@@ -221,6 +280,8 @@ class Builder:
         return disk_full(exc, self.root, f"{out}/ is as the last build left it")
 
     def _build(self, changed: Iterable[str] | None, stage: Stage | None) -> tuple[Built, WriteReport]:
+        """The one build sequence, full or partial: settings -> templates -> content (read and linked:
+        all of it, or only the consultations a watcher's changes touch) -> plan -> key -> render -> write."""
         stage = stage or _quiet
         changed = None if changed is None else set(changed)
         if self.token is not None and _read_stamp(self.stamp) != self.token:
@@ -232,7 +293,7 @@ class Builder:
         inputs, scanned = None, time.time_ns()
         if changed is None and self.manifest is not None:
             inputs = stat_files([self.root / name for name in INPUTS] + [builtin_themes_dir()], self.root)
-            if self.trust_manifest and not split_warnings(problems)[0]:
+            if self.options.trust_manifest and not split_warnings(problems)[0]:
                 unchanged = self._unchanged(inputs, moment)
                 if unchanged is not None:
                     return unchanged
@@ -240,89 +301,142 @@ class Builder:
         env, template_problems = self._environment(config, changed)
         problems += template_problems  # from here on, the site's own problems (config, templates)
         last, self.last = self.last, None  # until this build succeeds, the next one starts from scratch
-        if changed is not None and last is not None and not split_warnings(problems)[0]:
-            done = self._rebuild_consultations(last, changed, config, moment, env, problems)
-            if done is not None:
-                return done
-        sources, source_problems = self._sources(changed)
-        # Page keys, traces and parsed records serve only a next build: a one-shot build without a cache skips them.
-        remember = self.retain or self.pages.path is not None
-        with stage("Reading content", len(sources)) as advance:
-            parsed = parse_sources(sources, config, self.parsed if remember else None, self.jobs, advance)
-        source_problems = source_problems + [problem for _, found in parsed for problem in found]
-        records = {source.path: (source, record) for source, (record, _) in zip(sources, parsed)}
-        site, found = link_site(list(records.values()), config, moment)
-        warnings = only_warnings(problems + source_problems + found, self.strict)
-        parse_warnings = {source.path: tuple(w) for source, (_, found_in) in zip(sources, parsed)
-                          if (w := split_warnings(found_in)[1])} if self.retain else {}
-        source_keys = {path: source_key(source, salt(config)) for path, (source, _) in records.items()} if self.retain else {}
-        if not self.retain:  # the texts are not needed any more: free them before forking the render workers
+        content = None  # a watcher's edits inside consultations: only those are read and linked again
+        if changed is not None and last is not None and config == last.config and not split_warnings(problems)[0]:
+            content = self._read_consultations(last, changed, config, moment)
+        if content is None:
+            content = self._read_site(changed, config, moment, stage)
+        site, touched = content.site, content.touched  # touched: None when the whole site was read
+        warnings = only_warnings(problems + content.problems(), self.options.strict)
+        if not self.options.retain:  # the texts are not needed any more: free them before forking the render workers
             self.sources = None
-            del sources, parsed, records
-            records = {}
-        jobs, files = plan_pages(site, env)
+            content.records.clear()
+        jobs, files = plan_pages(site, env, touched)
         fingerprints = Fingerprints(env, digest(salt(config), str(self.root.resolve())))
+        carried: dict[str, PageJob] = {}  # pages of the consultations not touched: as the last build left them
+        if touched is not None and last is not None:
+            fingerprints.inherit(last.fingerprints, [c for c in site.consultations if c.slug not in touched])
+            carried = _carried(last.jobs, jobs, touched)
+        # Page keys, traces and parsed records serve only a next build: a one-shot build without a cache skips them.
+        remember = self.options.retain or self.pages.path is not None
         todo, keys, kept = self._stale(jobs, fingerprints, site) if remember else (jobs, {}, [])
-        entries: dict[str, tuple[str, Trace]] = {}  # path -> (key, trace), for the pages store
-        rendered: list[str] = []
-        # Every problem but a template's runtime error is known by now: pages go to disk (staged,
-        # renamed into place only once all rendered) as they come, so they are never all in memory.
-        staging = Staging(self.out)
-        try:
-            with stage("Rendering pages", len(todo)) as advance:
-                try:
-                    write = staging.writer()  # into a new or empty folder, each process writes what it renders
-                    describe = _describer(fingerprints, site, keys) if remember else None
-                    # closing: on an error, the workers stop before the rollback below, not when collected.
-                    with closing(render_pages(env, todo, self.jobs, advance, self.root, describe, write)) as pages:
-                        for job, (data, described) in zip(todo, pages):
-                            staging.adopt(job.path) if write is not None else staging.add(job.path, data)
-                            rendered.append(job.path)
-                            if described is not None:
-                                entries[job.path] = described
-                except ConsultError:
-                    self.env = None
-                    raise
-            report = self._finish(site, config, files, kept, entries, None, staging)
-        except BaseException:
-            staging.rollback()
-            raise
+        describe = _describer(fingerprints, site, keys) if remember else None
+        with _staged(self.out) as staging:  # all or nothing
+            rendered, entries = self._render(env, todo, describe, stage, staging)
+            report = self._finish(site, config, files, kept, entries, carried, staging)
         indexed = self._index(report)
-        if self.retain:
-            self.last = _Last(config, moment, site, records, {job.path: job for job in jobs}, fingerprints,
-                              source_keys, _feedless(jobs), parse_warnings, tuple(split_warnings(found)[1]))
+        if self.options.retain:
+            feedless = (last.feedless - touched if touched is not None and last is not None else frozenset()) | _feedless(jobs)
+            self.sources = ([source for source, _ in content.records.values()], [])
+            self.last = _Last(config, moment, site, content.records, carried | {job.path: job for job in jobs},
+                              fingerprints, content.source_keys, feedless, content.file_problems, content.link_problems)
         if inputs is not None and self.manifest is not None:
             write_manifest(self.manifest, Manifest(self.manifest_key, inputs, stat_files([self.out], self.out), moment,
                                                    _window(site, moment), _shows_moment(jobs), scanned, warnings))
         return Built(site, tuple(rendered) + tuple(files), tuple(kept), warnings, indexed), report
 
+    def _read_site(self, changed: set[str] | None, config: Config, moment: datetime, stage: Stage) -> _Content:
+        """Every content file parsed (from the cache when unchanged) and linked into the site."""
+        sources, listing_problems = self._sources(changed)
+        remember = self.options.retain or self.pages.path is not None
+        with stage("Reading content", len(sources)) as advance:
+            parsed = parse_sources(sources, config, self.parsed if remember else None, self._jobs, advance)
+        records = {source.path: (source, record) for source, (record, _) in zip(sources, parsed)}
+        file_problems = {source.path: tuple(found) for source, (_, found) in zip(sources, parsed) if found}
+        site, found = link_site(list(records.values()), config, moment)
+        source_keys = {path: source_key(source, salt(config)) for path, (source, _) in records.items()} if self.options.retain else {}
+        return _Content(site, None, records, source_keys, file_problems, tuple(found), tuple(listing_problems))
+
+    def _read_consultations(self, last: _Last, changed: set[str], config: Config, moment: datetime) -> _Content | None:
+        """When only files inside consultation folders were edited in place (consult.changes), the last
+        build's content with those files parsed again and their consultations (and those a new moment
+        changes) linked again. None when the change asks for everything: the caller reads the whole site.
+        The problems are the last build's but for the files re-parsed and the consultations re-linked."""
+        scope = self._scope(changed, last)
+        if scope.everything:
+            return None
+        touched = set(scope.consultations)
+        self.sources = None  # in step with `records` again only if this build succeeds
+        if moment != last.moment:  # a consultation may open or close; an empty feed shows the moment
+            touched |= {c.slug for c in last.site.consultations if derive_status(c.opens, c.closes, moment) != c.status}
+            earlier, later = sorted((last.moment, moment))
+            touched |= {c.slug for c in last.site.consultations
+                        if any(earlier < day <= later for day in _answer_days(c, config.tz))}
+            touched |= last.feedless
+        records, source_keys, file_problems = dict(last.records), dict(last.source_keys), dict(last.file_problems)
+        for path in sorted(p for p in changed if p in last.records):  # the sources edited in place
+            old = records[path][0]
+            try:
+                text = read_text(self.root / path)
+            except (OSError, UnicodeDecodeError):
+                return None
+            source = Source(old.kind, old.path, old.consultation, old.stem, text)
+            key = source_keys[path] = source_key(source, salt(config))
+            parsed = self.parsed.get(key) or parse_source(source, config)
+            self.parsed.put(key, parsed)
+            records[path] = (source, parsed[0])
+            file_problems[path] = tuple(parsed[1])
+        relinked, found = link_site([r for r in records.values() if r[0].consultation in touched], config, moment)
+        fresh = {c.slug: c for c in relinked.consultations}
+        if set(fresh) != touched:
+            return None
+        for key in source_keys.values():  # unchanged files keep their cache entries
+            self.parsed.get(key)
+        site = replace(last.site, now=moment,
+                       consultations=order_consultations([fresh.get(c.slug, c) for c in last.site.consultations]))
+        mine = tuple(f"{CONSULTATIONS_PREFIX}{slug}/" for slug in touched)
+        link_problems = tuple(w for w in last.link_problems if not w.path.startswith(mine)) + tuple(found)
+        return _Content(site, frozenset(touched), records, source_keys, file_problems, link_problems)
+
+    def _render(self, env: jinja2.Environment, todo: list[PageJob], describe: Any, stage: Stage,
+                staging: Staging) -> tuple[list[str], dict[str, tuple[str, Trace]]]:
+        """Render `todo` into `staging`: the pages rendered, and their (key, trace) for the pages store.
+        Every problem but a template's runtime error is known by now: pages go to disk (staged, renamed
+        into place only once all rendered) as they come, so they are never all in memory."""
+        entries: dict[str, tuple[str, Trace]] = {}
+        rendered: list[str] = []
+        with stage("Rendering pages", len(todo)) as advance:
+            try:
+                write = staging.writer()  # into a new or empty folder, each process writes what it renders
+                # closing: on an error, the workers stop before the rollback, not when collected.
+                with closing(render_pages(env, todo, self._jobs, advance, self.root, describe, write)) as pages:
+                    for job, (data, described) in zip(todo, pages):
+                        staging.adopt(job.path) if write is not None else staging.add(job.path, data)
+                        rendered.append(job.path)
+                        if described is not None:
+                            entries[job.path] = described
+            except ConsultError:
+                self.env = None
+                raise
+        return rendered, entries
+
     def _index(self, report: WriteReport) -> Indexed | None:
         """The last step: the search index, when the site changed (or has none yet)."""
-        if not self.search or not (report.written or report.removed or not (self.out / SEARCH_DIR).is_dir()):
+        if not self.options.search or not (report.written or report.removed or not (self.out / SEARCH_DIR).is_dir()):
             return None
         return index_site(self.out)
 
     def _finish(self, site: Site, config: Config, files: dict[str, bytes], kept: list[str],
-                entries: dict[str, tuple[str, Trace]], carried: Iterable[str] | None, staging: Staging) -> WriteReport:
+                entries: dict[str, tuple[str, Trace]], carried: Iterable[str], staging: Staging) -> WriteReport:
         """Add the companion files to the pages staged, write, and remember the pages rendered."""
         files.update(companion_files(self.root, site, self._open_data_rows, self._rules(site)))
         for name, data in files.items():
             staging.add(name, data)
-        if carried is not None:  # pages of unchanged consultations: their cache entries stay
-            for path in carried:
-                self.pages.get(path)
-                kept.append(path)
+        for path in carried:  # pages of unchanged consultations: their cache entries stay
+            self.pages.get(path)
+            kept.append(path)
         produced = frozenset(staging.names) | frozenset(kept)
         self.token = None  # until the commit is done, the folder is not as this builder knows it
         token = _write_stamp(self.stamp)
         # Looking for stale files walks the whole output folder: only when the set of files changed.
-        report = staging.commit(keep=kept, prune=produced != self.produced, reserved=(SEARCH_DIR,) if self.search else ())
+        report = staging.commit(keep=kept, prune=produced != self.produced, reserved=(SEARCH_DIR,) if self.options.search else ())
         self.produced, self.token = produced, token
         for path, (key, trace) in entries.items():
             info = os.stat(self.out / path)
             self.pages.put(path, PageEntry(key, trace, info.st_size, info.st_mtime_ns))
-        self.parsed.save(to_disk=self.persist)
-        self.pages.save(to_disk=self.persist)
+        to_disk = self.options.save_every_build or self.builds == 1
+        self.parsed.save(to_disk=to_disk)
+        self.pages.save(to_disk=to_disk)
         return report
 
     def _forget_output(self) -> None:
@@ -343,93 +457,15 @@ class Builder:
 
     def _rules(self, site: Site) -> bytes:
         """consult-rules.json; the last one again when what it shows did not change (it lists every proposal)."""
-        summaries = self.rules_summaries
+        memo = self.consultation_rules
         for c in site.consultations:  # an unchanged consultation is the very same object as last time
-            if c.slug not in summaries or summaries[c.slug][0] is not c:
-                summaries[c.slug] = (c, (c.slug, c.title, c.url, c.opens, c.closes, c.kinds, c.questions,
-                                         tuple((p.slug, p.title, p.url) for p in c.proposals),
-                                         c.moderation, tuple(published_ids(c))))
-        shown = (chrome_for(site), tuple(summaries[c.slug][1] for c in site.consultations))
+            if c.slug not in memo or memo[c.slug][0] is not c:
+                memo[c.slug] = (c, consultation_rule(c))
+        rules = [memo[slug][1] for slug in sorted(c.slug for c in site.consultations)]
+        shown = (site.config, chrome_for(site), rules)
         if self.last_rules is None or self.last_rules[0] != shown:
-            self.last_rules = (shown, render_rules(site, shown[0]).encode("utf-8"))
+            self.last_rules = (shown, render_rules(site, shown[1], rules).encode("utf-8"))
         return self.last_rules[1]
-
-    def _rebuild_consultations(self, last: _Last, changed: set[str], config: Config, moment: datetime,
-                               env: jinja2.Environment, site_problems: list[SourceError]) -> tuple[Built, WriteReport] | None:
-        """When only files inside consultation folders were edited (none added or removed), re-parse
-        those, re-link their consultations, and re-plan only their pages and the site-wide ones (home,
-        feeds, sitemap). None when the change is of another kind: the caller builds the whole site.
-        `site_problems` (config, templates: warnings only) are this build's; the other warnings are
-        the last build's but for the files re-parsed and the consultations re-linked."""
-        prefix = CONSULTATIONS_PREFIX
-        folders = {p for p in changed if p.endswith("/")}  # a watcher reports a file's folder as modified too
-        changed = changed - folders
-        if config != last.config or not all(p.startswith(prefix) and p in last.records and _plain_file(self.root / p)
-                                            for p in changed):
-            return None
-        if not all(self._same_entries(folder, last.records) for folder in folders):
-            return None
-        touched = {p.split("/")[2] for p in changed}
-        self.sources = None  # in step with `records` again only if this build succeeds
-        if moment != last.moment:  # a consultation may open or close; an empty feed shows the moment
-            touched |= {c.slug for c in last.site.consultations if derive_status(c.opens, c.closes, moment) != c.status}
-            earlier, later = sorted((last.moment, moment))
-            touched |= {c.slug for c in last.site.consultations
-                        if any(earlier < day <= later for day in _answer_days(c, config.tz))}
-            touched |= last.feedless
-        records = dict(last.records)
-        source_keys = dict(last.source_keys)
-        parse_warnings = dict(last.parse_warnings)
-        config_salt = salt(config)
-        for path in sorted(changed):
-            old = records[path][0]
-            try:
-                text = read_text(self.root / path)
-            except (OSError, UnicodeDecodeError):
-                return None
-            source = Source(old.kind, old.path, old.consultation, old.stem, text)
-            key = source_keys[path] = source_key(source, config_salt)
-            parsed = self.parsed.get(key) or parse_source(source, config)
-            self.parsed.put(key, parsed)
-            records[path] = (source, parsed[0])
-            parse_warnings[path] = tuple(parsed[1])  # only warnings, or this build raises below
-        relinked, found = link_site([r for r in records.values() if r[0].consultation in touched], config, moment)
-        mine = tuple(f"{prefix}{slug}/" for slug in touched)
-        link_warnings = tuple(w for w in last.link_warnings if not w.path.startswith(mine)) + tuple(found)
-        warnings = only_warnings(site_problems + [w for ws in parse_warnings.values() for w in ws] + list(link_warnings),
-                                 self.strict)
-        fresh = {c.slug: c for c in relinked.consultations}
-        if set(fresh) != touched:
-            return None
-        for key in source_keys.values():  # unchanged files keep their cache entries
-            self.parsed.get(key)
-        site = replace(last.site, now=moment,
-                       consultations=order_consultations([fresh.get(c.slug, c) for c in last.site.consultations]))
-        jobs, files = plan_pages(site, env, touched)
-        fingerprints = Fingerprints(env, last.fingerprints.salt)
-        fingerprints.inherit(last.fingerprints, [c for c in site.consultations if c.slug not in touched])
-        todo, keys, kept = self._stale(jobs, fingerprints, site)
-        entries: dict[str, tuple[str, Trace]] = {}
-        planned = {job.path: job for job in jobs}
-        pages_of_touched = tuple(consultation_url(slug).lstrip("/") for slug in touched)
-        carried = {path: job for path, job in last.jobs.items()
-                   if path not in planned and not path.startswith(pages_of_touched)}
-        staging = Staging(self.out)
-        try:
-            for job, (data, described) in zip(todo, render_pages(env, todo, 1, None, self.root,
-                                                                 _describer(fingerprints, site, keys))):
-                staging.add(job.path, data)
-                assert described is not None
-                entries[job.path] = described
-            report = self._finish(site, config, files, kept, entries, carried, staging)
-        except BaseException:
-            staging.rollback()
-            raise
-        indexed = self._index(report)
-        self.sources = ([source for source, _ in records.values()], [])
-        self.last = _Last(config, moment, site, records, carried | planned, fingerprints, source_keys,
-                          (last.feedless - touched) | _feedless(jobs), parse_warnings, link_warnings)
-        return Built(site, tuple(entries) + tuple(files), tuple(kept), warnings, indexed), report
 
     def _unchanged(self, inputs: dict[str, tuple[int, int, int]], moment: datetime) -> tuple[Built, WriteReport] | None:
         """The last build's result, when its inputs and output folder are exactly as it left them."""
@@ -439,7 +475,7 @@ class Builder:
             return None
         if stat_files([self.out], self.out) != last.outputs:
             return None
-        warnings = only_warnings(list(last.warnings), self.strict)
+        warnings = only_warnings(list(last.warnings), self.options.strict)
         return Built(None, (), tuple(sorted(last.outputs)), warnings), WriteReport(unchanged=len(last.outputs))
 
     def _environment(self, config: Config, changed: set[str] | None) -> tuple[jinja2.Environment, list[SourceError]]:
@@ -477,20 +513,16 @@ class Builder:
         self.sources = find_sources(self.root)
         return self.sources
 
-    def _same_entries(self, folder: str, records: dict[str, Any]) -> bool:
-        """Does a consultation's folder (or its proposals/ or contributions/) hold the same files as last time?"""
-        parts = folder.strip("/").split("/")
-        if len(parts) < 3 or not folder.startswith(CONSULTATIONS_PREFIX) or len(parts) > 4:
-            return False
-        try:
-            names = {n for n in os.listdir(self.root / folder) if not n.startswith((".", "#")) and not n.endswith("~")}
-        except OSError:
-            return False
-        depth = len(parts)
-        known = {p.split("/")[depth] for p in records if p.startswith(folder) and p.count("/") >= depth}
-        if depth == 4:  # proposals/ or contributions/: only *.md files are sources
-            names = {n for n in names if n.endswith(".md")}
-        return names == known
+    def _scope(self, changed: set[str], last: _Last) -> Scope:
+        """What `changed` asks to build again (consult.changes), from what the disk holds now."""
+        present = {p for p in changed if not p.endswith("/") and _plain_file(self.root / p)}
+        listings = {}
+        for folder in (p for p in changed if p.endswith("/")):
+            try:
+                listings[folder] = os.listdir(self.root / folder)
+            except OSError:  # gone: left out
+                pass
+        return classify(changed, last.records.keys(), present, listings)
 
     def _stale(self, jobs: list[PageJob], fingerprints: Fingerprints, site: Site) -> tuple[list[PageJob], dict[str, str], list[str]]:
         """The pages to render again; the others are already in the output folder, byte for byte. The
@@ -524,6 +556,25 @@ def _answer_days(consultation: Consultation, tz: Any) -> set[datetime]:
     days |= {p.response_date for p in consultation.proposals if p.response_date is not None}
     days |= {day for p in consultation.proposals for _, day in p.embargoed}
     return {datetime.combine(day, datetime.min.time(), tzinfo=tz) for day in days}
+
+
+@contextmanager
+def _staged(out: Path) -> Iterator[Staging]:
+    """A staging of the output folder, rolled back when anything fails before its commit."""
+    staging = Staging(out)
+    try:
+        yield staging
+    except BaseException:
+        staging.rollback()
+        raise
+
+
+def _carried(last_jobs: dict[str, PageJob], jobs: list[PageJob], touched: Collection[str]) -> dict[str, PageJob]:
+    """The last build's pages that this partial build neither planned nor dropped: those of the
+    consultations it did not touch."""
+    planned = {job.path for job in jobs}
+    pages_of_touched = tuple(consultation_url(slug).lstrip("/") for slug in touched)
+    return {path: job for path, job in last_jobs.items() if path not in planned and not path.startswith(pages_of_touched)}
 
 
 def _feedless(jobs: list[PageJob]) -> frozenset[str]:

@@ -25,7 +25,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import click
 
-from consult.build import OUTPUT_DIR, RULES_FILE, Builder
+from consult.build import OUTPUT_DIR, RULES_FILE, BuildOptions, Builder
 from consult.config import Config, parse_now, require_config
 from consult.errors import ConsultError
 from consult.layout import WATCHED_DIRS
@@ -315,8 +315,15 @@ def watch(root: Path, rebuilder: Rebuilder) -> Any:
 def serve_site(root: Path, host: str, port: int, now: str | datetime | None = None, inbox_url: str | None = None,
                jobs: int = 1) -> None:
     site_dir = root / OUTPUT_DIR
-    builder = Builder(root, site_dir, now, jobs, cache=True, search=True)
-    builder.trust_manifest = False  # the first build loads the site, which later rebuilds start from
+    # The first build loads the site, which later rebuilds start from; they are small: never fork beside
+    # the server's threads, and the cache is written when the server stops.
+    options = BuildOptions(jobs=jobs, jobs_after_first=1, search=True, trust_manifest=False, save_every_build=False)
+    with Builder(root, site_dir, now, options) as builder:
+        _serve(builder, root, site_dir, host, port, now, inbox_url)
+
+
+def _serve(builder: Builder, root: Path, site_dir: Path, host: str, port: int, now: str | datetime | None,
+           inbox_url: str | None) -> None:
     status = Status()
 
     def report(seconds: float, files: int) -> None:
@@ -324,8 +331,6 @@ def serve_site(root: Path, host: str, port: int, now: str | datetime | None = No
 
     rebuilder = Rebuilder(builder, status, report)
     rebuilder.rebuild(None)
-    builder.jobs = 1  # later rebuilds are small; never fork beside the server's threads
-    builder.persist = False  # the cache is saved when the server stops
     config = require_config(root)
     api = make_api(root, site_dir, inbox_url, config, now)
     screen = None
@@ -353,5 +358,3 @@ def serve_site(root: Path, host: str, port: int, now: str | datetime | None = No
         observer.stop()
         rebuilder.stop()
         server.server_close()
-        builder.parsed.flush()
-        builder.pages.flush()

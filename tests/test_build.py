@@ -261,7 +261,7 @@ def test_a_file_turned_into_a_symlink_out_is_refused_by_a_watcher_rebuild(linked
     from consult.errors import ConsultError
 
     site, outside = linked_site
-    builder = Builder(site, tmp_path / "_site", NOW, cache=True)
+    builder = Builder(site, tmp_path / "_site", NOW)
     builder.build()
     for name in ("content/consultations/exemple/proposals/exemple-de-proposition.md", "content/pages/a-propos.md"):
         path = site / name

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consult.build import Builder, build_site, check_site
+from consult.build import BuildOptions, Builder, build_site, check_site
 from consult.cache import CACHE_DIR, _read
 from consult.errors import ConsultError
 from tests.conftest import site_with_proposals, tree
@@ -48,72 +48,213 @@ def test_edit_one_proposal_renders_its_page_and_what_lists_it(site: Path, tmp_pa
     assert tree(out) == check_site(site, NOW).files
 
 
-# "category" and "supports" move a proposal between the lists of consult.facets (status does too).
-EDITS = st.lists(st.tuples(st.sampled_from(["title", "body", "status", "category", "supports", "delete", "add",
-                                            "template", "config"]),
-                           st.integers(0, 3), st.text("abcdéè ", min_size=1, max_size=8)), min_size=1, max_size=4)
+# What serve's watcher reports for each kind of edit, and the edit itself: edit(site, n, text) -> the
+# changed paths (a file added or removed reports its folder too, as watchdog does). Every field whose
+# change reaches other pages is here: a consultation's title, kinds, dates, a question's choices, a
+# category label, a proposal's title, status, category, supports, a contribution's status, a content page.
+CONSULTATION = "content/consultations/exemple"
+PROPOSALS = f"{CONSULTATION}/proposals"
+CONTRIBUTION = f"{CONSULTATION}/contributions/20260201-bbbb0001.md"
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def _proposal(site: Path, n: int) -> Path:
+    files = sorted((site / PROPOSALS).glob("*.md"))
+    return files[n % len(files)]
+
+
+def _rewrite(path: Path, old: str, new: str) -> None:
+    """Replace `old` by `new` once; if `old` is not there, `new` by `old` (an edit that toggles)."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(old, new, 1) if old in text else text.replace(new, old, 1), encoding="utf-8")
+
+
+def _changed(site: Path, *paths: Path) -> set[str]:
+    return {path.relative_to(site).as_posix() for path in paths}
+
+
+def edit_proposal_title(site: Path, n: int, text: str) -> set[str]:
+    target = _proposal(site, n)
+    target.write_text(target.read_text(encoding="utf-8").replace('title: "', f'title: "{text} ', 1), encoding="utf-8")
+    return _changed(site, target)
+
+
+def edit_body(site: Path, n: int, text: str) -> set[str]:
+    target = _proposal(site, n)
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{text}\n", encoding="utf-8")
+    return _changed(site, target)
+
+
+def edit_status(site: Path, n: int, text: str) -> set[str]:
+    # a status change is dated in the history too (check refuses a status its history contradicts)
+    target = _proposal(site, n)
+    body = target.read_text(encoding="utf-8")
+    decided = body.replace("status: a-l-etude\nhistory", "status: retenue\nhistory", 1)
+    if decided != body:
+        decided = decided.replace("\nresponse:", "\n  - date: 2026-02-01\n    status: retenue\nresponse:", 1)
+    target.write_text(decided, encoding="utf-8")
+    return _changed(site, target)
+
+
+def edit_category(site: Path, n: int, text: str) -> set[str]:
+    # "category" and "supports" move a proposal between the lists of consult.facets (status does too).
+    target = _proposal(site, n)
+    _rewrite(target, "category: amenagement", "category: services")
+    return _changed(site, target)
+
+
+def edit_supports(site: Path, n: int, text: str) -> set[str]:
+    supports = site / CONSULTATION / "supports.yaml"
+    files = sorted((site / PROPOSALS).glob("*.md"))
+    supports.write_text("".join(f"{f.stem}: {(i * 7 + n) % 5}\n" for i, f in enumerate(files)), encoding="utf-8")
+    return _changed(site, supports)
+
+
+def edit_delete(site: Path, n: int, text: str) -> set[str]:
+    target = _proposal(site, n)
+    if len(list(target.parent.glob("*.md"))) > 1:
+        target.unlink()
+    return _changed(site, target) | {PROPOSALS + "/"}
+
+
+def edit_add(site: Path, n: int, text: str) -> set[str]:
+    added = site / PROPOSALS / f"ajout-{n}.md"
+    added.write_text(_proposal(site, n).read_text(encoding="utf-8").replace('title: "', f'title: "{text}', 1),
+                     encoding="utf-8")
+    return _changed(site, added) | {PROPOSALS + "/"}
+
+
+def edit_template(site: Path, n: int, text: str) -> set[str]:
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates/thanks.html").write_text(f"{{% extends 'base.html' %}}{{% block main %}}{text}{{% endblock %}}\n",
+                                                encoding="utf-8")
+    return {"templates/thanks.html"}
+
+
+def edit_config(site: Path, n: int, text: str) -> set[str]:
+    _rewrite(site / "site.yaml", "contributions_per_page: 20", "contributions_per_page: 21")
+    return {"site.yaml"}
+
+
+def edit_consultation_title(site: Path, n: int, text: str) -> set[str]:
+    index = site / CONSULTATION / "index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace('title: "', f'title: "{text} ', 1), encoding="utf-8")
+    return _changed(site, index)
+
+
+def edit_kinds(site: Path, n: int, text: str) -> set[str]:
+    before, kind = [("kinds:\n", "suggestion"), ("  - comment\n", "support")][n % 2]
+    _rewrite(site / CONSULTATION / "index.md", f"{before}  - {kind}\n", before)
+    return _changed(site, site / CONSULTATION / "index.md")
+
+
+# (opens, closes): open, closed, upcoming at NOW
+DATES = [("2026-01-01", "2030-12-31T23:59"), ("2026-01-01", "2026-02-10"), ("2026-03-01", "2030-12-31T23:59"),
+         ("2025-06-01", "2026-02-15T11:00")]
+
+
+def edit_dates(site: Path, n: int, text: str) -> set[str]:
+    index = site / CONSULTATION / "index.md"
+    lines = index.read_text(encoding="utf-8").split("\n")
+    opens, closes = DATES[n % len(DATES)]
+    lines = [f"opens: {opens}" if line.startswith("opens:") else f"closes: {closes}" if line.startswith("closes:") else line
+             for line in lines]
+    index.write_text("\n".join(lines), encoding="utf-8")
+    return _changed(site, index)
+
+
+def edit_choices(site: Path, n: int, text: str) -> set[str]:
+    index = site / CONSULTATION / "index.md"
+    choice = ["Parfois", "Plus de bancs"][n % 2]
+    index.write_text(index.read_text(encoding="utf-8").replace(f'- "{choice}', f'- "{choice} {text.strip() or "x"}', 1),
+                     encoding="utf-8")
+    return _changed(site, index)
+
+
+def edit_category_label(site: Path, n: int, text: str) -> set[str]:
+    index = site / CONSULTATION / "index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace('label: "Services', f'label: "Services {text}', 1),
+                     encoding="utf-8")
+    return _changed(site, index)
+
+
+def edit_contribution(site: Path, n: int, text: str) -> set[str]:
+    """published -> rejected -> published again."""
+    _rewrite(site / CONTRIBUTION, "status: published\n", "status: rejected\nreason: doublon\n")
+    return _changed(site, site / CONTRIBUTION)
+
+
+def edit_page(site: Path, n: int, text: str) -> set[str]:
+    page = site / "content/pages/a-propos.md"
+    page.write_text(page.read_text(encoding="utf-8").replace('title: "', f'title: "{text} ', 1) + f"\n{text}\n",
+                    encoding="utf-8")
+    return _changed(site, page)
+
+
+def edit_page_added(site: Path, n: int, text: str) -> set[str]:
+    page = site / f"content/pages/ajout-{n}.md"
+    page.write_text(f'---\ntitle: "Ajout {text}"\nfooter: true\n---\nTexte {text}.\n', encoding="utf-8")
+    return _changed(site, page) | {"content/pages/"}
+
+
+EDIT_KINDS = {"title": edit_proposal_title, "body": edit_body, "status": edit_status, "category": edit_category,
+              "supports": edit_supports, "delete": edit_delete, "add": edit_add, "template": edit_template,
+              "config": edit_config, "consultation-title": edit_consultation_title, "kinds": edit_kinds,
+              "dates": edit_dates, "choices": edit_choices, "category-label": edit_category_label,
+              "contribution": edit_contribution, "page": edit_page, "page-added": edit_page_added}
+EDITS = st.lists(st.tuples(st.sampled_from(sorted(EDIT_KINDS)), st.integers(0, 3), st.text("abcdéè ", min_size=1, max_size=8)),
+                 min_size=1, max_size=4)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=EDITS)
 def test_random_edits_incremental_equals_clean(site: Path, tmp_path_factory: pytest.TempPathFactory,
                                                edits: list[tuple[str, int, str]]) -> None:
+    """After any edits, serve's long-lived builder (told what changed) and `consult build` (the cache
+    on disk) give the clean build's bytes and warnings."""
+    if not (site / CONTRIBUTION).exists():
+        comment(site, "20260201-bbbb0001", "autre-1")
     out = tmp_path_factory.mktemp("out")
-    builder = Builder(site, out, NOW, cache=True)
+    builder = Builder(site, out, NOW)
     builder.build()
-    proposals = site / "content/consultations/exemple/proposals"
     pending: set[str] = set()  # changed since the long-lived builder last built
     for what, n, text in edits:
-        files = sorted(proposals.glob("*.md"))
-        target = files[n % len(files)]
-        body = target.read_text(encoding="utf-8")
-        changed = {target.relative_to(site).as_posix()}  # what serve's watcher would report
-        if what == "add":
-            changed = {(proposals / f"ajout-{n}.md").relative_to(site).as_posix()}
-        elif what == "template":
-            changed = {"templates/thanks.html"}
-        elif what == "config":
-            changed = {"site.yaml"}
-        elif what == "supports":
-            changed = {(proposals.parent / "supports.yaml").relative_to(site).as_posix()}
-        if what == "title":
-            target.write_text(body.replace("title: \"", f"title: \"{text} ", 1), encoding="utf-8")
-        elif what == "body":
-            target.write_text(body + f"\n{text}\n", encoding="utf-8")
-        elif what == "status":
-            # a status change is dated in the history too (check refuses a status its history contradicts)
-            decided = body.replace("status: a-l-etude\nhistory", "status: retenue\nhistory", 1)
-            if decided != body:
-                decided = decided.replace("\nresponse:", "\n  - date: 2026-02-01\n    status: retenue\nresponse:", 1)
-            target.write_text(decided, encoding="utf-8")
-        elif what == "category":
-            moved = body.replace("category: amenagement", "category: services", 1)
-            target.write_text(moved if moved != body else body.replace("category: services", "category: amenagement", 1),
-                              encoding="utf-8")
-        elif what == "supports":
-            supports = proposals.parent / "supports.yaml"
-            supports.write_text("".join(f"{f.stem}: {(i * 7 + n) % 5}\n" for i, f in enumerate(files)), encoding="utf-8")
-        elif what == "delete" and len(files) > 1:
-            target.unlink()
-        elif what == "add":
-            (proposals / f"ajout-{n}.md").write_text(body.replace("title: \"", f"title: \"{text}", 1), encoding="utf-8")
-        elif what == "template":
-            (site / "templates").mkdir(exist_ok=True)
-            (site / "templates/thanks.html").write_text(f"{{% extends 'base.html' %}}{{% block main %}}{text}{{% endblock %}}\n",
-                                                        encoding="utf-8")
-        elif what == "config":
-            config = site / "site.yaml"
-            config.write_text(config.read_text(encoding="utf-8").replace("contributions_per_page: 20", "contributions_per_page: 21"),
-                              encoding="utf-8")
-        # Half the time through the long-lived builder told what changed (serve), half through a fresh one
-        # (consult build).
-        pending |= changed
+        pending |= EDIT_KINDS[what](site, n, text)
+        clean = check_site(site, NOW)
         if n % 2:
-            builder.build(pending)
+            built, _ = builder.build(pending)
             pending = set()
         else:
-            Builder(site, out, NOW, cache=True).build()
-        assert tree(out) == check_site(site, NOW).files
+            built, _ = build_site(site, out, NOW, cache=True)
+        assert tree(out) == clean.files
+        assert built.warnings == clean.warnings
+
+
+def _to_final_status(site: Path) -> Path:
+    """autre-0 declined (a final status: it takes no more supports, which the handler's rules say)."""
+    target = site / PROPOSALS / "autre-0.md"
+    _rewrite(target, "status: a-l-etude\nhistory", "status: non-retenue\nhistory")
+    _rewrite(target, "\nresponse:", "\n  - date: 2026-02-01\n    status: non-retenue\nresponse:")
+    return target
+
+
+@pytest.mark.parametrize("edit", ["category-label", "final-status", "verified-supports"])
+def test_serve_rewrites_the_handler_rules_for_what_they_show(site: Path, tmp_path: Path, edit: str) -> None:
+    """consult-rules.json shows each consultation's categories, which proposals take supports and how:
+    an edit of one of those through serve's path changes it as in a clean build (the rules' memo once
+    compared a summary that left them out, and kept the old file)."""
+    out = tmp_path / "out"
+    builder = Builder(site, out, NOW)
+    builder.build()
+    index = site / CONSULTATION / "index.md"
+    if edit == "category-label":
+        changed = edit_category_label(site, 0, "Publics")
+    elif edit == "final-status":
+        changed = _changed(site, _to_final_status(site))
+    else:
+        _rewrite(index, "moderation: pre\n", "moderation: pre\nsupports: verified\n")
+        changed = _changed(site, index)
+    builder.build(changed)
+    assert (out / "consult-rules.json").read_bytes() == check_site(site, NOW).files["consult-rules.json"]
 
 
 def age(site: Path) -> None:
@@ -178,7 +319,7 @@ def test_any_change_to_inputs_or_output_rebuilds(site: Path, tmp_path: Path, cha
 
 def test_serve_edit_rebuilds_only_its_consultation_and_equals_clean(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    builder = Builder(site, out, NOW, cache=True)
+    builder = Builder(site, out, NOW)
     builder.build()
     path = site / "content/consultations/exemple/proposals/autre-2.md"
     path.write_text(path.read_text(encoding="utf-8").replace("Autre 2", "Autre deux"), encoding="utf-8")
@@ -204,12 +345,12 @@ def test_a_build_between_two_of_serve_leaves_no_stale_page_for_serve(site: Path,
     out = tmp_path / "out"
     proposal = site / "content/consultations/exemple/proposals/autre-0.md"
     text, changed = proposal.read_text(encoding="utf-8"), {proposal.relative_to(site).as_posix()}
-    serve = Builder(site, out, NOW, cache=True)
+    serve = Builder(site, out, NOW)
     serve.build()
     proposal.unlink()
     serve.build(changed)
     proposal.write_text(text, encoding="utf-8")
-    Builder(site, out, NOW, cache=True).build()
+    Builder(site, out, NOW).build()
     assert (out / "consultations/exemple/proposals/autre-0/index.html").exists()
     proposal.unlink()
     _, report = serve.build(changed)
@@ -226,13 +367,13 @@ def test_serve_alone_in_its_folder_still_skips_the_walk_for_stale_files(site: Pa
     walks: list[Path] = []
     prune = output.prune_output
     monkeypatch.setattr(output, "prune_output", lambda out, wanted, *rest: walks.append(out) or prune(out, wanted, *rest))
-    serve = Builder(site, tmp_path / "out", NOW, cache=True)
+    serve = Builder(site, tmp_path / "out", NOW)
     serve.build()
     proposal = site / "content/consultations/exemple/proposals/autre-1.md"
     proposal.write_text(proposal.read_text(encoding="utf-8") + "\nPlus.\n", encoding="utf-8")
     serve.build({proposal.relative_to(site).as_posix()})
     assert walks == []
-    Builder(site, tmp_path / "out", NOW, cache=True).build()  # another build: serve walks once, then not again
+    Builder(site, tmp_path / "out", NOW).build()  # another build: serve walks once, then not again
     for again in ("Encore.", "Toujours."):
         proposal.write_text(proposal.read_text(encoding="utf-8") + f"\n{again}\n", encoding="utf-8")
         serve.build({proposal.relative_to(site).as_posix()})
@@ -351,7 +492,7 @@ def test_comment_pages_come_and_go_as_in_a_clean_build(site: Path, tmp_path: Pat
     config = site / "site.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace("contributions_per_page: 20", "contributions_per_page: 2"),
                       encoding="utf-8")
-    builder = Builder(site, out, NOW, cache=True)
+    builder = Builder(site, out, NOW)
     builder.build()
     pages = "consultations/exemple/proposals/autre-1/comments/"
     add_comments(site, "exemple", "autre-1", 5)
@@ -360,7 +501,7 @@ def test_comment_pages_come_and_go_as_in_a_clean_build(site: Path, tmp_path: Pat
     assert tree(out) == check_site(site, NOW).files
     for path in sorted((site / "content/consultations/exemple/contributions").glob("20260401-*.md"))[2:]:
         path.unlink()
-    Builder(site, out, NOW, cache=True).build()
+    Builder(site, out, NOW).build()
     assert not [p for p in tree(out) if p.startswith(pages)]
     assert tree(out) == check_site(site, NOW).files
 # --- warnings (content that moved) are the same whichever way the build went ------------------
@@ -399,7 +540,7 @@ def test_serve_keeps_the_warnings_of_what_it_did_not_rebuild(moved: Path, tmp_pa
     second.mkdir()
     index = (moved / "content/consultations/exemple/index.md").read_text(encoding="utf-8")
     (second / "index.md").write_text(index.replace("Exemple de consultation", "Deuxième"), encoding="utf-8")
-    builder = Builder(moved, tmp_path / "out", NOW, cache=True)
+    builder = Builder(moved, tmp_path / "out", NOW)
     first, _ = builder.build()
     edited = second / "index.md"
     edited.write_text(edited.read_text(encoding="utf-8") + "\nPlus.\n", encoding="utf-8")
@@ -424,7 +565,7 @@ def test_random_moves_incremental_equals_clean_warnings_included(moved: Path, tm
     """Proposals deleted and restored, comments pointed elsewhere, a question removed: the long-lived
     builder (serve) and a fresh one (consult build, cache) give the clean build's bytes and warnings."""
     out = tmp_path_factory.mktemp("out")
-    builder = Builder(moved, out, NOW, cache=True)
+    builder = Builder(moved, out, NOW)
     builder.build()
     proposals = moved / "content/consultations/exemple/proposals"
     index = moved / "content/consultations/exemple/index.md"
@@ -456,9 +597,33 @@ def test_random_moves_incremental_equals_clean_warnings_included(moved: Path, tm
             built, _ = builder.build(pending)
             pending = set()
         else:
-            built, _ = Builder(moved, out, NOW, cache=True).build()
+            built, _ = Builder(moved, out, NOW).build()
         assert tree(out) == clean.files
         assert built.warnings == clean.warnings
+
+
+def test_options_say_how_the_first_build_differs_from_later_ones(site: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """serve's options: the first build in worker processes, the later ones in this process; the cache
+    written after the first build and at close(), not on every save."""
+    from consult import build
+
+    workers: list[int] = []
+    render_pages = build.render_pages
+    monkeypatch.setattr(build, "render_pages", lambda env, todo, jobs, *rest: workers.append(jobs) or render_pages(env, todo, jobs, *rest))
+    parsed = site / CACHE_DIR / "parsed.pickle"
+    proposal = site / "content/consultations/exemple/proposals/autre-1.md"
+    options = BuildOptions(jobs=2, jobs_after_first=1, save_every_build=False)
+    with Builder(site, tmp_path / "out", NOW, options) as builder:
+        builder.build()
+        first = parsed.read_bytes()
+        proposal.write_text(proposal.read_text(encoding="utf-8").replace("Autre 1", "Autre un"), encoding="utf-8")
+        builder.build({proposal.relative_to(site).as_posix()})
+        builder.build()
+        assert parsed.read_bytes() == first
+    assert b"Autre un" in parsed.read_bytes() and b"Autre un" not in first
+    assert workers == [2, 1, 1]
+    assert [BuildOptions(jobs=3).jobs_for(n) for n in (1, 2)] == [3, 3]
 
 
 def test_a_corrupted_cache_record_is_ignored_and_rebuilt(site: Path, tmp_path: Path) -> None:

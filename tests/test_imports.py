@@ -29,6 +29,7 @@ LAYERS: dict[str, str] = {
     # build
     "consult.config": "config", "consult.lock": "config",
     "consult.content": "content", "consult.cache": "content", "consult.lint": "content",
+    "consult.changes": "content",  # which sources a change touches (pure)
     "consult.theme": "view", "consult.formview": "view",
     "consult.render": "render", "consult.pages": "render", "consult.transparency": "render", "consult.results": "render", "consult.opendata": "render",
     "consult.facets": "render",

@@ -24,7 +24,7 @@ class Running:
     def __init__(self, root: Path):
         self.root = root
         self.status = Status()
-        self.rebuilder = Rebuilder(Builder(root, root / "_site", NOW, cache=True), self.status)
+        self.rebuilder = Rebuilder(Builder(root, root / "_site", NOW), self.status)
         self.rebuilder.rebuild(None)
         self.rebuilder.thread.start()
         self.observer = watch(root, self.rebuilder)

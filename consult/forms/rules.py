@@ -77,12 +77,14 @@ def published_ids(consultation: Any) -> list[str]:
     return sorted({*(c.id for c in consultation.contributions), *comments})
 
 
-def render_rules(site: Any, chrome: dict[str, Any] | None = None) -> str:
+def render_rules(site: Any, chrome: dict[str, Any] | None = None,
+                 consultations: list[dict[str, Any]] | None = None) -> str:
     """The `consult-rules.json` text for a loaded `consult.model.Site`, with the charter's reasons
-    (code, wording) a report may give. A post-moderated consultation lists its published items'
-    ids: the handler takes a report only about one of them (a typo'd or forged id is refused at
-    once, while the citizen can still fix it, rather than found at pull)."""
+    (code, wording) a report may give. `consultations`: each consultation's `consultation_rule`,
+    in slug order, when the caller already has them (the incremental builder keeps them)."""
     config = site.config
+    if consultations is None:
+        consultations = [consultation_rule(c) for c in sorted(site.consultations, key=lambda c: c.slug)]
     data = {
         "format": FORMAT,
         "language": config.language,
@@ -93,33 +95,37 @@ def render_rules(site: Any, chrome: dict[str, Any] | None = None) -> str:
         "altcha": config.altcha,
         "reasons": [{"code": code, "label": reason_label(code, config.language)} for code in config.reasons],
         "chrome": _plain(chrome or {}),
-        "consultations": [
-            {
-                "slug": c.slug,
-                "title": c.title,
-                "url": c.url,
-                "opens": c.opens.isoformat(),
-                "closes": c.closes.isoformat(),
-                "kinds": list(c.kinds),
-                "questions": [
-                    {
-                        "id": q.id, "label": q.label, "type": q.type, "required": q.required,
-                        "choices": list(q.choices), "min": q.scale_min, "max": q.scale_max,
-                        "max_length": q.max_length, "help": q.help,
-                    }
-                    for q in c.questions
-                ],
-                "proposals": [{"slug": p.slug, "title": p.title, "url": p.url, "final": p.status.final or bool(p.merged_into)}
-                              for p in c.proposals],  # a merged proposal's supports go to the one kept
-                "categories": [{"id": cat.id, "label": cat.label} for cat in c.categories],
-                "moderation": c.moderation,
-                "published": published_ids(c),
-                **({"supports": "verified"} if c.verified_supports else {}),
-            }
-            for c in sorted(site.consultations, key=lambda c: c.slug)
-        ],
+        "consultations": consultations,
     }
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+
+
+def consultation_rule(c: Any) -> dict[str, Any]:
+    """What the handler knows of one consultation (plain JSON data). A post-moderated consultation
+    lists its published items' ids: the handler takes a report only about one of them (a typo'd or
+    forged id is refused at once, while the citizen can still fix it, rather than found at pull)."""
+    return {
+        "slug": c.slug,
+        "title": c.title,
+        "url": c.url,
+        "opens": c.opens.isoformat(),
+        "closes": c.closes.isoformat(),
+        "kinds": list(c.kinds),
+        "questions": [
+            {
+                "id": q.id, "label": q.label, "type": q.type, "required": q.required,
+                "choices": list(q.choices), "min": q.scale_min, "max": q.scale_max,
+                "max_length": q.max_length, "help": q.help,
+            }
+            for q in c.questions
+        ],
+        "proposals": [{"slug": p.slug, "title": p.title, "url": p.url, "final": p.status.final or bool(p.merged_into)}
+                      for p in c.proposals],  # a merged proposal's supports go to the one kept
+        "categories": [{"id": cat.id, "label": cat.label} for cat in c.categories],
+        "moderation": c.moderation,
+        "published": published_ids(c),
+        **({"supports": "verified"} if c.verified_supports else {}),
+    }
 
 
 def _plain(value: Any) -> Any:
