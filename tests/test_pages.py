@@ -60,7 +60,7 @@ def test_editing_an_included_partial_rebuilds_exactly_the_pages_using_it(site: P
 
 def test_serve_rebuilds_exactly_the_pages_using_an_edited_partial(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    builder = Builder(site, out, NOW, cache=True)
+    builder = Builder(site, out, NOW)
     builder.build()
     (site / "templates/partials/deep.html").write_text("{% macro word() %}Mille mercis{% endmacro %}\n")
     built, _ = builder.build({"templates/partials/deep.html"})
