@@ -222,8 +222,11 @@ def _server_output(root: Path, *args: str, ready: str, port: int | None = None) 
     from tests.conftest import REPO
 
     env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", CONSULT_SECRET="s" * 40)
+    # Stopped with Ctrl+C's SIGINT below: a test run launched in the background (`cmd &` in a script)
+    # hands its children SIGINT ignored, and Python keeps it so; give the server the default back.
     proc = subprocess.Popen([sys.executable, "-c", LOGGING_CONSULT, "-C", str(root), *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = []
     assert proc.stdout is not None
     for line in proc.stdout:
