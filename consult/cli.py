@@ -363,8 +363,12 @@ def moderate(ctx: Context, action: str, ids: tuple[str, ...], reason: str | None
     if not ids:
         raise ConsultError(translate(language, "cli.moderate.name_ids", action=action))
     if action == "show":
+        from consult.moderation import reports_about
+
         for id_ in ids:
-            click.echo("\n".join(render_entry(show_entry(ctx.root, id_), language, load_words(ctx.root))))
+            entry = show_entry(ctx.root, id_)
+            reports = reports_about(ctx.root, entry.consultation).get(entry.id, []) if entry.status == "published" else []
+            click.echo("\n".join(render_entry(entry, language, load_words(ctx.root), reports)))
         return
     from datetime import datetime
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, Callable
 
 import yaml
@@ -235,9 +236,19 @@ def _heading(item: Entry, language: str) -> str:
     return terminal_safe(f"{item.id}  {item.consultation}  {kind}{about}  {item.submitted}")
 
 
-def render_entry(item: Entry, language: str = "fr", words: WordList = WordList(None)) -> list[str]:
+def reason_label(code: str, language: str) -> str:
+    """A charter reason's label; a site's own code, without a label in consult's tables, as itself."""
+    try:
+        return translate(language, f"reason.{code}")
+    except Exception:
+        return code
+
+
+def render_entry(item: Entry, language: str = "fr", words: WordList = WordList(None),
+                 reports: Sequence[Report] = ()) -> list[str]:
     """One contribution in full: flags first, each with what triggered it (the detectors run again
-    on the text as it is now, `words` the site's list), then title, author, the whole text, every answer."""
+    on the text as it is now, `words` the site's list), the participants' `reports` about it (a
+    published item), then title, author, the whole text, every answer."""
     def t(key: str, **params: object) -> str:
         return translate(language, key, **params)
 
@@ -250,6 +261,11 @@ def render_entry(item: Entry, language: str = "fr", words: WordList = WordList(N
         for code in item.flags:
             lines.append(f"      ! {terminal_safe(code)}: {describe(code, language)}")
             lines += _render_findings(item, code, language, found)
+    if reports:
+        lines.append(f"    {t('cli.moderate.reports')}")
+        for report in reports:
+            note = f" : {terminal_safe(report.note)}" if report.note else ""
+            lines.append(f"      - {terminal_safe(reason_label(report.reason, language))}{note}")
     if item.title:
         lines.append(f"    {t('cli.moderate.title')} {terminal_safe(item.title)}")
     lines.append(f"    {t('cli.moderate.author')} {terminal_safe(item.author) or t('cli.moderate.anonymous')}")

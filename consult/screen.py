@@ -33,7 +33,7 @@ from consult.decisions import ChangedSince, DecisionLog, outcome
 from consult.errors import ConsultError
 from consult.flags import FLAGS, describe
 from consult.i18n import translate
-from consult.moderation import REPORTED, Entry, Report, reports_about
+from consult.moderation import REPORTED, Entry, Report, reason_label, reports_about
 from consult.pending import Filters, PendingIndex
 from consult.screen_text import screen_text
 from consult.theme import builtin_themes_dir
@@ -256,10 +256,7 @@ class Screen:
             else kind
 
     def _reason(self, code: str) -> str:
-        try:
-            return translate(self.language, f"reason.{code}")
-        except Exception:  # a site's own code, without a label in consult's tables
-            return code
+        return reason_label(code, self.language)
 
     def _notice(self, notice: tuple[str, dict[str, Any]] | None) -> str:
         return self.t(f"notice.{notice[0]}", **notice[1]) if notice else ""

@@ -217,6 +217,30 @@ def test_keep_takes_the_reported_flag_off_dates_the_decision_and_leaves_the_rest
     assert moderate(site, "keep", sub_pull(1).id).exit_code == 1  # kept already: nothing more to keep
 
 
+def test_moderate_show_prints_what_participants_reported_about_a_published_item(site: Path, inbox: Inbox) -> None:
+    """`consult moderate show ID` on a reported item gives the reports' reasons (the charter's words)
+    and notes, as the screen does; a pending item has no reports to show."""
+    from consult.i18n import translate
+
+    set_mode(site, "post")
+    inbox.add(replace(sub_pull(1), body="Un texte signalé."))
+    do_pull(site, inbox)
+    item = contribution_files(site)[sub_pull(1).id]
+    item.write_text(add_flag(item.read_text(encoding="utf-8"), "reported"), encoding="utf-8")
+    reports = item.parent.parent / "reports"
+    reports.mkdir(exist_ok=True)
+    (reports / "20260306-0000abcd.md").write_text(
+        f"---\nid: 20260306-0000abcd\nkind: report\ntarget: '{item.stem}'\nreason: hors-sujet\n"
+        "submitted: 2026-03-06 10:00:00+01:00\n---\nRien à voir avec le parc.\n", encoding="utf-8")
+    shown = moderate(site, "show", item.stem)
+    assert shown.exit_code == 0, shown.output
+    assert "Signalée par des participants" in shown.output
+    assert f"{translate('fr', 'reason.hors-sujet')} : Rien à voir avec le parc." in shown.output
+    text = item.read_text(encoding="utf-8").replace("status: published", "status: pending")
+    item.write_text(text, encoding="utf-8")
+    assert "Signalée par des participants" not in moderate(site, "show", item.stem).output
+
+
 def test_erase_removes_a_report_file_and_its_inbox_row_and_pull_never_brings_it_back(site: Path, inbox: Inbox) -> None:
     """A report is a citizen's submission too: `consult erase` removes its file under reports/ and its
     inbox row, with a tombstone; a pull neither writes it again nor leaves a copy (a rolling branch's)."""
