@@ -16,7 +16,7 @@ from consult.config import load_config
 from consult.document import YamlDoc, parse_yaml
 from consult.errors import SourceError
 from consult.layout import (
-    CONFIG_FILE, CONSULTATIONS_DIR, CONTENT_DIR, CONTRIBUTIONS_DIR, PAGES_DIR, PROPOSALS_DIR, consultations_dir, content_dir,
+    CONFIG_FILE, CONSULTATIONS_DIR, CONTENT_DIR, CONTRIBUTIONS_DIR, PAGES_DIR, PROPOSALS_DIR, REPORTS_DIR, consultations_dir, content_dir,
     pages_dir,
 )
 from consult.model import Consultation, Proposal, Site
@@ -198,9 +198,9 @@ def check_ignored_files(listing: Iterable[tuple[str, Iterable[str]]]) -> list[So
 
 
 def _reads_markdown(folder: list[str]) -> bool:
-    """content/pages, content/consultations/<slug>/{proposals,contributions}."""
-    return folder == [CONTENT_DIR, PAGES_DIR] or (
-        len(folder) == 4 and folder[:2] == [CONTENT_DIR, CONSULTATIONS_DIR] and folder[3] in (PROPOSALS_DIR, CONTRIBUTIONS_DIR))
+    """content/pages, content/consultations/<slug>/{proposals,contributions,reports}."""
+    return folder == [CONTENT_DIR, PAGES_DIR] or (len(folder) == 4 and folder[:2] == [CONTENT_DIR, CONSULTATIONS_DIR]
+                                                  and folder[3] in (PROPOSALS_DIR, CONTRIBUTIONS_DIR, REPORTS_DIR))
 
 
 # --- reading the files for the checks above ---

@@ -138,6 +138,7 @@ def test_markdown_files_the_build_would_ignore_are_reported() -> None:
         ("content/pages", ["contact.MD", "a-propos.md", ".brouillon.markdown", "logo.png"]),
         ("content/consultations/velo", ["index.md", "synthesis.md", "notes.markdown"]),
         ("content/consultations/velo/proposals", ["piste.markdown", "bancs.md"]),
+        ("content/consultations/velo/reports", ["20260306-0000abcd.md"]),  # pull keeps reports here
     ])
     assert [(p.path, p.warning, p.hint) for p in problems] == [
         ("content/notes.md", True, "pages go in content/pages/, proposals in content/consultations/<slug>/proposals/"),
