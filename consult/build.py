@@ -35,6 +35,7 @@ from consult.content.load import (
     parse_sources,
     read_text,
     source_key,
+    source_keys,
 )
 from consult.errors import DISK_FULL, ConsultError, SourceError, disk_full, split_warnings
 from consult.forms.rules import consultation_rule, render_rules
@@ -270,6 +271,12 @@ class Builder:
     def _jobs(self) -> int:
         return self.options.jobs_for(self.builds)
 
+    @property
+    def _remember(self) -> bool:
+        """Page keys, traces and parsed records serve only a next build: a one-shot build without a
+        cache skips them."""
+        return self.options.retain or self.pages.path is not None
+
     def _disk_full(self, exc: OSError) -> ConsultError:
         """A full disk: the output folder was left as the last build made it, unless only the cache,
         written after it, failed."""
@@ -317,10 +324,8 @@ class Builder:
         if touched is not None and last is not None:
             fingerprints.inherit(last.fingerprints, [c for c in site.consultations if c.slug not in touched])
             carried = _carried(last.jobs, jobs, touched)
-        # Page keys, traces and parsed records serve only a next build: a one-shot build without a cache skips them.
-        remember = self.options.retain or self.pages.path is not None
-        todo, keys, kept = self._stale(jobs, fingerprints, site) if remember else (jobs, {}, [])
-        describe = _describer(fingerprints, site, keys) if remember else None
+        todo, keys, kept = self._stale(jobs, fingerprints, site) if self._remember else (jobs, {}, [])
+        describe = _describer(fingerprints, site, keys) if self._remember else None
         with _staged(self.out) as staging:  # all or nothing
             rendered, entries = self._render(env, todo, describe, stage, staging)
             report = self._finish(site, config, files, kept, entries, carried, staging)
@@ -338,14 +343,14 @@ class Builder:
     def _read_site(self, changed: set[str] | None, config: Config, moment: datetime, stage: Stage) -> _Content:
         """Every content file parsed (from the cache when unchanged) and linked into the site."""
         sources, listing_problems = self._sources(changed)
-        remember = self.options.retain or self.pages.path is not None
+        keys = source_keys(sources, config) if self._remember else None  # once, for the cache and the next build
         with stage("Reading content", len(sources)) as advance:
-            parsed = parse_sources(sources, config, self.parsed if remember else None, self._jobs, advance)
+            parsed = parse_sources(sources, config, self.parsed if keys is not None else None, self._jobs, advance, keys)
         records = {source.path: (source, record) for source, (record, _) in zip(sources, parsed)}
         file_problems = {source.path: tuple(found) for source, (_, found) in zip(sources, parsed) if found}
         site, found = link_site(list(records.values()), config, moment)
-        source_keys = {path: source_key(source, salt(config)) for path, (source, _) in records.items()} if self.options.retain else {}
-        return _Content(site, None, records, source_keys, file_problems, tuple(found), tuple(listing_problems))
+        keys_by_path = dict(zip(records, keys)) if self.options.retain and keys is not None else {}
+        return _Content(site, None, records, keys_by_path, file_problems, tuple(found), tuple(listing_problems))
 
     def _read_consultations(self, last: _Last, changed: set[str], config: Config, moment: datetime) -> _Content | None:
         """When only files inside consultation folders were edited in place (consult.changes), the last
@@ -363,7 +368,8 @@ class Builder:
             touched |= {c.slug for c in last.site.consultations
                         if any(earlier < day <= later for day in _answer_days(c, config.tz))}
             touched |= last.feedless
-        records, source_keys, file_problems = dict(last.records), dict(last.source_keys), dict(last.file_problems)
+        records, keys, file_problems = dict(last.records), dict(last.source_keys), dict(last.file_problems)
+        config_salt = salt(config)
         for path in sorted(p for p in changed if p in last.records):  # the sources edited in place
             old = records[path][0]
             try:
@@ -371,7 +377,7 @@ class Builder:
             except (OSError, UnicodeDecodeError):
                 return None
             source = Source(old.kind, old.path, old.consultation, old.stem, text)
-            key = source_keys[path] = source_key(source, salt(config))
+            key = keys[path] = source_key(source, config_salt)
             parsed = self.parsed.get(key) or parse_source(source, config)
             self.parsed.put(key, parsed)
             records[path] = (source, parsed[0])
@@ -380,13 +386,13 @@ class Builder:
         fresh = {c.slug: c for c in relinked.consultations}
         if set(fresh) != touched:
             return None
-        for key in source_keys.values():  # unchanged files keep their cache entries
+        for key in keys.values():  # unchanged files keep their cache entries
             self.parsed.get(key)
         site = replace(last.site, now=moment,
                        consultations=order_consultations([fresh.get(c.slug, c) for c in last.site.consultations]))
         mine = tuple(f"{CONSULTATIONS_PREFIX}{slug}/" for slug in touched)
         link_problems = tuple(w for w in last.link_problems if not w.path.startswith(mine)) + tuple(found)
-        return _Content(site, frozenset(touched), records, source_keys, file_problems, link_problems)
+        return _Content(site, frozenset(touched), records, keys, file_problems, link_problems)
 
     def _render(self, env: jinja2.Environment, todo: list[PageJob], describe: Any, stage: Stage,
                 staging: Staging) -> tuple[list[str], dict[str, tuple[str, Trace]]]:

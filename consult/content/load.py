@@ -199,13 +199,19 @@ def source_key(source: Source, config_salt: str) -> str:
     return digest(config_salt, source.kind, source.path, source.consultation, source.stem, source.text)
 
 
+def source_keys(sources: list[Source], config: Config) -> list[str]:
+    """Each source's cache key, in order (the config's salt computed once)."""
+    config_salt = salt(config)
+    return [source_key(source, config_salt) for source in sources]
+
+
 def parse_sources(sources: list[Source], config: Config, store: Store | None = None, jobs: int = 1,
-                  progress: Callable[[int], None] | None = None) -> list[Parsed]:
-    """Every source parsed, in order: from the cache when its text was seen, else parsed (in parallel)."""
+                  progress: Callable[[int], None] | None = None, keys: list[str] | None = None) -> list[Parsed]:
+    """Every source parsed, in order: from the cache when its text was seen, else parsed (in parallel).
+    `keys`: the sources' `source_keys`, when the caller has them already."""
     if store is None:
         return _parse_many(sources, config, jobs, progress)
-    config_salt = salt(config)
-    keys = [source_key(source, config_salt) for source in sources]
+    keys = keys if keys is not None else source_keys(sources, config)
     results: list[Parsed | None] = [store.get(key) for key in keys]
     missing = [i for i, found in enumerate(results) if found is None]
     if progress is not None and len(sources) > len(missing):
