@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from consult import __version__
-from consult.atomic import write_file
 from consult.layout import CACHE_DIR
+from consult.stamps import read_checked as _read, write_checked as _write
 
 # Bump when the meaning of a cached record changes without consult's version changing.
 FORMAT = "5"  # 5: contributions carry flags, decided, decided_by (the moderation report)
@@ -47,39 +47,6 @@ def value_digest(value: Any) -> str:
 def salt(config: Any) -> str:
     """What every entry depends on: consult's version and cache format, and the parsed site.yaml."""
     return digest(__version__, FORMAT, value_digest(config))
-
-
-# A cache file: this line, the digest of the payload (hex) and a newline, then the pickled payload.
-# The digest is checked before unpickling: a truncated or corrupted file (a bit flipped, a write cut
-# short by a full disk or a crash) is a miss, rebuilt by this build, never a wrong value.
-MAGIC = b"consult-cache 1\n"
-_DIGEST_SIZE = 32
-
-
-def _read(path: Path) -> Any:
-    """The value stored at `path`, or None when it is missing or fails its integrity check."""
-    try:
-        data = path.read_bytes()
-    except OSError:  # missing or unreadable: only a cache miss
-        return None
-    start = len(MAGIC) + _DIGEST_SIZE + 1
-    payload = memoryview(data)[start:]
-    if not data.startswith(MAGIC) or data[start - 1:start] != b"\n" or \
-            data[len(MAGIC):start - 1] != _payload_digest(payload).encode("ascii"):
-        return None
-    try:
-        return pickle.loads(payload)
-    except Exception:  # noqa: BLE001  written by another version of consult: only a cache miss
-        return None
-
-
-def _write(path: Path, value: Any) -> None:
-    payload = pickle.dumps(value, protocol=5)
-    write_file(path, b"".join((MAGIC, _payload_digest(payload).encode("ascii"), b"\n", payload)))
-
-
-def _payload_digest(payload: bytes | memoryview) -> str:
-    return hashlib.blake2b(payload, digest_size=_DIGEST_SIZE // 2).hexdigest()
 
 
 class Store:
