@@ -165,6 +165,19 @@ class Traceable(jinja2.Environment):
         return super().getitem(obj, argument)
 
 
+# `chrome.title`, `link.url`: most of a page's reads are a dict's keys, which Jinja reaches after
+# getattr(obj, name) raised AttributeError, an exception per read. A plain dict has no attribute
+# but these: for any other name, its key is what Jinja would return, found without the exception.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+def _key(env: jinja2.Environment, obj: dict[Any, Any], name: str) -> Any:
+    try:
+        return obj[name]
+    except KeyError:
+        return env.undefined(obj=obj, name=name)
+
+
 def _tell(obj: Any, name: Any) -> None:
     """Tell the current Reader, if it watches obj's type, that `name` of obj was read."""
     reader = READER.get()
@@ -177,9 +190,12 @@ class BuiltinEnvironment(Traceable):
     body is Environment.getattr's, so that tracing costs no second Python call per read)."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        kind = type(obj)
         reader = READER.get()
-        if reader is not None and type(obj) in reader.kinds:
+        if reader is not None and kind in reader.kinds:
             reader.read(obj, attribute)
+        if kind is dict and attribute not in _DICT_ATTRIBUTES:
+            return _key(self, obj, attribute)
         try:
             return getattr(obj, attribute)
         except AttributeError:
@@ -211,6 +227,8 @@ class SiteEnvironment(Traceable, SandboxedEnvironment):
         reader = READER.get()
         if reader is not None and kind in reader.kinds:
             reader.read(obj, attribute)
+        if kind is dict and attribute not in _DICT_ATTRIBUTES:
+            return _key(self, obj, attribute)
         try:
             value = getattr(obj, attribute)
         except AttributeError:  # then an item of that name, else undefined, as the sandbox does

@@ -197,11 +197,15 @@ def has_own_templates(root: Path, theme: str = DEFAULT_THEME) -> bool:
     return False
 
 
-def memo_macro(limit: int = 256) -> Callable[..., Any]:
+def memo_macro(limit: int = 8192) -> Callable[..., Any]:
     """The `memo` global: memo(macro, *args) is macro(*args), rendered once per distinct arguments
     (the last `limit` of them). Only for a macro of a partial imported without context: its output
     then depends on its arguments alone, and on the filters and globals, fixed for the Environment's
-    life. Arguments that cannot be hashed are rendered each time."""
+    life. Arguments that cannot be hashed are rendered each time. Model objects are frozen, so they
+    are keys by content (a proposal's hash costs a tenth of its card). A proposal's card recurs on
+    every list of its consultation (each sort, facet value, the data of facets.js), and pages are
+    rendered in the order of their paths, a consultation's together: `limit` holds the cards of a
+    consultation of that many proposals, a few megabytes."""
     cache: OrderedDict[Any, Any] = OrderedDict()
 
     def memo(macro: Any, *args: Any) -> Any:

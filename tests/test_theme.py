@@ -311,6 +311,26 @@ def test_the_sandbox_fast_path_judges_as_the_sandbox_does() -> None:
                 assert got == expected, (obj, name)
 
 
+def test_a_dict_key_read_answers_as_jinja_does() -> None:
+    """Both environments read a dict's key without Jinja's AttributeError first (the reads pages do
+    most), and answer as jinja2.Environment: a dict's own attribute wins over a key of that name,
+    a missing key is undefined, a dict subclass goes the usual way."""
+    from consult.theme import BuiltinEnvironment, SiteEnvironment
+
+    class Sub(dict):  # type: ignore[type-arg]
+        extra = "attribute"
+
+    theirs = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    for ours in (BuiltinEnvironment(undefined=jinja2.StrictUndefined), SiteEnvironment(undefined=jinja2.StrictUndefined)):
+        for obj in ({"title": "T", "items": 1, "get": 2}, Sub(title="S", extra="key")):
+            for name in ("title", "items", "get", "extra", "missing"):
+                got, expected = ours.getattr(obj, name), theirs.getattr(obj, name)
+                if isinstance(expected, jinja2.Undefined):
+                    assert type(got) is type(expected) and got._undefined_hint == expected._undefined_hint, (obj, name)
+                else:
+                    assert got == expected, (obj, name)
+
+
 def test_the_sandbox_still_refuses_unsafe_callables() -> None:
     from jinja2.sandbox import SecurityError, unsafe
 
