@@ -28,7 +28,7 @@ from consult.layout import (
     output_path, page_url,
 )
 from consult.i18n import STRINGS, reason_label, translate
-from consult.theme import theme_stylesheet
+from consult.theme import Chrome, theme_stylesheet
 from consult.model import Consultation, Contribution, Page, Proposal, Question, Site
 from consult.opendata import render_results_data, results_paths
 from consult.results import Counts, count_results, published, results_view
@@ -49,12 +49,12 @@ def theme_chrome(options: ThemeOptions) -> dict[str, Any]:
     }
 
 
-def chrome_for(site: Site) -> dict[str, Any]:
+def chrome_for(site: Site) -> Chrome:
     """What base.html needs, JSON-serialisable, so the handler renders the same chrome."""
     config = site.config
     pages = {page.slug: page for page in site.pages}
     endpoint = config.form_endpoint
-    return {
+    return Chrome({
         "title": config.title,
         "description": config.description,
         "language": config.language,
@@ -81,7 +81,7 @@ def chrome_for(site: Site) -> dict[str, Any]:
         "static_url": STATIC_URL,
         "home_url": HOME_URL,
         **theme_chrome(config.theme_options),
-    }
+    })
 
 
 def _link(page: Page) -> dict[str, str]:

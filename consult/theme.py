@@ -8,9 +8,10 @@ its extension; undefined variables are errors.
 
 from __future__ import annotations
 
+import json
 import os
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from functools import partial
 from importlib.resources import as_file, files
@@ -85,6 +86,7 @@ def make_environment(
         t=translate,
         language=language,
         memo=memo_macro(),
+        chrome_mark=chrome_mark,
     )
     env.filters.update(
         # `'key'|t` is the fast form of `t('key')`: Jinja folds a filter on constants at compile
@@ -195,6 +197,50 @@ def has_own_templates(root: Path, theme: str = DEFAULT_THEME) -> bool:
                 if any(True for _ in entries):
                     return True
     return False
+
+
+class Chrome(dict[str, Any]):
+    """The page chrome (render.chrome_for): a dict, never changed once made, hashable by its content
+    so that `memo` can render the header and footer once per variant. The hash and the chrome's
+    strings are computed once; a pickle (a page's key, a render worker) carries the items alone."""
+
+    __slots__ = ("_hash", "_strings")
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash: int = hash(json.dumps(self, sort_keys=True, default=str))
+            return self._hash
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Chrome, (dict(self),))
+
+    @property
+    def strings(self) -> frozenset[str]:
+        try:
+            return self._strings
+        except AttributeError:
+            self._strings: frozenset[str] = frozenset(_strings(self))
+            return self._strings
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+def chrome_mark(chrome: Mapping[str, Any], url: str) -> str:
+    """The `chrome_mark` global: `url` when the chrome holds it (a link it may mark as the current
+    page), else '': on every other page the header and footer are the same, rendered once (memo)."""
+    strings = chrome.strings if isinstance(chrome, Chrome) else frozenset(_strings(chrome))
+    return url if url in strings else ""
 
 
 def memo_macro(limit: int = 8192) -> Callable[..., Any]:

@@ -431,3 +431,21 @@ def test_a_template_syntax_error_is_reported_on_every_build(tmp_path: Path, cach
         with pytest.raises(ConsultError) as raised:
             build_site(site, tmp_path / "out", NOW, cache=cache)
         assert [str(p).split(": ")[0] for p in raised.value.problems] == ["templates/thanks.html:2:1"]
+
+
+def test_the_page_chrome_is_a_key_by_content_whose_pickle_is_its_items() -> None:
+    """memo() renders the header and footer once per chrome and marked link: the chrome hashes by
+    content, and a page's key (a pickle of its context) is the same whether the hash was computed."""
+    import pickle
+
+    from consult.theme import Chrome, chrome_mark
+
+    items = {"title": "Site", "home_url": "/", "footer_links": [{"title": "Charte", "url": "/charte/"}]}
+    first, second = Chrome(items), Chrome(dict(items))
+    untouched = pickle.dumps(second, protocol=5)
+    assert hash(first) == hash(second) and first == second and {first: 1}[second] == 1
+    assert pickle.dumps(first, protocol=5) == pickle.dumps(second, protocol=5) == untouched
+    assert pickle.loads(untouched) == first and type(pickle.loads(untouched)) is Chrome
+    assert hash(Chrome(items, title="Other")) != hash(first)
+    assert [chrome_mark(first, url) for url in ("/", "/charte/", "/consultations/x/")] == ["/", "/charte/", ""]
+    assert chrome_mark(dict(items), "/charte/") == "/charte/"  # the handler's chrome, read from JSON
