@@ -9,6 +9,7 @@ are counted, never carried, so no template can show them by mistake.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -274,9 +275,11 @@ class Consultation:
     def moderation_url(self) -> str:
         return self.url + "moderation/"
 
-    @property
+    @cached_property
     def listed(self) -> tuple[Proposal, ...]:
-        """The proposals lists show: a duplicate merged into another is left out (its page stays)."""
+        """The proposals lists show: a duplicate merged into another is left out (its page stays).
+        Computed once (pages ask for it about a hundred times per consultation): it is kept in the
+        instance's __dict__, outside the fields that equality, hashing and `replace` see."""
         return tuple(p for p in self.proposals if not p.merged_into)
 
     def find_proposal(self, slug: str) -> Proposal | None:

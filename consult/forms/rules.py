@@ -97,7 +97,8 @@ def render_rules(site: Any, chrome: dict[str, Any] | None = None,
         "chrome": _plain(chrome or {}),
         "consultations": consultations,
     }
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    # No indent: json then encodes in C, a tenth of the time (the file lists every proposal).
+    return json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def consultation_rule(c: Any) -> dict[str, Any]:
