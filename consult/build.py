@@ -10,6 +10,7 @@ the same whether the build started from scratch, from the cache or from the last
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -245,6 +246,8 @@ class Builder:
                 if exc.errno not in DISK_FULL:
                     raise
                 raise self._disk_full(exc) from exc
+            finally:
+                gc.unfreeze()  # see _build: what this build kept is collectable again
 
     def close(self) -> None:
         """Write what the builds kept in memory only (BuildOptions.save_every_build) to the cache."""
@@ -314,6 +317,10 @@ class Builder:
         if content is None:
             content = self._read_site(changed, config, moment, stage)
         site, touched = content.site, content.touched  # touched: None when the whole site was read
+        # The content read and linked lives as long as the build: out of the cyclic collector's sight
+        # until it ends (Builder.build unfreezes), so full collections do not walk it again and again,
+        # and render workers, which inherit it, do not write to its pages (copy-on-write) doing so.
+        gc.freeze()
         warnings = only_warnings(problems + content.problems(), self.options.strict)
         if not self.options.retain:  # the texts are not needed any more: free them before forking the render workers
             self.sources = None

@@ -349,3 +349,32 @@ def test_an_embargoed_answer_shows_nowhere_and_a_published_proposal_text_shows_o
         assert "dix écoles" not in text and "Voté en conseil" not in text, path
     pages = [path for path, data in tiny.items() if "apprendre à réparer".encode() in data]
     assert [p for p in pages if p.endswith(".html")] == ["consultations/velo/proposals/atelier-reparation/index.html"]
+
+
+def test_the_content_is_out_of_the_collectors_sight_while_pages_render(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The linked site is frozen (gc.freeze) from planning to the end of the build, so that full
+    collections do not walk it again and render workers do not copy its memory doing so; and
+    collectable again once the build returned, failed or not (a serve process builds for hours)."""
+    import gc
+
+    import consult.build
+    from consult.errors import ConsultError
+
+    seen: list[int] = []
+    plan = consult.build.plan_pages
+
+    def watching(*args: object, **kwargs: object) -> object:
+        seen.append(gc.get_freeze_count())
+        return plan(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(consult.build, "plan_pages", watching)
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "tiny", site, ignore=shutil.ignore_patterns("expected"))
+    build_site(site, tmp_path / "out", "2026-03-01T12:00")
+    assert seen and seen[0] > 0 and gc.get_freeze_count() == 0
+    (site / "templates").mkdir(exist_ok=True)  # a build that fails while rendering unfreezes too
+    (site / "templates/home.html").write_text("{% extends 'base.html' %}{% block main %}{{ nowhere.x }}{% endblock %}\n")
+    with pytest.raises(ConsultError, match="template error"):
+        build_site(site, tmp_path / "out2", "2026-03-01T12:00")
+    assert len(seen) == 2 and seen[1] > 0 and gc.get_freeze_count() == 0
