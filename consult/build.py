@@ -318,8 +318,9 @@ class Builder:
             content = self._read_site(changed, config, moment, stage)
         site, touched = content.site, content.touched  # touched: None when the whole site was read
         # The content read and linked lives as long as the build: out of the cyclic collector's sight
-        # until it ends (Builder.build unfreezes), so full collections do not walk it again and again,
-        # and render workers, which inherit it, do not write to its pages (copy-on-write) doing so.
+        # while the pages are planned and rendered, so full collections do not walk it again and again
+        # (parallel.run_shared freezes for its workers as well, and unfreezes everything once they are
+        # done; Builder.build unfreezes in any case, when the build returns or fails).
         gc.freeze()
         warnings = only_warnings(problems + content.problems(), self.options.strict)
         if not self.options.retain:  # the texts are not needed any more: free them before forking the render workers
