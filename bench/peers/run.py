@@ -7,11 +7,17 @@ Installs what is missing into bench/_work (gitignored): Hugo from Debian
 into a scratch venv. Each renders one page per Markdown file with a minimal layout.
 Each round times consult's cold build and each tool's clean build back to back; the
 table gives the medians (of the times, and of the per-round ratios consult / tool).
+
+The outputs go to bench/_work/outputs, or to CONSULT_BENCH_OUTPUTS (bench/run.py too):
+`CONSULT_BENCH_OUTPUTS=/dev/shm/consult-bench` writes them to memory, which takes this
+machine's disk out of the comparison (creating 10,000 folders there costs 1 to 7 s of
+system time from one minute to the next, for every tool), leaving the tools' own work.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import statistics
@@ -28,7 +34,7 @@ NOW = "2026-02-15T12:00"  # as bench/run.py
 ROUNDS = 3
 # The command for a given output folder, and the folder to run it in.
 Build = tuple[Callable[[Path], list[str]], Path]
-OUTPUTS = WORK / "outputs"
+OUTPUTS = Path(os.environ.get("CONSULT_BENCH_OUTPUTS") or WORK / "outputs")
 LAYOUT = "<!doctype html><html lang=fr><head><meta charset=utf-8><title>{title}</title></head><body><main>{body}</main></body></html>"
 
 
