@@ -449,3 +449,23 @@ def test_the_page_chrome_is_a_key_by_content_whose_pickle_is_its_items() -> None
     assert hash(Chrome(items, title="Other")) != hash(first)
     assert [chrome_mark(first, url) for url in ("/", "/charte/", "/consultations/x/")] == ["/", "/charte/", ""]
     assert chrome_mark(dict(items), "/charte/") == "/charte/"  # the handler's chrome, read from JSON
+
+
+def test_a_templates_globals_are_a_plain_dict_of_the_environments(tmp_path: Path) -> None:
+    """Both environments give each template its globals as a dict (Jinja's ChainMap made every import
+    and every render compare and copy them key by key in Python), and those are the Environment's:
+    a macro of an imported partial still sees `t`, and a template's own globals stay its own."""
+    from consult.theme import make_environment
+
+    for own in (False, True):
+        site = tmp_path / f"site-{own}"
+        (site / "templates").mkdir(parents=True)
+        if own:  # a site template: the sandboxed SiteEnvironment
+            (site / "templates/thanks.html").write_text("{% extends 'base.html' %}\n")
+        env = make_environment(site)
+        template = env.get_template("partials/items.html")
+        assert type(template.globals) is dict and template.globals["t"] is env.globals["t"]
+        mine = env.get_template("partials/forms.html", globals={"only_here": 1})
+        assert mine.globals["only_here"] == 1 and "only_here" not in env.globals
+        shown = env.from_string('{% import "partials/items.html" as items %}{{ items.status_badge("x", "y") }}').render()
+        assert 'badge--x' in shown
