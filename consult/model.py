@@ -8,9 +8,12 @@ are counted, never carried, so no template can show them by mistake.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import pickle
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from consult.i18n import DEFAULT_LANGUAGE
@@ -117,6 +120,74 @@ class Config:
         return tuple(sid for sid, _ in self.proposal_statuses) or DEFAULT_PROPOSAL_STATUSES
 
 
+class Keyed:
+    """A model object that carries digests of its content (`key`), each computed once, on first use:
+    every cache of the build keys by them (consult.pages, consult.build), never by object identity,
+    so an equal object read again from disk hits what the last one stored.
+
+    A digest lives in the instance's __dict__ beside the fields and is none: equality, hashing and
+    repr ignore it, `dataclasses.replace` leaves it behind (a new value digests itself), and pickling
+    drops it, so no digest depends on whether another was computed."""
+
+    # Fields holding Keyed items, which `key` digests through their own keys (a proposal's comments).
+    parts: ClassVar[tuple[str, ...]] = ()
+    # Fields of Keyed items that `key` leaves out, each digested apart by `collection_key` (a page
+    # may show a consultation without reading its proposals: see consult.pages).
+    collections: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def key(self) -> str:
+        """A digest of this object's fields (of its items' keys for `parts`; `collections` left out):
+        equal keys mean equal values."""
+        found = self.__dict__.get("_key")
+        if found is None:
+            skip = (*self.parts, *self.collections)
+            fields = {name: value for name, value in self.__dict__.items()
+                      if name not in skip and not name.startswith(_DIGEST_PREFIX)}
+            found = _digest(_pickled((type(self).__qualname__, fields)))
+            if self.parts:
+                found = _digest(found, *(item.key for name in self.parts for item in getattr(self, name)))
+            self.__dict__["_key"] = found
+        return found
+
+    def collection_key(self, attribute: str) -> str:
+        """A digest of one of its `collections`: of its items' keys."""
+        name = f"{_DIGEST_PREFIX}_{attribute}"
+        found = self.__dict__.get(name)
+        if found is None:
+            if attribute not in self.collections:
+                raise ValueError(f"{type(self).__name__}.{attribute} is not one of its collections")
+            found = self.__dict__[name] = _digest(*(item.key for item in getattr(self, attribute)))
+        return found
+
+    @property
+    def full_key(self) -> str:
+        """A digest of everything it holds: its key and its collections'."""
+        return _digest(self.key, *(self.collection_key(attribute) for attribute in self.collections))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: value for name, value in self.__dict__.items() if not name.startswith(_DIGEST_PREFIX)}
+
+
+_DIGEST_PREFIX = "_key"  # the __dict__ entries of Keyed digests: "_key", "_key_proposals", ...
+
+
+def _pickled(value: Any) -> bytes:
+    """`value` pickled without pickle's memo: equal values give equal bytes whichever objects they
+    share (the memo writes a second reference to one object, not to an equal one, differently)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no memo; the model holds no cycle
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
+def _digest(*parts: str | bytes) -> str:
+    """blake2b (128 bits, hex) of one pickle, or of digests (each 32 hex digits: joined, unambiguous)."""
+    data = b"".join(part.encode("ascii") if isinstance(part, str) else part for part in parts)
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 @dataclass(frozen=True)
 class Category:
     id: str
@@ -158,7 +229,7 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class Contribution:
+class Contribution(Keyed):
     id: str
     kind: str  # suggestion | proposal | comment | answers
     consultation: str  # consultation slug
@@ -186,7 +257,9 @@ class Theme:
 
 
 @dataclass(frozen=True)
-class Proposal:
+class Proposal(Keyed):
+    parts: ClassVar[tuple[str, ...]] = ("comments",)
+
     slug: str
     consultation: str
     title: str
@@ -246,7 +319,9 @@ class ModerationFigures:
 
 
 @dataclass(frozen=True)
-class Consultation:
+class Consultation(Keyed):
+    collections: ClassVar[tuple[str, ...]] = ("proposals", "contributions")  # a page may not read them
+
     slug: str
     title: str
     summary: str
