@@ -321,6 +321,9 @@ class ModerationFigures:
 @dataclass(frozen=True)
 class Consultation(Keyed):
     collections: ClassVar[tuple[str, ...]] = ("proposals", "contributions")  # a page may not read them
+    # The collection each attribute derived from one reads (a page that reads `listed` reads the
+    # proposals: consult.pages traces it so).
+    derived: ClassVar[dict[str, str]] = {"listed": "proposals", "find_proposal": "proposals"}
 
     slug: str
     title: str

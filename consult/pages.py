@@ -152,8 +152,8 @@ class _Pickler(pickle.Pickler):
 
 # -- rendering, with the trace of what was read ---------------------------------------------
 
-# What a consultation derives from a collection (model.Consultation): reading it reads the collection.
-DERIVED = {"listed": "proposals", "find_proposal": "proposals"}
+# What a consultation derives from a collection: reading it reads the collection.
+DERIVED = Consultation.derived
 
 
 class PageReads:

@@ -1,17 +1,20 @@
-"""model: the content keys the model's objects carry (Keyed), which every build cache keys by."""
+"""model: the content keys the model's objects carry (Keyed), which every build cache keys by, and
+what a consultation's derived attributes read of its collections."""
 
 from __future__ import annotations
 
 import pickle
 import shutil
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from consult.config import load_config, parse_now
 from consult.content.load import load_site
-from consult.model import Site
+from consult.model import Consultation, Site
 
 TINY = Path(__file__).parent / "sites" / "tiny"
 NOW = "2026-12-01T12:00"
@@ -95,3 +98,41 @@ def test_a_key_does_not_depend_on_which_objects_share_a_value(root: Path) -> Non
     assert shared.title is shared.author and apart.title is not apart.author
     assert shared == apart and shared.key == apart.key
 
+
+
+class _Watched(tuple[object, ...]):
+    """A collection that notes whether anything read it."""
+
+    reads: set[str] = set()
+    name = ""
+
+    def __new__(cls, items: tuple[object, ...], name: str) -> _Watched:
+        made = super().__new__(cls, items)
+        made.name = name
+        return made
+
+    def __iter__(self) -> Iterator[object]:
+        _Watched.reads.add(self.name)
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        _Watched.reads.add(self.name)
+        return super().__len__()
+
+
+def test_derived_names_the_collection_each_derived_attribute_reads(root: Path) -> None:
+    """consult.pages traces a read of `listed` as a read of the proposals: Consultation.derived must
+    name every attribute that reads a collection, and the one it reads."""
+    velo = read(root).consultation("velo")
+    collections: dict[str, Any] = {name: _Watched(getattr(velo, name), name) for name in velo.collections}
+    watched = replace(velo, **collections)
+    keyed = {"key", "full_key", "collection_key", "collections", "derived", "parts"}
+    names = [name for name in dir(Consultation) if not name.startswith("_") and name not in keyed
+             and name not in {f.name for f in fields(Consultation)}]
+    assert {"listed", "find_proposal", "is_open"} <= set(names)
+    for name in names:
+        _Watched.reads = set()
+        value = getattr(watched, name)
+        if callable(value):
+            value("rue-haute")
+        assert _Watched.reads == ({Consultation.derived[name]} if name in Consultation.derived else set()), name
