@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from functools import cache
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
@@ -126,8 +127,9 @@ class Keyed:
     so an equal object read again from disk hits what the last one stored.
 
     A digest lives in the instance's __dict__ beside the fields and is none: equality, hashing and
-    repr ignore it, `dataclasses.replace` leaves it behind (a new value digests itself), and pickling
-    drops it, so no digest depends on whether another was computed."""
+    repr ignore it, `dataclasses.replace` leaves it behind (a new value digests itself). A key digests
+    the fields alone and pickling keeps them alone, so no digest depends on whether another one, or
+    any value cached beside the fields (a `cached_property`), was computed."""
 
     # Fields holding Keyed items, which `key` digests through their own keys (a proposal's comments).
     parts: ClassVar[tuple[str, ...]] = ()
@@ -141,10 +143,9 @@ class Keyed:
         equal keys mean equal values."""
         found = self.__dict__.get("_key")
         if found is None:
-            skip = (*self.parts, *self.collections)
-            fields = {name: value for name, value in self.__dict__.items()
-                      if name not in skip and not name.startswith(_DIGEST_PREFIX)}
-            found = _digest(_pickled((type(self).__qualname__, fields)))
+            kind: type = type(self)
+            state = self.__dict__
+            found = _digest(_pickled((kind.__qualname__, [state[name] for name in _fields(kind)[0]])))
             if self.parts:
                 found = _digest(found, *(item.key for name in self.parts for item in getattr(self, name)))
             self.__dict__["_key"] = found
@@ -152,7 +153,7 @@ class Keyed:
 
     def collection_key(self, attribute: str) -> str:
         """A digest of one of its `collections`: of its items' keys."""
-        name = f"{_DIGEST_PREFIX}_{attribute}"
+        name = f"_key_{attribute}"
         found = self.__dict__.get(name)
         if found is None:
             if attribute not in self.collections:
@@ -166,10 +167,16 @@ class Keyed:
         return _digest(self.key, *(self.collection_key(attribute) for attribute in self.collections))
 
     def __getstate__(self) -> dict[str, Any]:
-        return {name: value for name, value in self.__dict__.items() if not name.startswith(_DIGEST_PREFIX)}
+        kind: type = type(self)
+        state = self.__dict__
+        return {name: state[name] for name in _fields(kind)[1]}
 
 
-_DIGEST_PREFIX = "_key"  # the __dict__ entries of Keyed digests: "_key", "_key_proposals", ...
+@cache
+def _fields(kind: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A Keyed dataclass's fields: those its `key` pickles (not its `parts` nor `collections`), and all."""
+    every = tuple(f.name for f in fields(kind))
+    return tuple(name for name in every if name not in (*kind.parts, *kind.collections)), every  # type: ignore[attr-defined]
 
 
 def _pickled(value: Any) -> bytes:

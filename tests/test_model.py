@@ -88,6 +88,15 @@ def test_a_key_takes_no_part_in_equality_pickling_or_replace(root: Path) -> None
         velo.collection_key("categories")
 
 
+def test_a_value_cached_beside_the_fields_changes_neither_key_nor_pickle(root: Path) -> None:
+    """What a cached_property keeps in the instance's __dict__ (a consultation's `listed`, say) is no
+    field: computed or not, the key and the pickle are the same."""
+    plain, cached = read(root).consultation("velo"), read(root).consultation("velo")
+    cached.__dict__["listed_once"] = cached.listed
+    assert pickle.dumps(cached) == pickle.dumps(plain)
+    assert (cached.key, cached.full_key) == (plain.key, plain.full_key)
+
+
 def test_a_key_does_not_depend_on_which_objects_share_a_value(root: Path) -> None:
     """Pickle's memo writes one object met twice differently from two equal objects: a key must not
     (a value parsed afresh and the same value from the parse cache share their strings differently)."""
