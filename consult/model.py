@@ -8,12 +8,13 @@ are counted, never carried, so no template can show them by mistake.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import io
 import pickle
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
@@ -172,10 +173,10 @@ class Keyed:
         return {name: state[name] for name in _fields(kind)[1]}
 
 
-@cache
+@functools.cache
 def _fields(kind: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A Keyed dataclass's fields: those its `key` pickles (not its `parts` nor `collections`), and all."""
-    every = tuple(f.name for f in fields(kind))
+    every = tuple(f.name for f in dataclasses.fields(kind))
     return tuple(name for name in every if name not in (*kind.parts, *kind.collections)), every  # type: ignore[attr-defined]
 
 

@@ -384,4 +384,3 @@ def test_an_embargoed_answer_shows_nowhere_and_a_published_proposal_text_shows_o
         assert "dix écoles" not in text and "Voté en conseil" not in text, path
     pages = [path for path, data in tiny.items() if "apprendre à réparer".encode() in data]
     assert [p for p in pages if p.endswith(".html")] == ["consultations/velo/proposals/atelier-reparation/index.html"]
-
