@@ -17,8 +17,9 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 
@@ -150,7 +151,6 @@ class _Last:
     site: Site
     records: dict[str, tuple[Source, Any]]  # by path, in find_sources order
     jobs: dict[str, PageJob]
-    fingerprints: Fingerprints
     source_keys: dict[str, str]
     feedless: frozenset[str]  # consultations whose feed is empty (it shows the moment)
     file_problems: dict[str, tuple[SourceError, ...]]  # parse warnings by path (a file with none may be left out)
@@ -232,8 +232,8 @@ class Builder:
         self.produced: frozenset[str] = frozenset()
         self.last: _Last | None = None  # what the last successful build knew, for the next one to start from
         self.last_rules: tuple[Any, bytes] | None = None
-        self.consultation_rules: dict[str, tuple[Consultation, dict[str, Any]]] = {}
-        self.open_data_rows: dict[str, tuple[Consultation, str, Rows]] = {}
+        self.consultation_rules: dict[str, Memo[dict[str, Any]]] = {}  # by slug (see _reuse)
+        self.open_data_rows: dict[str, Memo[Rows]] = {}
 
     def build(self, changed: Iterable[str] | None = None, stage: Stage | None = None) -> tuple[Built, WriteReport]:
         """Build; `changed` (paths relative to the root) lets a watcher skip re-reading the rest.
@@ -330,7 +330,6 @@ class Builder:
         fingerprints = Fingerprints(env, digest(salt(config), str(self.root.resolve())))
         carried: dict[str, PageJob] = {}  # pages of the consultations not touched: as the last build left them
         if touched is not None and last is not None:
-            fingerprints.inherit(last.fingerprints, [c for c in site.consultations if c.slug not in touched])
             carried = _carried(last.jobs, jobs, touched)
         todo, keys, kept = self._stale(jobs, fingerprints, site) if self._remember else (jobs, {}, [])
         describe = _describer(fingerprints, site, keys) if self._remember else None
@@ -342,7 +341,7 @@ class Builder:
             feedless = (last.feedless - touched if touched is not None and last is not None else frozenset()) | _feedless(jobs)
             self.sources = ([source for source, _ in content.records.values()], [])
             self.last = _Last(config, moment, site, content.records, carried | {job.path: job for job in jobs},
-                              fingerprints, content.source_keys, feedless, content.file_problems, content.link_problems)
+                              content.source_keys, feedless, content.file_problems, content.link_problems)
         if inputs is not None and self.manifest is not None:
             write_manifest(self.manifest, Manifest(self.manifest_key, inputs, stat_files([self.out], self.out), moment,
                                                    _window(site, moment), _shows_moment(jobs), scanned, warnings))
@@ -463,19 +462,13 @@ class Builder:
 
     def _open_data_rows(self, consultation: Consultation, base_url: str) -> Rows:
         """A consultation's open data rows; the last ones again when it did not change."""
-        last = self.open_data_rows.get(consultation.slug)
-        if last is None or last[0] is not consultation or last[1] != base_url:
-            last = self.open_data_rows[consultation.slug] = (consultation, base_url,
-                                                             consultation_rows(consultation, base_url))
-        return last[2]
+        return _reuse(self.open_data_rows, consultation, base_url, partial(consultation_rows, consultation, base_url))
 
     def _rules(self, site: Site) -> bytes:
         """consult-rules.json; the last one again when what it shows did not change (it lists every proposal)."""
-        memo = self.consultation_rules
-        for c in site.consultations:  # an unchanged consultation is the very same object as last time
-            if c.slug not in memo or memo[c.slug][0] is not c:
-                memo[c.slug] = (c, consultation_rule(c))
-        rules = [memo[slug][1] for slug in sorted(c.slug for c in site.consultations)]
+        by_slug = {c.slug: _reuse(self.consultation_rules, c, None, partial(consultation_rule, c))
+                   for c in site.consultations}
+        rules = [by_slug[slug] for slug in sorted(by_slug)]
         shown = (site.config, chrome_for(site), rules)
         if self.last_rules is None or self.last_rules[0] != shown:
             self.last_rules = (shown, render_rules(site, shown[1], rules).encode("utf-8"))
@@ -553,6 +546,23 @@ class Builder:
             else:
                 todo.append(job)
         return todo, keys, kept
+
+
+T = TypeVar("T")
+# A value made of a consultation (and of what else it was made with), with that consultation.
+Memo = tuple[Consultation, Any, T]
+
+
+def _reuse(memo: dict[str, Memo[T]], consultation: Consultation, extra: Any, make: Callable[[], T]) -> T:
+    """make(), or the value `memo` holds for a consultation of the same content (Consultation.full_key:
+    worked out only when a later build asks, so a one-shot build never does) made with an equal
+    `extra`. The memo then holds the consultation of the day (an equal one read again from disk lets
+    the old one go)."""
+    last = memo.get(consultation.slug)
+    hit = last is not None and last[1] == extra and last[0].full_key == consultation.full_key
+    value = last[2] if hit and last is not None else make()
+    memo[consultation.slug] = (consultation, extra, value)
+    return value
 
 
 def _window(site: Site, moment: datetime) -> tuple[datetime | None, datetime | None]:
@@ -648,5 +658,5 @@ def _trace(fingerprints: Fingerprints, site: Site, templates: set[str], reads: s
     by_slug = {c.slug: c for c in site.consultations} if reads else {}
     return Trace(
         templates=tuple(sorted((name, fingerprints.template(name)) for name in templates)),
-        collections=tuple(sorted((slug, attr, fingerprints.collection(by_slug[slug], attr)) for slug, attr in reads)),
+        collections=tuple(sorted((slug, attr, by_slug[slug].collection_key(attr)) for slug, attr in reads)),
     )

@@ -8,10 +8,15 @@ are counted, never carried, so no template can show them by mistake.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
+import io
+import pickle
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from consult.i18n import DEFAULT_LANGUAGE
@@ -118,6 +123,80 @@ class Config:
         return tuple(sid for sid, _ in self.proposal_statuses) or DEFAULT_PROPOSAL_STATUSES
 
 
+class Keyed:
+    """A model object that carries digests of its content (`key`), each computed once, on first use:
+    every cache of the build keys by them (consult.pages, consult.build), never by object identity,
+    so an equal object read again from disk hits what the last one stored.
+
+    A digest lives in the instance's __dict__ beside the fields and is none: equality, hashing and
+    repr ignore it, `dataclasses.replace` leaves it behind (a new value digests itself). A key digests
+    the fields alone and pickling keeps them alone, so no digest depends on whether another one, or
+    any value cached beside the fields (a `cached_property`), was computed."""
+
+    # Fields holding Keyed items, which `key` digests through their own keys (a proposal's comments).
+    parts: ClassVar[tuple[str, ...]] = ()
+    # Fields of Keyed items that `key` leaves out, each digested apart by `collection_key` (a page
+    # may show a consultation without reading its proposals: see consult.pages).
+    collections: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def key(self) -> str:
+        """A digest of this object's fields (of its items' keys for `parts`; `collections` left out):
+        equal keys mean equal values."""
+        found = self.__dict__.get("_key")
+        if found is None:
+            kind: type = type(self)
+            state = self.__dict__
+            found = _digest(_pickled((kind.__qualname__, [state[name] for name in _fields(kind)[0]])))
+            if self.parts:
+                found = _digest(found, *(item.key for name in self.parts for item in getattr(self, name)))
+            self.__dict__["_key"] = found
+        return found
+
+    def collection_key(self, attribute: str) -> str:
+        """A digest of one of its `collections`: of its items' keys."""
+        name = f"_key_{attribute}"
+        found = self.__dict__.get(name)
+        if found is None:
+            if attribute not in self.collections:
+                raise ValueError(f"{type(self).__name__}.{attribute} is not one of its collections")
+            found = self.__dict__[name] = _digest(*(item.key for item in getattr(self, attribute)))
+        return found
+
+    @property
+    def full_key(self) -> str:
+        """A digest of everything it holds: its key and its collections'."""
+        return _digest(self.key, *(self.collection_key(attribute) for attribute in self.collections))
+
+    def __getstate__(self) -> dict[str, Any]:
+        kind: type = type(self)
+        state = self.__dict__
+        return {name: state[name] for name in _fields(kind)[1]}
+
+
+@functools.cache
+def _fields(kind: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A Keyed dataclass's fields: those its `key` pickles (not its `parts` nor `collections`), and all."""
+    every = tuple(f.name for f in dataclasses.fields(kind))
+    return tuple(name for name in every if name not in (*kind.parts, *kind.collections)), every  # type: ignore[attr-defined]
+
+
+def _pickled(value: Any) -> bytes:
+    """`value` pickled without pickle's memo: equal values give equal bytes whichever objects they
+    share (the memo writes a second reference to one object, not to an equal one, differently)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no memo; the model holds no cycle
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
+def _digest(*parts: str | bytes) -> str:
+    """blake2b (128 bits, hex) of one pickle, or of digests (each 32 hex digits: joined, unambiguous)."""
+    data = b"".join(part.encode("ascii") if isinstance(part, str) else part for part in parts)
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 @dataclass(frozen=True)
 class Category:
     id: str
@@ -159,7 +238,7 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class Contribution:
+class Contribution(Keyed):
     id: str
     kind: str  # suggestion | proposal | comment | answers
     consultation: str  # consultation slug
@@ -187,7 +266,9 @@ class Theme:
 
 
 @dataclass(frozen=True)
-class Proposal:
+class Proposal(Keyed):
+    parts: ClassVar[tuple[str, ...]] = ("comments",)
+
     slug: str
     consultation: str
     title: str
@@ -247,7 +328,12 @@ class ModerationFigures:
 
 
 @dataclass(frozen=True)
-class Consultation:
+class Consultation(Keyed):
+    collections: ClassVar[tuple[str, ...]] = ("proposals", "contributions")  # a page may not read them
+    # The collection each attribute derived from one reads (a page that reads `listed` reads the
+    # proposals: consult.pages traces it so).
+    derived: ClassVar[dict[str, str]] = {"listed": "proposals", "find_proposal": "proposals"}
+
     slug: str
     title: str
     summary: str

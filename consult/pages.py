@@ -2,7 +2,8 @@
 
 `plan_pages` runs `render.render_site` against a recording environment, so the
 list of pages, their templates and their contexts are exactly render_site's.
-Each page is keyed by a content hash of its context; a rendered page also keeps
+Each page is keyed by a content hash of its context (a model object in it by its own
+content key, model.Keyed: never by identity); a rendered page also keeps
 the trace of what it read beyond that key (the templates its template may load,
 whether it read a consultation's proposals or contributions). A page whose key and trace
 still match is not rendered again (Salsa/Shake-style verifying traces).
@@ -12,9 +13,9 @@ from __future__ import annotations
 
 import pickle
 import traceback
-from collections.abc import Callable, Collection, Generator, Iterable
+from collections.abc import Callable, Collection, Generator
 from contextlib import closing, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,8 +29,8 @@ from consult.model import Consultation, Contribution, Proposal, Site
 from consult.parallel import run_shared
 from consult.sandbox import EVERY_TEMPLATE, Traceable, reading
 
-# The collections of a consultation a page may or may not read; everything else is in the key.
-COLLECTIONS = ("proposals", "contributions")
+# The collections of a consultation a page may or may not read; everything else is in its key.
+COLLECTIONS = Consultation.collections
 _PLACEHOLDER = b"@@consult-page-"  # + the job's number + b"@@": what a recorded render returns
 
 
@@ -88,42 +89,13 @@ def plan_pages(site: Site, env: jinja2.Environment, only: Collection[str] | None
 
 
 class Fingerprints:
-    """Content digests of the model's objects for one build, each computed once."""
+    """Page keys for one build: a digest of each page's context, in which every model object stands
+    for its own content key (model.Keyed, carried by the object from build to build), and of the
+    templates, each computed once."""
 
     def __init__(self, env: jinja2.Environment, salt: str):
         self.env, self.salt = env, salt
-        self.memo: dict[int, str] = {}
         self.templates: dict[str, str] = {}
-        self.collections: dict[tuple[int, str], str] = {}
-        self.keep: list[Any] = []  # objects whose id() is memoised stay alive for the build
-
-    def of(self, obj: Any) -> str:
-        found = self.memo.get(id(obj))
-        if found is None:
-            # Plain pickle (C speed): a proposal's own comments are part of its value anyway.
-            head = replace(obj, proposals=(), contributions=()) if type(obj) is Consultation else obj
-            found = digest(pickle.dumps(head, protocol=5))
-            self.memo[id(obj)] = found
-            self.keep.append(obj)
-        return found
-
-    def inherit(self, other: Fingerprints, unchanged: Iterable[Consultation]) -> None:
-        """Take over the digests of consultations carried unchanged (the same objects) from the last build."""
-        for c in unchanged:
-            for key in ((id(c), "proposals"), (id(c), "contributions")):
-                if key in other.collections:
-                    self.collections[key] = other.collections[key]
-            if id(c) in other.memo:
-                self.memo[id(c)] = other.memo[id(c)]
-            self.keep.append(c)
-
-    def collection(self, consultation: Consultation, attribute: str) -> str:
-        key = (id(consultation), attribute)
-        found = self.collections.get(key)
-        if found is None:
-            found = self.collections[key] = digest(*(self.of(item) for item in getattr(consultation, attribute)))
-            self.keep.append(consultation)
-        return found
 
     def key(self, job: PageJob) -> str:
         return digest(self.salt, job.path, job.template, self._digest(job.context))
@@ -146,24 +118,26 @@ class Fingerprints:
     def still_valid(self, trace: Trace, site: Site) -> bool:
         if any(self.template(name) != value for name, value in trace.templates):
             return False
-        by_slug = {c.slug: c for c in site.consultations}
+        by_slug = {c.slug: c for c in site.consultations} if trace.collections else {}
         for slug, attribute, value in trace.collections:
-            if slug not in by_slug or self.collection(by_slug[slug], attribute) != value:
+            if slug not in by_slug or by_slug[slug].collection_key(attribute) != value:
                 return False
         return True
 
-    def _digest(self, value: Any) -> str:
+    @staticmethod
+    def _digest(value: Any) -> str:
         buffer = BytesIO()
-        _Pickler(buffer, self).dump(value)
+        _Pickler(buffer).dump(value)
         return digest(buffer.getvalue())
 
 
 class _Pickler(pickle.Pickler):
-    """Pickles a context with model objects replaced by their memoised digests."""
+    """Pickles a context with model objects replaced by their content keys (model.Keyed); without
+    pickle's memo, which tells apart two equal values as one object twice or as two objects."""
 
-    def __init__(self, buffer: BytesIO, fingerprints: Fingerprints):
+    def __init__(self, buffer: BytesIO):
         super().__init__(buffer, protocol=5)
-        self.fingerprints = fingerprints
+        self.fast = True  # contexts hold no cycle
         self.top = True
 
     def persistent_id(self, obj: Any) -> Any:
@@ -172,14 +146,14 @@ class _Pickler(pickle.Pickler):
             self.top = False
             return None
         if kind is Consultation or kind is Proposal or kind is Contribution:
-            return (kind.__name__, self.fingerprints.of(obj))
+            return (kind.__name__, obj.key)
         return None
 
 
 # -- rendering, with the trace of what was read ---------------------------------------------
 
-# What a consultation derives from a collection (model.Consultation): reading it reads the collection.
-DERIVED = {"listed": "proposals", "find_proposal": "proposals"}
+# What a consultation derives from a collection: reading it reads the collection.
+DERIVED = Consultation.derived
 
 
 class PageReads:

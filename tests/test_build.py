@@ -136,6 +136,41 @@ def test_every_environment_autoescapes(tmp_path: Path) -> None:
     assert isinstance(env.undefined, type) and issubclass(env.undefined, jinja2.StrictUndefined)
 
 
+# --- memos across builds: keyed by content (model.Keyed), not by object identity --------------
+
+
+def test_memos_hit_a_consultation_read_again_from_disk_and_miss_a_changed_one(tmp_path: Path) -> None:
+    """Each memo of a long-lived Builder (page keys, open data rows, each consultation's handler rule)
+    reuses what it made for a consultation equal to the one of the day, even read and linked again
+    (a new object), and makes it again for the consultation whose comment changed, for no other."""
+    from consult.build import Builder, BuildOptions
+
+    root = tmp_path / "site"
+    shutil.copytree(SITES / "tiny", root, ignore=shutil.ignore_patterns("expected"))
+    builder = Builder(root, tmp_path / "out", NOW, BuildOptions(cache=False))
+    first, _ = builder.build()
+    rows = {slug: memo[2] for slug, memo in builder.open_data_rows.items()}
+    rules = {slug: memo[2] for slug, memo in builder.consultation_rules.items()}
+    assert set(rows) == set(rules) == {"velo", "marche", "ecoles"}
+
+    again, _ = builder.build()  # no list of changes: the whole site is read and linked again
+    assert again.site is not None and first.site is not None
+    assert again.site.consultation("velo") is not first.site.consultation("velo")
+    assert {p for p in again.files if p.endswith((".html", ".xml"))} == set()  # every page key hit
+    assert all(builder.open_data_rows[slug][2] is rows[slug] for slug in rows)
+    assert all(builder.consultation_rules[slug][2] is rules[slug] for slug in rules)
+    assert builder.open_data_rows["velo"][0] is again.site.consultation("velo")  # the old object let go
+
+    comment = root / "content/consultations/velo/contributions/20261108-aaaa0006.md"
+    comment.write_text(comment.read_text(encoding="utf-8").replace("Excellente idée", "Très bonne idée"), encoding="utf-8")
+    third, _ = builder.build()
+    assert {slug for slug in rows if builder.open_data_rows[slug][2] is not rows[slug]} == {"velo"}
+    assert {slug for slug in rules if builder.consultation_rules[slug][2] is not rules[slug]} == {"velo"}
+    assert "consultations/velo/proposals/rue-haute/index.html" in third.files
+    assert not any(p.startswith("consultations/marche/") for p in third.files)
+    assert tree(tmp_path / "out") == check_site(root, NOW).files
+
+
 def test_the_handler_rules_are_replaced_by_a_rename(tmp_path: Path) -> None:
     """A handler reading _site/consult-rules.json during a build sees the old file or the new one,
     never a half-written one: the build writes it beside and renames it into place."""

@@ -120,3 +120,40 @@ def test_an_untraced_render_records_nothing(tmp_path: Path) -> None:
     traced, _, reads = render_page(env, job)
     assert reads
     assert render_page(env, job, False) == (traced, set(), set())
+
+
+# --- page keys: by content (model.Keyed), whichever objects hold it ---------------------------
+
+
+def test_page_keys_and_traces_hold_for_an_equal_site_read_again_and_not_for_a_changed_one(tmp_path: Path) -> None:
+    from consult.pages import Fingerprints, Trace
+
+    root = site_with_proposals(tmp_path / "site", 1)
+    env, jobs = jobs_of(root)
+    again_env, again = jobs_of(root)  # the site read and linked again: equal objects, not the same
+    page = "consultations/exemple/proposals/autre-0/index.html"
+    proposal_page = next(job for job in jobs if job.path == page)
+    assert proposal_page.context["proposal"] is not next(job for job in again if job.path == page).context["proposal"]
+    keys = Fingerprints(env, "salt")
+    assert [keys.key(job) for job in jobs] == [Fingerprints(again_env, "salt").key(job) for job in again]
+    exemple = check_site(root, NOW).site.consultation("exemple")
+    trace = Trace((), tuple(("exemple", name, exemple.collection_key(name)) for name in exemple.collections))
+    assert keys.still_valid(trace, check_site(root, NOW).site)
+    proposal = root / "content/consultations/exemple/proposals/autre-0.md"
+    proposal.write_text(proposal.read_text(encoding="utf-8").replace("Autre 0", "Autre zéro"), encoding="utf-8")
+    assert not keys.still_valid(trace, check_site(root, NOW).site)
+    _, changed = jobs_of(root)
+    assert {job.path for job, before in zip(changed, jobs) if keys.key(job) != keys.key(before)} >= {page, "index.html"}
+
+
+def test_a_page_key_does_not_depend_on_which_objects_share_a_value(tmp_path: Path) -> None:
+    """Pickle's memo writes one object met twice differently from two equal objects: a page key must not."""
+    from consult.pages import Fingerprints
+
+    root = site_with_proposals(tmp_path / "site", 0)
+    keys = Fingerprints(make_environment(root, auto_reload=False), "salt")
+    name = "Autre 0"
+    shared = PageJob("p/index.html", "page.html", {"title": name, "heading": name})
+    apart = PageJob("p/index.html", "page.html", {"title": name, "heading": "".join(["Autre ", "0"])})
+    assert shared.context == apart.context and keys.key(shared) == keys.key(apart)
+    assert keys.key(PageJob("p/index.html", "page.html", {"title": name, "heading": "Autre 1"})) != keys.key(shared)

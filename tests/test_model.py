@@ -1,0 +1,147 @@
+"""model: the content keys the model's objects carry (Keyed), which every build cache keys by, and
+what a consultation's derived attributes read of its collections."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from collections.abc import Iterator
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from consult.config import load_config, parse_now
+from consult.content.load import load_site
+from consult.model import Consultation, Site
+
+TINY = Path(__file__).parent / "sites" / "tiny"
+NOW = "2026-12-01T12:00"
+VELO = "content/consultations/velo"
+COMMENT = f"{VELO}/contributions/20261108-aaaa0006.md"  # a published comment on rue-haute
+
+
+@pytest.fixture()
+def root(tmp_path: Path) -> Path:
+    shutil.copytree(TINY, tmp_path / "site", ignore=shutil.ignore_patterns("expected"))
+    return tmp_path / "site"
+
+
+def read(root: Path) -> Site:
+    config, _ = load_config(root)
+    assert config is not None
+    return load_site(root, config, parse_now(NOW, config))[0]
+
+
+def every_key(site: Site) -> dict[str, str]:
+    """Every key of the site's model objects, by a name that says whose it is."""
+    keys = {}
+    for c in site.consultations:
+        keys[c.slug] = c.key
+        keys[f"{c.slug} full"] = c.full_key
+        keys.update({f"{c.slug} {name}": c.collection_key(name) for name in c.collections})
+        keys.update({f"{c.slug}/{p.slug}": p.key for p in c.proposals})
+        keys.update({f"{c.slug}/{p.slug}/{x.id}": x.key for p in c.proposals for x in p.comments})
+        keys.update({f"{c.slug}/{x.id}": x.key for x in c.contributions})
+    return keys
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_site_read_again_from_disk_has_the_same_keys(root: Path) -> None:
+    first, second = read(root), read(root)
+    assert first.consultation("velo") is not second.consultation("velo")
+    assert every_key(first) == every_key(second)
+    own = [key for name, key in every_key(first).items() if " " not in name]  # objects', not collections'
+    assert len(set(own)) == len(own)  # no two objects share a key
+
+
+def test_a_changed_field_changes_the_keys_of_what_holds_it_and_no_other(root: Path) -> None:
+    before = every_key(read(root))
+    edit(root / COMMENT, "Excellente idée", "Très bonne idée")
+    after = every_key(read(root))
+    changed = {name for name in before if before[name] != after[name]}
+    # The comment, its proposal, the consultation's proposals and its whole; not the consultation's
+    # own key (a page showing it without its proposals keeps its key) nor its contributions.
+    assert changed == {"velo/rue-haute/20261108-aaaa0006", "velo/rue-haute", "velo proposals", "velo full"}
+    edit(root / VELO / "index.md", "title: Le vélo en ville", "title: La ville à vélo")
+    changed = {name for name, key in every_key(read(root)).items() if key != after[name]}
+    assert changed == {"velo", "velo full"}
+
+
+def test_a_key_takes_no_part_in_equality_pickling_or_replace(root: Path) -> None:
+    velo = read(root).consultation("velo")
+    pickled = pickle.dumps(velo)
+    key, proposals = velo.key, velo.collection_key("proposals")
+    assert pickle.dumps(velo) == pickled  # the digests just computed are not pickled
+    again = pickle.loads(pickled)
+    assert again == velo and again.key == key and again.collection_key("proposals") == proposals
+    renamed = replace(velo, title="Autre titre")
+    assert renamed.key != key and renamed.collection_key("proposals") == proposals
+    assert replace(renamed, title=velo.title).key == key
+    with pytest.raises(ValueError):
+        velo.collection_key("categories")
+
+
+def test_a_value_cached_beside_the_fields_changes_neither_key_nor_pickle(root: Path) -> None:
+    """What a cached_property keeps in the instance's __dict__ (a consultation's `listed`, say) is no
+    field: computed or not, the key and the pickle are the same."""
+    plain, cached = read(root).consultation("velo"), read(root).consultation("velo")
+    cached.__dict__["listed_once"] = cached.listed
+    assert pickle.dumps(cached) == pickle.dumps(plain)
+    assert (cached.key, cached.full_key) == (plain.key, plain.full_key)
+
+
+def test_a_key_does_not_depend_on_which_objects_share_a_value(root: Path) -> None:
+    """Pickle's memo writes one object met twice differently from two equal objects: a key must not
+    (a value parsed afresh and the same value from the parse cache share their strings differently)."""
+    comment = next(x for p in read(root).consultation("velo").proposals for x in p.comments)
+    name = "Camille Dupont"
+    shared = replace(comment, author=name, title=name)
+    apart = replace(comment, author=name, title="".join(["Camille ", "Dupont"]))
+    assert shared.title is shared.author and apart.title is not apart.author
+    assert shared == apart and shared.key == apart.key
+
+
+
+class _Watched(tuple[object, ...]):
+    """A collection that notes whether anything read it."""
+
+    reads: set[str] = set()
+    name = ""
+
+    def __new__(cls, items: tuple[object, ...], name: str) -> _Watched:
+        made = super().__new__(cls, items)
+        made.name = name
+        return made
+
+    def __iter__(self) -> Iterator[object]:
+        _Watched.reads.add(self.name)
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        _Watched.reads.add(self.name)
+        return super().__len__()
+
+
+def test_derived_names_the_collection_each_derived_attribute_reads(root: Path) -> None:
+    """consult.pages traces a read of `listed` as a read of the proposals: Consultation.derived must
+    name every attribute that reads a collection, and the one it reads."""
+    velo = read(root).consultation("velo")
+    collections: dict[str, Any] = {name: _Watched(getattr(velo, name), name) for name in velo.collections}
+    watched = replace(velo, **collections)
+    keyed = {"key", "full_key", "collection_key", "collections", "derived", "parts"}
+    names = [name for name in dir(Consultation) if not name.startswith("_") and name not in keyed
+             and name not in {f.name for f in fields(Consultation)}]
+    assert {"listed", "find_proposal", "is_open"} <= set(names)
+    for name in names:
+        _Watched.reads = set()
+        value = getattr(watched, name)
+        if callable(value):
+            value("rue-haute")
+        assert _Watched.reads == ({Consultation.derived[name]} if name in Consultation.derived else set()), name
