@@ -413,17 +413,18 @@ class FeedEntry:
 
 
 _Dated = tuple[datetime, str, tuple[Any, ...]]
-# A consultation's newest dated items, by the consultation object (frozen: the same object, the same
-# items): a rebuild after one edit dates again only the consultation that changed.
-_NEWEST: dict[int, tuple[Consultation, tuple[Any, ...], list[_Dated]]] = {}
+# A consultation's newest dated items, by slug, for an equal consultation (frozen dataclasses compare
+# by content; the very same object, the usual case in serve, compares at once): a rebuild after one
+# edit dates again only the consultation that changed.
+_NEWEST: dict[str, tuple[Consultation, tuple[Any, ...], list[_Dated]]] = {}
 
 
 def _newest_items(site: Site, c: Consultation) -> list[_Dated]:
     """The FEED_ENTRIES newest (moment, entry id, what to make the entry of) of one consultation."""
     base, tz = site.config.base_url, site.config.tz
     settings = (base, tz, site.config.contributions_per_page)
-    cached = _NEWEST.get(id(c))
-    if cached is not None and cached[0] is c and cached[1] == settings:
+    cached = _NEWEST.get(c.slug)
+    if cached is not None and cached[1] == settings and cached[0] == c:
         return cached[2]
     found: list[_Dated] = []
     aware: dict[date | datetime, datetime] = {}  # many entries share a date
@@ -457,7 +458,7 @@ def _newest_items(site: Site, c: Consultation) -> list[_Dated]:
     newest = heapq.nlargest(FEED_ENTRIES, found, key=lambda item: (item[0], item[1]))
     if len(_NEWEST) >= 256:
         _NEWEST.pop(next(iter(_NEWEST)))
-    _NEWEST[id(c)] = (c, settings, newest)
+    _NEWEST[c.slug] = (c, settings, newest)
     return newest
 
 
