@@ -10,7 +10,6 @@ to delete: pickle is fine there (never load a cache from someone else's folder).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import stat
@@ -23,20 +22,10 @@ from typing import Any
 
 from consult import __version__
 from consult.layout import CACHE_DIR
-from consult.stamps import read_checked as _read, write_checked as _write
+from consult.stamps import digest, read_checked as _read, write_checked as _write
 
 # Bump when the meaning of a cached record changes without consult's version changing.
 FORMAT = "5"  # 5: contributions carry flags, decided, decided_by (the moderation report)
-
-
-def digest(*parts: bytes | str) -> str:
-    """A stable content hash of the parts (blake2b, 128 bits, hex)."""
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()
 
 
 def value_digest(value: Any) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import io
 import pickle
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from zoneinfo import ZoneInfo
 from consult.i18n import DEFAULT_LANGUAGE
 from consult.layout import CONFIG_FILE, DEFAULT_INBOX, results_url
 from consult.schema import setting
+from consult.stamps import digest
 
 ConsultationStatus = Literal["upcoming", "open", "closed"]
 QuestionType = Literal["text", "single", "multiple", "scale"]
@@ -147,9 +147,9 @@ class Keyed:
         if found is None:
             kind: type = type(self)
             state = self.__dict__
-            found = _digest(_pickled((kind.__qualname__, [state[name] for name in _fields(kind)[0]])))
+            found = digest(_pickled((kind.__qualname__, [state[name] for name in _fields(kind)[0]])))
             if self.parts:
-                found = _digest(found, *(item.key for name in self.parts for item in getattr(self, name)))
+                found = digest(found, *(item.key for name in self.parts for item in getattr(self, name)))
             self.__dict__["_key"] = found
         return found
 
@@ -160,13 +160,13 @@ class Keyed:
         if found is None:
             if attribute not in self.collections:
                 raise ValueError(f"{type(self).__name__}.{attribute} is not one of its collections")
-            found = self.__dict__[name] = _digest(*(item.key for item in getattr(self, attribute)))
+            found = self.__dict__[name] = digest(*(item.key for item in getattr(self, attribute)))
         return found
 
     @property
     def full_key(self) -> str:
         """A digest of everything it holds: its key and its collections'."""
-        return _digest(self.key, *(self.collection_key(attribute) for attribute in self.collections))
+        return digest(self.key, *(self.collection_key(attribute) for attribute in self.collections))
 
     def __getstate__(self) -> dict[str, Any]:
         kind: type = type(self)
@@ -189,12 +189,6 @@ def _pickled(value: Any) -> bytes:
     pickler.fast = True  # no memo; the model holds no cycle
     pickler.dump(value)
     return buffer.getvalue()
-
-
-def _digest(*parts: str | bytes) -> str:
-    """blake2b (128 bits, hex) of one pickle, or of digests (each 32 hex digits: joined, unambiguous)."""
-    data = b"".join(part.encode("ascii") if isinstance(part, str) else part for part in parts)
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)

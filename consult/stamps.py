@@ -24,6 +24,17 @@ def stamp_of(stat: os.stat_result) -> Stamp:
     return stat.st_size, stat.st_mtime_ns
 
 
+def digest(*parts: bytes | str) -> str:
+    """A stable content hash of the parts (blake2b, 128 bits, hex): the build cache's keys
+    (consult.cache) and the model's content keys (model.Keyed)."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
 # A checked file: this line, the digest of the payload (hex) and a newline, then the pickled payload.
 # The digest is checked before unpickling: a truncated or corrupted file (a bit flipped, a write cut
 # short by a full disk or a crash) is a miss, rebuilt by this run, never a wrong value.
