@@ -2,8 +2,9 @@
 
 `parse_yaml` uses PyYAML's safe C loader when available and keeps the line and
 column of every mapping key and value, so later checks can point at them.
-Every text is read as NFC, the form browsers' input reaches the handler in.
-Nothing here touches disk.
+Every text is read as NFC, the form browsers' input reaches the handler in, and without
+the characters XML forbids (`clean`): this is where every text a page shows becomes data
+(site.yaml, content/), so pages are never scanned whole for them. Nothing here touches disk.
 """
 
 from __future__ import annotations
@@ -35,6 +36,28 @@ class _Invalid:
 
 
 INVALID: Any = _Invalid()
+
+
+# Characters XML 1.0 forbids and HTML calls parse errors; citizen text may carry them. The texts
+# pages show are cleaned where they become data: YAML values and Markdown bodies here, templates
+# when they compile (consult.sandbox), the handler's echo of a form (consult.formview). Markdown
+# turns a character reference to one of them (`&#1;`) into U+FFFD itself.
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """`text` without the characters XML 1.0 forbids."""
+    return FORBIDDEN.sub("", text)
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {_cleaned(key): _cleaned(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    return value
 
 
 def nfc(text: str) -> str:
@@ -97,6 +120,8 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc, lis
         return doc, []
     problems: list[SourceError] = []
     doc.data = _walk(node, (), doc, loader, problems)
+    if "\\" in text or FORBIDDEN.search(text):  # an escape ("\\x01") can write what the reader refuses raw
+        doc.data = _cleaned(doc.data)
     problems += _dashes_without_space(text, doc)
     return doc, problems
 
@@ -176,7 +201,7 @@ def parse_front_matter(text: str, path: str) -> tuple[YamlDoc, str, list[SourceE
     if doc.data is not None and not isinstance(doc.data, dict):
         problems.append(SourceError(path, 2, 1, "front matter must be a mapping of 'key: value' lines"))
         doc.data = None
-    return doc, nfc(split.body), problems
+    return doc, nfc(clean(split.body)), problems
 
 
 def dump_front_matter(data: dict[str, Any], body: str) -> str:

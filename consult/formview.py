@@ -8,11 +8,11 @@ side imports the other.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from consult.document import clean
 from consult.kinds import BY_NAME, TITLE_MAX, TYPED_FIELDS
 from consult.model import Config, Question
 
@@ -20,8 +20,6 @@ if TYPE_CHECKING:  # the handler imports this module on every cold start: jinja2
     import jinja2
 
 TITLE_MAX_LENGTH = TITLE_MAX
-# Characters XML 1.0 forbids and HTML calls parse errors; citizen text may carry them.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -136,10 +134,6 @@ def form_links(chrome: Mapping[str, Any]) -> FormLinks:
 
 
 def render_form_page(env: jinja2.Environment, chrome: Mapping[str, Any], form: FormView) -> str:
-    """One form on a page of its own, with its error summary: what the handler sends back."""
+    """One form on a page of its own, with its error summary: what the handler sends back (what
+    the citizen typed, as it came: cleaned of the characters XML forbids here)."""
     return clean(env.get_template("form_page.html").render(chrome=chrome, url="", form=form))
-
-
-def clean(text: str) -> str:
-    """`text` without the characters XML 1.0 forbids."""
-    return _FORBIDDEN.sub("", text)

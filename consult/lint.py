@@ -6,6 +6,7 @@ rebuilt. Pure `check_*` functions over texts and the model; `lint_site` reads th
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -90,9 +91,13 @@ def unanswered(site: Site) -> list[Proposal]:
     return [p for c in site.consultations for p in c.proposals if p.status.id in decisions and not p.response_html.strip()]
 
 
+_STATUS_LINE = re.compile(r"^status:", re.MULTILINE)
+
+
 def unanswered_warning(proposal: Proposal, text: str) -> SourceError:
     """The warning for one unanswered proposal, at its `status:` line in `text` (its file)."""
-    line = next((n for n, content in enumerate(text.splitlines(), start=1) if content.startswith("status:")), 0)
+    found = _STATUS_LINE.search(text)  # a site may hold thousands of them: no split into lines
+    line = text.count("\n", 0, found.start()) + 1 if found else 0
     return SourceError(proposal.source, line, 9 if line else 0,
                        f"the proposal is '{proposal.status.id}' but has no 'response'",
                        "say what was decided and why in 'response': citizens read it on its page", warning=True)
@@ -240,7 +245,9 @@ def _content_folders(root: Path) -> list[tuple[str, list[str]]]:
 
 
 def _read(path: Path) -> str:
+    from consult.content.load import read_text  # content.files imports this module's checks
+
     try:
-        return path.read_text(encoding="utf-8")
+        return read_text(path)
     except (OSError, UnicodeDecodeError):
         return ""  # the build reports it

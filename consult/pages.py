@@ -189,7 +189,7 @@ def render_page(env: Traceable, job: PageJob, traced: bool = True) -> tuple[byte
     with reading(reads) if traced else nullcontext():
         html = env.get_template(job.template).render(**job.context)
     templates = set(env.dependencies(job.template)) if traced else set()
-    return render.clean(html).encode("utf-8"), templates, reads.collections
+    return html.encode("utf-8"), templates, reads.collections
 
 
 T = TypeVar("T")

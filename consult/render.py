@@ -20,7 +20,7 @@ import jinja2
 
 from consult.config import ThemeOptions
 from consult import facets
-from consult.formview import FormView, clean, form_links
+from consult.formview import FormLinks, FormView, form_links
 from consult.kinds import BY_NAME, CONSULTATION_PAGE_FORMS
 from consult.layout import (
     ABOUT_SLUGS, ACCESSIBILITY_SLUGS, ALTCHA_SCRIPT, CHARTER_SLUGS, CONTRIBUTIONS_SEGMENT, FEED_URL, HOME_URL,
@@ -100,7 +100,7 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
 
     def page(url: str, template: str, **context: Any) -> None:
         html = env.get_template(template).render(chrome=chrome, url=url, canonical=site.config.base_url + url, **context)
-        out[output_path(url)] = clean(html).encode("utf-8")
+        out[output_path(url)] = html.encode("utf-8")
 
     groups = {status: [c for c in site.consultations if c.status == status] for status in ("open", "upcoming", "closed")}
     most_supported, latest_answered = home_proposals(site)
@@ -133,7 +133,7 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
          lists=[{"title": c.title, "url": facets.list_url(c)} for c in site.consultations if facets.listed(c)])
     for outcome, thanks_url in THANKS_PAGES.items():
         page(thanks_url, "thanks.html", outcome=outcome)
-    out["404.html"] = clean(env.get_template("404.html").render(chrome=chrome, url="/404.html")).encode("utf-8")
+    out["404.html"] = env.get_template("404.html").render(chrome=chrome, url="/404.html").encode("utf-8")
     out["sitemap.xml"] = _xml(env, "sitemap.xml", urls=[site.config.base_url + u for u in sitemap_urls(site)])
     out["robots.txt"] = f"User-agent: *\nDisallow: {THANKS_PAGES['suggestion']}\n\nSitemap: {site.config.base_url}/sitemap.xml\n".encode()
     out[feed_path(HOME_URL)] = _feed(site, env, None)
@@ -174,14 +174,16 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
     for number, current in enumerate(pages, start=1):
         page(current["url"], "contributions.html", consultation=c, contributions=current["items"],
              pagination=_pagination(pages, number), feed_url=feed_url(c.url), report_form=report)
+    label = status_labeler(site)
+    open_for = set(c.kinds) if c.is_open else set()
+    links = form_links(chrome)
     for proposal in c.proposals:
-        open_for = set(c.kinds) if c.is_open else set()
         comments = comment_pages(proposal, site.config.contributions_per_page)
         page(proposal.url, "proposal.html", consultation=c, proposal=proposal,
-             support_form=_proposal_form(site, c, proposal, "support", chrome)
+             support_form=_proposal_form(site, c, proposal, "support", links)
              if "support" in open_for and not proposal.status.final and not proposal.merged_into else None,
-             comment_form=_proposal_form(site, c, proposal, "comment", chrome) if "comment" in open_for else None,
-             status_labels={change.status: status_text(site, change.status) for change in proposal.history},
+             comment_form=_proposal_form(site, c, proposal, "comment", links) if "comment" in open_for else None,
+             status_labels={change.status: label(change.status) for change in proposal.history},
              comments=comments[0]["items"], pagination=_pagination(comments, 1), feed_url=feed_url(c.url),
              report_form=report)
         for number, current in enumerate(comments[1:], start=2):
@@ -337,7 +339,7 @@ def report_form(site: Site, consultation: Consultation, chrome: Mapping[str, Any
 
 
 def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, kind: str,
-                   chrome: Mapping[str, Any]) -> FormView:
+                   links: FormLinks) -> FormView:
     return FormView(
         action=site.config.form_endpoint,
         kind=kind,
@@ -349,7 +351,7 @@ def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, k
         proposal_url=proposal.url,
         max_length=site.config.max_length,
         verified=BY_NAME[kind].verifiable and consultation.verified_supports,
-        **form_links(chrome),
+        **links,
     )
 
 
@@ -488,7 +490,7 @@ def feed_entries(site: Site, only: Consultation | None = None) -> list[FeedEntry
                 first.url, change.note, ""
         else:
             title, url, summary, html = args[0], args[1], args[2], ""
-        return FeedEntry(entry_id, clean(title), base + url, when.isoformat(), clean(summary), clean(html))
+        return FeedEntry(entry_id, title, base + url, when.isoformat(), summary, html)
 
     newest = heapq.nlargest(FEED_ENTRIES, found, key=lambda item: (item[0], item[1]))
     return [entry(*item) for item in newest]
@@ -496,7 +498,13 @@ def feed_entries(site: Site, only: Consultation | None = None) -> list[FeedEntry
 
 def status_text(site: Site, status_id: str) -> str:
     """A proposal status's label: the site's own, else the translated default, else its id."""
-    return _status_labels(site.proposal_statuses, site.config.proposal_statuses, site.config.language)(status_id)
+    return status_labeler(site)(status_id)
+
+
+def status_labeler(site: Site) -> Callable[[str], str]:
+    """status_text for one site, as a function: the memo's key hashes every status, so a caller
+    labelling each history entry of each proposal asks for it once."""
+    return _status_labels(site.proposal_statuses, site.config.proposal_statuses, site.config.language)
 
 
 @functools.lru_cache(maxsize=16)
@@ -526,7 +534,7 @@ def _feed(site: Site, env: jinja2.Environment, consultation: Consultation | None
 
 
 def _xml(env: jinja2.Environment, template: str, **context: Any) -> bytes:
-    return clean(env.get_template(template).render(**context)).encode("utf-8")
+    return env.get_template(template).render(**context).encode("utf-8")
 
 
 def _aware(moment: date | datetime, tz: tzinfo) -> datetime:

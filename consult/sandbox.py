@@ -25,6 +25,8 @@ from jinja2 import meta, nodes
 from jinja2.runtime import Context, Macro
 from jinja2.sandbox import SandboxedEnvironment
 
+from consult.document import clean
+
 # What jinja2.sandbox.is_internal_attribute looks at beyond a leading underscore.
 _INTERNAL_TYPES = (types.FunctionType, types.MethodType, type, types.CodeType, types.TracebackType, types.FrameType,
                    types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType)
@@ -120,7 +122,10 @@ class Traceable(jinja2.Environment):
     def compile(self, source: Any, name: str | None = None, filename: str | None = None,
                 raw: bool = False, defer_init: bool = False) -> Any:
         """Environment.compile, from a tree parsed here once: its facts are kept first (the
-        code generator folds `'key'|t` into constants in the tree)."""
+        code generator folds `'key'|t` into constants in the tree). A character XML forbids is
+        taken out of the source first (consult.document.clean): no page carries one."""
+        if isinstance(source, str):
+            source = clean(source)
         if isinstance(source, str) and name is not None:
             source = self._learn(name, self.parse(source, name, filename))
         return super().compile(source, name, filename, raw, defer_init)  # type: ignore[call-overload]

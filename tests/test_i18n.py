@@ -140,3 +140,13 @@ def test_every_key_a_template_uses_exists() -> None:
                 assert any(k.startswith(key) for k in table), (language, key)
             else:
                 assert key in table or f"{key}.one" in table, (language, key)
+
+
+def test_no_ui_string_carries_a_character_xml_forbids() -> None:
+    """Pages are not scanned for them (consult.document.clean cleans texts where they become data):
+    the UI strings, consult's own, must not bring one."""
+    from consult.document import FORBIDDEN
+
+    for language, table in STRINGS.items():
+        for key, value in table.items():
+            assert not FORBIDDEN.search(str(value)), (language, key)

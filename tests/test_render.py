@@ -384,16 +384,40 @@ def test_citizen_names_and_texts_are_isolated_for_bidirectional_text(env) -> Non
     assert '<div class="prose" dir="auto"><p>نص</p></div>' in page and f'<dd dir="auto">{rtl}</dd>' in page
 
 
-def test_control_characters_never_reach_the_output(env) -> None:
-    site = make_site()
-    marche = site.consultation("marche")
-    odd = contribution("marche", 11, author="Cam\x0bille\x00", body_html="<p>bip\x07</p>")
-    marche = replace(marche, contributions=(odd,))
-    out = render_site(replace(site, consultations=(marche,)), env)
-    assert "Camille" in out["consultations/marche/index.html"].decode()
-    for data in out.values():
-        assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", data)
-    ET.fromstring(out["feed.xml"])
+def test_control_characters_never_reach_the_output(tmp_path: Path) -> None:
+    """The characters XML forbids are taken out where texts become data (consult.document.clean),
+    not by scanning pages: written raw, as YAML escapes, as a Markdown character reference, in
+    site.yaml, a proposal, a contribution and a site template, none reaches a built file."""
+    from tests.conftest import copy_demo
+
+    from consult.build import build_site
+
+    root = copy_demo(tmp_path / "site")
+    config = root / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("title: ", 'title: "Cl\\x0bairval" #', 1),
+                      encoding="utf-8")
+    folder = root / "content" / "consultations" / "parc-des-berges"
+    proposal = folder / "proposals" / "buvette-saisonniere.md"
+    text = proposal.read_text(encoding="utf-8").replace('title: "', 'title: "Bu\\x07vette \\uFFFE', 1)
+    proposal.write_text(text + "\nUn \x01 saut &#1; et &#xFDD0; ici.\n", encoding="utf-8")
+    contribution = folder / "contributions" / "20260304-8a7b6c5d.md"
+    text = contribution.read_text(encoding="utf-8").replace('author: "Lucie B."', 'author: "Cam\\x0bille\\x00"')
+    contribution.write_text(text + "bip\x07\ufdd1\n", encoding="utf-8")
+    (root / "templates").mkdir()
+    (root / "templates" / "thanks.html").write_text(
+        '{% extends "@default/thanks.html" %}{% block main %}<p>Mer\x0bci</p>{{ super() }}{% endblock %}',
+        encoding="utf-8")
+    out = tmp_path / "_site"
+    build_site(root, out, NOW, search=False)
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert [p for p, data in files.items() if b"Camille" in data], "the contribution's author shows"
+    assert [p for p, data in files.items() if "Buvette \ufffd".encode() in data or b"Buvette " in data]
+    assert "Merci" in files["thanks/index.html"].decode()
+    forbidden = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
+    for path, data in files.items():
+        if path.endswith((".html", ".xml", ".json", ".csv", ".txt")):
+            assert not forbidden.search(data.decode("utf-8")), path
+    ET.fromstring(files["feed.xml"])
 
 
 def test_sitemap_lists_every_public_page_and_nothing_else(out: dict[str, bytes]) -> None:
