@@ -162,7 +162,7 @@ def with_lint(root: Path, run: Callable[[], T], site_of: Callable[[T], Any], str
         raise ConsultError(errors + warnings)
     site = site_of(result)
     if site is not None:
-        warnings += lint_site(root, site)
+        warnings += lint_site(site)
     for warning in sorted(warnings):
         click.echo(str(warning), err=True)
     return result

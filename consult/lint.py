@@ -6,7 +6,6 @@ rebuilt. Pure `check_*` functions over texts and the model; `lint_site` reads th
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -91,13 +90,10 @@ def unanswered(site: Site) -> list[Proposal]:
     return [p for c in site.consultations for p in c.proposals if p.status.id in decisions and not p.response_html.strip()]
 
 
-_STATUS_LINE = re.compile(r"^status:", re.MULTILINE)
-
-
-def unanswered_warning(proposal: Proposal, text: str) -> SourceError:
-    """The warning for one unanswered proposal, at its `status:` line in `text` (its file)."""
-    found = _STATUS_LINE.search(text)  # a site may hold thousands of them: no split into lines
-    line = text.count("\n", 0, found.start()) + 1 if found else 0
+def unanswered_warning(proposal: Proposal) -> SourceError:
+    """The warning for one unanswered proposal, at its `status:` line (found when it was parsed:
+    a site may hold thousands of them, and no file is read again for its warning)."""
+    line = proposal.status_line
     return SourceError(proposal.source, line, 9 if line else 0,
                        f"the proposal is '{proposal.status.id}' but has no 'response'",
                        "say what was decided and why in 'response': citizens read it on its page", warning=True)
@@ -233,9 +229,9 @@ def lint_files(root: Path) -> list[SourceError]:
     return found
 
 
-def lint_site(root: Path, site: Site) -> list[SourceError]:
+def lint_site(site: Site) -> list[SourceError]:
     """The checks of the loaded site: proposals decided without a response."""
-    return [unanswered_warning(p, _read(root / p.source)) for p in unanswered(site)]
+    return [unanswered_warning(p) for p in unanswered(site)]
 
 
 def _content_folders(root: Path) -> list[tuple[str, list[str]]]:

@@ -285,6 +285,7 @@ class Proposal(Keyed):
     embargoed: tuple[tuple[str, date], ...] = ()
     merged_into: str = ""  # a duplicate: the slug of the proposal it was merged into (consult merge)
     merged_from: tuple[str, ...] = ()  # the slugs of the duplicates merged into this one
+    status_line: int = 0  # the line of `status:` in `source`, for editors' warnings (0: unknown)
 
     def reached(self, goal: int | None) -> bool:
         """Whether this proposal has the consultation's support goal (never without a goal)."""

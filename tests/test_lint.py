@@ -111,7 +111,7 @@ def test_the_build_refuses_the_contradiction_once_and_not_on_top_of_an_unknown_s
     assert [p.message for p in problems] == ["unknown proposal status 'retenu'"]
 
 
-def test_a_decision_without_a_response_is_a_warning_at_its_status_line(tmp_path: Path) -> None:
+def test_a_decision_without_a_response_is_a_warning_at_its_status_line() -> None:
     site = make_site()
     marche = site.consultation("marche")
     silent = replace(marche.proposals[0], response_html="")
@@ -119,10 +119,14 @@ def test_a_decision_without_a_response_is_a_warning_at_its_status_line(tmp_path:
     site = replace(site, consultations=tuple(
         replace(c, proposals=(silent, waiting)) if c.slug == "marche" else c for c in site.consultations))
     assert unanswered(site) == [silent]
-    (tmp_path / silent.source).parent.mkdir(parents=True)
-    (tmp_path / silent.source).write_text(proposal_text("retenue", "  - date: 2026-11-02\n    status: retenue\n", '""'),
-                                          encoding="utf-8")
-    assert [str(p) for p in lint_site(tmp_path, site)] == [
+    config = parse_config("title: T\nbase_url: https://x.example.org\norganisation:\n  name: O\n")
+    record, _ = parse_proposal(proposal_text("retenue", "  - date: 2026-11-02\n    status: retenue\n", '""'),
+                               silent.source, silent.slug, config)
+    assert record is not None and record.status_line == 3  # found when parsed, carried by the model
+    site = replace(site, consultations=tuple(
+        replace(c, proposals=(replace(silent, status_line=record.status_line), waiting)) if c.slug == "marche" else c
+        for c in site.consultations))
+    assert [str(p) for p in lint_site(site)] == [
         f"{silent.source}:3:9: warning: the proposal is 'retenue' but has no 'response' "
         "(say what was decided and why in 'response': citizens read it on its page)"]
     assert decision_statuses(STATUSES) == ("retenue", "mise-en-oeuvre", "non-retenue")

@@ -146,6 +146,7 @@ class ProposalRecord:
     author: str = ""
     submitted: date | None = None
     merged_into: str = ""
+    status_line: int = 0  # where `status:` stands in the file (consult.lint's warnings point there)
 
 
 @dataclass(frozen=True)
@@ -357,6 +358,7 @@ def parse_proposal(text: str, path: str, slug: str, config: Config) -> tuple[Pro
         body_html=(render_untrusted if origin == "citizen" else render_trusted)(body), source=path,
         origin=origin, author=data.get("author") or "",
         submitted=_day(data.get("submitted")), merged_into=data.get("merged_into") or "",
+        status_line=doc.where("status", key=True)[0],
     ), problems
 
 

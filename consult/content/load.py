@@ -391,7 +391,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
             comments=tuple(sorted(comments[p.slug], key=lambda x: (x.submitted, x.id))),
             unpublished_comments=rejected_comments[p.slug], url=proposal_url(base, p.slug), source=p.source,
             origin=p.origin, author=p.author, submitted=p.submitted, embargoed=shown.embargoed,
-            merged_into=p.merged_into, merged_from=tuple(sorted(merged_from[p.slug])),
+            merged_into=p.merged_into, merged_from=tuple(sorted(merged_from[p.slug])), status_line=p.status_line,
         ))
     synthesis = None
     if kinds["synthesis"]:
