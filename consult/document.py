@@ -45,8 +45,19 @@ INVALID: Any = _Invalid()
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
 
 
+_CONTROLS = bytes(range(0x20)).translate(None, b"\t\n\r") + b"\x7f"
+# U+FDD0-U+FDEF and U+FFFE-U+FFFF in UTF-8 (the first also matches some allowed U+FDC0-U+FDFF:
+# those texts only take the slower, exact path).
+_NONCHARACTER_BYTES = (b"\xef\xb7", b"\xef\xbf\xbe", b"\xef\xbf\xbf")
+
+
 def clean(text: str) -> str:
-    """`text` without the characters XML 1.0 forbids."""
+    """`text` without the characters XML 1.0 forbids. Most texts have none: that is found on the
+    UTF-8 bytes, two to three times faster than the regular expression's scan (every text of a
+    site goes through here)."""
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data.translate(None, _CONTROLS)) == len(data) and not any(b in data for b in _NONCHARACTER_BYTES):
+        return text
     return FORBIDDEN.sub("", text)
 
 
@@ -120,7 +131,7 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc, lis
         return doc, []
     problems: list[SourceError] = []
     doc.data = _walk(node, (), doc, loader, problems)
-    if "\\" in text or FORBIDDEN.search(text):  # an escape ("\\x01") can write what the reader refuses raw
+    if "\\" in text or clean(text) is not text:  # an escape ("\\x01") can write what the reader refuses raw
         doc.data = _cleaned(doc.data)
     problems += _dashes_without_space(text, doc)
     return doc, problems

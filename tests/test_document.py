@@ -5,7 +5,7 @@ from datetime import date
 
 from hypothesis import given, strategies as st
 
-from consult.document import dump_front_matter, parse_front_matter, parse_yaml
+from consult.document import FORBIDDEN, clean, dump_front_matter, parse_front_matter, parse_yaml
 
 
 def test_positions_of_keys_and_values() -> None:
@@ -116,3 +116,18 @@ def test_a_list_item_without_a_space_after_the_dash_is_reported() -> None:
         "c.md:3:3: a list item needs a space after the dash (write '- suggestion')"]
     _, problems = parse_yaml("history:\n  -date: 2026-11-02\n   status: recue\n", "p.md", 1)
     assert problems[0].hint == "line 3: a list item needs a space after the dash ('- date: 2026-11-02')"
+
+
+_EDGES = "\x00\x08\t\n\x0b\x0c\r\x0e\x1f \x7e\x7f\x80é’\ufdcf\ufdd0\ufdef\ufdf0\ufffd\ufffe\uffff한\U0001f600ab"
+
+
+@given(st.text(alphabet=_EDGES) | st.text())
+def test_clean_takes_out_exactly_what_xml_forbids(text: str) -> None:
+    """clean's fast path (on the UTF-8 bytes) answers as the regular expression does, for texts
+    near every edge: each forbidden range's ends, their allowed neighbours (U+FDCF, U+FDF0,
+    U+FFFD, which share UTF-8 prefixes with forbidden ones), tabs and newlines, other scripts;
+    a text without any is returned as it is."""
+    expected = FORBIDDEN.sub("", text)
+    assert clean(text) == expected
+    if expected == text:
+        assert clean(text) is text
