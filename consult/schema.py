@@ -88,7 +88,8 @@ def converted(data: Any, fields: dict[str, Field]) -> Any:
     changed: a copy comes back when something was parsed (else `data`; anything but a mapping too)."""
     if not isinstance(data, dict):
         return data
-    dates = [name for name, spec in fields.items() if spec.type == "date" and isinstance(data.get(name), str)]
+    dates = [name for name, value in data.items()
+             if isinstance(value, str) and name in fields and fields[name].type == "date"]
     return {**data, **{name: _date_value(data[name]) for name in dates}} if dates else data
 
 

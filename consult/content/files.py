@@ -324,10 +324,10 @@ def _question(doc: YamlDoc, index: int, item: dict[str, Any], problems: list[Sou
     )
 
 
-def _known_status(doc: YamlDoc, at: tuple[str | int, ...], value: str, config: Config) -> list[SourceError]:
-    if value in config.status_ids:
+def _known_status(doc: YamlDoc, at: tuple[str | int, ...], value: str, status_ids: tuple[str, ...]) -> list[SourceError]:
+    if value in status_ids:
         return []
-    hint = did_you_mean(value, config.status_ids) or "statuses in site.yaml: " + ", ".join(config.status_ids)
+    hint = did_you_mean(value, status_ids) or "statuses in site.yaml: " + ", ".join(status_ids)
     return [doc.error(at, f"unknown proposal status '{value}'", hint)]
 
 
@@ -335,19 +335,20 @@ def parse_proposal(text: str, path: str, slug: str, config: Config) -> tuple[Pro
     doc, data, body, problems = _front(text, path, PROPOSAL_FIELDS, "a proposal")
     if data is None:
         return None, problems
+    status_ids = config.status_ids  # a property: computed once here, not for each history entry
     if present(data, "status", "str"):
-        problems += _known_status(doc, ("status",), data["status"], config)
+        problems += _known_status(doc, ("status",), data["status"], status_ids)
     history = []
     entries = _items(doc, data, "history", HISTORY_FIELDS, "status change", problems)
     for index, item in entries:
-        problems += _known_status(doc, ("history", index, "status"), item["status"], config)
+        problems += _known_status(doc, ("history", index, "status"), item["status"], status_ids)
         moment = item["date"].date() if isinstance(item["date"], datetime) else item["date"]
         history.append(StatusChange(moment, item["status"], item.get("note", "")))
     origin = data.get("origin", ProposalRecord.origin)
     if origin not in ORIGINS:
         problems.append(doc.error(("origin",), f"unknown origin {origin!r}", "use 'agency' or 'citizen'"))
     if not problems:  # so every entry is valid: `entries` is the history, its dates parsed
-        problems += check_history(doc, dict(data, history=[item for _, item in entries]), config.status_ids)
+        problems += check_history(doc, dict(data, history=[item for _, item in entries]), status_ids)
     if problems:
         return None, problems
     return ProposalRecord(
