@@ -47,6 +47,26 @@ class Choice:
     url: str
 
 
+class Choices(dict[str, tuple[Choice, ...]]):
+    """`choices`' result: facet -> its controls, in the order the page shows them. Equal, and
+    hashed, by its items in that order, so that `memo` renders a list's controls once for all its
+    pages (a dict's equality ignores the order, which the page does not)."""
+
+    __slots__ = ()
+
+    def _ordered(self) -> tuple[tuple[str, tuple[Choice, ...]], ...]:
+        return tuple(self.items())
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(self._ordered())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Choices) and self._ordered() == other._ordered()
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+
 def list_url(c: Consultation) -> str:
     """The first page of a consultation's lists: all its proposals, in the default sort."""
     return lists_url(c.url)
@@ -160,7 +180,7 @@ def listings(c: Consultation, statuses: Sequence[ProposalStatus]) -> list[Listin
 
 
 def choices(c: Consultation, statuses: Sequence[ProposalStatus],
-            label: Callable[[str, str], str]) -> dict[str, tuple[Choice, ...]]:
+            label: Callable[[str, str], str]) -> Choices:
     """The controls of every list page: facet -> its values, and 'tri' -> the sorts. `label(facet,
     id)` names a value (the category's or status's label, the translated origin or sort)."""
     facets = facets_of(c, statuses)
@@ -174,7 +194,7 @@ def choices(c: Consultation, statuses: Sequence[ProposalStatus],
              for facet, values in facets.values.items()}
     total = len(listed(c))
     found["tri"] = tuple(Choice("", sort, label("tri", sort), total, sort_url(c, sort)) for sort in SORTS)
-    return found
+    return Choices(found)
 
 
 def facet_data(c: Consultation, statuses: Sequence[ProposalStatus]) -> dict[str, object]:

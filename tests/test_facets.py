@@ -193,3 +193,16 @@ def test_listed_alone_decides_which_proposals_every_list_shows(tmp_path: Path,
     assert "Voir les 2 propositions, les filtrer et les trier" in consultation
     assert "/proposals/p-01/" not in consultation
     assert "consultations/exemple/proposals/p-01/index.html" in files
+
+
+def test_choices_are_equal_and_hashed_in_their_order() -> None:
+    """memo renders a list's controls once for all its pages, keyed by its Choices: equal ones
+    must render the same, so the order the page shows them in is part of their equality."""
+    from consult.facets import Choice, Choices
+
+    status = ("statut", (Choice("statut", "recue", "Reçue", 3, "/c/statut/recue/"),))
+    sorts = ("tri", (Choice("", "soutiens", "Les plus soutenues", 3, "/c/"),))
+    a, b, swapped = Choices([status, sorts]), Choices([status, sorts]), Choices([sorts, status])
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert a != swapped and dict(a) == dict(swapped)
+    assert a != dict(a)  # only another Choices is equal
