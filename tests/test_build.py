@@ -413,3 +413,14 @@ def test_the_content_is_out_of_the_collectors_sight_while_pages_render(tmp_path:
     with pytest.raises(ConsultError, match="template error"):
         build_site(site, tmp_path / "out2", "2026-03-01T12:00")
     assert len(seen) == 2 and seen[1] > 0 and gc.get_freeze_count() == 0
+
+
+def test_a_one_shot_build_keeps_no_open_data_rows_and_writes_the_same_files(tmp_path: Path) -> None:
+    """`consult build` (a one-shot Builder) makes contributions.csv as it writes it and keeps no rows for a
+    next build; the files are those of the in-memory check, byte for byte."""
+    from consult.build import Builder, BuildOptions
+
+    builder = Builder(SITES / "tiny", tmp_path / "out", NOW, BuildOptions(cache=False, retain=False))
+    builder.build()
+    assert builder.open_data_rows == {}
+    assert tree(tmp_path / "out") == check_site(SITES / "tiny", NOW).files
