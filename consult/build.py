@@ -354,10 +354,11 @@ class Builder:
         sources, listing_problems = self._sources(changed)
         keys = source_keys(sources, config) if self._remember else None  # once, for the cache and the next build
         with stage("Reading content", len(sources)) as advance:
-            parsed = parse_sources(sources, config, self.parsed if keys is not None else None, self._jobs, advance, keys)
+            parsed = parse_sources(sources, config, self.parsed if keys is not None else None, self._jobs, advance, keys,
+                                   self.root)
         records = {source.path: (source, record) for source, (record, _) in zip(sources, parsed)}
         file_problems = {source.path: tuple(found) for source, (_, found) in zip(sources, parsed) if found}
-        site, found = link_site(list(records.values()), config, moment)
+        site, found = link_site(list(records.values()), config, moment, self.root)
         keys_by_path = dict(zip(records, keys)) if self.options.retain and keys is not None else {}
         return _Content(site, None, records, keys_by_path, file_problems, tuple(found), tuple(listing_problems))
 
@@ -522,7 +523,8 @@ class Builder:
                 else:
                     self.sources = (updated, [])
                     return self.sources
-        self.sources = find_sources(self.root)
+        # Unread when nothing keeps the texts (no cache keys, no next build): each is read where it is parsed.
+        self.sources = find_sources(self.root, read=self._remember)
         return self.sources
 
     def _scope(self, changed: set[str], last: _Last) -> Scope:
