@@ -25,7 +25,7 @@ from consult.layout import CACHE_DIR
 from consult.stamps import digest, read_checked as _read, write_checked as _write
 
 # Bump when the meaning of a cached record changes without consult's version changing.
-FORMAT = "5"  # 5: contributions carry flags, decided, decided_by (the moderation report)
+FORMAT = "6"  # 5: contributions carry flags, decided, decided_by (the moderation report); 6: records with slots
 
 
 def value_digest(value: Any) -> str:

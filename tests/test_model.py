@@ -160,3 +160,15 @@ def test_the_words_contributions_repeat_are_one_string_each(root: Path) -> None:
     choices = [v for x in every for a in x.answers if a.question.type != "text"
                for v in (a.value if isinstance(a.value, tuple) else (a.value,))]
     assert len({id(v) for v in choices}) == len(set(choices)) < len(choices)
+
+
+def test_a_contribution_is_small_and_keyed_like_the_rest(root: Path) -> None:
+    """A contribution keeps its fields in slots (no __dict__: a million of them), its digest beside them,
+    and derives its file's path; its key, equality and pickling behave as every Keyed object's."""
+    site = read(root)
+    comment = next(x for p in site.consultation("velo").proposals for x in p.comments if x.source == COMMENT)
+    assert not hasattr(comment, "__dict__")
+    key = comment.key
+    again = pickle.loads(pickle.dumps(comment))
+    assert again == comment and again.key == key and replace(comment, title="Autre").key != key
+    assert comment.source == COMMENT and (root / comment.source).is_file()

@@ -148,7 +148,7 @@ class ProposalRecord:
     merged_into: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per contribution file: a million of them while a site links
 class ContributionRecord:
     id: str
     kind: str

@@ -50,7 +50,7 @@ from consult.model import (
 )
 from consult.parallel import run_shared
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """One content file: what it is, where it is, and its text."""
 
@@ -418,7 +418,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
             id=record.id, kind=intern(record.kind), consultation=c.slug, proposal=_intern(record.proposal),
             author=intern(record.author), submitted=record.submitted, status=intern(record.status),
             reason=record.reason, title=record.title, body_html=record.body_html, answers=answers,
-            source=record.source, tags=record.tags, channel=intern(record.channel),
+            tags=record.tags, channel=intern(record.channel),
         )
         if record.kind == "comment" and record.proposal:
             comments[record.proposal].append(contribution)
