@@ -386,7 +386,7 @@ class Builder:
                 text = read_text(self.root / path)
             except (OSError, UnicodeDecodeError):
                 return None
-            source = Source(old.kind, old.path, old.consultation, old.stem, text)
+            source = Source(old.kind, old.path, old.consultation, text)
             key = keys[path] = source_key(source, config_salt)
             parsed = self.parsed.get(key) or parse_source(source, config)
             self.parsed.put(key, parsed)
@@ -519,7 +519,7 @@ class Builder:
                         text = read_text(self.root / path)
                     except (OSError, UnicodeDecodeError):
                         break
-                    updated[index[path]] = Source(old.kind, old.path, old.consultation, old.stem, text)
+                    updated[index[path]] = Source(old.kind, old.path, old.consultation, text)
                 else:
                     self.sources = (updated, [])
                     return self.sources

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from consult.cache import Store, digest, salt
@@ -57,8 +57,12 @@ class Source:
     kind: str  # consultation | proposal | contribution | synthesis | supports | codebook | page
     path: str  # relative to the site root, with '/'
     consultation: str  # slug, '' for pages
-    stem: str
     text: str | None  # None: listed unread (find_sources(read=False)), read where it is parsed
+
+    @property
+    def stem(self) -> str:
+        """The file's name without its suffix (PurePath.stem), not kept: a million files' worth."""
+        return PurePosixPath(self.path).stem
 
 
 def read_text(path: Path) -> str:
@@ -124,7 +128,7 @@ def find_sources(root: Path, read: bool = True) -> tuple[list[Source], list[Sour
         if problem is not None:
             problems.append(problem)
             return
-        sources.append(Source(kind, rel, consultation, path.stem, text))
+        sources.append(Source(kind, rel, consultation, text))
 
     def listed(folder: Path, pattern: str) -> list[Path]:  # nothing under a folder that leads out is read
         return [] if outside(folder) else sorted(folder.glob(pattern))
@@ -343,7 +347,7 @@ def _answers(record: files.ContributionRecord, questions: dict[str, Any], proble
     """The answers to questions the consultation still asks; an answer to one removed is not shown
     (a warning, unless the contribution is rejected: then nobody needs to act)."""
     answers = []
-    for key, value in record.answers.items():
+    for key, value in record.answers:
         if key not in questions:
             if record.status != "rejected":
                 problems.append(_moved(texts[record.source], record.source, ("answers", key),
@@ -412,10 +416,9 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
                 rejected += 1
         if record.status != "published":
             continue
-        # The words a million contributions repeat (kind, status, a proposal's slug, a public name) are
-        # one string each, not one per file: each parsed file brought its own copy.
+        # Interned again: a record parsed in a worker process came back with its own copies (files.intern).
         contribution = Contribution(
-            id=record.id, kind=intern(record.kind), consultation=c.slug, proposal=_intern(record.proposal),
+            id=record.id, kind=intern(record.kind), consultation=c.slug, proposal=files.intern_slug(record.proposal),
             author=intern(record.author), submitted=record.submitted, status=intern(record.status),
             reason=record.reason, title=record.title, body_html=record.body_html, answers=answers,
             tags=record.tags, channel=intern(record.channel),
@@ -459,10 +462,6 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
         support_goal=c.support_goal, verified_supports=c.verified_supports,
         moderation_figures=count_moderation(kinds["contribution"], kinds["report"]),
     ), problems
-
-
-def _intern(text: str | None) -> str | None:
-    return None if text is None else intern(text)
 
 
 def _unknown_tags(record: files.ContributionRecord, theme_ids: set[str], texts: dict[str, str]) -> list[SourceError]:
