@@ -45,6 +45,7 @@ from consult.lock import build_lock
 from consult.opendata import Rows, consultation_rows, open_data_files
 from consult.model import Consultation, Site, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
+from consult.parallel import in_child
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
 from consult.layout import ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, SEARCH_DIR, STATE_DIR, consultation_url
 from consult.render import chrome_for, render_site
@@ -350,7 +351,21 @@ class Builder:
         return Built(site, tuple(rendered) + tuple(files), tuple(kept), warnings, indexed), report
 
     def _read_site(self, changed: set[str] | None, config: Config, moment: datetime, stage: Stage) -> _Content:
-        """Every content file parsed (from the cache when unchanged) and linked into the site."""
+        """Every content file parsed (from the cache when unchanged) and linked into the site.
+
+        A one-shot build without cache that renders in worker processes reads and links in a child
+        process, and unpickles the site it sends back: the records, listings and parse garbage a million
+        files leave behind die with the child, instead of staying here as holes between the model's
+        objects, which each render worker would copy with them (it writes the reference counts of
+        almost every object it reads). A one-process build has no worker to copy anything: it reads here."""
+        if self._remember or self._jobs <= 1:
+            return self._parse_and_link(changed, config, moment, stage)
+        return in_child(partial(self._parse_and_link, changed, config, moment, stage, keep_records=False))
+
+    def _parse_and_link(self, changed: set[str] | None, config: Config, moment: datetime, stage: Stage,
+                        keep_records: bool = True) -> _Content:
+        """_read_site's work; without `keep_records`, the content's records are left out (a one-shot build
+        frees them once linked anyway)."""
         sources, listing_problems = self._sources(changed)
         keys = source_keys(sources, config) if self._remember else None  # once, for the cache and the next build
         with stage("Reading content", len(sources)) as advance:
@@ -360,7 +375,8 @@ class Builder:
         file_problems = {source.path: tuple(found) for source, (_, found) in zip(sources, parsed) if found}
         site, found = link_site(list(records.values()), config, moment, self.root)
         keys_by_path = dict(zip(records, keys)) if self.options.retain and keys is not None else {}
-        return _Content(site, None, records, keys_by_path, file_problems, tuple(found), tuple(listing_problems))
+        return _Content(site, None, records if keep_records else {}, keys_by_path, file_problems, tuple(found),
+                        tuple(listing_problems))
 
     def _read_consultations(self, last: _Last, changed: set[str], config: Config, moment: datetime) -> _Content | None:
         """When only files inside consultation folders were edited in place (consult.changes), the last

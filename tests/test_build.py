@@ -452,3 +452,22 @@ def test_a_one_shot_build_reads_each_file_where_it_parses_it_with_the_same_probl
         check_site(root, NOW)
     assert [str(p) for p in error.value.problems] == [str(p) for p in eager.value.problems]
     assert any("20261109-aaaa0009.md:1:1: not valid UTF-8" in str(p) for p in error.value.problems)
+
+
+def test_a_parallel_one_shot_build_reads_and_links_in_a_child_process(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`consult build -j2` (no cache) reads and links in a child process whose garbage dies with it; the
+    site comes back whole (the files are the check's). One process, or a cache, reads here."""
+    import consult.build as build
+    from consult.parallel import in_child
+
+    calls: list[str] = []
+
+    def recorded(task):  # type: ignore[no-untyped-def]
+        calls.append("child")
+        return in_child(task)
+
+    monkeypatch.setattr(build, "in_child", recorded)
+    build_site(SITES / "tiny", tmp_path / "out", NOW, jobs=2)
+    assert calls == ["child"] and tree(tmp_path / "out") == check_site(SITES / "tiny", NOW).files
+    build_site(SITES / "tiny", tmp_path / "one", NOW, jobs=1)
+    assert calls == ["child"]

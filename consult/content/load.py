@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from consult.cache import Store, digest, salt
@@ -61,8 +61,10 @@ class Source:
 
     @property
     def stem(self) -> str:
-        """The file's name without its suffix (PurePath.stem), not kept: a million files' worth."""
-        return PurePosixPath(self.path).stem
+        """The file's name without its suffix (as PurePath.stem), not kept: a million files' worth."""
+        name = self.path.rpartition("/")[2]
+        dot = name.rfind(".")
+        return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def read_text(path: Path) -> str:
