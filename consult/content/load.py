@@ -67,7 +67,7 @@ class Source:
         return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
-def read_text(path: Path) -> str:
+def read_text(path: str | Path) -> str:
     """A content file's text, as path.read_text(encoding="utf-8") gives it (newlines made '\n'), in
     4 system calls instead of 7 (a text file object asks whether it is a terminal, and seeks twice):
     a build reads every content file, one after the other, before anything else can start."""
@@ -86,7 +86,7 @@ def read_text(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
-def read_source_text(path: Path, rel: str) -> tuple[str | None, SourceError | None]:
+def read_source_text(path: str | Path, rel: str) -> tuple[str | None, SourceError | None]:
     """A content file's text, or the problem of reading it (`rel`: its path relative to the site root)."""
     try:
         return read_text(path), None
@@ -200,10 +200,10 @@ def parse_source(source: Source, config: Config) -> tuple[Any, list[SourceError]
 
 def parse_unread(source: Source, config: Config, root: Path) -> tuple[Any, list[SourceError]]:
     """parse_source of a source listed unread: its file read now, its text let go once parsed."""
-    text, problem = read_source_text(root / source.path, source.path)
+    text, problem = read_source_text(os.path.join(root, source.path), source.path)  # str: no Path to make
     if problem is not None:
         return None, [problem]
-    return parse_source(replace(source, text=text), config)
+    return parse_source(Source(source.kind, source.path, source.consultation, text), config)
 
 
 def parse_supports(text: str, path: str) -> tuple[Any, list[SourceError]]:
