@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+
+# A file's bytes: whole, or in chunks written one after the other (a file too large to hold at once).
+Data = bytes | Iterable[bytes]
+
+
+def chunks(data: Data) -> Iterable[bytes]:
+    """`data` as a sequence of chunks."""
+    return (data,) if isinstance(data, bytes) else data
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -17,12 +26,13 @@ def write_file(path: Path, data: bytes) -> None:
     os.replace(write_temp(path, data), path)
 
 
-def write_temp(path: Path, data: bytes) -> str:
+def write_temp(path: Path, data: Data) -> str:
     """`data` in a new temporary file beside `path` (rw-r--r--); its name, for the caller to rename."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for chunk in chunks(data):
+                handle.write(chunk)
         os.chmod(tmp, 0o644)
     except OSError as exc:
         os.unlink(tmp)

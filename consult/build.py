@@ -42,9 +42,10 @@ from consult.content.load import (
 from consult.errors import DISK_FULL, ConsultError, SourceError, disk_full, split_warnings
 from consult.forms.rules import consultation_rule, render_rules
 from consult.lock import build_lock
-from consult.opendata import Rows, consultation_rows, render_open_data
+from consult.opendata import Rows, consultation_rows, open_data_files
 from consult.model import Consultation, Site, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
+from consult.parallel import in_child
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
 from consult.layout import ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, SEARCH_DIR, STATE_DIR, consultation_url
 from consult.render import chrome_for, render_site
@@ -96,7 +97,8 @@ def check_site(root: Path, now: str | datetime | None = None, strict: bool = Fal
         files = render_site(site, env)
     except jinja2.TemplateError as exc:
         raise ConsultError([template_problem(exc, root)])
-    files.update(companion_files(root, site))
+    files.update((name, data if isinstance(data, bytes) else b"".join(data))
+                 for name, data in companion_files(root, site).items())
     return Checked(site, files, warnings=warnings)
 
 
@@ -111,14 +113,14 @@ def only_warnings(problems: list[SourceError], strict: bool) -> tuple[SourceErro
 
 
 def companion_files(root: Path, site: Site, rows: Callable[[Consultation, str], Rows] = consultation_rows,
-                    rules: bytes | None = None) -> dict[str, bytes]:
+                    rules: bytes | None = None) -> dict[str, bytes | Iterator[bytes]]:
     """What a build writes beside the pages: static assets, open data, the handler's rules.
     One place, for the one-shot check and the incremental builder alike (which passes its
-    memoised open data rows and rules)."""
-    files = {path: data for path, data in static_files(root, site.config.theme).items()
+    memoised open data rows and rules). contributions.csv comes as lazy chunks (opendata.open_data_files)."""
+    files: dict[str, bytes | Iterator[bytes]] = {path: data for path, data in static_files(root, site.config.theme).items()
              if site.config.altcha or not path.startswith(ALTCHA_STATIC)}
     files.update(theme_files(site.config.theme_options))
-    files.update(render_open_data(site, rows))
+    files.update(open_data_files(site, rows))
     files[RULES_FILE] = rules if rules is not None else render_rules(site, chrome_for(site)).encode("utf-8")
     return files
 
@@ -326,7 +328,8 @@ class Builder:
         if not self.options.retain:  # the texts are not needed any more: free them before forking the render workers
             self.sources = None
             content.records.clear()
-        jobs, files = plan_pages(site, env, touched)
+        jobs, planned = plan_pages(site, env, touched)
+        files: dict[str, bytes | Iterator[bytes]] = dict(planned)  # the companion files join them (_finish)
         fingerprints = Fingerprints(env, digest(salt(config), str(self.root.resolve())))
         carried: dict[str, PageJob] = {}  # pages of the consultations not touched: as the last build left them
         if touched is not None and last is not None:
@@ -348,16 +351,32 @@ class Builder:
         return Built(site, tuple(rendered) + tuple(files), tuple(kept), warnings, indexed), report
 
     def _read_site(self, changed: set[str] | None, config: Config, moment: datetime, stage: Stage) -> _Content:
-        """Every content file parsed (from the cache when unchanged) and linked into the site."""
+        """Every content file parsed (from the cache when unchanged) and linked into the site.
+
+        A one-shot build without cache that renders in worker processes reads and links in a child
+        process, and unpickles the site it sends back: the records, listings and parse garbage a million
+        files leave behind die with the child, instead of staying here as holes between the model's
+        objects, which each render worker would copy with them (it writes the reference counts of
+        almost every object it reads). A one-process build has no worker to copy anything: it reads here."""
+        if self._remember or self._jobs <= 1:
+            return self._parse_and_link(changed, config, moment, stage)
+        return in_child(partial(self._parse_and_link, changed, config, moment, stage, keep_records=False))
+
+    def _parse_and_link(self, changed: set[str] | None, config: Config, moment: datetime, stage: Stage,
+                        keep_records: bool = True) -> _Content:
+        """_read_site's work; without `keep_records`, the content's records are left out (a one-shot build
+        frees them once linked anyway)."""
         sources, listing_problems = self._sources(changed)
         keys = source_keys(sources, config) if self._remember else None  # once, for the cache and the next build
         with stage("Reading content", len(sources)) as advance:
-            parsed = parse_sources(sources, config, self.parsed if keys is not None else None, self._jobs, advance, keys)
+            parsed = parse_sources(sources, config, self.parsed if keys is not None else None, self._jobs, advance, keys,
+                                   self.root)
         records = {source.path: (source, record) for source, (record, _) in zip(sources, parsed)}
         file_problems = {source.path: tuple(found) for source, (_, found) in zip(sources, parsed) if found}
-        site, found = link_site(list(records.values()), config, moment)
+        site, found = link_site(list(records.values()), config, moment, self.root)
         keys_by_path = dict(zip(records, keys)) if self.options.retain and keys is not None else {}
-        return _Content(site, None, records, keys_by_path, file_problems, tuple(found), tuple(listing_problems))
+        return _Content(site, None, records if keep_records else {}, keys_by_path, file_problems, tuple(found),
+                        tuple(listing_problems))
 
     def _read_consultations(self, last: _Last, changed: set[str], config: Config, moment: datetime) -> _Content | None:
         """When only files inside consultation folders were edited in place (consult.changes), the last
@@ -383,7 +402,7 @@ class Builder:
                 text = read_text(self.root / path)
             except (OSError, UnicodeDecodeError):
                 return None
-            source = Source(old.kind, old.path, old.consultation, old.stem, text)
+            source = Source(old.kind, old.path, old.consultation, text)
             key = keys[path] = source_key(source, config_salt)
             parsed = self.parsed.get(key) or parse_source(source, config)
             self.parsed.put(key, parsed)
@@ -429,7 +448,7 @@ class Builder:
             return None
         return index_site(self.out)
 
-    def _finish(self, site: Site, config: Config, files: dict[str, bytes], kept: list[str],
+    def _finish(self, site: Site, config: Config, files: dict[str, bytes | Iterator[bytes]], kept: list[str],
                 entries: dict[str, tuple[str, Trace]], carried: Iterable[str], staging: Staging) -> WriteReport:
         """Add the companion files to the pages staged, write, and remember the pages rendered."""
         files.update(companion_files(self.root, site, self._open_data_rows, self._rules(site)))
@@ -461,8 +480,11 @@ class Builder:
         self.pages.reload()
 
     def _open_data_rows(self, consultation: Consultation, base_url: str) -> Rows:
-        """A consultation's open data rows; the last ones again when it did not change."""
-        return _reuse(self.open_data_rows, consultation, base_url, partial(consultation_rows, consultation, base_url))
+        """A consultation's open data rows; the last ones again when it did not change. A one-shot build
+        keeps none: its contributions' lines are then made as they are written, never all at once."""
+        if not self.options.retain:
+            return consultation_rows(consultation, base_url)
+        return _reuse(self.open_data_rows, consultation, base_url, partial(_kept_rows, consultation, base_url))
 
     def _rules(self, site: Site) -> bytes:
         """consult-rules.json; the last one again when what it shows did not change (it lists every proposal)."""
@@ -513,11 +535,12 @@ class Builder:
                         text = read_text(self.root / path)
                     except (OSError, UnicodeDecodeError):
                         break
-                    updated[index[path]] = Source(old.kind, old.path, old.consultation, old.stem, text)
+                    updated[index[path]] = Source(old.kind, old.path, old.consultation, text)
                 else:
                     self.sources = (updated, [])
                     return self.sources
-        self.sources = find_sources(self.root)
+        # Unread when nothing keeps the texts (no cache keys, no next build): each is read where it is parsed.
+        self.sources = find_sources(self.root, read=self._remember)
         return self.sources
 
     def _scope(self, changed: set[str], last: _Last) -> Scope:
@@ -563,6 +586,12 @@ def _reuse(memo: dict[str, Memo[T]], consultation: Consultation, extra: Any, mak
     value = last[2] if hit and last is not None else make()
     memo[consultation.slug] = (consultation, extra, value)
     return value
+
+
+def _kept_rows(consultation: Consultation, base_url: str) -> Rows:
+    """consultation_rows, its contributions' lines made now (in chunks), to be written by every next build."""
+    proposals, contributions = consultation_rows(consultation, base_url)
+    return proposals, tuple(contributions)
 
 
 def _window(site: Site, moment: datetime) -> tuple[datetime | None, datetime | None]:

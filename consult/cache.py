@@ -25,7 +25,7 @@ from consult.layout import CACHE_DIR
 from consult.stamps import digest, read_checked as _read, write_checked as _write
 
 # Bump when the meaning of a cached record changes without consult's version changing.
-FORMAT = "6"  # 6: parsed texts come without the characters XML forbids (consult.document.clean)
+FORMAT = "7"  # 6: parsed texts without the characters XML forbids (document.clean); 7: records with slots
 
 
 def value_digest(value: Any) -> str:

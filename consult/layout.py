@@ -67,6 +67,11 @@ def contribution_file(folder: Path, contribution_id: str) -> Path:
     return folder / CONTRIBUTIONS_DIR / f"{contribution_id}.md"
 
 
+def contribution_source(consultation: str, contribution_id: str) -> str:
+    """A contribution's file relative to the site root, as a POSIX string (find_sources' `path`)."""
+    return f"{CONSULTATIONS_PREFIX}{consultation}/{CONTRIBUTIONS_DIR}/{contribution_id}.md"
+
+
 def skeleton_dir() -> Path:
     """The packaged site `consult init` copies (consult/skeleton/)."""
     with as_file(files("consult.skeleton")) as path:

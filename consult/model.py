@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from consult.i18n import DEFAULT_LANGUAGE
-from consult.layout import CONFIG_FILE, DEFAULT_INBOX, results_url
+from consult.layout import CONFIG_FILE, DEFAULT_INBOX, contribution_source, results_url
 from consult.schema import setting
 from consult.stamps import digest
 
@@ -128,10 +128,12 @@ class Keyed:
     every cache of the build keys by them (consult.pages, consult.build), never by object identity,
     so an equal object read again from disk hits what the last one stored.
 
-    A digest lives in the instance's __dict__ beside the fields and is none: equality, hashing and
-    repr ignore it, `dataclasses.replace` leaves it behind (a new value digests itself). A key digests
-    the fields alone and pickling keeps them alone, so no digest depends on whether another one, or
-    any value cached beside the fields (a `cached_property`), was computed."""
+    A digest lives beside the fields (in the instance's __dict__, or in a slot, `_KeySlot`) and is none:
+    equality, hashing and repr ignore it, `dataclasses.replace` leaves it behind (a new value digests
+    itself). A key digests the fields alone and pickling keeps them alone, so no digest depends on
+    whether another one, or any value cached beside the fields (a `cached_property`), was computed."""
+
+    __slots__ = ()  # so that a subclass may have none of its own (`_KeySlot`)
 
     # Fields holding Keyed items, which `key` digests through their own keys (a proposal's comments).
     parts: ClassVar[tuple[str, ...]] = ()
@@ -143,24 +145,24 @@ class Keyed:
     def key(self) -> str:
         """A digest of this object's fields (of its items' keys for `parts`; `collections` left out):
         equal keys mean equal values."""
-        found = self.__dict__.get("_key")
+        found: str | None = getattr(self, "_key", None)
         if found is None:
             kind: type = type(self)
-            state = self.__dict__
-            found = digest(_pickled((kind.__qualname__, [state[name] for name in _fields(kind)[0]])))
+            found = digest(_pickled((kind.__qualname__, [getattr(self, name) for name in _fields(kind)[0]])))
             if self.parts:
                 found = digest(found, *(item.key for name in self.parts for item in getattr(self, name)))
-            self.__dict__["_key"] = found
+            object.__setattr__(self, "_key", found)
         return found
 
     def collection_key(self, attribute: str) -> str:
         """A digest of one of its `collections`: of its items' keys."""
         name = f"_key_{attribute}"
-        found = self.__dict__.get(name)
+        found: str | None = getattr(self, name, None)
         if found is None:
             if attribute not in self.collections:
                 raise ValueError(f"{type(self).__name__}.{attribute} is not one of its collections")
-            found = self.__dict__[name] = digest(*(item.key for item in getattr(self, attribute)))
+            found = digest(*(item.key for item in getattr(self, attribute)))
+            object.__setattr__(self, name, found)
         return found
 
     @property
@@ -170,8 +172,14 @@ class Keyed:
 
     def __getstate__(self) -> dict[str, Any]:
         kind: type = type(self)
-        state = self.__dict__
-        return {name: state[name] for name in _fields(kind)[1]}
+        return {name: getattr(self, name) for name in _fields(kind)[1]}
+
+
+class _KeySlot(Keyed):
+    """A Keyed class with slots (`dataclass(slots=True)`): its digest in a slot, no __dict__. For the
+    model's many small objects: a million contributions' __dict__ would cost ~100 MB."""
+
+    __slots__ = ("_key",)
 
 
 @functools.cache
@@ -231,8 +239,8 @@ class Answer:
     value: str | tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Contribution(Keyed):
+@dataclass(frozen=True, slots=True)
+class Contribution(_KeySlot):
     id: str
     kind: str  # suggestion | proposal | comment | answers
     consultation: str  # consultation slug
@@ -244,9 +252,14 @@ class Contribution(Keyed):
     title: str
     body_html: str  # rendered with the untrusted renderer
     answers: tuple[Answer, ...]
-    source: str  # path relative to the site root
     tags: tuple[str, ...] = ()  # theme ids of the consultation's codebook, set by editors
     channel: str = ""  # how it reached the agency when not the web: papier, courriel, reunion
+
+    @property
+    def source(self) -> str:
+        """Its file, relative to the site root: derived from its id (its file's name) and consultation,
+        not kept (a million contributions would keep a million paths)."""
+        return contribution_source(self.consultation, self.id)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
 """Site -> open data files: what the site publishes, as CSV with a Data Package descriptor.
 
-`render_open_data(site)` returns `data/consultations.csv`, `data/proposals.csv`,
+`open_data_files(site)` gives `data/consultations.csv`, `data/proposals.csv`,
 `data/contributions.csv` and `data/datapackage.json` (Frictionless Data Package:
-a schema per file and the licence). Only what the pages show is exported:
-published contributions, never pending or rejected ones, never personal data.
-Pure: no disk, deterministic bytes.
+a schema per file and the licence); `render_open_data` the same as bytes. Only what
+the pages show is exported: published contributions, never pending or rejected ones,
+never personal data. Pure: no disk, deterministic bytes. contributions.csv grows with
+the site (a million contributions: hundreds of MB), so it comes as lazy chunks of
+rows, written as they are made, never held whole in memory.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from dataclasses import dataclass
 from datetime import date, datetime
 from html.parser import HTMLParser
@@ -90,12 +93,17 @@ MODERATION = (
 )
 
 
-Rows = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # one consultation's proposals, contributions
+# One consultation's lines of proposals.csv and of contributions.csv, CSV-encoded, without header.
+# The contributions' lines come in chunks, lazily: `Builder` materialises them only to keep them
+# for a next build (consult serve), a one-shot build writes each chunk as it is made.
+Rows = tuple[bytes, Iterable[bytes]]
+# Contribution rows encoded at a time: the rows of a chunk are in memory at once, its bytes a moment.
+CHUNK_ROWS = 1000
 
 
 def consultation_rows(consultation: Consultation, base_url: str) -> Rows:
-    """The rows one consultation adds to proposals.csv and contributions.csv (the costly part:
-    `Builder` keeps them for consultations that did not change)."""
+    """The lines one consultation adds to proposals.csv and contributions.csv (the costly part:
+    `Builder` keeps them for consultations that did not change); the contributions' made as they are read."""
     proposals = [
         {"consultation": p.consultation, "slug": p.slug, "title": p.title,
          "category": p.category.id if p.category else "", "status": p.status.id,
@@ -104,14 +112,29 @@ def consultation_rows(consultation: Consultation, base_url: str) -> Rows:
          "origin": p.origin, "author": p.author, "submitted": p.submitted or "", "merged_into": p.merged_into}
         for p in consultation.proposals
     ]
+    return _lines(PROPOSALS, proposals), _contribution_lines(consultation)
+
+
+def _contribution_lines(consultation: Consultation) -> Iterator[bytes]:
+    """contributions.csv's lines for one consultation, by id, CHUNK_ROWS rows per chunk."""
     published = list(consultation.contributions)
     for p in consultation.proposals:
         published += p.comments
-    contributions = [_contribution_row(x) for x in sorted(published, key=lambda x: x.id)]
-    return proposals, contributions
+    published.sort(key=lambda x: x.id)
+    for start in range(0, len(published), CHUNK_ROWS):
+        yield _lines(CONTRIBUTIONS, [_contribution_row(x) for x in published[start:start + CHUNK_ROWS]])
 
 
 def render_open_data(site: Site, rows: Callable[[Consultation, str], Rows] = consultation_rows) -> dict[str, bytes]:
+    """`open_data_files`, each file's bytes whole (consult check, tests)."""
+    return {name: data if isinstance(data, bytes) else b"".join(data)
+            for name, data in open_data_files(site, rows).items()}
+
+
+def open_data_files(site: Site, rows: Callable[[Consultation, str], Rows] = consultation_rows
+                    ) -> dict[str, bytes | Iterator[bytes]]:
+    """The open data files: path -> bytes, or (contributions.csv) an iterator of its chunks, made as
+    they are read from it (once)."""
     base = site.config.base_url
     ordered = sorted(site.consultations, key=lambda c: c.slug)
     consultations = [
@@ -120,16 +143,11 @@ def render_open_data(site: Site, rows: Callable[[Consultation, str], Rows] = con
          "support_goal": c.support_goal or ""}
         for c in ordered
     ]
-    proposals: list[dict[str, Any]] = []
-    contributions: list[dict[str, Any]] = []
-    for c in ordered:
-        more_proposals, more_contributions = rows(c, base)
-        proposals += more_proposals
-        contributions += more_contributions
-    files = {
+    made = [rows(c, base) for c in ordered]
+    files: dict[str, bytes | Iterator[bytes]] = {
         f"{DATA_DIR}/consultations.csv": _csv(CONSULTATIONS, consultations),
-        f"{DATA_DIR}/proposals.csv": _csv(PROPOSALS, proposals),
-        f"{DATA_DIR}/contributions.csv": _csv(CONTRIBUTIONS, contributions),
+        f"{DATA_DIR}/proposals.csv": b"".join([_header(PROPOSALS), *(proposals for proposals, _ in made)]),
+        f"{DATA_DIR}/contributions.csv": chain([_header(CONTRIBUTIONS)], *(lines for _, lines in made)),
         # The figures of each consultation's moderation report page, counted from every file.
         f"{DATA_DIR}/moderation.csv": _csv(MODERATION, [row for c in ordered for row in open_data_rows(c)]),
     }
@@ -157,9 +175,17 @@ def _cell(value: Any) -> str:
 
 
 def _csv(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> bytes:
+    return _header(columns) + _lines(columns, rows)
+
+
+def _header(columns: tuple[Column, ...]) -> bytes:
+    return _lines(columns, [{c.name: c.name for c in columns}])
+
+
+def _lines(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> bytes:
+    """The CSV lines of `rows`, without header."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c.name for c in columns])
     for row in rows:
         writer.writerow([_cell(row[c.name]) for c in columns])
     return out.getvalue().encode("utf-8")

@@ -9,13 +9,14 @@ too), and files the build no longer produces are removed.
 
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consult.atomic import naming_file, write_temp
+from consult.atomic import Data, chunks, naming_file, write_temp
 from consult.errors import ConsultError
 from consult.layout import content_dir
 
@@ -53,10 +54,10 @@ class Staging:
         self.checked: dict[str, bool] = {}  # existing folder -> inside the output folder (symlinks resolved)
         self.empty = not out.is_dir() or not any(out.iterdir())  # nothing stale to look for after
         # Set by `writer`: files go straight to their place (through it), rollback empties the folder.
-        self.fresh: Callable[[str, bytes], None] | None = None
+        self.fresh: Callable[[str, Data], None] | None = None
         self.mode = 0o644 & ~_umask()
 
-    def writer(self) -> Callable[[str, bytes], None] | None:
+    def writer(self) -> Callable[[str, Data], None] | None:
         """When the output folder is new or empty: a function that writes a file straight to its
         place, safe to call from forked workers at once, each file then `adopt`ed here. Nobody had
         anything in that folder, so there is nothing to stage, and rollback empties it. None otherwise."""
@@ -67,10 +68,10 @@ class Staging:
             self.fresh = self._writer()
         return self.fresh
 
-    def _writer(self) -> Callable[[str, bytes], None]:
+    def _writer(self) -> Callable[[str, Data], None]:
         out, mode, known = str(self.out), self.mode, {""}
 
-        def write(name: str, data: bytes) -> None:
+        def write(name: str, data: Data) -> None:
             _check_name(name, self.out)
             folder = name.rpartition("/")[0]
             if folder not in known:
@@ -91,7 +92,8 @@ class Staging:
         self.names.add(name)
         self.direct.add(name)
 
-    def add(self, name: str, data: bytes) -> None:
+    def add(self, name: str, data: Data) -> None:
+        """Stage one file; `data` may come in chunks (written as they come: see atomic.Data)."""
         _check_name(name, self.out)
         folder = name.rpartition("/")[0]
         target = self.out / name
@@ -106,13 +108,21 @@ class Staging:
             if (self.out / folder).is_dir():
                 if not self._inside(folder):
                     raise ConsultError(f"output path {name!r} escapes {self.out}")
-                try:
-                    if target.stat().st_size == len(data) and target.read_bytes() == data:
-                        self.unchanged += 1
-                        return
-                except FileNotFoundError:
-                    pass
-                self.staged[name] = write_temp(target, data)
+                if isinstance(data, bytes):
+                    try:
+                        if target.stat().st_size == len(data) and target.read_bytes() == data:
+                            self.unchanged += 1
+                            return
+                    except FileNotFoundError:
+                        pass
+                    self.staged[name] = write_temp(target, data)
+                    return
+                tmp = write_temp(target, data)  # chunks: compared once written, not held to compare
+                if _same_file(tmp, target):
+                    os.unlink(tmp)
+                    self.unchanged += 1
+                else:
+                    self.staged[name] = tmp
                 return
             if not self._create(folder):
                 raise ConsultError(f"output path {name!r} escapes {self.out}")
@@ -188,13 +198,22 @@ class Staging:
         self.staged, self.direct, self.created, self.fresh = {}, set(), {}, None
 
 
-def _write_new(path: str | Path, data: bytes, mode: int) -> None:
+def _same_file(new: str, old: Path) -> bool:
+    """Do two files hold the same bytes (`old` may be missing)?"""
+    try:
+        return filecmp.cmp(new, old, shallow=False)
+    except FileNotFoundError:
+        return False
+
+
+def _write_new(path: str | Path, data: Data, mode: int) -> None:
     """Create a file that must not exist yet; rw-r--r-- whatever the umask (`mode` is what it gave)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:  # os.write on the descriptor: a file object would fstat it first
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        for chunk in chunks(data):
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
         if mode != 0o644:
             os.fchmod(fd, 0o644)
     except OSError as exc:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import sys
 import tempfile
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
@@ -87,6 +88,41 @@ def run_shared(task: Callable[[int, int], R], count: int, jobs: int, threshold: 
     finally:
         _task = _folder = None
         gc.unfreeze()
+
+
+def in_child(task: Callable[[], R]) -> R:
+    """task(), run in a forked process; its result (or its exception) comes back pickled through a
+    temporary file. For work whose garbage should not stay in this process: what it leaves behind
+    dies with the child, and the result is unpickled here into memory of its own, without the holes
+    the garbage would leave between its objects. Where fork is not available, runs here."""
+    if not can_fork():
+        return task()
+    with tempfile.TemporaryDirectory(prefix="consult-") as folder:
+        path = os.path.join(folder, "result.pickle")
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child: measured by its result, never returns
+            code = 0
+            try:
+                try:
+                    outcome: tuple[bool, Any] = (True, task())
+                except BaseException as exc:  # noqa: BLE001 - raised again in the parent
+                    outcome = (False, exc)
+                with open(path, "wb") as handle:
+                    pickle.dump(outcome, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:  # noqa: BLE001 - an outcome that cannot be pickled: the parent says so
+                code = 1
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or not os.path.exists(path):
+            raise RuntimeError(f"the child process that ran {getattr(task, '__name__', 'a task')} failed ({status})")
+        with open(path, "rb") as handle:
+            ok, value = pickle.load(handle)
+    if not ok:
+        raise value
+    return value
 
 
 def _run(bounds: tuple[int, int]) -> str:

@@ -73,7 +73,6 @@ def contribution(slug: str, number: int, *, author: str = "Camille", title: str 
         title=title or (f"Idée numéro {number}" if not proposal else ""),
         body_html=body_html,
         answers=answers,
-        source=f"content/consultations/{slug}/contributions/c{number:03d}.md",
     )
 
 

@@ -413,3 +413,61 @@ def test_the_content_is_out_of_the_collectors_sight_while_pages_render(tmp_path:
     with pytest.raises(ConsultError, match="template error"):
         build_site(site, tmp_path / "out2", "2026-03-01T12:00")
     assert len(seen) == 2 and seen[1] > 0 and gc.get_freeze_count() == 0
+
+
+def test_a_one_shot_build_keeps_no_open_data_rows_and_writes_the_same_files(tmp_path: Path) -> None:
+    """`consult build` (a one-shot Builder) makes contributions.csv as it writes it and keeps no rows for a
+    next build; the files are those of the in-memory check, byte for byte."""
+    from consult.build import Builder, BuildOptions
+
+    builder = Builder(SITES / "tiny", tmp_path / "out", NOW, BuildOptions(cache=False, retain=False))
+    builder.build()
+    assert builder.open_data_rows == {}
+    assert tree(tmp_path / "out") == check_site(SITES / "tiny", NOW).files
+
+
+def test_a_one_shot_build_reads_each_file_where_it_parses_it_with_the_same_problems(tmp_path: Path) -> None:
+    """Without cache, `consult build` lists the files unread (their texts are never all in memory at once):
+    each is read where it is parsed. A problem found by linking is still placed at its line and column
+    (the file read again), and a file that cannot be read is still an error naming it."""
+    from consult.content.load import find_sources
+    from consult.errors import ConsultError
+
+    root = tmp_path / "site"
+    shutil.copytree(SITES / "tiny", root, ignore=shutil.ignore_patterns("expected"))
+    folder = root / "content/consultations/velo/contributions"
+    comment = folder / "20261108-aaaa0006.md"
+    comment.write_text(comment.read_text(encoding="utf-8").replace("proposal: rue-haute", "proposal: rue-hautte"),
+                       encoding="utf-8")
+    sources, _ = find_sources(root, read=False)
+    assert sources and all(source.text is None for source in sources)
+    built, _ = build_site(root, tmp_path / "out", NOW, jobs=1)
+    checked = check_site(root, NOW)
+    assert [str(w) for w in built.warnings] == [str(w) for w in checked.warnings]
+    assert any(w.path.endswith("20261108-aaaa0006.md") and (w.line, w.col) == (4, 11) for w in built.warnings)
+    (folder / "20261109-aaaa0009.md").write_bytes(b"---\nid: 20261109-aaaa0009\nauthor: \xe9\n---\n")
+    with pytest.raises(ConsultError) as error:
+        build_site(root, tmp_path / "out", NOW, jobs=1)
+    with pytest.raises(ConsultError) as eager:
+        check_site(root, NOW)
+    assert [str(p) for p in error.value.problems] == [str(p) for p in eager.value.problems]
+    assert any("20261109-aaaa0009.md:1:1: not valid UTF-8" in str(p) for p in error.value.problems)
+
+
+def test_a_parallel_one_shot_build_reads_and_links_in_a_child_process(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`consult build -j2` (no cache) reads and links in a child process whose garbage dies with it; the
+    site comes back whole (the files are the check's). One process, or a cache, reads here."""
+    import consult.build as build
+    from consult.parallel import in_child
+
+    calls: list[str] = []
+
+    def recorded(task):  # type: ignore[no-untyped-def]
+        calls.append("child")
+        return in_child(task)
+
+    monkeypatch.setattr(build, "in_child", recorded)
+    build_site(SITES / "tiny", tmp_path / "out", NOW, jobs=2)
+    assert calls == ["child"] and tree(tmp_path / "out") == check_site(SITES / "tiny", NOW).files
+    build_site(SITES / "tiny", tmp_path / "one", NOW, jobs=1)
+    assert calls == ["child"]

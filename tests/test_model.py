@@ -145,3 +145,30 @@ def test_derived_names_the_collection_each_derived_attribute_reads(root: Path) -
         if callable(value):
             value("rue-haute")
         assert _Watched.reads == ({Consultation.derived[name]} if name in Consultation.derived else set()), name
+
+
+def test_the_words_contributions_repeat_are_one_string_each(root: Path) -> None:
+    """What a million contributions repeat (kind, status, a proposal's slug, a public name, a choice) is one
+    string in memory, not one per file; their own text (the body) stays theirs."""
+    site = read(root)
+    velo = site.consultation("velo")
+    comments = [x for p in velo.proposals for x in p.comments]
+    every = list(velo.contributions) + comments
+    assert len({id(x.kind) for x in velo.contributions}) == len({x.kind for x in velo.contributions})
+    assert len({id(x.status) for x in every}) == 1
+    assert len({id(x.proposal) for x in comments}) == len({x.proposal for x in comments})
+    choices = [v for x in every for a in x.answers if a.question.type != "text"
+               for v in (a.value if isinstance(a.value, tuple) else (a.value,))]
+    assert len({id(v) for v in choices}) == len(set(choices)) < len(choices)
+
+
+def test_a_contribution_is_small_and_keyed_like_the_rest(root: Path) -> None:
+    """A contribution keeps its fields in slots (no __dict__: a million of them), its digest beside them,
+    and derives its file's path; its key, equality and pickling behave as every Keyed object's."""
+    site = read(root)
+    comment = next(x for p in site.consultation("velo").proposals for x in p.comments if x.source == COMMENT)
+    assert not hasattr(comment, "__dict__")
+    key = comment.key
+    again = pickle.loads(pickle.dumps(comment))
+    assert again == comment and again.key == key and replace(comment, title="Autre").key != key
+    assert comment.source == COMMENT and (root / comment.source).is_file()

@@ -77,3 +77,20 @@ def test_licence_is_configurable(tmp_path: Path) -> None:
 
 def test_html_to_text_keeps_paragraphs_and_drops_markup() -> None:
     assert html_to_text("<p>Un <strong>deux</strong></p>\n<ul>\n<li>a</li>\n<li>b &amp; c</li>\n</ul>") == "Un deux\na\nb & c"
+
+
+def test_contributions_csv_comes_in_lazy_chunks_with_the_same_bytes(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """contributions.csv is made chunk by chunk as it is read (CHUNK_ROWS rows at a time), never whole: a
+    national consultation's CSV is hundreds of MB. The bytes are those of one piece."""
+    import consult.opendata as opendata
+
+    site = check_site(TINY, NOW).site
+    whole = render_open_data(site)["data/contributions.csv"]
+    monkeypatch.setattr(opendata, "CHUNK_ROWS", 2)
+    lazy = opendata.open_data_files(site)["data/contributions.csv"]
+    assert not isinstance(lazy, bytes)
+    pieces = list(lazy)
+    assert b"".join(pieces) == whole
+    sizes = [len(list(csv.reader(io.StringIO(piece.decode("utf-8"))))) for piece in pieces]
+    assert sizes[0] == 1 and sum(sizes[1:]) == 10  # the header, then the rows two at a time (per consultation)
+    assert len(sizes) >= 1 + 10 // 2 and max(sizes[1:]) == 2

@@ -108,3 +108,30 @@ def test_the_writer_commits_its_files_and_refuses_escaping_names(tmp_path: Path)
     assert report.written == ["a/index.html"] and tree(out) == {"a/index.html": b"a"}
     assert not (tmp_path / "outside.html").exists()
     assert Staging(out).writer() is None  # the folder holds a site now: files are staged as usual
+
+
+def test_a_file_in_chunks_is_written_as_they_come_and_left_alone_when_unchanged(tmp_path: Path) -> None:
+    """A file given as an iterator of chunks (a large open data CSV) is written chunk by chunk, into a new
+    folder as into an existing one; once written, equal chunks leave it alone (its mtime too)."""
+    out = tmp_path / "_site"
+    made: list[int] = []
+
+    def chunks(*parts: bytes):  # type: ignore[no-untyped-def]
+        for part in parts:
+            made.append(len(part))
+            yield part
+
+    report = write_output(out, {"data/big.csv": chunks(b"id\n", b"1\n", b"2\n"), "index.html": b"i"})
+    assert tree(out) == {"data/big.csv": b"id\n1\n2\n", "index.html": b"i"} and made == [3, 2, 2]
+    before = os.stat(out / "data/big.csv").st_mtime_ns
+    report = write_output(out, {"data/big.csv": chunks(b"id\n1\n", b"2\n"), "index.html": b"i"})
+    assert report.written == [] and report.unchanged == 2
+    assert os.stat(out / "data/big.csv").st_mtime_ns == before
+    assert sorted(p.name for p in (out / "data").iterdir()) == ["big.csv"]  # no temporary file left
+    report = write_output(out, {"data/big.csv": chunks(b"id\n", b"3\n"), "index.html": b"i"})
+    assert report.written == ["data/big.csv"] and tree(out)["data/big.csv"] == b"id\n3\n"
+    staging = Staging(tmp_path / "fresh")
+    staging.writer()  # a new folder: the writer's path
+    staging.add("data/big.csv", chunks(b"a", b"b"))
+    staging.commit()
+    assert tree(tmp_path / "fresh") == {"data/big.csv": b"ab"}

@@ -57,3 +57,26 @@ def test_an_error_in_a_worker_reaches_the_caller() -> None:
     with pytest.raises(ValueError, match="broken range"):
         for _ in run_shared(task, 1000, 2, threshold=10, chunk=10):
             pass
+
+
+def test_in_child_runs_the_task_in_another_process_and_brings_back_its_result_or_error() -> None:
+    """in_child: the task runs in a forked process (what it leaves behind stays there); its result, or
+    the exception it raised, comes back here; no temporary file is left."""
+    from consult.parallel import in_child
+
+    me, before = os.getpid(), _leftovers()
+    left: list[str] = []
+
+    def task() -> tuple[int, list[str]]:
+        left.append("garbage")  # the child's copy of the list
+        return os.getpid(), ["résultat"] * 3
+
+    pid, value = in_child(task)
+    assert pid != me and value == ["résultat"] * 3 and left == []
+
+    def fails() -> None:
+        raise ValueError("a problem in the child")
+
+    with pytest.raises(ValueError, match="a problem in the child"):
+        in_child(fails)
+    assert _leftovers() == before

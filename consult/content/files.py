@@ -8,6 +8,7 @@ Positions come from the YAML nodes, so messages read `path:line:col: ...`.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from sys import intern
 from datetime import date, datetime, time
 from typing import Any
 
@@ -149,7 +150,7 @@ class ProposalRecord:
     status_line: int = 0  # where `status:` stands in the file (consult.lint's warnings point there)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per contribution file: a million of them while a site links
 class ContributionRecord:
     id: str
     kind: str
@@ -160,7 +161,7 @@ class ContributionRecord:
     reason: str
     title: str
     body_html: str
-    answers: dict[str, Any]
+    answers: tuple[tuple[str, Any], ...]  # (question id, value) as in the file: no dict each when none
     source: str
     tags: tuple[str, ...] = ()
     category: str = ""
@@ -408,18 +409,25 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
                                       "as in codebook.yaml"))
     if problems:
         return None, problems
+    # The words a million contributions repeat (kind, status, a proposal's slug, a public name...) are one
+    # string each from here on, not one per file (`intern`: the model keeps them).
     return ContributionRecord(
-        id=data["id"], kind=kind, proposal=data.get("proposal"), author=data.get("author") or "",
-        submitted=to_datetime(data["submitted"], config), status=status, reason=reason,
+        id=data["id"], kind=intern(kind), proposal=intern_slug(data.get("proposal")), author=intern(data.get("author") or ""),
+        submitted=to_datetime(data["submitted"], config), status=intern(status), reason=intern(reason),
         title=data.get("title") or "",
         # Only published text is ever rendered: the rest must not cost time nor reach the model.
         body_html=render_untrusted(body) if status == "published" else "",
-        answers=dict(data.get("answers") or {}), source=path, tags=tuple(tags), category=data.get("category") or "",
-        flags=tuple(data.get("flags") or ()),
+        answers=tuple((data.get("answers") or {}).items()), source=path, tags=tuple(tags),
+        category=data.get("category") or "", flags=tuple(data.get("flags") or ()),
         decided=to_datetime(data["decided"], config) if data.get("decided") else None,
         decided_by=data.get("decided_by") or "",
-        channel="" if channel == "web" else channel,
+        channel=intern("" if channel == "web" else channel),
     ), problems
+
+
+def intern_slug(text: str | None) -> str | None:
+    """`text` interned (sys.intern), None kept."""
+    return None if text is None else intern(text)
 
 
 def _check_flags(doc: YamlDoc, codes: Any) -> list[SourceError]:

@@ -1,9 +1,12 @@
 """content/ -> Site: read every file, parse each one, link them, report all problems.
 
-`find_sources` is the only function that touches disk. Parsing is per file and
-pure: `parse_sources` looks each file up in the cache by content hash and parses
-the rest, in worker processes when there are enough; `link_site` checks what
-spans files (a comment's proposal, a proposal's category, supports) and builds the model.
+`find_sources` lists (and reads) the files. Parsing is per file and pure:
+`parse_sources` looks each file up in the cache by content hash and parses the
+rest, in worker processes when there are enough; `link_site` checks what spans
+files (a comment's proposal, a proposal's category, supports) and builds the model.
+A one-shot build without cache lists the files unread: each is read where it is
+parsed and its text dropped at once, so the texts are never all in memory (a file
+with a problem found by linking is read again to place it).
 Content that moved (a comment's proposal renamed, a question removed) is a warning,
 not an error: the site still builds, without what lost its place.
 """
@@ -11,6 +14,7 @@ not an error: the site still builds, without what lost its place.
 from __future__ import annotations
 
 import os
+from sys import intern
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -46,18 +50,24 @@ from consult.model import (
 )
 from consult.parallel import run_shared
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """One content file: what it is, where it is, and its text."""
 
     kind: str  # consultation | proposal | contribution | synthesis | supports | codebook | page
     path: str  # relative to the site root, with '/'
     consultation: str  # slug, '' for pages
-    stem: str
-    text: str
+    text: str | None  # None: listed unread (find_sources(read=False)), read where it is parsed
+
+    @property
+    def stem(self) -> str:
+        """The file's name without its suffix (as PurePath.stem), not kept: a million files' worth."""
+        name = self.path.rpartition("/")[2]
+        dot = name.rfind(".")
+        return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
-def read_text(path: Path) -> str:
+def read_text(path: str | Path) -> str:
     """A content file's text, as path.read_text(encoding="utf-8") gives it (newlines made '\n'), in
     4 system calls instead of 7 (a text file object asks whether it is a terminal, and seeks twice):
     a build reads every content file, one after the other, before anything else can start."""
@@ -76,6 +86,16 @@ def read_text(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
+def read_source_text(path: str | Path, rel: str) -> tuple[str | None, SourceError | None]:
+    """A content file's text, or the problem of reading it (`rel`: its path relative to the site root)."""
+    try:
+        return read_text(path), None
+    except UnicodeDecodeError as exc:
+        return None, SourceError(rel, 1, 1, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
+    except OSError as exc:  # a symlink to nothing, say
+        return None, SourceError(rel, 0, 0, f"cannot read this file ({exc.strerror})")
+
+
 OUTSIDE = "symlink points outside the site"
 
 
@@ -85,9 +105,10 @@ def leads_outside(path: Path, real_root: Path) -> bool:
     return path.is_symlink() and not path.resolve().is_relative_to(real_root)
 
 
-def find_sources(root: Path) -> tuple[list[Source], list[SourceError]]:
+def find_sources(root: Path, read: bool = True) -> tuple[list[Source], list[SourceError]]:
     """Every content file, and the problems of listing them. A symlink (file or folder) that
-    leads out of the site is a problem, never read."""
+    leads out of the site is a problem, never read. `read=False`: the texts are left to
+    `parse_sources` (given the root), which reads each file as it parses it."""
     content = content_dir(root)
     if not content.is_dir():
         return [], [SourceError(CONTENT_DIR, 0, 0, "no content/ folder", "run 'consult init' to create a site")]
@@ -105,15 +126,11 @@ def find_sources(root: Path) -> tuple[list[Source], list[SourceError]]:
         rel = path.relative_to(root).as_posix()
         if outside(path):
             return
-        try:
-            text = read_text(path)
-        except UnicodeDecodeError as exc:
-            problems.append(SourceError(rel, 1, 1, f"not valid UTF-8 ({exc.reason} at byte {exc.start})"))
+        text, problem = read_source_text(path, rel) if read else (None, None)
+        if problem is not None:
+            problems.append(problem)
             return
-        except OSError as exc:  # a symlink to nothing, say
-            problems.append(SourceError(rel, 0, 0, f"cannot read this file ({exc.strerror})"))
-            return
-        sources.append(Source(kind, rel, consultation, path.stem, text))
+        sources.append(Source(kind, rel, consultation, text))
 
     def listed(folder: Path, pattern: str) -> list[Path]:  # nothing under a folder that leads out is read
         return [] if outside(folder) else sorted(folder.glob(pattern))
@@ -150,7 +167,10 @@ def find_sources(root: Path) -> tuple[list[Source], list[SourceError]]:
 
 
 def parse_source(source: Source, config: Config) -> tuple[Any, list[SourceError]]:
-    """One file -> (record or None, problems). Pure: the unit of caching and parallelism."""
+    """One file (read) -> (record or None, problems). Pure: the unit of caching and parallelism."""
+    if source.text is None:
+        raise ValueError(f"{source.path}: parse_source needs the text (see parse_unread)")
+    text = source.text
     if source.kind == "consultation":
         problems = files.check_slug(source.consultation, source.path, "consultation folder")
     elif source.consultation and not files.SLUG_RE.match(source.consultation):
@@ -162,20 +182,28 @@ def parse_source(source: Source, config: Config) -> tuple[Any, list[SourceError]
     if problems:
         return None, problems
     if source.kind == "page":
-        return files.parse_page(source.text, source.path, source.stem)
+        return files.parse_page(text, source.path, source.stem)
     if source.kind == "consultation":
-        return files.parse_consultation(source.text, source.path, source.consultation, config)
+        return files.parse_consultation(text, source.path, source.consultation, config)
     if source.kind == "proposal":
-        return files.parse_proposal(source.text, source.path, source.stem, config)
+        return files.parse_proposal(text, source.path, source.stem, config)
     if source.kind == "contribution":
-        return files.parse_contribution(source.text, source.path, source.stem, source.consultation, config)
+        return files.parse_contribution(text, source.path, source.stem, source.consultation, config)
     if source.kind == "synthesis":
-        return files.parse_synthesis(source.text, source.path)
+        return files.parse_synthesis(text, source.path)
     if source.kind == "report":
-        return files.parse_report(source.text, source.path)
+        return files.parse_report(text, source.path)
     if source.kind == "codebook":
-        return files.parse_codebook(source.text, source.path)
-    return parse_supports(source.text, source.path)
+        return files.parse_codebook(text, source.path)
+    return parse_supports(text, source.path)
+
+
+def parse_unread(source: Source, config: Config, root: Path) -> tuple[Any, list[SourceError]]:
+    """parse_source of a source listed unread: its file read now, its text let go once parsed."""
+    text, problem = read_source_text(os.path.join(root, source.path), source.path)  # str: no Path to make
+    if problem is not None:
+        return None, [problem]
+    return parse_source(Source(source.kind, source.path, source.consultation, text), config)
 
 
 def parse_supports(text: str, path: str) -> tuple[Any, list[SourceError]]:
@@ -196,6 +224,8 @@ Parsed = tuple[Any, list[SourceError]]
 
 
 def source_key(source: Source, config_salt: str) -> str:
+    if source.text is None:
+        raise ValueError(f"{source.path}: a cache key needs the text")
     return digest(config_salt, source.kind, source.path, source.consultation, source.stem, source.text)
 
 
@@ -206,25 +236,33 @@ def source_keys(sources: list[Source], config: Config) -> list[str]:
 
 
 def parse_sources(sources: list[Source], config: Config, store: Store | None = None, jobs: int = 1,
-                  progress: Callable[[int], None] | None = None, keys: list[str] | None = None) -> list[Parsed]:
+                  progress: Callable[[int], None] | None = None, keys: list[str] | None = None,
+                  root: Path | None = None) -> list[Parsed]:
     """Every source parsed, in order: from the cache when its text was seen, else parsed (in parallel).
-    `keys`: the sources' `source_keys`, when the caller has them already."""
+    `keys`: the sources' `source_keys`, when the caller has them already. Sources listed unread (no
+    cache then) are read from `root` by the process that parses them."""
     if store is None:
-        return _parse_many(sources, config, jobs, progress)
+        return _parse_many(sources, config, jobs, progress, root)
     keys = keys if keys is not None else source_keys(sources, config)
     results: list[Parsed | None] = [store.get(key) for key in keys]
     missing = [i for i, found in enumerate(results) if found is None]
     if progress is not None and len(sources) > len(missing):
         progress(len(sources) - len(missing))
-    for i, parsed in zip(missing, _parse_many([sources[i] for i in missing], config, jobs, progress)):
+    for i, parsed in zip(missing, _parse_many([sources[i] for i in missing], config, jobs, progress, root)):
         results[i] = parsed
         store.put(keys[i], parsed)
     return results  # type: ignore[return-value]
 
 
-def _parse_many(sources: list[Source], config: Config, jobs: int, progress: Callable[[int], None] | None) -> list[Parsed]:
+def _parse_many(sources: list[Source], config: Config, jobs: int, progress: Callable[[int], None] | None,
+                root: Path | None) -> list[Parsed]:
+    def parse(source: Source) -> Parsed:
+        if source.text is None and root is not None:
+            return parse_unread(source, config, root)
+        return parse_source(source, config)
+
     def parse_range(start: int, stop: int) -> list[Parsed]:
-        return [parse_source(sources[i], config) for i in range(start, stop)]
+        return [parse(sources[i]) for i in range(start, stop)]
 
     out: list[Parsed] = []
     for _, parsed in run_shared(parse_range, len(sources), jobs, PARALLEL_THRESHOLD, progress):
@@ -264,11 +302,27 @@ def _by_consultation(records: list[tuple[Source, Any]]) -> dict[str, dict[str, l
     return grouped
 
 
-def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime) -> tuple[Site, list[SourceError]]:
-    """The model, and the problems found across files (errors and warnings: see `split_warnings`)."""
+class _Texts(dict[str, str]):
+    """The texts of the sources, by path, to place a problem found by linking; a source listed unread
+    is read again from `root` when a problem needs it (rarely: most files have none)."""
+
+    def __init__(self, records: list[tuple[Source, Any]], root: Path | None):
+        super().__init__((source.path, source.text) for source, _ in records if source.text is not None)
+        self.root = root
+
+    def __missing__(self, path: str) -> str:
+        if self.root is None:
+            raise KeyError(path)
+        return read_source_text(self.root / path, path)[0] or ""  # gone since: placed at its first line
+
+
+def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime,
+              root: Path | None = None) -> tuple[Site, list[SourceError]]:
+    """The model, and the problems found across files (errors and warnings: see `split_warnings`).
+    `root`: where to read again the files listed unread, to place their problems."""
     problems: list[SourceError] = []
     grouped = _by_consultation(records)
-    texts = {source.path: source.text for source, _ in records}
+    texts = _Texts(records, root)
     pages = tuple(
         Page(p.slug, p.title, p.body_html, page_url(p.slug), p.source, p.footer) for p in grouped[""]["page"]
     )
@@ -295,7 +349,7 @@ def _answers(record: files.ContributionRecord, questions: dict[str, Any], proble
     """The answers to questions the consultation still asks; an answer to one removed is not shown
     (a warning, unless the contribution is rejected: then nobody needs to act)."""
     answers = []
-    for key, value in record.answers.items():
+    for key, value in record.answers:
         if key not in questions:
             if record.status != "rejected":
                 problems.append(_moved(texts[record.source], record.source, ("answers", key),
@@ -305,7 +359,10 @@ def _answers(record: files.ContributionRecord, questions: dict[str, Any], proble
                                             "rename the key to an existing question, remove the answer, "
                                             "or reject the contribution")))
             continue
-        answers.append(Answer(questions[key], tuple(str(v) for v in value) if isinstance(value, list) else str(value)))
+        question = questions[key]
+        # A choice (or a scale's value) is one of a few words: one string for all who gave it.
+        word = str if question.type == "text" else (lambda v: intern(str(v)))
+        answers.append(Answer(question, tuple(word(v) for v in value) if isinstance(value, list) else word(value)))
     return tuple(answers)
 
 
@@ -361,11 +418,12 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
                 rejected += 1
         if record.status != "published":
             continue
+        # Interned again: a record parsed in a worker process came back with its own copies (files.intern).
         contribution = Contribution(
-            id=record.id, kind=record.kind, consultation=c.slug, proposal=record.proposal, author=record.author,
-            submitted=record.submitted, status=record.status, reason=record.reason, title=record.title,
-            body_html=record.body_html, answers=answers, source=record.source, tags=record.tags,
-            channel=record.channel,
+            id=record.id, kind=intern(record.kind), consultation=c.slug, proposal=files.intern_slug(record.proposal),
+            author=intern(record.author), submitted=record.submitted, status=intern(record.status),
+            reason=record.reason, title=record.title, body_html=record.body_html, answers=answers,
+            tags=record.tags, channel=intern(record.channel),
         )
         if record.kind == "comment" and record.proposal:
             comments[record.proposal].append(contribution)
