@@ -30,6 +30,7 @@ from consult.changes import Scope, classify
 from consult.config import Config, load_config, parse_now
 from consult.content.load import (
     Source,
+    count_files,
     find_sources,
     link_site,
     load_site,
@@ -53,6 +54,8 @@ from consult.search import Indexed, index_site
 from consult.theme import builtin_themes_dir, check_links, check_templates, make_environment, static_files, theme_files
 
 OUTPUT_DIR = "_site"
+# From this many proposals, contributions and reports, a one-shot parallel build reads in a child process.
+CHILD_READ_FILES = 100_000
 RULES_FILE = "consult-rules.json"
 # Everything a build reads, relative to the site root (plus the built-in themes).
 INPUTS = (CONFIG_FILE, CONTENT_DIR, "templates", "themes", "static")
@@ -357,8 +360,10 @@ class Builder:
         process, and unpickles the site it sends back: the records, listings and parse garbage a million
         files leave behind die with the child, instead of staying here as holes between the model's
         objects, which each render worker would copy with them (it writes the reference counts of
-        almost every object it reads). A one-process build has no worker to copy anything: it reads here."""
-        if self._remember or self._jobs <= 1:
+        almost every object it reads). A one-process build has no worker to copy anything: it reads here.
+        Nor does a site of fewer than CHILD_READ_FILES files: sending its site back would cost more time
+        (the pickle, a serial half second at 10,000 proposals) than its memory is worth."""
+        if self._remember or self._jobs <= 1 or count_files(self.root) < CHILD_READ_FILES:
             return self._parse_and_link(changed, config, moment, stage)
         return in_child(partial(self._parse_and_link, changed, config, moment, stage, keep_records=False))
 

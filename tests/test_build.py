@@ -455,9 +455,11 @@ def test_a_one_shot_build_reads_each_file_where_it_parses_it_with_the_same_probl
 
 
 def test_a_parallel_one_shot_build_reads_and_links_in_a_child_process(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """`consult build -j2` (no cache) reads and links in a child process whose garbage dies with it; the
-    site comes back whole (the files are the check's). One process, or a cache, reads here."""
+    """`consult build -j2` (no cache) of a large site reads and links in a child process whose garbage
+    dies with it; the site comes back whole (the files are the check's). One process, a cache, or a
+    site of fewer files than build.CHILD_READ_FILES reads here."""
     import consult.build as build
+    from consult.content.load import count_files
     from consult.parallel import in_child
 
     calls: list[str] = []
@@ -467,6 +469,14 @@ def test_a_parallel_one_shot_build_reads_and_links_in_a_child_process(tmp_path: 
         return in_child(task)
 
     monkeypatch.setattr(build, "in_child", recorded)
+    build_site(SITES / "tiny", tmp_path / "small", NOW, jobs=2)
+    assert calls == []  # a small site is read here: sending it back would cost more than it saves
+    files = len(list((SITES / "tiny" / "content" / "consultations").glob("*/*/*.md")))
+    assert count_files(SITES / "tiny") == files > 0  # proposals, contributions, reports
+    monkeypatch.setattr(build, "CHILD_READ_FILES", files + 1)
+    build_site(SITES / "tiny", tmp_path / "below", NOW, jobs=2)
+    assert calls == []
+    monkeypatch.setattr(build, "CHILD_READ_FILES", files)
     build_site(SITES / "tiny", tmp_path / "out", NOW, jobs=2)
     assert calls == ["child"] and tree(tmp_path / "out") == check_site(SITES / "tiny", NOW).files
     build_site(SITES / "tiny", tmp_path / "one", NOW, jobs=1)

@@ -105,6 +105,22 @@ def leads_outside(path: Path, real_root: Path) -> bool:
     return path.is_symlink() and not path.resolve().is_relative_to(real_root)
 
 
+def count_files(root: Path) -> int:
+    """How many proposals, contributions and reports the site's consultations hold, from their
+    folders' listings alone (nothing read, nothing checked): what decides how a build reads them."""
+    folder, total = consultations_dir(root), 0
+    if not folder.is_dir():
+        return 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            for name in (PROPOSALS_DIR, CONTRIBUTIONS_DIR, REPORTS_DIR):
+                try:
+                    total += len(os.listdir(os.path.join(entry.path, name)))
+                except OSError:  # no such folder, or not a folder
+                    pass
+    return total
+
+
 def find_sources(root: Path, read: bool = True) -> tuple[list[Source], list[SourceError]]:
     """Every content file, and the problems of listing them. A symlink (file or folder) that
     leads out of the site is a problem, never read. `read=False`: the texts are left to
