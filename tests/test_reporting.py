@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from consult.build import build_site
+from consult.config import parse_config
 from consult.forms.core import Context, Response
 from consult.forms.guard import Guard
 from consult.forms.pages import Pages
@@ -207,11 +208,12 @@ def test_keep_takes_the_reported_flag_off_dates_the_decision_and_leaves_the_rest
     after = item.read_text(encoding="utf-8")
     data = front_matter(item)
     assert data["status"] == "published" and data["flags"] == ["links"] and "decided_by" not in data
-    assert str(data["decided"]) == date.today().isoformat()
+    today = datetime.now(parse_config((site / "site.yaml").read_text(encoding="utf-8")).tz).date().isoformat()
+    assert str(data["decided"]) == today  # the site's day (the machine's, in UTC, differs after 23:00)
     removed = set(before.splitlines()) - set(after.splitlines())
     added = set(after.splitlines()) - set(before.splitlines())
     assert {line for line in removed if not line.startswith("decided:")} == {"- reported", "decided_by: auto"}
-    assert added == {f"decided: {date.today().isoformat()}"}
+    assert added == {f"decided: {today}"}
     assert after.split("---")[2] == before.split("---")[2]  # the text untouched
     assert list_pending(site, flag="reported") == []
     assert moderate(site, "keep", sub_pull(1).id).exit_code == 1  # kept already: nothing more to keep
