@@ -4,11 +4,11 @@
 
 Fills a fresh SQLite inbox in bench/_work/pull (on disk: the inbox refuses tmpfs) by a
 streamed bulk insert (not timed, no text kept once inserted), copies the demo site
-then runs the pulls in a child process of their own, so what is measured is the pulling
+then runs each pull in a child process of its own, so what is measured is the pulling
 process alone: the first `pull()` (claim, detectors, temp + flush + link + re-read per file,
 mark written), a second (finds every file where it starts: marks them exported) and a third,
-with nothing left to do. The child reports wall and CPU time of each and its peak RSS
-(VmHWM of /proc/self/status, reset before each).
+with nothing left to do. Each child reports its wall and CPU time and its peak RSS
+(VmHWM of /proc/self/status).
 
 The texts are French-like: 20 to 150 words drawn with Zipf frequencies from a vocabulary of
 about 3,000 words (250 common French words, then words made of French syllables, fixed by a
@@ -32,6 +32,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Iterator
+from typing import Any
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -136,17 +137,8 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def reset_peak_rss() -> None:
-    """Start VmHWM again from the current RSS (Linux: "5" into /proc/self/clear_refs), so each
-    pull reports its own peak."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
-
-
 def child(work: Path, site: Path, detectors: bool) -> None:
-    """The three pulls, in this process alone; one JSON line of results on stdout."""
+    """One pull, in this process alone; one JSON line of results on stdout."""
     if not detectors:
         from consult import detect
 
@@ -154,19 +146,20 @@ def child(work: Path, site: Path, detectors: bool) -> None:
     from consult.inbox import open_inbox
     from consult.pull import pull
 
-    now = datetime(2026, 11, 15, 12, tzinfo=timezone.utc)
     box = open_inbox(f"sqlite:///{work / 'inbox.sqlite3'}")
-    result: dict[str, object] = {"rss_start": peak_rss_mib()}
-    for name in ("first", "second", "third"):
-        reset_peak_rss()
-        started, cpu = time.perf_counter(), time.process_time()
-        report = pull(site, box, now=now)
-        result[name] = {"wall": time.perf_counter() - started, "cpu": time.process_time() - cpu,
-                        "written": len(report.written), "confirmed": report.confirmed, "peak_rss": peak_rss_mib(),
-                        "near_duplicates": sum("near-duplicate" in flags for flags in report.flagged.values())}
-        del report
+    start = peak_rss_mib()
+    started, cpu = time.perf_counter(), time.process_time()
+    report = pull(site, box, now=datetime(2026, 11, 15, 12, tzinfo=timezone.utc))
+    result = {"wall": time.perf_counter() - started, "cpu": time.process_time() - cpu, "written": len(report.written),
+              "confirmed": report.confirmed, "peak_rss": peak_rss_mib(), "rss_start": start,
+              "near_duplicates": sum("near-duplicate" in flags for flags in report.flagged.values())}
     box.close()
     print(json.dumps(result))
+
+
+def run_child(site: Path, detectors: bool) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", "--site", str(site)] + ([] if detectors else ["--no-detectors"])
+    return dict(json.loads(subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout.splitlines()[-1]))
 
 
 def main() -> None:
@@ -194,13 +187,11 @@ def main() -> None:
     box.close()
     print(f"set-up         {args.count} submissions ({planted} planted near-copies, {alike} of them alike enough) in "
           f"{time.perf_counter() - started:.0f} s, bench peak RSS {peak_rss_mib():.0f} MiB")
-    command = [sys.executable, __file__, "--child", "--site", str(site)] + (["--no-detectors"] if args.no_detectors else [])
-    out = json.loads(subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout.splitlines()[-1])
-    first, second, third = out["first"], out["second"], out["third"]
+    first, second, third = (run_child(site, not args.no_detectors) for _ in range(3))
     print(f"site           {site}")
     print(f"pull           {first['wall']:.1f} s  ({first['written'] / first['wall']:.0f} files/s), CPU {first['cpu']:.1f} s"
           f"{' (detectors off)' if args.no_detectors else ''}, peak RSS {first['peak_rss']:.0f} MiB"
-          f" (at start {out['rss_start']:.0f} MiB)")
+          f" (at start {first['rss_start']:.0f} MiB)")
     print(f"near-copies    {first['near_duplicates']} flagged near-duplicate, {alike} planted alike enough ({planted} planted)")
     print(f"pull again     {second['wall']:.2f} s  ({second['written']} written, {second['confirmed']} confirmed),"
           f" peak RSS {second['peak_rss']:.0f} MiB")
