@@ -497,6 +497,8 @@ def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
             relative = checkout.relative(target)
             if new or target.read_bytes() == data:  # identical: ours, from a pull stopped before its commit
                 report.written.append((relative, sub.id, sub.kind))
+                # The detectors read its text back from the file when they need it, not from memory.
+                checkout.screening.written(target.parent, (sub.id,))
             else:
                 report.kept.append(relative)  # edited before it was committed: never overwritten
                 report.flagged.pop(sub.id, None)

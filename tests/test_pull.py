@@ -727,3 +727,39 @@ def test_near_duplicates_written_by_a_stopped_pull_are_written_again_with_the_sa
     report = do_pull(site, inbox, branch="moderation")
     assert report.kept == [] and sorted(id_ for _, id_, _ in report.written) == [first.id, second.id]
     assert report.flagged == {second.id: ("near-duplicate",)}
+
+
+def test_pull_flags_the_near_duplicates_the_in_memory_index_found(site: Path, inbox: Inbox,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: the index keeps only band keys in memory and reads a written file back when a new
+    text lands in its bucket. Over several batches of a corpus with planted near-copies, every
+    file's `flags:` and `duplicate_of:` are those the all-in-memory index gives."""
+    import consult.pull
+    from consult.detect import duplicate_text
+    from tests.test_detect import ReferenceIndex, planted_corpus
+
+    monkeypatch.setattr(consult.pull, "BATCH", 40)
+    corpus = planted_corpus(300, seed=3)
+    subs = [Submission(**{**sub(n).__dict__, "title": title, "body": body, "answers": answers})
+            for n, (title, body, answers) in enumerate(corpus)]
+    for item in subs:
+        inbox.add(item)
+    folder = site / "content" / "consultations" / "plan-velo" / "contributions"
+    reference = ReferenceIndex()
+    for path in sorted(folder.glob("*.md")):  # the demo site's contributions, indexed first
+        doc, body, _ = parse_front_matter(path.read_text(encoding="utf-8"), path.name)
+        if doc.data.get("status") != "rejected":
+            reference.add(doc.data["id"], duplicate_text(doc.data.get("title") or "", body.strip("\n"),
+                                                         doc.data.get("answers") or {}))
+    expected = {}
+    for item in subs:
+        found = reference.check(item.id, duplicate_text(item.title, item.body, dict(item.answers)))
+        expected[item.id] = found.other if found else ""
+    assert sum(bool(other) for other in expected.values()) > 50
+
+    report = do_pull(site, inbox)
+    assert len(report.written) == len(subs)
+    written = {item.id: front_matter(folder / f"{item.id}.md") for item in subs}
+    assert {id_: data.get("duplicate_of", "") for id_, data in written.items()} == expected
+    assert {id_ for id_, data in written.items() if "near-duplicate" in data.get("flags", [])} == \
+        {id_ for id_, other in expected.items() if other}
