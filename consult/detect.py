@@ -257,7 +257,8 @@ def shingles(text: str) -> frozenset[int]:
     words = _WORD.findall(fold(text))
     if len(words) < MIN_WORDS:
         return frozenset()
-    return frozenset(zlib.crc32(" ".join(words[i:i + SHINGLE]).encode()) for i in range(len(words) - SHINGLE + 1))
+    grams = zip(*(words[i:] for i in range(SHINGLE)))  # each run of SHINGLE words, in C loops
+    return frozenset(map(zlib.crc32, map(str.encode, map(" ".join, grams))))
 
 
 def _bands(hashes: frozenset[int]) -> tuple[int, ...]:
@@ -397,9 +398,12 @@ class DuplicateIndex:
         among equals compared; the first identical one found ends the search), or None; the
         text is indexed either way."""
         hashes = shingles(text)
+        return self.check_shingles(id_, hashes, _bands(hashes) if hashes else ())
+
+    def check_shingles(self, id_: str, hashes: frozenset[int], bands: tuple[int, ...]) -> Finding | None:
+        """`check` of a text whose `shingles` and their `_bands` are already computed."""
         if not hashes:
             return None
-        bands = _bands(hashes)
         best: tuple[float, str] | None = None
         compared = 0
         seen: set[str] = {id_}
@@ -488,11 +492,37 @@ class Screening:
         duplicate = self._indexes[folder].check(id_, duplicate_text(title, body, answers))
         return found + [duplicate] if duplicate else found
 
+    def screen(self, folder: Path, id_: str, prepared: Prepared,
+               delivered: Callable[[str], bool] = lambda name: True) -> tuple[tuple[str, ...], str]:
+        """`findings` of a contribution whose texts `prepare` went through (maybe in another
+        process): the codes, in the order found, and the id of the near-duplicate ('' if none)."""
+        found, hashes, bands = prepared
+        if folder not in self._indexes:
+            self._indexes[folder] = load_index(folder, delivered, self.root)
+        duplicate = self._indexes[folder].check_shingles(id_, frozenset(array("I", hashes)), bands)
+        return (found + ("near-duplicate",) if duplicate else found), duplicate.other if duplicate else ""
+
     def written(self, folder: Path, ids: Iterable[str]) -> None:
         """The contributions `ids` that `findings` screened are now files of `folder`, exactly as
         screened: the index reads their texts from there when needed (`DuplicateIndex.settle`)."""
         if folder in self._indexes:
             self._indexes[folder].settle(ids)
+
+
+# What `prepare` computes of a contribution: its text detectors' codes (in the order found), the
+# shingles of its compared text (array "I" bytes: cheap to send between processes), their bands.
+Prepared = tuple[tuple[str, ...], bytes, tuple[int, ...]]
+
+
+def prepare(words: WordList, texts: list[tuple[str, str, dict[str, object]]]) -> list[Prepared]:
+    """The detectors' work on each (title, body, answers) that needs no other text, so a pull
+    may do it in another process (`Screening.screen` does the rest, in order)."""
+    out: list[Prepared] = []
+    for title, body, answers in texts:
+        hashes = shingles(duplicate_text(title, body, answers))
+        out.append((codes(detect_contribution(title, body, answers, words)), array("I", hashes).tobytes(),
+                    _bands(hashes) if hashes else ()))
+    return out
 
 
 # The cache of each consultation's signatures (consult.stamps): file name -> (size, mtime_ns, id, bands).

@@ -19,6 +19,8 @@ import os
 import re
 import secrets
 import socket
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,7 +30,8 @@ import yaml
 
 from consult.config import require_config
 from consult.lock import site_lock
-from consult.detect import Screening, codes
+from consult.parallel import can_fork
+from consult.detect import Prepared, Screening, prepare
 from consult.document import dump_front_matter, parse_front_matter
 from consult.errors import ConsultError
 from consult.flags import parse_flags
@@ -450,17 +453,13 @@ def _confirm(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, repor
 
 
 def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: Any, report: PullReport) -> None:
-    inbox.claim(worker, now)
-    after = ""
-    while True:
-        batch = inbox.claimed(worker, after=after, limit=BATCH)
-        if not batch:
-            return
-        after = batch[-1].id
+    claimed = inbox.claim(worker, now)
+    pages = _prepared(checkout.screening, _pages(inbox, worker), parallel=claimed >= PARALLEL_FROM)
+    for batch, prepared in pages:
         delivered: list[str] = []
         todo: list[tuple[Submission, Path, bytes]] = []
         reports: list[tuple[Submission, Consultation]] = []
-        for sub in batch:
+        for sub, ready in zip(batch, prepared):
             consultation = checkout.consultation(sub.consultation)
             if consultation is None or not ID.match(sub.id):
                 report.unknown.append(sub.id)
@@ -482,10 +481,9 @@ def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
                 report.orphans.append(f"{checkout.relative(target)}: {note}")
                 flags = flags if "orphan" in flags else flags + ("orphan",)
             # The detectors (consult.detect): codes only here; `consult moderate` shows the spans.
-            found = checkout.screening.findings(consultation.contributions, sub.id, sub.title, sub.body, dict(sub.answers),
-                                                lambda name: checkout.delivered(consultation, name))
-            flags += tuple(code for code in codes(found) if code not in flags)
-            duplicate_of = next((f.other for f in found if f.code == "near-duplicate"), "")
+            found, duplicate_of = checkout.screening.screen(consultation.contributions, sub.id, ready,
+                                                            lambda name: checkout.delivered(consultation, name))
+            flags += tuple(code for code in found if code not in flags)
             if flags:
                 report.flagged[sub.id] = flags
             published = now if consultation.publishes(sub.kind, flags) else None
@@ -506,6 +504,46 @@ def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
         done = _write_reports(checkout, reports, tz, report)
         report.confirmed += inbox.mark_exported(delivered, worker, now)
         inbox.mark_written([sub.id for sub, _, _ in todo] + done, worker, now)
+
+
+PARALLEL_FROM = 5 * BATCH  # claimed rows from which the detectors' own work goes to another process
+
+
+def _pages(inbox: Inbox, worker: str) -> Iterator[list[Submission]]:
+    """The rows `worker` claimed, BATCH at a time, by id."""
+    after = ""
+    while batch := inbox.claimed(worker, after=after, limit=BATCH):
+        yield batch
+        after = batch[-1].id
+
+
+def _prepared(screening: Screening, pages: Iterator[list[Submission]],
+              parallel: bool) -> Iterator[tuple[list[Submission], list[Prepared]]]:
+    """Each page with what `detect.prepare` makes of its rows' texts. With `parallel` (a large
+    pull, on Linux) a forked worker process prepares the next pages while this one screens,
+    renders and writes the current one: the detectors' per-text work (regular expressions,
+    shingles) runs on a second core. Results come back in order; an error in the worker raises
+    here, before the page is written, so nothing is marked."""
+    def texts(page: list[Submission]) -> list[tuple[str, str, dict[str, object]]]:
+        return [(sub.title, sub.body, dict(sub.answers)) for sub in page]
+
+    if not (parallel and can_fork()):
+        for page in pages:
+            yield page, prepare(screening.words, texts(page))
+        return
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
+        ahead: deque[tuple[list[Submission], Future[list[Prepared]]]] = deque()
+        for page in pages:
+            ahead.append((page, pool.submit(prepare, screening.words, texts(page))))
+            if len(ahead) > 2:  # two pages in hand: the worker never waits for this process
+                page, future = ahead.popleft()
+                yield page, future.result()
+        while ahead:
+            page, future = ahead.popleft()
+            yield page, future.result()
 
 
 def _write_reports(checkout: Checkout, reports: list[tuple[Submission, Consultation]], tz: Any,

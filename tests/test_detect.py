@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -361,7 +362,7 @@ def planted_corpus(count: int, seed: int = 17) -> list[tuple[str, str, dict[str,
         if n % 7 == 3:
             out.append(("Campagne", campaign, {}))
         elif out and roll < 0.2:
-            title, body, answers = rng.choice(out)
+            title, body, copied = rng.choice(out)
             words = body.split(" ")
             edit = rng.randrange(3)
             if edit == 0:
@@ -370,7 +371,7 @@ def planted_corpus(count: int, seed: int = 17) -> list[tuple[str, str, dict[str,
                 words.insert(rng.randrange(len(words) + 1), rng.choice(vocab))
             elif len(words) > 1:
                 del words[rng.randrange(len(words))]
-            out.append((title, " ".join(words), answers))
+            out.append((title, " ".join(words), copied))
         else:
             words = rng.choices(vocab, weights, k=rng.choice([3, 6, 12, 25, 40, 90]))
             if rng.random() < 0.2:
@@ -396,7 +397,7 @@ def test_the_file_backed_index_finds_what_the_in_memory_one_found(tmp_path: Path
     corpus = planted_corpus(1500)
     existing, new = corpus[:300], corpus[300:]
 
-    def write(n: int, title: str, body: str, answers: dict[str, object]) -> str:
+    def write(n: int, title: str, body: str, answers: Any) -> str:
         sub = Submission(id=f"20261115-{n:08d}", consultation="velo", kind="suggestion", proposal=None, title=title,
                          body=body, author="", answers=answers, received=datetime(2026, 11, 15, tzinfo=timezone.utc),
                          idem_key=f"k{n}", body_hash="h")

@@ -729,16 +729,34 @@ def test_near_duplicates_written_by_a_stopped_pull_are_written_again_with_the_sa
     assert report.flagged == {second.id: ("near-duplicate",)}
 
 
-def test_pull_flags_the_near_duplicates_the_in_memory_index_found(site: Path, inbox: Inbox,
+PIDS = Path("/nonexistent")  # where _prepare_noting_pid notes the process it ran in
+
+
+def _prepare_noting_pid(*args: Any) -> Any:
+    """consult.detect.prepare, noting which process ran it (a module-level function: a worker
+    process gets it by name)."""
+    from consult.detect import prepare
+
+    with PIDS.open("a") as handle:
+        handle.write(f"{os.getpid()}\n")
+    return prepare(*args)
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_pull_flags_the_near_duplicates_the_in_memory_index_found(site: Path, inbox: Inbox, parallel: bool,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 17: the index keeps only band keys in memory and reads a written file back when a new
-    text lands in its bucket. Over several batches of a corpus with planted near-copies, every
-    file's `flags:` and `duplicate_of:` are those the all-in-memory index gives."""
+    text lands in its bucket; a large pull prepares the texts in a worker process. Over several
+    batches of a corpus with planted near-copies, every file's `flags:` and `duplicate_of:` are
+    those the all-in-memory index gives, in this process or with the worker."""
     import consult.pull
     from consult.detect import duplicate_text
     from tests.test_detect import ReferenceIndex, planted_corpus
 
     monkeypatch.setattr(consult.pull, "BATCH", 40)
+    monkeypatch.setattr(consult.pull, "PARALLEL_FROM", 1 if parallel else 10**9)
+    monkeypatch.setattr(consult.pull, "prepare", _prepare_noting_pid)
+    monkeypatch.setattr(sys.modules[__name__], "PIDS", site.parent / "pids")
     corpus = planted_corpus(300, seed=3)
     subs = [Submission(**{**sub(n).__dict__, "title": title, "body": body, "answers": answers})
             for n, (title, body, answers) in enumerate(corpus)]
@@ -759,6 +777,8 @@ def test_pull_flags_the_near_duplicates_the_in_memory_index_found(site: Path, in
 
     report = do_pull(site, inbox)
     assert len(report.written) == len(subs)
+    pids = (site.parent / "pids").read_text().split()
+    assert len(pids) == 8 and (set(pids) == {str(os.getpid())}) != parallel  # 8 pages, here or in the worker
     written = {item.id: front_matter(folder / f"{item.id}.md") for item in subs}
     assert {id_: data.get("duplicate_of", "") for id_, data in written.items()} == expected
     assert {id_ for id_, data in written.items() if "near-duplicate" in data.get("flags", [])} == \
