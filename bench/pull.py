@@ -150,7 +150,9 @@ def child(work: Path, site: Path, detectors: bool) -> None:
     start = peak_rss_mib()
     started, cpu = time.perf_counter(), time.process_time()
     report = pull(site, box, now=datetime(2026, 11, 15, 12, tzinfo=timezone.utc))
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = {"wall": time.perf_counter() - started, "cpu": time.process_time() - cpu, "written": len(report.written),
+              "workers_cpu": children.ru_utime + children.ru_stime,
               "confirmed": report.confirmed, "peak_rss": peak_rss_mib(), "rss_start": start,
               "near_duplicates": sum("near-duplicate" in flags for flags in report.flagged.values())}
     box.close()
@@ -190,7 +192,7 @@ def main() -> None:
     first, second, third = (run_child(site, not args.no_detectors) for _ in range(3))
     print(f"site           {site}")
     print(f"pull           {first['wall']:.1f} s  ({first['written'] / first['wall']:.0f} files/s), CPU {first['cpu']:.1f} s"
-          f"{' (detectors off)' if args.no_detectors else ''}, peak RSS {first['peak_rss']:.0f} MiB"
+          f" (+ {first['workers_cpu']:.1f} s in its worker){' (detectors off)' if args.no_detectors else ''}, peak RSS {first['peak_rss']:.0f} MiB"
           f" (at start {first['rss_start']:.0f} MiB)")
     print(f"near-copies    {first['near_duplicates']} flagged near-duplicate, {alike} planted alike enough ({planted} planted)")
     print(f"pull again     {second['wall']:.2f} s  ({second['written']} written, {second['confirmed']} confirmed),"

@@ -289,6 +289,9 @@ def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
+_NO_NEXT = array("i", [-1]) * BANDS
+
+
 class _BandTable:
     """Band key -> the rows filed under it, first filed first: an open-addressing hash table
     (linear probing, at most half full) of keys and of the first and last entry filed under
@@ -314,21 +317,23 @@ class _BandTable:
 
     def add(self, row: int, bands: tuple[int, ...]) -> None:
         """File `row` under each of its BANDS band keys."""
-        chain = self._next
-        for band, key in enumerate(bands):
-            entry = row * BANDS + band
-            chain.append(-1)
-            slot = self._slot(key)
-            if self._first[slot] >= 0:
-                chain[self._last[slot]] = entry
+        if 2 * (self._count + BANDS) > len(self._first):  # room for BANDS new keys, at most half full
+            self._grow()
+        chain, keys, first, last, mask = self._next, self._keys, self._first, self._last, self._mask
+        chain.extend(_NO_NEXT)
+        entry = row * BANDS
+        for key in bands:  # _slot, inlined: this runs eight times a text
+            slot = key & mask
+            while (head := first[slot]) >= 0 and keys[slot] != key:
+                slot = (slot + 1) & mask
+            if head >= 0:
+                chain[last[slot]] = entry
             else:
-                if 2 * (self._count + 1) > len(self._first):
-                    self._grow()
-                    slot = self._slot(key)
-                self._keys[slot] = key
-                self._first[slot] = entry
+                keys[slot] = key
+                first[slot] = entry
                 self._count += 1
-            self._last[slot] = entry
+            last[slot] = entry
+            entry += 1
 
     def _slot(self, key: int) -> int:
         """The slot of `key`, or the empty slot where it would go."""

@@ -224,19 +224,22 @@ def _events(value: Any, out: list[Any], seen: set[int]) -> bool:
         seen.add(id(value))
         if kind is list:
             out.append(yaml.SequenceStartEvent(None, _TAG + "seq", True, flow_style=False))
-            if not all(_events(item, out, seen) for item in value):
-                return False
-            out.append(yaml.SequenceEndEvent())
+            for item in value:
+                if not _events(item, out, seen):
+                    return False
+            out.append(_SEQUENCE_END)
         else:
             out.append(yaml.MappingStartEvent(None, _TAG + "map", True, flow_style=False))
-            if not all(_events(key, out, seen) and _events(item, out, seen) for key, item in value.items()):
-                return False
-            out.append(yaml.MappingEndEvent())
+            for key, item in value.items():
+                if not (_events(key, out, seen) and _events(item, out, seen)):
+                    return False
+            out.append(_MAPPING_END)
     else:
         return False
     return True
 
 
+_SEQUENCE_END, _MAPPING_END = yaml.SequenceEndEvent(), yaml.MappingEndEvent()
 # Each scalar type but str, as SafeRepresenter writes it: (tag, text).
 _SCALARS: dict[type, Any] = {
     bool: lambda value: ("bool", "true" if value else "false"),
