@@ -783,3 +783,35 @@ def test_pull_flags_the_near_duplicates_the_in_memory_index_found(site: Path, in
     assert {id_: data.get("duplicate_of", "") for id_, data in written.items()} == expected
     assert {id_ for id_, data in written.items() if "near-duplicate" in data.get("flags", [])} == \
         {id_ for id_, other in expected.items() if other}
+
+
+def test_a_page_whose_write_fails_is_not_marked_and_the_next_pull_finishes_it(site: Path, inbox: Inbox,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages are written in a thread while the next one is screened: a write that fails stops the
+    pull before that page (or any later one) is marked; the next pull writes the rest, each once."""
+    import consult.pull
+
+    monkeypatch.setattr(consult.pull, "BATCH", 40)
+    for n in range(120):
+        inbox.add(sub(n))
+    real = consult.pull.write_batch
+    calls: list[int] = []
+
+    def failing(items: list[tuple[Path, bytes]]) -> list[bool]:
+        calls.append(len(items))
+        if len(calls) == 2:
+            raise PullError("disk full")
+        return real(items)
+
+    monkeypatch.setattr(consult.pull, "write_batch", failing)
+    with pytest.raises(PullError, match="disk full"):
+        do_pull(site, inbox)
+    assert calls == [40, 40]  # the third page was never written
+    folder = site / "content" / "consultations" / "plan-velo" / "contributions"
+    assert {sub(n).id for n in range(40)} <= {p.stem for p in folder.glob("*.md")}
+    assert not {sub(n).id for n in range(40, 120)} & {p.stem for p in folder.glob("*.md")}
+    monkeypatch.setattr(consult.pull, "write_batch", real)
+    again = do_pull(site, inbox)
+    assert sorted(id_ for _, id_, _ in again.written) == [sub(n).id for n in range(40, 120)]
+    assert again.confirmed == 40  # the first page, written and marked before the failure
+    assert do_pull(site, inbox).confirmed == 80
