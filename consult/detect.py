@@ -366,10 +366,12 @@ class DuplicateIndex:
     its buckets, which near-duplicates and rare band collisions only do. A text `add`ed or
     `check`ed keeps its shingles in memory until then."""
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self, folder: Path | None = None, expected: int = 0) -> None:
+        """`expected`: about how many texts it will hold, so that its table is made that large at
+        once rather than grown step by step (each step files every key again)."""
         self.folder = folder
         self._prefix = f"{folder}{os.sep}" if folder is not None else None
-        self._table = _BandTable()
+        self._table = _BandTable(max(1 << 12, 1 << (2 * BANDS * expected).bit_length()))
         self._ids: list[str] = []  # row -> id
         self._known: set[str] = set()
         self._shingles: dict[str, frozenset[int]] = {}  # texts held in memory (no file to read them from yet)
@@ -484,6 +486,7 @@ class Screening:
         self.root = root
         self.words = load_words(root)
         self._indexes: dict[Path, DuplicateIndex] = {}
+        self.expected = 0  # about how many texts the caller will screen (pull: the rows it claimed)
 
     def findings(self, folder: Path, id_: str, title: str, body: str, answers: dict[str, object],
                  delivered: Callable[[str], bool] = lambda name: True) -> list[Finding]:
@@ -493,7 +496,7 @@ class Screening:
         written again by this one, and must be compared as it was then, so its bytes match."""
         found = detect_contribution(title, body, answers, self.words)
         if folder not in self._indexes:
-            self._indexes[folder] = load_index(folder, delivered, self.root)
+            self._indexes[folder] = load_index(folder, delivered, self.root, self.expected)
         duplicate = self._indexes[folder].check(id_, duplicate_text(title, body, answers))
         return found + [duplicate] if duplicate else found
 
@@ -503,7 +506,7 @@ class Screening:
         process): the codes, in the order found, and the id of the near-duplicate ('' if none)."""
         found, hashes, bands = prepared
         if folder not in self._indexes:
-            self._indexes[folder] = load_index(folder, delivered, self.root)
+            self._indexes[folder] = load_index(folder, delivered, self.root, self.expected)
         duplicate = self._indexes[folder].check_shingles(id_, frozenset(array("I", hashes)), bands)
         return (found + ("near-duplicate",) if duplicate else found), duplicate.other if duplicate else ""
 
@@ -551,21 +554,23 @@ def read_indexed(path: Path) -> tuple[str, str] | None:
     return str(data.get("id") or path.stem), duplicate_text(str(data.get("title") or ""), split.body.strip("\n"), answers)
 
 
-def load_index(folder: Path, keep: Callable[[str], bool] = lambda name: True, root: Path | None = None) -> DuplicateIndex:
+def load_index(folder: Path, keep: Callable[[str], bool] = lambda name: True, root: Path | None = None,
+               more: int = 0) -> DuplicateIndex:
     """A DuplicateIndex of the contribution files in `folder` that are not rejected (and whose
     name `keep` accepts); a file that cannot be read is left out (`consult check` says why).
 
     With the site's `root`, each file's signature is kept in `.consult/signatures/<slug>.pickle`
     keyed by its size and mtime: the next pull reads only new or changed files (a deleted one
-    drops out; a damaged cache is read as empty and written again)."""
+    drops out; a damaged cache is read as empty and written again). `more`: how many texts
+    are about to be checked into it (the table is made large enough at once)."""
     cache = root / SIGNATURES_DIR / f"{folder.parent.name}.pickle" if root is not None else None
     cached: dict[str, tuple[int, int, str, tuple[int, ...] | None]] = \
         (read_stamped(cache, SIGNATURES_VERSION) or {}) if cache is not None else {}
     fresh: dict[str, tuple[int, int, str, tuple[int, ...] | None]] = {}
-    index = DuplicateIndex(folder)
     read = 0
     with os.scandir(folder) as found:
         files = sorted((item for item in found if item.name.endswith(".md") and keep(item.name)), key=lambda i: i.name)
+    index = DuplicateIndex(folder, len(files) + more)
     for item in files:
         size, mtime = stamp_of(item.stat())
         known = cached.get(item.name)

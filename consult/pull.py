@@ -341,6 +341,7 @@ class Checkout:
 
     def __init__(self, root: Path, committed: set[str] | None):
         self.root = root
+        self._prefix = f"{root}/"
         self.content = content_dir(root)
         self.committed = committed  # with --branch: the files of HEAD; None: every file on disk
         self._consultations: dict[str, Consultation | None] = {}
@@ -367,6 +368,9 @@ class Checkout:
         return name in self._names[folder]
 
     def relative(self, path: Path) -> str:
+        text = str(path)  # a string's prefix, not Path.relative_to: pull asks once per file written
+        if os.sep == "/" and text.startswith(self._prefix):
+            return text[len(self._prefix):]
         return path.relative_to(self.root).as_posix()
 
 
@@ -460,6 +464,7 @@ def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
     read back: `write_batch`, mostly waiting for the disk) in a thread while the next page is
     screened and rendered here; its rows are marked only once that write is done, as before."""
     claimed = inbox.claim(worker, now)
+    checkout.screening.expected = claimed
     pages = _prepared(checkout.screening, _pages(inbox, worker), parallel=claimed >= PARALLEL_FROM)
     with ThreadPoolExecutor(1, thread_name_prefix="consult-pull-write") as writer:
         writing: tuple[_Page, Future[list[bool]]] | None = None
