@@ -23,7 +23,8 @@ import re
 import sys
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -256,7 +257,8 @@ def shingles(text: str) -> frozenset[int]:
     words = _WORD.findall(fold(text))
     if len(words) < MIN_WORDS:
         return frozenset()
-    return frozenset(zlib.crc32(" ".join(words[i:i + SHINGLE]).encode()) for i in range(len(words) - SHINGLE + 1))
+    grams = zip(*(words[i:] for i in range(SHINGLE)))  # each run of SHINGLE words, in C loops
+    return frozenset(map(zlib.crc32, map(str.encode, map(" ".join, grams))))
 
 
 def _bands(hashes: frozenset[int]) -> tuple[int, ...]:
@@ -287,46 +289,136 @@ def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
+_NO_NEXT = array("i", [-1]) * BANDS
+
+
+class _BandTable:
+    """Band key -> the rows filed under it, first filed first: an open-addressing hash table
+    (linear probing, at most half full) of keys and of the first and last entry filed under
+    each, and a chain of entries (entry `row * BANDS + band` -> the next entry of its key), all in
+    flat arrays: about 36 bytes a band where a dict of lists costs some 100 (issue 17: a
+    consultation of a million texts has eight million bands)."""
+
+    def __init__(self, slots: int = 1 << 12) -> None:
+        self._mask = slots - 1
+        self._keys = array("q", bytes(8 * slots))
+        self._first = array("i", [-1]) * slots  # -1: an empty slot
+        self._last = array("i", bytes(4 * slots))
+        self._next = array("i")  # entry -> the next entry of its key, -1 at the end
+        self._count = 0  # keys filed
+
+    def rows(self, key: int) -> Iterator[int]:
+        """The rows filed under `key`, first filed first."""
+        entry = self._first[self._slot(key)]
+        chain = self._next
+        while entry >= 0:
+            yield entry // BANDS
+            entry = chain[entry]
+
+    def add(self, row: int, bands: tuple[int, ...]) -> None:
+        """File `row` under each of its BANDS band keys."""
+        if 2 * (self._count + BANDS) > len(self._first):  # room for BANDS new keys, at most half full
+            self._grow()
+        chain, keys, first, last, mask = self._next, self._keys, self._first, self._last, self._mask
+        chain.extend(_NO_NEXT)
+        entry = row * BANDS
+        for key in bands:  # _slot, inlined: this runs eight times a text
+            slot = key & mask
+            while (head := first[slot]) >= 0 and keys[slot] != key:
+                slot = (slot + 1) & mask
+            if head >= 0:
+                chain[last[slot]] = entry
+            else:
+                keys[slot] = key
+                first[slot] = entry
+                self._count += 1
+            last[slot] = entry
+            entry += 1
+
+    def _slot(self, key: int) -> int:
+        """The slot of `key`, or the empty slot where it would go."""
+        keys, first, mask = self._keys, self._first, self._mask
+        slot = key & mask
+        while first[slot] >= 0 and keys[slot] != key:
+            slot = (slot + 1) & mask
+        return slot
+
+    def _grow(self) -> None:
+        keys, first, last = self._keys, self._first, self._last
+        size = 2 * len(first)
+        self._mask = size - 1
+        self._keys = array("q", bytes(8 * size))
+        self._first = array("i", [-1]) * size
+        self._last = array("i", bytes(4 * size))
+        for slot, head in enumerate(first):
+            if head >= 0:
+                new = self._slot(keys[slot])
+                self._keys[new], self._first[new], self._last[new] = keys[slot], head, last[slot]
+
+
 class DuplicateIndex:
     """The texts of one consultation seen so far; `check` finds an earlier near-duplicate and
     then adds the text. Time per text does not grow with the number of texts indexed.
 
-    A text may be indexed by its signature alone (`add_signature`, from `load_index`'s cache): its
-    shingles are then read from its file only if a new text lands in one of its buckets."""
+    Memory holds each text's band keys (`_BandTable`) and id, not its shingles: those of a text
+    in a file of `folder` (`add_signature`, from `load_index`'s cache, or a checked text once
+    `settle` says its file was written) are read from the file when a new text lands in one of
+    its buckets, which near-duplicates and rare band collisions only do. A text `add`ed or
+    `check`ed keeps its shingles in memory until then."""
 
-    def __init__(self) -> None:
-        self._buckets: dict[int, list[str]] = {}
-        self._shingles: dict[str, frozenset[int]] = {}
-        self._files: dict[str, str] = {}  # ids indexed by signature: the file their shingles are read from
+    def __init__(self, folder: Path | None = None, expected: int = 0) -> None:
+        """`expected`: about how many texts it will hold, so that its table is made that large at
+        once rather than grown step by step (each step files every key again)."""
+        self.folder = folder
+        self._prefix = f"{folder}{os.sep}" if folder is not None else None
+        self._table = _BandTable(max(1 << 12, 1 << (2 * BANDS * expected).bit_length()))
+        self._ids: list[str] = []  # row -> id
+        self._known: set[str] = set()
+        self._shingles: dict[str, frozenset[int]] = {}  # texts held in memory (no file to read them from yet)
+        self._files: dict[str, str] = {}  # ids whose file is not `folder/<id>.md`: their file
+        self._read: dict[str, frozenset[int]] = {}  # the last texts read back from their file
 
     def __len__(self) -> int:
-        return len(self._shingles) + len(self._files)
+        return len(self._ids)
 
     def add(self, id_: str, text: str) -> None:
         self._add(id_, shingles(text))
 
     def add_signature(self, id_: str, bands: tuple[int, ...], path: str) -> None:
         """Index the text of the file at `path` by its bands (`signature`), reading it only when needed."""
-        if id_ in self._shingles or id_ in self._files:
+        if id_ in self._known:
             return
-        self._files[id_] = path
-        self._bucket(id_, bands)
+        if path != f"{self._prefix}{id_}.md":
+            self._files[id_] = path
+        self._file(id_, bands)
+
+    def settle(self, ids: Iterable[str]) -> None:
+        """The texts of `ids`, checked or added here, are now in their files `folder/<id>.md`
+        (exactly: read back, they give the same shingles): their shingles leave memory."""
+        if self.folder is None:
+            raise ValueError("settle needs the index's folder")
+        for id_ in ids:
+            self._shingles.pop(id_, None)
 
     def check(self, id_: str, text: str) -> Finding | None:
         """A `near-duplicate` finding naming the most similar indexed text (the smallest id
         among equals compared; the first identical one found ends the search), or None; the
         text is indexed either way."""
         hashes = shingles(text)
+        return self.check_shingles(id_, hashes, _bands(hashes) if hashes else ())
+
+    def check_shingles(self, id_: str, hashes: frozenset[int], bands: tuple[int, ...]) -> Finding | None:
+        """`check` of a text whose `shingles` and their `_bands` are already computed."""
         if not hashes:
             return None
-        bands = _bands(hashes)
         best: tuple[float, str] | None = None
         compared = 0
         seen: set[str] = {id_}
         for band in bands:
-            for other in self._buckets.get(band, ()):
+            for row in self._table.rows(band):
                 if compared >= MAX_CANDIDATES:  # stop, do not even walk the rest: a bucket may hold thousands
                     break
+                other = self._ids[row]
                 if other in seen:
                     continue
                 seen.add(other)
@@ -340,20 +432,35 @@ class DuplicateIndex:
         return Finding("near-duplicate", other=best[1]) if best else None
 
     def _shingles_of(self, id_: str) -> frozenset[int]:
-        if id_ not in self._shingles:
-            read = read_indexed(Path(self._files.pop(id_)))
-            self._shingles[id_] = shingles(read[1]) if read else frozenset()
-        return self._shingles[id_]
+        found = self._shingles.get(id_)
+        if found is None:
+            found = self._read.get(id_)
+        if found is None:
+            read = read_indexed(Path(self._files.get(id_) or f"{self._prefix}{id_}.md"))
+            found = shingles(read[1]) if read else frozenset()
+            self.remember(id_, found)
+        return found
+
+    def remember(self, id_: str, hashes: frozenset[int]) -> None:
+        """Keep the shingles just read from an indexed text's file, among the READ_KEPT last."""
+        if len(self._read) >= READ_KEPT:  # the oldest read leaves: memory stays bounded
+            del self._read[next(iter(self._read))]
+        self._read[id_] = hashes
 
     def _add(self, id_: str, hashes: frozenset[int], bands: tuple[int, ...] | None = None) -> None:
-        if not hashes or id_ in self._shingles or id_ in self._files:
+        if not hashes or id_ in self._known:
             return
         self._shingles[id_] = hashes
-        self._bucket(id_, bands or _bands(hashes))
+        self._file(id_, bands or _bands(hashes))
 
-    def _bucket(self, id_: str, bands: tuple[int, ...]) -> None:
-        for band in bands:
-            self._buckets.setdefault(band, []).append(id_)
+    def _file(self, id_: str, bands: tuple[int, ...]) -> None:
+        row = len(self._ids)
+        self._ids.append(id_)
+        self._known.add(id_)
+        self._table.add(row, bands)
+
+
+READ_KEPT = 4096  # texts read back from their files kept in memory, the most recent
 
 
 def signature(text: str) -> tuple[int, ...] | None:
@@ -379,6 +486,7 @@ class Screening:
         self.root = root
         self.words = load_words(root)
         self._indexes: dict[Path, DuplicateIndex] = {}
+        self.expected = 0  # about how many texts the caller will screen (pull: the rows it claimed)
 
     def findings(self, folder: Path, id_: str, title: str, body: str, answers: dict[str, object],
                  delivered: Callable[[str], bool] = lambda name: True) -> list[Finding]:
@@ -388,9 +496,41 @@ class Screening:
         written again by this one, and must be compared as it was then, so its bytes match."""
         found = detect_contribution(title, body, answers, self.words)
         if folder not in self._indexes:
-            self._indexes[folder] = load_index(folder, delivered, self.root)
+            self._indexes[folder] = load_index(folder, delivered, self.root, self.expected)
         duplicate = self._indexes[folder].check(id_, duplicate_text(title, body, answers))
         return found + [duplicate] if duplicate else found
+
+    def screen(self, folder: Path, id_: str, prepared: Prepared,
+               delivered: Callable[[str], bool] = lambda name: True) -> tuple[tuple[str, ...], str]:
+        """`findings` of a contribution whose texts `prepare` went through (maybe in another
+        process): the codes, in the order found, and the id of the near-duplicate ('' if none)."""
+        found, hashes, bands = prepared
+        if folder not in self._indexes:
+            self._indexes[folder] = load_index(folder, delivered, self.root, self.expected)
+        duplicate = self._indexes[folder].check_shingles(id_, frozenset(array("I", hashes)), bands)
+        return (found + ("near-duplicate",) if duplicate else found), duplicate.other if duplicate else ""
+
+    def written(self, folder: Path, ids: Iterable[str]) -> None:
+        """The contributions `ids` that `findings` screened are now files of `folder`, exactly as
+        screened: the index reads their texts from there when needed (`DuplicateIndex.settle`)."""
+        if folder in self._indexes:
+            self._indexes[folder].settle(ids)
+
+
+# What `prepare` computes of a contribution: its text detectors' codes (in the order found), the
+# shingles of its compared text (array "I" bytes: cheap to send between processes), their bands.
+Prepared = tuple[tuple[str, ...], bytes, tuple[int, ...]]
+
+
+def prepare(words: WordList, texts: list[tuple[str, str, dict[str, object]]]) -> list[Prepared]:
+    """The detectors' work on each (title, body, answers) that needs no other text, so a pull
+    may do it in another process (`Screening.screen` does the rest, in order)."""
+    out: list[Prepared] = []
+    for title, body, answers in texts:
+        hashes = shingles(duplicate_text(title, body, answers))
+        out.append((codes(detect_contribution(title, body, answers, words)), array("I", hashes).tobytes(),
+                    _bands(hashes) if hashes else ()))
+    return out
 
 
 # The cache of each consultation's signatures (consult.stamps): file name -> (size, mtime_ns, id, bands).
@@ -414,21 +554,23 @@ def read_indexed(path: Path) -> tuple[str, str] | None:
     return str(data.get("id") or path.stem), duplicate_text(str(data.get("title") or ""), split.body.strip("\n"), answers)
 
 
-def load_index(folder: Path, keep: Callable[[str], bool] = lambda name: True, root: Path | None = None) -> DuplicateIndex:
+def load_index(folder: Path, keep: Callable[[str], bool] = lambda name: True, root: Path | None = None,
+               more: int = 0) -> DuplicateIndex:
     """A DuplicateIndex of the contribution files in `folder` that are not rejected (and whose
     name `keep` accepts); a file that cannot be read is left out (`consult check` says why).
 
     With the site's `root`, each file's signature is kept in `.consult/signatures/<slug>.pickle`
     keyed by its size and mtime: the next pull reads only new or changed files (a deleted one
-    drops out; a damaged cache is read as empty and written again)."""
+    drops out; a damaged cache is read as empty and written again). `more`: how many texts
+    are about to be checked into it (the table is made large enough at once)."""
     cache = root / SIGNATURES_DIR / f"{folder.parent.name}.pickle" if root is not None else None
     cached: dict[str, tuple[int, int, str, tuple[int, ...] | None]] = \
         (read_stamped(cache, SIGNATURES_VERSION) or {}) if cache is not None else {}
     fresh: dict[str, tuple[int, int, str, tuple[int, ...] | None]] = {}
-    index = DuplicateIndex()
     read = 0
     with os.scandir(folder) as found:
         files = sorted((item for item in found if item.name.endswith(".md") and keep(item.name)), key=lambda i: i.name)
+    index = DuplicateIndex(folder, len(files) + more)
     for item in files:
         size, mtime = stamp_of(item.stat())
         known = cached.get(item.name)
@@ -441,7 +583,9 @@ def load_index(folder: Path, keep: Callable[[str], bool] = lambda name: True, ro
             text = read_indexed(Path(item.path))
             id_, hashes = (text[0], shingles(text[1])) if text else ("", frozenset[int]())
             bands = _bands(hashes) if hashes else None
-            index._add(id_, hashes, bands)
+            if bands is not None:  # its shingles are read from the file again if ever needed
+                index.add_signature(id_, bands, item.path)
+                index.remember(id_, hashes)
         fresh[item.name] = (size, mtime, id_, bands)
     if cache is not None and (read or len(fresh) != len(cached)):
         write_stamped(cache, SIGNATURES_VERSION, fresh)

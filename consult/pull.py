@@ -16,9 +16,14 @@ import ctypes
 import ctypes.util
 import json
 import os
+import pickle
 import re
 import secrets
 import socket
+import tempfile
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,7 +33,8 @@ import yaml
 
 from consult.config import require_config
 from consult.lock import site_lock
-from consult.detect import Screening, codes
+from consult.parallel import can_fork
+from consult.detect import Prepared, Screening, prepare
 from consult.document import dump_front_matter, parse_front_matter
 from consult.errors import ConsultError
 from consult.flags import parse_flags
@@ -335,6 +341,7 @@ class Checkout:
 
     def __init__(self, root: Path, committed: set[str] | None):
         self.root = root
+        self._prefix = f"{root}/"
         self.content = content_dir(root)
         self.committed = committed  # with --branch: the files of HEAD; None: every file on disk
         self._consultations: dict[str, Consultation | None] = {}
@@ -361,6 +368,9 @@ class Checkout:
         return name in self._names[folder]
 
     def relative(self, path: Path) -> str:
+        text = str(path)  # a string's prefix, not Path.relative_to: pull asks once per file written
+        if os.sep == "/" and text.startswith(self._prefix):
+            return text[len(self._prefix):]
         return path.relative_to(self.root).as_posix()
 
 
@@ -450,60 +460,150 @@ def _confirm(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, repor
 
 
 def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: Any, report: PullReport) -> None:
-    inbox.claim(worker, now)
-    after = ""
-    while True:
-        batch = inbox.claimed(worker, after=after, limit=BATCH)
-        if not batch:
-            return
-        after = batch[-1].id
-        delivered: list[str] = []
-        todo: list[tuple[Submission, Path, bytes]] = []
-        reports: list[tuple[Submission, Consultation]] = []
-        for sub in batch:
-            consultation = checkout.consultation(sub.consultation)
-            if consultation is None or not ID.match(sub.id):
-                report.unknown.append(sub.id)
-                continue
-            if sub.kind == "report":
-                if checkout.delivered(consultation, f"{sub.id}.md", consultation.reports):
-                    delivered.append(sub.id)
-                else:
-                    reports.append((sub, consultation))
-                continue
-            # The id is letters, digits and one hyphen: the file stays in the folder checked above.
-            target = consultation.contributions / f"{sub.id}.md"
-            if checkout.delivered(consultation, target.name):  # a pull stopped before it marked the row
-                delivered.append(sub.id)
-                continue
-            flags = parse_flags(sub.flags)
-            note = orphan_note(sub, consultation)
-            if note:
-                report.orphans.append(f"{checkout.relative(target)}: {note}")
-                flags = flags if "orphan" in flags else flags + ("orphan",)
-            # The detectors (consult.detect): codes only here; `consult moderate` shows the spans.
-            found = checkout.screening.findings(consultation.contributions, sub.id, sub.title, sub.body, dict(sub.answers),
-                                                lambda name: checkout.delivered(consultation, name))
-            flags += tuple(code for code in codes(found) if code not in flags)
-            duplicate_of = next((f.other for f in found if f.code == "near-duplicate"), "")
-            if flags:
-                report.flagged[sub.id] = flags
-            published = now if consultation.publishes(sub.kind, flags) else None
-            if published:
-                report.published.add(sub.id)
-            todo.append((sub, target, render_contribution(sub, tz, flags, duplicate_of, published).encode("utf-8")))
-        created = write_batch([(target, data) for _, target, data in todo]) if todo else []
-        for (sub, target, data), new in zip(todo, created):
-            relative = checkout.relative(target)
-            if new or target.read_bytes() == data:  # identical: ours, from a pull stopped before its commit
-                report.written.append((relative, sub.id, sub.kind))
+    """Claimed rows -> files, page by page. A page's files are written (temps, flush, link, flush,
+    read back: `write_batch`, mostly waiting for the disk) in a thread while the next page is
+    screened and rendered here; its rows are marked only once that write is done, as before."""
+    claimed = inbox.claim(worker, now)
+    checkout.screening.expected = claimed
+    pages = _prepared(checkout.screening, _pages(inbox, worker), parallel=claimed >= PARALLEL_FROM)
+    with ThreadPoolExecutor(1, thread_name_prefix="consult-pull-write") as writer:
+        writing: tuple[_Page, Future[list[bool]]] | None = None
+        for batch, prepared in pages:
+            page = _screen(checkout, batch, prepared, now, tz, report)
+            if writing is not None:
+                _finish(checkout, inbox, worker, now, tz, report, *writing)
+            writing = page, writer.submit(write_batch, [(target, data) for _, target, data in page.todo])
+        if writing is not None:
+            _finish(checkout, inbox, worker, now, tz, report, *writing)
+
+
+@dataclass
+class _Page:
+    """One page of claimed rows, screened and rendered, waiting to be written and marked."""
+
+    delivered: list[str] = field(default_factory=list)  # files already where the pull started
+    todo: list[tuple[Submission, Path, bytes]] = field(default_factory=list)  # files to write
+    reports: list[tuple[Submission, "Consultation"]] = field(default_factory=list)
+
+
+def _screen(checkout: Checkout, batch: list[Submission], prepared: list[Prepared], now: datetime, tz: Any,
+            report: PullReport) -> _Page:
+    """A page's rows: detectors run, files rendered (nothing written yet)."""
+    page = _Page()
+    for sub, ready in zip(batch, prepared):
+        consultation = checkout.consultation(sub.consultation)
+        if consultation is None or not ID.match(sub.id):
+            report.unknown.append(sub.id)
+            continue
+        if sub.kind == "report":
+            if checkout.delivered(consultation, f"{sub.id}.md", consultation.reports):
+                page.delivered.append(sub.id)
             else:
-                report.kept.append(relative)  # edited before it was committed: never overwritten
-                report.flagged.pop(sub.id, None)
-                report.published.discard(sub.id)
-        done = _write_reports(checkout, reports, tz, report)
-        report.confirmed += inbox.mark_exported(delivered, worker, now)
-        inbox.mark_written([sub.id for sub, _, _ in todo] + done, worker, now)
+                page.reports.append((sub, consultation))
+            continue
+        # The id is letters, digits and one hyphen: the file stays in the folder checked above.
+        target = consultation.contributions / f"{sub.id}.md"
+        if checkout.delivered(consultation, target.name):  # a pull stopped before it marked the row
+            page.delivered.append(sub.id)
+            continue
+        flags = parse_flags(sub.flags)
+        note = orphan_note(sub, consultation)
+        if note:
+            report.orphans.append(f"{checkout.relative(target)}: {note}")
+            flags = flags if "orphan" in flags else flags + ("orphan",)
+        # The detectors (consult.detect): codes only here; `consult moderate` shows the spans.
+        found, duplicate_of = checkout.screening.screen(consultation.contributions, sub.id, ready,
+                                                        lambda name: checkout.delivered(consultation, name))
+        flags += tuple(code for code in found if code not in flags)
+        if flags:
+            report.flagged[sub.id] = flags
+        published = now if consultation.publishes(sub.kind, flags) else None
+        if published:
+            report.published.add(sub.id)
+        page.todo.append((sub, target, render_contribution(sub, tz, flags, duplicate_of, published).encode("utf-8")))
+    return page
+
+
+def _finish(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: Any, report: PullReport,
+            page: _Page, writing: Future[list[bool]]) -> None:
+    """Once a page's files are written (an error there raises here: nothing of it is marked): the
+    report, its reports' files, then its rows marked."""
+    created = writing.result()
+    for (sub, target, data), new in zip(page.todo, created):
+        relative = checkout.relative(target)
+        if new or target.read_bytes() == data:  # identical: ours, from a pull stopped before its commit
+            report.written.append((relative, sub.id, sub.kind))
+            # The detectors read its text back from the file when they need it, not from memory.
+            checkout.screening.written(target.parent, (sub.id,))
+        else:
+            report.kept.append(relative)  # edited before it was committed: never overwritten
+            report.flagged.pop(sub.id, None)
+            report.published.discard(sub.id)
+    done = _write_reports(checkout, page.reports, tz, report)
+    report.confirmed += inbox.mark_exported(page.delivered, worker, now)
+    inbox.mark_written([sub.id for sub, _, _ in page.todo] + done, worker, now)
+
+
+PARALLEL_FROM = 5 * BATCH  # claimed rows from which the detectors' own work goes to another process
+
+
+def _pages(inbox: Inbox, worker: str) -> Iterator[list[Submission]]:
+    """The rows `worker` claimed, BATCH at a time, by id."""
+    after = ""
+    while batch := inbox.claimed(worker, after=after, limit=BATCH):
+        yield batch
+        after = batch[-1].id
+
+
+def _prepared(screening: Screening, pages: Iterator[list[Submission]],
+              parallel: bool) -> Iterator[tuple[list[Submission], list[Prepared]]]:
+    """Each page with what `detect.prepare` makes of its rows' texts. With `parallel` (a large
+    pull, on Linux) a forked worker process prepares the next pages while this one screens,
+    renders and writes the current one: the detectors' per-text work (regular expressions,
+    shingles) runs on a second core. Results come back in order; an error in the worker raises
+    here, before the page is written, so nothing is marked."""
+    def texts(page: list[Submission]) -> list[tuple[str, str, dict[str, object]]]:
+        return [(sub.title, sub.body, dict(sub.answers)) for sub in page]
+
+    if not (parallel and can_fork()):
+        for page in pages:
+            yield page, prepare(screening.words, texts(page))
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    # Pages and results go through files in a private folder, only their names through the pipe:
+    # the executor's thread that reads the pipe here waits for the interpreter lock at every read,
+    # held by this process's own work, and the worker would starve (as in consult.parallel).
+    with tempfile.TemporaryDirectory(prefix="consult-pull-") as folder, \
+            ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
+        ahead: deque[tuple[list[Submission], Future[str]]] = deque()
+        for number, page in enumerate(pages):
+            path = os.path.join(folder, f"{number}.pickle")
+            with open(path, "wb") as handle:
+                pickle.dump((screening.words, texts(page)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            ahead.append((page, pool.submit(_prepare_file, path)))
+            if len(ahead) > 2:  # two pages in hand: the worker never waits for this process
+                yield _prepared_page(*ahead.popleft())
+        while ahead:
+            yield _prepared_page(*ahead.popleft())
+
+
+def _prepare_file(path: str) -> str:
+    """In the worker: `prepare` of the page in the file at `path`, the result written over it."""
+    with open(path, "rb") as handle:
+        words, texts = pickle.load(handle)
+    with open(path, "wb") as handle:
+        pickle.dump(prepare(words, texts), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _prepared_page(page: list[Submission], future: Future[str]) -> tuple[list[Submission], list[Prepared]]:
+    path = future.result()
+    with open(path, "rb") as handle:
+        prepared = pickle.load(handle)
+    os.unlink(path)  # a citizen's text stays no longer than needed
+    return page, prepared
 
 
 def _write_reports(checkout: Checkout, reports: list[tuple[Submission, Consultation]], tz: Any,

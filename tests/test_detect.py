@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -298,3 +299,128 @@ def test_a_damaged_or_foreign_cache_is_ignored_and_written_again(tmp_path: Path,
         found = load_index(folder, root=tmp_path).check("20261102-cccccccc", "Des arceaux\n" + BASE)
         assert found is not None and found.other == "20261101-pppppppp" and read == ["20261101-pppppppp.md"]
         assert cache.read_bytes() == good
+
+
+# --- the same near-duplicates as the all-in-memory index (issue 17) ------------------------------
+
+
+class ReferenceIndex:
+    """DuplicateIndex as it was before issue 17, every text's shingles in memory: what the
+    file-backed index must find, flag for flag, on the same texts in the same order."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[int, list[str]] = {}
+        self._shingles: dict[str, frozenset[int]] = {}
+
+    def add(self, id_: str, text: str) -> None:
+        from consult.detect import _bands, shingles
+
+        hashes = shingles(text)
+        if hashes and id_ not in self._shingles:
+            self._shingles[id_] = hashes
+            for band in _bands(hashes):
+                self._buckets.setdefault(band, []).append(id_)
+
+    def check(self, id_: str, text: str) -> Finding | None:
+        from consult.detect import THRESHOLD, _bands, jaccard, shingles
+
+        hashes = shingles(text)
+        if not hashes:
+            return None
+        best: tuple[float, str] | None = None
+        compared = 0
+        seen: set[str] = {id_}
+        for band in _bands(hashes):
+            for other in self._buckets.get(band, ()):
+                if compared >= MAX_CANDIDATES:
+                    break
+                if other in seen:
+                    continue
+                seen.add(other)
+                compared += 1
+                score = jaccard(hashes, self._shingles[other])
+                if score >= THRESHOLD and (best is None or (-score, other) < (-best[0], best[1])):
+                    best = (score, other)
+                    if score == 1.0:
+                        compared = MAX_CANDIDATES
+        self.add(id_, text)
+        return Finding("near-duplicate", other=best[1]) if best else None
+
+
+def planted_corpus(count: int, seed: int = 17) -> list[tuple[str, str, dict[str, object]]]:
+    """(title, body, answers) of `count` contributions: Zipf-like words from a 400-word vocabulary,
+    a fifth near-copies of an earlier one (a word changed, added or cut), a campaign of identical
+    texts longer than MAX_CANDIDATES, short texts, accents, emoji, line breaks, list answers."""
+    rng = random.Random(seed)
+    vocab = ["vélo", "été", "École", "rue", "piste", "l'arrêt", "Œuvre", "😀", "gare"] + [f"mot{i}" for i in range(391)]
+    weights = [1 / rank for rank in range(1, len(vocab) + 1)]
+    campaign = ("Nous demandons une piste cyclable protégée sur tout le boulevard, des deux côtés, "
+                "avec des arceaux à chaque carrefour et un éclairage la nuit.")
+    out: list[tuple[str, str, dict[str, object]]] = []
+    for n in range(count):
+        roll = rng.random()
+        if n % 7 == 3:
+            out.append(("Campagne", campaign, {}))
+        elif out and roll < 0.2:
+            title, body, copied = rng.choice(out)
+            words = body.split(" ")
+            edit = rng.randrange(3)
+            if edit == 0:
+                words[rng.randrange(len(words))] = rng.choice(vocab)
+            elif edit == 1:
+                words.insert(rng.randrange(len(words) + 1), rng.choice(vocab))
+            elif len(words) > 1:
+                del words[rng.randrange(len(words))]
+            out.append((title, " ".join(words), copied))
+        else:
+            words = rng.choices(vocab, weights, k=rng.choice([3, 6, 12, 25, 40, 90]))
+            if rng.random() < 0.2:
+                words.insert(len(words) // 2, "\n\n")
+            answers: dict[str, object] = {"frequence": rng.choice(["Souvent", "Rarement ou jamais"])}
+            if rng.random() < 0.3:
+                answers["themes"] = rng.sample(["sécurité", "vitesse", "stationnement"], 2)
+            out.append((rng.choice(["", "Des arceaux", f"Idée {n}"]), " ".join(words), answers))
+    return out
+
+
+def test_the_file_backed_index_finds_what_the_in_memory_one_found(tmp_path: Path) -> None:
+    """Texts checked in batches, each batch then written as files (`settle`) as pull does: every
+    later comparison reads them back from their files, and every finding is the reference's,
+    on a corpus with planted near-copies, after an existing folder loaded cold and then warm."""
+    from consult.detect import duplicate_text
+    from consult.inbox import Submission
+    from consult.pull import render_contribution
+    from datetime import datetime, timezone
+
+    folder = tmp_path / "content" / "consultations" / "velo" / "contributions"
+    folder.mkdir(parents=True)
+    corpus = planted_corpus(1500)
+    existing, new = corpus[:300], corpus[300:]
+
+    def write(n: int, title: str, body: str, answers: Any) -> str:
+        sub = Submission(id=f"20261115-{n:08d}", consultation="velo", kind="suggestion", proposal=None, title=title,
+                         body=body, author="", answers=answers, received=datetime(2026, 11, 15, tzinfo=timezone.utc),
+                         idem_key=f"k{n}", body_hash="h")
+        (folder / f"{sub.id}.md").write_text(render_contribution(sub), encoding="utf-8")
+        return sub.id
+
+    reference = ReferenceIndex()
+    for n, (title, body, answers) in enumerate(existing):
+        reference.add(write(n, title, body, answers), duplicate_text(title, body, answers))
+    expected = [reference.check(f"20261115-{n:08d}", duplicate_text(*texts)) for n, texts in enumerate(new, 300)]
+    assert sum(f is not None for f in expected) > 250  # the planted copies and the campaign are there
+
+    for warm in (False, True):  # no signature cache yet, then every existing file's signature cached
+        index = load_index(folder, root=tmp_path)
+        found, batch = [], []
+        for n, (title, body, answers) in enumerate(new, 300):
+            found.append(index.check(f"20261115-{n:08d}", duplicate_text(title, body, answers)))
+            batch.append((n, title, body, answers))
+            if len(batch) == 50:
+                index.settle([write(*item) for item in batch])
+                batch = []
+        assert found == expected, f"warm={warm}"
+        assert len(index._shingles) == len(batch)  # only the texts of the batch not yet written stay in memory
+        for path in folder.glob("*.md"):
+            if path.stem >= f"20261115-{300:08d}":
+                path.unlink()

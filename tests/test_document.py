@@ -131,3 +131,33 @@ def test_clean_takes_out_exactly_what_xml_forbids(text: str) -> None:
     assert clean(text) == expected
     if expected == text:
         assert clean(text) is text
+
+
+# --- dump_yaml: the emitter fed directly, byte for byte what yaml.dump writes (issue 17) --------
+
+_SCALAR = st.one_of(
+    st.text(), st.sampled_from(["yes", "No", "~", "null", "1.5", "0x1f", "2026-01-01", "- x", "a: b", "#c", "'q'",
+                                "\"d\"", " lead", "trail ", "\t", "\x85", "😀 é\n\nx", "", "=", "<<", "1_000", ".inf"]),
+    st.integers(), st.booleans(), st.none(), st.dates(), st.datetimes(timezones=st.timezones()), st.floats(),
+)
+_DATA = st.dictionaries(st.one_of(st.text(), st.integers()), st.recursive(
+    _SCALAR, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4), max_leaves=12),
+    max_size=8)
+
+
+@given(_DATA)
+def test_dump_yaml_writes_what_yaml_dump_writes(data: dict) -> None:
+    import yaml
+
+    from consult.document import SafeDumper, dump_yaml
+
+    expected = yaml.dump(data, Dumper=SafeDumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+    assert dump_yaml(data) == expected
+
+
+def test_dump_yaml_writes_a_shared_list_as_yaml_dump_does() -> None:
+    """One list twice: PyYAML writes an anchor and an alias; so must the fast path (by falling back)."""
+    from consult.document import dump_yaml
+
+    shared = ["a", "b"]
+    assert dump_yaml({"x": shared, "y": shared}) == "x: &id001\n- a\n- b\ny: *id001\n"

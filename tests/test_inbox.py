@@ -85,6 +85,21 @@ def test_claimed_pages_by_id(inbox) -> None:
     assert len(first) == 10 and second[0].id > first[-1].id
 
 
+def test_a_page_of_claimed_rows_is_read_by_index_not_sorted(disk_dir: Path) -> None:
+    """Each page of a pull must cost its own rows, not a sort of every row still claimed: a pull
+    of a million rows would otherwise read N^2 / 1000 rows (issue 17)."""
+    from consult.inbox.sql import CLAIMED
+
+    box = open_inbox(f"sqlite:///{disk_dir / 'inbox.sqlite3'}")
+    conn = box._acquire()
+    try:
+        plan = " ".join(str(row[-1]) for row in conn.execute("EXPLAIN QUERY PLAN " + CLAIMED, ("w", "", 10)))
+    finally:
+        box._release(conn)
+        box.close()
+    assert "submissions_claimed" in plan and "TEMP B-TREE" not in plan, plan
+
+
 def test_erase_leaves_a_tombstone_that_blocks_reuse(inbox) -> None:
     inbox.add(sub(1))
     assert inbox.erase(sub(1).id, NOW) is True

@@ -727,3 +727,91 @@ def test_near_duplicates_written_by_a_stopped_pull_are_written_again_with_the_sa
     report = do_pull(site, inbox, branch="moderation")
     assert report.kept == [] and sorted(id_ for _, id_, _ in report.written) == [first.id, second.id]
     assert report.flagged == {second.id: ("near-duplicate",)}
+
+
+PIDS = Path("/nonexistent")  # where _prepare_noting_pid notes the process it ran in
+
+
+def _prepare_noting_pid(*args: Any) -> Any:
+    """consult.detect.prepare, noting which process ran it (a module-level function: a worker
+    process gets it by name)."""
+    from consult.detect import prepare
+
+    with PIDS.open("a") as handle:
+        handle.write(f"{os.getpid()}\n")
+    return prepare(*args)
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_pull_flags_the_near_duplicates_the_in_memory_index_found(site: Path, inbox: Inbox, parallel: bool,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: the index keeps only band keys in memory and reads a written file back when a new
+    text lands in its bucket; a large pull prepares the texts in a worker process. Over several
+    batches of a corpus with planted near-copies, every file's `flags:` and `duplicate_of:` are
+    those the all-in-memory index gives, in this process or with the worker."""
+    import consult.pull
+    from consult.detect import duplicate_text
+    from tests.test_detect import ReferenceIndex, planted_corpus
+
+    monkeypatch.setattr(consult.pull, "BATCH", 40)
+    monkeypatch.setattr(consult.pull, "PARALLEL_FROM", 1 if parallel else 10**9)
+    monkeypatch.setattr(consult.pull, "prepare", _prepare_noting_pid)
+    monkeypatch.setattr(sys.modules[__name__], "PIDS", site.parent / "pids")
+    corpus = planted_corpus(300, seed=3)
+    subs = [Submission(**{**sub(n).__dict__, "title": title, "body": body, "answers": answers})
+            for n, (title, body, answers) in enumerate(corpus)]
+    for item in subs:
+        inbox.add(item)
+    folder = site / "content" / "consultations" / "plan-velo" / "contributions"
+    reference = ReferenceIndex()
+    for path in sorted(folder.glob("*.md")):  # the demo site's contributions, indexed first
+        doc, body, _ = parse_front_matter(path.read_text(encoding="utf-8"), path.name)
+        if doc.data.get("status") != "rejected":
+            reference.add(doc.data["id"], duplicate_text(doc.data.get("title") or "", body.strip("\n"),
+                                                         doc.data.get("answers") or {}))
+    expected = {}
+    for item in subs:
+        found = reference.check(item.id, duplicate_text(item.title, item.body, dict(item.answers)))
+        expected[item.id] = found.other if found else ""
+    assert sum(bool(other) for other in expected.values()) > 50
+
+    report = do_pull(site, inbox)
+    assert len(report.written) == len(subs)
+    pids = (site.parent / "pids").read_text().split()
+    assert len(pids) == 8 and (set(pids) == {str(os.getpid())}) != parallel  # 8 pages, here or in the worker
+    written = {item.id: front_matter(folder / f"{item.id}.md") for item in subs}
+    assert {id_: data.get("duplicate_of", "") for id_, data in written.items()} == expected
+    assert {id_ for id_, data in written.items() if "near-duplicate" in data.get("flags", [])} == \
+        {id_ for id_, other in expected.items() if other}
+
+
+def test_a_page_whose_write_fails_is_not_marked_and_the_next_pull_finishes_it(site: Path, inbox: Inbox,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages are written in a thread while the next one is screened: a write that fails stops the
+    pull before that page (or any later one) is marked; the next pull writes the rest, each once."""
+    import consult.pull
+
+    monkeypatch.setattr(consult.pull, "BATCH", 40)
+    for n in range(120):
+        inbox.add(sub(n))
+    real = consult.pull.write_batch
+    calls: list[int] = []
+
+    def failing(items: list[tuple[Path, bytes]]) -> list[bool]:
+        calls.append(len(items))
+        if len(calls) == 2:
+            raise PullError("disk full")
+        return real(items)
+
+    monkeypatch.setattr(consult.pull, "write_batch", failing)
+    with pytest.raises(PullError, match="disk full"):
+        do_pull(site, inbox)
+    assert calls == [40, 40]  # the third page was never written
+    folder = site / "content" / "consultations" / "plan-velo" / "contributions"
+    assert {sub(n).id for n in range(40)} <= {p.stem for p in folder.glob("*.md")}
+    assert not {sub(n).id for n in range(40, 120)} & {p.stem for p in folder.glob("*.md")}
+    monkeypatch.setattr(consult.pull, "write_batch", real)
+    again = do_pull(site, inbox)
+    assert sorted(id_ for _, id_, _ in again.written) == [sub(n).id for n in range(40, 120)]
+    assert again.confirmed == 40  # the first page, written and marked before the failure
+    assert do_pull(site, inbox).confirmed == 80
