@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from consult import colors
-from consult.document import YamlDoc, parse_yaml
+from consult.document import YamlDoc, cleaned, parse_yaml
 from consult.errors import ConsultError, SourceError, split_warnings
 from consult.layout import CONFIG_FILE
 # site.yaml's settings are model data (a Site carries them): this module reads them, and names them
@@ -61,6 +61,7 @@ def read_config(text: str, path: str = CONFIG_FILE, root: Path | None = None) ->
     (an unknown key, say), so that content/ can still be checked in the same run.
     With `root`, a file the theme names (logo, favicon) missing from its static/ is a warning."""
     doc, problems = parse_yaml(text, path)
+    doc.data, _ = cleaned(text, doc.data)  # the site's title, names, labels show on every page
     if doc.data is None:
         return None, problems
     data: dict[str, Any] = doc.data if isinstance(doc.data, dict) else {}

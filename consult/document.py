@@ -2,9 +2,9 @@
 
 `parse_yaml` uses PyYAML's safe C loader when available and keeps the line and
 column of every mapping key and value, so later checks can point at them.
-Every text is read as NFC, the form browsers' input reaches the handler in, and without
-the characters XML forbids (`clean`): this is where every text a page shows becomes data
-(site.yaml, content/), so pages are never scanned whole for them. Nothing here touches disk.
+Every text is read as NFC, the form browsers' input reaches the handler in; `cleaned` takes
+out the characters XML forbids, for the build (pages are never scanned whole for them).
+Nothing here touches disk.
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ INVALID: Any = _Invalid()
 
 
 # Characters XML 1.0 forbids and HTML calls parse errors; citizen text may carry them. The texts
-# pages show are cleaned where they become data: YAML values and Markdown bodies here, templates
-# when they compile (consult.sandbox), the handler's echo of a form (consult.formview). Markdown
-# turns a character reference to one of them (`&#1;`) into U+FFFD itself.
+# pages show are cleaned where the build makes them data (`cleaned`: content files, site.yaml),
+# templates when they compile (consult.sandbox), the handler's echo of a form (consult.formview).
+# Markdown turns a character reference to one of them (`&#1;`) into U+FFFD itself.
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
 
 
@@ -58,6 +58,16 @@ def clean(text: str) -> str:
     if len(data.translate(None, _CONTROLS)) == len(data) and b"\xef" not in data:
         return text
     return FORBIDDEN.sub("", text)
+
+
+def cleaned(text: str, data: Any, body: str = "") -> tuple[Any, str]:
+    """The data (and Markdown body) parsed from `text`, without the characters XML forbids: what
+    the build shows on pages. The parsers leave them (`consult moderate` shows a moderator what was
+    sent, escaped); a text with none, and no backslash, comes back as it is after one scan. An escape
+    in a YAML string ("\\x01") writes what YAML's reader refuses raw; Markdown's do not."""
+    if clean(text) is not text:
+        return _cleaned(data), clean(body)
+    return (_cleaned(data) if "\\" in text else data), body
 
 
 def _cleaned(value: Any) -> Any:
@@ -130,8 +140,6 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc, lis
         return doc, []
     problems: list[SourceError] = []
     doc.data = _walk(node, (), doc, loader, problems)
-    if "\\" in text or clean(text) is not text:  # an escape ("\\x01") can write what the reader refuses raw
-        doc.data = _cleaned(doc.data)
     problems += _dashes_without_space(text, doc)
     return doc, problems
 
@@ -212,7 +220,7 @@ def parse_front_matter(text: str, path: str) -> tuple[YamlDoc, str, list[SourceE
     if doc.data is not None and not isinstance(doc.data, dict):
         problems.append(SourceError(path, 2, 1, "front matter must be a mapping of 'key: value' lines"))
         doc.data = None
-    return doc, nfc(clean(split.body)), problems
+    return doc, nfc(split.body), problems
 
 
 def dump_front_matter(data: dict[str, Any], body: str) -> str:

@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from consult.config import Config
-from consult.document import YamlDoc, parse_front_matter, parse_yaml
+from consult.document import YamlDoc, cleaned, parse_front_matter, parse_yaml
 from consult.errors import SourceError, did_you_mean
 from consult.flags import FLAGS
 from consult.i18n import translate
@@ -209,6 +209,7 @@ def _front(text: str, path: str, fields: dict[str, Field], what: str) -> tuple[Y
     """The front matter's doc (positions), its data as the parser reads it (`converted`: dates given
     as text parsed; None when it did not parse), the Markdown body and the problems."""
     doc, body, problems = parse_front_matter(text, path)
+    doc.data, body = cleaned(text, doc.data, body)  # what pages show: no character XML forbids
     if doc.data is not None:
         problems += check_mapping(doc, (), doc.data, fields, what)
     return doc, converted(doc.data, fields), body, problems
@@ -483,6 +484,7 @@ def parse_codebook(text: str, path: str) -> tuple[tuple[Theme, ...] | None, list
     """codebook.yaml -> its themes: `themes:` a list of {id, label, description, parent}; a parent
     must be a theme of the same codebook."""
     doc, problems = parse_yaml(text, path)
+    doc.data, _ = cleaned(text, doc.data)  # its labels show on the results page
     if doc.data is None:
         return None, problems
     if not isinstance(doc.data, dict):
