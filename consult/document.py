@@ -158,8 +158,7 @@ def _walk(node: yaml.Node, at: Path_, doc: YamlDoc, loader: Any, problems: list[
     doc.positions[at] = (mark.line + 1 + doc.line_offset, mark.column + 1)
     if kind is yaml.ScalarNode:
         if node.tag == _STR_TAG:  # most values: what the constructor would return, without its dispatch
-            value = node.value
-            return value if value.isascii() else unicodedata.normalize("NFC", value)  # nfc, inline: every value
+            return nfc(node.value)
         try:
             return loader.construct_object(node, deep=True)
         except (ValueError, yaml.YAMLError) as exc:
