@@ -23,9 +23,10 @@ from typing import Any, TypeVar
 
 import jinja2
 
-from consult import __version__
+from consult import __version__, watch
 from consult.atomic import write_file
-from consult.cache import FORMAT, Manifest, Store, cache_folder, digest, read_manifest, salt, stat_files, write_manifest
+from consult.cache import (FORMAT, Manifest, Store, cache_folder, digest, read_inputs, read_manifest, salt, stat_files,
+                          write_manifest)
 from consult.changes import Scope, classify
 from consult.config import Config, load_config, parse_now
 from consult.content.load import (
@@ -48,7 +49,8 @@ from consult.model import Consultation, Site, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
 from consult.parallel import in_child
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
-from consult.layout import ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, SEARCH_DIR, STATE_DIR, consultation_url
+from consult.layout import (ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, SEARCH_DIR, STATE_DIR, WATCHED_DIRS,
+                            consultation_url)
 from consult.render import chrome_for, render_site
 from consult.search import Indexed, index_site
 from consult.theme import builtin_themes_dir, check_links, check_templates, make_environment, static_files, theme_files
@@ -58,7 +60,7 @@ OUTPUT_DIR = "_site"
 CHILD_READ_FILES = 100_000
 RULES_FILE = "consult-rules.json"
 # Everything a build reads, relative to the site root (plus the built-in themes).
-INPUTS = (CONFIG_FILE, CONTENT_DIR, "templates", "themes", "static")
+INPUTS = (CONFIG_FILE, *WATCHED_DIRS)
 # A build stage reports progress through this: stage(label, total) -> context giving advance(n).
 Stage = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
 
@@ -305,13 +307,26 @@ class Builder:
         if config is None:
             raise ConsultError(problems)
         moment = self.now if isinstance(self.now, datetime) else parse_now(self.now, config)
-        inputs, scanned = None, time.time_ns()
+        inputs, scanned, watched = None, time.time_ns(), None
         if changed is None and self.manifest is not None:
-            inputs = stat_files([self.root / name for name in INPUTS] + [builtin_themes_dir()], self.root)
-            if self.options.trust_manifest and not split_warnings(problems)[0]:
-                unchanged = self._unchanged(inputs, moment)
+            synced = watch.sync(self.root)  # a live `consult watch`, caught up with every change made so far
+            watched = synced.token if synced is not None else None
+            previous = read_manifest(self.manifest) if self.options.trust_manifest and not split_warnings(problems)[0] else None
+            if previous is not None and not previous.still_valid(self.manifest_key, moment):
+                previous = None
+            if previous is not None and synced is not None and synced.unchanged_since(previous.watched):
+                unchanged = self._unchanged(previous)  # the journal proves the inputs the same: no stat of each file
                 if unchanged is not None:
                     return unchanged
+                inputs = read_inputs(self.manifest, previous)
+            if inputs is None:
+                inputs = stat_files([self.root / name for name in INPUTS] + [builtin_themes_dir()], self.root)
+                if previous is not None and previous.same_inputs(read_inputs(self.manifest, previous), inputs):
+                    unchanged = self._unchanged(previous)
+                    if unchanged is not None:
+                        if watched is not None:  # from here on, the journal proves them
+                            write_manifest(self.manifest, replace(previous, watched=watched))
+                        return unchanged
             self.manifest.unlink(missing_ok=True)  # the output folder is about to change
         env, template_problems = self._environment(config, changed)
         problems += template_problems  # from here on, the site's own problems (config, templates)
@@ -349,8 +364,8 @@ class Builder:
             self.last = _Last(config, moment, site, content.records, carried | {job.path: job for job in jobs},
                               content.source_keys, feedless, content.file_problems, content.link_problems)
         if inputs is not None and self.manifest is not None:
-            write_manifest(self.manifest, Manifest(self.manifest_key, inputs, stat_files([self.out], self.out), moment,
-                                                   _window(site, moment), _shows_moment(jobs), scanned, warnings))
+            write_manifest(self.manifest, Manifest(self.manifest_key, stat_files([self.out], self.out), moment, _window(site, moment),
+                                                   _shows_moment(jobs), scanned, warnings, watched), inputs)
         return Built(site, tuple(rendered) + tuple(files), tuple(kept), warnings, indexed), report
 
     def _read_site(self, changed: set[str] | None, config: Config, moment: datetime, stage: Stage) -> _Content:
@@ -501,12 +516,9 @@ class Builder:
             self.last_rules = (shown, render_rules(site, shown[1], rules).encode("utf-8"))
         return self.last_rules[1]
 
-    def _unchanged(self, inputs: dict[str, tuple[int, int, int]], moment: datetime) -> tuple[Built, WriteReport] | None:
-        """The last build's result, when its inputs and output folder are exactly as it left them."""
-        assert self.manifest is not None
-        last = read_manifest(self.manifest)
-        if last is None or not last.still_valid(self.manifest_key, inputs, moment):
-            return None
+    def _unchanged(self, last: Manifest) -> tuple[Built, WriteReport] | None:
+        """The last build's result, its inputs being the same (the caller checked), when its output
+        folder is exactly as it left it."""
         if stat_files([self.out], self.out) != last.outputs:
             return None
         warnings = only_warnings(list(last.warnings), self.options.strict)

@@ -23,9 +23,11 @@ from typing import Any
 from consult import __version__
 from consult.layout import CACHE_DIR
 from consult.stamps import digest, read_checked as _read, write_checked as _write
+from consult.watch import Token
 
 # Bump when the meaning of a cached record changes without consult's version changing.
-FORMAT = "7"  # 6: parsed texts without the characters XML forbids (document.clean); 7: records with slots
+FORMAT = "8"  # 6: parsed texts without the characters XML forbids (document.clean); 7: records with slots;
+# 8: the manifest's inputs in a file of their own, its watch token
 
 
 def value_digest(value: Any) -> str:
@@ -90,12 +92,27 @@ def cache_folder(root: Path) -> Path:
 
 
 def read_manifest(path: Path) -> Manifest | None:
+    """The last build's manifest, without its inputs (`read_inputs`): a build that a watcher's journal
+    proves unchanged never unpickles a stat of each of a million files."""
     found = _read(path)
     return found if isinstance(found, Manifest) else None
 
 
-def write_manifest(path: Path, manifest: Manifest) -> None:
+def read_inputs(path: Path, manifest: Manifest) -> Stats | None:
+    """The inputs that `manifest` was written with, from the file beside it (None: gone or another build's)."""
+    found = _read(_inputs_path(path))
+    return found[1] if isinstance(found, tuple) and len(found) == 2 and found[0] == manifest.scanned_ns else None
+
+
+def write_manifest(path: Path, manifest: Manifest, inputs: Stats | None = None) -> None:
+    """`manifest`, and beside it `inputs` (tied to it by the moment of its scan; None: as they are)."""
+    if inputs is not None:
+        _write(_inputs_path(path), (manifest.scanned_ns, inputs))
     _write(path, manifest)
+
+
+def _inputs_path(manifest: Path) -> Path:
+    return manifest.with_name(manifest.stem + "-inputs.pickle")
 
 
 Stats = dict[str, tuple[int, int, int]]
@@ -139,19 +156,22 @@ class Manifest:
     output folder are exactly as recorded and the moment gives every page the same bytes."""
 
     key: str  # consult's version, cache format, output folder
-    inputs: Stats
     outputs: Stats
     moment: datetime
     window: tuple[datetime | None, datetime | None]  # the moments giving every consultation the same status
     exact: bool  # some output shows the moment itself (an empty feed's <updated>): only that moment will do
     scanned_ns: int
     warnings: tuple[Any, ...] = ()  # the build's warnings (SourceError), told again when it is skipped
+    watched: Token | None = None  # where the inputs' scan stood in a live watcher's journal (consult.watch)
 
-    def still_valid(self, key: str, inputs: Stats, moment: datetime) -> bool:
+    def still_valid(self, key: str, moment: datetime) -> bool:
+        """Whether the same inputs would give the same output at `moment`."""
         low, high = self.window
-        return (key == self.key and inputs == self.inputs
-                and (moment == self.moment if self.exact else (low is None or low <= moment) and (high is None or moment < high))
-                and not any(self.scanned_ns - mtime < RACY_NS for _, mtime, _ in inputs.values()))
+        return key == self.key and (moment == self.moment if self.exact else (low is None or low <= moment) and (high is None or moment < high))
+
+    def same_inputs(self, last: Stats | None, inputs: Stats) -> bool:
+        """Whether `inputs` are `last` (this manifest's), none of them changed too close to the scan."""
+        return inputs == last and not any(self.scanned_ns - mtime < RACY_NS for _, mtime, _ in inputs.values())
 
 
 def scan_started() -> int:

@@ -221,6 +221,23 @@ def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_
         click.echo(built.indexed.message, err=built.indexed.pages is None)
 
 
+@cli.command()
+@pass_ctx
+def watch(ctx: Context) -> None:
+    """Keep a journal of the site's changes, so builds of a very large site skip looking at every file."""
+    from consult.theme import builtin_themes_dir
+    from consult.watch import watch_site
+
+    def ready() -> None:
+        click.echo(f"Watching {ctx.root} for changes (Ctrl-C to stop): a build now checks this journal "
+                   "instead of the date of every file.", err=True)
+
+    try:
+        watch_site(ctx.root, [builtin_themes_dir()], ready=ready)
+    except KeyboardInterrupt:
+        click.echo("Stopped watching: builds look at every file again.", err=True)
+
+
 def available_cores() -> int:
     import os
 

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from consult import __version__
+from consult.cache import stat_files
 from consult.config import load_config
 from consult.document import YamlDoc, parse_yaml
 from consult.errors import SourceError
@@ -20,6 +22,7 @@ from consult.layout import (
     pages_dir,
 )
 from consult.model import Consultation, Proposal, Site
+from consult.watch import remembered
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,12 @@ def lint_files(root: Path) -> list[SourceError]:
     from consult.layout import skeleton_dir
 
     skeleton = skeleton_dir()
+    # A site of a million contributions takes a second to list: once per change while `consult watch` runs.
+    version = (__version__, stat_files([skeleton], skeleton))
+    return remembered(root, "lint-files", version, lambda: _lint_files(root, skeleton))
+
+
+def _lint_files(root: Path, skeleton: Path) -> list[SourceError]:
     found = check_config_placeholders((root / CONFIG_FILE).read_text(encoding="utf-8"),
                                       skeleton_placeholders((skeleton / CONFIG_FILE).read_text(encoding="utf-8")))
     requirements = root / "requirements.txt"

@@ -27,7 +27,7 @@ LAYERS: dict[str, str] = {
     "consult.stamps": "base",  # per-file caches in .consult/ (the screen's index, pull's signatures)
     "consult.model": "model",  # the frozen data every stage passes on (site.yaml's settings included)
     # build
-    "consult.config": "config", "consult.lock": "config",
+    "consult.config": "config", "consult.lock": "config", "consult.watch": "config",
     "consult.content": "content", "consult.cache": "content", "consult.lint": "content",
     "consult.changes": "content",  # which sources a change touches (pure)
     "consult.theme": "view", "consult.formview": "view",
