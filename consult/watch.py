@@ -4,8 +4,9 @@ site can know that nothing changed without a stat of every file (git's fsmonitor
 A stat costs microseconds, and a national consultation has a million files: the manifest of the last
 build (consult.cache) is proved by a watcher instead, when one runs. The watcher (one per site; Linux,
 inotify) holds `.consult/watch/lock` for as long as it lives and writes `.consult/watch/journal`:
-a first line naming its session, then a line per change among the inputs (``C path``) and a line per
-cookie a build drops (``K name``). A build calls `sync`:
+a first line naming its session, then a line per cookie a build drops (``K name``) and, between two
+cookies, a line for the first change among the inputs (``C path``; a pull writing a million files
+writes one such line per build, not a million). A build calls `sync`:
 
 1. a live watcher holds the lock, or there is none: no journal, the build stats every file;
 2. the build drops a cookie in `.consult/watch/cookies/` and waits for the journal to name it. One
@@ -260,6 +261,7 @@ class Watcher:
         self.cookies = -1
         self.journal: BinaryIO | None = None
         self.session = b""
+        self.changed = False  # a change line was written since the last cookie's
 
     def run(self, stop: Callable[[], bool] = lambda: False, ready: Callable[[], None] = lambda: None) -> None:
         """Watch until `stop()` says so (checked every 0.2 s); `ready` once the first session began."""
@@ -291,7 +293,7 @@ class Watcher:
             self._watch_tree(self.root / name, name)
         for path in self.extra:
             self._watch_tree(path, str(path))
-        self.session = secrets.token_hex(8).encode()
+        self.session, self.changed = secrets.token_hex(8).encode(), False
         fresh = self.folder / "journal.new"
         journal = open(fresh, "wb")
         journal.write(SESSION + self.session + b"\n")
@@ -337,6 +339,7 @@ class Watcher:
             if wd == self.cookies:
                 if mask & IN_CREATE:
                     lines.append(b"K " + name + b"\n")
+                    self.changed = False
                 continue
             folder = self.names.get(wd)
             if mask & IN_IGNORED:
@@ -350,7 +353,9 @@ class Watcher:
             path = f"{folder}/{text}" if folder and text else folder or text
             if mask & IN_ISDIR and mask & (IN_CREATE | IN_MOVED_TO):
                 self._watch_tree(self.root / path if not os.path.isabs(path) else Path(path), path)
-            lines.append(b"C " + escape(path) + b"\n")
+            if not self.changed:  # a token stands after a cookie: one change after each cookie tells it all
+                lines.append(b"C " + escape(path) + b"\n")
+                self.changed = True
         self.journal.write(b"".join(lines))
         self.journal.flush()
         if self.journal.tell() > ROTATE_BYTES:

@@ -206,10 +206,27 @@ def test_a_long_journal_starts_a_new_session(site: Path, monkeypatch: pytest.Mon
         watcher._begin()
         first = watcher.session
         content = next(wd for wd, name in watcher.names.items() if name == "content")
-        watcher._record([(content, IN_MODIFY, b"x" * 10), (content, IN_MODIFY, b"y" * 10)])  # 30 + 2 x 21 bytes
+        watcher._record([(content, IN_MODIFY, b"x" * 10), (watcher.cookies, IN_CREATE, b"k"),
+                         (content, IN_MODIFY, b"y" * 10)])  # 30 + 21 + 4 + 21 bytes
         assert watcher.session == first
-        watcher._record([(content, IN_MODIFY, b"z" * 40)])
+        watcher._record([(content, IN_MODIFY, b"z" * 40)])  # one change since the last cookie is enough
+        assert watcher.session == first
+        watcher._record([(watcher.cookies, IN_CREATE, b"k"), (content, IN_MODIFY, b"z" * 40)])
         assert watcher.session != first
+    finally:
+        watcher.close()
+
+
+def test_one_change_line_after_each_cookie(site: Path) -> None:
+    watcher = Watcher(site)
+    try:
+        watcher._begin()
+        content = next(wd for wd, name in watcher.names.items() if name == "content")
+        watcher._record([(content, IN_MODIFY, b"a"), (content, IN_MODIFY, b"b"), (watcher.cookies, IN_CREATE, b"k1"),
+                         (content, IN_MODIFY, b"c")])
+        watcher._record([(content, IN_MODIFY, b"d"), (watcher.cookies, IN_CREATE, b"k2")])
+        lines = (site / WATCH_DIR / "journal").read_bytes().splitlines()[1:]
+        assert lines == [b"C content/a", b"K k1", b"C content/c", b"K k2"]
     finally:
         watcher.close()
 
