@@ -44,9 +44,9 @@ from consult.errors import DISK_FULL, ConsultError, SourceError, disk_full, spli
 from consult.forms.rules import consultation_rule, render_rules
 from consult.lock import build_lock
 from consult.opendata import Rows, consultation_rows, open_data_files
-from consult.model import Consultation, Site, derive_status, order_consultations
+from consult.model import Consultation, Site, Text, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
-from consult.parallel import in_child
+from consult.parallel import Split, in_child
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
 from consult.layout import ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, SEARCH_DIR, STATE_DIR, consultation_url
 from consult.render import chrome_for, render_site
@@ -177,6 +177,20 @@ class _Content:
 
     def problems(self) -> list[SourceError]:
         return [*self.listing_problems, *(p for found in self.file_problems.values() for p in found), *self.link_problems]
+
+
+def _content_parts(content: _Content) -> tuple[_Content, tuple[Consultation, ...]]:
+    """The content without its consultations, and its consultations: sent back from in_child one by one."""
+    return replace(content, site=replace(content.site, consultations=())), content.site.consultations
+
+
+def _content_joined(head: _Content, consultations: list[Consultation]) -> _Content:
+    return replace(head, site=replace(head.site, consultations=tuple(consultations)))
+
+
+# _read_site's child sends the site back a consultation at a time (parallel.Split).
+# Their texts keep the buffers they share (model.Text).
+BY_CONSULTATION = Split(_content_parts, _content_joined, {Text: Text.reduce_shared})
 
 
 @dataclass(frozen=True)
@@ -365,7 +379,7 @@ class Builder:
         (the pickle, a serial half second at 10,000 proposals) than its memory is worth."""
         if self._remember or self._jobs <= 1 or count_files(self.root) < CHILD_READ_FILES:
             return self._parse_and_link(changed, config, moment, stage)
-        return in_child(partial(self._parse_and_link, changed, config, moment, stage, keep_records=False))
+        return in_child(partial(self._parse_and_link, changed, config, moment, stage, keep_records=False), BY_CONSULTATION)
 
     def _parse_and_link(self, changed: set[str] | None, config: Config, moment: datetime, stage: Stage,
                         keep_records: bool = True) -> _Content:

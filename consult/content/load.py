@@ -44,9 +44,11 @@ from consult.model import (
     Site,
     StatusChange,
     Synthesis,
+    Text,
     Theme,
     derive_status,
     order_consultations,
+    pack_texts,
 )
 from consult.parallel import run_shared
 
@@ -438,7 +440,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
         contribution = Contribution(
             id=record.id, kind=intern(record.kind), consultation=c.slug, proposal=files.intern_slug(record.proposal),
             author=intern(record.author), submitted=record.submitted, status=intern(record.status),
-            reason=record.reason, title=record.title, body_html=record.body_html, answers=answers,
+            reason=record.reason, title=record.title, body_html=Text(record.body_html), answers=answers,
             tags=record.tags, channel=intern(record.channel),
         )
         if record.kind == "comment" and record.proposal:
@@ -447,6 +449,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
             continue  # published as that proposal (consult.proposals): its text shows there, once
         else:
             published.append(contribution)
+    pack_texts([x.body_html for x in published] + [x.body_html for found in comments.values() for x in found])
     by_id = {s.id: s for s in statuses}
     merged_from: dict[str, list[str]] = defaultdict(list)
     for p in kinds["proposal"]:
