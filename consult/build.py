@@ -169,7 +169,7 @@ class _Content:
 
     site: Site
     touched: frozenset[str] | None  # None: the whole site
-    records: dict[str, tuple[Source, Any]]  # by path, in find_sources order (emptied once linked by a one-shot build)
+    records: dict[str, tuple[Source, Any]]  # by path, in find_sources order (empty for a one-shot build: let go as linked)
     source_keys: dict[str, str]
     file_problems: dict[str, tuple[SourceError, ...]]  # by path
     link_problems: tuple[SourceError, ...]
@@ -378,24 +378,28 @@ class Builder:
         Nor does a site of fewer than CHILD_READ_FILES files: sending its site back would cost more time
         (the pickle, a serial half second at 10,000 proposals) than its memory is worth."""
         if self._remember or self._jobs <= 1 or count_files(self.root) < CHILD_READ_FILES:
-            return self._parse_and_link(changed, config, moment, stage)
+            return self._parse_and_link(changed, config, moment, stage, keep_records=self.options.retain)
         return in_child(partial(self._parse_and_link, changed, config, moment, stage, keep_records=False), BY_CONSULTATION)
 
     def _parse_and_link(self, changed: set[str] | None, config: Config, moment: datetime, stage: Stage,
                         keep_records: bool = True) -> _Content:
-        """_read_site's work; without `keep_records`, the content's records are left out (a one-shot build
-        frees them once linked anyway)."""
+        """_read_site's work; without `keep_records` (a one-shot build, which needs no record once linked),
+        the content's records are left out, and let go as linking goes (`link_site(consume=True)`)."""
         sources, listing_problems = self._sources(changed)
         keys = source_keys(sources, config) if self._remember else None  # once, for the cache and the next build
         with stage("Reading content", len(sources)) as advance:
             parsed = parse_sources(sources, config, self.parsed if keys is not None else None, self._jobs, advance, keys,
                                    self.root)
-        records = {source.path: (source, record) for source, (record, _) in zip(sources, parsed)}
         file_problems = {source.path: tuple(found) for source, (_, found) in zip(sources, parsed) if found}
-        site, found = link_site(list(records.values()), config, moment, self.root)
+        pairs = [(source, record) for source, (record, _) in zip(sources, parsed)]
+        del parsed
+        records = {pair[0].path: pair for pair in pairs} if keep_records else {}
+        if not keep_records:  # nothing but `pairs` holds the listing and the records: linking lets them go
+            del sources
+            self.sources = None
+        site, found = link_site(pairs, config, moment, self.root, consume=not keep_records)
         keys_by_path = dict(zip(records, keys)) if self.options.retain and keys is not None else {}
-        return _Content(site, None, records if keep_records else {}, keys_by_path, file_problems, tuple(found),
-                        tuple(listing_problems))
+        return _Content(site, None, records, keys_by_path, file_problems, tuple(found), tuple(listing_problems))
 
     def _read_consultations(self, last: _Last, changed: set[str], config: Config, moment: datetime) -> _Content | None:
         """When only files inside consultation folders were edited in place (consult.changes), the last

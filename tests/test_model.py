@@ -206,3 +206,23 @@ def test_the_bodies_of_a_consultation_share_one_utf8_buffer_and_stay_values(root
     pickler.dump(texts)
     again = pickle.loads(buffer.getvalue())
     assert again == texts and again[0]._data is again[2]._data  # sent with the buffer they share
+
+
+def test_link_site_may_consume_its_records_and_links_the_same_site(root: Path) -> None:
+    """link_site(consume=True), a one-shot build's: the records list is emptied, and each consultation's
+    records are let go once it is linked (no reference kept to them), the site the same."""
+    import sys
+
+    from consult.content.load import find_sources, link_site, parse_sources
+
+    config, _ = load_config(root)
+    assert config is not None
+    sources, _ = find_sources(root)
+    pairs = [(source, record) for source, (record, _) in zip(sources, parse_sources(sources, config))]
+    moment = parse_now(NOW, config)
+    kept = list(pairs)
+    before = [sys.getrefcount(record) for source, record in kept if source.kind == "contribution" and record is not None]
+    site, problems = link_site(pairs, config, moment, consume=True)
+    assert pairs == [] and (site, problems) == link_site(list(kept), config, moment)
+    del pairs
+    assert [sys.getrefcount(record) for source, record in kept if source.kind == "contribution" and record is not None] == before

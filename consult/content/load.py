@@ -335,12 +335,16 @@ class _Texts(dict[str, str]):
 
 
 def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime,
-              root: Path | None = None) -> tuple[Site, list[SourceError]]:
+              root: Path | None = None, consume: bool = False) -> tuple[Site, list[SourceError]]:
     """The model, and the problems found across files (errors and warnings: see `split_warnings`).
-    `root`: where to read again the files listed unread, to place their problems."""
+    `root`: where to read again the files listed unread, to place their problems. `consume`: `records`
+    is emptied, and each consultation's records let go once it is linked (a million records, their
+    texts as str, are then never all alive beside the model made of them)."""
     problems: list[SourceError] = []
     grouped = _by_consultation(records)
     texts = _Texts(records, root)
+    if consume:
+        records.clear()
     pages = tuple(
         Page(p.slug, p.title, p.body_html, page_url(p.slug), p.source, p.footer) for p in grouped[""]["page"]
     )
@@ -350,7 +354,8 @@ def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime,
     labels = dict(config.proposal_statuses)
     statuses = tuple(ProposalStatus(sid, labels.get(sid, ""), sid in config.final_statuses) for sid in config.status_ids)
     consultations = []
-    for slug, kinds in sorted(grouped.items()):
+    for slug in sorted(grouped):
+        kinds = grouped.pop(slug) if consume else grouped[slug]
         if not slug or not kinds["consultation"]:
             continue
         consultation, found = _link_consultation(kinds["consultation"][0], kinds, statuses, now, texts)
