@@ -45,9 +45,9 @@ from consult.errors import DISK_FULL, ConsultError, SourceError, disk_full, spli
 from consult.forms.rules import consultation_rule, render_rules
 from consult.lock import build_lock
 from consult.opendata import Rows, consultation_rows, open_data_files
-from consult.model import Consultation, Site, derive_status, order_consultations
+from consult.model import Consultation, Site, Text, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
-from consult.parallel import in_child
+from consult.parallel import Split, in_child
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
 from consult.layout import (ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, SEARCH_DIR, STATE_DIR, WATCHED_DIRS,
                             consultation_url)
@@ -171,7 +171,7 @@ class _Content:
 
     site: Site
     touched: frozenset[str] | None  # None: the whole site
-    records: dict[str, tuple[Source, Any]]  # by path, in find_sources order (emptied once linked by a one-shot build)
+    records: dict[str, tuple[Source, Any]]  # by path, in find_sources order (empty for a one-shot build: let go as linked)
     source_keys: dict[str, str]
     file_problems: dict[str, tuple[SourceError, ...]]  # by path
     link_problems: tuple[SourceError, ...]
@@ -179,6 +179,20 @@ class _Content:
 
     def problems(self) -> list[SourceError]:
         return [*self.listing_problems, *(p for found in self.file_problems.values() for p in found), *self.link_problems]
+
+
+def _content_parts(content: _Content) -> tuple[_Content, tuple[Consultation, ...]]:
+    """The content without its consultations, and its consultations: sent back from in_child one by one."""
+    return replace(content, site=replace(content.site, consultations=())), content.site.consultations
+
+
+def _content_joined(head: _Content, consultations: list[Consultation]) -> _Content:
+    return replace(head, site=replace(head.site, consultations=tuple(consultations)))
+
+
+# _read_site's child sends the site back a consultation at a time (parallel.Split).
+# Their texts keep the buffers they share (model.Text).
+BY_CONSULTATION = Split(_content_parts, _content_joined, {Text: Text.reduce_shared})
 
 
 @dataclass(frozen=True)
@@ -379,24 +393,28 @@ class Builder:
         Nor does a site of fewer than CHILD_READ_FILES files: sending its site back would cost more time
         (the pickle, a serial half second at 10,000 proposals) than its memory is worth."""
         if self._remember or self._jobs <= 1 or count_files(self.root) < CHILD_READ_FILES:
-            return self._parse_and_link(changed, config, moment, stage)
-        return in_child(partial(self._parse_and_link, changed, config, moment, stage, keep_records=False))
+            return self._parse_and_link(changed, config, moment, stage, keep_records=self.options.retain)
+        return in_child(partial(self._parse_and_link, changed, config, moment, stage, keep_records=False), BY_CONSULTATION)
 
     def _parse_and_link(self, changed: set[str] | None, config: Config, moment: datetime, stage: Stage,
                         keep_records: bool = True) -> _Content:
-        """_read_site's work; without `keep_records`, the content's records are left out (a one-shot build
-        frees them once linked anyway)."""
+        """_read_site's work; without `keep_records` (a one-shot build, which needs no record once linked),
+        the content's records are left out, and let go as linking goes (`link_site(consume=True)`)."""
         sources, listing_problems = self._sources(changed)
         keys = source_keys(sources, config) if self._remember else None  # once, for the cache and the next build
         with stage("Reading content", len(sources)) as advance:
             parsed = parse_sources(sources, config, self.parsed if keys is not None else None, self._jobs, advance, keys,
                                    self.root)
-        records = {source.path: (source, record) for source, (record, _) in zip(sources, parsed)}
         file_problems = {source.path: tuple(found) for source, (_, found) in zip(sources, parsed) if found}
-        site, found = link_site(list(records.values()), config, moment, self.root)
+        pairs = [(source, record) for source, (record, _) in zip(sources, parsed)]
+        del parsed
+        records = {pair[0].path: pair for pair in pairs} if keep_records else {}
+        if not keep_records:  # nothing but `pairs` holds the listing and the records: linking lets them go
+            del sources
+            self.sources = None
+        site, found = link_site(pairs, config, moment, self.root, consume=not keep_records)
         keys_by_path = dict(zip(records, keys)) if self.options.retain and keys is not None else {}
-        return _Content(site, None, records if keep_records else {}, keys_by_path, file_problems, tuple(found),
-                        tuple(listing_problems))
+        return _Content(site, None, records, keys_by_path, file_problems, tuple(found), tuple(listing_problems))
 
     def _read_consultations(self, last: _Last, changed: set[str], config: Config, moment: datetime) -> _Content | None:
         """When only files inside consultation folders were edited in place (consult.changes), the last

@@ -239,6 +239,80 @@ class Answer:
     value: str | tuple[str, ...]
 
 
+# Text._span: the start of its bytes in the buffer, shifted by this many bits, then their length.
+_SPAN_BITS = 32
+_LENGTH = (1 << _SPAN_BITS) - 1
+
+
+class Text:
+    """A contribution's body (its HTML, made by the untrusted renderer), kept as UTF-8 bytes: `str(text)`
+    is the HTML, decoded where a page shows it. The bodies of one consultation share one buffer
+    (`pack_texts`; until packed, each has bytes of its own): a render worker forked from the build
+    reads the buffer without writing it, so its pages stay shared, where a str per body has its
+    reference count written by every read, and so is copied into each process that shows it (and
+    a body with a ’ or an œ takes two bytes a character as a str). A value: equality, hash and
+    pickle are its bytes', whichever buffer holds them; packing moves it, never changes it."""
+
+    __slots__ = ("_data", "_span")
+
+    def __init__(self, html: str = "") -> None:
+        self._data = html.encode("utf-8")
+        self._span = len(self._data)
+
+    @property
+    def utf8(self) -> bytes:
+        start, length = self._span >> _SPAN_BITS, self._span & _LENGTH
+        if start == 0 and length == len(self._data):
+            return self._data
+        return self._data[start:start + length]
+
+    def __str__(self) -> str:
+        return self.utf8.decode("utf-8")
+
+    def __bool__(self) -> bool:
+        return self._span & _LENGTH != 0
+
+    def __eq__(self, other: object) -> bool:
+        return self.utf8 == other.utf8 if isinstance(other, Text) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.utf8)
+
+    def __repr__(self) -> str:
+        return f"Text({str(self)!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Its bytes alone (a digest of the model depends on its value, never on its buffer's neighbours)."""
+        return _text_of, (self.utf8,)
+
+    def reduce_shared(self) -> tuple[Any, ...]:
+        """A reduction with its whole buffer, which pickle's memo writes once for all the texts sharing it:
+        to send a consultation to another process (build.BY_CONSULTATION) without unpacking its texts."""
+        return _text_in, (self._data, self._span)
+
+
+def _text_of(data: bytes) -> Text:
+    return _text_in(data, len(data))
+
+
+def _text_in(data: bytes, span: int) -> Text:
+    text = Text.__new__(Text)
+    text._data, text._span = data, span
+    return text
+
+
+def pack_texts(texts: list[Text]) -> None:
+    """Move `texts` into one buffer they share (their values unchanged). A text too long for a span
+    (4 GiB) keeps bytes of its own."""
+    parts = [text.utf8 for text in texts]
+    buffer = b"".join(parts)
+    start = 0
+    for text, part in zip(texts, parts):
+        if len(part) <= _LENGTH:
+            text._data, text._span = buffer, start << _SPAN_BITS | len(part)
+        start += len(part)
+
+
 @dataclass(frozen=True, slots=True)
 class Contribution(_KeySlot):
     id: str
@@ -250,7 +324,7 @@ class Contribution(_KeySlot):
     status: str
     reason: str  # moderation reason code, for rejected
     title: str
-    body_html: str  # rendered with the untrusted renderer
+    body_html: Text  # rendered with the untrusted renderer; str(body_html) is the HTML
     answers: tuple[Answer, ...]
     tags: tuple[str, ...] = ()  # theme ids of the consultation's codebook, set by editors
     channel: str = ""  # how it reached the agency when not the web: papier, courriel, reunion

@@ -160,7 +160,7 @@ def open_data_files(site: Site, rows: Callable[[Consultation, str], Rows] = cons
 def _contribution_row(x: Contribution) -> dict[str, Any]:
     answers = {a.question.id: list(a.value) if isinstance(a.value, tuple) else a.value for a in x.answers}
     return {"id": x.id, "consultation": x.consultation, "kind": x.kind, "proposal": x.proposal or "",
-            "author": x.author, "submitted": x.submitted, "title": x.title, "text": html_to_text(x.body_html),
+            "author": x.author, "submitted": x.submitted, "title": x.title, "text": html_to_text(str(x.body_html)),
             "answers": json.dumps(answers, ensure_ascii=False, sort_keys=True) if answers else "",
             "channel": x.channel or "web"}
 

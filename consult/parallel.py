@@ -11,13 +11,15 @@ work is small, everything runs here.
 
 from __future__ import annotations
 
+import copyreg
 import gc
 import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Callable, Generator
-from typing import Any, TypeVar
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, Generic, TypeVar
 
 R = TypeVar("R")
 
@@ -90,11 +92,17 @@ def run_shared(task: Callable[[int, int], R], count: int, jobs: int, threshold: 
         gc.unfreeze()
 
 
-def in_child(task: Callable[[], R]) -> R:
+def in_child(task: Callable[[], R], split: Split[R] | None = None) -> R:
     """task(), run in a forked process; its result (or its exception) comes back pickled through a
     temporary file. For work whose garbage should not stay in this process: what it leaves behind
     dies with the child, and the result is unpickled here into memory of its own, without the holes
-    the garbage would leave between its objects. Where fork is not available, runs here."""
+    the garbage would leave between its objects. Where fork is not available, runs here.
+
+    `split`: a large result goes in pieces, split.parts(result) = (head, pieces), each pickled on its
+    own and put back here as split.join(head, pieces). Pickle's memo keeps every object it has written
+    (and, while unpickling, every object it has read) alive until the end of its pickle: one pickle of
+    a million contributions held a state list and a memo entry for each of them, on both sides. In
+    pieces, the memo covers one piece at a time (objects shared between pieces come back as copies)."""
     if not can_fork():
         return task()
     with tempfile.TemporaryDirectory(prefix="consult-") as folder:
@@ -103,12 +111,8 @@ def in_child(task: Callable[[], R]) -> R:
         if pid == 0:  # pragma: no cover - the child: measured by its result, never returns
             code = 0
             try:
-                try:
-                    outcome: tuple[bool, Any] = (True, task())
-                except BaseException as exc:  # noqa: BLE001 - raised again in the parent
-                    outcome = (False, exc)
                 with open(path, "wb") as handle:
-                    pickle.dump(outcome, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                    _send(task, split, handle)
             except BaseException:  # noqa: BLE001 - an outcome that cannot be pickled: the parent says so
                 code = 1
             finally:
@@ -119,10 +123,49 @@ def in_child(task: Callable[[], R]) -> R:
         if status != 0 or not os.path.exists(path):
             raise RuntimeError(f"the child process that ran {getattr(task, '__name__', 'a task')} failed ({status})")
         with open(path, "rb") as handle:
-            ok, value = pickle.load(handle)
+            ok, value, count = pickle.load(handle)
+            if ok and split is not None:
+                value = split.join(value, [pickle.load(handle) for _ in range(count)])
     if not ok:
         raise value
     return value
+
+
+@dataclass(frozen=True)
+class Split(Generic[R]):
+    """How in_child sends a result in pieces: parts(result) -> (head, pieces); join(head, pieces) -> result.
+    `reducers`: how the pieces pickle objects of these types (a pickler's dispatch_table entries)."""
+
+    parts: Callable[[R], tuple[Any, Sequence[Any]]]
+    join: Callable[[Any, list[Any]], R]
+    reducers: dict[type, Callable[[Any], Any]] = field(default_factory=dict)
+
+
+def _send(task: Callable[[], R], split: Split[R] | None, handle: BinaryIO) -> None:
+    """In in_child's child: (ok, head or result or exception, number of pieces), then each piece, each
+    with a memo of its own."""
+    value: Any = None
+    pieces: Sequence[Any] = ()
+    try:
+        value = task()
+        if split is not None:
+            value, pieces = split.parts(value)
+        outcome: tuple[bool, Any, int] = (True, value, len(pieces))
+    except BaseException as exc:  # noqa: BLE001 - raised again in the parent
+        outcome, pieces = (False, exc, 0), ()
+    pickle.dump(outcome, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    del value, outcome
+    # Each piece let go once written: what pickling adds to the objects it writes (a str's UTF-8 form is
+    # kept in the str) is then freed, and reused for the next piece, instead of growing with each.
+    todo = list(pieces)
+    del pieces
+    for index in range(len(todo)):
+        piece, todo[index] = todo[index], None
+        pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
+        if split is not None and split.reducers:
+            pickler.dispatch_table = {**copyreg.dispatch_table, **split.reducers}
+        pickler.dump(piece)
+        del piece, pickler
 
 
 def _run(bounds: tuple[int, int]) -> str:

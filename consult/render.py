@@ -475,10 +475,10 @@ def feed_entries(site: Site, only: Consultation | None = None) -> list[FeedEntry
     def entry(when: datetime, entry_id: str, args: tuple[Any, ...]) -> FeedEntry:
         first = args[0]
         if isinstance(first, Contribution):
-            title, url, summary, html = _contribution_title(first, lang), args[1], "", first.body_html
+            title, url, summary, html = _contribution_title(first, lang), args[1], "", str(first.body_html)
         elif isinstance(first, Proposal) and isinstance(args[1], Contribution):
             title, url, summary, html = translate(lang, "feed.comment", proposal=first.title), \
-                args[2], "", args[1].body_html
+                args[2], "", str(args[1].body_html)
         elif isinstance(first, Proposal) and args[1] in ("proposal", "response"):
             key, html = ("feed.new_proposal", first.body_html) if args[1] == "proposal" else \
                 ("feed.response", first.response_html)

@@ -21,6 +21,7 @@ from consult.model import (
     Question,
     Site,
     StatusChange,
+    Text,
     derive_status,
     order_consultations,
 )
@@ -71,7 +72,7 @@ def contribution(slug: str, number: int, *, author: str = "Camille", title: str 
         status="published",
         reason="",
         title=title or (f"Idée numéro {number}" if not proposal else ""),
-        body_html=body_html,
+        body_html=Text(body_html),
         answers=answers,
     )
 

@@ -172,3 +172,57 @@ def test_a_contribution_is_small_and_keyed_like_the_rest(root: Path) -> None:
     again = pickle.loads(pickle.dumps(comment))
     assert again == comment and again.key == key and replace(comment, title="Autre").key != key
     assert comment.source == COMMENT and (root / comment.source).is_file()
+
+
+def test_the_bodies_of_a_consultation_share_one_utf8_buffer_and_stay_values(root: Path) -> None:
+    """Each contribution's body (published suggestions and comments) is a model.Text: its HTML as UTF-8
+    in one buffer per consultation (read without being written by a forked render worker); str() gives
+    the HTML, and its equality, hash, key and pickle are its value's, whichever buffer holds it."""
+    from consult.model import Text, pack_texts
+
+    site = read(root)
+    velo = site.consultation("velo")
+    every = list(velo.contributions) + [x for p in velo.proposals for x in p.comments]
+    assert len(every) > 2 and all(isinstance(x.body_html, Text) for x in every)
+    assert len({id(x.body_html._data) for x in every}) == 1  # one buffer
+    first = next(x for x in every if x.body_html)
+    html = str(first.body_html)
+    assert html.startswith("<p>") and Text(html) == first.body_html and hash(Text(html)) == hash(first.body_html)
+    alone = replace(first, body_html=Text(html))
+    assert alone == first and alone.key == first.key and pickle.dumps(alone) == pickle.dumps(first)
+    assert replace(first, body_html=Text(html + "<p>+</p>")).key != first.key
+    texts = [Text("<p>l’été</p>"), Text(""), Text("<p>œuvre</p>")]
+    pack_texts(texts)
+    assert [str(t) for t in texts] == ["<p>l’été</p>", "", "<p>œuvre</p>"] and [bool(t) for t in texts] == [True, False, True]
+    assert texts[0]._data is texts[2]._data and len(texts[0]._data) == len("<p>l’été</p><p>œuvre</p>".encode())
+    shared = pickle.loads(pickle.dumps(texts))
+    assert shared == texts and len({id(t._data) for t in shared}) == 3  # plain pickle: each its own bytes
+    pickler_table = {Text: Text.reduce_shared}
+    import copyreg
+    import io
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.dispatch_table = {**copyreg.dispatch_table, **pickler_table}
+    pickler.dump(texts)
+    again = pickle.loads(buffer.getvalue())
+    assert again == texts and again[0]._data is again[2]._data  # sent with the buffer they share
+
+
+def test_link_site_may_consume_its_records_and_links_the_same_site(root: Path) -> None:
+    """link_site(consume=True), a one-shot build's: the records list is emptied, and each consultation's
+    records are let go once it is linked (no reference kept to them), the site the same."""
+    import sys
+
+    from consult.content.load import find_sources, link_site, parse_sources
+
+    config, _ = load_config(root)
+    assert config is not None
+    sources, _ = find_sources(root)
+    pairs = [(source, record) for source, (record, _) in zip(sources, parse_sources(sources, config))]
+    moment = parse_now(NOW, config)
+    kept = list(pairs)
+    before = [sys.getrefcount(record) for source, record in kept if source.kind == "contribution" and record is not None]
+    site, problems = link_site(pairs, config, moment, consume=True)
+    assert pairs == [] and (site, problems) == link_site(list(kept), config, moment)
+    del pairs
+    assert [sys.getrefcount(record) for source, record in kept if source.kind == "contribution" and record is not None] == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,3 +81,62 @@ def test_in_child_runs_the_task_in_another_process_and_brings_back_its_result_or
     with pytest.raises(ValueError, match="a problem in the child"):
         in_child(fails)
     assert _leftovers() == before
+
+
+def test_in_child_sends_a_split_result_in_pieces_each_pickled_on_its_own() -> None:
+    """in_child(task, Split(parts, join)): the head and each piece come back, joined; each piece is a
+    pickle of its own (pickle's memo covers one piece: what two pieces share comes back as two copies,
+    what one piece holds twice as one object), and an error still comes back as itself."""
+    from consult.parallel import Split, in_child
+
+    shared = ["commun"]
+
+    def task() -> dict[str, object]:
+        return {"head": os.getpid(), "pieces": [(shared, shared), (shared,), ()]}
+
+    split = Split(lambda value: (value["head"], value["pieces"]),
+                  lambda head, pieces: {"head": head, "pieces": pieces})
+    value = in_child(task, split)
+    first, second, third = value["pieces"]  # type: ignore[misc]
+    assert value["head"] != os.getpid() and (first, second, third) == ((shared, shared), (shared,), ())
+    assert first[0] is first[1] and second[0] is not first[0]
+
+    def fails() -> dict[str, object]:
+        raise ValueError("a problem in the child")
+
+    with pytest.raises(ValueError, match="a problem in the child"):
+        in_child(fails, split)
+
+
+def test_in_child_lets_each_piece_go_once_written() -> None:
+    """parallel._send (in_child's child): a piece is freed once pickled, before the next is (what
+    pickling adds to objects, a str's UTF-8 form, is then reused, not grown); the pieces come back
+    whole and in order, pickled with the Split's reducers."""
+    import io
+    import pickle
+    import weakref
+
+    from consult.parallel import Split, _send
+
+    class Piece:
+        def __init__(self, number: int) -> None:
+            self.number = number
+
+    refs: list[weakref.ref[Piece]] = []
+    alive: list[list[bool]] = []
+
+    def task() -> list[Piece]:
+        pieces = [Piece(n) for n in range(3)]
+        refs.extend(weakref.ref(piece) for piece in pieces)
+        return pieces
+
+    def reduce(piece: Piece) -> tuple[Any, ...]:
+        alive.append([ref() is not None for ref in refs])
+        return (str, (f"p{piece.number}",))
+
+    handle = io.BytesIO()
+    _send(task, Split(lambda value: ("head", value), lambda head, pieces: pieces, {Piece: reduce}), handle)
+    handle.seek(0)
+    assert pickle.load(handle) == (True, "head", 3)
+    assert [pickle.load(handle) for _ in range(3)] == ["p0", "p1", "p2"]
+    assert alive == [[True, True, True], [False, True, True], [False, False, True]]

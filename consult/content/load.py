@@ -44,9 +44,11 @@ from consult.model import (
     Site,
     StatusChange,
     Synthesis,
+    Text,
     Theme,
     derive_status,
     order_consultations,
+    pack_texts,
 )
 from consult.parallel import run_shared
 
@@ -333,12 +335,16 @@ class _Texts(dict[str, str]):
 
 
 def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime,
-              root: Path | None = None) -> tuple[Site, list[SourceError]]:
+              root: Path | None = None, consume: bool = False) -> tuple[Site, list[SourceError]]:
     """The model, and the problems found across files (errors and warnings: see `split_warnings`).
-    `root`: where to read again the files listed unread, to place their problems."""
+    `root`: where to read again the files listed unread, to place their problems. `consume`: `records`
+    is emptied, and each consultation's records let go once it is linked (a million records, their
+    texts as str, are then never all alive beside the model made of them)."""
     problems: list[SourceError] = []
     grouped = _by_consultation(records)
     texts = _Texts(records, root)
+    if consume:
+        records.clear()
     pages = tuple(
         Page(p.slug, p.title, p.body_html, page_url(p.slug), p.source, p.footer) for p in grouped[""]["page"]
     )
@@ -348,7 +354,8 @@ def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime,
     labels = dict(config.proposal_statuses)
     statuses = tuple(ProposalStatus(sid, labels.get(sid, ""), sid in config.final_statuses) for sid in config.status_ids)
     consultations = []
-    for slug, kinds in sorted(grouped.items()):
+    for slug in sorted(grouped):
+        kinds = grouped.pop(slug) if consume else grouped[slug]
         if not slug or not kinds["consultation"]:
             continue
         consultation, found = _link_consultation(kinds["consultation"][0], kinds, statuses, now, texts)
@@ -438,7 +445,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
         contribution = Contribution(
             id=record.id, kind=intern(record.kind), consultation=c.slug, proposal=files.intern_slug(record.proposal),
             author=intern(record.author), submitted=record.submitted, status=intern(record.status),
-            reason=record.reason, title=record.title, body_html=record.body_html, answers=answers,
+            reason=record.reason, title=record.title, body_html=Text(record.body_html), answers=answers,
             tags=record.tags, channel=intern(record.channel),
         )
         if record.kind == "comment" and record.proposal:
@@ -447,6 +454,7 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
             continue  # published as that proposal (consult.proposals): its text shows there, once
         else:
             published.append(contribution)
+    pack_texts([x.body_html for x in published] + [x.body_html for found in comments.values() for x in found])
     by_id = {s.id: s for s in statuses}
     merged_from: dict[str, list[str]] = defaultdict(list)
     for p in kinds["proposal"]:
