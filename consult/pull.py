@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import json
 import os
 import pickle
@@ -24,7 +25,9 @@ import tempfile
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -34,8 +37,8 @@ import yaml
 from consult.config import require_config
 from consult.lock import site_lock
 from consult.parallel import can_fork
-from consult.detect import Prepared, Screening, prepare
-from consult.document import dump_front_matter, parse_front_matter
+from consult.detect import Prepared, Screening, WordList, prepare
+from consult.document import dump_front_matter, dump_yaml, parse_front_matter
 from consult.errors import ConsultError
 from consult.flags import parse_flags
 from consult.inbox import Inbox, Submission
@@ -54,7 +57,10 @@ except (OSError, AttributeError):  # not Linux: os.sync() instead
 
 ID = re.compile(r"^[0-9]{8}-[a-z0-9]{8}$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-BATCH = 1000
+# Rows a page: each page's files are made durable by one pair of filesystem flushes and its rows
+# marked in one transaction, so a page costs the disk the same whatever its size (issue 17: at
+# 1,000 rows, flushes were most of a large pull's time on a busy disk).
+BATCH = 5000
 ONLINE = re.compile(r"^# consult pull, online supports: (\{.*\})$", re.M)
 PULL_LOCK = Path(STATE_DIR) / "pull.lock"
 PR_LIST = Path(STATE_DIR) / "pull-requests.tsv"  # what the workflow pushes: state, branch, text file, title
@@ -132,31 +138,62 @@ def render_contribution(sub: Submission, tz: Any = timezone.utc, flags: tuple[st
     names the contribution a near-duplicate is like. With `published` (post-moderation, nothing
     flagged) the file is written published at once, that day as `decided:`, `decided_by: auto`;
     `channel` says how it reached us when not the web (`consult import`)."""
-    assert sub.received is not None
-    data: dict[str, Any] = {"id": sub.id, "kind": sub.kind}
-    if sub.proposal:
-        data["proposal"] = sub.proposal
-    if sub.author:
-        data["author"] = sub.author
-    data["submitted"] = sub.received.astimezone(tz).replace(microsecond=0)
-    data["status"] = "published" if published else "pending"
+    head, tail = citizen_parts(public_fields(sub), tz)
+    flags = parse_flags(sub.flags) if flags is None else flags
+    return head + moderation_part(tz, flags, duplicate_of, published, channel) + tail
+
+
+# What a contribution's file takes from its submission alone (no personal data): id, kind,
+# proposal, author, received, title, category, answers, body. A large pull sends it to its worker.
+PublicFields = tuple[str, str, str | None, str, datetime | None, str, str, dict[str, Any], str]
+
+
+def public_fields(sub: Submission) -> PublicFields:
+    return (sub.id, sub.kind, sub.proposal, sub.author, sub.received, sub.title, sub.category, dict(sub.answers),
+            sub.body)
+
+
+def citizen_parts(fields: PublicFields, tz: Any) -> tuple[str, str]:
+    """The two parts of a contribution's file that depend on its submission alone, so a large
+    pull renders them in its worker process: the front matter's opening up to `status:` (id,
+    kind, proposal, author, submitted), and from `title:` on (title, category, answers, the
+    closing line and the body). Block YAML writes each top-level key on its own lines, so these
+    and `moderation_part` put end to end are the one mapping's `dump_front_matter` (tested)."""
+    id_, kind, proposal, author, received, title, category, answers, body = fields
+    assert received is not None
+    head: dict[str, Any] = {"id": id_, "kind": kind}
+    if proposal:
+        head["proposal"] = proposal
+    if author:
+        head["author"] = author
+    head["submitted"] = received.astimezone(tz).replace(microsecond=0)
+    tail: dict[str, Any] = {}
+    if title:
+        tail["title"] = title
+    if category:
+        tail["category"] = category
+    if answers:
+        tail["answers"] = dict(answers)
+    closing = "---\n" + (body + "\n" if body else "")  # as dump_front_matter closes a front matter
+    return "---\n" + dump_yaml(head), (dump_yaml(tail) if tail else "") + closing
+
+
+@lru_cache(maxsize=1024)
+def moderation_part(tz: Any, flags: tuple[str, ...], duplicate_of: str, published: datetime | None,
+                    channel: str) -> str:
+    """The front matter's lines that the pull decides (status, decided, channel, flags,
+    duplicate_of), between the two `citizen_parts`; the same few recur from file to file."""
+    data: dict[str, Any] = {"status": "published" if published else "pending"}
     if published:
         data["decided"] = published.astimezone(tz).replace(microsecond=0)
         data["decided_by"] = AUTO
     if channel:
         data["channel"] = channel
-    flags = parse_flags(sub.flags) if flags is None else flags
     if flags:
         data["flags"] = list(flags)
     if duplicate_of:
         data["duplicate_of"] = duplicate_of
-    if sub.title:
-        data["title"] = sub.title
-    if sub.category:
-        data["category"] = sub.category
-    if sub.answers:
-        data["answers"] = dict(sub.answers)
-    return dump_front_matter(data, sub.body + "\n" if sub.body else "")
+    return dump_yaml(data)
 
 
 def render_report(sub: Submission, tz: Any = timezone.utc, flags: tuple[str, ...] = ()) -> str:
@@ -203,41 +240,44 @@ def _syncfs(directory: Path) -> None:
 def write_batch(items: list[tuple[Path, bytes]]) -> list[bool]:
     """Create each file durably: temps written, flushed once, linked into place (never over an
     existing file), flushed again, read back and compared. True where a file was created."""
-    temps = []
+    # Plain strings and os calls, not Path methods: this runs in a thread beside the pull's own
+    # work, and each Python step between two system calls waits for the interpreter lock.
+    token = secrets.token_hex(4)  # one a batch: the file names make each temp's name unique
+    paths = [os.fspath(path) for path, _ in items]
+    temps = [f"{os.path.dirname(path)}/.{os.path.basename(path)}.{token}.tmp" for path in paths]
     created: list[bool] = []
+    made: list[str] = []
     try:
-        for path, data in items:
-            temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-            temps.append(temp)
+        for temp, (_, data) in zip(temps, items):
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            made.append(temp)
             try:
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view):]
             finally:
                 os.close(fd)
-        directories = sorted({path.parent for path, _ in items})
-        for directory in directories[:1]:
-            _syncfs(directory)
-        for (path, _), temp in zip(items, temps):
+        if items:
+            _syncfs(items[0][0].parent)
+        for path, temp in zip(paths, temps):
             try:
                 os.link(temp, path)  # atomic, and never replaces an existing file
                 created.append(True)
             except FileExistsError:
                 created.append(False)
     finally:
-        for temp in temps:
+        for temp in made:
             try:
                 os.unlink(temp)
             except FileNotFoundError:
                 pass
     for directory in sorted({path.parent for path, _ in items}):
         _syncfs(directory) if directory == items[0][0].parent else _fsync_dir(directory)
-    for (path, data), new in zip(items, created):
-        if new and path.read_bytes() != data:
-            path.unlink()
-            _fsync_dir(path.parent)
-            raise PullError(f"{path}: the file read back differs from what was written (disk error?)")
+    for (target, data), new in zip(items, created):
+        if new and target.read_bytes() != data:
+            target.unlink()
+            _fsync_dir(target.parent)
+            raise PullError(f"{target}: the file read back differs from what was written (disk error?)")
     return created
 
 
@@ -462,19 +502,51 @@ def _confirm(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, repor
 def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: Any, report: PullReport) -> None:
     """Claimed rows -> files, page by page. A page's files are written (temps, flush, link, flush,
     read back: `write_batch`, mostly waiting for the disk) in a thread while the next page is
-    screened and rendered here; its rows are marked only once that write is done, as before."""
+    screened and rendered here; its rows are marked only once that write is done, as before. The
+    next page is handed to the writer before this one is marked, so the disk never waits for the
+    inbox; a page whose write fails stops the writing of every later one (`_write_after`)."""
     claimed = inbox.claim(worker, now)
     checkout.screening.expected = claimed
-    pages = _prepared(checkout.screening, _pages(inbox, worker), parallel=claimed >= PARALLEL_FROM)
-    with ThreadPoolExecutor(1, thread_name_prefix="consult-pull-write") as writer:
+    pages = _prepared(checkout.screening, _pages(inbox, worker), claimed >= PARALLEL_FROM, tz)
+    with _collector_paused(), ThreadPoolExecutor(1, thread_name_prefix="consult-pull-write") as writer:
         writing: tuple[_Page, Future[list[bool]]] | None = None
         for batch, prepared in pages:
             page = _screen(checkout, batch, prepared, now, tz, report)
+            queued = writer.submit(_write_after, writing[1] if writing else None,
+                                   [(target, data) for _, target, data in page.todo])
             if writing is not None:
                 _finish(checkout, inbox, worker, now, tz, report, *writing)
-            writing = page, writer.submit(write_batch, [(target, data) for _, target, data in page.todo])
+            writing = page, queued
         if writing is not None:
             _finish(checkout, inbox, worker, now, tz, report, *writing)
+
+
+def _write_after(before: Future[list[bool]] | None, items: list[tuple[Path, bytes]]) -> list[bool]:
+    """`write_batch(items)` once the page before is written (the writer runs one page at a time,
+    in order); nothing written when that one failed: the pull stops there."""
+    if before is not None and before.exception() is not None:
+        raise PullError("not written: the page before could not be written")
+    return write_batch(items)
+
+
+COLLECT_EVERY = 20_000  # the cyclic collector's first threshold while pages are pulled (Python's: 700)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """While pages are pulled: what exists before (modules, the site, the index's tables) frozen out
+    of the cyclic collector's sight, and young objects collected every COLLECT_EVERY allocations,
+    older ones all but never. A pull makes no garbage cycles of its own; at Python's thresholds the
+    collector walked the growing report and index again and again (issue 17: a sixth of the pull's
+    own time at 100,000 rows). Restored when the loop ends, however it ends."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(COLLECT_EVERY, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 @dataclass
@@ -486,11 +558,12 @@ class _Page:
     reports: list[tuple[Submission, "Consultation"]] = field(default_factory=list)
 
 
-def _screen(checkout: Checkout, batch: list[Submission], prepared: list[Prepared], now: datetime, tz: Any,
+def _screen(checkout: Checkout, batch: list[Submission], prepared: list[Ready], now: datetime, tz: Any,
             report: PullReport) -> _Page:
-    """A page's rows: detectors run, files rendered (nothing written yet)."""
+    """A page's rows: detectors run, files rendered (nothing written yet): what depends on the
+    rows before (flags, near-duplicates, status) between each file's `citizen_parts`."""
     page = _Page()
-    for sub, ready in zip(batch, prepared):
+    for sub, (ready, head, tail) in zip(batch, prepared):
         consultation = checkout.consultation(sub.consultation)
         if consultation is None or not ID.match(sub.id):
             report.unknown.append(sub.id)
@@ -520,7 +593,8 @@ def _screen(checkout: Checkout, batch: list[Submission], prepared: list[Prepared
         published = now if consultation.publishes(sub.kind, flags) else None
         if published:
             report.published.add(sub.id)
-        page.todo.append((sub, target, render_contribution(sub, tz, flags, duplicate_of, published).encode("utf-8")))
+        middle = moderation_part(tz, flags, duplicate_of, published, "").encode("utf-8")
+        page.todo.append((sub, target, head + middle + tail))
     return page
 
 
@@ -529,22 +603,26 @@ def _finish(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
     """Once a page's files are written (an error there raises here: nothing of it is marked): the
     report, its reports' files, then its rows marked."""
     created = writing.result()
+    settled: dict[str, list[str]] = {}  # consultation -> its files written, told to the detectors once a page
     for (sub, target, data), new in zip(page.todo, created):
         relative = checkout.relative(target)
         if new or target.read_bytes() == data:  # identical: ours, from a pull stopped before its commit
             report.written.append((relative, sub.id, sub.kind))
-            # The detectors read its text back from the file when they need it, not from memory.
-            checkout.screening.written(target.parent, (sub.id,))
+            settled.setdefault(sub.consultation, []).append(sub.id)
         else:
             report.kept.append(relative)  # edited before it was committed: never overwritten
             report.flagged.pop(sub.id, None)
             report.published.discard(sub.id)
+    for slug, ids in settled.items():  # the detectors read their texts back from the files when needed
+        consultation = checkout.consultation(slug)
+        if consultation is not None:  # always: only a known consultation's rows have files to write
+            checkout.screening.written(consultation.contributions, ids)
     done = _write_reports(checkout, page.reports, tz, report)
     report.confirmed += inbox.mark_exported(page.delivered, worker, now)
     inbox.mark_written([sub.id for sub, _, _ in page.todo] + done, worker, now)
 
 
-PARALLEL_FROM = 5 * BATCH  # claimed rows from which the detectors' own work goes to another process
+PARALLEL_FROM = 2 * BATCH  # claimed rows from which the detectors' own work goes to another process
 
 
 def _pages(inbox: Inbox, worker: str) -> Iterator[list[Submission]]:
@@ -555,19 +633,28 @@ def _pages(inbox: Inbox, worker: str) -> Iterator[list[Submission]]:
         after = batch[-1].id
 
 
-def _prepared(screening: Screening, pages: Iterator[list[Submission]],
-              parallel: bool) -> Iterator[tuple[list[Submission], list[Prepared]]]:
-    """Each page with what `detect.prepare` makes of its rows' texts. With `parallel` (a large
-    pull, on Linux) a forked worker process prepares the next pages while this one screens,
-    renders and writes the current one: the detectors' per-text work (regular expressions,
-    shingles) runs on a second core. Results come back in order; an error in the worker raises
-    here, before the page is written, so nothing is marked."""
-    def texts(page: list[Submission]) -> list[tuple[str, str, dict[str, object]]]:
-        return [(sub.title, sub.body, dict(sub.answers)) for sub in page]
+# What a page's row needs that depends on no other row: the detectors' own work on its texts
+# (`detect.prepare`), and its file's `citizen_parts`, encoded.
+Ready = tuple[Prepared, bytes, bytes]
 
+
+def _ready(words: WordList, tz: Any, rows: list[PublicFields]) -> list[Ready]:
+    """`Ready` of each row (in the worker process, for a large pull)."""
+    prepared = prepare(words, [(title, body, answers) for _, _, _, _, _, title, _, answers, body in rows])
+    return [(ready, head.encode("utf-8"), tail.encode("utf-8"))
+            for ready, (head, tail) in zip(prepared, (citizen_parts(fields, tz) for fields in rows))]
+
+
+def _prepared(screening: Screening, pages: Iterator[list[Submission]], parallel: bool,
+              tz: Any) -> Iterator[tuple[list[Submission], list[Ready]]]:
+    """Each page with its rows' `Ready`. With `parallel` (a large pull, on Linux) a forked worker
+    process prepares the next pages while this one screens and writes the current one: the
+    detectors' per-text work (regular expressions, shingles) and the rendering of what each file
+    takes from its submission alone run on a second core. Results come back in order; an error in
+    the worker raises here, before the page is written, so nothing is marked."""
     if not (parallel and can_fork()):
         for page in pages:
-            yield page, prepare(screening.words, texts(page))
+            yield page, _ready(screening.words, tz, [public_fields(sub) for sub in page])
         return
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
@@ -575,13 +662,15 @@ def _prepared(screening: Screening, pages: Iterator[list[Submission]],
     # Pages and results go through files in a private folder, only their names through the pipe:
     # the executor's thread that reads the pipe here waits for the interpreter lock at every read,
     # held by this process's own work, and the worker would starve (as in consult.parallel).
+    # Only the rows' public fields go: no e-mail or fingerprint reaches the folder.
     with tempfile.TemporaryDirectory(prefix="consult-pull-") as folder, \
             ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
         ahead: deque[tuple[list[Submission], Future[str]]] = deque()
         for number, page in enumerate(pages):
             path = os.path.join(folder, f"{number}.pickle")
             with open(path, "wb") as handle:
-                pickle.dump((screening.words, texts(page)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((screening.words, tz, [public_fields(sub) for sub in page]), handle,
+                            protocol=pickle.HIGHEST_PROTOCOL)
             ahead.append((page, pool.submit(_prepare_file, path)))
             if len(ahead) > 2:  # two pages in hand: the worker never waits for this process
                 yield _prepared_page(*ahead.popleft())
@@ -590,15 +679,15 @@ def _prepared(screening: Screening, pages: Iterator[list[Submission]],
 
 
 def _prepare_file(path: str) -> str:
-    """In the worker: `prepare` of the page in the file at `path`, the result written over it."""
+    """In the worker: `_ready` of the page in the file at `path`, the result written over it."""
     with open(path, "rb") as handle:
-        words, texts = pickle.load(handle)
+        words, tz, rows = pickle.load(handle)
     with open(path, "wb") as handle:
-        pickle.dump(prepare(words, texts), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(_ready(words, tz, rows), handle, protocol=pickle.HIGHEST_PROTOCOL)
     return path
 
 
-def _prepared_page(page: list[Submission], future: Future[str]) -> tuple[list[Submission], list[Prepared]]:
+def _prepared_page(page: list[Submission], future: Future[str]) -> tuple[list[Submission], list[Ready]]:
     path = future.result()
     with open(path, "rb") as handle:
         prepared = pickle.load(handle)

@@ -18,12 +18,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from consult.config import parse_config
+from consult.config import parse_config, require_config
 from consult.content.files import parse_contribution
 from consult.document import parse_front_matter
 from consult.forms.guard import Guard
 from consult.inbox import Inbox, Submission, open_inbox
 from consult.errors import ConsultError
+from consult.flags import parse_flags
 from consult.pull import PullError, pull, render_contribution
 from tests.conftest import REPO, copy_demo
 from tests.test_forms import FORM, wsgi_call
@@ -783,6 +784,11 @@ def test_pull_flags_the_near_duplicates_the_in_memory_index_found(site: Path, in
     assert {id_: data.get("duplicate_of", "") for id_, data in written.items()} == expected
     assert {id_ for id_, data in written.items() if "near-duplicate" in data.get("flags", [])} == \
         {id_ for id_, other in expected.items() if other}
+    tz = require_config(site).tz  # the files' parts rendered in the worker: byte for byte render_contribution's
+    for item in subs:
+        data = written[item.id]
+        assert (folder / f"{item.id}.md").read_bytes() == render_contribution(
+            item, tz, tuple(data.get("flags", ())), data.get("duplicate_of", "")).encode("utf-8")
 
 
 def test_a_page_whose_write_fails_is_not_marked_and_the_next_pull_finishes_it(site: Path, inbox: Inbox,
@@ -815,3 +821,104 @@ def test_a_page_whose_write_fails_is_not_marked_and_the_next_pull_finishes_it(si
     assert sorted(id_ for _, id_, _ in again.written) == [sub(n).id for n in range(40, 120)]
     assert again.confirmed == 40  # the first page, written and marked before the failure
     assert do_pull(site, inbox).confirmed == 80
+
+
+TRICKY = ["", "yes", "null", "~", "12", "1e3", "2026-01-02", "a: b", "a #b", " lead", "trail ", "-x", "? q", "'q'",
+          '"d"', "multi\nline", "tab\there", "é à œ", "emoji 😀", "[x]", "{y}", "&a", "*b", "!c", "|", ">", "%", "@",
+          "#", ":", "---", "...", "\u2028", "x" * 300]
+
+
+def test_a_file_put_together_from_its_parts_is_the_whole_front_matter_dumped_at_once() -> None:
+    """Issue 17: a large pull renders what a file takes from its submission in its worker
+    (`citizen_parts`) and only the pull's decisions here (`moderation_part`); end to end they must
+    be byte for byte the one mapping dumped at once, whatever the citizen typed."""
+    from consult.document import dump_front_matter
+    from consult.pull import AUTO
+
+    rng = random.Random(17)
+    received = datetime(2026, 1, 2, 3, 4, 5, 6789, tzinfo=timezone.utc)
+
+    def text() -> str:
+        return "".join(rng.choice(TRICKY) for _ in range(rng.randint(0, 3)))
+
+    for n in range(3000):
+        answers: dict[str, Any] = {rng.choice(["q1", "yes", "1"]): [text() for _ in range(rng.randint(0, 2))]
+                                   if rng.random() < 0.3 else text() for _ in range(rng.randint(0, 2))}
+        item = Submission(id=f"20261115-{n:08d}", consultation="c", kind=rng.choice(["suggestion", "proposal"]),
+                          proposal=rng.choice([None, "p-1", text()]), title=text(), body=text(), author=text(),
+                          answers=answers, received=received,
+                          category=rng.choice(["", text()]), flags=rng.choice(["", "too-fast,no-token"]))
+        tz, flags = rng.choice([timezone.utc, PARIS]), rng.choice([None, (), ("near-duplicate",)])
+        duplicate_of, channel = rng.choice(["", "20261115-00000001", text()]), rng.choice(["", "paper", text()])
+        published = rng.choice([None, NOW])
+        data: dict[str, Any] = {"id": item.id, "kind": item.kind, "proposal": item.proposal, "author": item.author,
+                                "submitted": received.astimezone(tz).replace(microsecond=0),
+                                "status": "published" if published else "pending"}
+        if published:
+            data.update(decided=published.astimezone(tz).replace(microsecond=0), decided_by=AUTO)
+        data.update(channel=channel, flags=list(parse_flags(item.flags) if flags is None else flags),
+                    duplicate_of=duplicate_of, title=item.title, category=item.category, answers=item.answers)
+        whole = dump_front_matter({key: value for key, value in data.items() if value}, item.body + "\n" if item.body else "")
+        assert render_contribution(item, tz, flags, duplicate_of, published, channel) == whole
+
+
+def test_the_cyclic_collector_is_paused_while_pages_are_pulled_and_restored_after(
+        site: Path, inbox: Inbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: while pages are pulled, what existed before is frozen out of the collector's sight and
+    young objects are collected less often (full collections walked the growing report and index
+    again and again); the thresholds and the frozen set are as before once the pull returns."""
+    import gc
+
+    import consult.pull
+
+    seen: list[tuple[int, int]] = []
+    real = consult.pull.write_batch
+
+    def noting(items: list[tuple[Path, bytes]]) -> list[bool]:
+        seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+        return real(items)
+
+    monkeypatch.setattr(consult.pull, "write_batch", noting)
+    monkeypatch.setattr(consult.pull, "BATCH", 2)
+    for n in range(5):
+        inbox.add(sub(n))
+    thresholds = gc.get_threshold()
+    gc.unfreeze()
+    assert len(do_pull(site, inbox).written) == 5
+    assert len(seen) == 3 and all(first == consult.pull.COLLECT_EVERY and frozen > 0 for first, frozen in seen)
+    assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0
+
+
+def test_the_next_page_is_handed_to_the_writer_before_this_one_is_marked(site: Path, inbox: Inbox,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: the disk never waits for the inbox: page 2's files are being written while page 1's
+    rows are marked (page 1 marked only once its own files are durable, as ever)."""
+    import threading
+
+    import consult.pull
+    from consult.inbox.sql import Inbox as SqlInbox
+
+    monkeypatch.setattr(consult.pull, "BATCH", 40)
+    for n in range(120):
+        inbox.add(sub(n))
+    real_write, real_mark = consult.pull.write_batch, SqlInbox.mark_written
+    started: list[int] = []
+    second = threading.Event()
+    overlapped: list[bool] = []
+
+    def write(items: list[tuple[Path, bytes]]) -> list[bool]:
+        started.append(len(items))
+        if len(started) == 2:
+            second.set()
+        return real_write(items)
+
+    def mark(self: Inbox, ids: list[str], worker: str, now: datetime) -> int:
+        if not overlapped:  # page 1: its files are durable; page 2's write has begun meanwhile
+            assert set(ids) <= set(contribution_files(site))
+            overlapped.append(second.wait(timeout=10))
+        return real_mark(self, ids, worker, now)
+
+    monkeypatch.setattr(consult.pull, "write_batch", write)
+    monkeypatch.setattr(SqlInbox, "mark_written", mark)
+    assert len(do_pull(site, inbox).written) == 120
+    assert overlapped == [True] and started == [40, 40, 40]
