@@ -248,9 +248,12 @@ class Watcher:
         self.root = root.resolve()
         self.extra = [path.resolve() for path in extra]
         self.folder = self.root / WATCH_DIR
-        self.folder.mkdir(parents=True, mode=0o700, exist_ok=True)
-        (self.folder / "cookies").mkdir(mode=0o700, exist_ok=True)
-        self._lock = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+            (self.folder / "cookies").mkdir(mode=0o700, exist_ok=True)
+            self._lock = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise ConsultError(f"Cannot keep a journal in {self.folder}: {exc.strerror}.") from exc
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -249,6 +249,14 @@ def test_watching_a_folder_that_is_not_a_site_is_refused(tmp_path: Path) -> None
     assert not (tmp_path / WATCH_DIR).exists()
 
 
+def test_a_site_whose_state_folder_cannot_be_written_is_refused_with_a_message(site: Path) -> None:
+    (site / ".consult").mkdir(exist_ok=True)
+    (site / ".consult" / "watch").write_text("not a folder")
+    run = subprocess.run([sys.executable, "-m", "consult", "-C", str(site), "watch"], capture_output=True, text=True,
+                         timeout=30)
+    assert run.returncode == 1 and "Cannot keep a journal in" in run.stderr and "Traceback" not in run.stderr
+
+
 def test_no_watcher_no_journal(site: Path) -> None:
     assert sync(site) is None
     assert not os.path.exists(site / WATCH_DIR)
