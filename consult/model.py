@@ -253,11 +253,12 @@ class Text:
     a body with a ’ or an œ takes two bytes a character as a str). A value: equality, hash and
     pickle are its bytes', whichever buffer holds them; packing moves it, never changes it."""
 
-    __slots__ = ("_data", "_span")
+    __slots__ = ("_data", "_span", "_hash")
 
     def __init__(self, html: str = "") -> None:
         self._data = html.encode("utf-8")
         self._span = len(self._data)
+        self._hash: int | None = None
 
     @property
     def utf8(self) -> bytes:
@@ -276,7 +277,10 @@ class Text:
         return self.utf8 == other.utf8 if isinstance(other, Text) else NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self.utf8)
+        # Kept, as str keeps its own: the memos hash a contribution (so its body) on every page showing it.
+        if self._hash is None:
+            self._hash = hash(self.utf8)
+        return self._hash
 
     def __repr__(self) -> str:
         return f"Text({str(self)!r})"
@@ -297,7 +301,7 @@ def _text_of(data: bytes) -> Text:
 
 def _text_in(data: bytes, span: int) -> Text:
     text = Text.__new__(Text)
-    text._data, text._span = data, span
+    text._data, text._span, text._hash = data, span, None
     return text
 
 
