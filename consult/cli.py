@@ -225,6 +225,9 @@ def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_
 @pass_ctx
 def watch(ctx: Context) -> None:
     """Keep a journal of the site's changes, so builds of a very large site skip looking at every file."""
+    import signal
+    import threading
+
     from consult.theme import builtin_themes_dir
     from consult.watch import watch_site
 
@@ -232,10 +235,13 @@ def watch(ctx: Context) -> None:
         click.echo(f"Watching {ctx.root} for changes (Ctrl-C to stop): a build now checks this journal "
                    "instead of the date of every file.", err=True)
 
-    try:
-        watch_site(ctx.root, [builtin_themes_dir()], ready=ready)
-    except KeyboardInterrupt:
-        click.echo("Stopped watching: builds look at every file again.", err=True)
+    # Ctrl-C or a service manager's SIGTERM stop it cleanly; installed even where the shell started it
+    # with SIGINT ignored (a background job of a script), so that it can always be stopped the same way.
+    stopping = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stopping.set())
+    watch_site(ctx.root, [builtin_themes_dir()], stop=stopping.is_set, ready=ready)
+    click.echo("Stopped watching: builds look at every file again.", err=True)
 
 
 def available_cores() -> int:

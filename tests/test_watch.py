@@ -38,7 +38,11 @@ class Watching:
 
     def stop(self, how: int = signal.SIGINT) -> str:
         self.process.send_signal(how)
-        _, err = self.process.communicate(timeout=10)
+        try:
+            _, err = self.process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()  # never left behind, even by a failing test
+            raise
         return err
 
 
@@ -176,8 +180,22 @@ def test_a_second_watcher_of_the_same_site_is_refused(site: Path, watching: Watc
     assert "Traceback" not in run.stderr
 
 
-def test_stopping_says_that_builds_look_at_every_file_again(site: Path) -> None:
-    assert "Stopped watching" in Watching(site).stop()
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
+def test_stopping_says_that_builds_look_at_every_file_again(site: Path, how: int) -> None:
+    watcher = Watching(site)
+    assert "Stopped watching" in watcher.stop(how)
+    assert watcher.process.returncode == 0
+    assert sync(site) is None
+
+
+def test_ctrl_c_stops_a_watcher_started_with_it_ignored(site: Path) -> None:
+    """A script's background job starts with SIGINT ignored (and so did this one, inside the suite)."""
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        watcher = Watching(site)
+    finally:
+        signal.signal(signal.SIGINT, old)
+    assert "Stopped watching" in watcher.stop(signal.SIGINT)
 
 
 def test_lost_events_start_a_new_session_that_no_earlier_token_matches(site: Path) -> None:
