@@ -328,7 +328,10 @@ def test_a_killed_pull_then_reruns_export_every_row_exactly_once(handler: Handle
     handler.gate.release.set()
     assert handler.inbox.counts() == {"claimed": 7}  # not one row marked anything
     on_disk = sorted(p.stem for p in (site / FOLDER).glob("*.md"))
-    assert on_disk == (sent[:3] if killed_at.endswith("/ack") else [])  # after its first page of files, or before
+    if killed_at.endswith("/ack"):  # after its first page of files; the next page's may be written while it is marked
+        assert on_disk in (sent[:3], sent[:6])
+    else:
+        assert on_disk == []
     assert head_ids(site, "main") == []
     run_pull(site, handler.url, "--branch", "consult/pull")
     assert head_ids(site) == sent  # each once, same ids
