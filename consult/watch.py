@@ -288,8 +288,7 @@ class Watcher:
     def _begin(self) -> None:
         """A new session: every folder watched again, then a new journal, which builds trust only from
         their next sync on (the changes before it were not all seen)."""
-        for wd in list(self.names):
-            self.names.pop(wd)
+        self.names.clear()
         self.names[self._add(self.root)] = ""
         self.cookies = self._add(self.folder / "cookies")
         for name in WATCHED_DIRS:

@@ -60,6 +60,17 @@ def watching(site: Path) -> Iterator[Watching]:
 
 
 @pytest.fixture()
+def began(site: Path) -> Iterator[Watcher]:
+    """A watcher of `site` in this process, its first session begun, driven by hand (`_record`)."""
+    watcher = Watcher(site)
+    try:
+        watcher._begin()
+        yield watcher
+    finally:
+        watcher.close()
+
+
+@pytest.fixture()
 def stats(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """The folders each of the build's stat_files calls looked at, by name."""
     seen: list[list[str]] = []
@@ -198,55 +209,40 @@ def test_ctrl_c_stops_a_watcher_started_with_it_ignored(site: Path) -> None:
     assert "Stopped watching" in watcher.stop(signal.SIGINT)
 
 
-def test_lost_events_start_a_new_session_that_no_earlier_token_matches(site: Path) -> None:
-    watcher = Watcher(site)
-    try:
-        watcher._begin()
-        journal = site / WATCH_DIR / "journal"
-        before = Token(watcher.session, journal.stat().st_size)
-        watcher._record([(-1, IN_Q_OVERFLOW, b"")])  # the kernel's queue overflowed: changes were lost
-        assert watcher.session != before.session
-        assert journal.read_bytes() == SESSION + watcher.session + b"\n"
-        first = watcher.session
-        watcher._record([(watcher.cookies, IN_CREATE, b"abc")])
-        assert journal.read_bytes().endswith(b"\nK abc\n")
-        assert watcher.session == first
-    finally:
-        watcher.close()
+def test_lost_events_start_a_new_session_that_no_earlier_token_matches(site: Path, began: Watcher) -> None:
+    journal = site / WATCH_DIR / "journal"
+    before = Token(began.session, journal.stat().st_size)
+    began._record([(-1, IN_Q_OVERFLOW, b"")])  # the kernel's queue overflowed: changes were lost
+    assert began.session != before.session
+    assert journal.read_bytes() == SESSION + began.session + b"\n"
+    first = began.session
+    began._record([(began.cookies, IN_CREATE, b"abc")])
+    assert journal.read_bytes().endswith(b"\nK abc\n")
+    assert began.session == first
 
 
-def test_a_long_journal_starts_a_new_session(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_long_journal_starts_a_new_session(began: Watcher, monkeypatch: pytest.MonkeyPatch) -> None:
     import consult.watch
 
     monkeypatch.setattr(consult.watch, "ROTATE_BYTES", 100)
-    watcher = Watcher(site)
-    try:
-        watcher._begin()
-        first = watcher.session
-        content = next(wd for wd, name in watcher.names.items() if name == "content")
-        watcher._record([(content, IN_MODIFY, b"x" * 10), (watcher.cookies, IN_CREATE, b"k"),
-                         (content, IN_MODIFY, b"y" * 10)])  # 30 + 21 + 4 + 21 bytes
-        assert watcher.session == first
-        watcher._record([(content, IN_MODIFY, b"z" * 40)])  # one change since the last cookie is enough
-        assert watcher.session == first
-        watcher._record([(watcher.cookies, IN_CREATE, b"k"), (content, IN_MODIFY, b"z" * 40)])
-        assert watcher.session != first
-    finally:
-        watcher.close()
+    first = began.session
+    content = next(wd for wd, name in began.names.items() if name == "content")
+    began._record([(content, IN_MODIFY, b"x" * 10), (began.cookies, IN_CREATE, b"k"),
+                   (content, IN_MODIFY, b"y" * 10)])  # 30 + 21 + 4 + 21 bytes
+    assert began.session == first
+    began._record([(content, IN_MODIFY, b"z" * 40)])  # one change since the last cookie is enough
+    assert began.session == first
+    began._record([(began.cookies, IN_CREATE, b"k"), (content, IN_MODIFY, b"z" * 40)])
+    assert began.session != first
 
 
-def test_one_change_line_after_each_cookie(site: Path) -> None:
-    watcher = Watcher(site)
-    try:
-        watcher._begin()
-        content = next(wd for wd, name in watcher.names.items() if name == "content")
-        watcher._record([(content, IN_MODIFY, b"a"), (content, IN_MODIFY, b"b"), (watcher.cookies, IN_CREATE, b"k1"),
-                         (content, IN_MODIFY, b"c")])
-        watcher._record([(content, IN_MODIFY, b"d"), (watcher.cookies, IN_CREATE, b"k2")])
-        lines = (site / WATCH_DIR / "journal").read_bytes().splitlines()[1:]
-        assert lines == [b"C content/a", b"K k1", b"C content/c", b"K k2"]
-    finally:
-        watcher.close()
+def test_one_change_line_after_each_cookie(site: Path, began: Watcher) -> None:
+    content = next(wd for wd, name in began.names.items() if name == "content")
+    began._record([(content, IN_MODIFY, b"a"), (content, IN_MODIFY, b"b"), (began.cookies, IN_CREATE, b"k1"),
+                   (content, IN_MODIFY, b"c")])
+    began._record([(content, IN_MODIFY, b"d"), (began.cookies, IN_CREATE, b"k2")])
+    lines = (site / WATCH_DIR / "journal").read_bytes().splitlines()[1:]
+    assert lines == [b"C content/a", b"K k1", b"C content/c", b"K k2"]
 
 
 def test_a_path_is_one_journal_line_whatever_its_name() -> None:
