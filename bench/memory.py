@@ -6,7 +6,7 @@ Samples /proc/<pid>/smaps_rollup of the build process and all its descendants ev
 20 ms and reports the peak of the summed PSS (proportional set size: a page shared
 by n processes counts 1/n in each, so copy-on-write pages shared after fork count
 once), the peak summed USS (private pages only, a lower bound), the parent's own peak
-RSS (VmHWM) and the naive figure the old table used (parent max RSS + largest child's).
+RSS (VmHWM), the CPU time of the whole process tree, and the naive figure the old table used (parent max RSS + largest child's).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def measure(site: Path, *extra: str) -> dict[str, float]:
             "try:\n    main()\nfinally:\n"
             "    print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
             "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n")
-    started = time.perf_counter()
+    started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     # stderr to a file, not a pipe: this loop does not read while it samples, and a build's warnings
     # (hundreds on the bench sites) would fill a pipe and block the build for ever.
     log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
@@ -90,6 +90,8 @@ def measure(site: Path, *extra: str) -> dict[str, float]:
         hwm = max(hwm, _hwm(proc.pid))
         time.sleep(0.02)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the build and every process it waited for
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     log.seek(0)
     err = log.read()
     log.close()
@@ -97,7 +99,7 @@ def measure(site: Path, *extra: str) -> dict[str, float]:
         raise SystemExit(err)
     own, children = next(line.split()[1:] for line in err.splitlines() if line.startswith("MAXRSS"))
     mib = 1024
-    return {"seconds": round(seconds, 2), "peak_pss_mib": round(peak_pss / mib), "peak_uss_mib": round(peak_uss / mib),
+    return {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "peak_pss_mib": round(peak_pss / mib), "peak_uss_mib": round(peak_uss / mib),
             "parent_peak_rss_mib": round(max(hwm, int(own)) / mib),
             "old_figure_mib": round((int(own) + int(children)) / mib)}
 
