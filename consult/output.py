@@ -235,17 +235,37 @@ def _umask() -> int:
 
 
 def prune_output(out: Path, wanted: set[str], reserved: tuple[str, ...] = ()) -> list[str]:
-    """Remove the files of `out` not in `wanted` nor under a `reserved` top folder, and the folders left empty."""
-    removed = []
-    for path in sorted(out.rglob("*"), reverse=True):
-        rel = path.relative_to(out).as_posix()
-        if rel.split("/", 1)[0] in reserved:
-            continue
-        if path.is_file() and rel not in wanted:
-            path.unlink()
-            removed.append(rel)
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
+    """Remove the files of `out` not in `wanted` nor under a `reserved` top folder, and the folders left
+    empty; return the removed files' paths, deepest first (reverse path order).
+
+    One `os.scandir` per folder, names as plain strings: this walk visits every file of the output on
+    each build that may have stale files (pathlib's rglob and a stat per path cost a fifth of a
+    one-edit build of 10,000 proposals)."""
+    removed: list[str] = []
+
+    def prune(folder: str, prefix: str) -> bool:
+        """Prune `folder` (its path below `out` is `prefix`); True when it is left empty."""
+        empty = True
+        with os.scandir(folder) as entries:
+            found = sorted(entries, key=lambda entry: entry.name, reverse=True)
+        for entry in found:
+            rel = prefix + entry.name
+            if not prefix and entry.name in reserved:
+                empty = False
+            elif entry.is_dir(follow_symlinks=False):
+                if prune(entry.path, rel + "/"):
+                    os.rmdir(entry.path)
+                else:
+                    empty = False
+            elif rel not in wanted and entry.is_file():
+                os.unlink(entry.path)
+                removed.append(rel)
+            else:  # wanted, or neither a file nor a folder (left as the build found it)
+                empty = False
+        return empty
+
+    prune(str(out), "")
+    removed.sort(key=lambda rel: rel.split("/"), reverse=True)
     return removed
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from consult.errors import ConsultError
-from consult.output import Staging, write_output
+from consult.output import Staging, prune_output, write_output
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -135,3 +135,18 @@ def test_a_file_in_chunks_is_written_as_they_come_and_left_alone_when_unchanged(
     staging.add("data/big.csv", chunks(b"a", b"b"))
     staging.commit()
     assert tree(tmp_path / "fresh") == {"data/big.csv": b"ab"}
+
+
+def test_prune_removes_stale_files_deepest_first_and_the_folders_they_leave_empty(tmp_path: Path) -> None:
+    out = tmp_path / "_site"
+    files = {"a/keep.html": b"k", "a/b/c/old.html": b"o", "a/b/old.html": b"o", "a-b/old.html": b"o",
+             "pagefind/index.js": b"search", "top.html": b"t", "z.txt": b"z"}
+    write_output(out, files)
+    (out / "empty/inner").mkdir(parents=True)
+    os.symlink("nowhere", out / "a/link")  # neither a file nor a folder: left as it is
+    report = prune_output(out, {"a/keep.html", "top.html"}, reserved=("pagefind",))
+    # deepest first: reverse path order, part by part ("a/b/..." sorts before "a-b/...")
+    assert report == ["z.txt", "a-b/old.html", "a/b/old.html", "a/b/c/old.html"]
+    assert tree(out) == {"a/keep.html": b"k", "pagefind/index.js": b"search", "top.html": b"t"}
+    assert sorted(p.name for p in out.iterdir()) == ["a", "pagefind", "top.html"]
+    assert (out / "a/link").is_symlink() and not (out / "a/b").exists()
