@@ -7,12 +7,13 @@ import time
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup
 
 from consult.build import Builder, build_site, check_site
 from consult.layout import THANKS_PAGES
 from consult.pages import PageJob, plan_pages, render_page
 from consult.sandbox import EVERY_TEMPLATE, READER, Traceable
-from consult.theme import make_environment
+from consult.theme import Chrome, make_environment
 from tests.conftest import site_with_proposals, tree
 
 NOW = "2026-02-15T12:00"
@@ -157,3 +158,26 @@ def test_a_page_key_does_not_depend_on_which_objects_share_a_value(tmp_path: Pat
     apart = PageJob("p/index.html", "page.html", {"title": name, "heading": "".join(["Autre ", "0"])})
     assert shared.context == apart.context and keys.key(shared) == keys.key(apart)
     assert keys.key(PageJob("p/index.html", "page.html", {"title": name, "heading": "Autre 1"})) != keys.key(shared)
+
+
+def test_a_value_many_pages_share_is_digested_once_and_keys_stay_those_of_a_fresh_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from consult.pages import Fingerprints
+
+    root = site_with_proposals(tmp_path / "site", 2)
+    env, jobs = jobs_of(root)
+    digested: list[object] = []
+    real = Fingerprints._digest
+    monkeypatch.setattr(Fingerprints, "_digest", staticmethod(lambda value: digested.append(value) or real(value)))
+    keys = Fingerprints(env, "salt")
+    first = [keys.key(job) for job in jobs]
+    chrome = jobs[0].context["chrome"]
+    assert len(jobs) > 3 and all(job.context["chrome"] is chrome for job in jobs if "chrome" in job.context)
+    assert sum(value is chrome for value in digested) == 1
+    assert [keys.key(job) for job in jobs] == first == [Fingerprints(env, "salt").key(job) for job in jobs]
+    # each value spelled with its kind: a str, a number, None and a Markup of the same text differ
+    values = ["1", 1, 1.0, True, None, "None", Markup("1")]
+    assert len({keys.key(PageJob("p/index.html", "page.html", {"title": value})) for value in values}) == len(values)
+    # a copy of the shared value with a change inside it changes the key of a page showing it
+    job = jobs[0]
+    changed = PageJob(job.path, job.template, {**job.context, "chrome": Chrome({**chrome, "lang": "xx"})})
+    assert keys.key(changed) != first[0]
