@@ -65,7 +65,7 @@ def make_environment(
     when their source and everything their code depends on is the same (CompiledTemplates)."""
     search = [root / "templates"] + [d / "templates" for d in theme_dirs(root, theme)]
     kind = SiteEnvironment if has_own_templates(root, theme) else BuiltinEnvironment
-    cache = CompiledTemplates(compiled, digest(kind.__qualname__, language, timezone)) if compiled else None
+    cache = CompiledTemplates(compiled, digest(kind.__qualname__, kind.code_generator_class.__qualname__, language, timezone)) if compiled else None
     # '@default/base.html' is always the built-in default theme's page, whatever overrides it:
     # another theme's base.html extends it and replaces only its blocks (themes/dsfr/).
     default = jinja2.FileSystemLoader(str(builtin_themes_dir() / DEFAULT_THEME / "templates"))
