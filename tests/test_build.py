@@ -464,9 +464,9 @@ def test_a_parallel_one_shot_build_reads_and_links_in_a_child_process(tmp_path: 
 
     calls: list[str] = []
 
-    def recorded(task, split=None):  # type: ignore[no-untyped-def]
+    def recorded(task, split=None, beside=None):  # type: ignore[no-untyped-def]
         calls.append("child")
-        return in_child(task, split)
+        return in_child(task, split, beside)
 
     monkeypatch.setattr(build, "in_child", recorded)
     build_site(SITES / "tiny", tmp_path / "small", NOW, jobs=2)
