@@ -371,9 +371,11 @@ class Builder:
             carried = _carried(last.jobs, jobs, touched)
         todo, keys, kept = self._stale(jobs, fingerprints, site) if self._remember else (jobs, {}, [])
         describe = _describer(fingerprints, site, keys) if self._remember else None
+        companions = Beside(self._companions(site))  # made by this process while the workers render
         with _staged(self.out) as staging:  # all or nothing
-            rendered, entries = self._render(env, todo, describe, stage, staging)
-            report = self._finish(site, config, files, kept, entries, carried, staging)
+            rendered, entries = self._render(env, todo, describe, stage, staging, companions)
+            files.update(companions.result())
+            report = self._finish(files, kept, entries, carried, staging)
         indexed = self._index(report)
         if self.options.retain:
             feedless = (last.feedless - touched if touched is not None and last is not None else frozenset()) | _feedless(jobs)
@@ -465,17 +467,18 @@ class Builder:
         return _Content(site, frozenset(touched), records, keys, file_problems, link_problems)
 
     def _render(self, env: jinja2.Environment, todo: list[PageJob], describe: Any, stage: Stage,
-                staging: Staging) -> tuple[list[str], dict[str, tuple[str, Trace]]]:
+                staging: Staging, beside: Beside[Any] | None = None) -> tuple[list[str], dict[str, tuple[str, Trace]]]:
         """Render `todo` into `staging`: the pages rendered, and their (key, trace) for the pages store.
         Every problem but a template's runtime error is known by now: pages go to disk (staged, renamed
-        into place only once all rendered) as they come, so they are never all in memory."""
+        into place only once all rendered) as they come, so they are never all in memory. `beside`:
+        this process's work meanwhile (parallel.run_shared)."""
         entries: dict[str, tuple[str, Trace]] = {}
         rendered: list[str] = []
         with stage("Rendering pages", len(todo)) as advance:
             try:
                 write = staging.writer()  # into a new or empty folder, each process writes what it renders
                 # closing: on an error, the workers stop before the rollback, not when collected.
-                with closing(render_pages(env, todo, self._jobs, advance, self.root, describe, write)) as pages:
+                with closing(render_pages(env, todo, self._jobs, advance, self.root, describe, write, beside)) as pages:
                     for job, (data, described) in zip(todo, pages):
                         staging.adopt(job.path) if write is not None else staging.add(job.path, data)
                         rendered.append(job.path)
@@ -492,10 +495,15 @@ class Builder:
             return None
         return index_site(self.out)
 
-    def _finish(self, site: Site, config: Config, files: dict[str, bytes | Iterator[bytes]], kept: list[str],
-                entries: dict[str, tuple[str, Trace]], carried: Iterable[str], staging: Staging) -> WriteReport:
-        """Add the companion files to the pages staged, write, and remember the pages rendered."""
-        files.update(companion_files(self.root, site, self._open_data_rows, self._rules(site)))
+    def _companions(self, site: Site) -> Generator[None, None, dict[str, bytes | Iterator[bytes]]]:
+        """companion_files, in one step (for parallel.Beside): they depend on the site alone."""
+        yield
+        return companion_files(self.root, site, self._open_data_rows, self._rules(site))
+
+    def _finish(self, files: dict[str, bytes | Iterator[bytes]], kept: list[str], entries: dict[str, tuple[str, Trace]],
+                carried: Iterable[str], staging: Staging) -> WriteReport:
+        """Add the files beside the pages (companion files included) to the pages staged, write, and
+        remember the pages rendered."""
         for name, data in files.items():
             staging.add(name, data)
         for path in carried:  # pages of unchanged consultations: their cache entries stay
