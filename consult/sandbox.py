@@ -140,15 +140,16 @@ class OutputEscaping(CodeGenerator):
 
 
 class CallingContext(Context):
-    """Jinja's template Context, calling a macro or a plain function (`memo`, `t`) at once:
-    Context.call asks every callable twice whether it wants the context, the environment or the
-    eval context passed (four `hasattr`), and neither a Macro nor a function without Jinja's
-    `pass_*` mark does. Every other callable takes Context.call's path."""
+    """Jinja's template Context, calling a macro, a plain function (`memo`) or a plain function's
+    bound method (`form.field_id(...)`) at once: Context.call asks every callable twice whether it
+    wants the context, the environment or the eval context passed (four `hasattr`), and none of
+    these does without Jinja's `pass_*` mark. Every other callable takes Context.call's path."""
 
     @internalcode
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Context.call's own names
         kind = type(__obj)
-        if kind is Macro or (kind is types.FunctionType and "jinja_pass_arg" not in __obj.__dict__):
+        function = __obj.__func__ if kind is types.MethodType else __obj
+        if kind is Macro or (type(function) is types.FunctionType and "jinja_pass_arg" not in function.__dict__):
             if kwargs:
                 kwargs.pop("_block_vars", None)
                 kwargs.pop("_loop_vars", None)

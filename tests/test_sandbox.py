@@ -135,6 +135,14 @@ class _Text:
         return "<i>str()</i> & co"
 
 
+class _Methods:
+    def plain(self, value: Any, **kwargs: Any) -> str:
+        return str(value)
+
+    def marked(self, value: Any) -> str:
+        return str(value)
+
+
 ESCAPED = {
     # Every way a value reaches a page: output, a macro's output, {% set %} blocks, filter blocks,
     # call blocks, includes, blocks and super(), `~` joins, |safe and |e, volatile autoescape.
@@ -144,6 +152,7 @@ ESCAPED = {
 {% set block %}<{{ text }}>{% endset %}{{ block }}{{ block|e }}{{ text|safe }}{{ text|e }}{{ text ~ markup }}
 {% filter upper %}{{ text }}{% endfilter %}{% call m.wrap() %}{{ text }}{% endcall %}
 {% for x in [text, markup, html] %}{{ m.card(x) }}{{ shout(x) }}{{ told(x) }}{{ loop.index }}{% endfor %}
+{% for x in [text] %}{{ methods.plain(x, k=1) }}{{ methods.marked(x) }}{% endfor %}{{ methods.plain(text) }}
 {% autoescape false %}{{ text }}{% endautoescape %}{% autoescape true %}{{ text }}{% endautoescape %}
 {% include 'part.html' %}{% endblock %}""",
     "base.html": "<main>{% block main %}{{ text }}{% endblock %}</main>",
@@ -166,8 +175,16 @@ def test_a_page_is_escaped_exactly_as_jinjas_own_environment_escapes_it(kind: ty
     def told(context: Any, value: Any) -> str:  # a function that asks for the context keeps getting it
         return f"{context['number']}:{value}"
 
+    class Methods:
+        def plain(self, value: Any, **kwargs: Any) -> str:
+            return f"plain {value} {sorted(kwargs)}"
+
+        @jinja2.pass_environment
+        def marked(self, env: Any, value: Any) -> str:  # a method that asks for the environment gets it
+            return f"marked {type(env).__name__ != ''} {value}"
+
     values = dict(text="<script>alert('x')</script> & \"q\"", markup=Markup("<em>ok</em> &amp;"), html=_Html(),
-                  obj=_Text(), number=42, none=None, nothing="", m="<m>")
+                  obj=_Text(), number=42, none=None, nothing="", m="<m>", methods=Methods())
     theirs_kind = SandboxedEnvironment if issubclass(kind, SandboxedEnvironment) else jinja2.Environment
     rendered = []
     for env in (environment(kind, ESCAPED), theirs_kind(loader=jinja2.DictLoader(ESCAPED), autoescape=True)):
@@ -204,5 +221,6 @@ def test_templates_escape_their_output_with_output_escape_and_call_macros_direct
     monkeypatch.setattr(jinja2.runtime.Context, "call", counted)
     env.globals["memo"] = lambda macro, *args: macro(*args)
     env.get_template("page.html").render(text="t", markup="", html="", obj="", number=1, none=None, nothing="", m="",
-                                         shout=str, told=str)
-    assert all(type(obj) is not jinja2.runtime.Macro for obj in through_jinja)
+                                         shout=str, told=str, methods=_Methods())
+    assert through_jinja and all(type(obj) is not jinja2.runtime.Macro and getattr(obj, "__name__", "") != "plain"
+                                 for obj in through_jinja)
