@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator
 from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -47,13 +47,13 @@ from consult.lock import build_lock
 from consult.opendata import Rows, consultation_rows, open_data_files
 from consult.model import Consultation, Site, Text, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
-from consult.parallel import Split, in_child
+from consult.parallel import Beside, Split, in_child
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
 from consult.layout import (ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, SEARCH_DIR, STATE_DIR, WATCHED_DIRS,
                             consultation_url)
 from consult.render import chrome_for, render_site
 from consult.search import Indexed, index_site
-from consult.theme import builtin_themes_dir, check_links, check_templates, make_environment, static_files, theme_files
+from consult.theme import builtin_themes_dir, check_links, check_templates, make_environment, static_files, template_checks, theme_files
 
 OUTPUT_DIR = "_site"
 # From this many proposals, contributions and reports, a one-shot parallel build reads in a child process.
@@ -342,14 +342,17 @@ class Builder:
                             write_manifest(self.manifest, replace(previous, watched=watched))
                         return unchanged
             self.manifest.unlink(missing_ok=True)  # the output folder is about to change
-        env, template_problems = self._environment(config, changed)
-        problems += template_problems  # from here on, the site's own problems (config, templates)
+        # The templates are compiled while the content is parsed: by this process, beside the parsing workers.
+        environment = Beside(self._environment(config, changed))
         last, self.last = self.last, None  # until this build succeeds, the next one starts from scratch
         content = None  # a watcher's edits inside consultations: only those are read and linked again
-        if changed is not None and last is not None and config == last.config and not split_warnings(problems)[0]:
-            content = self._read_consultations(last, changed, config, moment)
+        if changed is not None and last is not None and config == last.config:
+            if not split_warnings(problems + environment.result()[1])[0]:
+                content = self._read_consultations(last, changed, config, moment)
         if content is None:
-            content = self._read_site(changed, config, moment, stage)
+            content = self._read_site(changed, config, moment, stage, environment)
+        env, template_problems = environment.result()
+        problems += template_problems  # from here on, the site's own problems (config, templates)
         site, touched = content.site, content.touched  # touched: None when the whole site was read
         # The content read and linked lives as long as the build: out of the cyclic collector's sight
         # while the pages are planned and rendered, so full collections do not walk it again and again
@@ -368,9 +371,11 @@ class Builder:
             carried = _carried(last.jobs, jobs, touched)
         todo, keys, kept = self._stale(jobs, fingerprints, site) if self._remember else (jobs, {}, [])
         describe = _describer(fingerprints, site, keys) if self._remember else None
+        companions = Beside(self._companions(site))  # made by this process while the workers render
         with _staged(self.out) as staging:  # all or nothing
-            rendered, entries = self._render(env, todo, describe, stage, staging)
-            report = self._finish(site, config, files, kept, entries, carried, staging)
+            rendered, entries = self._render(env, todo, describe, stage, staging, companions)
+            files.update(companions.result())
+            report = self._finish(files, kept, entries, carried, staging)
         indexed = self._index(report)
         if self.options.retain:
             feedless = (last.feedless - touched if touched is not None and last is not None else frozenset()) | _feedless(jobs)
@@ -382,7 +387,8 @@ class Builder:
                                                    _shows_moment(jobs), scanned, warnings, watched), inputs)
         return Built(site, tuple(rendered) + tuple(files), tuple(kept), warnings, indexed), report
 
-    def _read_site(self, changed: set[str] | None, config: Config, moment: datetime, stage: Stage) -> _Content:
+    def _read_site(self, changed: set[str] | None, config: Config, moment: datetime, stage: Stage,
+                   beside: Beside[Any] | None = None) -> _Content:
         """Every content file parsed (from the cache when unchanged) and linked into the site.
 
         A one-shot build without cache that renders in worker processes reads and links in a child
@@ -391,20 +397,22 @@ class Builder:
         objects, which each render worker would copy with them (it writes the reference counts of
         almost every object it reads). A one-process build has no worker to copy anything: it reads here.
         Nor does a site of fewer than CHILD_READ_FILES files: sending its site back would cost more time
-        (the pickle, a serial half second at 10,000 proposals) than its memory is worth."""
+        (the pickle, a serial half second at 10,000 proposals) than its memory is worth.
+        `beside`: work of this process done meanwhile (while the workers or the child parse)."""
         if self._remember or self._jobs <= 1 or count_files(self.root) < CHILD_READ_FILES:
-            return self._parse_and_link(changed, config, moment, stage, keep_records=self.options.retain)
-        return in_child(partial(self._parse_and_link, changed, config, moment, stage, keep_records=False), BY_CONSULTATION)
+            return self._parse_and_link(changed, config, moment, stage, keep_records=self.options.retain, beside=beside)
+        return in_child(partial(self._parse_and_link, changed, config, moment, stage, keep_records=False), BY_CONSULTATION,
+                        beside)
 
     def _parse_and_link(self, changed: set[str] | None, config: Config, moment: datetime, stage: Stage,
-                        keep_records: bool = True) -> _Content:
+                        keep_records: bool = True, beside: Beside[Any] | None = None) -> _Content:
         """_read_site's work; without `keep_records` (a one-shot build, which needs no record once linked),
         the content's records are left out, and let go as linking goes (`link_site(consume=True)`)."""
         sources, listing_problems = self._sources(changed)
         keys = source_keys(sources, config) if self._remember else None  # once, for the cache and the next build
         with stage("Reading content", len(sources)) as advance:
             parsed = parse_sources(sources, config, self.parsed if keys is not None else None, self._jobs, advance, keys,
-                                   self.root)
+                                   self.root, beside)
         file_problems = {source.path: tuple(found) for source, (_, found) in zip(sources, parsed) if found}
         pairs = [(source, record) for source, (record, _) in zip(sources, parsed)]
         del parsed
@@ -459,17 +467,18 @@ class Builder:
         return _Content(site, frozenset(touched), records, keys, file_problems, link_problems)
 
     def _render(self, env: jinja2.Environment, todo: list[PageJob], describe: Any, stage: Stage,
-                staging: Staging) -> tuple[list[str], dict[str, tuple[str, Trace]]]:
+                staging: Staging, beside: Beside[Any] | None = None) -> tuple[list[str], dict[str, tuple[str, Trace]]]:
         """Render `todo` into `staging`: the pages rendered, and their (key, trace) for the pages store.
         Every problem but a template's runtime error is known by now: pages go to disk (staged, renamed
-        into place only once all rendered) as they come, so they are never all in memory."""
+        into place only once all rendered) as they come, so they are never all in memory. `beside`:
+        this process's work meanwhile (parallel.run_shared)."""
         entries: dict[str, tuple[str, Trace]] = {}
         rendered: list[str] = []
         with stage("Rendering pages", len(todo)) as advance:
             try:
                 write = staging.writer()  # into a new or empty folder, each process writes what it renders
                 # closing: on an error, the workers stop before the rollback, not when collected.
-                with closing(render_pages(env, todo, self._jobs, advance, self.root, describe, write)) as pages:
+                with closing(render_pages(env, todo, self._jobs, advance, self.root, describe, write, beside)) as pages:
                     for job, (data, described) in zip(todo, pages):
                         staging.adopt(job.path) if write is not None else staging.add(job.path, data)
                         rendered.append(job.path)
@@ -486,10 +495,15 @@ class Builder:
             return None
         return index_site(self.out)
 
-    def _finish(self, site: Site, config: Config, files: dict[str, bytes | Iterator[bytes]], kept: list[str],
-                entries: dict[str, tuple[str, Trace]], carried: Iterable[str], staging: Staging) -> WriteReport:
-        """Add the companion files to the pages staged, write, and remember the pages rendered."""
-        files.update(companion_files(self.root, site, self._open_data_rows, self._rules(site)))
+    def _companions(self, site: Site) -> Generator[None, None, dict[str, bytes | Iterator[bytes]]]:
+        """companion_files, in one step (for parallel.Beside): they depend on the site alone."""
+        yield
+        return companion_files(self.root, site, self._open_data_rows, self._rules(site))
+
+    def _finish(self, files: dict[str, bytes | Iterator[bytes]], kept: list[str], entries: dict[str, tuple[str, Trace]],
+                carried: Iterable[str], staging: Staging) -> WriteReport:
+        """Add the files beside the pages (companion files included) to the pages staged, write, and
+        remember the pages rendered."""
         for name, data in files.items():
             staging.add(name, data)
         for path in carried:  # pages of unchanged consultations: their cache entries stay
@@ -542,15 +556,21 @@ class Builder:
         warnings = only_warnings(list(last.warnings), self.options.strict)
         return Built(None, (), tuple(sorted(last.outputs)), warnings), WriteReport(unchanged=len(last.outputs))
 
-    def _environment(self, config: Config, changed: set[str] | None) -> tuple[jinja2.Environment, list[SourceError]]:
-        """The jinja2 Environment, kept across builds until a template, the theme or the language changes."""
+    def _environment(self, config: Config,
+                     changed: set[str] | None) -> Generator[None, None, tuple[jinja2.Environment, list[SourceError]]]:
+        """The jinja2 Environment, kept across builds until a template, the theme or the language changes;
+        made a template at a time, a step each (for parallel.Beside)."""
         key = (config.theme, config.language, config.timezone)
         touched = changed is None or any(p.split("/", 1)[0] in ("templates", "themes") for p in changed)
         if self.env is not None and key == self.env_key and not touched:
             return self.env, []
         env = make_environment(self.root, config.theme, config.language, config.timezone, auto_reload=False,
                                compiled=cache_folder(self.root) / "templates" if self.pages.path is not None else None)
-        problems = check_templates(env, self.root) + check_links(self.root, config.theme)
+        problems: list[SourceError] = []
+        for found in template_checks(env, self.root):
+            problems += found
+            yield
+        problems += check_links(self.root, config.theme)
         self.env, self.env_key = (None, ()) if problems else (env, key)
         return env, problems
 

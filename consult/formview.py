@@ -61,11 +61,16 @@ class FormView:
     reasons: tuple[tuple[str, str], ...] = ()  # a report's: (code, the charter's wording) to choose from
     organisation: str = ""  # the site's organisation, named in the opt-in boxes
     verified: bool = False  # a support form of a `supports: verified` consultation: it asks an e-mail
+    # `untargeted` made already, for every form of a kind of one consultation (consult.render): the
+    # same value (proposal_forms), one object, so that memo() finds it by identity, not by comparing.
+    shared_untargeted: FormView | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def untargeted(self) -> FormView:
         """This form without what names its target (consultation, proposal, where it posts): what
         the fields after the hidden inputs depend on, the same for every proposal of a site."""
+        if self.shared_untargeted is not None:
+            return self.shared_untargeted
         return replace(self, action="", consultation_slug="", consultation_title="", consultation_url="",
                        proposal_slug=None, proposal_title=None, proposal_url=None, token_url="")
 

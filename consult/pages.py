@@ -27,7 +27,7 @@ from consult import render
 from consult.cache import digest
 from consult.errors import ConsultError, SourceError
 from consult.model import Consultation, Contribution, Proposal, Site
-from consult.parallel import run_shared
+from consult.parallel import Beside, run_shared
 from consult.sandbox import EVERY_TEMPLATE, Traceable, reading
 
 # The collections of a consultation a page may or may not read; everything else is in its key.
@@ -224,15 +224,16 @@ PARALLEL_THRESHOLD = 300
 
 def render_pages(env: jinja2.Environment, jobs: list[PageJob], workers: int = 1,
                  progress: Callable[[int], None] | None = None, root: Path = Path("."),
-                 describe: Describe[T] | None = None,
-                 write: Callable[[str, bytes], None] | None = None) -> Generator[tuple[bytes, T | None], None, None]:
+                 describe: Describe[T] | None = None, write: Callable[[str, bytes], None] | None = None,
+                 beside: Beside[Any] | None = None) -> Generator[tuple[bytes, T | None], None, None]:
     """Render the jobs in order, in `workers` processes (see parallel.run_shared): (bytes, description).
     A template error raises ConsultError with the template's path:line.
 
     With `describe`, what each page depends on is recorded (render_page, traced) and describe(job,
     templates, reads) runs in the process that rendered the page, its result coming back with it
     (the build's page key and trace: a cold build's worth of hashing runs in parallel). With `write`, that process also writes the page, write(path,
-    bytes), and b"" comes back: the pages need not travel, nor this process write them all."""
+    bytes), and b"" comes back: the pages need not travel, nor this process write them all. `beside`:
+    this process's own work, done while the workers render (parallel.run_shared)."""
     assert isinstance(env, Traceable), "pages are rendered with theme.make_environment's Environment"
 
     def render_range(start: int, stop: int) -> list[tuple[bytes, T | None]] | SourceError:
@@ -248,7 +249,7 @@ def render_pages(env: jinja2.Environment, jobs: list[PageJob], workers: int = 1,
             return template_problem(exc, root)
         return done
 
-    with closing(run_shared(render_range, len(jobs), workers, PARALLEL_THRESHOLD, progress)) as ranges:
+    with closing(run_shared(render_range, len(jobs), workers, PARALLEL_THRESHOLD, progress, beside=beside)) as ranges:
         for _, results in ranges:
             if isinstance(results, SourceError):
                 raise ConsultError([results])  # the workers are stopped (closing) before this leaves

@@ -17,7 +17,7 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Generic, TypeVar
 
@@ -32,14 +32,44 @@ def can_fork() -> bool:
     return os.name == "posix" and os.uname().sysname == "Linux"
 
 
+class Beside(Generic[R]):
+    """Work of this process that need not wait for a run_shared call, done a step at a time while
+    its workers work: `steps` yields between steps and returns the result. Alone (one process), it
+    is all done before the first range."""
+
+    def __init__(self, steps: Generator[None, None, R]):
+        self._steps: Iterator[None] | None = steps
+        self._value: R | None = None
+
+    def step(self) -> bool:
+        """Do the next step; False once there is none left."""
+        if self._steps is not None:
+            try:
+                next(self._steps)
+            except StopIteration as end:
+                self._steps, self._value = None, end.value
+        return self._steps is not None
+
+    def result(self) -> R:
+        """The result, the steps left done first."""
+        while self.step():
+            pass
+        return self._value  # type: ignore[return-value]
+
+
 def run_shared(task: Callable[[int, int], R], count: int, jobs: int, threshold: int,
-               progress: Callable[[int], None] | None = None, chunk: int = 100) -> Generator[tuple[int, R], None, None]:
+               progress: Callable[[int], None] | None = None, chunk: int = 100,
+               beside: Beside[Any] | None = None) -> Generator[tuple[int, R], None, None]:
     """task(start, stop) for consecutive ranges covering 0..count, each yielded as (size, result)
     in order; in `jobs` processes when count reaches `threshold`. `chunk` caps a range's size:
     a range done here waits in memory until the ones before it are. A caller that stops early must
-    close the generator (contextlib.closing) before it undoes anything the workers did."""
+    close the generator (contextlib.closing) before it undoes anything the workers did. `beside`:
+    this process does its steps first, in place of ranges of its own, while the workers have
+    ranges in hand; it is done by the time the last range is yielded."""
     global _task, _folder
     if jobs <= 1 or count < threshold or not can_fork():
+        if beside is not None:
+            beside.result()
         size = max(1, min(count, chunk))
         for start in range(0, count, size):
             stop = min(start + size, count)
@@ -71,6 +101,8 @@ def run_shared(task: Callable[[int, int], R], count: int, jobs: int, threshold: 
                     for index in [i for i, future in running.items() if future.done()]:
                         done[index] = _load(running.pop(index).result())
                     if shown not in done:
+                        if beside is not None and beside.step():  # this process's own work first
+                            continue
                         if assigned < len(bounds):  # nothing to hand on yet: work here meanwhile
                             done[assigned] = task(*bounds[assigned])
                             assigned += 1
@@ -79,6 +111,8 @@ def run_shared(task: Callable[[int, int], R], count: int, jobs: int, threshold: 
                         continue
                     start, stop = bounds[shown]
                     shown += 1
+                    if shown == len(bounds) and beside is not None:
+                        beside.result()
                     yield stop - start, done.pop(shown - 1)
                     if progress is not None:
                         progress(stop - start)
@@ -92,7 +126,7 @@ def run_shared(task: Callable[[int, int], R], count: int, jobs: int, threshold: 
         gc.unfreeze()
 
 
-def in_child(task: Callable[[], R], split: Split[R] | None = None) -> R:
+def in_child(task: Callable[[], R], split: Split[R] | None = None, beside: Beside[Any] | None = None) -> R:
     """task(), run in a forked process; its result (or its exception) comes back pickled through a
     temporary file. For work whose garbage should not stay in this process: what it leaves behind
     dies with the child, and the result is unpickled here into memory of its own, without the holes
@@ -102,8 +136,12 @@ def in_child(task: Callable[[], R], split: Split[R] | None = None) -> R:
     own and put back here as split.join(head, pieces). Pickle's memo keeps every object it has written
     (and, while unpickling, every object it has read) alive until the end of its pickle: one pickle of
     a million contributions held a state list and a memo entry for each of them, on both sides. In
-    pieces, the memo covers one piece at a time (objects shared between pieces come back as copies)."""
+    pieces, the memo covers one piece at a time (objects shared between pieces come back as copies).
+
+    `beside`: done here while the child works (first, where there is no child)."""
     if not can_fork():
+        if beside is not None:
+            beside.result()
         return task()
     with tempfile.TemporaryDirectory(prefix="consult-") as folder:
         path = os.path.join(folder, "result.pickle")
@@ -119,7 +157,11 @@ def in_child(task: Callable[[], R], split: Split[R] | None = None) -> R:
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(code)
-        _, status = os.waitpid(pid, 0)
+        try:
+            if beside is not None:
+                beside.result()
+        finally:
+            _, status = os.waitpid(pid, 0)
         if status != 0 or not os.path.exists(path):
             raise RuntimeError(f"the child process that ran {getattr(task, '__name__', 'a task')} failed ({status})")
         with open(path, "rb") as handle:

@@ -176,13 +176,13 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
              pagination=_pagination(pages, number), feed_url=feed_url(c.url), report_form=report)
     label = status_labeler(site)
     open_for = set(c.kinds) if c.is_open else set()
-    links = form_links(chrome)
+    form = proposal_forms(site, c, form_links(chrome))
     for proposal in c.proposals:
         comments = comment_pages(proposal, site.config.contributions_per_page)
         page(proposal.url, "proposal.html", consultation=c, proposal=proposal,
-             support_form=_proposal_form(site, c, proposal, "support", links)
+             support_form=form(proposal, "support")
              if "support" in open_for and not proposal.status.final and not proposal.merged_into else None,
-             comment_form=_proposal_form(site, c, proposal, "comment", links) if "comment" in open_for else None,
+             comment_form=form(proposal, "comment") if "comment" in open_for else None,
              status_labels={change.status: label(change.status) for change in proposal.history},
              comments=comments[0]["items"], pagination=_pagination(comments, 1), feed_url=feed_url(c.url),
              report_form=report)
@@ -338,21 +338,34 @@ def report_form(site: Site, consultation: Consultation, chrome: Mapping[str, Any
                     **form_links(chrome))
 
 
-def _proposal_form(site: Site, consultation: Consultation, proposal: Proposal, kind: str,
-                   links: FormLinks) -> FormView:
-    return FormView(
-        action=site.config.form_endpoint,
-        kind=kind,
-        consultation_slug=consultation.slug,
-        consultation_title=consultation.title,
-        consultation_url=consultation.url,
-        proposal_slug=proposal.slug,
-        proposal_title=proposal.title,
-        proposal_url=proposal.url,
-        max_length=site.config.max_length,
-        verified=BY_NAME[kind].verifiable and consultation.verified_supports,
-        **links,
-    )
+def proposal_forms(site: Site, consultation: Consultation, links: FormLinks) -> Callable[[Proposal, str], FormView]:
+    """form(proposal, kind): the form of that kind on a proposal's page. Only its target (the proposal,
+    the consultation, where it posts) differs from one proposal to the next: the forms of a kind share
+    one `untargeted` FormView (FormView.shared_untargeted), made for the first."""
+    untargeted: dict[str, FormView] = {}
+
+    def form(proposal: Proposal, kind: str) -> FormView:
+        return FormView(
+            action=site.config.form_endpoint,
+            kind=kind,
+            consultation_slug=consultation.slug,
+            consultation_title=consultation.title,
+            consultation_url=consultation.url,
+            proposal_slug=proposal.slug,
+            proposal_title=proposal.title,
+            proposal_url=proposal.url,
+            max_length=site.config.max_length,
+            verified=BY_NAME[kind].verifiable and consultation.verified_supports,
+            **links,
+            shared_untargeted=untargeted.get(kind),
+        )
+
+    def shared(proposal: Proposal, kind: str) -> FormView:
+        if kind not in untargeted:
+            untargeted[kind] = form(proposal, kind).untargeted
+        return form(proposal, kind)
+
+    return shared
 
 
 def _statement(site: Site) -> dict[str, Any]:

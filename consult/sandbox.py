@@ -22,8 +22,11 @@ from typing import Any, Protocol, TypeVar
 
 import jinja2
 from jinja2 import meta, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import Context, Macro
+from jinja2.utils import internalcode
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, _escape_inner  # markupsafe's C escape (its Python one where not built)
 
 from consult.document import clean
 
@@ -99,10 +102,73 @@ def _ui_keys(tree: nodes.Template) -> Iterator[tuple[int, str, bool]]:
             yield node.lineno, arg.nodes[0].value, True
 
 
+def output_escape(value: Any) -> str:
+    """What `{{ value }}` writes into an autoescaped page: markupsafe.escape's text, as a plain str.
+
+    Jinja escapes every expression a template outputs with markupsafe.escape, which wraps its result
+    in a Markup (a Python-level constructor, a million times a cold build) and, for a value already
+    Markup (a macro's or memo's output, `|safe`), copies it into a new one. What a template outputs
+    only ever goes into its output buffer, which Jinja joins (and marks safe where a macro, block or
+    `{% set %}` returns it): the text is all that counts there, and the text is escape's."""
+    kind = type(value)
+    if kind is str:
+        return _escape_inner(value)
+    if kind is Markup:
+        return value
+    return Markup(value) if hasattr(value, "__html__") else _escape_inner(str(value))
+
+
+class OutputEscaping(CodeGenerator):
+    """Jinja's code generator, escaping the expressions a template outputs with `output_escape`
+    (in each template module's globals) instead of markupsafe.escape: the same text, without a
+    Markup made for each. Anywhere else (`|e`, `|escape`, constants escaped when compiling), Jinja's
+    own escape, unchanged."""
+
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        self.writeline("from consult.sandbox import output_escape")
+        super().visit_Template(node, frame)
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        if frame.eval_ctx.volatile:
+            self.write("(output_escape if context.eval_ctx.autoescape else str)(")
+        elif frame.eval_ctx.autoescape:
+            self.write("output_escape(")
+        else:
+            self.write("str(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
+class CallingContext(Context):
+    """Jinja's template Context, calling a macro, a plain function (`memo`) or a plain function's
+    bound method (`form.field_id(...)`) at once: Context.call asks every callable twice whether it
+    wants the context, the environment or the eval context passed (four `hasattr`), and none of
+    these does without Jinja's `pass_*` mark. Every other callable takes Context.call's path."""
+
+    @internalcode
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Context.call's own names
+        kind = type(__obj)
+        function = __obj.__func__ if kind is types.MethodType else __obj
+        if kind is Macro or (type(function) is types.FunctionType and "jinja_pass_arg" not in function.__dict__):
+            if kwargs:
+                kwargs.pop("_block_vars", None)
+                kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined("value was undefined because a callable raised a"
+                                                    " StopIteration exception")
+        return Context.call(__self, __obj, *args, **kwargs)
+
+
 class Traceable(jinja2.Environment):
     """An Environment that reads each template's facts from the one parse Jinja compiles, and
     tells the current Reader (READER) of every getattr/getitem (subclasses do it in `getattr`,
-    the hot path, inline)."""
+    the hot path, inline). Its templates escape what they output with `output_escape`
+    (OutputEscaping) and call macros through CallingContext."""
+
+    code_generator_class = OutputEscaping
+    context_class = CallingContext
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -65,7 +65,7 @@ def make_environment(
     when their source and everything their code depends on is the same (CompiledTemplates)."""
     search = [root / "templates"] + [d / "templates" for d in theme_dirs(root, theme)]
     kind = SiteEnvironment if has_own_templates(root, theme) else BuiltinEnvironment
-    cache = CompiledTemplates(compiled, digest(kind.__qualname__, language, timezone)) if compiled else None
+    cache = CompiledTemplates(compiled, digest(kind.__qualname__, kind.code_generator_class.__qualname__, language, timezone)) if compiled else None
     # '@default/base.html' is always the built-in default theme's page, whatever overrides it:
     # another theme's base.html extends it and replaces only its blocks (themes/dsfr/).
     default = jinja2.FileSystemLoader(str(builtin_themes_dir() / DEFAULT_THEME / "templates"))
@@ -293,7 +293,12 @@ def _iso_date(value: date | datetime, tz: ZoneInfo) -> str:
 
 def check_templates(env: Traceable, root: Path) -> list[SourceError]:
     """Compile every template the site would use; each syntax error as path:line."""
-    problems = []
+    return [problem for found in template_checks(env, root) for problem in found]
+
+
+def template_checks(env: Traceable, root: Path) -> Iterator[list[SourceError]]:
+    """check_templates a template at a time: each one's problems once it is compiled (a build
+    compiles them beside the workers parsing its content: parallel.Beside)."""
     for name in sorted(env.list_templates()):
         if any(part.startswith(".") for part in name.split("/")):
             continue
@@ -303,10 +308,9 @@ def check_templates(env: Traceable, root: Path) -> list[SourceError]:
             template = env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             path = _display_path(Path(exc.filename or name), root)
-            problems.append(SourceError(path, exc.lineno or 1, 1, exc.message or "template syntax error"))
+            yield [SourceError(path, exc.lineno or 1, 1, exc.message or "template syntax error")]
             continue
-        problems += check_ui_strings(env, name, _display_path(Path(template.filename or name), root))
-    return problems
+        yield check_ui_strings(env, name, _display_path(Path(template.filename or name), root))
 
 
 def check_ui_strings(env: Traceable, name: str, shown: str) -> list[SourceError]:

@@ -464,9 +464,9 @@ def test_a_parallel_one_shot_build_reads_and_links_in_a_child_process(tmp_path: 
 
     calls: list[str] = []
 
-    def recorded(task, split=None):  # type: ignore[no-untyped-def]
+    def recorded(task, split=None, beside=None):  # type: ignore[no-untyped-def]
         calls.append("child")
-        return in_child(task, split)
+        return in_child(task, split, beside)
 
     monkeypatch.setattr(build, "in_child", recorded)
     build_site(SITES / "tiny", tmp_path / "small", NOW, jobs=2)
@@ -481,3 +481,45 @@ def test_a_parallel_one_shot_build_reads_and_links_in_a_child_process(tmp_path: 
     assert calls == ["child"] and tree(tmp_path / "out") == check_site(SITES / "tiny", NOW).files
     build_site(SITES / "tiny", tmp_path / "one", NOW, jobs=1)
     assert calls == ["child"]
+
+
+def test_a_parallel_build_compiles_templates_while_parsing_and_makes_companion_files_while_rendering(
+        tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """What the parent would otherwise do alone, with the other cores idle, it does while its workers
+    parse (the templates) and render (static files, open data, the handler's rules): before any range
+    of its own, and the site is the check's all the same."""
+    import os
+    import time
+
+    import consult.build as build
+    import consult.content.load as load
+    import consult.pages as pages
+    import consult.theme as theme
+    from consult.parallel import can_fork
+
+    if not can_fork():
+        pytest.skip("workers are forked on Linux only")
+    log = tmp_path / "log"
+    parent = os.getpid()
+
+    def logged(name: str, function: Callable) -> Callable:  # type: ignore[type-arg]
+        def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+            with open(log, "a") as handle:  # the workers inherit the path: one line per call
+                handle.write(f"{name} {os.getpid()} {time.monotonic()}\n")
+            return function(*args, **kwargs)
+        return run
+
+    monkeypatch.setattr(pages, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(load, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(build, "companion_files", logged("companions", build.companion_files))
+    monkeypatch.setattr(build, "template_checks", logged("templates", theme.template_checks))
+    monkeypatch.setattr(load, "parse_unread", logged("parse", load.parse_unread))
+    monkeypatch.setattr(pages, "render_page", logged("render", pages.render_page))
+    build_site(SITES / "tiny", tmp_path / "out", NOW, jobs=2)
+    calls = [(name, int(pid), float(when)) for name, pid, when in (line.split() for line in log.read_text().splitlines())]
+    assert tree(tmp_path / "out") == check_site(SITES / "tiny", NOW).files
+    for side, work in (("templates", "parse"), ("companions", "render")):
+        [(_, pid, started)] = [call for call in calls if call[0] == side]
+        assert pid == parent
+        assert {pid for name, pid, _ in calls if name == work} - {parent}  # a worker did some of the work
+        assert all(when > started for name, pid, when in calls if name == work and pid == parent)

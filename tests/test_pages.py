@@ -181,3 +181,21 @@ def test_a_value_many_pages_share_is_digested_once_and_keys_stay_those_of_a_fres
     job = jobs[0]
     changed = PageJob(job.path, job.template, {**job.context, "chrome": Chrome({**chrome, "lang": "xx"})})
     assert keys.key(changed) != first[0]
+
+
+def test_the_forms_of_a_kind_on_a_consultations_proposal_pages_share_one_untargeted_form(tmp_path: Path) -> None:
+    """A proposal page's comment form renders its fields through memo(comment_fields, form.untargeted):
+    the forms of a kind of one consultation share that one object (so memo finds it by identity, not
+    by comparing two forms of some twenty fields), and it is the value the form's own would be."""
+    from dataclasses import replace
+
+    env, jobs = jobs_of(site_with_proposals(tmp_path / "site", 3))
+    forms = [(name, job.context[name]) for job in jobs if job.template == "proposal.html"
+             for name in ("comment_form", "support_form") if job.context.get(name) is not None]
+    assert {name for name, _ in forms} == {"comment_form", "support_form"} and len(forms) >= 8
+    for name in ("comment_form", "support_form"):
+        shared = {id(form.untargeted) for kind, form in forms if kind == name}
+        assert len(shared) == 1
+    for _, form in forms:
+        alone = replace(form, shared_untargeted=None)
+        assert form == alone and form.untargeted == alone.untargeted

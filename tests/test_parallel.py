@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from consult.parallel import can_fork, run_shared
+from consult.parallel import Beside, can_fork, in_child, run_shared
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="workers are forked on Linux only")
 
@@ -140,3 +140,62 @@ def test_in_child_lets_each_piece_go_once_written() -> None:
     assert pickle.load(handle) == (True, "head", 3)
     assert [pickle.load(handle) for _ in range(3)] == ["p0", "p1", "p2"]
     assert alive == [[True, True, True], [False, True, True], [False, False, True]]
+
+
+def _steps(log: list[tuple[str, float]], count: int, seconds: float) -> Any:
+    """Beside's steps: each takes `seconds` and logs when it ended; the result is how many ran."""
+    import time
+
+    for n in range(count):
+        time.sleep(seconds)
+        log.append(("step", time.monotonic()))
+        yield
+    return count
+
+
+def test_beside_runs_here_while_the_workers_work_and_gives_its_result() -> None:
+    """The work beside is done by this process, a step at a time, while a worker works through
+    ranges (it would otherwise wait for it, or the worker for it): a worker's range ends before its
+    last step does, and every range this process did itself came after all of its steps."""
+    import time
+
+    me = os.getpid()
+    log: list[tuple[str, float]] = []
+    beside = Beside(_steps(log, 10, 0.02))
+
+    def task(start: int, stop: int) -> list[tuple[int, float]]:
+        time.sleep(0.005)
+        return [(os.getpid(), time.monotonic())] * (stop - start)
+
+    done = [result for _, results in run_shared(task, 400, 2, threshold=10, chunk=10, beside=beside)
+            for result in results]
+    assert len(done) == 400 and beside.result() == 10
+    last_step = max(when for _, when in log)
+    assert min(when for pid, when in done if pid != me) < last_step
+    assert all(when > last_step for pid, when in done if pid == me)
+
+
+def test_beside_is_all_done_first_when_there_are_no_workers() -> None:
+    import time
+
+    log: list[tuple[str, float]] = []
+    beside = Beside(_steps(log, 3, 0))
+    ends = [time.monotonic() for _, results in run_shared(lambda a, b: b - a, 20, 1, threshold=10, beside=beside)
+            for _ in [results]]
+    assert beside.result() == 3 and max(when for _, when in log) < min(ends)
+    assert Beside(_steps([], 2, 0)).result() == 2  # without run_shared: all steps at once
+
+
+def test_beside_runs_here_while_in_child_works() -> None:
+    import time
+
+    log: list[tuple[str, float]] = []
+    beside = Beside(_steps(log, 5, 0.02))
+
+    def task() -> tuple[int, float]:
+        time.sleep(0.15)
+        return os.getpid(), time.monotonic()
+
+    pid, ended = in_child(task, beside=beside)
+    assert pid != os.getpid() and beside.result() == 5
+    assert max(when for _, when in log) < ended  # done here while the child worked, not after it

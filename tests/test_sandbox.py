@@ -11,7 +11,10 @@ import jinja2
 import jinja2.parser
 import pytest
 
-from consult.sandbox import EVERY_TEMPLATE, READER, BuiltinEnvironment, SiteEnvironment, Traceable, reading
+from markupsafe import Markup
+
+from consult.sandbox import (EVERY_TEMPLATE, READER, BuiltinEnvironment, SiteEnvironment, Traceable, output_escape,
+                             reading)
 from consult.theme import check_templates, make_environment
 
 KINDS = [BuiltinEnvironment, SiteEnvironment]
@@ -116,3 +119,108 @@ def test_reads_go_to_the_reader_of_the_render_under_way_alone(kind: type[Traceab
     assert READER.get() is None
     assert inner.names == ["label", "items"]  # a watched type only (not the tuple, not the dict)
     assert outer.names == ["label", "items", "label", "items"]
+
+
+# -- what templates output, escaped by output_escape; macros called through CallingContext ------
+
+class _Html:
+    """An object that renders itself (Jinja's __html__ protocol)."""
+
+    def __html__(self) -> str:
+        return "<b>safe & sound</b>"
+
+
+class _Text:
+    def __str__(self) -> str:
+        return "<i>str()</i> & co"
+
+
+class _Methods:
+    def plain(self, value: Any, **kwargs: Any) -> str:
+        return str(value)
+
+    def marked(self, value: Any) -> str:
+        return str(value)
+
+
+ESCAPED = {
+    # Every way a value reaches a page: output, a macro's output, {% set %} blocks, filter blocks,
+    # call blocks, includes, blocks and super(), `~` joins, |safe and |e, volatile autoescape.
+    "page.html": """{% extends 'base.html' %}{% import 'macros.html' as m %}
+{% block main %}{{ super() }}[{{ text }}|{{ markup }}|{{ html }}|{{ obj }}|{{ number }}|{{ none }}|{{ nothing }}]
+{{ m.card(text) }}{{ m.card(markup) }}{{ memo(m.card, text) }}{{ memo(m.card, text) }}
+{% set block %}<{{ text }}>{% endset %}{{ block }}{{ block|e }}{{ text|safe }}{{ text|e }}{{ text ~ markup }}
+{% filter upper %}{{ text }}{% endfilter %}{% call m.wrap() %}{{ text }}{% endcall %}
+{% for x in [text, markup, html] %}{{ m.card(x) }}{{ shout(x) }}{{ told(x) }}{{ loop.index }}{% endfor %}
+{% for x in [text] %}{{ methods.plain(x, k=1) }}{{ methods.marked(x) }}{% endfor %}{{ methods.plain(text) }}
+{% autoescape false %}{{ text }}{% endautoescape %}{% autoescape true %}{{ text }}{% endautoescape %}
+{% include 'part.html' %}{% endblock %}""",
+    "base.html": "<main>{% block main %}{{ text }}{% endblock %}</main>",
+    "macros.html": "{% macro card(x) %}<li>{{ x }}</li>{% endmacro %}"
+                   "{% macro wrap() %}<div>{{ caller() }}</div>{% endmacro %}",
+    "part.html": "{{ text }}{{ m }}",
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_page_is_escaped_exactly_as_jinjas_own_environment_escapes_it(kind: type[Traceable]) -> None:
+    """output_escape and CallingContext change how the text is made, never the text: every way a
+    value reaches a page renders as jinja2's own Environment (or sandbox) renders it."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    def memo_like(macro: Any, *args: Any) -> Any:
+        return macro(*args)
+
+    @jinja2.pass_context
+    def told(context: Any, value: Any) -> str:  # a function that asks for the context keeps getting it
+        return f"{context['number']}:{value}"
+
+    class Methods:
+        def plain(self, value: Any, **kwargs: Any) -> str:
+            return f"plain {value} {sorted(kwargs)}"
+
+        @jinja2.pass_environment
+        def marked(self, env: Any, value: Any) -> str:  # a method that asks for the environment gets it
+            return f"marked {type(env).__name__ != ''} {value}"
+
+    values = dict(text="<script>alert('x')</script> & \"q\"", markup=Markup("<em>ok</em> &amp;"), html=_Html(),
+                  obj=_Text(), number=42, none=None, nothing="", m="<m>", methods=Methods())
+    theirs_kind = SandboxedEnvironment if issubclass(kind, SandboxedEnvironment) else jinja2.Environment
+    rendered = []
+    for env in (environment(kind, ESCAPED), theirs_kind(loader=jinja2.DictLoader(ESCAPED), autoescape=True)):
+        env.globals.update(memo=memo_like, shout=lambda x: f"{x}!", told=told)
+        rendered.append(env.get_template("page.html").render(**values))
+    ours, theirs = rendered
+    assert ours == theirs
+    assert ours.startswith("<main>&lt;script&gt;alert(&#39;x&#39;)")  # autoescape is on all the same
+    assert "<em>ok</em> &amp;" in ours and "<b>safe & sound</b>" in ours and "&lt;i&gt;str()&lt;/i&gt;" in ours
+
+
+def test_output_escape_gives_escapes_text_for_every_kind_of_value() -> None:
+    from markupsafe import escape
+
+    for value in ("", "a<b>&'\"", Markup("<i>x</i>"), _Html(), _Text(), 3, 2.5, None, True,
+                  jinja2.Undefined(), b"<bytes>"):
+        assert output_escape(value) == str(escape(value))
+    assert type(output_escape("<x>")) is str  # no Markup made: the buffer joins it all the same
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_templates_escape_their_output_with_output_escape_and_call_macros_directly(
+        kind: type[Traceable], monkeypatch: pytest.MonkeyPatch) -> None:
+    env = environment(kind, ESCAPED)
+    code = env.compile(ESCAPED["base.html"], "base.html", raw=True)
+    assert "output_escape(" in code and "escape(" not in code.replace("output_escape(", "")
+    through_jinja: list[Any] = []
+    call = jinja2.runtime.Context.call
+
+    def counted(self: Any, obj: Any, *args: Any, **kwargs: Any) -> Any:
+        through_jinja.append(obj)
+        return call(self, obj, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.runtime.Context, "call", counted)
+    env.globals["memo"] = lambda macro, *args: macro(*args)
+    env.get_template("page.html").render(text="t", markup="", html="", obj="", number=1, none=None, nothing="", m="",
+                                         shout=str, told=str, methods=_Methods())
+    assert through_jinja and all(type(obj) is not jinja2.runtime.Macro and getattr(obj, "__name__", "") != "plain"
+                                 for obj in through_jinja)

@@ -50,7 +50,7 @@ from consult.model import (
     order_consultations,
     pack_texts,
 )
-from consult.parallel import run_shared
+from consult.parallel import Beside, run_shared
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -255,25 +255,26 @@ def source_keys(sources: list[Source], config: Config) -> list[str]:
 
 def parse_sources(sources: list[Source], config: Config, store: Store | None = None, jobs: int = 1,
                   progress: Callable[[int], None] | None = None, keys: list[str] | None = None,
-                  root: Path | None = None) -> list[Parsed]:
+                  root: Path | None = None, beside: Beside[Any] | None = None) -> list[Parsed]:
     """Every source parsed, in order: from the cache when its text was seen, else parsed (in parallel).
     `keys`: the sources' `source_keys`, when the caller has them already. Sources listed unread (no
-    cache then) are read from `root` by the process that parses them."""
+    cache then) are read from `root` by the process that parses them. `beside`: work this process
+    does while the workers parse (parallel.run_shared)."""
     if store is None:
-        return _parse_many(sources, config, jobs, progress, root)
+        return _parse_many(sources, config, jobs, progress, root, beside)
     keys = keys if keys is not None else source_keys(sources, config)
     results: list[Parsed | None] = [store.get(key) for key in keys]
     missing = [i for i, found in enumerate(results) if found is None]
     if progress is not None and len(sources) > len(missing):
         progress(len(sources) - len(missing))
-    for i, parsed in zip(missing, _parse_many([sources[i] for i in missing], config, jobs, progress, root)):
+    for i, parsed in zip(missing, _parse_many([sources[i] for i in missing], config, jobs, progress, root, beside)):
         results[i] = parsed
         store.put(keys[i], parsed)
     return results  # type: ignore[return-value]
 
 
 def _parse_many(sources: list[Source], config: Config, jobs: int, progress: Callable[[int], None] | None,
-                root: Path | None) -> list[Parsed]:
+                root: Path | None, beside: Beside[Any] | None = None) -> list[Parsed]:
     def parse(source: Source) -> Parsed:
         if source.text is None and root is not None:
             return parse_unread(source, config, root)
@@ -283,7 +284,7 @@ def _parse_many(sources: list[Source], config: Config, jobs: int, progress: Call
         return [parse(sources[i]) for i in range(start, stop)]
 
     out: list[Parsed] = []
-    for _, parsed in run_shared(parse_range, len(sources), jobs, PARALLEL_THRESHOLD, progress):
+    for _, parsed in run_shared(parse_range, len(sources), jobs, PARALLEL_THRESHOLD, progress, beside=beside):
         out.extend(parsed)
     return out
 
