@@ -158,7 +158,14 @@ def find_capitals(text: str) -> list[Finding]:
     return [Finding("capitals", start, start + len(stripped))]
 
 
+# Any run of six same characters: three times cheaper for `re` than REPEATED (no class to test at
+# each character), and most texts have none, so REPEATED runs only where it may find something.
+_RUN = re.compile(r"(.)\1\1\1\1\1", re.S)
+
+
 def find_repeated(text: str) -> list[Finding]:
+    if _RUN.search(text) is None:
+        return []
     return [Finding("repeated-chars", m.start(), m.end()) for m in REPEATED.finditer(text)]
 
 
@@ -257,9 +264,26 @@ _SHIFT = 1 << 32
 _WORD = re.compile(r"\w+")
 
 
+class _FoldedWords(dict[str, str]):
+    """A word -> `fold(word)`, computed once: words recur from text to text (Zipf), and one dict
+    lookup a word costs less than `fold`'s per-character table for the whole text."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= FOLDED_KEPT:  # a million texts' vocabulary would not stay small
+            self.clear()
+        folded = self[word] = fold(word)
+        return folded
+
+
+FOLDED_KEPT = 200_000
+_FOLDED = _FoldedWords()
+
+
 def shingles(text: str) -> frozenset[int]:
-    """Hashes of the text's word 3-grams, case and accents ignored (empty under MIN_WORDS words)."""
-    words = _WORD.findall(fold(text))
+    """Hashes of the text's word 3-grams, case and accents ignored (empty under MIN_WORDS words).
+    The words of `fold(text)` are the folded words of `text`: `fold` maps each character to one
+    that is a word character exactly when it is (tested on every code point)."""
+    words = _WORD.findall(text.lower()) if text.isascii() else list(map(_FOLDED.__getitem__, _WORD.findall(text)))
     if len(words) < MIN_WORDS:
         return frozenset()
     grams = zip(*(words[i:] for i in range(SHINGLE)))  # each run of SHINGLE words, in C loops
@@ -320,25 +344,29 @@ class _BandTable:
             yield entry // BANDS
             entry = chain[entry]
 
-    def add(self, row: int, bands: tuple[int, ...]) -> None:
-        """File `row` under each of its BANDS band keys."""
+    def add(self, row: int, bands: tuple[int, ...]) -> bool:
+        """File `row` under each of its BANDS band keys; True when an earlier row is filed under one
+        of them (else `row` has no candidate at all)."""
         if 2 * (self._count + BANDS) > len(self._first):  # room for BANDS new keys, at most half full
             self._grow()
         chain, keys, first, last, mask = self._next, self._keys, self._first, self._last, self._mask
         chain.extend(_NO_NEXT)
         entry = row * BANDS
+        shared = False
         for key in bands:  # _slot, inlined: this runs eight times a text
             slot = key & mask
             while (head := first[slot]) >= 0 and keys[slot] != key:
                 slot = (slot + 1) & mask
             if head >= 0:
                 chain[last[slot]] = entry
+                shared = True
             else:
                 keys[slot] = key
                 first[slot] = entry
                 self._count += 1
             last[slot] = entry
             entry += 1
+        return shared
 
     def _slot(self, key: int) -> int:
         """The slot of `key`, or the empty slot where it would go."""
@@ -379,7 +407,9 @@ class DuplicateIndex:
         self._table = _BandTable(max(1 << 12, 1 << (2 * BANDS * expected).bit_length()))
         self._ids: list[str] = []  # row -> id
         self._known: set[str] = set()
-        self._shingles: dict[str, frozenset[int]] = {}  # texts held in memory (no file to read them from yet)
+        # Texts held in memory (no file to read them from yet): shingles, or as `prepare` sent them
+        # (array "I" bytes, a tenth of a frozenset's memory), made a set only if ever compared.
+        self._shingles: dict[str, frozenset[int] | bytes] = {}
         self._files: dict[str, str] = {}  # ids whose file is not `folder/<id>.md`: their file
         self._read: dict[str, frozenset[int]] = {}  # the last texts read back from their file
 
@@ -412,10 +442,17 @@ class DuplicateIndex:
         hashes = shingles(text)
         return self.check_shingles(id_, hashes, _bands(hashes) if hashes else ())
 
-    def check_shingles(self, id_: str, hashes: frozenset[int], bands: tuple[int, ...]) -> Finding | None:
-        """`check` of a text whose `shingles` and their `_bands` are already computed."""
+    def check_shingles(self, id_: str, hashes: frozenset[int] | bytes, bands: tuple[int, ...]) -> Finding | None:
+        """`check` of a text whose `shingles` (or `prepare`'s bytes of them) and their `_bands` are
+        already computed. A new text is filed first: one that shares no band with an earlier one
+        (most) has no candidate and is done; else its own row, last in each chain, is skipped below."""
         if not hashes:
             return None
+        if id_ not in self._known:
+            self._shingles[id_] = hashes
+            if not self._file(id_, bands):
+                return None
+        hashes = _as_set(hashes)
         best: tuple[float, str] | None = None
         compared = 0
         seen: set[str] = {id_}
@@ -433,13 +470,11 @@ class DuplicateIndex:
                     best = (score, other)
                     if score == 1.0:  # identical: none can be closer (a campaign costs one comparison)
                         compared = MAX_CANDIDATES
-        self._add(id_, hashes, bands)
         return Finding("near-duplicate", other=best[1]) if best else None
 
     def _shingles_of(self, id_: str) -> frozenset[int]:
-        found = self._shingles.get(id_)
-        if found is None:
-            found = self._read.get(id_)
+        held = self._shingles.get(id_)
+        found = _as_set(held) if held is not None else self._read.get(id_)
         if found is None:
             read = read_indexed(Path(self._files.get(id_) or f"{self._prefix}{id_}.md"))
             found = shingles(read[1]) if read else frozenset()
@@ -458,11 +493,16 @@ class DuplicateIndex:
         self._shingles[id_] = hashes
         self._file(id_, bands or _bands(hashes))
 
-    def _file(self, id_: str, bands: tuple[int, ...]) -> None:
+    def _file(self, id_: str, bands: tuple[int, ...]) -> bool:
+        """Index `id_` by its bands; True when an earlier text shares one."""
         row = len(self._ids)
         self._ids.append(id_)
         self._known.add(id_)
-        self._table.add(row, bands)
+        return self._table.add(row, bands)
+
+
+def _as_set(hashes: frozenset[int] | bytes) -> frozenset[int]:
+    return frozenset(array("I", hashes)) if isinstance(hashes, bytes) else hashes
 
 
 READ_KEPT = 4096  # texts read back from their files kept in memory, the most recent
@@ -512,7 +552,7 @@ class Screening:
         found, hashes, bands = prepared
         if folder not in self._indexes:
             self._indexes[folder] = load_index(folder, delivered, self.root, self.expected)
-        duplicate = self._indexes[folder].check_shingles(id_, frozenset(array("I", hashes)), bands)
+        duplicate = self._indexes[folder].check_shingles(id_, hashes, bands)
         return (found + ("near-duplicate",) if duplicate else found), duplicate.other if duplicate else ""
 
     def written(self, folder: Path, ids: Iterable[str]) -> None:

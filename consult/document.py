@@ -239,7 +239,11 @@ def dump_yaml(data: dict[str, Any]) -> str:
     (libyaml's: it quotes and escapes), each scalar's implicit tag decided by the same resolver
     as the dumper's: a third of the time of PyYAML's representer, which `consult pull` pays
     once per file. Anything else (or one list or mapping twice, which PyYAML writes as an
-    alias) goes through yaml.dump itself."""
+    alias) goes through yaml.dump itself. The commonest mapping, plain words and dates under
+    plain keys (`_plain_block`), is written without the emitter at all."""
+    fast = _plain_block(data)
+    if fast is not None:
+        return fast
     events: list[Any] = [yaml.StreamStartEvent(), yaml.DocumentStartEvent(explicit=False)]
     if _events(data, events, set()):
         events += [yaml.DocumentEndEvent(explicit=False), yaml.StreamEndEvent()]
@@ -307,6 +311,74 @@ def _scalar(tag: str, text: str) -> Any:
                 _KEPT.clear()
             _KEPT[key] = event
     return event
+
+
+# A scalar libyaml writes plain, as it is, in block context: a letter or digit first; then word
+# characters, spaces and punctuation that is no indicator there (no ':' nor '#': ': ' and ' #'
+# would be); not ending with a space; in the BMP (libyaml escapes what is beyond). Short enough
+# that no line reaches the width of 1,000 where the emitter would fold it. Whether the resolver
+# would read it back as a string (not yes, 12, 2026-01-02...) is asked too (`_plain`).
+_PLAIN = re.compile(r"[^\W_][\w '’.,;!?()/«»…–—\"&+%€$=<>@*\[\]{}|`~^-]{0,799}(?<! )")
+_PLAIN_KNOWN: dict[str, bool] = {}  # short scalars (keys, kinds, names) decided once
+
+
+def _plain(text: str) -> bool:
+    """True when the emitter writes `text` as it is (plain, unquoted, on one line)."""
+    known = _PLAIN_KNOWN.get(text)
+    if known is not None:
+        return known
+    plain = (_PLAIN.fullmatch(text) is not None and (text.isascii() or ord(max(text)) < 0x10000)
+             and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _TAG + "str")
+    if len(text) <= 64:
+        if len(_PLAIN_KNOWN) >= 4096:
+            _PLAIN_KNOWN.clear()
+        _PLAIN_KNOWN[text] = plain
+    return plain
+
+
+def _plain_value(value: Any, indent: str, seen: set[int]) -> str | None:
+    """` text` (after 'key:') of a plain string, datetime, non-empty list of plain strings or
+    mapping of plain keys to those, as the block emitter writes it at `indent`; None otherwise,
+    and for a list or mapping met before (`seen`: yaml.dump writes an alias)."""
+    kind = type(value)
+    if kind is list or kind is dict:
+        if id(value) in seen:
+            return None
+        seen.add(id(value))
+    if kind is str:
+        return f" {value}\n" if _plain(value) else None
+    if kind is datetime:
+        text = value.isoformat(" ")
+        return f" {text}\n" if _TIMESTAMP.fullmatch(text) else None
+    if kind is list and value:
+        if not all(type(item) is str and _plain(item) for item in value):
+            return None
+        return "".join(f"\n{indent}- {item}" for item in value) + "\n"  # a block mapping's list is not indented
+    if kind is dict and value and not indent:
+        lines = _plain_lines(value, "  ", seen)
+        return None if lines is None else "\n" + lines
+    return None
+
+
+def _plain_lines(data: dict[Any, Any], indent: str, seen: set[int]) -> str | None:
+    parts: list[str] = []
+    for key, value in data.items():
+        text = _plain_value(value, indent, seen) if type(key) is str and len(key) <= 100 and _plain(key) else None
+        if text is None:
+            return None
+        parts.append(f"{indent}{key}:{text}")
+    return "".join(parts)
+
+
+def _plain_block(data: dict[Any, Any]) -> str | None:
+    """`dump_yaml(data)` written directly when every key is a plain string and every value a plain
+    string, a datetime, a list of plain strings or (at the top) a mapping of those (what a pulled
+    contribution's front matter mostly is); None for anything else, left to the emitter."""
+    return _plain_lines(data, "", {id(data)}) if data else None
+
+
+# A datetime's isoformat(" ") the resolver reads back as a timestamp (so the emitter writes it plain).
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?(?:[-+][0-9]{2}:[0-9]{2})?")
 
 
 # --- plain-word hints for the commonest mistakes in hand-written YAML ---

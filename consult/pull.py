@@ -23,7 +23,7 @@ import secrets
 import socket
 import tempfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -237,7 +237,7 @@ def _syncfs(directory: Path) -> None:
         os.close(fd)
 
 
-def write_batch(items: list[tuple[Path, bytes]]) -> list[bool]:
+def write_batch(items: Sequence[tuple[Path | str, bytes]]) -> list[bool]:
     """Create each file durably: temps written, flushed once, linked into place (never over an
     existing file), flushed again, read back and compared. True where a file was created."""
     # Plain strings and os calls, not Path methods: this runs in a thread beside the pull's own
@@ -258,7 +258,7 @@ def write_batch(items: list[tuple[Path, bytes]]) -> list[bool]:
             finally:
                 os.close(fd)
         if items:
-            _syncfs(items[0][0].parent)
+            _syncfs(Path(os.path.dirname(paths[0])))
         for path, temp in zip(paths, temps):
             try:
                 os.link(temp, path)  # atomic, and never replaces an existing file
@@ -271,14 +271,30 @@ def write_batch(items: list[tuple[Path, bytes]]) -> list[bool]:
                 os.unlink(temp)
             except FileNotFoundError:
                 pass
-    for directory in sorted({path.parent for path, _ in items}):
-        _syncfs(directory) if directory == items[0][0].parent else _fsync_dir(directory)
-    for (target, data), new in zip(items, created):
-        if new and target.read_bytes() != data:
-            target.unlink()
-            _fsync_dir(target.parent)
-            raise PullError(f"{target}: the file read back differs from what was written (disk error?)")
+    folders = sorted({os.path.dirname(path) for path in paths})
+    for directory in folders:
+        _syncfs(Path(directory)) if directory == os.path.dirname(paths[0]) else _fsync_dir(Path(directory))
+    for path, (_, data), new in zip(paths, items, created):
+        if new and not _reads_back(path, data):
+            os.unlink(path)
+            _fsync_dir(Path(os.path.dirname(path)))
+            raise PullError(f"{path}: the file read back differs from what was written (disk error?)")
     return created
+
+
+def _reads_back(path: str, data: bytes) -> bool:
+    """True when the file at `path` holds exactly `data` (os calls: no file object a file)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        read = b""
+        while len(read) <= len(data):  # one byte more than expected: a longer file differs
+            chunk = os.read(fd, len(data) + 1 - len(read))
+            if not chunk:
+                break
+            read += chunk
+    finally:
+        os.close(fd)
+    return read == data
 
 
 def write_replace(path: Path, data: bytes) -> None:
@@ -407,11 +423,11 @@ class Checkout:
                 self._names[folder] = {path[len(prefix):] for path in self.committed if path.startswith(prefix)}
         return name in self._names[folder]
 
-    def relative(self, path: Path) -> str:
+    def relative(self, path: Path | str) -> str:
         text = str(path)  # a string's prefix, not Path.relative_to: pull asks once per file written
         if os.sep == "/" and text.startswith(self._prefix):
             return text[len(self._prefix):]
-        return path.relative_to(self.root).as_posix()
+        return Path(path).relative_to(self.root).as_posix()
 
 
 def _read_consultation(content: Path, slug: str) -> Consultation | None:
@@ -521,7 +537,7 @@ def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
             _finish(checkout, inbox, worker, now, tz, report, *writing)
 
 
-def _write_after(before: Future[list[bool]] | None, items: list[tuple[Path, bytes]]) -> list[bool]:
+def _write_after(before: Future[list[bool]] | None, items: list[tuple[str, bytes]]) -> list[bool]:
     """`write_batch(items)` once the page before is written (the writer runs one page at a time,
     in order); nothing written when that one failed: the pull stops there."""
     if before is not None and before.exception() is not None:
@@ -554,7 +570,7 @@ class _Page:
     """One page of claimed rows, screened and rendered, waiting to be written and marked."""
 
     delivered: list[str] = field(default_factory=list)  # files already where the pull started
-    todo: list[tuple[Submission, Path, bytes]] = field(default_factory=list)  # files to write
+    todo: list[tuple[Submission, str, bytes]] = field(default_factory=list)  # files to write (paths as str: one a row)
     reports: list[tuple[Submission, "Consultation"]] = field(default_factory=list)
 
 
@@ -575,8 +591,9 @@ def _screen(checkout: Checkout, batch: list[Submission], prepared: list[Ready], 
                 page.reports.append((sub, consultation))
             continue
         # The id is letters, digits and one hyphen: the file stays in the folder checked above.
-        target = consultation.contributions / f"{sub.id}.md"
-        if checkout.delivered(consultation, target.name):  # a pull stopped before it marked the row
+        name = f"{sub.id}.md"
+        target = os.path.join(consultation.contributions, name)
+        if checkout.delivered(consultation, name):  # a pull stopped before it marked the row
             page.delivered.append(sub.id)
             continue
         flags = parse_flags(sub.flags)
@@ -606,7 +623,7 @@ def _finish(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
     settled: dict[str, list[str]] = {}  # consultation -> its files written, told to the detectors once a page
     for (sub, target, data), new in zip(page.todo, created):
         relative = checkout.relative(target)
-        if new or target.read_bytes() == data:  # identical: ours, from a pull stopped before its commit
+        if new or Path(target).read_bytes() == data:  # identical: ours, from a pull stopped before its commit
             report.written.append((relative, sub.id, sub.kind))
             settled.setdefault(sub.consultation, []).append(sub.id)
         else:

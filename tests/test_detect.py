@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, strategies as st
 
 from consult.detect import (
     MAX_CANDIDATES, DuplicateIndex, Finding, Screening, codes, detect_contribution, detect_text, find_capitals,
@@ -424,3 +425,47 @@ def test_the_file_backed_index_finds_what_the_in_memory_one_found(tmp_path: Path
         for path in folder.glob("*.md"):
             if path.stem >= f"20261115-{300:08d}":
                 path.unlink()
+
+
+# --- the detectors' per-text work, cheaper, with the same results (issue 17) ---------------------
+
+def test_folding_never_changes_whether_a_character_is_part_of_a_word() -> None:
+    """`shingles` folds each word apart (cached) instead of the whole text: the same words only if
+    `fold` keeps every character a word character exactly when it was one. Every code point."""
+    import re
+    import sys
+
+    from consult.detect import _FOLD, fold
+
+    word = re.compile(r"\w")
+    kept = dict(_FOLD)
+    try:
+        assert [hex(code) for code in range(sys.maxunicode + 1)
+                if (word.match(chr(code)) is None) != (word.match(fold(chr(code))) is None)] == []
+    finally:  # fold's table keeps what it computed: not a million entries for the rest of the session
+        _FOLD.clear()
+        _FOLD.update(kept)
+
+
+_TEXTS = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=200) | st.lists(
+    st.sampled_from(["Élu", "élu", "ÉCOLE", "école", "vélo", "İstanbul", "ǅemal", "ﬁn", "œuvre", "a", "b", "2",
+                     "_x", "e\u0301t\u00e9", "Straße", "😀", "-", ",", "\n"]), max_size=40).map(" ".join)
+
+
+@given(_TEXTS)
+def test_shingles_are_those_of_the_folded_text(text: str) -> None:
+    import zlib
+
+    from consult.detect import MIN_WORDS, SHINGLE, _WORD, fold, shingles
+
+    words = _WORD.findall(fold(text))
+    grams = [" ".join(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)]
+    assert shingles(text) == (frozenset(zlib.crc32(g.encode()) for g in grams) if len(words) >= MIN_WORDS else frozenset())
+
+
+@given(st.text(alphabet="aaé-_ .*\n0😀", max_size=40) | _TEXTS)
+def test_repeated_characters_are_found_as_before(text: str) -> None:
+    """`find_repeated` skips its expression where no character runs six times: the same findings."""
+    from consult.detect import REPEATED, Finding, find_repeated
+
+    assert find_repeated(text) == [Finding("repeated-chars", m.start(), m.end()) for m in REPEATED.finditer(text)]

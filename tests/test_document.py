@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import date, timedelta, timezone
 
 from hypothesis import given, strategies as st
 
@@ -155,9 +155,48 @@ def test_dump_yaml_writes_what_yaml_dump_writes(data: dict) -> None:
     assert dump_yaml(data) == expected
 
 
+# Words as citizens type them, with every character the plain fast path lets through and some it
+# must not (':', '#', a tab, a trailing space, an emoji, a control, U+2028), so that both sides of
+# each of its tests are drawn.
+_WORDS = st.text(alphabet="aZé9_ '’.,;!?()/«»…–—\"&+%€$=<>@*[]{}|`~^-:#\t😀\x85\u2028", max_size=12) | st.sampled_from(
+    ["yes", "No", "null", "12", "1.5", "2026-01-02", "Idée 3", "l'école", "a: b", "a #b", "x" * 820, "é" * 790])
+_ZONES = st.sampled_from([timezone.utc, timezone(timedelta(hours=-3, minutes=-30)), timezone(timedelta(seconds=5))])
+_PLAIN_VALUE = st.one_of(_WORDS, st.datetimes(timezones=st.none() | _ZONES), st.lists(_WORDS, max_size=3))
+_PLAIN_DATA = st.dictionaries(_WORDS, _PLAIN_VALUE | st.dictionaries(_WORDS, _PLAIN_VALUE, max_size=3), max_size=6)
+
+
+@given(_PLAIN_DATA)
+def test_dump_yaml_writes_plain_words_and_dates_as_yaml_dump_does(data: dict) -> None:
+    """Issue 17: a front matter of plain words, dates, lists and one nested mapping is written
+    without the emitter (`_plain_block`): byte for byte what yaml.dump writes, and so is every
+    mapping it must leave to the emitter."""
+    import yaml
+
+    from consult.document import SafeDumper, _plain_block, dump_yaml
+
+    expected = yaml.dump(data, Dumper=SafeDumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+    assert dump_yaml(data) == expected
+    assert _plain_block(data) in (None, expected)
+
+
+def test_a_contribution_s_front_matter_takes_the_plain_fast_path() -> None:
+    """The fast path is the one a pulled contribution takes (else it would save nothing)."""
+    from datetime import datetime, timezone
+
+    from consult.document import _plain_block
+
+    data = {"id": "20261115-00000001", "kind": "suggestion", "author": "Bench",
+            "submitted": datetime(2026, 11, 15, 12, tzinfo=timezone.utc), "title": "Idée 1",
+            "answers": {"frequence": "Rarement ou jamais", "modes": ["vélo", "bus"]}}
+    assert _plain_block(data) == ("id: 20261115-00000001\nkind: suggestion\nauthor: Bench\n"
+                                  "submitted: 2026-11-15 12:00:00+00:00\ntitle: Idée 1\n"
+                                  "answers:\n  frequence: Rarement ou jamais\n  modes:\n  - vélo\n  - bus\n")
+
+
 def test_dump_yaml_writes_a_shared_list_as_yaml_dump_does() -> None:
     """One list twice: PyYAML writes an anchor and an alias; so must the fast path (by falling back)."""
     from consult.document import dump_yaml
 
     shared = ["a", "b"]
     assert dump_yaml({"x": shared, "y": shared}) == "x: &id001\n- a\n- b\ny: *id001\n"
+    assert dump_yaml({"x": {"q": shared}, "y": shared}) == "x:\n  q: &id001\n  - a\n  - b\ny: *id001\n"

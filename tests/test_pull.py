@@ -454,21 +454,21 @@ def assert_exactly_once(site: Path, inbox: Inbox, n: int) -> None:
     assert leftovers == []
 
 
-@pytest.mark.parametrize("failing", ["write", "fsync", "link", "read_bytes"])
+@pytest.mark.parametrize("failing", ["write", "fsync", "link", "read"])
 def test_disk_failures_never_leave_a_partial_file_nor_a_lost_row(site: Path, inbox: Inbox, failing: str,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     for n in range(30):
         inbox.add(sub(n))
     calls = {"n": 0}
-    if failing == "read_bytes":
-        original: Any = Path.read_bytes
+    if failing == "read":  # write_batch reads each file back with os.read
+        original: Any = os.read
 
-        def broken(self: Path) -> bytes:
+        def broken(fd: int, size: int) -> bytes:
             calls["n"] += 1
-            data = original(self)
+            data = original(fd, size)
             return data[:-3] if calls["n"] == 7 else data  # the disk returns something else once
 
-        monkeypatch.setattr(Path, "read_bytes", broken)
+        monkeypatch.setattr(os, "read", broken)
     else:
         original = getattr(os, failing)
 
@@ -922,3 +922,30 @@ def test_the_next_page_is_handed_to_the_writer_before_this_one_is_marked(site: P
     monkeypatch.setattr(SqlInbox, "mark_written", mark)
     assert len(do_pull(site, inbox).written) == 120
     assert overlapped == [True] and started == [40, 40, 40]
+
+
+def test_a_file_read_back_other_than_written_stops_the_batch_and_is_removed(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """`write_batch` reads each new file back (with os calls, issue 17): a file that is not exactly
+    what was written, shorter, longer or other, is an error, and the file is not left in place."""
+    import consult.pull
+    from consult.pull import PullError, _reads_back, write_batch
+
+    path = tmp_path / "a.md"
+    path.write_bytes(b"hello")
+    assert _reads_back(str(path), b"hello")
+    assert not _reads_back(str(path), b"hell") and not _reads_back(str(path), b"hello!")
+    assert not _reads_back(str(path), b"jello")
+    real_link = os.link
+
+    def corrupting(source: str, target: str) -> None:
+        real_link(source, target)
+        if target.endswith("b.md"):  # as if the disk gave back other bytes
+            os.unlink(target)
+            Path(target).write_bytes(b"---\nid: x\n---\n")
+
+    monkeypatch.setattr(consult.pull.os, "link", corrupting)
+    with pytest.raises(PullError, match="b.md: the file read back differs"):
+        write_batch([(tmp_path / "b.md", b"---\nid: b\n---\n")])
+    assert not (tmp_path / "b.md").exists()
+    assert write_batch([(tmp_path / "c.md", b"c")]) == [True] and (tmp_path / "c.md").read_bytes() == b"c"
