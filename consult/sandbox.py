@@ -21,12 +21,19 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import jinja2
+import markupsafe
 from jinja2 import meta, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import Context, Macro
 from jinja2.utils import internalcode
 from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup, _escape_inner  # markupsafe's C escape (its Python one where not built)
+from markupsafe import Markup
+
+try:  # markupsafe's escape without the Markup around its result (its C one where built); not public
+    from markupsafe import _escape_inner
+except ImportError:  # another markupsafe: its public escape, the same text
+    def _escape_inner(text: str, /) -> str:
+        return str(markupsafe.escape(text))
 
 from consult.document import clean
 
@@ -119,24 +126,16 @@ def output_escape(value: Any) -> str:
 
 
 class OutputEscaping(CodeGenerator):
-    """Jinja's code generator, escaping the expressions a template outputs with `output_escape`
-    (in each template module's globals) instead of markupsafe.escape: the same text, without a
-    Markup made for each. Anywhere else (`|e`, `|escape`, constants escaped when compiling), Jinja's
-    own escape, unchanged."""
+    """Jinja's code generator, with every template module's `escape` bound to `output_escape`.
+
+    Jinja's generated code calls the module's `escape` for the expressions a template outputs and for
+    nothing else (`|e` and `|escape` are filters, constants are escaped when compiling): rebinding
+    that one name, at the end of the module, before any of its functions runs, gives the same text
+    without a Markup made for each. Only the public visitor is extended, no private method."""
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
-        self.writeline("from consult.sandbox import output_escape")
         super().visit_Template(node, frame)
-
-    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
-        if frame.eval_ctx.volatile:
-            self.write("(output_escape if context.eval_ctx.autoescape else str)(")
-        elif frame.eval_ctx.autoescape:
-            self.write("output_escape(")
-        else:
-            self.write("str(")
-        if finalize.src is not None:
-            self.write(finalize.src)
+        self.writeline("from consult.sandbox import output_escape as escape")
 
 
 class CallingContext(Context):

@@ -210,7 +210,8 @@ def test_templates_escape_their_output_with_output_escape_and_call_macros_direct
         kind: type[Traceable], monkeypatch: pytest.MonkeyPatch) -> None:
     env = environment(kind, ESCAPED)
     code = env.compile(ESCAPED["base.html"], "base.html", raw=True)
-    assert "output_escape(" in code and "escape(" not in code.replace("output_escape(", "")
+    assert code.rstrip().endswith("from consult.sandbox import output_escape as escape")
+    assert env.get_template("base.html").root_render_func.__globals__["escape"] is output_escape
     through_jinja: list[Any] = []
     call = jinja2.runtime.Context.call
 
