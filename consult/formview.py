@@ -74,6 +74,13 @@ class FormView:
         return replace(self, action="", consultation_slug="", consultation_title="", consultation_url="",
                        proposal_slug=None, proposal_title=None, proposal_url=None, token_url="")
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The fields, without `shared_untargeted`: it is derived from them, so a page key (a pickle
+        of the page's context, consult.pages) would digest the same form twice on every proposal page."""
+        state = dict(self.__dict__)
+        state.pop("shared_untargeted", None)
+        return state
+
     def about(self, target: str) -> FormView:
         """This report form about the published item `target` (a page shows one per item)."""
         return replace(self, target=target)
