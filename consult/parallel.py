@@ -18,6 +18,7 @@ import pickle
 import sys
 import tempfile
 from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Generic, TypeVar
 
@@ -148,6 +149,11 @@ def in_child(task: Callable[[], R], split: Split[R] | None = None, beside: Besid
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child: measured by its result, never returns
             code = 0
+            # No cyclic collection in the child: all it makes is either the result, alive until sent, or
+            # freed by reference counting (reading and linking 100,000 contributions left 24 objects in
+            # cycles), and it all dies with the child. Full collections would walk the whole growing heap
+            # again and again: 7 s of the 40 s a 300,000-contribution site took to read and send.
+            gc.disable()
             try:
                 with open(path, "wb") as handle:
                     _send(task, split, handle)
@@ -164,13 +170,26 @@ def in_child(task: Callable[[], R], split: Split[R] | None = None, beside: Besid
             _, status = os.waitpid(pid, 0)
         if status != 0 or not os.path.exists(path):
             raise RuntimeError(f"the child process that ran {getattr(task, '__name__', 'a task')} failed ({status})")
-        with open(path, "rb") as handle:
+        with open(path, "rb") as handle, collector_paused():  # every object unpickled is alive
             ok, value, count = pickle.load(handle)
             if ok and split is not None:
                 value = split.join(value, [pickle.load(handle) for _ in range(count)])
     if not ok:
         raise value
     return value
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: for work that makes many objects, all alive, where each
+    full collection would walk them all again (the collector re-enabled after, if it was)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,38 @@ def test_in_child_runs_the_task_in_another_process_and_brings_back_its_result_or
     with pytest.raises(ValueError, match="a problem in the child"):
         in_child(fails)
     assert _leftovers() == before
+
+
+@pytest.mark.skipif(not can_fork(), reason="in_child runs the task here where fork is not available")
+def test_in_child_reads_without_the_cyclic_collector_and_gives_it_back_here() -> None:
+    """The child works without cyclic collections (all it makes is its result, or freed by reference
+    counting, and dies with it); the result is unpickled here with the collector paused, which is on
+    again afterwards, or still off if it was off."""
+    import gc
+
+    from consult.parallel import collector_paused, in_child
+
+    seen: list[bool] = []
+    real_load = pickle.load
+
+    def load(handle: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real_load(handle)
+
+    assert gc.isenabled()
+    pickle.load = load  # type: ignore[assignment]
+    try:
+        assert in_child(gc.isenabled) is False
+    finally:
+        pickle.load = real_load  # type: ignore[assignment]
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_in_child_sends_a_split_result_in_pieces_each_pickled_on_its_own() -> None:
