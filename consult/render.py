@@ -280,7 +280,21 @@ def comment_pages(proposal: Proposal, per_page: int) -> list[dict[str, Any]]:
 
 def _paged(items: tuple[Any, ...], per_page: int, first: str, rest: str) -> list[dict[str, Any]]:
     chunks = [items[i : i + per_page] for i in range(0, len(items), per_page)] or [()]
-    return [{"url": first if n == 1 else f"{first}{rest}{n}/", "items": chunk} for n, chunk in enumerate(chunks, start=1)]
+    return [{"url": _page_url(first, rest, n), "items": chunk} for n, chunk in enumerate(chunks, start=1)]
+
+
+def _page_url(first: str, rest: str, number: int) -> str:
+    """The address of page `number` of a list _paged splits."""
+    return first if number == 1 else f"{first}{rest}{number}/"
+
+
+def _newest_paged(items: tuple[Any, ...], per_page: int, first: str, rest: str,
+                  aware: Callable[[date | datetime], datetime]) -> list[tuple[Any, str]]:
+    """The FEED_ENTRIES newest of the contributions or comments `items` (ordered by moment, then id:
+    the order of their feed entry ids, which share everything before the id), each with the address
+    of the page _paged puts it on; without building anything for the others."""
+    chosen = heapq.nlargest(FEED_ENTRIES, range(len(items)), key=lambda i: (aware(items[i].submitted), items[i].id))
+    return [(items[i], _page_url(first, rest, i // per_page + 1)) for i in chosen]
 
 
 def _pagination(pages: list[dict[str, Any]], number: int) -> dict[str, Any]:
@@ -442,23 +456,25 @@ def _newest_items(site: Site, c: Consultation) -> list[_Dated]:
     if cached is not None and cached[1] == settings and cached[0] == c:
         return cached[2]
     found: list[_Dated] = []
-    aware: dict[date | datetime, datetime] = {}  # many entries share a date
+    moments: dict[date | datetime, datetime] = {}  # many entries share a date
+
+    def aware(moment: date | datetime) -> datetime:
+        when = moments.get(moment)
+        if when is None:
+            when = moments[moment] = _aware(moment, tz)
+        return when
 
     def add(moment: date | datetime, entry_id: str, *entry: Any) -> None:
-        when = aware.get(moment)
-        if when is None:
-            when = aware[moment] = _aware(moment, tz)
-        found.append((when, entry_id, entry))
+        found.append((aware(moment), entry_id, entry))
 
     if c.status != "upcoming":
         add(c.opens, base + c.url, c.title, c.url, c.summary)
-    where: dict[str, str] = {}
-    if c.contributions:
-        pages = contribution_pages(c, site.config.contributions_per_page)
-        where = {item.id: p["url"] for p in pages for item in p["items"]}
-    for contribution in c.contributions:
+    per_page = site.config.contributions_per_page
+    # Only a consultation's newest contributions, and each proposal's newest comments, can be among its
+    # newest entries: the others are never made into one.
+    for contribution, page in _newest_paged(c.contributions, per_page, c.url + CONTRIBUTIONS_SEGMENT, "", aware):
         add(contribution.submitted, f"{base}{c.url}#contribution-{contribution.id}",
-            contribution, f"{where[contribution.id]}#contribution-{contribution.id}")
+            contribution, f"{page}#contribution-{contribution.id}")
     for p in c.proposals:
         if p.origin == "citizen" and p.submitted:
             add(p.submitted, f"{base}{p.url}", p, "proposal")
@@ -466,10 +482,8 @@ def _newest_items(site: Site, c: Consultation) -> list[_Dated]:
             add(p.response_date, f"{base}{p.url}#response-{p.response_date.isoformat()}", p, "response")
         for change in p.history:
             add(change.date, f"{base}{p.url}#status-{change.date.isoformat()}-{change.status}", p, change)
-        for page in comment_pages(p, site.config.contributions_per_page) if p.comments else ():
-            for comment in page["items"]:
-                add(comment.submitted, f"{base}{p.url}#contribution-{comment.id}", p, comment,
-                    f"{page['url']}#contribution-{comment.id}")
+        for comment, page in _newest_paged(p.comments, per_page, p.url, "comments/", aware):
+            add(comment.submitted, f"{base}{p.url}#contribution-{comment.id}", p, comment, f"{page}#contribution-{comment.id}")
     newest = heapq.nlargest(FEED_ENTRIES, found, key=lambda item: (item[0], item[1]))
     if len(_NEWEST) >= 256:
         _NEWEST.pop(next(iter(_NEWEST)))

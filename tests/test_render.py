@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time
+from typing import Any
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -454,6 +457,54 @@ def test_feeds_are_atom_and_link_to_real_pages(out: dict[str, bytes]) -> None:
     assert own and all(link.startswith(f"{base}/consultations/marche/") for link in own)
     contribution_link = f"{base}/consultations/marche/contributions/3/#contribution-c001"
     assert contribution_link in own
+
+
+@pytest.mark.parametrize("newest", ["contributions", "comments"])
+def test_a_feed_keeps_the_newest_entries_of_hundreds_as_if_it_ranked_them_all(newest: str) -> None:
+    """A consultation's feed ranks only its newest contributions and each proposal's newest comments:
+    the same entries, in the same order, with the same page addresses, as ranking every dated item
+    by (moment, entry id); ties on the moment (a date and a datetime at midnight are the same moment)
+    broken by the id, on any page of the lists, where the feed's last entry is a contribution or a
+    comment and ties with the next one."""
+    from consult.render import comment_pages, contribution_pages, feed_entries
+
+    def dated(item: Any, n: int) -> Any:  # every fifth on a bare date: midnight, tied with datetimes at midnight
+        older = item.proposal != ("halles" if newest == "comments" else None)  # the others a month before
+        day = date(2026, 10 if older else 11, n % 28 + 1)
+        return replace(item, submitted=day if n % 5 == 0 else item.submitted.replace(month=day.month))
+
+    site = make_site()
+    marche = next(c for c in site.consultations if c.slug == "marche")
+    def shuffled(numbers: range) -> list[int]:  # in no order: the list's order is not the ids' order
+        drawn = list(numbers)
+        random.Random(3).shuffle(drawn)
+        return drawn
+
+    talk = {slug: tuple(dated(contribution("marche", n, proposal=slug), n) for n in shuffled(numbers))
+            for slug, numbers in (("halles", range(200, 292)), ("parking", range(300, 371, 2)))}
+    marche = replace(marche, contributions=tuple(dated(contribution("marche", n), n) for n in shuffled(range(1, 134))),
+                     proposals=tuple(replace(p, comments=talk[p.slug]) for p in marche.proposals))
+    site = replace(site, consultations=tuple(marche if c.slug == "marche" else c for c in site.consultations))
+    base, tz, per_page = site.config.base_url, site.config.tz, site.config.contributions_per_page
+
+    def moment(value: Any) -> datetime:
+        return value.astimezone(tz) if isinstance(value, datetime) else datetime.combine(value, time(0), tz)
+
+    every = [(moment(marche.opens), base + marche.url, base + marche.url)]
+    for page in contribution_pages(marche, per_page):
+        every += [(moment(c.submitted), f"{base}{marche.url}#contribution-{c.id}",
+                   f"{base}{page['url']}#contribution-{c.id}") for c in page["items"]]
+    for p in marche.proposals:
+        every += [(moment(p.response_date), f"{base}{p.url}#response-{p.response_date.isoformat()}", base + p.url)]
+        every += [(moment(h.date), f"{base}{p.url}#status-{h.date.isoformat()}-{h.status}", base + p.url) for h in p.history]
+        for page in comment_pages(p, per_page):
+            every += [(moment(c.submitted), f"{base}{p.url}#contribution-{c.id}",
+                       f"{base}{page['url']}#contribution-{c.id}") for c in page["items"]]
+    ranked = sorted(every, key=lambda e: (e[0], e[1]), reverse=True)
+    assert len(every) > 250 and ranked[49][0] == ranked[50][0]  # the last one kept ties with the first one left out
+    expected = ranked[:50]
+    got = [(entry.updated, entry.id, entry.url) for entry in feed_entries(site, marche)]
+    assert got == [(when.isoformat(), entry_id, url) for when, entry_id, url in expected]
 
 
 def test_an_empty_feed_uses_the_build_time(env) -> None:
