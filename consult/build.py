@@ -47,7 +47,7 @@ from consult.lock import build_lock
 from consult.opendata import Rows, consultation_rows, open_data_files
 from consult.model import Consultation, Site, Text, derive_status, order_consultations
 from consult.output import Staging, WriteReport, check_output_dir
-from consult.parallel import Beside, Split, collector_paused, in_child
+from consult.parallel import Beside, Split, collector_off, in_child
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
 from consult.layout import (ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, SEARCH_DIR, STATE_DIR, WATCHED_DIRS,
                             consultation_url)
@@ -356,8 +356,8 @@ class Builder:
         site, touched = content.site, content.touched  # touched: None when the whole site was read
         # The content read and linked lives as long as the build: out of the cyclic collector's sight
         # while the pages are planned and rendered, so full collections do not walk it again and again
-        # (parallel.run_shared freezes for its workers as well, and unfreezes everything once they are
-        # done; Builder.build unfreezes in any case, when the build returns or fails).
+        # (parallel.run_shared freezes for its workers as well, and leaves them frozen; Builder.build
+        # unfreezes everything when the build returns or fails).
         gc.freeze()
         warnings = only_warnings(problems + content.problems(), self.options.strict)
         if not self.options.retain:  # the texts are not needed any more: free them before forking the render workers
@@ -366,7 +366,7 @@ class Builder:
         # The pages planned live as long as the build too: planned without the collector, which made
         # eight full collections of the jobs planned so far at 300,000 contributions (half of planning's
         # time, and none found garbage), then frozen with the content.
-        with collector_paused():
+        with collector_off():
             jobs, planned = plan_pages(site, env, touched)
         gc.freeze()
         files: dict[str, bytes | Iterator[bytes]] = dict(planned)  # the companion files join them (_finish)

@@ -40,6 +40,29 @@ def test_results_come_back_in_order_and_the_workers_share_the_work() -> None:
     assert _leftovers() == before  # the workers' result files are gone
 
 
+def test_workers_see_a_frozen_heap_and_a_caller_that_froze_keeps_its_objects_frozen() -> None:
+    """run_shared freezes this process's objects for its workers' sake; it unfreezes them after, unless
+    the caller had frozen objects itself (gc can only unfreeze everything: a build's frozen model
+    would be walked by every full collection again)."""
+    import gc
+
+    def task(start: int, stop: int) -> list[int]:
+        return [gc.get_freeze_count()] * (stop - start)
+
+    assert gc.get_freeze_count() == 0
+    counts = [n for _, chunk in run_shared(task, 200, 2, threshold=10, chunk=20) for n in chunk]
+    assert min(counts) > 0 and gc.get_freeze_count() == 0
+    kept = [object() for _ in range(10)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        for _ in run_shared(task, 200, 2, threshold=10, chunk=20):
+            pass
+        assert gc.get_freeze_count() >= frozen and kept
+    finally:
+        gc.unfreeze()
+
+
 def test_small_work_runs_here_only() -> None:
     def task(start: int, stop: int) -> list[int]:
         return [os.getpid()] * (stop - start)
@@ -91,7 +114,7 @@ def test_in_child_reads_without_the_cyclic_collector_and_gives_it_back_here() ->
     again afterwards, or still off if it was off."""
     import gc
 
-    from consult.parallel import collector_paused, in_child
+    from consult.parallel import collector_off, in_child
 
     seen: list[bool] = []
     real_load = pickle.load
@@ -109,7 +132,7 @@ def test_in_child_reads_without_the_cyclic_collector_and_gives_it_back_here() ->
     assert seen == [False] and gc.isenabled()
     gc.disable()
     try:
-        with collector_paused():
+        with collector_off():
             assert not gc.isenabled()
         assert not gc.isenabled()
     finally:
