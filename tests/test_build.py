@@ -481,6 +481,46 @@ def test_a_parallel_one_shot_build_reads_and_links_in_a_child_process(tmp_path: 
     assert calls == ["child"] and tree(tmp_path / "out") == check_site(SITES / "tiny", NOW).files
     build_site(SITES / "tiny", tmp_path / "one", NOW, jobs=1)
     assert calls == ["child"]
+    monkeypatch.setattr(build, "SENT_CONTRIBUTIONS", 1)  # each contribution a piece of its own
+    build_site(SITES / "tiny", tmp_path / "pieces", NOW, jobs=2)
+    assert calls == ["child"] * 2 and tree(tmp_path / "pieces") == tree(tmp_path / "out")
+
+
+def test_the_site_read_in_a_child_comes_back_in_pieces_of_at_most_so_many_contributions(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """build.BY_CONSULTATION: each consultation without its contributions, then its contributions in
+    pieces of at most SENT_CONTRIBUTIONS, each pickled on its own with a text buffer of its own (and
+    the comments with theirs); joined, the site is equal to the one sent, texts and answers included."""
+    import copyreg
+    import io
+    import pickle
+
+    import consult.build as build
+    from consult.model import Consultation, Text
+    from tests.helpers_site import make_site
+
+    def pickled(value: object) -> object:  # as parallel.in_child sends a piece
+        out = io.BytesIO()
+        pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = {**copyreg.dispatch_table, **build.BY_CONSULTATION.reducers}
+        pickler.dump(value)
+        return pickle.loads(out.getvalue())
+
+    site = make_site()
+    texts = {c.slug: [str(x.body_html) for x in c.contributions] for c in site.consultations}
+    monkeypatch.setattr(build, "SENT_CONTRIBUTIONS", 2)
+    head, pieces = build.BY_CONSULTATION.parts(build._Content(site, None, {}, {}, {}, ()))
+    assert head.site.consultations == ()
+    heads = [piece[0] for piece in pieces if isinstance(piece[0], Consultation)]
+    chunks = [piece for piece in pieces if not isinstance(piece[0], Consultation)]
+    assert [c.slug for c in heads] == [c.slug for c in site.consultations] and all(c.contributions == () for c in heads)
+    assert max(map(len, chunks)) == 2 and sum(map(len, chunks)) == sum(len(c.contributions) for c in site.consultations)
+    for chunk in chunks:  # one buffer, holding this piece's texts alone
+        assert {x.body_html._data for x in chunk} == {b"".join(x.body_html.utf8 for x in chunk)}
+    comments = [x.body_html for c in heads for p in c.proposals for x in p.comments]
+    assert comments and all(text._data == b"".join(t.utf8 for t in comments) for text in comments)
+    joined = build.BY_CONSULTATION.join(pickled(head), [pickled(piece) for piece in pieces])
+    assert joined.site == site
+    assert {c.slug: [str(x.body_html) for x in c.contributions] for c in joined.site.consultations} == texts
 
 
 def test_a_parallel_build_compiles_templates_while_parsing_and_makes_companion_files_while_rendering(
