@@ -50,6 +50,45 @@ def test_the_build_ends_with_an_index_of_the_marked_pages_only(site: Path) -> No
     assert not {p for p in marked if "/moderation/" in p}
 
 
+def test_pagefind_reads_the_marked_pages_alone_and_makes_the_index_it_makes_of_the_whole_site(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """index_site gives Pagefind the marked pages only (hard links at their own paths; it would read
+    and parse every page of the site to find them): the index is byte for byte the one Pagefind makes
+    of the whole site. Where no page is marked (Pagefind then indexes every page), or no link can be
+    made, it reads the site itself."""
+    import subprocess
+
+    build_site(site, now=NOW, search=False)
+    out = site / "_site"
+    executable = search.pagefind_executable()
+    assert executable is not None
+    whole = tmp_path / "whole"
+    subprocess.run([str(executable), "--site", str(out), "--output-path", str(whole)], check=True, capture_output=True)
+    seen: list[Path] = []
+    given: list[list[str]] = []  # the pages in the folder Pagefind was given
+    real_run = subprocess.run
+
+    def run(args: list[str], **kwargs: object) -> object:
+        seen.append(Path(args[args.index("--site") + 1]))
+        given.append(sorted(p.relative_to(seen[-1]).as_posix() for p in seen[-1].rglob("*.html")))
+        return real_run(args, **kwargs)
+
+    monkeypatch.setattr(search.subprocess, "run", run)
+    indexed = search.index_site(out)
+    assert indexed.pages == marked_pages(out) == len(search.marked_pages(out)) > 0
+    assert seen[-1] != out and given[-1] == sorted(search.marked_pages(out)) and len(given[-1]) < len(list(out.rglob("*.html")))
+    assert tree(out / SEARCH_DIR) == tree(whole)
+    assert not [name for name in os.listdir(out) if name.startswith(".")]  # the linked pages are gone
+
+    def no_link(source: object, target: object) -> None:
+        raise OSError("no hard links here")
+
+    monkeypatch.setattr(search.os, "link", no_link)
+    assert search.index_site(out).pages == indexed.pages and seen[-1] == out and tree(out / SEARCH_DIR) == tree(whole)
+    monkeypatch.setattr(search, "MARK", b"data-no-such-mark")  # nothing marked: Pagefind indexes every page
+    assert search._marked_only(out, tmp_path / "unused") == out
+
+
 def test_an_unchanged_site_keeps_its_index_and_an_edit_gives_the_index_of_a_clean_build(site: Path,
                                                                                       tmp_path: Path) -> None:
     out = site / "_site"
