@@ -32,7 +32,7 @@ _SINGLE = re.compile(r"'((?:[^']|'')*)'")
 _STR = "tag:yaml.org,2002:str"
 _RESOLVER = yaml.resolver.Resolver()  # the resolver of yaml.CSafeLoader and yaml.SafeLoader
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
-# Plain scalars seen before -> their value (a str is not kept: most are a citizen's one-off text).
+# Short plain scalars seen before (statuses, categories, dates, numbers) -> their value.
 _KNOWN: dict[str, Any] = {}
 _KEYS: dict[str, bool] = {}  # key -> whether the resolver reads it as a string
 
@@ -76,29 +76,35 @@ class _Reader:
 
     def mapping(self, indent: int, path: Path_) -> dict[str, Any]:
         """The block mapping whose first key is the entry `at`, at column `indent` (0-based)."""
-        entries, positions = self.entries, self.positions
-        positions[path] = (entries[self.at][0], indent + 1)
+        entries, positions, key_positions = self.entries, self.positions, self.key_positions
+        at, count = self.at, len(entries)
+        positions[path] = (entries[at][0], indent + 1)
         result: dict[str, Any] = {}
         key_path = path + ("<key>",)
-        while self.at < len(entries):
-            number, column, content = entries[self.at]
-            if column < indent:
-                break
-            match = _KEY.match(content) if column == indent else None
+        while at < count:
+            number, column, content = entries[at]
+            if column != indent:
+                if column < indent:
+                    break
+                raise _Unsure
+            match = _KEY.match(content)
             if match is None:
                 raise _Unsure
             key = match.group(1)
-            if not _is_str(key) or key in result:
-                raise _Unsure  # a key the resolver types (`yes`, `null`), or a duplicate: PyYAML's problems
+            if key in result or not (_KEYS.get(key) or _is_str(key)):
+                raise _Unsure  # a duplicate, or a key the resolver types (`yes`, `null`): PyYAML's problems
             where = (number, indent + 1)
             positions[key_path] = where
-            self.key_positions[path + (key,)] = where
-            self.at += 1
-            rest = content[match.end():]
-            if rest:
-                result[key] = self.scalar(rest, number, indent + match.end() + 1, path + (key,))
+            key_positions[path + (key,)] = where
+            at += 1
+            end = match.end()
+            if end < len(content):
+                result[key] = self.scalar(content[end:], number, indent + end + 1, path + (key,))
             else:
+                self.at = at
                 result[key] = self.block(indent, path + (key,))
+                at = self.at
+        self.at = at
         return result
 
     def block(self, indent: int, path: Path_) -> Any:
@@ -162,26 +168,30 @@ def _plain(text: str) -> Any:
         return known
     tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
     if tag == _STR:
-        return _nfc(text)
-    make = _CONSTRUCTOR.yaml_constructors.get(tag)
-    if make is None:
-        raise _Unsure  # `=` (tag:yaml.org,2002:value) and the like: PyYAML's path refuses them
-    try:
-        value = make(_CONSTRUCTOR, yaml.ScalarNode(tag, text))
-    except Exception as exc:  # a date that does not exist...: PyYAML's path says so
-        raise _Unsure from exc
-    if value is None:
-        return None
+        value: Any = _nfc(text)
+        if len(text) > 64:
+            return value  # a sentence: seen once
+    else:
+        make = _CONSTRUCTOR.yaml_constructors.get(tag)
+        if make is None:
+            raise _Unsure  # `=` (tag:yaml.org,2002:value) and the like: PyYAML's path refuses them
+        try:
+            value = make(_CONSTRUCTOR, yaml.ScalarNode(tag, text))
+        except Exception as exc:  # a date that does not exist...: PyYAML's path says so
+            raise _Unsure from exc
+        if value is None:
+            return None
     if len(_KNOWN) >= 4096:
         _KNOWN.clear()
-    _KNOWN[text] = value  # immutable: numbers, booleans, dates, datetimes
+    _KNOWN[text] = value  # immutable: words, numbers, booleans, dates, datetimes
     return value
 
 
 def _is_str(key: str) -> bool:
-    known = _KEYS.get(key)
-    if known is None:
-        known = _KEYS[key] = _RESOLVER.resolve(yaml.ScalarNode, key, (True, False)) == _STR
+    """Whether the resolver reads `key` as a string (remembered: keys repeat from file to file)."""
+    if len(_KEYS) >= 4096:
+        _KEYS.clear()
+    known = _KEYS[key] = _RESOLVER.resolve(yaml.ScalarNode, key, (True, False)) == _STR
     return known
 
 
