@@ -1,10 +1,10 @@
 """The plain block YAML content files are made of, read without PyYAML's node graph.
 
 `read` takes the subset that front matter and content files mostly are: `key: value` lines,
-block lists (`- item`, `- key: value`) and nested mappings, each value a one-line plain scalar
-or a quoted string without escapes. It returns the same data, types and positions as
+block lists (`- item`, `- key: value`) and nested mappings, each value a one-line plain scalar,
+a quoted string without escapes or a one-line flow list of plain words (`tags: [a, b]`). It returns the same data, types and positions as
 `document.parse_yaml`'s PyYAML path (libyaml composing nodes, then `_walk`), or None for
-anything else: comments, anchors, tags, flow collections, multi-line or block scalars, escapes,
+anything else: comments, anchors, tags, other flow collections, multi-line or block scalars, escapes,
 tabs, empty values, duplicate keys, a value the constructor refuses... PyYAML then reads the text
 again and stays the only source of data outside the subset and of every error message. Plain
 scalars are typed by PyYAML's own resolver and made by its SafeConstructor, so `yes`, `0x1f`,
@@ -29,6 +29,10 @@ _OUTSIDE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,99}):(?: +|$)")
 _DOUBLE = re.compile(r'"([^"\\]*)"')
 _SINGLE = re.compile(r"'((?:[^']|'')*)'")
+# A one-line flow list of plain words (`tags: [velo, securite]`, as `consult tag` writes it): no
+# quotes, colons, comments or nested collections, and no empty item.
+_WORD = r"[^\W_][^,\[\]{}#:'\"\s]*(?: +[^,\[\]{}#:'\"\s]+)*"
+_FLOW = re.compile(rf"\[ *(?:{_WORD} *(?:, *{_WORD} *)*)?\]")
 _STR = "tag:yaml.org,2002:str"
 _RESOLVER = yaml.resolver.Resolver()  # the resolver of yaml.CSafeLoader and yaml.SafeLoader
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -156,9 +160,26 @@ class _Reader:
             if match is None:
                 raise _Unsure
             return _nfc(match.group(1).replace("''", "'"))
+        if first == "[":
+            return self.flow(text, line, column, path)
         if not first.isalnum() or "#" in text or ": " in text or text.endswith(":"):
             raise _Unsure  # an indicator first, or a comment or a mapping inside
         return _plain(text)
+
+
+    def flow(self, text: str, line: int, column: int, path: Path_) -> list[Any]:
+        """The items of a one-line flow list of plain words starting at (line, column)."""
+        if _FLOW.fullmatch(text) is None:
+            raise _Unsure
+        items: list[Any] = []
+        start = 1
+        for part in text[1:-1].split(",") if text[1:-1].strip(" ") else ():
+            word = part.strip(" ")
+            where = column + start + len(part) - len(part.lstrip(" "))
+            self.positions[path + (len(items),)] = (line, where)
+            items.append(_plain(word))
+            start += len(part) + 1
+        return items
 
 
 def _plain(text: str) -> Any:

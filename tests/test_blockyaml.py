@@ -61,7 +61,11 @@ _SAFE_KEYS = st.sampled_from(["title", "id", "a", "b_c", "d-e", "x1", "_k", "sta
 @st.composite
 def _scalar(draw: Any, inside: bool) -> str:
     text = draw(_SAFE_TEXT | _SAFE_PLAIN) if inside else draw(_TEXT)
-    style = draw(st.sampled_from(["plain", "plain", "double", "single"]))
+    style = draw(st.sampled_from(["plain", "plain", "double", "single", "flow"]))
+    if style == "flow":  # a one-line flow list, as `consult tag` writes one
+        words = draw(st.lists(_SAFE_PLAIN | _SAFE_TEXT.map(lambda w: "z" + w.strip(" ")) if inside else _TEXT, max_size=4))
+        gaps = draw(st.lists(st.sampled_from(["", " ", "  "]), min_size=3, max_size=3))
+        return f"[{gaps[0]}" + f"{gaps[1]},{gaps[2]}".join(words) + f"{gaps[1]}]"
     if style == "double":
         return f'"{text}"'
     if style == "single":
@@ -161,14 +165,15 @@ def test_one_character_away_from_a_front_matter_reads_as_pyyaml_reads_it(edits: 
 def test_the_subset_is_read_fast_with_its_types_and_positions() -> None:
     """What content files hold is read by the fast reader, with PyYAML's types and positions."""
     assert same_both_ways(_CORPUS_LIKE, 1)
-    data, positions, keys = blockyaml.read("a: yes\nb:\n- 0x1f\n- '1:30'\nc:\n    d: 1:30\n") or ({}, {}, {})
-    assert data == {"a": True, "b": [31, "1:30"], "c": {"d": 90}}
+    data, positions, keys = blockyaml.read("a: yes\nb:\n- 0x1f\n- '1:30'\nc:\n    d: 1:30\ntags: [velo, 12, Vie du quartier]\n") or ({}, {}, {})
+    assert data == {"a": True, "b": [31, "1:30"], "c": {"d": 90}, "tags": ["velo", 12, "Vie du quartier"]}
     assert positions[("b", 1)] == (4, 3) and positions[("c",)] == (6, 5) and keys[("c", "d")] == (6, 5)
+    assert positions[("tags", 2)] == (7, 18)
 
 
 def test_what_the_reader_is_not_sure_of_is_left_to_pyyaml() -> None:
     """Each of these leaves the subset (and some are errors PyYAML must word): read() says None."""
-    for text in ["a: 1\na: 2\n", "a: [x, y]\n", "a: |\n  x\n", "a: x # c\n", "# c\na: 1\n", "a:\n", "a: &x 1\n",
+    for text in ["a: 1\na: 2\n", "a: [x, 'y']\n", "a: [x,]\n", "a: {x: 1}\n", "a: [x,\n  y]\n", "a: |\n  x\n", "a: x # c\n", "# c\na: 1\n", "a:\n", "a: &x 1\n",
                  "a: !!str 1\n", 'a: "x\\ty"\n', "a: x\n  y\n", "a:\tx\n", "a: 1\r\n", "- a\n", "x\n", "",
                  "a: 2026-02-30\n", "a: =\n", "yes: 1\n", "a:\n  - b\n c: 1\n", "---\na: 1\n", "a: 'x\n  y'\n"]:
         assert blockyaml.read(text) is None, text
@@ -229,3 +234,13 @@ def test_a_front_matter_read_fast_still_reports_a_non_mapping_and_dashes() -> No
     rng = random.Random(3)
     text = "\n".join(f"k{n}: v{rng.randint(0, 9)}" for n in range(30)) + "\n"
     assert same_both_ways(text)
+
+
+def test_a_contribution_tagged_by_consult_tag_takes_the_fast_reader() -> None:
+    """`consult tag` (and `consult suggest --apply`) write `tags: [a, b]`: still the fast reader's."""
+    from consult.tagging import set_tags
+
+    text = "---\nid: c1\nkind: suggestion\nsubmitted: 2026-11-15 12:00:00+00:00\nstatus: published\ntitle: Idée\n---\nTexte\n"
+    split = split_front_matter(set_tags(text, ["velo", "securite-routiere"]))
+    assert split is not None and "tags: [velo, securite-routiere]" in split.yaml_text
+    assert same_both_ways(split.yaml_text, 1)
