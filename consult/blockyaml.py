@@ -2,9 +2,10 @@
 
 `read` takes the subset that front matter and content files mostly are: `key: value` lines,
 block lists (`- item`, `- key: value`) and nested mappings, each value a one-line plain scalar,
-a quoted string without escapes or a one-line flow list of plain words (`tags: [a, b]`). It returns the same data, types and positions as
+a quoted string without escapes, a one-line flow list of plain words (`tags: [a, b]`) or a
+literal block (`response: |`). It returns the same data, types and positions as
 `document.parse_yaml`'s PyYAML path (libyaml composing nodes, then `_walk`), or None for
-anything else: comments, anchors, tags, other flow collections, multi-line or block scalars, escapes,
+anything else: comments, anchors, tags, other flow collections, multi-line scalars, folded blocks, escapes,
 tabs, empty values, duplicate keys, a value the constructor refuses... PyYAML then reads the text
 again and stays the only source of data outside the subset and of every error message. Plain
 scalars are typed by PyYAML's own resolver and made by its SafeConstructor, so `yes`, `0x1f`,
@@ -51,14 +52,14 @@ def read(text: str, line_offset: int = 0) -> tuple[Any, Positions, Positions] | 
     same entries in the same order); None where the text is outside the subset."""
     if _OUTSIDE.search(text):
         return None
-    entries = []
-    for number, line in enumerate(text.split("\n"), start=1 + line_offset):
+    entries, lines = [], text.split("\n")
+    for number, line in enumerate(lines, start=1 + line_offset):
         content = line.lstrip(" ")
         if content:
             entries.append((number, len(line) - len(content), content.rstrip(" ")))
     if not entries or _KEY.match(entries[0][2]) is None:
         return None  # empty, or not a mapping (PyYAML's path says what it is)
-    reader = _Reader(entries)
+    reader = _Reader(entries, lines, line_offset)
     try:
         data = reader.mapping(entries[0][1], ())
         if reader.at != len(entries):
@@ -72,8 +73,9 @@ class _Reader:
     """A recursive descent over the non-blank lines: (line number, indent, text without the
     indent and trailing spaces)."""
 
-    def __init__(self, entries: list[tuple[int, int, str]]) -> None:
+    def __init__(self, entries: list[tuple[int, int, str]], lines: list[str], line_offset: int) -> None:
         self.entries = entries
+        self.lines, self.line_offset = lines, line_offset  # the text's lines as they are, for `literal`
         self.at = 0  # the entry read next
         self.positions: Positions = {}
         self.key_positions: Positions = {}
@@ -102,7 +104,11 @@ class _Reader:
             key_positions[path + (key,)] = where
             at += 1
             end = match.end()
-            if end < len(content):
+            if end == len(content) - 1 and content[end] == "|":
+                self.at = at
+                result[key] = self.literal(indent, number, end + indent + 1, path + (key,))
+                at = self.at
+            elif end < len(content):
                 result[key] = self.scalar(content[end:], number, indent + end + 1, path + (key,))
             else:
                 self.at = at
@@ -166,6 +172,40 @@ class _Reader:
             raise _Unsure  # an indicator first, or a comment or a mapping inside
         return _plain(text)
 
+
+    def literal(self, indent: int, line: int, column: int, path: Path_) -> str:
+        """The literal block scalar (`key: |`, lines indented deeper than the mapping at `indent`)
+        whose `|` stands at (line, column), 1-based; its lines are skipped. Kept plain: no
+        indentation or chomping indicator, no line of spaces only (YAML's rules for those and for
+        leading lines indented deeper are left to PyYAML)."""
+        self.positions[path] = (line, column)
+        lines = self.lines
+        first = line - self.line_offset  # the 0-based index of the line after the `|`
+        body: list[str] = []
+        block, last = 0, -1  # the block's indentation; the index of its last line with text
+        for index in range(first, len(lines)):
+            text = lines[index]
+            if not text:
+                body.append("")
+                continue
+            lead = len(text) - len(text.lstrip(" "))
+            if lead == len(text):
+                raise _Unsure  # spaces only: where the block ends, and how much indentation it has, depends on them
+            if not block:
+                if lead <= indent:
+                    raise _Unsure  # an empty block scalar
+                block = lead
+            elif lead < block:
+                break
+            body.append(text[block:])
+            last = index
+        if last < 0:
+            raise _Unsure
+        value = "\n".join(body[: last - first + 1]) + ("\n" if last + 1 < len(lines) else "")
+        number = last + 1 + self.line_offset
+        while self.at < len(self.entries) and self.entries[self.at][0] <= number:
+            self.at += 1
+        return _nfc(value)
 
     def flow(self, text: str, line: int, column: int, path: Path_) -> list[Any]:
         """The items of a one-line flow list of plain words starting at (line, column)."""

@@ -119,7 +119,7 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc, lis
     """Parse one YAML document; its strings come out as NFC (normalised once parsed: normalising
     the YAML text would join a combining mark to the hex digit ending a \\U escape before it).
     Returns the doc (data None on failure) and problems. The plain block YAML most content files
-    are is read by `blockyaml` (a fifth of the time); anything else, and every problem, by
+    are is read by `blockyaml` (in less than half the time); anything else, and every problem, by
     `parse_yaml_nodes`, whose result is the same."""
     fast = blockyaml.read(text, line_offset)
     if fast is None:

@@ -104,7 +104,9 @@ def _document(draw: Any) -> str:
             value_at(f"{lead}{key}:", value, indent)
 
     def value_at(head: str, value: Any, indent: int) -> None:
-        if isinstance(value, str):
+        if isinstance(value, str) and draw(st.integers(0, 4)) == 0:
+            block(head, indent)
+        elif isinstance(value, str):
             trail = draw(st.sampled_from(["", "", " "] if inside else ["", "", "", " ", " # note"]))
             lines.append(f"{head}{spaces()}{value}{trail}")
         elif value[0] == "seq":
@@ -113,6 +115,18 @@ def _document(draw: Any) -> str:
         else:
             lines.append(head)
             mapping(value[1], indent + draw(st.sampled_from([1, 2, 2, 4])))
+
+    def block(head: str, indent: int) -> None:
+        """A block scalar: literal (`|`) inside the subset; around it, indicators, lines of spaces."""
+        indicator = "|" if inside else draw(st.sampled_from(["|", "|", "|-", "|+", "|2", ">", "| # c"]))
+        lines.append(f"{head} {indicator}")
+        deeper = indent + draw(st.sampled_from([1, 2, 2, 4] if inside else [0, 1, 2]))
+        for _ in range(draw(st.integers(1, 4))):
+            kind = draw(st.sampled_from(["text", "text", "deeper", "empty"] + ([] if inside else ["spaces", "shallow"])))
+            words = draw(_SAFE_TEXT if inside else _TEXT).replace("\n", "")
+            lines.append({"text": " " * deeper + "z" + words, "deeper": " " * (deeper + 2) + "z" + words,
+                          "empty": "", "spaces": " " * draw(st.integers(1, deeper + 3)),
+                          "shallow": " " * max(0, deeper - 1) + "z" + words}[kind])
 
     def sequence(items: list[Any], indent: int) -> None:
         for item in items:
@@ -169,11 +183,17 @@ def test_the_subset_is_read_fast_with_its_types_and_positions() -> None:
     assert data == {"a": True, "b": [31, "1:30"], "c": {"d": 90}, "tags": ["velo", 12, "Vie du quartier"]}
     assert positions[("b", 1)] == (4, 3) and positions[("c",)] == (6, 5) and keys[("c", "d")] == (6, 5)
     assert positions[("tags", 2)] == (7, 18)
+    text = "response: |\n  La ville **retient** :\n\n    - un\n  # pas un commentaire\nnext: 1\n"
+    assert same_both_ways(text)
+    assert blockyaml.read(text) == ({"response": "La ville **retient** :\n\n  - un\n# pas un commentaire\n", "next": 1},
+                                    {(): (1, 1), ("<key>",): (6, 1), ("response",): (1, 11), ("next",): (6, 7)},
+                                    {("response",): (1, 1), ("next",): (6, 1)})
 
 
 def test_what_the_reader_is_not_sure_of_is_left_to_pyyaml() -> None:
     """Each of these leaves the subset (and some are errors PyYAML must word): read() says None."""
-    for text in ["a: 1\na: 2\n", "a: [x, 'y']\n", "a: [x,]\n", "a: {x: 1}\n", "a: [x,\n  y]\n", "a: |\n  x\n", "a: x # c\n", "# c\na: 1\n", "a:\n", "a: &x 1\n",
+    for text in ["a: 1\na: 2\n", "a: [x, 'y']\n", "a: [x,]\n", "a: {x: 1}\n", "a: [x,\n  y]\n", "a: |-\n  x\n",
+                 "a: >\n  x\n", "a: |\n  x\n  \n", "a: |\n\n", "a: |\nb: 1\n", "a: |2\n   x\n", "- |\n  x\n", "a: x # c\n", "# c\na: 1\n", "a:\n", "a: &x 1\n",
                  "a: !!str 1\n", 'a: "x\\ty"\n', "a: x\n  y\n", "a:\tx\n", "a: 1\r\n", "- a\n", "x\n", "",
                  "a: 2026-02-30\n", "a: =\n", "yes: 1\n", "a:\n  - b\n c: 1\n", "---\na: 1\n", "a: 'x\n  y'\n"]:
         assert blockyaml.read(text) is None, text
