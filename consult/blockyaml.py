@@ -99,20 +99,20 @@ class _Reader:
             key = match.group(1)
             if key in result or not (_KEYS.get(key) or _is_str(key)):
                 raise _Unsure  # a duplicate, or a key the resolver types (`yes`, `null`): PyYAML's problems
-            where = (number, indent + 1)
+            where, here = (number, indent + 1), path + (key,)
             positions[key_path] = where
-            key_positions[path + (key,)] = where
+            key_positions[here] = where
             at += 1
             end = match.end()
             if end == len(content) - 1 and content[end] == "|":
                 self.at = at
-                result[key] = self.literal(indent, number, end + indent + 1, path + (key,))
+                result[key] = self.literal(indent, number, end + indent + 1, here)
                 at = self.at
             elif end < len(content):
-                result[key] = self.scalar(content[end:], number, indent + end + 1, path + (key,))
+                result[key] = self.scalar(content[end:], number, indent + end + 1, here)
             else:
                 self.at = at
-                result[key] = self.block(indent, path + (key,))
+                result[key] = self.block(indent, here)
                 at = self.at
         self.at = at
         return result
