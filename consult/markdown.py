@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 import markdown_it_pyrs
 from markdown_it import MarkdownIt
@@ -94,10 +95,18 @@ def render_trusted(text: str) -> str:
     taken: set[str] = set()
 
     def with_id(match: re.Match[str]) -> str:
-        slug = _unique(_slugify_heading(html.unescape(_BREAK.sub("", _TAG.sub("", match.group(2))))), taken)
+        slug = _unique(_heading_slug(match.group(2)), taken)
         return f'<h{match.group(1)} id="{slug}">{match.group(2)}</h{match.group(1)}>'
 
     return _MD_HEADING.sub(with_id, out)
+
+
+@lru_cache(maxsize=4096)
+def _heading_slug(inner: str) -> str:
+    """The id of a heading whose HTML inside is `inner` (before `_unique`). Remembered: the headings
+    of proposals written from one model ('Le constat', 'Ce que nous proposons') repeat from file to file,
+    and this was a fifth of a proposal's Markdown (issue 17)."""
+    return _slugify_heading(html.unescape(_BREAK.sub("", _TAG.sub("", inner))))
 
 
 def _unique(slug: str, taken: set[str]) -> str:

@@ -25,6 +25,7 @@ LAYERS: dict[str, str] = {
     "consult.markdown": "base", "consult.sandbox": "base", "consult.parallel": "base", "consult.atomic": "base",
     "consult.layout": "base", "consult.kinds": "base", "consult.screen_text": "base", "consult.skeleton": "base",
     "consult.stamps": "base",  # per-file caches in .consult/ (the screen's index, pull's signatures)
+    "consult.blockyaml": "base",  # document's fast reader of plain block YAML
     "consult.model": "model",  # the frozen data every stage passes on (site.yaml's settings included)
     # build
     "consult.config": "config", "consult.lock": "config", "consult.watch": "config",

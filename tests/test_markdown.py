@@ -107,3 +107,16 @@ def test_untrusted_rendering_never_crashes_nor_emits_raw_tags(text: str) -> None
     allowed = {"p", "a", "em", "strong", "code", "pre", "ul", "ol", "li", "blockquote", "hr", "br"}
     for tag in re.findall(r"</?([a-zA-Z0-9]+)", html):
         assert tag in allowed, (text, html)
+
+
+def test_a_heading_s_id_is_worked_out_once_for_all_the_files_that_repeat_it() -> None:
+    """Issue 17: proposals written from one model share their headings; each heading's id (before
+    numbering) is remembered, and ids stay unique within a document."""
+    from consult.markdown import _heading_slug
+
+    _heading_slug.cache_clear()
+    for _ in range(3):
+        html = render_trusted("## Le *constat*\n\nTexte\n\n## Le constat\n")
+        assert '<h2 id="le-constat">Le <em>constat</em></h2>' in html and '<h2 id="le-constat-1">Le constat</h2>' in html
+    info = _heading_slug.cache_info()
+    assert (info.misses, info.hits) == (2, 4)

@@ -1,0 +1,260 @@
+"""The plain block YAML content files are made of, read without PyYAML's node graph.
+
+`read` takes the subset that front matter and content files mostly are: `key: value` lines,
+block lists (`- item`, `- key: value`) and nested mappings, each value a one-line plain scalar,
+a quoted string without escapes, a one-line flow list of plain words (`tags: [a, b]`) or a
+literal block (`response: |`). It returns the same data, types and positions as
+`document.parse_yaml`'s PyYAML path (libyaml composing nodes, then `_walk`), or None for
+anything else: comments, anchors, tags, other flow collections, multi-line scalars, folded blocks, escapes,
+tabs, empty values, duplicate keys, a value the constructor refuses... PyYAML then reads the text
+again and stays the only source of data outside the subset and of every error message. Plain
+scalars are typed by PyYAML's own resolver and made by its SafeConstructor, so `yes`, `0x1f`,
+`1:30` and `2026-03-01` come out as they would. Pure: nothing here touches disk.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+import yaml
+
+Path_ = tuple[str | int, ...]
+Positions = dict[Path_, tuple[int, int]]
+
+# Anything the subset has no reason to meet, for which libyaml's reader or scanner has rules of its
+# own: characters it refuses (controls, surrogates, U+FFFE/FFFF), tab, CR, the other line breaks
+# (U+0085, U+2028, U+2029) and the byte order mark.
+_OUTSIDE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,99}):(?: +|$)")
+_DOUBLE = re.compile(r'"([^"\\]*)"')
+_SINGLE = re.compile(r"'((?:[^']|'')*)'")
+# A one-line flow list of plain words (`tags: [velo, securite]`, as `consult tag` writes it): no
+# quotes, colons, comments or nested collections, and no empty item.
+_WORD = r"[^\W_][^,\[\]{}#:'\"\s]*(?: +[^,\[\]{}#:'\"\s]+)*"
+_FLOW = re.compile(rf"\[ *(?:{_WORD} *(?:, *{_WORD} *)*)?\]")
+_STR = "tag:yaml.org,2002:str"
+_RESOLVER = yaml.resolver.Resolver()  # the resolver of yaml.CSafeLoader and yaml.SafeLoader
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+# Short plain scalars seen before (statuses, categories, dates, numbers) -> their value.
+_KNOWN: dict[str, Any] = {}
+_KEYS: dict[str, bool] = {}  # key -> whether the resolver reads it as a string
+
+
+class _Unsure(Exception):
+    """The text leaves the subset: PyYAML reads it."""
+
+
+def read(text: str, line_offset: int = 0) -> tuple[Any, Positions, Positions] | None:
+    """(data, positions, key_positions) of a YAML mapping in the subset, exactly as the PyYAML
+    path of `document.parse_yaml` makes them (1-based lines shifted by `line_offset`, with the
+    same entries in the same order); None where the text is outside the subset."""
+    if _OUTSIDE.search(text):
+        return None
+    entries, lines = [], text.split("\n")
+    for number, line in enumerate(lines, start=1 + line_offset):
+        content = line.lstrip(" ")
+        if content:
+            entries.append((number, len(line) - len(content), content.rstrip(" ")))
+    if not entries or _KEY.match(entries[0][2]) is None:
+        return None  # empty, or not a mapping (PyYAML's path says what it is)
+    reader = _Reader(entries, lines, line_offset)
+    try:
+        data = reader.mapping(entries[0][1], ())
+        if reader.at != len(entries):
+            return None
+    except _Unsure:
+        return None
+    return data, reader.positions, reader.key_positions
+
+
+class _Reader:
+    """A recursive descent over the non-blank lines: (line number, indent, text without the
+    indent and trailing spaces)."""
+
+    def __init__(self, entries: list[tuple[int, int, str]], lines: list[str], line_offset: int) -> None:
+        self.entries = entries
+        self.lines, self.line_offset = lines, line_offset  # the text's lines as they are, for `literal`
+        self.at = 0  # the entry read next
+        self.positions: Positions = {}
+        self.key_positions: Positions = {}
+
+    def mapping(self, indent: int, path: Path_) -> dict[str, Any]:
+        """The block mapping whose first key is the entry `at`, at column `indent` (0-based)."""
+        entries, positions, key_positions = self.entries, self.positions, self.key_positions
+        at, count = self.at, len(entries)
+        positions[path] = (entries[at][0], indent + 1)
+        result: dict[str, Any] = {}
+        key_path = path + ("<key>",)
+        while at < count:
+            number, column, content = entries[at]
+            if column != indent:
+                if column < indent:
+                    break
+                raise _Unsure
+            match = _KEY.match(content)
+            if match is None:
+                raise _Unsure
+            key = match.group(1)
+            if key in result or not (_KEYS.get(key) or _is_str(key)):
+                raise _Unsure  # a duplicate, or a key the resolver types (`yes`, `null`): PyYAML's problems
+            where, here = (number, indent + 1), path + (key,)
+            positions[key_path] = where
+            key_positions[here] = where
+            at += 1
+            end = match.end()
+            if end == len(content) - 1 and content[end] == "|":
+                self.at = at
+                result[key] = self.literal(indent, number, end + indent + 1, here)
+                at = self.at
+            elif end < len(content):
+                result[key] = self.scalar(content[end:], number, indent + end + 1, here)
+            else:
+                self.at = at
+                result[key] = self.block(indent, here)
+                at = self.at
+        self.at = at
+        return result
+
+    def block(self, indent: int, path: Path_) -> Any:
+        """The value of a key with nothing after its colon: a list (at the key's column or deeper)
+        or a mapping (deeper) on the lines after."""
+        if self.at == len(self.entries):
+            raise _Unsure  # an empty value
+        _, column, content = self.entries[self.at]
+        if content.startswith("- ") and column >= indent:
+            return self.sequence(column, path)
+        if column > indent:
+            return self.mapping(column, path)
+        raise _Unsure
+
+    def sequence(self, indent: int, path: Path_) -> list[Any]:
+        """The block sequence whose first `- ` is the entry `at`, at column `indent`."""
+        entries = self.entries
+        self.positions[path] = (entries[self.at][0], indent + 1)
+        items: list[Any] = []
+        while self.at < len(entries):
+            number, column, content = entries[self.at]
+            if column < indent or (column == indent and not content.startswith("-")):
+                break  # a key after a list at its mapping's column: the mapping goes on
+            if column > indent or not content.startswith("- "):
+                raise _Unsure
+            item = content[2:].lstrip(" ")
+            start = indent + len(content) - len(item)  # 0-based column of the item
+            if item.startswith("-") or not item:
+                raise _Unsure
+            if _KEY.match(item):
+                entries[self.at] = (number, start, item)  # `- key: value` opens a mapping at its key
+                items.append(self.mapping(start, path + (len(items),)))
+            else:
+                self.at += 1
+                items.append(self.scalar(item, number, start + 1, path + (len(items),)))
+        return items
+
+    def scalar(self, text: str, line: int, column: int, path: Path_) -> Any:
+        """The value of a one-line scalar starting at (line, column), 1-based."""
+        self.positions[path] = (line, column)
+        first = text[0]
+        if first == '"':
+            match = _DOUBLE.fullmatch(text)
+            if match is None:
+                raise _Unsure
+            return _nfc(match.group(1))
+        if first == "'":
+            match = _SINGLE.fullmatch(text)
+            if match is None:
+                raise _Unsure
+            return _nfc(match.group(1).replace("''", "'"))
+        if first == "[":
+            return self.flow(text, line, column, path)
+        if not first.isalnum() or "#" in text or ": " in text or text.endswith(":"):
+            raise _Unsure  # an indicator first, or a comment or a mapping inside
+        return _plain(text)
+
+
+    def literal(self, indent: int, line: int, column: int, path: Path_) -> str:
+        """The literal block scalar (`key: |`, lines indented deeper than the mapping at `indent`)
+        whose `|` stands at (line, column), 1-based; its lines are skipped. Kept plain: no
+        indentation or chomping indicator, no line of spaces only (YAML's rules for those and for
+        leading lines indented deeper are left to PyYAML)."""
+        self.positions[path] = (line, column)
+        lines = self.lines
+        first = line - self.line_offset  # the 0-based index of the line after the `|`
+        body: list[str] = []
+        block, last = 0, -1  # the block's indentation; the index of its last line with text
+        for index in range(first, len(lines)):
+            text = lines[index]
+            if not text:
+                body.append("")
+                continue
+            lead = len(text) - len(text.lstrip(" "))
+            if lead == len(text):
+                raise _Unsure  # spaces only: where the block ends, and how much indentation it has, depends on them
+            if not block:
+                if lead <= indent:
+                    raise _Unsure  # an empty block scalar
+                block = lead
+            elif lead < block:
+                break
+            body.append(text[block:])
+            last = index
+        if last < 0:
+            raise _Unsure
+        value = "\n".join(body[: last - first + 1]) + ("\n" if last + 1 < len(lines) else "")
+        number = last + 1 + self.line_offset
+        while self.at < len(self.entries) and self.entries[self.at][0] <= number:
+            self.at += 1
+        return _nfc(value)
+
+    def flow(self, text: str, line: int, column: int, path: Path_) -> list[Any]:
+        """The items of a one-line flow list of plain words starting at (line, column)."""
+        if _FLOW.fullmatch(text) is None:
+            raise _Unsure
+        items: list[Any] = []
+        start = 1
+        for part in text[1:-1].split(",") if text[1:-1].strip(" ") else ():
+            word = part.strip(" ")
+            where = column + start + len(part) - len(part.lstrip(" "))
+            self.positions[path + (len(items),)] = (line, where)
+            items.append(_plain(word))
+            start += len(part) + 1
+        return items
+
+
+def _plain(text: str) -> Any:
+    """A plain scalar's value: typed by the resolver, made by the safe constructor."""
+    known = _KNOWN.get(text)
+    if known is not None:
+        return known
+    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+    if tag == _STR:
+        value: Any = _nfc(text)
+        if len(text) > 64:
+            return value  # a sentence: seen once
+    else:
+        make = _CONSTRUCTOR.yaml_constructors.get(tag)
+        if make is None:
+            raise _Unsure  # `=` (tag:yaml.org,2002:value) and the like: PyYAML's path refuses them
+        try:
+            value = make(_CONSTRUCTOR, yaml.ScalarNode(tag, text))
+        except Exception as exc:  # a date that does not exist...: PyYAML's path says so
+            raise _Unsure from exc
+        if value is None:
+            return None
+    if len(_KNOWN) >= 4096:
+        _KNOWN.clear()
+    _KNOWN[text] = value  # immutable: words, numbers, booleans, dates, datetimes
+    return value
+
+
+def _is_str(key: str) -> bool:
+    """Whether the resolver reads `key` as a string (remembered: keys repeat from file to file)."""
+    if len(_KEYS) >= 4096:
+        _KEYS.clear()
+    known = _KEYS[key] = _RESOLVER.resolve(yaml.ScalarNode, key, (True, False)) == _STR
+    return known
+
+
+def _nfc(text: str) -> str:
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
