@@ -18,24 +18,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.warm import timed  # noqa: E402
+
 NOW = "2026-02-15T12:00"
-
-
-def timed(site: Path, jobs: int) -> tuple[float, float]:
-    """(wall, CPU) seconds of one cold build of `site`."""
-    before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-    subprocess.run([sys.executable, "-m", "consult", "-C", str(site), "build", "--now", NOW, "--no-cache", "--no-search",
-                    "--jobs", str(jobs)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env={**os.environ, "CI": "1"})
-    wall, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -48,7 +40,7 @@ def main() -> None:
     runs: dict[Path, list[tuple[float, float]]] = {args.small: [], args.large: []}
     for site in [args.small] + [site for _ in range(args.rounds) for site in (args.large, args.small)]:
         load = os.getloadavg()[0]
-        wall, cpu = timed(site, args.jobs)
+        wall, cpu = timed(site, "--now", NOW, "--no-cache", "--jobs", str(args.jobs))  # a cold build
         runs[site].append((wall, cpu))
         print(f"{time.strftime('%H:%M:%S')} {site.name}: wall {wall:.2f} s, CPU {cpu:.2f} s (load before {load:.2f})", flush=True)
     medians = {site: (statistics.median(w for w, _ in found), statistics.median(c for _, c in found)) for site, found in runs.items()}
