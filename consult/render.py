@@ -266,16 +266,30 @@ def _contribution_urls(site: Site, c: Consultation) -> dict[str, str]:
     return urls
 
 
+# A paged list: its items, the address of its first page, and what comes before a later page's number.
+_Listed = tuple[tuple[Any, ...], str, str]
+
+
 def contribution_pages(consultation: Consultation, per_page: int) -> list[dict[str, Any]]:
     """Page 1 at contributions/, page n at contributions/<n>/ (newest first); always at least one page."""
-    return _paged(consultation.contributions, per_page, consultation.url + CONTRIBUTIONS_SEGMENT, "")
+    items, first, rest = _contributions_listed(consultation)
+    return _paged(items, per_page, first, rest)
+
+
+def _contributions_listed(consultation: Consultation) -> _Listed:
+    return consultation.contributions, consultation.url + CONTRIBUTIONS_SEGMENT, ""
 
 
 def comment_pages(proposal: Proposal, per_page: int) -> list[dict[str, Any]]:
     """A proposal's comments, oldest first: page 1 on the proposal's own page, page n at comments/<n>/.
     Oldest first, as a conversation reads: a new comment only ever fills the last page, so the
     address of page n keeps showing the same comments."""
-    return _paged(proposal.comments, per_page, proposal.url, "comments/")
+    items, first, rest = _comments_listed(proposal)
+    return _paged(items, per_page, first, rest)
+
+
+def _comments_listed(proposal: Proposal) -> _Listed:
+    return proposal.comments, proposal.url, "comments/"
 
 
 def _paged(items: tuple[Any, ...], per_page: int, first: str, rest: str) -> list[dict[str, Any]]:
@@ -288,11 +302,11 @@ def _page_url(first: str, rest: str, number: int) -> str:
     return first if number == 1 else f"{first}{rest}{number}/"
 
 
-def _newest_paged(items: tuple[Any, ...], per_page: int, first: str, rest: str,
-                  aware: Callable[[date | datetime], datetime]) -> list[tuple[Any, str]]:
-    """The FEED_ENTRIES newest of the contributions or comments `items` (ordered by moment, then id:
-    the order of their feed entry ids, which share everything before the id), each with the address
-    of the page _paged puts it on; without building anything for the others."""
+def _newest_paged(listed: _Listed, per_page: int, aware: Callable[[date | datetime], datetime]) -> list[tuple[Any, str]]:
+    """The FEED_ENTRIES newest of a list of contributions or comments (ordered by moment, then id: the
+    order of their feed entry ids, which share everything before the id), each with the address of
+    the page _paged puts it on; without building anything for the others."""
+    items, first, rest = listed
     chosen = heapq.nlargest(FEED_ENTRIES, range(len(items)), key=lambda i: (aware(items[i].submitted), items[i].id))
     return [(items[i], _page_url(first, rest, i // per_page + 1)) for i in chosen]
 
@@ -472,7 +486,7 @@ def _newest_items(site: Site, c: Consultation) -> list[_Dated]:
     per_page = site.config.contributions_per_page
     # Only a consultation's newest contributions, and each proposal's newest comments, can be among its
     # newest entries: the others are never made into one.
-    for contribution, page in _newest_paged(c.contributions, per_page, c.url + CONTRIBUTIONS_SEGMENT, "", aware):
+    for contribution, page in _newest_paged(_contributions_listed(c), per_page, aware):
         add(contribution.submitted, f"{base}{c.url}#contribution-{contribution.id}",
             contribution, f"{page}#contribution-{contribution.id}")
     for p in c.proposals:
@@ -482,7 +496,7 @@ def _newest_items(site: Site, c: Consultation) -> list[_Dated]:
             add(p.response_date, f"{base}{p.url}#response-{p.response_date.isoformat()}", p, "response")
         for change in p.history:
             add(change.date, f"{base}{p.url}#status-{change.date.isoformat()}-{change.status}", p, change)
-        for comment, page in _newest_paged(p.comments, per_page, p.url, "comments/", aware):
+        for comment, page in _newest_paged(_comments_listed(p), per_page, aware):
             add(comment.submitted, f"{base}{p.url}#contribution-{comment.id}", p, comment, f"{page}#contribution-{comment.id}")
     newest = heapq.nlargest(FEED_ENTRIES, found, key=lambda item: (item[0], item[1]))
     if len(_NEWEST) >= 256:
