@@ -7,6 +7,7 @@ Tracebacks only with --debug.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -26,6 +27,13 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+# What a command that loaded a whole site returns once it has written and said everything: `main`
+# then ends the process at once (os._exit), instead of letting the interpreter free the site object
+# by object on its way out (0.4 s of CPU after a 10,000-proposal build, more the larger the site);
+# the system takes the memory back in one go. Such a command closes what it opens (`with`), so no
+# exit handler of its own is skipped; the tests call the commands in-process, never `main`.
+LEAVE_AT_ONCE = object()
 now_option = click.option(
     "--now", metavar="DATETIME", help="Build as if it were this time (e.g. 2026-12-01T12:00), for reproducible output."
 )
@@ -101,7 +109,7 @@ def echo_warnings(warnings: "tuple[Any, ...]") -> None:
 @now_option
 @strict_option
 @pass_ctx
-def check(ctx: Context, now: str | None, strict: bool) -> None:
+def check(ctx: Context, now: str | None, strict: bool) -> object:
     """Validate site.yaml, content/ and templates; print every problem."""
     from consult.build import check_site
     from consult.config import reserved_theme_notice
@@ -118,6 +126,7 @@ def check(ctx: Context, now: str | None, strict: bool) -> None:
     next_change = render_next_change(built.site)
     if next_change:
         click.echo(next_change)
+    return LEAVE_AT_ONCE
 
 
 def render_embargoes(site: Any) -> list[str]:
@@ -205,7 +214,7 @@ def render_next_change(site: Any) -> str:
 @strict_option
 @pass_ctx
 def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_cache: bool, no_search: bool,
-          strict: bool) -> None:
+          strict: bool) -> object:
     """Build the site into _site/ (nothing is written if there is an error; warnings are printed)."""
     from consult.build import build_site
     from consult.progress import terminal_stage
@@ -219,6 +228,7 @@ def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_
                f"{report.unchanged} unchanged, {len(report.removed)} removed.")
     if built.indexed is not None:
         click.echo(built.indexed.message, err=built.indexed.pages is None)
+    return LEAVE_AT_ONCE
 
 
 @cli.command()
@@ -694,7 +704,7 @@ def inbox_restore(ctx: Context, file: Path, force: bool, inbox_url: str | None) 
 def main() -> None:
     debug = "--debug" in sys.argv
     try:
-        cli.main(standalone_mode=False)
+        result = cli.main(standalone_mode=False)
     except ConsultError as exc:
         if debug:
             raise
@@ -706,3 +716,7 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    if result is LEAVE_AT_ONCE:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

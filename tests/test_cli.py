@@ -34,6 +34,32 @@ def test_init_makes_a_site_that_checks_and_builds(tmp_path: Path) -> None:
     assert (site / "_site" / "404.html").is_file()
 
 
+def test_build_and_check_end_their_process_at_once_and_say_everything_first(tmp_path: Path) -> None:
+    """`main` ends a build or a check without the interpreter's teardown (cli.LEAVE_AT_ONCE): an
+    exit handler registered before it never runs, yet every line it printed reaches the pipe."""
+    import sys
+
+    site = tmp_path / "mairie"
+    assert run("init", str(site)).exit_code == 0
+    code = ("import atexit, sys; atexit.register(print, 'TEARDOWN'); sys.argv[0] = 'consult'\n"
+            "from consult.cli import main; main()")
+
+    def consult(*args: str) -> "subprocess.CompletedProcess[str]":
+        return subprocess.run([sys.executable, "-c", code, "-C", str(site), *args, *NOW], capture_output=True, text=True)
+
+    built = consult("build", "--no-search")
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith("Built ") and "TEARDOWN" not in built.stdout
+    assert (site / "_site" / "index.html").is_file()
+    checked = consult("check")
+    assert checked.returncode == 0 and "OK" in checked.stdout and "TEARDOWN" not in checked.stdout
+    # Any other command, or a build that fails, ends as Python does.
+    assert "TEARDOWN" in consult("new", "consultation", "Une autre").stdout
+    (site / "site.yaml").write_text("title: [\n", encoding="utf-8")
+    failed = consult("build", "--no-search")
+    assert failed.returncode == 1 and "TEARDOWN" in failed.stdout
+
+
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     (tmp_path / "x.txt").write_text("x")
     (tmp_path / "README.md").write_text("x")
