@@ -1,5 +1,5 @@
 """A consultation's proposals as lists to browse: one facet (category, status, origin) or one sort
-at a time, each a pre-rendered, paginated list. Pure: render.py turns `listings` into pages and
+at a time, each a pre-rendered, paginated list. Pure: render.py turns a consultation's `lists` into pages and
 `facet_data` into the JSON the theme's facets.js filters and sorts in place.
 
 URLs (consult.layout): under a consultation's `propositions/`, `propositions/` itself (all, most
@@ -166,45 +166,50 @@ def facets_of(c: Consultation, statuses: Sequence[ProposalStatus]) -> Facets:
     return Facets(values, segments)
 
 
-def listings(c: Consultation, statuses: Sequence[ProposalStatus]) -> list[Listing]:
-    """Every pre-rendered list of a consultation's proposals: one per sort, one per facet value."""
+@dataclass(frozen=True)
+class Lists:
+    """Every pre-rendered list of a consultation's proposals (`listings`: one per sort, one per facet
+    value) and what their pages and data are made from: each sort and each facet value worked out
+    once, for the pages, the controls' counts, facets.js's data and the sitemap alike."""
+
+    facets: Facets
+    sorted: dict[str, tuple[Proposal, ...]]  # sort -> every listed proposal in its order
+    listings: tuple[Listing, ...]
+
+
+def lists(c: Consultation, statuses: Sequence[ProposalStatus]) -> Lists:
     by_support = sort_proposals(listed(c), SORTS[0])
-    found = [Listing(sort_url(c, sort), "", "", sort,
-                     by_support if sort == SORTS[0] else sort_proposals(by_support, sort)) for sort in SORTS]
+    ordered = {sort: by_support if sort == SORTS[0] else sort_proposals(by_support, sort) for sort in SORTS}
+    found = [Listing(sort_url(c, sort), "", "", sort, ordered[sort]) for sort in SORTS]
     facets = facets_of(c, statuses)
     for facet, values in facets.values.items():
+        value_of = [facets.of(p, facet) for p in by_support]
         for segment, _ in values:
             found.append(Listing(facet_list_url(c.url, facet, segment), facet, segment, SORTS[0],
-                                 tuple(p for p in by_support if facets.of(p, facet) == segment)))
-    return found
+                                 tuple(p for p, value in zip(by_support, value_of) if value == segment)))
+    return Lists(facets, ordered, tuple(found))
 
 
-def choices(c: Consultation, statuses: Sequence[ProposalStatus],
-            label: Callable[[str, str], str]) -> Choices:
+def choices(c: Consultation, lists: Lists, label: Callable[[str, str], str]) -> Choices:
     """The controls of every list page: facet -> its values, and 'tri' -> the sorts. `label(facet,
-    id)` names a value (the category's or status's label, the translated origin or sort)."""
-    facets = facets_of(c, statuses)
-    counts: dict[tuple[str, str], int] = {}
-    for p in listed(c):
-        for facet in facets.values:
-            key = (facet, facets.of(p, facet))
-            counts[key] = counts.get(key, 0) + 1
+    id)` names a value (the category's or status's label, the translated origin or sort); each
+    counts the proposals of its list."""
+    counts = {(listing.facet, listing.value): len(listing.proposals) for listing in lists.listings if listing.facet}
     found = {facet: tuple(Choice(facet, segment, label(facet, id_), counts[(facet, segment)],
                                  facet_list_url(c.url, facet, segment)) for segment, id_ in values)
-             for facet, values in facets.values.items()}
-    total = len(listed(c))
+             for facet, values in lists.facets.values.items()}
+    total = len(lists.sorted[SORTS[0]])
     found["tri"] = tuple(Choice("", sort, label("tri", sort), total, sort_url(c, sort)) for sort in SORTS)
     return Choices(found)
 
 
-def facet_data(c: Consultation, statuses: Sequence[ProposalStatus]) -> dict[str, object]:
+def facet_data(lists: Lists) -> dict[str, object]:
     """What facets.js needs to show any list in place: each proposal's facet values (in the
     default order) and, for each sort, the order of the proposals as indexes. The cards' markup is
     added by the template, from the same macro as the pages'."""
-    facets = facets_of(c, statuses)
-    default = sort_proposals(listed(c), SORTS[0])
+    default = lists.sorted[SORTS[0]]
     index = {p.slug: n for n, p in enumerate(default)}
     return {
-        "items": [{"slug": p.slug, **{facet: facets.of(p, facet) for facet in FACETS}} for p in default],
-        "orders": {sort: [index[p.slug] for p in sort_proposals(default, sort)] for sort in SORTS},
+        "items": [{"slug": p.slug, **{facet: lists.facets.of(p, facet) for facet in FACETS}} for p in default],
+        "orders": {sort: [index[p.slug] for p in lists.sorted[sort]] for sort in SORTS},
     }

@@ -106,9 +106,11 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
     most_supported, latest_answered = home_proposals(site)
     page(HOME_URL, "home.html", consultations=site.consultations, groups=groups, most_supported=most_supported,
          latest_answered=latest_answered)
+    # Each consultation's lists, sorted once: for its pages, and for the sitemap, which lists every consultation's.
+    lists = {c.slug: facets.lists(c, site.proposal_statuses) for c in site.consultations if facets.listed(c)}
     for consultation in site.consultations:
         if only is None or consultation.slug in only:
-            _render_consultation(site, consultation, page, chrome)
+            _render_consultation(site, consultation, lists.get(consultation.slug), page, chrome)
     for consultation in site.consultations:
         if consultation.shows_results:
             # Counted once, for the page and its open data alike. The CSV files are plain bytes, not
@@ -134,7 +136,7 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
     for outcome, thanks_url in THANKS_PAGES.items():
         page(thanks_url, "thanks.html", outcome=outcome)
     out["404.html"] = env.get_template("404.html").render(chrome=chrome, url="/404.html").encode("utf-8")
-    out["sitemap.xml"] = _xml(env, "sitemap.xml", urls=[site.config.base_url + u for u in sitemap_urls(site)])
+    out["sitemap.xml"] = _xml(env, "sitemap.xml", urls=[site.config.base_url + u for u in sitemap_urls(site, lists)])
     out["robots.txt"] = f"User-agent: *\nDisallow: {THANKS_PAGES['suggestion']}\n\nSitemap: {site.config.base_url}/sitemap.xml\n".encode()
     out[feed_path(HOME_URL)] = _feed(site, env, None)
     for consultation in site.consultations:
@@ -161,16 +163,19 @@ def _text_answer_count(c: Consultation, question_id: str) -> int:
                if a.question.id == question_id and isinstance(a.value, str) and a.value.strip())
 
 
-def _render_consultation(site: Site, consultation: Consultation, page: Any, chrome: Mapping[str, Any]) -> None:
+def _render_consultation(site: Site, consultation: Consultation, lists: facets.Lists | None, page: Any,
+                         chrome: Mapping[str, Any]) -> None:
+    """A consultation's own pages; `lists`: its proposal lists, None when it lists no proposal."""
     c = consultation
+    listed = lists.sorted[facets.SORTS[0]] if lists is not None else ()
     pages = contribution_pages(c, site.config.contributions_per_page)
     forms = consultation_forms(site, c, chrome) if c.is_open else []
     report = report_form(site, c, chrome)
     page(c.url, "consultation.html", consultation=c, latest=c.contributions[:LATEST_CONTRIBUTIONS],
          contributions_url=pages[0]["url"], contribute_forms=forms, feed_url=feed_url(c.url), report_form=report,
-         proposals=facets.sort_proposals(facets.listed(c), facets.SORTS[0])[:PROPOSALS_SHOWN],
-         proposals_count=len(facets.listed(c)), proposals_url=facets.list_url(c))
-    _render_lists(site, c, page)
+         proposals=listed[:PROPOSALS_SHOWN], proposals_count=len(listed), proposals_url=facets.list_url(c))
+    if lists is not None:
+        _render_lists(site, c, lists, page)
     for number, current in enumerate(pages, start=1):
         page(current["url"], "contributions.html", consultation=c, contributions=current["items"],
              pagination=_pagination(pages, number), feed_url=feed_url(c.url), report_form=report)
@@ -192,17 +197,14 @@ def _render_consultation(site: Site, consultation: Consultation, page: Any, chro
                  feed_url=feed_url(c.url), report_form=report)
 
 
-def _render_lists(site: Site, c: Consultation, page: Any) -> None:
+def _render_lists(site: Site, c: Consultation, lists: facets.Lists, page: Any) -> None:
     """A consultation's proposals, one list page per sort and per facet value, paginated, and the
     data its script shows them from in place (consult.facets)."""
-    if not facets.listed(c):
-        return
     per_page = site.config.contributions_per_page
-    statuses = site.proposal_statuses
-    choices = facets.choices(c, statuses, functools.partial(_choice_label, site, c))
+    choices = facets.choices(c, lists, functools.partial(_choice_label, site, c))
     base = facets.list_url(c)
     data_url = facets.data_url(c)
-    for listing in facets.listings(c, statuses):
+    for listing in lists.listings:
         heading = next((choice.label for choice in choices.get(listing.facet or "tri", ())
                         if choice.value == (listing.value or listing.sort)), "")
         pages = _paged(listing.proposals, per_page, listing.url, "")
@@ -210,8 +212,8 @@ def _render_lists(site: Site, c: Consultation, page: Any) -> None:
             page(current["url"], "proposals.html", consultation=c, listing=listing, proposals=current["items"],
                  pagination=_pagination(pages, number), choices=choices, heading=heading, base_url=base,
                  data_url=data_url, per_page=per_page, feed_url=feed_url(c.url))
-    page(data_url, "proposals.json", proposals=facets.sort_proposals(facets.listed(c), facets.SORTS[0]),
-         goal=c.support_goal, data=facets.facet_data(c, statuses))
+    page(data_url, "proposals.json", proposals=lists.sorted[facets.SORTS[0]], goal=c.support_goal,
+         data=facets.facet_data(lists))
 
 
 def _choice_label(site: Site, c: Consultation, facet: str, value: str) -> str:
@@ -223,11 +225,10 @@ def _choice_label(site: Site, c: Consultation, facet: str, value: str) -> str:
     return translate(site.config.language, f"facets.{'origin' if facet == 'origine' else 'sort'}.{value}")
 
 
-def list_page_urls(site: Site, c: Consultation) -> list[str]:
+def list_page_urls(site: Site, lists: facets.Lists) -> list[str]:
     """The URLs of a consultation's proposal list pages (for the sitemap)."""
     per_page = site.config.contributions_per_page
-    return [p["url"] for listing in facets.listings(c, site.proposal_statuses) if facets.listed(c)
-            for p in _paged(listing.proposals, per_page, listing.url, "")]
+    return [p["url"] for listing in lists.listings for p in _paged(listing.proposals, per_page, listing.url, "")]
 
 
 TEXT_ANSWERS_SHOWN = 5  # a text question's first answers on the results page; all of them on its own pages
@@ -426,8 +427,9 @@ def _opendata_view(site: Site) -> dict[str, Any]:
     return {"files": files, "results": results, "licence": site.config.open_data_licence, "licence_url": site.config.open_data_licence_url}
 
 
-def sitemap_urls(site: Site) -> list[str]:
-    """Every public page (not the thank-you page, not 404), root-relative, sorted."""
+def sitemap_urls(site: Site, lists: Mapping[str, facets.Lists]) -> list[str]:
+    """Every public page (not the thank-you page, not 404), root-relative, sorted; `lists`: each
+    consultation's proposal lists, by slug (those that list none left out)."""
     urls = {HOME_URL, OPENDATA_URL, SEARCH_URL} | {p.url for p in site.pages}
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
         urls.add(page_url(_a11y_slug(site)))
@@ -439,7 +441,8 @@ def sitemap_urls(site: Site) -> list[str]:
                         for p in text_answer_pages(c, q.id, tuple(range(_text_answer_count(c, q.id))),
                                                    TEXT_ANSWERS_PER_PAGE))
         urls.update(p["url"] for p in contribution_pages(c, site.config.contributions_per_page))
-        urls.update(list_page_urls(site, c))
+        if c.slug in lists:
+            urls.update(list_page_urls(site, lists[c.slug]))
         for p in c.proposals:
             urls.update(page["url"] for page in comment_pages(p, site.config.contributions_per_page))
     return sorted(urls)
