@@ -70,10 +70,12 @@ def _hwm(pid: int) -> int:
 
 
 def measure(site: Path, *extra: str) -> dict[str, float]:
-    code = ("import resource, sys; from consult.cli import main; sys.argv = ['consult'] + sys.argv[1:]\n"
-            "try:\n    main()\nfinally:\n"
+    code = ("import atexit, resource, sys; from consult.cli import main; sys.argv = ['consult'] + sys.argv[1:]\n"
+            # At exit (main's own, cli.LEAVE_AT_ONCE, runs the exit handlers too), once the workers are waited for.
+            "atexit.register(lambda: "
             "    print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n")
+            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr))\n"
+            "main()\n")
     started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     # stderr to a file, not a pipe: this loop does not read while it samples, and a build's warnings
     # (hundreds on the bench sites) would fill a pipe and block the build for ever.

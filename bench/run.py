@@ -37,10 +37,12 @@ from bench.peers.run import OUTPUTS, fresh_output  # noqa: E402
 def timed_build(site: Path, *extra: str) -> tuple[float, int]:
     """One `consult build` in a child process: (seconds, peak RSS in bytes)."""
     started = time.perf_counter()
-    code = ("import resource, sys; from consult.cli import main; sys.argv = ['consult'] + sys.argv[1:]\n"
-            "try:\n    main()\nfinally:\n"
+    code = ("import atexit, resource, sys; from consult.cli import main; sys.argv = ['consult'] + sys.argv[1:]\n"
+            # At exit (main's own, cli.LEAVE_AT_ONCE, runs the exit handlers too), once the workers are waited for.
+            "atexit.register(lambda: "
             "    print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + "
-            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n")
+            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr))\n"
+            "main()\n")
     # --no-search: Pagefind's time is measured apart (bench/citizen.py), so builds compare across versions.
     done = subprocess.run([sys.executable, "-c", code, "-C", str(site), "build", "--now", NOW, "--no-search", *extra],
                           capture_output=True, text=True, env={**os.environ, "CI": "1"})
