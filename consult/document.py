@@ -207,11 +207,24 @@ class FrontMatter:
     body_line: int  # 1-based line where the Markdown body starts
 
 
+# The closing line of a front matter as it mostly is: `---` (or `...`) between two '\n'.
+_CLOSING = re.compile(r"\n(?:---|\.\.\.)(?:\n|\Z)")
+# The line breaks `str.splitlines` knows besides '\n': before one, lines are not what '\n' says.
+_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
 def split_front_matter(text: str) -> FrontMatter | None:
     """Split '---\\n yaml \\n---\\n body'. None when the file has no front matter."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    if not (text.startswith("---\n") or text.startswith("---\r\n")):
+    if text.startswith("---\n"):
+        # Found by one search instead of splitting the whole file (body too) into lines: the same
+        # split wherever '\n' is the only line break before the closing line.
+        closing = _CLOSING.search(text, 3)
+        if closing is not None and _OTHER_BREAKS.search(text, 0, closing.start()) is None:
+            end = closing.start() + 1
+            return FrontMatter(text[4:end], text[closing.end():], text.count("\n", 0, end) + 2)
+    elif not text.startswith("---\r\n"):
         return None
     lines = text.splitlines(keepends=True)
     for index in range(1, len(lines)):

@@ -3,9 +3,17 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, timedelta, timezone
 
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 
-from consult.document import FORBIDDEN, clean, dump_front_matter, parse_front_matter, parse_yaml
+from consult.document import (
+    FORBIDDEN,
+    FrontMatter,
+    clean,
+    dump_front_matter,
+    parse_front_matter,
+    parse_yaml,
+    split_front_matter,
+)
 
 
 def test_positions_of_keys_and_values() -> None:
@@ -85,6 +93,34 @@ def test_a_content_file_reads_as_read_text_gives_it(text: str) -> None:
         path = Path(folder) / "x.md"
         path.write_bytes(text.encode("utf-8"))
         assert read_text(path) == path.read_text(encoding="utf-8")
+
+
+def _split_by_lines(text: str) -> FrontMatter | None:
+    """split_front_matter as it was before its one-search path: every line of the file looked at."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not (text.startswith("---\n") or text.startswith("---\r\n")):
+        return None
+    lines = text.splitlines(keepends=True)
+    for index in range(1, len(lines)):
+        if lines[index].rstrip("\r\n") in ("---", "..."):
+            return FrontMatter("".join(lines[1:index]), "".join(lines[index + 1:]), index + 2)
+    return None
+
+
+_SPLIT_PIECES = ["---", "...", "\n", "\r", "\r\n", "\x0b", "\x1c", "\x85", "\u2028", "\ufeff", "a: b", " ", "-",
+                 "\n---\n", "\n---\r\n", "\n...\x0c", "\u2029---\n"]
+
+
+@given(st.lists(st.sampled_from(_SPLIT_PIECES), max_size=30).map("".join))
+@example("a\r---\nb\n---\nc")
+@example("a\n---\rb\n---\nc")
+@example("a\n...\x85b\n...")
+def test_split_front_matter_splits_as_looking_at_every_line_does(text: str) -> None:
+    """The closing line is found by one search where '\n' is the only line break before it; any other
+    break str.splitlines knows ('\r', '\x0b', U+2028...) sends the text the line by line way."""
+    for probe in (text, "---\n" + text, "---\na: b\n" + text):
+        assert split_front_matter(probe) == _split_by_lines(probe)
 
 
 def test_a_front_matter_without_its_closing_line_says_where_to_close_it() -> None:
