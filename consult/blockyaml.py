@@ -9,13 +9,18 @@ anything else: comments, anchors, tags, other flow collections, multi-line scala
 tabs, empty values, duplicate keys, a value the constructor refuses... PyYAML then reads the text
 again and stays the only source of data outside the subset and of every error message. Plain
 scalars are typed by PyYAML's own resolver and made by its SafeConstructor, so `yes`, `0x1f`,
-`1:30` and `2026-03-01` come out as they would. Pure: nothing here touches disk.
+`1:30` and `2026-03-01` come out as they would. Files repeat a few shapes (a proposal's lines, but
+for their values, are the next one's): once a text of a shape is read line by line, the next ones of
+that shape get its structure and positions and are read for their values alone (`_Plan`). Pure:
+nothing here touches disk.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -28,7 +33,6 @@ Positions = dict[Path_, tuple[int, int]]
 # (U+0085, U+2028, U+2029) and the byte order mark.
 _OUTSIDE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,99}):(?: +|$)")
-_DOUBLE = re.compile(r'"([^"\\]*)"')
 _SINGLE = re.compile(r"'((?:[^']|'')*)'")
 # A one-line flow list of plain words (`tags: [velo, securite]`, as `consult tag` writes it): no
 # quotes, colons, comments or nested collections, and no empty item.
@@ -52,6 +56,15 @@ def read(text: str, line_offset: int = 0) -> tuple[Any, Positions, Positions] | 
     same entries in the same order); None where the text is outside the subset."""
     if _OUTSIDE.search(text):
         return None
+    parts = _LINE.findall(text)  # one (shape, rest) a line, as text.split("\n") gives the lines
+    shapes, rests = zip(*parts)
+    shape = (line_offset, shapes, tuple(map(bool, rests)))
+    plan = _PLANS.get(shape)
+    if plan is not None:
+        try:
+            return _fill(plan.data, rests), plan.positions.copy(), plan.key_positions.copy()
+        except _Unsure:
+            pass  # a value the plan's lines cannot hold (a flow list, a block, an open quote...): read line by line
     entries, lines = [], text.split("\n")
     for number, line in enumerate(lines, start=1 + line_offset):
         content = line.lstrip(" ")
@@ -66,7 +79,49 @@ def read(text: str, line_offset: int = 0) -> tuple[Any, Positions, Positions] | 
             return None
     except _Unsure:
         return None
+    if reader.plain and len(parts) == len(lines):
+        if len(_PLANS) >= 256:
+            _PLANS.clear()
+        _PLANS[shape] = _Plan(_template(data, (), reader.positions, line_offset),
+                              MappingProxyType(dict(reader.positions)), MappingProxyType(dict(reader.key_positions)))
     return data, reader.positions, reader.key_positions
+
+
+# Every line's shape, as the reader takes it apart: its indentation, `- `, and `key: ` (`key:` when
+# no value follows on the line); then the rest, the value. A text the reader took without a flow list
+# or a block (`_Reader.plain`) has its structure and every position fixed by its lines' shapes (and
+# which lines are blank): another text of the same shapes is read by `_fill`, its values alone.
+_LINE = re.compile(r"^( *(?:- +)?(?:[A-Za-z_][A-Za-z0-9_-]{0,99}:(?:(?= *$)| +))?)(.*)$", re.M)
+Template = Any  # a line's index (the scalar on it), or ("map", ((key, Template), ...)), or ("seq", (Template, ...))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How the reader read a text of some shape: its data's template, its positions."""
+
+    data: Template
+    positions: MappingProxyType[Path_, tuple[int, int]]  # read-only: each text read by the plan gets a copy
+    key_positions: MappingProxyType[Path_, tuple[int, int]]
+
+
+_PLANS: dict[tuple[int, tuple[str, ...], tuple[bool, ...]], _Plan] = {}  # shape -> plan: files repeat a few shapes
+
+
+def _template(value: Any, path: Path_, positions: Positions, line_offset: int) -> Template:
+    """The template of data the reader read: each scalar by its line (one scalar a line: no flow list)."""
+    if type(value) is dict:
+        return ("map", tuple((key, _template(item, path + (key,), positions, line_offset)) for key, item in value.items()))
+    if type(value) is list:
+        return ("seq", tuple(_template(item, path + (index,), positions, line_offset) for index, item in enumerate(value)))
+    return positions[path][0] - line_offset - 1
+
+
+def _fill(template: Template, rests: tuple[str, ...]) -> Any:
+    """The data of a text whose shape a plan has, read from the rests of its lines."""
+    kind, items = template
+    if kind == "map":
+        return {key: _value(rests[item].rstrip(" ")) if type(item) is int else _fill(item, rests) for key, item in items}
+    return [_value(rests[item].rstrip(" ")) if type(item) is int else _fill(item, rests) for item in items]
 
 
 class _Reader:
@@ -79,6 +134,7 @@ class _Reader:
         self.at = 0  # the entry read next
         self.positions: Positions = {}
         self.key_positions: Positions = {}
+        self.plain = True  # no flow list nor block: one scalar a line, where its shape says (`_Plan`)
 
     def mapping(self, indent: int, path: Path_) -> dict[str, Any]:
         """The block mapping whose first key is the entry `at`, at column `indent` (0-based)."""
@@ -155,23 +211,9 @@ class _Reader:
     def scalar(self, text: str, line: int, column: int, path: Path_) -> Any:
         """The value of a one-line scalar starting at (line, column), 1-based."""
         self.positions[path] = (line, column)
-        first = text[0]
-        if first == '"':
-            match = _DOUBLE.fullmatch(text)
-            if match is None:
-                raise _Unsure
-            return _nfc(match.group(1))
-        if first == "'":
-            match = _SINGLE.fullmatch(text)
-            if match is None:
-                raise _Unsure
-            return _nfc(match.group(1).replace("''", "'"))
-        if first == "[":
+        if text[0] == "[":
             return self.flow(text, line, column, path)
-        if not first.isalnum() or "#" in text or ": " in text or text.endswith(":"):
-            raise _Unsure  # an indicator first, or a comment or a mapping inside
-        return _plain(text)
-
+        return _value(text)
 
     def literal(self, indent: int, line: int, column: int, path: Path_) -> str:
         """The literal block scalar (`key: |`, lines indented deeper than the mapping at `indent`)
@@ -179,6 +221,7 @@ class _Reader:
         indentation or chomping indicator, no line of spaces only (YAML's rules for those and for
         leading lines indented deeper are left to PyYAML)."""
         self.positions[path] = (line, column)
+        self.plain = False
         lines = self.lines
         first = line - self.line_offset  # the 0-based index of the line after the `|`
         body: list[str] = []
@@ -211,6 +254,7 @@ class _Reader:
         """The items of a one-line flow list of plain words starting at (line, column)."""
         if _FLOW.fullmatch(text) is None:
             raise _Unsure
+        self.plain = False
         items: list[Any] = []
         start = 1
         for part in text[1:-1].split(",") if text[1:-1].strip(" ") else ():
@@ -220,6 +264,27 @@ class _Reader:
             items.append(_plain(word))
             start += len(part) + 1
         return items
+
+
+def _value(text: str) -> Any:
+    """A one-line scalar's value, but for a flow list: quoted, or plain (`_plain`)."""
+    known = _KNOWN.get(text)
+    if known is not None:  # a plain scalar read before (`_plain`), so past the checks below
+        return known
+    first = text[:1]
+    if first == '"':  # without escapes: what `"([^"\\]*)"` matches, found without a regular expression
+        inner = text[1:-1]
+        if len(text) < 2 or text[-1] != '"' or '"' in inner or "\\" in inner:
+            raise _Unsure
+        return _nfc(inner)
+    if first == "'":
+        match = _SINGLE.fullmatch(text)
+        if match is None:
+            raise _Unsure
+        return _nfc(match.group(1).replace("''", "'"))
+    if not first.isalnum() or "#" in text or ": " in text or text.endswith(":"):
+        raise _Unsure  # an indicator first, or a comment or a mapping inside (or nothing)
+    return _plain(text)
 
 
 def _plain(text: str) -> Any:
