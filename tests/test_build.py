@@ -454,6 +454,28 @@ def test_a_one_shot_build_reads_each_file_where_it_parses_it_with_the_same_probl
     assert any("20261109-aaaa0009.md:1:1: not valid UTF-8" in str(p) for p in error.value.problems)
 
 
+def test_a_consultation_s_files_are_listed_as_glob_lists_them(tmp_path: Path) -> None:
+    """find_sources lists a consultation's proposals, contributions and reports from one scan of each
+    folder: the files `sorted(folder.glob("*.md"))` gives (hidden ones, a folder named so, odd names),
+    in its order, and nothing else."""
+    from consult.content.load import find_sources
+
+    root = tmp_path / "site"
+    shutil.copytree(SITES / "tiny", root, ignore=shutil.ignore_patterns("expected"))
+    folder = root / "content/consultations/velo/proposals"
+    for name in (".cachee.md", "B-majuscule.md", "a.md.txt", "z.MD", "é-accent.md", ".md", "x.md~"):
+        (folder / name).write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    (folder / "dossier.md").mkdir()
+    (root / "content/consultations/velo/reports").mkdir()
+    (root / "content/consultations/velo/reports/r1.md").write_text("---\nid: r1\n---\n", encoding="utf-8")
+    sources, _ = find_sources(root, read=False)
+    for kind, name in (("proposal", "proposals"), ("contribution", "contributions"), ("report", "reports")):
+        where = root / "content/consultations/velo" / name
+        assert [s.path for s in sources if s.kind == kind] == [p.relative_to(root).as_posix()
+                                                               for p in sorted(where.glob("*.md"))]
+    assert any(s.path.endswith("proposals/dossier.md") for s in sources)
+
+
 def test_a_parallel_one_shot_build_reads_and_links_in_a_child_process(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """`consult build -j2` (no cache) of a large site reads and links in a child process whose garbage
     dies with it; the site comes back whole (the files are the check's). One process, a cache, or a
