@@ -562,8 +562,11 @@ def visible(p: files.ProposalRecord, today: date, statuses: tuple[ProposalStatus
     """A proposal as of `today`: a history entry or a response dated later is embargoed (a council
     publishes its answers on one day, by a scheduled rebuild). The status shown is the latest
     visible entry's; with no entry visible yet, the first status of the site."""
-    history = tuple(h for h in p.history if h.date <= today)
-    later = [(h.status, h.date) for h in p.history if h.date > today]
+    if not p.history or p.history[-1].date <= today:  # oldest first (files.parse_proposal): all of it shows
+        history, later = p.history, []
+    else:
+        history = tuple(h for h in p.history if h.date <= today)
+        later = [(h.status, h.date) for h in p.history if h.date > today]
     status = history[-1].status if history else (statuses[0].id if p.history and statuses else p.status)
     response_html, response_date = p.response_html, p.response_date
     if response_date is not None and response_date > today:
