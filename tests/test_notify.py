@@ -121,8 +121,11 @@ class World:
         return self.ctx.guard.token(NOW - timedelta(seconds=30), consultation, kind)
 
     def notify(self, url: str, **options: Any) -> Any:
+        # At the world's own time, as every post and get here: a link issued at the real time would
+        # outlive NOW + its days once the real day passed NOW's.
         return notify(self.root, self.inbox, SmtpTransport(url), self.links,
-                      sending=options.pop("sending", Sending(rate=0, backoff=0.01)), site_now=NOW, **options)
+                      sending=options.pop("sending", Sending(rate=0, backoff=0.01)), site_now=NOW,
+                      now=options.pop("now", lambda: NOW), **options)
 
     def cli(self, *args: str) -> str:
         result = CliRunner().invoke(cli, ["--root", str(self.root), *args], catch_exceptions=False,
