@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pytest
@@ -314,16 +315,38 @@ def test_the_sandbox_fast_path_judges_as_the_sandbox_does() -> None:
 def test_a_dict_key_read_answers_as_jinja_does() -> None:
     """Both environments read a dict's key without Jinja's AttributeError first (the reads pages do
     most), and answer as jinja2.Environment: a dict's own attribute wins over a key of that name,
-    a missing key is undefined, a dict subclass goes the usual way."""
-    from consult.theme import BuiltinEnvironment, SiteEnvironment
+    a missing key is undefined; so for a dict subclass, read (after its first read of a key) without
+    the exception when it has no attribute but its class's (theme.Chrome), else the usual way."""
+    from consult.theme import BuiltinEnvironment, Chrome, SiteEnvironment
 
     class Sub(dict):  # type: ignore[type-arg]
         extra = "attribute"
 
+    class Slotted(dict):  # type: ignore[type-arg]
+        __slots__ = ("slot", "unset")
+        extra = "attribute"
+
+        def __init__(self, **items: Any) -> None:
+            super().__init__(**items)
+            self.slot = "attribute"
+
+        @property
+        def computed(self) -> str:
+            return "attribute"
+
+    class Dynamic(Slotted):
+        __slots__ = ()
+
+        def __getattr__(self, name: str) -> str:
+            return "attribute" if name == "dynamic" else super().__getattribute__(name)
+
+    keys = {"title": "T", "items": 1, "get": 2, "extra": "key", "computed": "key", "slot": "key", "unset": "key",
+            "dynamic": "key"}
     theirs = jinja2.Environment(undefined=jinja2.StrictUndefined)
     for ours in (BuiltinEnvironment(undefined=jinja2.StrictUndefined), SiteEnvironment(undefined=jinja2.StrictUndefined)):
-        for obj in ({"title": "T", "items": 1, "get": 2}, Sub(title="S", extra="key")):
-            for name in ("title", "items", "get", "extra", "missing"):
+        for obj in [{"title": "T", "items": 1, "get": 2}, Sub(**keys), Slotted(**keys), Dynamic(**keys),
+                    Chrome(keys)] * 2:  # the second time, with what the first reads learned
+            for name in (*keys, "strings", "missing"):
                 got, expected = ours.getattr(obj, name), theirs.getattr(obj, name)
                 if isinstance(expected, jinja2.Undefined):
                     assert type(got) is type(expected) and got._undefined_hint == expected._undefined_hint, (obj, name)
