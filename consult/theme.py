@@ -13,7 +13,7 @@ import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
-from functools import partial
+from functools import lru_cache, partial
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
@@ -79,9 +79,12 @@ def make_environment(
         keep_trailing_newline=True,
         auto_reload=auto_reload,
         bytecode_cache=cache,
+        # Every template kept, in a plain dict: a page loads four or five (its own, the one it
+        # extends, its imports), which Jinja's LRU cache (the default) reorders under a lock each time.
+        cache_size=-1,
     )
     tz = ZoneInfo(timezone)
-    translate = partial(_translate, language)
+    translate = translator(language)
     env.globals.update(
         t=translate,
         language=language,
@@ -180,6 +183,22 @@ def _translate(language: str, key: str, **params: object) -> str:
     except KeyError:
         hint = _key_hint(language, key)
         raise UnknownString(f"unknown UI string {key!r}" + (f" ({hint})" if hint else "")) from None
+
+
+def translator(language: str, size: int = 4096) -> Callable[..., str]:
+    """The `t` filter and global: _translate in `language`, remembering the last `size` distinct calls
+    with parameters (`'proposal.back'|t(title=c.title)` is the same on each page of a consultation; a
+    call without any is folded when the template compiles). `typed`: a count of 1 and of True, equal
+    as keys, are told apart (they read '1' and 'True'). A parameter that cannot be hashed is not kept.
+    One per Environment: a new one reads the UI tables afresh."""
+    return partial(_remembered, lru_cache(maxsize=size, typed=True)(partial(_translate, language)), language)
+
+
+def _remembered(known: Callable[..., str], language: str, key: str, **params: object) -> str:
+    try:
+        return known(key, **params)
+    except TypeError:  # unhashable parameters (or a failing format, which fails again here)
+        return _translate(language, key, **params)
 
 
 def _key_hint(language: str, key: str) -> str:

@@ -49,6 +49,23 @@ def test_translations_read_the_same_as_a_call_or_a_filter_and_parameters_are_esc
         make_environment(tmp_path, "default").from_string("{{ 'no.such.key'|t }}").render()
 
 
+def test_a_translation_remembered_reads_as_one_made_afresh() -> None:
+    """`t` remembers its calls with parameters (theme.translator): what it answers is what
+    _translate answers, for parameters equal as keys but not as text (1 and True, 1 and 1.0) and
+    for parameters it cannot remember (a list); an unknown key stays an error each time."""
+    from consult.theme import _translate, translator
+
+    t = translator("fr", size=2)
+    calls = [("proposal.supports", {"count": 1}), ("proposal.supports", {"count": True}),
+             ("proposal.supports", {"count": 1.0}), ("proposal.back", {"title": ["a", "b"]}),
+             ("proposal.back", {"title": "Vélo"}), ("proposal.supports", {"count": 3})]
+    for key, params in calls * 3:  # then from what it remembers (of the last two)
+        assert t(key, **params) == _translate("fr", key, **params), (key, params)
+    for _ in range(2):
+        with pytest.raises(jinja2.TemplateError, match="unknown UI string 'no.such.key'"):
+            t("no.such.key", count=1)
+
+
 def _environment_calls(source: str) -> list[ast.Call]:
     calls = []
     for node in ast.walk(ast.parse(source)):
