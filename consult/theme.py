@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from functools import lru_cache, partial
@@ -270,24 +269,22 @@ def memo_macro(limit: int = 8192) -> Callable[..., Any]:
     are keys by content (a proposal's hash costs a tenth of its card). A proposal's card recurs on
     every list of its consultation (each sort, facet value, the data of facets.js), and pages are
     rendered in the order of their paths, a consultation's together: `limit` holds the cards of a
-    consultation of that many proposals, a few megabytes."""
-    cache: OrderedDict[Any, Any] = OrderedDict()
+    consultation of that many proposals, a few megabytes. Kept by functools.lru_cache, which hashes
+    the arguments once a lookup (a proposal's hash is a Python call), where a dict looked up and then
+    reordered hashed them twice."""
+    rendered = lru_cache(maxsize=limit)(_render)
 
     def memo(macro: Any, *args: Any) -> Any:
-        key = (macro, args)
         try:
-            found = cache.get(key)
-        except TypeError:  # unhashable arguments
+            return rendered(macro, *args)
+        except TypeError:  # unhashable arguments (or a macro that fails so, and fails again here)
             return macro(*args)
-        if found is None:
-            found = cache[key] = macro(*args)
-            if len(cache) > limit:
-                cache.popitem(last=False)
-        else:
-            cache.move_to_end(key)
-        return found
 
     return memo
+
+
+def _render(macro: Any, *args: Any) -> Any:
+    return macro(*args)
 
 
 def status_label(status: ProposalStatus, language: str = i18n.DEFAULT_LANGUAGE) -> str:
