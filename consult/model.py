@@ -388,7 +388,7 @@ class Proposal(Keyed):
         fields like its key (Keyed): never compared, never pickled (a str's hash differs between
         processes)."""
         try:
-            return self.__dict__["_hash"]  # type: ignore[no-any-return]
+            return self.__dict__["_hash"]
         except KeyError:
             found = hash(tuple(getattr(self, name) for name in _fields(Proposal)[1]))
             object.__setattr__(self, "_hash", found)
