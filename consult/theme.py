@@ -94,8 +94,12 @@ def make_environment(
         # `'key'|t` is the fast form of `t('key')`: Jinja folds a filter on constants at compile
         # time, so a translation without parameters costs nothing when a page renders.
         t=translate,
-        format_date=partial(_format_date, language=language, tz=tz),
-        format_datetime=partial(i18n.format_datetime, language=language, tz=tz),
+        # A date reads the same on every page that shows it (a status history's steps, a consultation's
+        # dates): each of the last 4096 distinct ones is formatted once. Equal values read alike: two
+        # aware times are equal only at one instant, which both show in `tz` (a date never equals a
+        # datetime; `typed` keeps any other two types apart too).
+        format_date=lru_cache(maxsize=4096, typed=True)(partial(_format_date, language=language, tz=tz)),
+        format_datetime=lru_cache(maxsize=4096, typed=True)(partial(i18n.format_datetime, language=language, tz=tz)),
         iso_date=partial(_iso_date, tz=tz),
         status_label=partial(status_label, language=language),
     )

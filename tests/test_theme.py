@@ -66,6 +66,26 @@ def test_a_translation_remembered_reads_as_one_made_afresh() -> None:
             t("no.such.key", count=1)
 
 
+def test_a_date_formatted_once_reads_as_one_formatted_afresh(tmp_path: Path) -> None:
+    """The date filters remember what they formatted: values equal as keys (one instant in two time
+    zones, a date and midnight of that day, a moment and the same moment a year on) read as the
+    plain functions read them, in whatever order they come."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from consult import i18n
+
+    env = make_environment(tmp_path, "default", "fr", "Europe/Paris")
+    paris, utc, tokyo = ZoneInfo("Europe/Paris"), ZoneInfo("UTC"), ZoneInfo("Asia/Tokyo")
+    values = [datetime(2026, 11, 30, 23, 30, tzinfo=utc), datetime(2026, 12, 1, 8, 30, tzinfo=tokyo),
+              datetime(2026, 11, 30, 23, 30), date(2026, 11, 30), datetime(2026, 11, 30),
+              datetime(2026, 3, 29, 1, 30, tzinfo=utc), datetime(2026, 3, 29, 3, 30, tzinfo=paris)]
+    for value in values + values[::-1]:
+        assert env.filters["format_date"](value) == i18n.format_date(value, "fr", paris), value
+        if isinstance(value, datetime):
+            assert env.filters["format_datetime"](value) == i18n.format_datetime(value, "fr", paris), value
+
+
 def _environment_calls(source: str) -> list[ast.Call]:
     calls = []
     for node in ast.walk(ast.parse(source)):
