@@ -382,6 +382,18 @@ class Proposal(Keyed):
         """Whether this proposal has the consultation's support goal (never without a goal)."""
         return goal is not None and self.supports >= goal
 
+    def __hash__(self) -> int:
+        """The hash of its fields (those of its history, comments...), computed once: memo() keys a
+        proposal's card by the proposal on every list that shows it (consult.theme). Kept beside the
+        fields like its key (Keyed): never compared, never pickled (a str's hash differs between
+        processes)."""
+        try:
+            return self.__dict__["_hash"]
+        except KeyError:
+            found = hash(tuple(getattr(self, name) for name in _fields(Proposal)[1]))
+            object.__setattr__(self, "_hash", found)
+            return found
+
 
 @dataclass(frozen=True)
 class Synthesis:

@@ -175,6 +175,8 @@ class Traceable(jinja2.Environment):
         # template changes; with auto_reload, Jinja compiling a template again refreshes them.
         self.template_facts: dict[str, TemplateFacts] = {}
         self.closures: dict[str, frozenset[str]] = {}
+        # The attribute names of each mapping type seen (plain_mapping): any other name is a key.
+        self.mappings: dict[type, frozenset[str]] = {dict: _DICT_ATTRIBUTES}
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         """A template's globals as a plain dict over the Environment's (Jinja makes a ChainMap). Each
@@ -242,6 +244,12 @@ class Traceable(jinja2.Environment):
         _tell(obj, argument)
         return super().getitem(obj, argument)
 
+    def learn_mapping(self, kind: type) -> None:
+        """Keep the attribute names of `kind` (after a read of it fell back to an item) if it is a
+        plain mapping, whose other names are all keys."""
+        if plain_mapping(kind):
+            self.mappings[kind] = frozenset(dir(kind))
+
 
 # `chrome.title`, `link.url`: most of a page's reads are a dict's keys, which Jinja reaches after
 # getattr(obj, name) raised AttributeError, an exception per read. A plain dict has no attribute
@@ -249,10 +257,18 @@ class Traceable(jinja2.Environment):
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
+def plain_mapping(kind: type) -> bool:
+    """Is `kind` a dict whose instances have no attribute but its class's (dir(kind)): no instance
+    __dict__, no __getattr__ or __getattribute__ of its own (theme.Chrome, a dict with slots)?"""
+    return (issubclass(kind, dict) and kind.__dictoffset__ == 0
+            and not any("__getattr__" in vars(base) or "__getattribute__" in vars(base)
+                        for base in kind.__mro__ if base is not dict and base is not object))
+
+
 def _key(env: jinja2.Environment, obj: dict[Any, Any], name: str) -> Any:
     try:
         return obj[name]
-    except KeyError:
+    except (TypeError, LookupError):  # as Jinja's getattr, once no attribute has that name
         return env.undefined(obj=obj, name=name)
 
 
@@ -272,12 +288,13 @@ class BuiltinEnvironment(Traceable):
         reader = READER.get()
         if reader is not None and kind in reader.kinds:
             reader.read(obj, attribute)
-        if kind is dict and attribute not in _DICT_ATTRIBUTES:
+        names = self.mappings.get(kind)
+        if names is not None and attribute not in names:
             return _key(self, obj, attribute)
         try:
             return getattr(obj, attribute)
         except AttributeError:
-            pass
+            self.learn_mapping(kind)
         try:
             return obj[attribute]
         except (TypeError, LookupError, AttributeError):
@@ -305,11 +322,13 @@ class SiteEnvironment(Traceable, SandboxedEnvironment):
         reader = READER.get()
         if reader is not None and kind in reader.kinds:
             reader.read(obj, attribute)
-        if kind is dict and attribute not in _DICT_ATTRIBUTES:
+        names = self.mappings.get(kind)
+        if names is not None and attribute not in names:
             return _key(self, obj, attribute)
         try:
             value = getattr(obj, attribute)
         except AttributeError:  # then an item of that name, else undefined, as the sandbox does
+            self.learn_mapping(kind)
             try:
                 return obj[attribute]
             except (TypeError, LookupError):

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
-from functools import partial
+from functools import lru_cache, partial
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
@@ -79,9 +78,12 @@ def make_environment(
         keep_trailing_newline=True,
         auto_reload=auto_reload,
         bytecode_cache=cache,
+        # Every template kept, in a plain dict: a page loads four or five (its own, the one it
+        # extends, its imports), which Jinja's LRU cache (the default) reorders under a lock each time.
+        cache_size=-1,
     )
     tz = ZoneInfo(timezone)
-    translate = partial(_translate, language)
+    translate = translator(language)
     env.globals.update(
         t=translate,
         language=language,
@@ -92,8 +94,12 @@ def make_environment(
         # `'key'|t` is the fast form of `t('key')`: Jinja folds a filter on constants at compile
         # time, so a translation without parameters costs nothing when a page renders.
         t=translate,
-        format_date=partial(_format_date, language=language, tz=tz),
-        format_datetime=partial(i18n.format_datetime, language=language, tz=tz),
+        # A date reads the same on every page that shows it (a status history's steps, a consultation's
+        # dates): each of the last 4096 distinct ones is formatted once. Equal values read alike: two
+        # aware times are equal only at one instant, which both show in `tz` (a date never equals a
+        # datetime; `typed` keeps any other two types apart too).
+        format_date=lru_cache(maxsize=4096, typed=True)(partial(_format_date, language=language, tz=tz)),
+        format_datetime=lru_cache(maxsize=4096, typed=True)(partial(i18n.format_datetime, language=language, tz=tz)),
         iso_date=partial(_iso_date, tz=tz),
         status_label=partial(status_label, language=language),
     )
@@ -182,6 +188,22 @@ def _translate(language: str, key: str, **params: object) -> str:
         raise UnknownString(f"unknown UI string {key!r}" + (f" ({hint})" if hint else "")) from None
 
 
+def translator(language: str, size: int = 4096) -> Callable[..., str]:
+    """The `t` filter and global: _translate in `language`, remembering the last `size` distinct calls
+    with parameters (`'proposal.back'|t(title=c.title)` is the same on each page of a consultation; a
+    call without any is folded when the template compiles). `typed`: a count of 1 and of True, equal
+    as keys, are told apart (they read '1' and 'True'). A parameter that cannot be hashed is not kept.
+    One per Environment: a new one reads the UI tables afresh."""
+    return partial(_remembered, lru_cache(maxsize=size, typed=True)(partial(_translate, language)), language)
+
+
+def _remembered(known: Callable[..., str], language: str, key: str, **params: object) -> str:
+    try:
+        return known(key, **params)
+    except TypeError:  # unhashable parameters (or a failing format, which fails again here)
+        return _translate(language, key, **params)
+
+
 def _key_hint(language: str, key: str) -> str:
     return did_you_mean(key, i18n.STRINGS.get(language) or i18n.STRINGS[i18n.DEFAULT_LANGUAGE])
 
@@ -251,24 +273,22 @@ def memo_macro(limit: int = 8192) -> Callable[..., Any]:
     are keys by content (a proposal's hash costs a tenth of its card). A proposal's card recurs on
     every list of its consultation (each sort, facet value, the data of facets.js), and pages are
     rendered in the order of their paths, a consultation's together: `limit` holds the cards of a
-    consultation of that many proposals, a few megabytes."""
-    cache: OrderedDict[Any, Any] = OrderedDict()
+    consultation of that many proposals, a few megabytes. Kept by functools.lru_cache, which hashes
+    the arguments once a lookup (a proposal's hash is a Python call), where a dict looked up and then
+    reordered hashed them twice."""
+    rendered = lru_cache(maxsize=limit)(_render)
 
     def memo(macro: Any, *args: Any) -> Any:
-        key = (macro, args)
         try:
-            found = cache.get(key)
-        except TypeError:  # unhashable arguments
+            return rendered(macro, *args)
+        except TypeError:  # unhashable arguments (or a macro that fails so, and fails again here)
             return macro(*args)
-        if found is None:
-            found = cache[key] = macro(*args)
-            if len(cache) > limit:
-                cache.popitem(last=False)
-        else:
-            cache.move_to_end(key)
-        return found
 
     return memo
+
+
+def _render(macro: Any, *args: Any) -> Any:
+    return macro(*args)
 
 
 def status_label(status: ProposalStatus, language: str = i18n.DEFAULT_LANGUAGE) -> str:

@@ -88,6 +88,24 @@ def test_a_key_takes_no_part_in_equality_pickling_or_replace(root: Path) -> None
         velo.collection_key("categories")
 
 
+def test_a_proposal_hashes_once_as_its_fields_and_the_hash_is_never_pickled(root: Path) -> None:
+    """A proposal keeps its hash (memo() keys cards by proposal): equal proposals, read apart, hash
+    alike; one that differs in any field (a comment's included) compares unequal; the hash kept is
+    not pickled (a str's hash differs from one process to the next) nor kept by replace()."""
+    first, second = read(root).consultation("velo"), read(root).consultation("velo")
+    proposal, twin = first.proposals[0], second.proposals[0]
+    pickled = pickle.dumps(proposal)
+    assert proposal is not twin and proposal == twin and hash(proposal) == hash(twin) == hash(proposal)
+    assert pickle.dumps(proposal) == pickled
+    assert hash(pickle.loads(pickled)) == hash(proposal)
+    retitled = replace(proposal, title="Autre titre")
+    assert retitled != proposal and hash(retitled) != hash(proposal)
+    assert hash(replace(retitled, title=proposal.title)) == hash(proposal)
+    commented = next(p for p in first.proposals if p.comments)
+    edited = replace(commented, comments=(replace(commented.comments[0], title="Autre"), *commented.comments[1:]))
+    assert edited != commented and len({commented: 1, edited: 2}) == 2
+
+
 def test_a_value_cached_beside_the_fields_changes_neither_key_nor_pickle(root: Path) -> None:
     """What a cached_property keeps in the instance's __dict__ (a consultation's `listed`, say) is no
     field: computed or not, the key and the pickle are the same."""

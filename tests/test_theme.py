@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pytest
@@ -46,6 +47,43 @@ def test_translations_read_the_same_as_a_call_or_a_filter_and_parameters_are_esc
     assert plain == "(obligatoire)"
     with pytest.raises(jinja2.TemplateError, match="unknown UI string 'no.such.key'"):
         make_environment(tmp_path, "default").from_string("{{ 'no.such.key'|t }}").render()
+
+
+def test_a_translation_remembered_reads_as_one_made_afresh() -> None:
+    """`t` remembers its calls with parameters (theme.translator): what it answers is what
+    _translate answers, for parameters equal as keys but not as text (1 and True, 1 and 1.0) and
+    for parameters it cannot remember (a list); an unknown key stays an error each time."""
+    from consult.theme import _translate, translator
+
+    t = translator("fr", size=2)
+    calls = [("proposal.supports", {"count": 1}), ("proposal.supports", {"count": True}),
+             ("proposal.supports", {"count": 1.0}), ("proposal.back", {"title": ["a", "b"]}),
+             ("proposal.back", {"title": "Vélo"}), ("proposal.supports", {"count": 3})]
+    for key, params in calls * 3:  # then from what it remembers (of the last two)
+        assert t(key, **params) == _translate("fr", key, **params), (key, params)
+    for _ in range(2):
+        with pytest.raises(jinja2.TemplateError, match="unknown UI string 'no.such.key'"):
+            t("no.such.key", count=1)
+
+
+def test_a_date_formatted_once_reads_as_one_formatted_afresh(tmp_path: Path) -> None:
+    """The date filters remember what they formatted: values equal as keys (one instant in two time
+    zones, a date and midnight of that day, a moment and the same moment a year on) read as the
+    plain functions read them, in whatever order they come."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from consult import i18n
+
+    env = make_environment(tmp_path, "default", "fr", "Europe/Paris")
+    paris, utc, tokyo = ZoneInfo("Europe/Paris"), ZoneInfo("UTC"), ZoneInfo("Asia/Tokyo")
+    values = [datetime(2026, 11, 30, 23, 30, tzinfo=utc), datetime(2026, 12, 1, 8, 30, tzinfo=tokyo),
+              datetime(2026, 11, 30, 23, 30), date(2026, 11, 30), datetime(2026, 11, 30),
+              datetime(2026, 3, 29, 1, 30, tzinfo=utc), datetime(2026, 3, 29, 3, 30, tzinfo=paris)]
+    for value in values + values[::-1]:
+        assert env.filters["format_date"](value) == i18n.format_date(value, "fr", paris), value
+        if isinstance(value, datetime):
+            assert env.filters["format_datetime"](value) == i18n.format_datetime(value, "fr", paris), value
 
 
 def _environment_calls(source: str) -> list[ast.Call]:
@@ -314,16 +352,38 @@ def test_the_sandbox_fast_path_judges_as_the_sandbox_does() -> None:
 def test_a_dict_key_read_answers_as_jinja_does() -> None:
     """Both environments read a dict's key without Jinja's AttributeError first (the reads pages do
     most), and answer as jinja2.Environment: a dict's own attribute wins over a key of that name,
-    a missing key is undefined, a dict subclass goes the usual way."""
-    from consult.theme import BuiltinEnvironment, SiteEnvironment
+    a missing key is undefined; so for a dict subclass, read (after its first read of a key) without
+    the exception when it has no attribute but its class's (theme.Chrome), else the usual way."""
+    from consult.theme import BuiltinEnvironment, Chrome, SiteEnvironment
 
     class Sub(dict):  # type: ignore[type-arg]
         extra = "attribute"
 
+    class Slotted(dict):  # type: ignore[type-arg]
+        __slots__ = ("slot", "unset")
+        extra = "attribute"
+
+        def __init__(self, **items: Any) -> None:
+            super().__init__(**items)
+            self.slot = "attribute"
+
+        @property
+        def computed(self) -> str:
+            return "attribute"
+
+    class Dynamic(Slotted):
+        __slots__ = ()
+
+        def __getattr__(self, name: str) -> str:
+            return "attribute" if name == "dynamic" else super().__getattribute__(name)
+
+    keys = {"title": "T", "items": 1, "get": 2, "extra": "key", "computed": "key", "slot": "key", "unset": "key",
+            "dynamic": "key"}
     theirs = jinja2.Environment(undefined=jinja2.StrictUndefined)
     for ours in (BuiltinEnvironment(undefined=jinja2.StrictUndefined), SiteEnvironment(undefined=jinja2.StrictUndefined)):
-        for obj in ({"title": "T", "items": 1, "get": 2}, Sub(title="S", extra="key")):
-            for name in ("title", "items", "get", "extra", "missing"):
+        for obj in [{"title": "T", "items": 1, "get": 2}, Sub(**keys), Slotted(**keys), Dynamic(**keys),
+                    Chrome(keys)] * 2:  # the second time, with what the first reads learned
+            for name in (*keys, "strings", "missing"):
                 got, expected = ours.getattr(obj, name), theirs.getattr(obj, name)
                 if isinstance(expected, jinja2.Undefined):
                     assert type(got) is type(expected) and got._undefined_hint == expected._undefined_hint, (obj, name)
