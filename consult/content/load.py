@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -107,15 +108,15 @@ def leads_outside(path: Path, real_root: Path) -> bool:
     return path.is_symlink() and not path.resolve().is_relative_to(real_root)
 
 
-def _listing(folder: Path, suffix: str) -> list[tuple[str, os.DirEntry[str]]]:
+def _listing(folder: Path, suffix: str) -> list[os.DirEntry[str]]:
     """The entries of `folder` whose name ends with `suffix`, sorted by name, as sorted(folder.glob("*" +
     suffix)) lists them (hidden ones included); none when it is no folder or cannot be listed."""
     try:
         with os.scandir(folder) as entries:
-            found = [(entry.name, entry) for entry in entries if entry.name.endswith(suffix)]
+            found = [entry for entry in entries if entry.name.endswith(suffix)]
     except OSError:
         return []
-    found.sort(key=lambda pair: pair[0])
+    found.sort(key=attrgetter("name"))
     return found
 
 
@@ -170,10 +171,10 @@ def find_sources(root: Path, read: bool = True) -> tuple[list[Source], list[Sour
         if outside(folder):  # nothing under a folder that leads out is read
             return
         prefix = folder.relative_to(root).as_posix() + "/"
-        for name, entry in _listing(folder, ".md"):
+        for entry in _listing(folder, ".md"):
             if entry.is_symlink() and outside(Path(entry.path)):
                 continue
-            add_file(kind, entry.path, prefix + name, consultation)
+            add_file(kind, entry.path, prefix + entry.name, consultation)
 
     if outside(content):
         return [], problems
