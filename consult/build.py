@@ -380,7 +380,8 @@ class Builder:
         # The content read and linked lives as long as the build: out of the cyclic collector's sight
         # while the pages are planned and rendered, so full collections do not walk it again and again
         # (parallel.run_shared freezes for its workers as well, and leaves them frozen; Builder.build
-        # unfreezes everything when the build returns or fails).
+        # unfreezes everything when the build returns or fails). _read_site froze what it read before the
+        # collector came back; a watcher's partial read (_read_consultations) is frozen here.
         gc.freeze()
         warnings = only_warnings(problems + content.problems(), self.options.strict)
         if not self.options.retain:  # the texts are not needed any more: free them before forking the render workers
@@ -388,10 +389,9 @@ class Builder:
             content.records.clear()
         # The pages planned live as long as the build too: planned without the collector, which made
         # eight full collections of the jobs planned so far at 300,000 contributions (half of planning's
-        # time, and none found garbage), then frozen with the content.
-        with collector_off():
+        # time, and none found garbage), then frozen with the content before the collector is back.
+        with collector_off(freeze=True):
             jobs, planned = plan_pages(site, env, touched)
-        gc.freeze()
         files: dict[str, bytes | Iterator[bytes]] = dict(planned)  # the companion files join them (_finish)
         fingerprints = Fingerprints(env, digest(salt(config), str(self.root.resolve())))
         carried: dict[str, PageJob] = {}  # pages of the consultations not touched: as the last build left them
@@ -429,13 +429,14 @@ class Builder:
         `beside`: work of this process done meanwhile (while the workers or the child parse).
         Here as in the child, without the cyclic collector: what parsing and linking make is alive
         until the build ends (they leave a few dozen objects in cycles for 100,000 contributions), and
-        its full collections walked it all again (0.1 s at 10,000 proposals)."""
-        if self._remember or self._jobs <= 1 or count_files(self.root) < CHILD_READ_FILES:
-            with collector_off():
+        its full collections walked it all again (0.1 s at 10,000 proposals); frozen before the collector
+        is back (collector_off(freeze=True))."""
+        with collector_off(freeze=True):  # what is read lives as long as the build (see _build)
+            if self._remember or self._jobs <= 1 or count_files(self.root) < CHILD_READ_FILES:
                 return self._parse_and_link(changed, config, moment, stage, keep_records=self.options.retain,
                                             beside=beside)
-        return in_child(partial(self._parse_and_link, changed, config, moment, stage, keep_records=False), BY_CONSULTATION,
-                        beside)
+            return in_child(partial(self._parse_and_link, changed, config, moment, stage, keep_records=False),
+                            BY_CONSULTATION, beside)
 
     def _parse_and_link(self, changed: set[str] | None, config: Config, moment: datetime, stage: Stage,
                         keep_records: bool = True, beside: Beside[Any] | None = None) -> _Content:

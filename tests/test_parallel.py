@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from consult.parallel import Beside, can_fork, in_child, run_shared
+from consult.parallel import Beside, can_fork, collector_off, in_child, run_shared
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="workers are forked on Linux only")
 
@@ -60,6 +60,37 @@ def test_workers_see_a_frozen_heap_and_a_caller_that_froze_keeps_its_objects_fro
             pass
         assert gc.get_freeze_count() >= frozen and kept
     finally:
+        gc.unfreeze()
+
+
+def test_collector_off_can_freeze_what_was_made_before_the_collector_is_back() -> None:
+    """With freeze, what was made while the collector was off is frozen when it comes back: otherwise
+    it is all still young, and the first collection after walks it (a whole site, at a build)."""
+    import gc
+
+    def young() -> set[int]:
+        return {id(x) for x in gc.get_objects(generation=0) + gc.get_objects(generation=1)}
+
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    with collector_off():
+        made = [[i] for i in range(5_000)]
+        assert not gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert sum(id(x) in young() for x in made[:100]) == 100  # the control: young, and walked by the next collection
+    try:
+        with collector_off(freeze=True):
+            made = [[i] for i in range(5_000)]
+        assert gc.isenabled() and gc.get_freeze_count() >= len(made)
+        assert not any(id(x) in young() for x in made[:100])
+    finally:
+        gc.unfreeze()
+    gc.disable()
+    try:
+        with collector_off(freeze=True):
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
         gc.unfreeze()
 
 
