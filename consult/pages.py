@@ -56,7 +56,8 @@ class _Recorder:
         self.name, self.jobs = name, jobs
 
     def render(self, *args: Any, **context: Any) -> str:
-        self.jobs.append((self.name, dict(*args, **context)))
+        # `context` is a new dict of this call's own: kept as it is when it is the whole context.
+        self.jobs.append((self.name, dict(*args, **context) if args else context))
         return f"{_PLACEHOLDER.decode()}{len(self.jobs) - 1}@@"
 
 
@@ -66,9 +67,13 @@ class _RecordingEnvironment:
     def __init__(self, env: jinja2.Environment):
         self.env = env
         self.jobs: list[tuple[str, dict[str, Any]]] = []
+        self.recorders: dict[str, _Recorder] = {}
 
     def get_template(self, name: str, *args: Any, **kwargs: Any) -> _Recorder:
-        return _Recorder(name, self.jobs)
+        recorder = self.recorders.get(name)
+        if recorder is None:
+            recorder = self.recorders[name] = _Recorder(name, self.jobs)
+        return recorder
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.env, name)

@@ -228,7 +228,7 @@ def _choice_label(site: Site, c: Consultation, facet: str, value: str) -> str:
 def list_page_urls(site: Site, lists: facets.Lists) -> list[str]:
     """The URLs of a consultation's proposal list pages (for the sitemap)."""
     per_page = site.config.contributions_per_page
-    return [p["url"] for listing in lists.listings for p in _paged(listing.proposals, per_page, listing.url, "")]
+    return [url for listing in lists.listings for url in _page_urls(len(listing.proposals), per_page, listing.url, "")]
 
 
 TEXT_ANSWERS_SHOWN = 5  # a text question's first answers on the results page; all of them on its own pages
@@ -254,7 +254,11 @@ def _render_results(site: Site, c: Consultation, page: Any, counts: Counts) -> N
 
 def text_answer_pages(c: Consultation, question_id: str, answers: tuple[Any, ...], per_page: int) -> list[dict[str, Any]]:
     """A text question's answers: page 1 at resultats/<question>/, page n at resultats/<question>/<n>/."""
-    return _paged(answers, per_page, f"{c.results_url}{question_id}/", "")
+    return _paged(answers, per_page, _text_answers_first(c, question_id), "")
+
+
+def _text_answers_first(c: Consultation, question_id: str) -> str:
+    return f"{c.results_url}{question_id}/"
 
 
 def _contribution_urls(site: Site, c: Consultation) -> dict[str, str]:
@@ -298,6 +302,16 @@ def _paged(items: tuple[Any, ...], per_page: int, first: str, rest: str) -> list
     return [{"url": _page_url(first, rest, n), "items": chunk} for n, chunk in enumerate(chunks, start=1)]
 
 
+def _listed_urls(listed: _Listed, per_page: int) -> list[str]:
+    items, first, rest = listed
+    return _page_urls(len(items), per_page, first, rest)
+
+
+def _page_urls(count: int, per_page: int, first: str, rest: str) -> list[str]:
+    """The addresses of the pages _paged makes of `count` items (for the sitemap: without the pages)."""
+    return [_page_url(first, rest, n) for n in range(1, max(1, -(-count // per_page)) + 1)]
+
+
 def _page_url(first: str, rest: str, number: int) -> str:
     """The address of page `number` of a list _paged splits."""
     return first if number == 1 else f"{first}{rest}{number}/"
@@ -327,6 +341,8 @@ def page_window(number: int, total: int, around: int = 1) -> list[int]:
     """The page numbers a pagination links to: the first, the last and `around` either side of the
     current one, 0 standing for the pages left out (1 0 6 7 8 0 50). A gap of a single page shows
     that page instead: a link takes no more room than the ellipsis."""
+    if total == 1:  # most lists (a proposal's comments) fit on one page
+        return [1]
     wanted = sorted({1, total} | {n for n in range(number - around, number + around + 1) if 1 <= n <= total})
     shown: list[int] = []
     for n in wanted:
@@ -369,32 +385,23 @@ def report_form(site: Site, consultation: Consultation, chrome: Mapping[str, Any
 
 def proposal_forms(site: Site, consultation: Consultation, links: FormLinks) -> Callable[[Proposal, str], FormView]:
     """form(proposal, kind): the form of that kind on a proposal's page. Only its target (the proposal,
-    the consultation, where it posts) differs from one proposal to the next: the forms of a kind share
-    one `untargeted` FormView (FormView.shared_untargeted), made for the first."""
-    untargeted: dict[str, FormView] = {}
+    the consultation, where it posts) differs from one proposal to the next: the forms of a kind are
+    made from one made for the first proposal (FormView.retargeted), and share one `untargeted`
+    FormView (FormView.shared_untargeted)."""
+    first: dict[str, FormView] = {}
 
     def form(proposal: Proposal, kind: str) -> FormView:
-        return FormView(
-            action=site.config.form_endpoint,
-            kind=kind,
-            consultation_slug=consultation.slug,
-            consultation_title=consultation.title,
-            consultation_url=consultation.url,
-            proposal_slug=proposal.slug,
-            proposal_title=proposal.title,
-            proposal_url=proposal.url,
-            max_length=site.config.max_length,
-            verified=BY_NAME[kind].verifiable and consultation.verified_supports,
-            **links,
-            shared_untargeted=untargeted.get(kind),
-        )
+        made = first.get(kind)
+        if made is None:
+            made = FormView(action=site.config.form_endpoint, kind=kind, consultation_slug=consultation.slug,
+                            consultation_title=consultation.title, consultation_url=consultation.url,
+                            proposal_slug=proposal.slug, proposal_title=proposal.title, proposal_url=proposal.url,
+                            max_length=site.config.max_length,
+                            verified=BY_NAME[kind].verifiable and consultation.verified_supports, **links)
+            made = first[kind] = made.retargeted(shared_untargeted=made.untargeted)
+        return made.retargeted(proposal_slug=proposal.slug, proposal_title=proposal.title, proposal_url=proposal.url)
 
-    def shared(proposal: Proposal, kind: str) -> FormView:
-        if kind not in untargeted:
-            untargeted[kind] = form(proposal, kind).untargeted
-        return form(proposal, kind)
-
-    return shared
+    return form
 
 
 def _statement(site: Site) -> dict[str, Any]:
@@ -430,6 +437,7 @@ def _opendata_view(site: Site) -> dict[str, Any]:
 def sitemap_urls(site: Site, lists: Mapping[str, facets.Lists]) -> list[str]:
     """Every public page (not the thank-you page, not 404), root-relative, sorted; `lists`: each
     consultation's proposal lists, by slug (those that list none left out)."""
+    per_page = site.config.contributions_per_page
     urls = {HOME_URL, OPENDATA_URL, SEARCH_URL} | {p.url for p in site.pages}
     if _a11y_slug(site) not in {p.slug for p in site.pages}:
         urls.add(page_url(_a11y_slug(site)))
@@ -437,14 +445,14 @@ def sitemap_urls(site: Site, lists: Mapping[str, facets.Lists]) -> list[str]:
         urls.update((c.url, c.moderation_url))
         if c.shows_results:
             urls.add(c.results_url)
-            urls.update(p["url"] for q in c.questions if q.type == "text" and q.results == "public"
-                        for p in text_answer_pages(c, q.id, tuple(range(_text_answer_count(c, q.id))),
-                                                   TEXT_ANSWERS_PER_PAGE))
-        urls.update(p["url"] for p in contribution_pages(c, site.config.contributions_per_page))
+            urls.update(url for q in c.questions if q.type == "text" and q.results == "public"
+                        for url in _page_urls(_text_answer_count(c, q.id), TEXT_ANSWERS_PER_PAGE,
+                                              _text_answers_first(c, q.id), ""))
+        urls.update(_listed_urls(_contributions_listed(c), per_page))
         if c.slug in lists:
             urls.update(list_page_urls(site, lists[c.slug]))
         for p in c.proposals:
-            urls.update(page["url"] for page in comment_pages(p, site.config.contributions_per_page))
+            urls.update(_listed_urls(_comments_listed(p), per_page))
     return sorted(urls)
 
 

@@ -702,3 +702,33 @@ def test_comments_are_paginated_oldest_first_from_the_proposal_page(env) -> None
     newest = next(e for e in entries if e.findtext(f"{ATOM}id").endswith("#contribution-c025"))
     assert newest.find(f"{ATOM}link").attrib["href"].endswith(f"/{base}comments/3/#contribution-c025")
     assert newest.findtext(f"{ATOM}id") == f"https://consultations.example.org/{base}#contribution-c025"
+
+
+def test_a_retargeted_form_is_the_form_replace_makes() -> None:
+    """FormView.retargeted (how a proposal page's forms are made from the first one's) is
+    dataclasses.replace without __init__: the same fields, the same equality and hash, and a field
+    it does not know is refused as replace refuses it."""
+    first = FormView(action="/api/submit", kind="comment", consultation_slug="marche", consultation_title="Le marché",
+                     consultation_url="/consultations/marche/", proposal_slug="a", proposal_title="A",
+                     proposal_url="/consultations/marche/propositions/a/", max_length=2000, organisation="Ville",
+                     token_url="/api/token")
+    changes = {"proposal_slug": "b", "proposal_title": "B <i>", "proposal_url": "/consultations/marche/propositions/b/"}
+    made, expected = first.retargeted(**changes), replace(first, **changes)
+    assert made == expected and hash(made) == hash(expected) and vars(made) == vars(expected)
+    assert made is not first and first.proposal_slug == "a"  # the first form is left as it was
+    assert first.about("c1") == replace(first, target="c1")
+    with pytest.raises(TypeError):
+        replace(first, nope=1)
+    with pytest.raises(TypeError):
+        first.retargeted(nope=1)
+
+
+def test_the_sitemap_counts_the_pages_of_a_list_as_paging_makes_them() -> None:
+    """The sitemap lists a list's page addresses from its length alone (_page_urls), the pages themselves
+    are made by _paged: the two must agree for every length, the empty list's one page included."""
+    from consult.render import _page_urls, _paged
+
+    for per_page in (1, 2, 3, 20):
+        for count in range(0, 3 * per_page + 2):
+            made = [p["url"] for p in _paged(tuple(range(count)), per_page, "/c/p/", "comments/")]
+            assert _page_urls(count, per_page, "/c/p/", "comments/") == made
