@@ -62,6 +62,12 @@ def test_template_syntax_stays_literal() -> None:
     assert "{{ 7*7 }}" in html and "49" not in html
 
 
+def test_trusted_renders_nothing_as_both_parsers_do() -> None:
+    from consult.markdown import TRUSTED
+
+    assert render_trusted("") == TRUSTED.render("") == TRUSTED_FALLBACK.render("") == ""
+
+
 def test_trusted_keeps_tables_and_heading_anchors() -> None:
     html = render_trusted("## Où en est-on ?\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
     assert '<h2 id="ou-en-est-on">' in html and "<table>" in html
@@ -120,3 +126,15 @@ def test_a_heading_s_id_is_worked_out_once_for_all_the_files_that_repeat_it() ->
         assert '<h2 id="le-constat">Le <em>constat</em></h2>' in html and '<h2 id="le-constat-1">Le constat</h2>' in html
     info = _heading_slug.cache_info()
     assert (info.misses, info.hits) == (2, 4)
+
+
+@given(st.lists(st.sampled_from(["<h2>", "</h2>", "<h3>", "</h3>", "<h", "<hr />", "</h", "2>", "3>", "a", "é", "\n", "<em>"]),
+                max_size=30).map("".join))
+def test_heading_ids_go_where_the_regular_expression_finds_headings(out: str) -> None:
+    """`_with_heading_ids` finds headings with str.find: the same ones as the expression it replaces."""
+    from consult.markdown import _heading_slug, _unique, _with_heading_ids
+
+    taken: set[str] = set()
+    expected = re.sub(r"<h([23])>(.*?)</h\1>", lambda m: f'<h{m[1]} id="{_unique(_heading_slug(m[2]), taken)}">{m[2]}</h{m[1]}>',
+                      out, flags=re.DOTALL)
+    assert _with_heading_ids(out) == expected
