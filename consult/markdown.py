@@ -74,6 +74,7 @@ TRUSTED_FALLBACK = _trusted_fallback()
 UNTRUSTED = _untrusted()
 
 _RAW_HEADING = re.compile(r"<h[23][\s>/]", re.IGNORECASE)
+_MD_HEADING = re.compile(r"<h([23])>(.*?)</h\1>", re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 # A line break inside a (setext) heading is a softbreak token, not part of its text.
 _BREAK = re.compile(r"[ \t]*\n[ \t]*")
@@ -91,32 +92,16 @@ def render_trusted(text: str) -> str:
         if type(exc).__name__ != "PanicException":
             raise
         return TRUSTED_FALLBACK.render(text)
-    return _with_heading_ids(out)
-
-
-def _with_heading_ids(out: str) -> str:
-    """`out` with an id on each `<h2>` and `<h3>`, as `re.sub(r"<h([23])>(.*?)</h\\1>", ..., flags=re.DOTALL)`
-    would put them (a heading ends at the first `</hN>` of its level after it), found by `str.find`: a
-    fast search for "<h", where the expression's search tried every character of the page (a tenth
-    of a proposal's parsing, issue 17), and no match object nor call for each heading."""
-    parts: list[str] = []
-    taken: set[str] = set()
-    done = 0
-    start = out.find("<h")
-    while start >= 0:
-        tail = out[start + 2 : start + 4]  # "2>" or "3>" opens a heading
-        if tail == "2>" or tail == "3>":
-            end = out.find("</h" + tail, start + 4)
-            if end >= 0:
-                level, inner = tail[0], out[start + 4 : end]
-                parts += (out[done:start], f'<h{level} id="{_unique(_heading_slug(inner), taken)}">{inner}</h{level}>')
-                done = end + 5
-                start = out.find("<h", done)
-                continue
-        start = out.find("<h", start + 2)
-    if not parts:
+    if "<h2>" not in out and "<h3>" not in out:
         return out
-    parts.append(out[done:])
+    # What _MD_HEADING.sub would make with a function, without a match object and a call for each
+    # heading: split gives the text between headings, each heading's level and its HTML inside.
+    parts = _MD_HEADING.split(out)
+    taken: set[str] = set()
+    for index in range(1, len(parts), 3):
+        level, inner = parts[index], parts[index + 1]
+        parts[index] = f'<h{level} id="{_unique(_heading_slug(inner), taken)}">{inner}</h{level}>'
+        parts[index + 1] = ""
     return "".join(parts)
 
 
