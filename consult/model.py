@@ -191,11 +191,17 @@ def _fields(kind: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(name for name in every if name not in (*kind.parts, *kind.collections)), every  # type: ignore[attr-defined]
 
 
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
 def made(kind: type[M], **values: Any) -> M:
-    """`kind(**values)` for a frozen dataclass of the model without `__post_init__`, given every field
-    in order: its __dict__ filled at once, where the generated __init__ calls object.__setattr__ for
-    each field (a Proposal's 22 calls were a fifth of linking a site's proposals, issue 17)."""
-    if tuple(values) != _fields(kind)[1]:
+    """`kind(**values)` for a frozen dataclass without `__post_init__` nor slots, given every field in
+    order: its __dict__ filled at once, where the generated __init__ calls object.__setattr__ for each
+    field (a Proposal's 22 calls were a fifth of linking a site's proposals, issue 17; a proposal's record
+    is made the same way where it is parsed)."""
+    if tuple(values) != _field_names(kind):
         raise TypeError(f"{kind.__name__} is made from every field, in order")
     item = object.__new__(kind)
     item.__dict__.update(values)

@@ -264,3 +264,8 @@ def test_made_is_the_dataclass_made_by_its_init() -> None:
         made(Proposal, **{k: v for k, v in values.items() if k != "status_line"})
     with pytest.raises(TypeError):
         made(Proposal, **dict(reversed(values.items())))
+    from consult.content.files import ProposalRecord
+
+    record = {f.name: f"r-{f.name}" for f in fields(ProposalRecord)}
+    assert made(ProposalRecord, **record) == ProposalRecord(**record)
+    assert list(vars(made(ProposalRecord, **record))) == list(vars(ProposalRecord(**record)))
