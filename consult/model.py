@@ -201,7 +201,8 @@ def made(kind: type[M], **values: Any) -> M:
     order: its __dict__ filled at once, where the generated __init__ calls object.__setattr__ for each
     field (a Proposal's 22 calls were a fifth of linking a site's proposals, issue 17; a proposal's record
     is made the same way where it is parsed)."""
-    if tuple(values) != _field_names(kind):
+    cls: type = kind  # mypy: a hashable class, the key of _field_names's cache
+    if tuple(values) != _field_names(cls):
         raise TypeError(f"{kind.__name__} is made from every field, in order")
     item = object.__new__(kind)
     item.__dict__.update(values)
