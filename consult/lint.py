@@ -67,15 +67,22 @@ def check_history(doc: YamlDoc, data: dict[str, Any], status_ids: tuple[str, ...
     found = []
     history = [(i, h) for i, h in enumerate(data.get("history") or []) if isinstance(h, dict)
                and isinstance(h.get("date"), date) and isinstance(h.get("status"), str)]
-    for (_, before), (index, entry) in zip(history, history[1:]):
-        if _day(entry["date"]) < _day(before["date"]):
+    days = [_day(h["date"]) for _, h in history]  # each entry's day, worked out once
+    ordered = True
+    for at in range(1, len(history)):
+        if days[at] < days[at - 1]:
+            index, entry, before = history[at][0], history[at][1], history[at - 1][1]
             found.append(doc.error(("history", index, "date"),
                                    f"history dates are out of order: {entry['date']} comes after {before['date']}",
                                    "list the status changes oldest first, or correct a mistyped date"))
+            ordered = False
             break
     status = data.get("status")
     if history and isinstance(status, str) and status in status_ids:
-        last = max(reversed(history), key=lambda item: _day(item[1]["date"]))[1]  # the page's current one
+        # The page's current status: the latest day's entry, the last one listed of that day (in order,
+        # the last entry; else the first at the largest day, going backwards).
+        latest = len(history) - 1 if ordered else max(reversed(range(len(history))), key=days.__getitem__)
+        last = history[latest][1]
         if last["status"] in status_ids and last["status"] != status:
             found.append(doc.error(("status",), f"status '{status}' is not the latest status of the history "
                                    f"('{last['status']}' on {last['date']})",

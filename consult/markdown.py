@@ -82,6 +82,8 @@ _BREAK = re.compile(r"[ \t]*\n[ \t]*")
 
 def render_trusted(text: str) -> str:
     """Editors' Markdown; h2 and h3 get ids from their text, unique within the document."""
+    if not text:  # most proposals' `response`: nothing to render, without a call into the parser
+        return ""
     if ("<" in text and _RAW_HEADING.search(text)) or "^[" in text or ("`" in text and "[" in text):
         return TRUSTED_FALLBACK.render(text)
     try:

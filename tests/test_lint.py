@@ -4,12 +4,14 @@ and the next moment the built pages go stale."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from consult.cli import cli
 from consult.config import parse_config
@@ -99,6 +101,32 @@ def test_a_proposal_agrees_with_its_history_or_says_where_it_does_not() -> None:
     backwards = "  - date: 2026-11-10\n    status: retenue\n  - date: 2026-11-02\n    status: recue\n"
     assert [(p.line, p.message) for p in history_problems(proposal_text("retenue", backwards))] == [
         (7, "history dates are out of order: 2026-11-02 comes after 2026-11-10")]
+
+
+_ENTRY = st.fixed_dictionaries({
+    "date": st.sampled_from([date(2026, 11, 2), date(2026, 11, 10), datetime(2026, 11, 2, 9), datetime(2026, 11, 10, 18)]),
+    "status": st.sampled_from(["recue", "retenue", "a-l-etude"]),
+})
+
+
+@given(st.lists(_ENTRY, max_size=5), st.sampled_from(["recue", "retenue", "a-l-etude"]))
+def test_the_current_status_is_the_last_entry_of_the_latest_day(history: list[dict[str, object]], status: str) -> None:
+    """The status the page shows (the history's latest day's entry, the last listed of that day), the first
+    date out of order: as the history's entries compare by day."""
+    def day(value: object) -> object:
+        return value.date() if isinstance(value, datetime) else value
+
+    doc, _, _ = parse_front_matter(proposal_text(status, "  - {date: 2026-11-02, status: recue}\n"), "p.md")
+    expected = []
+    for index in range(1, len(history)):
+        if day(history[index]["date"]) < day(history[index - 1]["date"]):
+            expected.append(f"history dates are out of order: {history[index]['date']} comes after {history[index - 1]['date']}")
+            break
+    if history:
+        last = max(reversed(history), key=lambda entry: day(entry["date"]))
+        if last["status"] != status:
+            expected.append(f"status '{status}' is not the latest status of the history ('{last['status']}' on {last['date']})")
+    assert [p.message for p in check_history(doc, {"status": status, "history": history}, STATUSES)] == expected
 
 
 def test_the_build_refuses_the_contradiction_once_and_not_on_top_of_an_unknown_status() -> None:

@@ -62,6 +62,12 @@ def test_template_syntax_stays_literal() -> None:
     assert "{{ 7*7 }}" in html and "49" not in html
 
 
+def test_trusted_renders_nothing_as_both_parsers_do() -> None:
+    from consult.markdown import TRUSTED
+
+    assert render_trusted("") == TRUSTED.render("") == TRUSTED_FALLBACK.render("") == ""
+
+
 def test_trusted_keeps_tables_and_heading_anchors() -> None:
     html = render_trusted("## Où en est-on ?\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
     assert '<h2 id="ou-en-est-on">' in html and "<table>" in html

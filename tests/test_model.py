@@ -244,3 +244,28 @@ def test_link_site_may_consume_its_records_and_links_the_same_site(root: Path) -
     assert pairs == [] and (site, problems) == link_site(list(kept), config, moment)
     del pairs
     assert [sys.getrefcount(record) for source, record in kept if source.kind == "contribution" and record is not None] == before
+
+
+def test_made_is_the_dataclass_made_by_its_init() -> None:
+    """`made` (linking's Proposals) fills the __dict__ as the frozen dataclass's __init__ does, field by
+    field in order, and refuses fields missing or out of order rather than leave them unset."""
+    from datetime import date
+
+    from consult.model import Category, Proposal, ProposalStatus, StatusChange, made
+
+    values = {f.name: f"v-{f.name}" for f in fields(Proposal)}
+    values.update(category=Category("c", "C"), status=ProposalStatus("recue", "Reçue"), supports=3,
+                  history=(StatusChange(date(2026, 1, 2), "recue"),), comments=(), unpublished_comments=0,
+                  response_date=None, submitted=None, embargoed=(), merged_from=(), status_line=4)
+    built, fast = Proposal(**values), made(Proposal, **values)
+    assert fast == built and vars(fast) == vars(built) and list(vars(fast)) == list(vars(built))
+    assert fast.key == built.key and hash(fast) == hash(built) and pickle.dumps(fast) == pickle.dumps(built)
+    with pytest.raises(TypeError):
+        made(Proposal, **{k: v for k, v in values.items() if k != "status_line"})
+    with pytest.raises(TypeError):
+        made(Proposal, **dict(reversed(values.items())))
+    from consult.content.files import ProposalRecord
+
+    record = {f.name: f"r-{f.name}" for f in fields(ProposalRecord)}
+    assert made(ProposalRecord, **record) == ProposalRecord(**record)
+    assert list(vars(made(ProposalRecord, **record))) == list(vars(ProposalRecord(**record)))

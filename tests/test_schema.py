@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from consult.config import ACCESSIBILITY_FIELDS, TOP_FIELDS, read_config
 from consult.content.files import CONSULTATION_FIELDS, HISTORY_FIELDS, PROPOSAL_FIELDS, parse_consultation, parse_proposal
@@ -103,3 +105,26 @@ def test_readers_still_see_dates_given_as_text() -> None:
     assert proposal is None  # the history check reads the parsed dates: they go back in time
     assert [p.message for p in problems] == ["history dates are out of order: 2026-10-01 09:30:00 comes after "
                                              "2026-10-02 09:30:00"]
+
+
+_VALUES = [None, "", "a-slug", "Not a slug", 0, 3, True, False, 1.5, [], ["x"], {}, {"a": 1}, date(2026, 1, 2),
+           datetime(2026, 1, 2, 3, 4), "2026-01-02T03:04", "2026-13-40T00:00"]
+
+
+@given(st.dictionaries(st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "zz"]), st.sampled_from(_VALUES), max_size=8))
+def test_check_mapping_reports_what_the_type_rules_say(data: dict[str, object]) -> None:
+    """Its one-isinstance checks agree with `_type_ok`'s rules, problem for problem and in order."""
+    from consult.schema import INVALID, TYPE_NAMES, _date_value, _type_ok
+
+    fields = {"a": Field("str", required=True), "b": Field("slug"), "c": Field("int"), "d": Field("bool"),
+              "e": Field("date"), "f": Field("list"), "g": Field("dict", required=True)}
+    doc, _ = parse_yaml("x: 1\n", "x.yaml")
+    expected = [f"unknown field '{key}' in m" for key in data if key not in fields]
+    for name, spec in fields.items():
+        value = data.get(name)
+        if value is None:
+            expected += [f"missing required field '{name}' in m"] if spec.required else []
+        elif value is not INVALID:
+            value = _date_value(value) if spec.type == "date" else value
+            expected += [] if _type_ok(value, spec.type) else [f"field '{name}' must be {TYPE_NAMES[spec.type]}, not {value!r}"]
+    assert [p.message for p in check_mapping(doc, (), data, fields, "m")] == expected

@@ -29,6 +29,7 @@ from consult.model import (
     Question,
     StatusChange,
     Theme,
+    made,
 )
 from consult.schema import SLUG_RE, Field, check_mapping, converted, present
 from consult.slug import slugify
@@ -353,8 +354,8 @@ def parse_proposal(text: str, path: str, slug: str, config: Config) -> tuple[Pro
         problems += check_history(doc, dict(data, history=[item for _, item in entries]), status_ids)
     if problems:
         return None, problems
-    return ProposalRecord(
-        slug=slug, title=data["title"], summary=data.get("summary", ""), category=data.get("category", ""),
+    return made(
+        ProposalRecord, slug=slug, title=data["title"], summary=data.get("summary", ""), category=data.get("category", ""),
         status=data["status"], history=tuple(sorted(history, key=lambda h: h.date)),
         response_html=render_trusted(data.get("response", "")), response_date=_day(data.get("response_date")),
         # A citizen's text stays untrusted once it is a proposal: no raw HTML, no images.

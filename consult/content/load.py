@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from consult.cache import Store, digest, salt
 from consult.config import Config
@@ -48,6 +48,7 @@ from consult.model import (
     Text,
     Theme,
     derive_status,
+    made,
     order_consultations,
     pack_texts,
 )
@@ -480,20 +481,22 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
     for p in kinds["proposal"]:
         if p.merged_into:
             merged_from[p.merged_into].append(p.slug)
-    proposals = []
+    proposals, today = [], now.date()
     for p in sorted(kinds["proposal"], key=lambda p: (p.title.casefold(), p.slug)):
         if p.category and p.category not in categories:
             problems.append(files.locate(texts[p.source], p.source, ("category",), f"unknown category '{p.category}'",
                                          did_you_mean(p.category, categories) or "categories of this consultation: " + ", ".join(categories)))
-        shown = visible(p, now.date(), statuses)
-        proposals.append(Proposal(
+        shown = visible(p, today, statuses)
+        proposals.append(made(
+            Proposal,
             slug=p.slug, consultation=c.slug, title=p.title, summary=p.summary, category=categories.get(p.category),
             status=by_id[shown.status], history=shown.history, response_html=shown.response_html,
             response_date=shown.response_date, body_html=p.body_html, supports=supports.get(p.slug, 0),
-            comments=tuple(sorted(comments[p.slug], key=lambda x: (x.submitted, x.id))),
-            unpublished_comments=rejected_comments[p.slug], url=proposal_url(base, p.slug), source=p.source,
+            # .get: no entry made in these defaultdicts for each proposal without comments or merges
+            comments=tuple(sorted(comments.get(p.slug, ()), key=lambda x: (x.submitted, x.id))),
+            unpublished_comments=rejected_comments.get(p.slug, 0), url=proposal_url(base, p.slug), source=p.source,
             origin=p.origin, author=p.author, submitted=p.submitted, embargoed=shown.embargoed,
-            merged_into=p.merged_into, merged_from=tuple(sorted(merged_from[p.slug])), status_line=p.status_line,
+            merged_into=p.merged_into, merged_from=tuple(sorted(merged_from.get(p.slug, ()))), status_line=p.status_line,
         ))
     synthesis = None
     if kinds["synthesis"]:
@@ -548,9 +551,9 @@ def check_merges(records: list[files.ProposalRecord], texts: dict[str, str], lan
     return problems
 
 
-@dataclass(frozen=True)
-class Shown:
-    """What the pages may show of a proposal on a given day, and what waits for a later one."""
+class Shown(NamedTuple):
+    """What the pages may show of a proposal on a given day, and what waits for a later one. A named
+    tuple: one is made for each proposal linked, in a third of a frozen dataclass's time."""
 
     status: str
     history: tuple[StatusChange, ...]
