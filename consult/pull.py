@@ -591,23 +591,32 @@ def _confirm(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, repor
 def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: Any, report: PullReport) -> None:
     """Claimed rows -> files, page by page. A page's files are written (temps, flush, link, flush,
     read back: `write_batch`, mostly waiting for the disk) in a thread while the next page is
-    screened and rendered here; its rows are marked only once that write is done, as before. The
-    next page is handed to the writer before this one is marked, so the disk never waits for the
-    inbox; a page whose write fails stops the writing of every later one (`_write_after`)."""
+    screened and rendered here; its rows are marked only once that write is done, as before, in a
+    third thread (`_mark_after`: a mark's commit waits for the inbox's disk, or the handler's
+    answer, and this thread has the next page to screen). The next page is handed to the writer
+    before this one is marked, so the disk never waits for the inbox; a page whose write fails
+    stops the writing of every later one (`_write_after`), a page whose marks fail the marking."""
     claimed = inbox.claim(worker, now)
     checkout.screening.expected = claimed
     pages = _prepared(checkout.screening, _pages(inbox, worker), claimed >= PARALLEL_FROM, tz)
-    with _collector_paused(), ThreadPoolExecutor(1, thread_name_prefix="consult-pull-write") as writer:
+    marks: list[Future[int]] = []
+    with _collector_paused(), ThreadPoolExecutor(1, thread_name_prefix="consult-pull-write") as writer, \
+            ThreadPoolExecutor(1, thread_name_prefix="consult-pull-mark") as marker:
         writing: tuple[_Page, Future[list[bool]]] | None = None
         for batch, prepared in pages:
             page = _screen(checkout, batch, prepared, now, tz, report)
             queued = writer.submit(_write_after, writing[1] if writing else None,
                                    [(target, data) for _, target, data in page.todo])
             if writing is not None:
-                _finish(checkout, inbox, worker, now, tz, report, *writing)
+                if marks and marks[-1].done():
+                    marks[-1].result()  # the inbox failed: stop here (the files written stay: delivered)
+                marks.append(marker.submit(_mark_after, marks[-1] if marks else None, inbox, worker, now,
+                                           *_finish(checkout, tz, report, *writing)))
             writing = page, queued
         if writing is not None:
-            _finish(checkout, inbox, worker, now, tz, report, *writing)
+            marks.append(marker.submit(_mark_after, marks[-1] if marks else None, inbox, worker, now,
+                                       *_finish(checkout, tz, report, *writing)))
+    report.confirmed += sum(mark.result() for mark in marks)  # a mark that failed raises here
 
 
 def _write_after(before: Future[list[bool]] | None, items: list[tuple[str, bytes]]) -> list[bool]:
@@ -616,6 +625,17 @@ def _write_after(before: Future[list[bool]] | None, items: list[tuple[str, bytes
     if before is not None and before.exception() is not None:
         raise PullError("not written: the page before could not be written")
     return write_batch(items)
+
+
+def _mark_after(before: Future[int] | None, inbox: Inbox, worker: str, now: datetime, delivered: list[str],
+                written: list[str]) -> int:
+    """A page's rows marked (their files durable: `_finish` saw them written), once the page before
+    is marked, in order; nothing marked when that one failed. How many rows were exported."""
+    if before is not None and before.exception() is not None:
+        raise PullError("not marked: the page before could not be marked")
+    confirmed = inbox.mark_exported(delivered, worker, now)
+    inbox.mark_written(written, worker, now)
+    return confirmed
 
 
 COLLECT_EVERY = 20_000  # the cyclic collector's first threshold while pages are pulled (Python's: 700)
@@ -688,10 +708,10 @@ def _screen(checkout: Checkout, batch: list[Submission], prepared: list[Ready], 
     return page
 
 
-def _finish(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: Any, report: PullReport,
-            page: _Page, writing: Future[list[bool]]) -> None:
+def _finish(checkout: Checkout, tz: Any, report: PullReport, page: _Page,
+            writing: Future[list[bool]]) -> tuple[list[str], list[str]]:
     """Once a page's files are written (an error there raises here: nothing of it is marked): the
-    report, its reports' files, then its rows marked."""
+    report, its reports' files; then the ids to mark, exported (delivered before) and written."""
     created = writing.result()
     settled: dict[str, list[str]] = {}  # consultation -> its files written, told to the detectors once a page
     for (sub, target, data), new in zip(page.todo, created):
@@ -708,8 +728,7 @@ def _finish(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
         if consultation is not None:  # always: only a known consultation's rows have files to write
             checkout.screening.written(consultation.contributions, ids)
     done = _write_reports(checkout, page.reports, tz, report)
-    report.confirmed += inbox.mark_exported(page.delivered, worker, now)
-    inbox.mark_written([sub.id for sub, _, _ in page.todo] + done, worker, now)
+    return page.delivered, [sub.id for sub, _, _ in page.todo] + done
 
 
 PARALLEL_FROM = 2 * BATCH  # claimed rows from which the detectors' own work goes to another process

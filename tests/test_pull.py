@@ -849,6 +849,36 @@ def test_a_page_whose_write_fails_is_not_marked_and_the_next_pull_finishes_it(si
     assert do_pull(site, inbox).confirmed == 80
 
 
+def test_a_page_whose_marks_fail_stops_the_marking_and_the_next_pull_finishes_it(site: Path, inbox: Inbox,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages are marked in a thread of their own, each once its files are durable: a mark that fails
+    raises from the pull, no later page is marked, and the next pull settles every row exactly once."""
+    import consult.pull
+    from consult.inbox.base import InboxError
+    from consult.inbox.sql import Inbox as SqlInbox
+
+    monkeypatch.setattr(consult.pull, "BATCH", 40)
+    for n in range(120):
+        inbox.add(sub(n))
+    real_mark = SqlInbox.mark_written
+    marked: list[list[str]] = []
+
+    def failing(self: Inbox, ids: list[str], worker: str, now: datetime) -> int:
+        assert set(ids) <= set(contribution_files(site))  # files durable before their rows are marked
+        marked.append(ids)
+        if len(marked) == 2:
+            raise InboxError("inbox gone (injected)")
+        return real_mark(self, ids, worker, now)
+
+    monkeypatch.setattr(SqlInbox, "mark_written", failing)
+    with pytest.raises(InboxError, match="inbox gone"):
+        do_pull(site, inbox)
+    assert len(marked) == 2 and inbox.counts() == {"written": 40, "claimed": 80}
+    monkeypatch.setattr(SqlInbox, "mark_written", real_mark)
+    do_pull(site, inbox)
+    assert_exactly_once(site, inbox, 120)
+
+
 TRICKY = ["", "yes", "null", "~", "12", "1e3", "2026-01-02", "a: b", "a #b", " lead", "trail ", "-x", "? q", "'q'",
           '"d"', "multi\nline", "tab\there", "é à œ", "emoji 😀", "[x]", "{y}", "&a", "*b", "!c", "|", ">", "%", "@",
           "#", ":", "---", "...", "\u2028", "x" * 300]
