@@ -1,19 +1,20 @@
 """Inbox -> content files: one `contributions/<id>.md` (status: pending) per submission,
 and `supports.yaml` tallies, safely interrupted and safely run twice at once.
 
-A lock; erased ids' files removed; rows claimed; each file written to a temp file, fsynced,
-linked into place (never over an existing file), the directory fsynced, re-read and compared;
-the row is then `written`. It becomes `exported` only when a later pull finds the file in the
-checkout it starts from (the file reached the repository moderators review); a written row
-whose file is not there is written again, with the same id: a failed push, a cancelled job
-lose nothing and double nothing. A file already there (whatever its bytes: an editor's edit)
-is never overwritten. No email or address-derived value is ever written or printed.
+A lock; erased ids' files removed; rows claimed; each file written unnamed (`O_TMPFILE`, else
+a temp file), fsynced, linked into place (never over an existing file), the directory fsynced,
+re-read and compared; the row is then `written`. It becomes `exported` only when a later pull
+finds the file in the checkout it starts from (the file reached the repository moderators
+review); a written row whose file is not there is written again, with the same id: a failed
+push, a cancelled job lose nothing and double nothing. A file already there (whatever its bytes:
+an editor's edit) is never overwritten. No email or address-derived value is ever written or printed.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
 import gc
 import json
 import os
@@ -238,13 +239,94 @@ def _syncfs(directory: Path) -> None:
 
 
 def write_batch(items: Sequence[tuple[Path | str, bytes]]) -> list[bool]:
-    """Create each file durably: temps written, flushed once, linked into place (never over an
-    existing file), flushed again, read back and compared. True where a file was created."""
+    """Create each file durably: written, flushed once, linked into place (never over an existing
+    file), flushed again, read back and compared. True where a file was created. Where the
+    filesystem makes unnamed files (`O_TMPFILE`), each is written with no name at all, so a crash
+    leaves nothing behind and there is no temp name to create then unlink; elsewhere, named temps."""
     # Plain strings and os calls, not Path methods: this runs in a thread beside the pull's own
     # work, and each Python step between two system calls waits for the interpreter lock.
-    token = secrets.token_hex(4)  # one a batch: the file names make each temp's name unique
     paths = [os.fspath(path) for path, _ in items]
-    temps = [f"{os.path.dirname(path)}/.{os.path.basename(path)}.{token}.tmp" for path in paths]
+    if not paths:
+        return []
+    room = _unnamed_room()  # each unnamed file stays open until linked: at most this many at once
+    step = room or len(paths)
+    created: list[bool] = []
+    for start in range(0, len(paths), step):
+        chunk = [(path, data) for path, (_, data) in zip(paths[start:start + step], items[start:start + step])]
+        made = _link_unnamed(chunk) if room else None
+        created += made if made is not None else _link_named(chunk)
+    folders = sorted({os.path.dirname(path) for path in paths})
+    for directory in folders:
+        _syncfs(Path(directory)) if directory == os.path.dirname(paths[0]) else _fsync_dir(Path(directory))
+    for path, (_, data), new in zip(paths, items, created):
+        if new and not _reads_back(path, data):
+            os.unlink(path)
+            _fsync_dir(Path(os.path.dirname(path)))
+            raise PullError(f"{path}: the file read back differs from what was written (disk error?)")
+    return created
+
+
+UNNAMED = getattr(os, "O_TMPFILE", 0)  # 0: not Linux, named temps only
+PROC_FDS = "/proc/self/fd"  # an unnamed file is linked by its descriptor's name here (linkat)
+
+
+def _unnamed_room() -> int:
+    """How many unnamed files a batch may hold open at once (0: write named temps): the open-file
+    limit less what the rest of the process may need."""
+    if not UNNAMED or not os.path.isdir(PROC_FDS):
+        return 0
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    room = BATCH if soft == resource.RLIM_INFINITY else min(BATCH, soft // 2 - 64)
+    return room if room >= 64 else 0
+
+
+def _link_unnamed(items: list[tuple[str, bytes]]) -> list[bool] | None:
+    """`items` written as unnamed files (`O_TMPFILE`) in their folders, flushed once, then each
+    linked to its name; None, nothing done, when the first folder's filesystem makes no unnamed
+    files (the caller writes named temps instead). A crash before a link leaves nothing on disk:
+    an unnamed file is freed when its descriptor closes."""
+    fds: list[int] = []
+    try:
+        for path, data in items:
+            try:
+                fd = os.open(os.path.dirname(path), UNNAMED | os.O_WRONLY, 0o644)
+            except OSError as exc:
+                if fds or exc.errno not in REFUSED:
+                    raise
+                return None
+            fds.append(fd)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        _syncfs(Path(os.path.dirname(items[0][0])))  # complete on disk before it has a name
+        proc = os.open(PROC_FDS, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            created: list[bool] = []
+            for (path, _), fd in zip(items, fds):
+                try:  # linkat(AT_SYMLINK_FOLLOW): atomic, and never replaces an existing file
+                    os.link(str(fd), path, src_dir_fd=proc)
+                    created.append(True)
+                except FileExistsError:
+                    created.append(False)
+        finally:
+            os.close(proc)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return created
+
+
+# What open(O_TMPFILE) fails with where the filesystem or kernel makes no unnamed files.
+REFUSED = frozenset({errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT})
+
+
+def _link_named(items: list[tuple[str, bytes]]) -> list[bool]:
+    """`items` written as named temps beside their files, flushed once, linked into place, the
+    temps removed (where `_link_unnamed` cannot be used)."""
+    token = secrets.token_hex(4)  # one a batch: the file names make each temp's name unique
+    temps = [f"{os.path.dirname(path)}/.{os.path.basename(path)}.{token}.tmp" for path, _ in items]
     created: list[bool] = []
     made: list[str] = []
     try:
@@ -257,9 +339,8 @@ def write_batch(items: Sequence[tuple[Path | str, bytes]]) -> list[bool]:
                     view = view[os.write(fd, view):]
             finally:
                 os.close(fd)
-        if items:
-            _syncfs(Path(os.path.dirname(paths[0])))
-        for path, temp in zip(paths, temps):
+        _syncfs(Path(os.path.dirname(items[0][0])))
+        for (path, _), temp in zip(items, temps):
             try:
                 os.link(temp, path)  # atomic, and never replaces an existing file
                 created.append(True)
@@ -271,14 +352,6 @@ def write_batch(items: Sequence[tuple[Path | str, bytes]]) -> list[bool]:
                 os.unlink(temp)
             except FileNotFoundError:
                 pass
-    folders = sorted({os.path.dirname(path) for path in paths})
-    for directory in folders:
-        _syncfs(Path(directory)) if directory == os.path.dirname(paths[0]) else _fsync_dir(Path(directory))
-    for path, (_, data), new in zip(paths, items, created):
-        if new and not _reads_back(path, data):
-            os.unlink(path)
-            _fsync_dir(Path(os.path.dirname(path)))
-            raise PullError(f"{path}: the file read back differs from what was written (disk error?)")
     return created
 
 
@@ -518,23 +591,32 @@ def _confirm(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, repor
 def _export(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: Any, report: PullReport) -> None:
     """Claimed rows -> files, page by page. A page's files are written (temps, flush, link, flush,
     read back: `write_batch`, mostly waiting for the disk) in a thread while the next page is
-    screened and rendered here; its rows are marked only once that write is done, as before. The
-    next page is handed to the writer before this one is marked, so the disk never waits for the
-    inbox; a page whose write fails stops the writing of every later one (`_write_after`)."""
+    screened and rendered here; its rows are marked only once that write is done, as before, in a
+    third thread (`_mark_after`: a mark's commit waits for the inbox's disk, or the handler's
+    answer, and this thread has the next page to screen). The next page is handed to the writer
+    before this one is marked, so the disk never waits for the inbox; a page whose write fails
+    stops the writing of every later one (`_write_after`), a page whose marks fail the marking."""
     claimed = inbox.claim(worker, now)
     checkout.screening.expected = claimed
     pages = _prepared(checkout.screening, _pages(inbox, worker), claimed >= PARALLEL_FROM, tz)
-    with _collector_paused(), ThreadPoolExecutor(1, thread_name_prefix="consult-pull-write") as writer:
+    marks: list[Future[int]] = []
+    with _collector_paused(), ThreadPoolExecutor(1, thread_name_prefix="consult-pull-write") as writer, \
+            ThreadPoolExecutor(1, thread_name_prefix="consult-pull-mark") as marker:
         writing: tuple[_Page, Future[list[bool]]] | None = None
         for batch, prepared in pages:
             page = _screen(checkout, batch, prepared, now, tz, report)
             queued = writer.submit(_write_after, writing[1] if writing else None,
                                    [(target, data) for _, target, data in page.todo])
             if writing is not None:
-                _finish(checkout, inbox, worker, now, tz, report, *writing)
+                if marks and marks[-1].done():
+                    marks[-1].result()  # the inbox failed: stop here (the files written stay: delivered)
+                marks.append(marker.submit(_mark_after, marks[-1] if marks else None, inbox, worker, now,
+                                           *_finish(checkout, tz, report, *writing)))
             writing = page, queued
         if writing is not None:
-            _finish(checkout, inbox, worker, now, tz, report, *writing)
+            marks.append(marker.submit(_mark_after, marks[-1] if marks else None, inbox, worker, now,
+                                       *_finish(checkout, tz, report, *writing)))
+    report.confirmed += sum(mark.result() for mark in marks)  # a mark that failed raises here
 
 
 def _write_after(before: Future[list[bool]] | None, items: list[tuple[str, bytes]]) -> list[bool]:
@@ -543,6 +625,17 @@ def _write_after(before: Future[list[bool]] | None, items: list[tuple[str, bytes
     if before is not None and before.exception() is not None:
         raise PullError("not written: the page before could not be written")
     return write_batch(items)
+
+
+def _mark_after(before: Future[int] | None, inbox: Inbox, worker: str, now: datetime, delivered: list[str],
+                written: list[str]) -> int:
+    """A page's rows marked (their files durable: `_finish` saw them written), once the page before
+    is marked, in order; nothing marked when that one failed. How many rows were exported."""
+    if before is not None and before.exception() is not None:
+        raise PullError("not marked: the page before could not be marked")
+    confirmed = inbox.mark_exported(delivered, worker, now)
+    inbox.mark_written(written, worker, now)
+    return confirmed
 
 
 COLLECT_EVERY = 20_000  # the cyclic collector's first threshold while pages are pulled (Python's: 700)
@@ -615,10 +708,10 @@ def _screen(checkout: Checkout, batch: list[Submission], prepared: list[Ready], 
     return page
 
 
-def _finish(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: Any, report: PullReport,
-            page: _Page, writing: Future[list[bool]]) -> None:
+def _finish(checkout: Checkout, tz: Any, report: PullReport, page: _Page,
+            writing: Future[list[bool]]) -> tuple[list[str], list[str]]:
     """Once a page's files are written (an error there raises here: nothing of it is marked): the
-    report, its reports' files, then its rows marked."""
+    report, its reports' files; then the ids to mark, exported (delivered before) and written."""
     created = writing.result()
     settled: dict[str, list[str]] = {}  # consultation -> its files written, told to the detectors once a page
     for (sub, target, data), new in zip(page.todo, created):
@@ -635,8 +728,7 @@ def _finish(checkout: Checkout, inbox: Inbox, worker: str, now: datetime, tz: An
         if consultation is not None:  # always: only a known consultation's rows have files to write
             checkout.screening.written(consultation.contributions, ids)
     done = _write_reports(checkout, page.reports, tz, report)
-    report.confirmed += inbox.mark_exported(page.delivered, worker, now)
-    inbox.mark_written([sub.id for sub, _, _ in page.todo] + done, worker, now)
+    return page.delivered, [sub.id for sub, _, _ in page.todo] + done
 
 
 PARALLEL_FROM = 2 * BATCH  # claimed rows from which the detectors' own work goes to another process

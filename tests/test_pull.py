@@ -454,9 +454,31 @@ def assert_exactly_once(site: Path, inbox: Inbox, n: int) -> None:
     assert leftovers == []
 
 
+UNNAMED = getattr(os, "O_TMPFILE", 0)
+# Put before PULL_SCRIPT: the filesystem refuses unnamed files (O_TMPFILE), as some do.
+REFUSE_UNNAMED = """
+import errno, os
+_open = os.open
+def _refusing(path, flags, *args, **kwargs):
+    if UNNAMED and flags & UNNAMED == UNNAMED:
+        raise OSError(errno.EOPNOTSUPP, "Operation not supported (injected)")
+    return _open(path, flags, *args, **kwargs)
+"""
+
+
+def refuse_unnamed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on, this process's filesystems refuse unnamed files: named temps are written."""
+    space: dict[str, Any] = {"UNNAMED": UNNAMED}
+    exec(REFUSE_UNNAMED, space)
+    monkeypatch.setattr(os, "open", space["_refusing"])
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["unnamed", "named"])
 @pytest.mark.parametrize("failing", ["write", "fsync", "link", "read"])
-def test_disk_failures_never_leave_a_partial_file_nor_a_lost_row(site: Path, inbox: Inbox, failing: str,
+def test_disk_failures_never_leave_a_partial_file_nor_a_lost_row(site: Path, inbox: Inbox, failing: str, unnamed: bool,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    if not unnamed:
+        refuse_unnamed(monkeypatch)
     for n in range(30):
         inbox.add(sub(n))
     calls = {"n": 0}
@@ -499,19 +521,23 @@ print(len(report.written), report.confirmed, len(report.kept))
 """
 
 
-def test_pull_killed_at_random_points_then_rerun(site: Path, inbox_url: str) -> None:
+@pytest.mark.parametrize("unnamed", [True, False], ids=["unnamed", "named"])
+def test_pull_killed_at_random_points_then_rerun(site: Path, inbox_url: str, unnamed: bool) -> None:
+    """Killed anywhere, with unnamed files (O_TMPFILE) or named temps where the filesystem refuses
+    those: the next pull writes each submission exactly once, every file whole, no temp left."""
     box = open_inbox(inbox_url)
     for n in range(1500):
         box.add(sub(n))
     rng = random.Random(7)
     env = dict(os.environ, PYTHONPATH=str(REPO))
+    script = PULL_SCRIPT if unnamed else f"UNNAMED = {UNNAMED}\n" + REFUSE_UNNAMED + "os.open = _refusing\n" + PULL_SCRIPT
     for _ in range(8):
-        proc = subprocess.Popen([sys.executable, "-c", PULL_SCRIPT, str(site), inbox_url], env=env,
+        proc = subprocess.Popen([sys.executable, "-c", script, str(site), inbox_url], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         time.sleep(rng.uniform(0.3, 1.2))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    done = subprocess.run([sys.executable, "-c", PULL_SCRIPT, str(site), inbox_url], env=env,
+    done = subprocess.run([sys.executable, "-c", script, str(site), inbox_url], env=env,
                           capture_output=True, text=True, check=True)
     assert done.stdout.split()[2] == "0"  # nothing kept as it was: every file was whole
     assert_exactly_once(site, box, 1500)
@@ -823,6 +849,36 @@ def test_a_page_whose_write_fails_is_not_marked_and_the_next_pull_finishes_it(si
     assert do_pull(site, inbox).confirmed == 80
 
 
+def test_a_page_whose_marks_fail_stops_the_marking_and_the_next_pull_finishes_it(site: Path, inbox: Inbox,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages are marked in a thread of their own, each once its files are durable: a mark that fails
+    raises from the pull, no later page is marked, and the next pull settles every row exactly once."""
+    import consult.pull
+    from consult.inbox.base import InboxError
+    from consult.inbox.sql import Inbox as SqlInbox
+
+    monkeypatch.setattr(consult.pull, "BATCH", 40)
+    for n in range(120):
+        inbox.add(sub(n))
+    real_mark = SqlInbox.mark_written
+    marked: list[list[str]] = []
+
+    def failing(self: Inbox, ids: list[str], worker: str, now: datetime) -> int:
+        assert set(ids) <= set(contribution_files(site))  # files durable before their rows are marked
+        marked.append(ids)
+        if len(marked) == 2:
+            raise InboxError("inbox gone (injected)")
+        return real_mark(self, ids, worker, now)
+
+    monkeypatch.setattr(SqlInbox, "mark_written", failing)
+    with pytest.raises(InboxError, match="inbox gone"):
+        do_pull(site, inbox)
+    assert len(marked) == 2 and inbox.counts() == {"written": 40, "claimed": 80}
+    monkeypatch.setattr(SqlInbox, "mark_written", real_mark)
+    do_pull(site, inbox)
+    assert_exactly_once(site, inbox, 120)
+
+
 TRICKY = ["", "yes", "null", "~", "12", "1e3", "2026-01-02", "a: b", "a #b", " lead", "trail ", "-x", "? q", "'q'",
           '"d"', "multi\nline", "tab\there", "é à œ", "emoji 😀", "[x]", "{y}", "&a", "*b", "!c", "|", ">", "%", "@",
           "#", ":", "---", "...", "\u2028", "x" * 300]
@@ -938,8 +994,8 @@ def test_a_file_read_back_other_than_written_stops_the_batch_and_is_removed(tmp_
     assert not _reads_back(str(path), b"jello")
     real_link = os.link
 
-    def corrupting(source: str, target: str) -> None:
-        real_link(source, target)
+    def corrupting(source: str, target: str, **kwargs: Any) -> None:
+        real_link(source, target, **kwargs)
         if target.endswith("b.md"):  # as if the disk gave back other bytes
             os.unlink(target)
             Path(target).write_bytes(b"---\nid: x\n---\n")
@@ -949,3 +1005,56 @@ def test_a_file_read_back_other_than_written_stops_the_batch_and_is_removed(tmp_
         write_batch([(tmp_path / "b.md", b"---\nid: b\n---\n")])
     assert not (tmp_path / "b.md").exists()
     assert write_batch([(tmp_path / "c.md", b"c")]) == [True] and (tmp_path / "c.md").read_bytes() == b"c"
+
+
+@pytest.mark.skipif(not UNNAMED, reason="no O_TMPFILE here")
+def test_files_are_written_unnamed_where_the_filesystem_can_else_through_named_temps(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: `write_batch` writes each file with no name (O_TMPFILE) and links it in once it is
+    on disk, so no temp name is ever made (nor removed); where the filesystem refuses unnamed files
+    it writes named temps as before. Either way the same files, never over an existing one."""
+    import consult.pull
+    from consult.pull import write_batch
+
+    seen: list[list[str]] = []
+    real_link = os.link
+
+    def noting(source: str, target: str, **kwargs: Any) -> None:
+        seen.append(sorted(os.listdir(os.path.dirname(target))))
+        real_link(source, target, **kwargs)
+
+    monkeypatch.setattr(consult.pull.os, "link", noting)
+    (tmp_path / "kept.md").write_bytes(b"an edit")
+    items = [(tmp_path / "a.md", b"a"), (tmp_path / "kept.md", b"k"), (tmp_path / "b.md", b"b" * 70_000)]
+    assert write_batch(items) == [True, False, True]
+    assert seen and not any(name.endswith(".tmp") for names in seen for name in names)  # nothing named but files
+    assert [(tmp_path / name).read_bytes() for name in ("a.md", "kept.md", "b.md")] == [b"a", b"an edit", b"b" * 70_000]
+    assert oct((tmp_path / "a.md").stat().st_mode & 0o777) == oct(0o644 & ~current_umask())
+
+    seen.clear()
+    refuse_unnamed(monkeypatch)
+    items = [(tmp_path / "c.md", b"c"), (tmp_path / "kept.md", b"k")]
+    assert write_batch(items) == [True, False]
+    assert any(name.endswith(".tmp") for names in seen for name in names)  # named temps, then removed
+    assert sorted(os.listdir(tmp_path)) == ["a.md", "b.md", "c.md", "kept.md"]
+    assert (tmp_path / "c.md").read_bytes() == b"c"
+
+
+def test_a_batch_larger_than_the_open_files_allowed_is_written_in_parts(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unnamed files stay open until linked: a batch is cut into parts of what the open-file limit
+    allows, each part made durable before its files are linked; every file is written once."""
+    import consult.pull
+    from consult.pull import write_batch
+
+    monkeypatch.setattr(consult.pull, "_unnamed_room", lambda: 64 if UNNAMED else 0)
+    items = [(tmp_path / f"{n:03d}.md", f"file {n}".encode()) for n in range(150)]
+    assert write_batch(items) == [True] * 150
+    assert [(tmp_path / f"{n:03d}.md").read_bytes() for n in range(150)] == [data for _, data in items]
+    assert write_batch(items[140:]) == [False] * 10
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
