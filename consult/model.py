@@ -196,7 +196,7 @@ def _field_names(kind: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(kind))
 
 
-def made(kind: type[M], **values: Any) -> M:
+def made(kind: type[M], /, **values: Any) -> M:
     """`kind(**values)` for a frozen dataclass without `__post_init__` nor slots, given every field in
     order: its __dict__ filled at once, where the generated __init__ calls object.__setattr__ for each
     field (a Proposal's 22 calls were a fifth of linking a site's proposals, issue 17; a proposal's record
