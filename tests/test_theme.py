@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 import pytest
 
+from consult import theme
 from consult.errors import ConsultError, SourceError
 from consult.theme import builtin_themes_dir, check_templates, make_environment, static_files
 
@@ -221,6 +222,22 @@ def test_the_script_only_enhances() -> None:
         text = template.read_text(encoding="utf-8")
         assert "<script>" not in text and not re.search(r"\son[a-z]+=", text), template  # no inline script/handlers
         assert "style=" not in text, template  # the CSP forbids inline styles too
+
+
+def test_tojson_writes_what_jinjas_filter_writes(tmp_path: Path) -> None:
+    """theme.json_filter makes its encoder once: the text must stay Jinja's htmlsafe_json_dumps's,
+    escapes, key order and indent included, for a Markup (a card's HTML) as for a plain string."""
+    from markupsafe import Markup
+
+    env = make_environment(tmp_path, "default", "fr")
+    assert env.filters["tojson"] is not jinja2.filters.do_tojson
+    plain = jinja2.Environment(autoescape=True)
+    value = {"z": [1, 2.5, None, True], "html": Markup('<li class="card">l\u2019été & co\'s</li>'),
+             "a": {"ç": "</script>", "b": "\u00e9\n\t\\"}}
+    for source in ("{{ value|tojson }}", "{{ value|tojson(2) }}", "<p data-x='{{ value|tojson }}'>"):
+        assert env.from_string(source).render(value=value) == plain.from_string(source).render(value=value)
+    env.policies["json.dumps_kwargs"] = {"sort_keys": False}
+    assert theme.json_filter(env) is jinja2.filters.do_tojson
 
 
 def test_memo_renders_a_macro_once_per_distinct_arguments(tmp_path: Path) -> None:
