@@ -278,6 +278,31 @@ def test_the_comment_form_rendered_through_memo_keeps_each_proposal_and_each_cit
     assert "Mon &lt;avis&gt;" not in page.render(form=form("velo"))
 
 
+@pytest.mark.parametrize("kind", ["comment", "support", "report"])
+def test_the_hidden_fields_rendered_through_memo_keep_each_forms_target_and_token(tmp_path: Path, kind: str) -> None:
+    """memo() shares a form's guard fields (token, idempotency key, honeypot) and a support form's
+    fields between proposal pages: the proposal, a report's item and the values sent back must
+    still show on each page."""
+    from consult.formview import FormView
+
+    env = make_environment(tmp_path, "default", "fr")
+    page = env.from_string("{% import 'partials/forms.html' as forms %}{{ forms.any_form(form) }}")
+
+    def form(proposal: str, **extra: object) -> FormView:
+        return FormView(action="/api/submit", kind=kind, consultation_slug="c", consultation_title="C",
+                        consultation_url="/c/", proposal_slug=proposal, **extra)  # type: ignore[arg-type]
+
+    first, second = page.render(form=form("velo")), page.render(form=form("bus"))
+    assert 'name="proposal" value="velo"' in first and first.replace("velo", "bus") == second
+    sent = page.render(form=form("velo", values={"token": "t<1>", "idempotency_key": "k1"}))
+    assert 'name="token" value="t&lt;1&gt;"' in sent and 'name="idempotency_key" value="k1"' in sent
+    assert 'value="t&lt;1&gt;"' not in page.render(form=form("velo"))
+    if kind == "report":
+        items = [page.render(form=form("velo").about(item)) for item in ("c1", "c2", "c1")]
+        assert 'name="target" value="c1"' in items[0] and f'id="{kind}-c2-website"' in items[1]
+        assert items[0] == items[2] and items[0].replace("c1", "c2") == items[1]
+
+
 def test_the_theme_ships_a_favicon_at_the_root_that_the_site_overrides(tmp_path: Path) -> None:
     files = static_files(tmp_path, "default")
     assert files["favicon.ico"] == files["static/favicon.ico"]
