@@ -126,8 +126,7 @@ def output_escape(value: Any) -> str:
 
 
 class OutputEscaping(CodeGenerator):
-    """Jinja's code generator, with every template module's `escape` bound to `output_escape`, and
-    the text between two tags yielded as one piece (visit_Output).
+    """Jinja's code generator, with every template module's `escape` bound to `output_escape`.
 
     Jinja's generated code calls the module's `escape` for the expressions a template outputs and for
     nothing else (`|e` and `|escape` are filters, constants are escaped when compiling): rebinding
@@ -137,23 +136,6 @@ class OutputEscaping(CodeGenerator):
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
         super().visit_Template(node, frame)
         self.writeline("from consult.sandbox import output_escape as escape")
-
-    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
-        """A run of text and expressions between two tags, output as one string rather than one `yield`
-        each: every piece yielded goes up through each generator a page nests (a block, the template
-        it extends, the page's), a tenth of a proposal page's pieces. Jinja's own buffered output
-        (what it compiles for a macro's body) collects the run; the strings are joined as a page's
-        are. Where Jinja must check a parent template first, or the run is short, Jinja's code."""
-        if frame.buffer is not None or frame.require_output_check or len(node.nodes) < 3:
-            return super().visit_Output(node, frame)
-        buffer = self.temporary_identifier()
-        self.writeline(f"{buffer} = []")
-        frame.buffer = buffer
-        try:
-            super().visit_Output(node, frame)
-        finally:
-            frame.buffer = None
-        self.writeline(f"yield concat({buffer})")
 
 
 class CallingContext(Context):
