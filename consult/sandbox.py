@@ -290,7 +290,10 @@ class BuiltinEnvironment(Traceable):
             reader.read(obj, attribute)
         names = self.mappings.get(kind)
         if names is not None and attribute not in names:
-            return _key(self, obj, attribute)
+            try:  # _key's body, inline: most of a list page's reads are a dict's keys
+                return obj[attribute]
+            except (TypeError, LookupError):
+                return self.undefined(obj=obj, name=attribute)
         try:
             return getattr(obj, attribute)
         except AttributeError:

@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 import pytest
 
+from consult import theme
 from consult.errors import ConsultError, SourceError
 from consult.theme import builtin_themes_dir, check_templates, make_environment, static_files
 
@@ -223,6 +224,22 @@ def test_the_script_only_enhances() -> None:
         assert "style=" not in text, template  # the CSP forbids inline styles too
 
 
+def test_tojson_writes_what_jinjas_filter_writes(tmp_path: Path) -> None:
+    """theme.json_filter makes its encoder once: the text must stay Jinja's htmlsafe_json_dumps's,
+    escapes, key order and indent included, for a Markup (a card's HTML) as for a plain string."""
+    from markupsafe import Markup
+
+    env = make_environment(tmp_path, "default", "fr")
+    assert env.filters["tojson"] is not jinja2.filters.do_tojson
+    plain = jinja2.Environment(autoescape=True)
+    value = {"z": [1, 2.5, None, True], "html": Markup('<li class="card">l\u2019été & co\'s</li>'),
+             "a": {"ç": "</script>", "b": "\u00e9\n\t\\"}}
+    for source in ("{{ value|tojson }}", "{{ value|tojson(2) }}", "<p data-x='{{ value|tojson }}'>"):
+        assert env.from_string(source).render(value=value) == plain.from_string(source).render(value=value)
+    env.policies["json.dumps_kwargs"] = {"sort_keys": False}
+    assert theme.json_filter(env) is jinja2.filters.do_tojson
+
+
 def test_memo_renders_a_macro_once_per_distinct_arguments(tmp_path: Path) -> None:
     from consult.theme import memo_macro
 
@@ -259,6 +276,31 @@ def test_the_comment_form_rendered_through_memo_keeps_each_proposal_and_each_cit
     typed = page.render(form=form("velo", values={"body": "Mon <avis>"}, errors=(("email", "Adresse invalide"),)))
     assert "Mon &lt;avis&gt;</textarea>" in typed and "Adresse invalide" in typed
     assert "Mon &lt;avis&gt;" not in page.render(form=form("velo"))
+
+
+@pytest.mark.parametrize("kind", ["comment", "support", "report"])
+def test_the_hidden_fields_rendered_through_memo_keep_each_forms_target_and_token(tmp_path: Path, kind: str) -> None:
+    """memo() shares a form's guard fields (token, idempotency key, honeypot) and a support form's
+    fields between proposal pages: the proposal, a report's item and the values sent back must
+    still show on each page."""
+    from consult.formview import FormView
+
+    env = make_environment(tmp_path, "default", "fr")
+    page = env.from_string("{% import 'partials/forms.html' as forms %}{{ forms.any_form(form) }}")
+
+    def form(proposal: str, **extra: object) -> FormView:
+        return FormView(action="/api/submit", kind=kind, consultation_slug="c", consultation_title="C",
+                        consultation_url="/c/", proposal_slug=proposal, **extra)  # type: ignore[arg-type]
+
+    first, second = page.render(form=form("velo")), page.render(form=form("bus"))
+    assert 'name="proposal" value="velo"' in first and first.replace("velo", "bus") == second
+    sent = page.render(form=form("velo", values={"token": "t<1>", "idempotency_key": "k1"}))
+    assert 'name="token" value="t&lt;1&gt;"' in sent and 'name="idempotency_key" value="k1"' in sent
+    assert 'value="t&lt;1&gt;"' not in page.render(form=form("velo"))
+    if kind == "report":
+        items = [page.render(form=form("velo").about(item)) for item in ("c1", "c2", "c1")]
+        assert 'name="target" value="c1"' in items[0] and f'id="{kind}-c2-website"' in items[1]
+        assert items[0] == items[2] and items[0].replace("c1", "c2") == items[1]
 
 
 def test_the_theme_ships_a_favicon_at_the_root_that_the_site_overrides(tmp_path: Path) -> None:
