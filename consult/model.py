@@ -205,7 +205,12 @@ def made(kind: type[M], /, **values: Any) -> M:
     if tuple(values) != _field_names(cls):
         raise TypeError(f"{kind.__name__} is made from every field, in order")
     item = object.__new__(kind)
-    item.__dict__.update(values)
+    # Key by key, not dict.update: an empty __dict__ updated from a dict copies that dict's own key
+    # table, and each object then carries a 832-byte dict of its own (a FormView) where the class's
+    # shared keys take 288 (+16-21 MiB of peak memory at 10,000 proposals, bench/memory.py).
+    state = item.__dict__
+    for name, value in values.items():
+        state[name] = value
     return item
 
 

@@ -4,6 +4,7 @@ what a consultation's derived attributes read of its collections."""
 from __future__ import annotations
 
 import pickle
+import sys
 import shutil
 from collections.abc import Iterator
 from dataclasses import fields, replace
@@ -269,3 +270,6 @@ def test_made_is_the_dataclass_made_by_its_init() -> None:
     record = {f.name: f"r-{f.name}" for f in fields(ProposalRecord)}
     assert made(ProposalRecord, **record) == ProposalRecord(**record)
     assert list(vars(made(ProposalRecord, **record))) == list(vars(ProposalRecord(**record)))
+    # Nor bigger: an object made so shares its class's key table as one made by __init__ does (a dict
+    # of its own was +16-21 MiB of peak memory at 10,000 proposals).
+    assert sys.getsizeof(vars(made(Proposal, **values))) <= sys.getsizeof(vars(built)) + 64
