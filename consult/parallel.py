@@ -144,22 +144,50 @@ def in_child(task: Callable[[], R], split: Split[R] | None = None, beside: Besid
     pieces, the memo covers one piece at a time (objects shared between pieces come back as copies).
 
     `beside`: done here while the child works (first, where there is no child)."""
-    if not can_fork():
+    child = Forked(task, split)
+    try:
         if beside is not None:
             beside.result()
-        return task()
-    with tempfile.TemporaryDirectory(prefix="consult-") as folder:
-        path = os.path.join(folder, "result.pickle")
+    except BaseException:
+        child.abandon()
+        raise
+    return child.result()
+
+
+class Forked(Generic[R]):
+    """task() in a forked child, its result (or exception) read when `result()` is called: this process
+    goes on meanwhile (in_child, which waits at once, says why a child). Where fork is not available,
+    the task runs in `result()`, here.
+
+    `gated`: the child is forked now but waits for `go()` (or `result()`) to start the task. Forked
+    early, from a small heap, it shares none of what this process makes meanwhile: forked later, each
+    page this process then wrote would be copied first, for as long as the child lives."""
+
+    def __init__(self, task: Callable[[], R], split: Split[R] | None = None, gated: bool = False):
+        self.task, self.split = task, split
+        self.pid: int | None = None
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._gate: int | None = None
+        if not can_fork():
+            return
+        self._folder = tempfile.TemporaryDirectory(prefix="consult-")
+        self.path = os.path.join(self._folder.name, "result.pickle")
+        if gated:
+            wait, self._gate = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child: measured by its result, never returns
             code = 0
+            if gated:
+                os.close(self._gate)  # type: ignore[arg-type]
+                if not os.read(wait, 1):  # the parent closed the gate without a word: not wanted
+                    os._exit(0)
             # No cyclic collection in the child: all it makes is either the result, alive until sent, or
             # freed by reference counting (reading and linking 100,000 contributions left 24 objects in
             # cycles), and it all dies with the child. Full collections would walk the whole growing heap
             # again and again: 7 s of the 40 s a 300,000-contribution site took to read and send.
             gc.disable()
             try:
-                with open(path, "wb") as handle:
+                with open(self.path, "wb") as handle:
                     _send(task, split, handle)
             except BaseException:  # noqa: BLE001 - an outcome that cannot be pickled: the parent says so
                 code = 1
@@ -167,20 +195,52 @@ def in_child(task: Callable[[], R], split: Split[R] | None = None, beside: Besid
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(code)
+        self.pid = pid
+        if gated:
+            os.close(wait)
+
+    def go(self) -> None:
+        """A gated child starts its task (once)."""
+        if self._gate is not None:
+            os.write(self._gate, b"!")
+            os.close(self._gate)
+            self._gate = None
+
+    def result(self) -> R:
+        """The task's result, once its child ended (its exception raised here)."""
+        if self._folder is None:
+            return self.task()
+        self.go()
         try:
-            if beside is not None:
-                beside.result()
+            if self.pid is not None:
+                _, status = os.waitpid(self.pid, 0)
+                self.pid = None
+                if status != 0 or not os.path.exists(self.path):
+                    raise RuntimeError(f"the child process that ran {getattr(self.task, '__name__', 'a task')} failed ({status})")
+            with open(self.path, "rb") as handle, collector_off():  # every object unpickled is alive
+                ok, value, count = pickle.load(handle)
+                if ok and self.split is not None:
+                    value = self.split.join(value, [pickle.load(handle) for _ in range(count)])
         finally:
-            _, status = os.waitpid(pid, 0)
-        if status != 0 or not os.path.exists(path):
-            raise RuntimeError(f"the child process that ran {getattr(task, '__name__', 'a task')} failed ({status})")
-        with open(path, "rb") as handle, collector_off():  # every object unpickled is alive
-            ok, value, count = pickle.load(handle)
-            if ok and split is not None:
-                value = split.join(value, [pickle.load(handle) for _ in range(count)])
-    if not ok:
-        raise value
-    return value
+            self._folder.cleanup()
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def abandon(self) -> None:
+        """The result is not wanted (this process is leaving on an error): the child is stopped."""
+        if self._gate is not None:
+            os.close(self._gate)
+            self._gate = None
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, 9)
+            except ProcessLookupError:
+                pass
+            os.waitpid(self.pid, 0)
+            self.pid = None
+        if self._folder is not None:
+            self._folder.cleanup()
 
 
 @contextmanager

@@ -545,17 +545,20 @@ def test_the_site_read_in_a_child_comes_back_in_pieces_of_at_most_so_many_contri
     assert {c.slug: [str(x.body_html) for x in c.contributions] for c in joined.site.consultations} == texts
 
 
-def test_a_parallel_build_compiles_templates_while_parsing_and_makes_companion_files_while_rendering(
+def test_a_parallel_build_compiles_templates_in_a_child_once_parsed_and_makes_companion_files_while_rendering(
         tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """What the parent would otherwise do alone, with the other cores idle, it does while its workers
-    parse (the templates) and render (static files, open data, the handler's rules): before any range
-    of its own, and the site is the check's all the same."""
+    """What the parent would otherwise do alone, with the other cores idle: the templates are compiled
+    by a child started once every file is parsed (it takes the core left idle while the parent links
+    and plans), into a folder the parent's Environment loads them from, so neither the parent nor a
+    render worker compiles any; static files, open data and the handler's rules are made by the parent
+    while its workers render, before any range of its own. The site is the check's all the same."""
     import os
     import time
 
     import consult.build as build
     import consult.content.load as load
     import consult.pages as pages
+    import consult.sandbox as sandbox
     import consult.theme as theme
     from consult.parallel import can_fork
 
@@ -575,13 +578,38 @@ def test_a_parallel_build_compiles_templates_while_parsing_and_makes_companion_f
     monkeypatch.setattr(load, "PARALLEL_THRESHOLD", 0)
     monkeypatch.setattr(build, "companion_files", logged("companions", build.companion_files))
     monkeypatch.setattr(build, "template_checks", logged("templates", theme.template_checks))
+    monkeypatch.setattr(sandbox.Traceable, "compile", logged("compile", sandbox.Traceable.compile))
     monkeypatch.setattr(load, "parse_unread", logged("parse", load.parse_unread))
     monkeypatch.setattr(pages, "render_page", logged("render", pages.render_page))
     build_site(SITES / "tiny", tmp_path / "out", NOW, jobs=2)
     calls = [(name, int(pid), float(when)) for name, pid, when in (line.split() for line in log.read_text().splitlines())]
     assert tree(tmp_path / "out") == check_site(SITES / "tiny", NOW).files
-    for side, work in (("templates", "parse"), ("companions", "render")):
-        [(_, pid, started)] = [call for call in calls if call[0] == side]
-        assert pid == parent
-        assert {pid for name, pid, _ in calls if name == work} - {parent}  # a worker did some of the work
-        assert all(when > started for name, pid, when in calls if name == work and pid == parent)
+    [(_, compiler, compiling)] = [call for call in calls if call[0] == "templates"]
+    workers = {pid for name, pid, _ in calls if name in ("parse", "render")}
+    assert compiler != parent and compiler not in workers
+    assert all(compiling > when for name, _, when in calls if name == "parse")
+    assert {pid for name, pid, _ in calls if name == "compile"} == {compiler}
+    [(_, pid, started)] = [call for call in calls if call[0] == "companions"]
+    assert pid == parent
+    assert workers - {parent}  # a worker did some of the work
+    assert all(when > started for name, pid, when in calls if name == "render" and pid == parent)
+
+
+def test_a_one_process_build_compiles_templates_between_its_ranges_of_parsing(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Without workers (-j1), no core is idle: the templates are compiled here, a template at a time."""
+    import os
+
+    import consult.build as build
+    import consult.theme as theme
+
+    pids: list[int] = []
+
+    def logged(*args, **kwargs):  # type: ignore[no-untyped-def]
+        pids.append(os.getpid())
+        return theme.template_checks(*args, **kwargs)
+
+    monkeypatch.setattr(build, "template_checks", logged)
+    build_site(SITES / "tiny", tmp_path / "out", NOW, jobs=1)
+    assert pids == [os.getpid()]
+    assert tree(tmp_path / "out") == check_site(SITES / "tiny", NOW).files
+

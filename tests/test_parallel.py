@@ -138,6 +138,36 @@ def test_in_child_runs_the_task_in_another_process_and_brings_back_its_result_or
     assert _leftovers() == before
 
 
+@pytest.mark.skipif(not can_fork(), reason="Forked runs the task here where fork is not available")
+def test_a_gated_child_starts_its_task_only_when_told_and_an_abandoned_one_never(tmp_path: Path) -> None:
+    """Forked(task, gated=True): forked at once, the task waits for go() (or result()); abandoned before,
+    the child ends without running it; no temporary file is left either way."""
+    import time
+
+    from consult.parallel import Forked
+
+    before = _leftovers()
+    mark = tmp_path / "ran"
+
+    def task() -> tuple[int, float]:
+        mark.write_text("x")
+        return os.getpid(), time.monotonic()
+
+    child = Forked(task, gated=True)
+    time.sleep(0.2)
+    assert not mark.exists()  # forked, waiting
+    told = time.monotonic()
+    child.go()
+    pid, started = child.result()
+    assert pid != os.getpid() and started >= told and mark.exists()
+
+    mark.unlink()
+    abandoned = Forked(task, gated=True)
+    abandoned.abandon()
+    assert abandoned.pid is None and not mark.exists()
+    assert _leftovers() == before
+
+
 @pytest.mark.skipif(not can_fork(), reason="in_child runs the task here where fork is not available")
 def test_in_child_reads_without_the_cyclic_collector_and_gives_it_back_here() -> None:
     """The child works without cyclic collections (all it makes is its result, or freed by reference

@@ -519,19 +519,22 @@ def test_compiled_templates_follow_the_language_they_were_folded_in(tmp_path: Pa
     assert tree(tmp_path / "out") == check_site(site, NOW).files
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
 @pytest.mark.parametrize("cache", [True, False])
-def test_a_template_syntax_error_is_reported_on_every_build(tmp_path: Path, cache: bool) -> None:
+def test_a_template_syntax_error_is_reported_on_every_build(tmp_path: Path, cache: bool, jobs: int) -> None:
+    """Compiled here (-j1) or by build._Templates' child (-j2: into the build cache's folder, or a
+    scratch one): the error is the same, and a template that does not compile is never kept."""
     from consult.build import build_site
     from tests.conftest import site_with_proposals
 
     site = site_with_proposals(tmp_path / "site", 1)
     (site / "templates").mkdir()
     (site / "templates/thanks.html").write_text("{% extends 'base.html' %}{% block main %}Merci{% endblock %}\n")
-    build_site(site, tmp_path / "out", NOW, cache=cache)
+    build_site(site, tmp_path / "out", NOW, cache=cache, jobs=jobs)
     (site / "templates/thanks.html").write_text("{% extends 'base.html' %}\n{% block main %}{% if %}{% endblock %}\n")
     for _ in range(2):
         with pytest.raises(ConsultError) as raised:
-            build_site(site, tmp_path / "out", NOW, cache=cache)
+            build_site(site, tmp_path / "out", NOW, cache=cache, jobs=jobs)
         assert [str(p).split(": ")[0] for p in raised.value.problems] == ["templates/thanks.html:2:1"]
 
 
@@ -571,3 +574,23 @@ def test_a_templates_globals_are_a_plain_dict_of_the_environments(tmp_path: Path
         assert mine.globals["only_here"] == 1 and "only_here" not in env.globals
         shown = env.from_string('{% import "partials/items.html" as items %}{{ items.status_badge("x", "y") }}').render()
         assert 'badge--x' in shown
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_template_error_and_a_content_error_are_reported_together(tmp_path: Path, jobs: int) -> None:
+    """Every problem at once: with -j2 the templates are checked by a child while the content is read,
+    and its problems join the content's before anything is planned or written."""
+    from consult.build import build_site
+    from tests.conftest import site_with_proposals
+
+    site = site_with_proposals(tmp_path / "site", 1)
+    (site / "templates").mkdir()
+    (site / "templates/thanks.html").write_text("{% extends 'base.html' %}\n{% block main %}{% if %}{% endblock %}\n")
+    proposal = site / "content/consultations/exemple/proposals/autre-0.md"
+    proposal.write_text(proposal.read_text(encoding="utf-8").replace("title:", "titel:", 1), encoding="utf-8")
+    with pytest.raises(ConsultError) as raised:
+        build_site(site, tmp_path / "out", NOW, jobs=jobs)
+    where = [str(p).split(": ")[0] for p in raised.value.problems if not p.warning]
+    assert "templates/thanks.html:2:1" in where
+    assert any(w.startswith("content/consultations/exemple/proposals/autre-0.md") for w in where)
+    assert not (tmp_path / "out").exists()
