@@ -30,8 +30,10 @@ Positions = dict[Path_, tuple[int, int]]
 
 # Anything the subset has no reason to meet, for which libyaml's reader or scanner has rules of its
 # own: characters it refuses (controls, surrogates, U+FFFE/FFFF), tab, CR, the other line breaks
-# (U+0085, U+2028, U+2029) and the byte order mark.
-_OUTSIDE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# (U+0085, U+2028, U+2029) and the byte order mark. Written as the set of those characters, not as
+# the complement of the allowed ones: the same matches (a test runs every code point through both),
+# but re compiles a negated class of ranges up to U+10FFFF code point by code point (7 ms at import).
+_OUTSIDE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,99}):(?: +|$)")
 _SINGLE = re.compile(r"'((?:[^']|'')*)'")
 # A one-line flow list of plain words (`tags: [velo, securite]`, as `consult tag` writes it): no

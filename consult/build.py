@@ -43,7 +43,7 @@ from consult.content.load import (
     source_key,
     source_keys,
 )
-from consult.errors import DISK_FULL, ConsultError, SourceError, disk_full, split_warnings
+from consult.errors import DISK_FULL, ConsultError, SourceError, disk_full, in_order, split_warnings
 from consult.forms.rules import consultation_rule, render_rules
 from consult.lock import build_lock
 from consult.opendata import Rows, consultation_rows, open_data_files
@@ -117,7 +117,7 @@ def only_warnings(problems: list[SourceError], strict: bool) -> tuple[SourceErro
         errors, warnings = errors + [replace(w, warning=False) for w in warnings], []
     if errors:
         raise ConsultError(errors + warnings)
-    return tuple(sorted(warnings))
+    return tuple(sorted(warnings, key=in_order))
 
 
 def companion_files(root: Path, site: Site, rows: Callable[[Consultation, str], Rows] = consultation_rows,

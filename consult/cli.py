@@ -11,7 +11,7 @@ import atexit
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -19,7 +19,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from consult import __version__
-from consult.errors import ConsultError, split_warnings
+from consult.errors import ConsultError, in_order, split_warnings
 
 
 class Context:
@@ -100,10 +100,12 @@ def new(ctx: Context, kind: str, title: str, consultation: str | None) -> None:
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1, nothing written).")
 
 
-def echo_warnings(warnings: "tuple[Any, ...]") -> None:
-    """Warnings on stderr, one a line (`path:line:col: warning: message (how to fix it)`)."""
-    for warning in warnings:
-        click.echo(str(warning), err=True)
+def echo_warnings(warnings: "Iterable[Any]") -> None:
+    """Warnings on stderr, one a line (`path:line:col: warning: message (how to fix it)`), in one
+    write: click.echo flushes at each call, and a large site has thousands of them."""
+    lines = [str(warning) for warning in warnings]
+    if lines:
+        click.echo("\n".join(lines), err=True)
 
 
 @cli.command()
@@ -173,8 +175,7 @@ def with_lint(root: Path, run: Callable[[], T], site_of: Callable[[T], Any], str
     site = site_of(result)
     if site is not None:
         warnings += lint_site(site)
-    for warning in sorted(warnings):
-        click.echo(str(warning), err=True)
+    echo_warnings(sorted(warnings, key=in_order))
     return result
 
 

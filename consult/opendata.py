@@ -19,12 +19,14 @@ from itertools import chain
 from dataclasses import dataclass
 from datetime import date, datetime
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consult.layout import DATA_DIR, results_data_dir
 from consult.model import Consultation, Contribution, Site
-from consult.results import Counts
 from consult.transparency import open_data_rows
+
+if TYPE_CHECKING:
+    from consult.results import Counts  # loaded by render for a site with a questionnaire only
 
 # A cell a spreadsheet would read as a formula ("=HYPERLINK(...)") is prefixed with an
 # apostrophe (OWASP's advice against CSV injection); the schema says so.

@@ -14,7 +14,7 @@ import heapq
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -31,8 +31,10 @@ from consult.i18n import STRINGS, reason_label, translate
 from consult.theme import Chrome, theme_stylesheet
 from consult.model import Consultation, Contribution, Page, Proposal, Question, Site
 from consult.opendata import render_results_data, results_paths
-from consult.results import Counts, count_results, published, results_view
 from consult.transparency import report_view
+
+if TYPE_CHECKING:
+    from consult.results import Counts
 
 LATEST_CONTRIBUTIONS = 5
 PROPOSALS_SHOWN = 6  # the most supported, on a consultation's page; all of them on its lists (consult.facets)
@@ -113,6 +115,8 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
             _render_consultation(site, consultation, lists.get(consultation.slug), page, chrome)
     for consultation in site.consultations:
         if consultation.shows_results:
+            from consult.results import count_results  # as _render_results says
+
             # Counted once, for the page and its open data alike. The CSV files are plain bytes, not
             # pages an incremental build could carry over: they are made for every consultation.
             counts = count_results(consultation, site.config.tz)
@@ -159,6 +163,8 @@ def home_proposals(site: Site) -> tuple[list[tuple[Consultation, Proposal]], lis
 
 
 def _text_answer_count(c: Consultation, question_id: str) -> int:
+    from consult.results import published  # as _render_results says
+
     return sum(1 for x in published(c) for a in x.answers
                if a.question.id == question_id and isinstance(a.value, str) and a.value.strip())
 
@@ -238,6 +244,10 @@ TEXT_ANSWERS_PER_PAGE = 100
 
 def _render_results(site: Site, c: Consultation, page: Any, counts: Counts) -> None:
     """The results page and, for each public text question, its answers' pages."""
+    # consult.results (and its charts) is loaded for a site with a questionnaire only: 12 ms of
+    # dataclasses and tables at the start of every build of one without.
+    from consult.results import results_view
+
     urls = _contribution_urls(site, c) if c.codebook else {}
     view = results_view(c, counts, site.config.language, urls)
     pages = {q.question.id: text_answer_pages(c, q.question.id, q.answers, TEXT_ANSWERS_PER_PAGE)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -57,6 +56,8 @@ def index_site(out: Path, executable: Path | None = None) -> Indexed:
     if executable is None:
         remove_index(out)
         return Indexed(time.perf_counter() - start, None, MISSING)
+    import subprocess  # not loaded by a build without search (--no-search, serve)
+
     # Inside the output folder (not beside it, where `consult serve` watches for new folders).
     fresh = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=out))
     try:

@@ -23,11 +23,9 @@ to a network file system from another machine. Such sites should not run a watch
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import fcntl
 import os
-import secrets
 import select
 import struct
 import time
@@ -92,6 +90,7 @@ def sync(root: Path, timeout: float = SYNC_TIMEOUT) -> Synced | None:
     folder = root / WATCH_DIR
     if not _alive(folder / "lock"):
         return None
+    import secrets  # only with a live watcher: a build without one does not pay for the import
     try:
         with open(folder / "journal", "rb") as journal:
             session = _session(journal)
@@ -187,6 +186,8 @@ class Inotify:
     """One inotify queue (Linux): watches by descriptor, events as (wd, mask, name)."""
 
     def __init__(self) -> None:
+        import ctypes  # the watcher's alone: a build, which only syncs, does not load it
+
         try:
             self._libc = ctypes.CDLL(None, use_errno=True)
             found = hasattr(self._libc, "inotify_init1") and hasattr(self._libc, "inotify_add_watch")
@@ -236,6 +237,8 @@ def parse_events(data: bytes) -> Iterator[tuple[int, int, bytes]]:
 
 
 def _os_error(call: str, path: Path | None = None) -> OSError:
+    import ctypes
+
     code = ctypes.get_errno()
     return OSError(code, f"{call}: {os.strerror(code)}", str(path) if path is not None else None)
 
@@ -295,6 +298,8 @@ class Watcher:
             self._watch_tree(self.root / name, name)
         for path in self.extra:
             self._watch_tree(path, str(path))
+        import secrets
+
         self.session, self.changed = secrets.token_hex(8).encode(), False
         fresh = self.folder / "journal.new"
         journal = open(fresh, "wb")

@@ -224,6 +224,17 @@ def test_what_the_reader_is_not_sure_of_is_left_to_pyyaml() -> None:
         same_both_ways(text)
 
 
+def test_the_characters_left_to_pyyaml_are_all_those_outside_the_subset() -> None:
+    """`_OUTSIDE` lists the characters to leave to libyaml; the subset is everything else: newline,
+    printable ASCII, and the rest of Unicode but for C1 controls, U+2028/2029, surrogates, the byte
+    order mark and U+FFFE/FFFF. Every code point, through both."""
+    allowed = re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+    every = "".join(map(chr, range(0x110000)))
+    outside = [match.start() for match in blockyaml._OUTSIDE.finditer(every)]
+    assert outside == [point for point in range(0x110000) if not allowed.match(every, point)]
+    assert len(outside) == 10 + 21 + 33 + 2 + 2048 + 1 + 2  # \t and CR among the first 32
+
+
 def _front_matters(root: Path) -> list[tuple[Path, str, int]]:
     found = []
     for path in sorted(root.rglob("*")):

@@ -73,7 +73,7 @@ def test_pagefind_reads_the_marked_pages_alone_and_makes_the_index_it_makes_of_t
         given.append(sorted(p.relative_to(seen[-1]).as_posix() for p in seen[-1].rglob("*.html")))
         return real_run(args, **kwargs)
 
-    monkeypatch.setattr(search.subprocess, "run", run)
+    monkeypatch.setattr(subprocess, "run", run)  # what index_site runs Pagefind with
     indexed = search.index_site(out)
     assert indexed.pages == marked_pages(out) == len(search.marked_pages(out)) > 0
     assert seen[-1] != out and given[-1] == sorted(search.marked_pages(out)) and len(given[-1]) < len(list(out.rglob("*.html")))
