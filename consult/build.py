@@ -233,7 +233,7 @@ def _checked_templates(env: Traceable, root: Path, config: Config) -> tuple[list
     """Every template compiled (into the Environment's bytecode folder, if it has one) and checked, and
     the theme's links: (problems, the templates' facts). In _Templates' child, or here if it died."""
     problems = [problem for found in template_checks(env, root) for problem in found]
-    return problems + check_links(root, config.theme), env.template_facts  # type: ignore[attr-defined]
+    return problems + check_links(root, config.theme), env.template_facts
 
 
 class _Templates:
@@ -281,7 +281,7 @@ class _Templates:
             assert self.builder is not None and self.child is not None and self.config is not None
             try:
                 found, facts = self.child.result()
-                env.template_facts.update(facts)  # type: ignore[attr-defined]
+                env.template_facts.update(facts)
             except RuntimeError:  # the child died (killed, out of memory): compile here, as without one
                 found, facts = _checked_templates(env, self.builder.root, self.config)
             if not split_warnings(found)[0]:
@@ -689,7 +689,7 @@ class Builder:
         return Built(None, (), tuple(sorted(last.outputs)), warnings), WriteReport(unchanged=len(last.outputs))
 
     def _environment(self, config: Config,
-                     changed: set[str] | None) -> Generator[None, None, tuple[jinja2.Environment, list[SourceError]]]:
+                     changed: set[str] | None) -> Generator[None, None, tuple[Traceable, list[SourceError]]]:
         """The jinja2 Environment, kept across builds until a template, the theme or the language changes;
         made a template at a time, a step each (for parallel.Beside)."""
         if self._env_kept(config, changed):

@@ -225,7 +225,7 @@ class Forked(Generic[R]):
             self._folder.cleanup()
         if not ok:
             raise value
-        return value  # type: ignore[no-any-return]
+        return value
 
     def abandon(self) -> None:
         """The result is not wanted (this process is leaving on an error): the child is stopped."""
