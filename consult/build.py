@@ -49,7 +49,7 @@ from consult.lock import build_lock
 from consult.opendata import Rows, consultation_rows, open_data_files
 from consult.model import Consultation, Site, Text, derive_status, order_consultations, pack_texts
 from consult.output import Staging, WriteReport, check_output_dir
-from consult.parallel import Beside, Forked, Split, can_fork, collector_off, in_child
+from consult.parallel import Beside, Forked, Split, can_fork, collector_off, in_child, run_shared
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
 from consult.layout import (ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, SEARCH_DIR, STATE_DIR, WATCHED_DIRS,
                             consultation_url)
@@ -61,6 +61,8 @@ from consult.theme import builtin_themes_dir, check_links, check_templates, make
 OUTPUT_DIR = "_site"
 # From this many proposals, contributions and reports, a one-shot parallel build reads in a child process.
 CHILD_READ_FILES = 100_000
+# From this many pages to key (Builder._stale), keying in worker processes saves more than their start costs.
+KEYING_THRESHOLD = 2_000
 RULES_FILE = "consult-rules.json"
 # Everything a build reads, relative to the site root (plus the built-in themes).
 INPUTS = (CONFIG_FILE, *WATCHED_DIRS)
@@ -770,18 +772,31 @@ class Builder:
 
     def _stale(self, jobs: list[PageJob], fingerprints: Fingerprints, site: Site) -> tuple[list[PageJob], dict[str, str], list[str]]:
         """The pages to render again; the others are already in the output folder, byte for byte. The
-        keys of the pages the last build rendered (a page never rendered gets its key where it renders)."""
-        todo, keys, kept = [], {}, []
-        for job in jobs:
-            entry: Any = self.pages.get(job.path)
-            if not isinstance(entry, PageEntry):
-                todo.append(job)
-                continue
-            key = keys[job.path] = fingerprints.key(job)
-            if entry.key == key and _on_disk(self.out / job.path, entry) and fingerprints.still_valid(entry.trace, site):
-                kept.append(job.path)
-            else:
-                todo.append(job)
+        keys of the pages the last build rendered (a page never rendered gets its key where it renders).
+        Keying every page is most of a one-edit build of a large site (a context pickled, a proposal's
+        content key worked out): in the render workers' processes too, from KEYING_THRESHOLD pages."""
+        entries = [self.pages.get(job.path) for job in jobs]  # here: the store keeps each entry asked for
+        known = [i for i, entry in enumerate(entries) if isinstance(entry, PageEntry)]
+        out = str(self.out)
+
+        def judge(start: int, stop: int) -> list[tuple[str, bool]]:
+            verdicts = []
+            for i in known[start:stop]:
+                job, entry = jobs[i], entries[i]
+                key = fingerprints.key(job)
+                verdicts.append((key, entry.key == key and _on_disk(os.path.join(out, job.path), entry)
+                                 and fingerprints.still_valid(entry.trace, site)))
+            return verdicts
+
+        fresh = [False] * len(jobs)
+        keys: dict[str, str] = {}
+        with closing(run_shared(judge, len(known), self._jobs, KEYING_THRESHOLD)) as judged:
+            positions = iter(known)
+            for _, part in judged:
+                for (key, same), i in zip(part, positions):
+                    keys[jobs[i].path], fresh[i] = key, same
+        todo = [job for job, same in zip(jobs, fresh) if not same]
+        kept = [job.path for job, same in zip(jobs, fresh) if same]
         return todo, keys, kept
 
 
@@ -879,7 +894,7 @@ def _read_stamp(path: Path) -> bytes | None:
         return None
 
 
-def _on_disk(path: Path, entry: PageEntry) -> bool:
+def _on_disk(path: str | Path, entry: PageEntry) -> bool:
     try:
         info = os.stat(path)
     except OSError:

@@ -401,15 +401,15 @@ def proposal_forms(site: Site, consultation: Consultation, links: FormLinks) -> 
     first: dict[str, FormView] = {}
 
     def form(proposal: Proposal, kind: str) -> FormView:
-        made = first.get(kind)
-        if made is None:
-            made = FormView(action=site.config.form_endpoint, kind=kind, consultation_slug=consultation.slug,
-                            consultation_title=consultation.title, consultation_url=consultation.url,
-                            proposal_slug=proposal.slug, proposal_title=proposal.title, proposal_url=proposal.url,
-                            max_length=site.config.max_length,
-                            verified=BY_NAME[kind].verifiable and consultation.verified_supports, **links)
-            made = first[kind] = made.retargeted(shared_untargeted=made.untargeted)
-        return made.retargeted(proposal_slug=proposal.slug, proposal_title=proposal.title, proposal_url=proposal.url)
+        base = first.get(kind)
+        if base is None:
+            whole = FormView(action=site.config.form_endpoint, kind=kind, consultation_slug=consultation.slug,
+                              consultation_title=consultation.title, consultation_url=consultation.url,
+                              proposal_slug=proposal.slug, proposal_title=proposal.title, proposal_url=proposal.url,
+                              max_length=site.config.max_length,
+                              verified=BY_NAME[kind].verifiable and consultation.verified_supports, **links)
+            base = first[kind] = whole.retargeted(shared_untargeted=whole.untargeted)
+        return base.retargeted(proposal_slug=proposal.slug, proposal_title=proposal.title, proposal_url=proposal.url)
 
     return form
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -382,12 +384,13 @@ def test_serve_alone_in_its_folder_still_skips_the_walk_for_stale_files(site: Pa
 
 @pytest.fixture()
 def parallel(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Parse and render in worker processes even for a small site."""
-    from consult import pages
+    """Parse, key and render in worker processes even for a small site."""
+    from consult import build, pages
     from consult.content import load
 
     monkeypatch.setattr(pages, "PARALLEL_THRESHOLD", 0)
     monkeypatch.setattr(load, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(build, "KEYING_THRESHOLD", 0)
 
 
 @pytest.mark.usefixtures("parallel")
@@ -396,6 +399,38 @@ def test_parallel_build_equals_render_site(site: Path, tmp_path: Path) -> None:
     built, _ = build_site(site, out, NOW, jobs=3)
     assert tree(out) == check_site(site, NOW).files
     assert set(built.files) == set(tree(out))
+
+
+@pytest.mark.usefixtures("parallel")
+def test_pages_keyed_in_workers_render_what_keying_here_renders(site: Path, tmp_path: Path) -> None:
+    """Builder._stale keys the pages of the last build in the workers too: an edit renders the same
+    pages as when this process keys them all, a file touched but unchanged renders none, and the
+    output is the clean build's."""
+    from consult import parallel
+
+    alike = tmp_path / "alike"
+    shutil.copytree(site, alike)
+    keyed: list[int] = []
+    run_shared = parallel.run_shared
+
+    def counted(task: Any, count: int, jobs: int, threshold: int, *args: Any, **kwargs: Any) -> Any:
+        if task.__name__ == "judge":
+            keyed.append(count)
+        return run_shared(task, count, jobs, threshold, *args, **kwargs)
+
+    reports = []
+    for root, jobs in ((site, 3), (alike, 1)):
+        build_site(root, tmp_path / f"out-{jobs}", NOW, jobs=jobs, cache=True)
+        _rewrite(root / PROPOSALS / "autre-1.md", "Autre 1", "Autre un")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("consult.build.run_shared", counted)
+            reports.append(build_site(root, tmp_path / f"out-{jobs}", NOW, jobs=jobs, cache=True)[1])
+        assert tree(tmp_path / f"out-{jobs}") == check_site(root, NOW).files
+    assert keyed[0] == keyed[1] > 10 and "consultations/exemple/proposals/autre-1/index.html" in reports[0].written
+    assert sorted(reports[0].written) == sorted(reports[1].written) and reports[0].unchanged == reports[1].unchanged
+    os.utime(site / PROPOSALS / "autre-0.md")
+    built, report = build_site(site, tmp_path / "out-3", NOW, jobs=3, cache=True)
+    assert report.written == [] and not [p for p in built.files if p.endswith(".html")]
 
 
 @pytest.mark.usefixtures("parallel")
