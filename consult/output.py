@@ -12,9 +12,12 @@ from __future__ import annotations
 import filecmp
 import os
 import shutil
-from collections.abc import Callable, Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from consult.atomic import Data, chunks, naming_file, write_temp
 from consult.errors import ConsultError
@@ -94,40 +97,78 @@ class Staging:
 
     def add(self, name: str, data: Data) -> None:
         """Stage one file; `data` may come in chunks (written as they come: see atomic.Data)."""
+        target, place = self._place(name)
+        if place == "fresh":  # the writer's folders are not in `created`: all are this build's
+            self.fresh(name, data)  # type: ignore[misc]
+            self.adopt(name)
+        elif place == "beside":
+            if isinstance(data, bytes):
+                try:
+                    if target.stat().st_size == len(data) and target.read_bytes() == data:
+                        self.unchanged += 1
+                        return
+                except FileNotFoundError:
+                    pass
+                self.staged[name] = write_temp(target, data)
+                return
+            self._staged_or_same(name, target, write_temp(target, data))  # chunks: compared once written
+        else:
+            _write_new(target, data, self.mode)
+            self.direct.add(name)
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[BinaryIO]:
+        """Stage one file its maker writes a piece at a time, between other work (Builder._companions:
+        contributions.csv while the workers render), as `add` stages one given in chunks: written to a
+        temporary name beside its place, then put there (or left out, when the same bytes are there)."""
+        target, place = self._place(name)
+        if place == "fresh":
+            target.parent.mkdir(parents=True, exist_ok=True)  # in a folder all this build's (rollback empties it)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                yield handle
+            os.chmod(tmp, 0o644)
+        except BaseException as exc:
+            with suppress(FileNotFoundError):  # a rollback may have emptied the folder first
+                os.unlink(tmp)
+            if isinstance(exc, OSError):
+                raise naming_file(exc, target) from exc
+            raise
+        if place == "beside":
+            self._staged_or_same(name, target, tmp)
+            return
+        os.replace(tmp, target)
+        self.adopt(name) if place == "fresh" else self.direct.add(name)
+
+    def _place(self, name: str) -> tuple[Path, str]:
+        """Where a file to stage goes: straight through the writer ("fresh"), to a temporary name
+        beside its place in a folder that was there ("beside"), or to its place in a folder this build
+        made ("new"); that folder made, a file staged before under that name forgotten."""
         _check_name(name, self.out)
         folder = name.rpartition("/")[0]
         target = self.out / name
         if name in self.names:  # added twice: the last one wins, as in a dict
             self._forget(name, target)
-        if self.fresh is not None:  # the writer's folders are not in `created`: all are this build's
-            self.fresh(name, data)
-            self.adopt(name)
-            return
+        if self.fresh is not None:
+            return target, "fresh"
         self.names.add(name)
-        if folder not in self.created:
-            if (self.out / folder).is_dir():
-                if not self._inside(folder):
-                    raise ConsultError(f"output path {name!r} escapes {self.out}")
-                if isinstance(data, bytes):
-                    try:
-                        if target.stat().st_size == len(data) and target.read_bytes() == data:
-                            self.unchanged += 1
-                            return
-                    except FileNotFoundError:
-                        pass
-                    self.staged[name] = write_temp(target, data)
-                    return
-                tmp = write_temp(target, data)  # chunks: compared once written, not held to compare
-                if _same_file(tmp, target):
-                    os.unlink(tmp)
-                    self.unchanged += 1
-                else:
-                    self.staged[name] = tmp
-                return
-            if not self._create(folder):
+        if folder in self.created:
+            return target, "new"
+        if (self.out / folder).is_dir():
+            if not self._inside(folder):
                 raise ConsultError(f"output path {name!r} escapes {self.out}")
-        _write_new(target, data, self.mode)
-        self.direct.add(name)
+            return target, "beside"
+        if not self._create(folder):
+            raise ConsultError(f"output path {name!r} escapes {self.out}")
+        return target, "new"
+
+    def _staged_or_same(self, name: str, target: Path, tmp: str) -> None:
+        if _same_file(tmp, target):
+            os.unlink(tmp)
+            self.unchanged += 1
+        else:
+            self.staged[name] = tmp
 
     def _forget(self, name: str, target: Path) -> None:
         old = self.staged.pop(name, None)

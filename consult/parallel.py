@@ -39,7 +39,7 @@ class Beside(Generic[R]):
     is all done before the first range."""
 
     def __init__(self, steps: Generator[None, None, R]):
-        self._steps: Iterator[None] | None = steps
+        self._steps: Generator[None, None, R] | None = steps
         self._value: R | None = None
 
     def step(self) -> bool:
@@ -56,6 +56,12 @@ class Beside(Generic[R]):
         while self.step():
             pass
         return self._value  # type: ignore[return-value]
+
+    def close(self) -> None:
+        """Leave the steps left undone (the build failed): what they hold open is let go now."""
+        if self._steps is not None:
+            self._steps.close()
+            self._steps = None
 
 
 def run_shared(task: Callable[[int, int], R], count: int, jobs: int, threshold: int,

@@ -308,6 +308,8 @@ def _comments_listed(proposal: Proposal) -> _Listed:
 
 
 def _paged(items: tuple[Any, ...], per_page: int, first: str, rest: str) -> list[dict[str, Any]]:
+    if len(items) <= per_page:  # one page, as the chunks below make it
+        return [{"url": first, "items": items[0:per_page] or ()}]
     chunks = [items[i : i + per_page] for i in range(0, len(items), per_page)] or [()]
     return [{"url": _page_url(first, rest, n), "items": chunk} for n, chunk in enumerate(chunks, start=1)]
 
@@ -337,6 +339,8 @@ def _newest_paged(listed: _Listed, per_page: int, aware: Callable[[date | dateti
 
 
 def _pagination(pages: list[dict[str, Any]], number: int) -> dict[str, Any]:
+    if len(pages) == 1:  # most lists (a proposal's comments) fit on one page
+        return {"number": 1, "total": 1, "previous": "", "next": "", "pages": [{"number": 1, "url": pages[0]["url"]}]}
     return {
         "number": number,
         "total": len(pages),
@@ -492,12 +496,25 @@ def _newest_items(site: Site, c: Consultation) -> list[_Dated]:
         return cached[2]
     found: list[_Dated] = []
     moments: dict[date | datetime, datetime] = {}  # many entries share a date
+    # The FEED_ENTRIES newest moments met so far: an item older than all of them is never among the
+    # newest entries, and its entry id (a string made for each status change of each proposal) is not made.
+    newest: list[datetime] = []
 
     def aware(moment: date | datetime) -> datetime:
         when = moments.get(moment)
         if when is None:
             when = moments[moment] = _aware(moment, tz)
         return when
+
+    def older(moment: date | datetime) -> bool:
+        when = aware(moment)
+        if len(newest) < FEED_ENTRIES:
+            heapq.heappush(newest, when)
+        elif when >= newest[0]:  # a tie may still win on its id
+            heapq.heappushpop(newest, when)
+        else:
+            return True
+        return False
 
     def add(moment: date | datetime, entry_id: str, *entry: Any) -> None:
         found.append((aware(moment), entry_id, entry))
@@ -511,19 +528,21 @@ def _newest_items(site: Site, c: Consultation) -> list[_Dated]:
         add(contribution.submitted, f"{base}{c.url}#contribution-{contribution.id}",
             contribution, f"{page}#contribution-{contribution.id}")
     for p in c.proposals:
-        if p.origin == "citizen" and p.submitted:
+        if p.origin == "citizen" and p.submitted and not older(p.submitted):
             add(p.submitted, f"{base}{p.url}", p, "proposal")
-        if p.response_date and p.response_html:
+        if p.response_date and p.response_html and not older(p.response_date):
             add(p.response_date, f"{base}{p.url}#response-{p.response_date.isoformat()}", p, "response")
         for change in p.history:
-            add(change.date, f"{base}{p.url}#status-{change.date.isoformat()}-{change.status}", p, change)
-        for comment, page in _newest_paged(_comments_listed(p), per_page, aware):
-            add(comment.submitted, f"{base}{p.url}#contribution-{comment.id}", p, comment, f"{page}#contribution-{comment.id}")
-    newest = heapq.nlargest(FEED_ENTRIES, found, key=lambda item: (item[0], item[1]))
+            if not older(change.date):
+                add(change.date, f"{base}{p.url}#status-{change.date.isoformat()}-{change.status}", p, change)
+        if p.comments:
+            for comment, page in _newest_paged(_comments_listed(p), per_page, aware):
+                add(comment.submitted, f"{base}{p.url}#contribution-{comment.id}", p, comment, f"{page}#contribution-{comment.id}")
+    newest_items = heapq.nlargest(FEED_ENTRIES, found, key=lambda item: (item[0], item[1]))
     if len(_NEWEST) >= 256:
         _NEWEST.pop(next(iter(_NEWEST)))
-    _NEWEST[c.slug] = (c, settings, newest)
-    return newest
+    _NEWEST[c.slug] = (c, settings, newest_items)
+    return newest_items
 
 
 def feed_entries(site: Site, only: Consultation | None = None) -> list[FeedEntry]:

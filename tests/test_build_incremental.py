@@ -402,6 +402,38 @@ def test_parallel_build_equals_render_site(site: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("parallel")
+def test_contributions_csv_is_written_while_the_workers_render(site: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """contributions.csv, made a chunk at a time, is written by this process between the workers'
+    ranges (Builder._companions): none is left for the end of the build, into a new folder as into
+    one that has the last build's; the bytes are the clean build's, unchanged ones left alone."""
+    from consult import opendata
+
+    monkeypatch.setattr(opendata, "CHUNK_ROWS", 1)
+    for n in range(4):
+        comment(site, f"20260201-cccc000{n}", f"autre-{n % 3}")
+    left: list[tuple[list[str], list[str]]] = []  # (staged already, left to stage) by each build
+    finish = Builder._finish
+
+    def spied(self: Builder, files: dict[str, Any], *args: Any) -> Any:
+        left.append(([name for name, data in files.items() if data is None],
+                     [name for name, data in files.items() if data is not None and not isinstance(data, bytes)]))
+        return finish(self, files, *args)
+
+    monkeypatch.setattr(Builder, "_finish", spied)
+    out = tmp_path / "out"
+    build_site(site, out, NOW, jobs=3)
+    assert tree(out) == check_site(site, NOW).files and tree(out)["data/contributions.csv"].count(b"\n") == 5
+    comment(site, "20260201-cccc0009", "autre-0")
+    _, report = build_site(site, out, NOW, jobs=3)
+    assert "data/contributions.csv" in report.written and tree(out) == check_site(site, NOW).files
+    _rewrite(site / PROPOSALS / "autre-1.md", "Autre 1", "Autre un")
+    _, report = build_site(site, out, NOW, jobs=3)
+    assert "data/contributions.csv" not in report.written and tree(out) == check_site(site, NOW).files
+    assert left == [(["data/contributions.csv"], [])] * 3 and not list(out.rglob(".tmp-*"))
+
+
+@pytest.mark.usefixtures("parallel")
 def test_pages_keyed_in_workers_render_what_keying_here_renders(site: Path, tmp_path: Path) -> None:
     """Builder._stale keys the pages of the last build in the workers too: an edit renders the same
     pages as when this process keys them all, a file touched but unchanged renders none, and the

@@ -137,6 +137,47 @@ def test_a_file_in_chunks_is_written_as_they_come_and_left_alone_when_unchanged(
     assert tree(tmp_path / "fresh") == {"data/big.csv": b"ab"}
 
 
+@pytest.mark.parametrize("fresh", [False, True])
+def test_a_file_written_a_piece_at_a_time_is_staged_as_one_given_in_chunks(tmp_path: Path, fresh: bool) -> None:
+    """Staging.open: pieces written between other work (contributions.csv while the workers render)
+    reach the output only on commit in a folder that was there, straight into a folder this build
+    made; equal bytes leave the file alone; a failure while writing leaves no temporary file and
+    stages nothing; a rollback leaves the last output as it was."""
+    out = tmp_path / "_site"
+    write_output(out, {"data/big.csv": b"id\n1\n", "index.html": b"i"})
+    before = os.stat(out / "data/big.csv").st_mtime_ns
+    if fresh:
+        out = tmp_path / "new"
+    staging = Staging(out)
+    if fresh:
+        staging.writer()
+    with staging.open("data/big.csv") as handle:
+        handle.write(b"id\n")
+        handle.write(b"1\n")
+    with staging.open("data/new/more.csv") as handle:
+        handle.write(b"x")
+    staging.add("index.html", b"i")
+    with pytest.raises(OSError), staging.open("data/broken.csv") as handle:
+        handle.write(b"half")
+        raise OSError(28, "No space left on device")
+    assert not list(out.rglob(".tmp-*")) and not (out / "data/broken.csv").exists()  # the same bytes: nothing staged
+    report = staging.commit()
+    assert tree(out) == {"data/big.csv": b"id\n1\n", "data/new/more.csv": b"x", "index.html": b"i"}
+    if fresh:
+        assert report.written == ["data/big.csv", "data/new/more.csv", "index.html"]
+    else:
+        assert report.written == ["data/new/more.csv"] and report.unchanged == 2
+        assert os.stat(out / "data/big.csv").st_mtime_ns == before
+    staging = Staging(tmp_path / "_site")
+    with staging.open("data/big.csv") as handle:
+        handle.write(b"id\n2\n")
+    assert tree(tmp_path / "_site")["data/big.csv"] == b"id\n1\n"  # staged under a temporary name
+    staging.rollback()
+    assert tree(tmp_path / "_site") == {"data/big.csv": b"id\n1\n", "index.html": b"i"} | (
+        {} if fresh else {"data/new/more.csv": b"x"})
+    assert not [p for p in (tmp_path / "_site").rglob(".tmp-*")]
+
+
 def test_prune_removes_stale_files_deepest_first_and_the_folders_they_leave_empty(tmp_path: Path) -> None:
     out = tmp_path / "_site"
     files = {"a/keep.html": b"k", "a/b/c/old.html": b"o", "a/b/old.html": b"o", "a-b/old.html": b"o",

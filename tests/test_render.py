@@ -7,14 +7,14 @@ import random
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from consult.model import Answer, Page
+from consult.model import Answer, Page, StatusChange
 from consult.formview import FormView, render_form_page
 from consult.render import chrome_for, page_window, render_site
 from consult.theme import make_environment
@@ -459,13 +459,14 @@ def test_feeds_are_atom_and_link_to_real_pages(out: dict[str, bytes]) -> None:
     assert contribution_link in own
 
 
-@pytest.mark.parametrize("newest", ["contributions", "comments"])
+@pytest.mark.parametrize("newest", ["contributions", "comments", "history"])
 def test_a_feed_keeps_the_newest_entries_of_hundreds_as_if_it_ranked_them_all(newest: str) -> None:
-    """A consultation's feed ranks only its newest contributions and each proposal's newest comments:
-    the same entries, in the same order, with the same page addresses, as ranking every dated item
-    by (moment, entry id); ties on the moment (a date and a datetime at midnight are the same moment)
-    broken by the id, on any page of the lists, where the feed's last entry is a contribution or a
-    comment and ties with the next one."""
+    """A consultation's feed ranks only its newest contributions and each proposal's newest comments,
+    and makes no entry id for a status change older than the newest it has met: the same entries, in
+    the same order, with the same page addresses, as ranking every dated item by (moment, entry id);
+    ties on the moment (a date and a datetime at midnight are the same moment) broken by the id, on
+    any page of the lists, where the feed's last entry is a contribution, a comment or a status
+    change (of proposals met in no order of date) and ties with the next one."""
     from consult.render import comment_pages, contribution_pages, feed_entries
 
     def dated(item: Any, n: int) -> Any:  # every fifth on a bare date: midnight, tied with datetimes at midnight
@@ -484,6 +485,16 @@ def test_a_feed_keeps_the_newest_entries_of_hundreds_as_if_it_ranked_them_all(ne
             for slug, numbers in (("halles", range(200, 292)), ("parking", range(300, 371, 2)))}
     marche = replace(marche, contributions=tuple(dated(contribution("marche", n), n) for n in shuffled(range(1, 134))),
                      proposals=tuple(replace(p, comments=talk[p.slug]) for p in marche.proposals))
+    if newest == "history":  # 120 proposals more, each changed on three of ten days: 36 changes a day
+        first = marche.proposals[0]
+
+        def changed(n: int) -> tuple[StatusChange, ...]:
+            days = sorted((n + 3 * k) % 10 for k in range(3))
+            return tuple(StatusChange(date(2026, 12, 1) + timedelta(days=day), first.history[0].status) for day in days)
+
+        marche = replace(marche, proposals=marche.proposals + tuple(
+            replace(first, slug=f"p{n:03}", url=f"{marche.url}propositions/p{n:03}/", comments=(), history=changed(n))
+            for n in shuffled(range(120))))
     site = replace(site, consultations=tuple(marche if c.slug == "marche" else c for c in site.consultations))
     base, tz, per_page = site.config.base_url, site.config.tz, site.config.contributions_per_page
 
