@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from consult.markdown import TRUSTED_FALLBACK, is_safe_link, render_trusted, render_untrusted
 
@@ -126,3 +126,33 @@ def test_a_heading_s_id_is_worked_out_once_for_all_the_files_that_repeat_it() ->
         assert '<h2 id="le-constat">Le <em>constat</em></h2>' in html and '<h2 id="le-constat-1">Le constat</h2>' in html
     info = _heading_slug.cache_info()
     assert (info.misses, info.hits) == (2, 4)
+
+
+# Prose with what sits at the edge of it: quotes, digits, dashes, line starts and ends, blank lines,
+# punctuation a rule may start on (#, =, +, ~, !, :, |, {, a fence's ~~~), and what must turn it away.
+PROSE = st.lists(st.sampled_from(list("ab é’'\"\n\n0123456789.)-+=#~>!:|{}/?;,()") + ["~~~", "\n~~~", "\n  ", "  \n"] +
+                                 ["*", "_", "`", "[", "]", "<", "&", "\\", "\t", "\r", "\xa0", "\u2028", "\x00"]),
+                 max_size=60).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(PROSE)
+def test_prose_goes_the_short_way_to_the_same_html(text: str) -> None:
+    """Citizens' prose skips markdown-it's rules (consult.markdown._prose) for the very HTML they
+    make: compared with markdown-it itself on text made of what prose and its edges are made of."""
+    from consult.markdown import UNTRUSTED, _HEADING_TAG
+
+    assert render_untrusted(text) == _HEADING_TAG.sub(lambda m: f"<{m.group(1)}p>", UNTRUSTED.render(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Une idée simple.", "Deux lignes\nd'un « paragraphe ».", "Premier.\n\n\nSecond \"cité\".", "\n\nEntouré\n\n",
+    "Voir https://exemple.org/?a=1&b=2", "Fin de ligne  \nsuite", "- un\n- deux", "1. un", "Titre\n===", "# Titre",
+    "    code", "a *b* c", "",
+])
+def test_prose_and_markdown_alike_come_out_as_markdown_it_makes_them(text: str) -> None:
+    from consult.markdown import UNTRUSTED, _HEADING_TAG, _NOT_PROSE
+
+    assert render_untrusted(text) == _HEADING_TAG.sub(lambda m: f"<{m.group(1)}p>", UNTRUSTED.render(text))
+    assert (_NOT_PROSE.search(text) is None) == (text in ("Une idée simple.", "Deux lignes\nd'un « paragraphe ».",
+                                                           "Premier.\n\n\nSecond \"cité\".", "\n\nEntouré\n\n", ""))
