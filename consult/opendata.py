@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from dataclasses import dataclass
@@ -237,13 +238,25 @@ class _Text(HTMLParser):
         self.parts.append(data)
 
 
+# The HTML of citizens' plain prose (markdown._prose): paragraphs of text, '"' its only entity.
+_PROSE_HTML = re.compile(r"(?:<p>[^<&]*(?:&quot;[^<&]*)*</p>\n)*")
+
+
 def html_to_text(fragment: str) -> str:
     """The text of the sanitised HTML a contribution was rendered to, paragraphs on their own lines."""
+    if _PROSE_HTML.fullmatch(fragment):  # most contributions: their text without parsing it (40 us a row)
+        text = fragment.replace("<p>", "").replace("</p>", "").replace("&quot;", '"')
+    else:
+        text = parsed_text(fragment)
+    return "\n".join(line.rstrip() for line in text.split("\n") if line.strip())
+
+
+def parsed_text(fragment: str) -> str:
+    """The text of an HTML fragment, a line break before each block."""
     parser = _Text()
     parser.feed(fragment)
     parser.close()
-    lines = "".join(parser.parts).split("\n")
-    return "\n".join(line.rstrip() for line in lines if line.strip())
+    return "".join(parser.parts)
 
 
 # -- the results pages' figures ------------------------------------------------------------------

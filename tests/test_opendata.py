@@ -8,6 +8,8 @@ import json
 import shutil
 from pathlib import Path
 
+from hypothesis import given, settings, strategies as st
+
 from consult.build import check_site
 from consult.opendata import html_to_text, render_open_data
 
@@ -73,6 +75,24 @@ def test_licence_is_configurable(tmp_path: Path) -> None:
     package = json.loads(render_open_data(check_site(site, NOW).site)["data/datapackage.json"])
     assert package["licenses"][0] == {"name": "ODbL-1.0", "path": "https://opendatacommons.org/licenses/odbl/1-0/",
                                       "title": "ODbL-1.0"}
+
+
+INNER = st.sampled_from(["&quot;", "a", "é", " ", "\n", "\t", '"', ">", "&amp;", "<br />", "</p>"])
+NEAR_PROSE_HTML = st.one_of(
+    st.lists(st.lists(INNER, max_size=8).map(lambda inner: "<p>" + "".join(inner) + "</p>\n"), max_size=4).map("".join),
+    st.lists(st.sampled_from(["<p>", "</p>\n", "</p>", "&quot;", "&amp;", "<br />", "a", " ", "\n", "\t", '"', ">"]),
+             max_size=30).map("".join))
+
+
+@settings(max_examples=500, deadline=None)
+@given(NEAR_PROSE_HTML)
+def test_the_text_of_prose_html_is_the_parser_s(fragment: str) -> None:
+    """html_to_text takes the HTML of plain prose (paragraphs, &quot;) without parsing it: the same
+    text as the parser's, on fragments made of what that HTML and its neighbours are made of."""
+    from consult.opendata import parsed_text
+
+    text = parsed_text(fragment)
+    assert html_to_text(fragment) == "\n".join(line.rstrip() for line in text.split("\n") if line.strip())
 
 
 def test_html_to_text_keeps_paragraphs_and_drops_markup() -> None:
