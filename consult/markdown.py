@@ -125,13 +125,23 @@ def _unique(slug: str, taken: set[str]) -> str:
 # Citizens' prose that no Markdown rule reads otherwise than as paragraphs of text (most of what a
 # consultation receives): none of the characters that open emphasis, code, a link, raw HTML, an entity
 # or an escape; no tab, carriage return, control character, nor whitespace but the space and the
-# line feed; no line that a block rule could read (indented, or opening a heading, a list, a quote, a
-# fence, a thematic break or a setext underline), nor one ending in a space (a hard break, or trimmed).
-_NOT_PROSE = re.compile(r"[*_`\[\]<>&\\\x00-\x09\x0b-\x1f\x7f-\x9f]|[^\S \n]|^[ \-+=#~0-9]| $", re.MULTILINE)
+# line feed (those str.isspace() knows, spelled out: a class cannot take two out of \s)...
+_PROSE_CHARS = re.compile(r"[^*_`\[\]<>&\\\x00-\x09\x0b-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*")
+# ... and no line that a block rule could read (indented, or opening a heading, a list, a fence, a
+# thematic break or a setext underline; a quote's '>' is out already), nor one ending in a space (a
+# hard break, or trimmed).
+_BLOCK_START = frozenset(" -+=#~0123456789")
+
+
+def is_prose(text: str) -> bool:
+    """Whether markdown-it makes nothing of `text` but its paragraphs (see _prose)."""
+    if not _PROSE_CHARS.fullmatch(text):
+        return False
+    return not any(line and (line[0] in _BLOCK_START or line[-1] == " ") for line in text.split("\n"))
 
 
 def render_untrusted(text: str) -> str:
-    if not _NOT_PROSE.search(text):
+    if is_prose(text):
         return _prose(text)
     html = UNTRUSTED.render(text)
     return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}p>", html)
@@ -141,7 +151,7 @@ _PARAGRAPHS = re.compile(r"\n\n+")
 
 
 def _prose(text: str) -> str:
-    """What markdown-it makes of text _NOT_PROSE lets through, without its rules (40 us of each
+    """What markdown-it makes of text that `is_prose`, without its rules (40 us of each
     contribution read; tests/test_markdown.py compares the two on random text): each paragraph, its
     lines as they are, '"' escaped as markdown-it escapes it."""
     paragraphs = (part.strip("\n") for part in _PARAGRAPHS.split(text.replace('"', "&quot;")))

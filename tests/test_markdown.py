@@ -151,8 +151,18 @@ def test_prose_goes_the_short_way_to_the_same_html(text: str) -> None:
     "    code", "a *b* c", "",
 ])
 def test_prose_and_markdown_alike_come_out_as_markdown_it_makes_them(text: str) -> None:
-    from consult.markdown import UNTRUSTED, _HEADING_TAG, _NOT_PROSE
+    from consult.markdown import UNTRUSTED, _HEADING_TAG, is_prose
 
     assert render_untrusted(text) == _HEADING_TAG.sub(lambda m: f"<{m.group(1)}p>", UNTRUSTED.render(text))
-    assert (_NOT_PROSE.search(text) is None) == (text in ("Une idée simple.", "Deux lignes\nd'un « paragraphe ».",
+    assert is_prose(text) == (text in ("Une idée simple.", "Deux lignes\nd'un « paragraphe ».",
                                                            "Premier.\n\n\nSecond \"cité\".", "\n\nEntouré\n\n", ""))
+
+
+def test_prose_has_no_whitespace_but_spaces_and_line_feeds() -> None:
+    """is_prose spells out the whitespace it refuses: every character Python calls whitespace (so
+    does markdown-it when it trims a paragraph) but the space and the line feed, and no other."""
+    from consult.markdown import is_prose
+
+    refused = [c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \n"]
+    assert refused and not [c for c in refused if is_prose(f"a{c}b")]
+    assert is_prose("a b\nc") and is_prose("a’é«»b")
