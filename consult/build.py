@@ -61,6 +61,8 @@ from consult.theme import builtin_themes_dir, check_links, check_templates, make
 OUTPUT_DIR = "_site"
 # From this many proposals, contributions and reports, a one-shot parallel build reads in a child process.
 CHILD_READ_FILES = 100_000
+# The parsed records' files in the cache (cache.Store): one edit rewrites one of them.
+PARSED_SHARDS = 64
 # From this many pages to key (Builder._stale), keying in worker processes saves more than their start costs.
 KEYING_THRESHOLD = 2_000
 RULES_FILE = "consult-rules.json"
@@ -350,7 +352,7 @@ class Builder:
         self.now, self.options = now, options
         self.builds = 0  # started so far: the first may differ (BuildOptions.jobs_after_first, save_every_build)
         folder = cache_folder(root) if options.cache else None
-        self.parsed = Store(folder, "parsed")
+        self.parsed = Store(folder, "parsed", shards=PARSED_SHARDS)
         out_key = digest(str(self.out.resolve()))[:16]
         self.pages = Store(folder, "pages-" + out_key)
         self.manifest = folder / f"manifest-{out_key}.pickle" if folder is not None else None
@@ -412,13 +414,13 @@ class Builder:
     def _remember(self) -> bool:
         """Page keys, traces and parsed records serve only a next build: a one-shot build without a
         cache skips them."""
-        return self.options.retain or self.pages.path is not None
+        return self.options.retain or self.pages.folder is not None
 
     def _disk_full(self, exc: OSError) -> ConsultError:
         """A full disk: the output folder was left as the last build made it, unless only the cache,
         written after it, failed."""
         out = os.path.relpath(self.out, self.root) if self.out.is_relative_to(self.root) else str(self.out)
-        cache = self.parsed.path.parent if self.parsed.path is not None else None
+        cache = self.parsed.folder
         if cache is not None and exc.filename and Path(os.fsdecode(exc.filename)).is_relative_to(cache):
             return disk_full(exc, self.root, f"{out}/ was built, only the build cache was not saved")
         return disk_full(exc, self.root, f"{out}/ is as the last build left it")
@@ -730,7 +732,7 @@ class Builder:
 
     def _compiled_folder(self) -> Path | None:
         """Where templates compiled by an earlier build are kept: the build cache's, when there is one."""
-        return cache_folder(self.root) / "templates" if self.pages.path is not None else None
+        return cache_folder(self.root) / "templates" if self.pages.folder is not None else None
 
     def _new_environment(self, config: Config, compiled: Path | None) -> Traceable:
         return make_environment(self.root, config.theme, config.language, config.timezone, auto_reload=False,

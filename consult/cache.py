@@ -41,50 +41,68 @@ def salt(config: Any) -> str:
 
 
 class Store:
-    """One pickled mapping in the cache folder: loaded whole on first use, saved with only the keys used."""
+    """One pickled mapping in the cache folder: loaded on first use, saved with only the keys used.
 
-    def __init__(self, folder: Path | None, name: str):
-        self.path = folder / f"{name}.pickle" if folder is not None else None
-        self._old: dict[Any, Any] | None = None  # a build that finds nothing changed never unpickles it
-        self.new: dict[Any, Any] = {}
-        self.dirty = False
+    With `shards`, the mapping lies in that many files, a key's file chosen by its first two hex
+    digits (keys that are digests): each loaded when a key of its own is first asked for, and saved
+    only when its keys or values changed. One edit then rewrites a file or two, not a record of every
+    file of the site (32 MB at 10,000 proposals, a fifth of a one-edit build's time)."""
 
-    @property
-    def old(self) -> dict[Any, Any]:
-        if self._old is None:
-            loaded = _read(self.path) if self.path is not None else None
-            self._old = loaded if isinstance(loaded, dict) else {}
-        return self._old
+    def __init__(self, folder: Path | None, name: str, shards: int = 1):
+        self.folder, self.name, self.shards = folder, name, shards
+        self.paths = [folder / (f"{name}.pickle" if shards == 1 else f"{name}-{n:02x}.pickle")
+                      for n in range(shards)] if folder is not None else None
+        self._old: list[dict[Any, Any] | None] = [None] * shards  # a build that finds nothing changed never unpickles one
+        self.new: list[dict[Any, Any]] = [{} for _ in range(shards)]
+        self.dirty: set[int] = set()  # the shards whose file is not what they hold
+
+    def _shard(self, key: Any) -> int:
+        return 0 if self.shards == 1 else int(key[:2], 16) % self.shards
+
+    def _loaded(self, shard: int) -> dict[Any, Any]:
+        found = self._old[shard]
+        if found is None:
+            loaded = _read(self.paths[shard]) if self.paths is not None else None
+            found = self._old[shard] = loaded if isinstance(loaded, dict) else {}
+            if loaded is None and self.paths is not None and self.paths[shard].exists():
+                self.dirty.add(shard)  # damaged: written again, even with nothing in it
+        return found
 
     def get(self, key: Any) -> Any:
-        value = self.new.get(key)
+        shard = self._shard(key)
+        value = self.new[shard].get(key)
         if value is None:
-            value = self.old.get(key)
+            value = self._loaded(shard).get(key)
             if value is not None:
-                self.new[key] = value
+                self.new[shard][key] = value
         return value
 
     def reload(self) -> None:
-        """Forget what is in memory: the next use loads the file again (another build may have written it)."""
-        self._old, self.new, self.dirty = None, {}, False
+        """Forget what is in memory: the next use loads the files again (another build may have written them)."""
+        self._old, self.new, self.dirty = [None] * self.shards, [{} for _ in range(self.shards)], set()
 
     def put(self, key: Any, value: Any) -> None:
-        self.new[key] = value
-        self.dirty = True
+        shard = self._shard(key)
+        self.new[shard][key] = value
+        self.dirty.add(shard)
 
     def save(self, to_disk: bool = True) -> None:
         """Keep what this build used; in memory, start the next build from it."""
-        if self.new.keys() != self.old.keys():
-            self.dirty = True
-        self._old, self.new = self.new, {}
+        for shard in range(self.shards):
+            if self.new[shard].keys() != self._loaded(shard).keys():
+                self.dirty.add(shard)
+        self._old, self.new = list(self.new), [{} for _ in range(self.shards)]
         if to_disk:
             self.flush()
 
     def flush(self) -> None:
-        """Write the last build's entries to disk, if they changed."""
-        if self.path is not None and self.dirty:
-            _write(self.path, self.old)
-            self.dirty = False
+        """Write the last build's entries to disk, where they changed."""
+        if self.paths is not None and self.folder is not None:
+            for shard in sorted(self.dirty):
+                _write(self.paths[shard], self._old[shard])
+            self.dirty = set()
+            if self.shards > 1:  # the one file of an older consult
+                (self.folder / f"{self.name}.pickle").unlink(missing_ok=True)
 
 
 def cache_folder(root: Path) -> Path:

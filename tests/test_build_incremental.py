@@ -678,25 +678,52 @@ def test_options_say_how_the_first_build_differs_from_later_ones(site: Path, tmp
     workers: list[int] = []
     render_pages = build.render_pages
     monkeypatch.setattr(build, "render_pages", lambda env, todo, jobs, *rest: workers.append(jobs) or render_pages(env, todo, jobs, *rest))
-    parsed = site / CACHE_DIR / "parsed.pickle"
     proposal = site / "content/consultations/exemple/proposals/autre-1.md"
     options = BuildOptions(jobs=2, jobs_after_first=1, save_every_build=False)
     with Builder(site, tmp_path / "out", NOW, options) as builder:
         builder.build()
-        first = parsed.read_bytes()
+        first = _parsed(site)
         proposal.write_text(proposal.read_text(encoding="utf-8").replace("Autre 1", "Autre un"), encoding="utf-8")
         builder.build({proposal.relative_to(site).as_posix()})
         builder.build()
-        assert parsed.read_bytes() == first
-    assert b"Autre un" in parsed.read_bytes() and b"Autre un" not in first
+        assert _parsed(site) == first
+    assert b"Autre un" in _parsed(site) and b"Autre un" not in first
     assert workers == [2, 1, 1]
     assert [BuildOptions(jobs=3).jobs_for(n) for n in (1, 2)] == [3, 3]
+
+
+def _parsed(site: Path) -> bytes:
+    """Every file of the parsed records' cache, end to end."""
+    return b"".join(path.read_bytes() for path in sorted((site / CACHE_DIR).glob("parsed-*.pickle")))
+
+
+def test_one_edit_rewrites_one_file_of_the_parsed_records(site: Path, tmp_path: Path) -> None:
+    """The parsed records lie in PARSED_SHARDS files: an edit rewrites the one that loses the old
+    record and the one that gets the new (the same one, or two), and leaves the others alone; the one
+    file of an older consult is gone."""
+    from consult.build import PARSED_SHARDS
+
+    (site / CACHE_DIR).mkdir(parents=True)
+    (site / CACHE_DIR / "parsed.pickle").write_bytes(b"older")
+    def files() -> dict[str, tuple[bytes, int]]:
+        return {path.name: (path.read_bytes(), path.stat().st_ino) for path in (site / CACHE_DIR).glob("parsed-*.pickle")}
+
+    build_site(site, tmp_path / "out", NOW, cache=True)
+    before = files()
+    assert 2 < len(before) <= PARSED_SHARDS and not (site / CACHE_DIR / "parsed.pickle").exists()  # a file a shard used
+    _rewrite(site / PROPOSALS / "autre-1.md", "Autre 1", "Autre un")
+    build_site(site, tmp_path / "out", NOW, cache=True)
+    after = files()
+    changed = [name for name in after if after[name] != before.get(name)]
+    assert 1 <= len(changed) <= 2 and b"Autre un" in b"".join(after[name][0] for name in changed)
+    assert set(before) <= set(after)
+    assert tree(tmp_path / "out") == check_site(site, NOW).files
 
 
 def test_a_corrupted_cache_record_is_ignored_and_rebuilt(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build_site(site, out, NOW, cache=True)
-    parsed = site / CACHE_DIR / "parsed.pickle"
+    parsed = next(path for path in (site / CACHE_DIR).glob("parsed-*.pickle") if b"Autre 1" in path.read_bytes())
     data = parsed.read_bytes()
     assert data.count(b"Autre 1") >= 1
     parsed.write_bytes(data.replace(b"Autre 1", b"Pirate!"))  # the record unpickles, with the wrong title

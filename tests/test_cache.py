@@ -26,3 +26,26 @@ def test_a_file_that_fails_its_digest_reads_as_missing(tmp_path: Path) -> None:
     store.put("key", "fresh")
     store.save()
     assert _read(path) == {"key": "fresh"}  # ...and is written again, whole
+
+
+def test_a_sharded_store_writes_only_the_files_whose_keys_or_values_changed(tmp_path: Path) -> None:
+    """Store(shards=n): a key's file by its first two hex digits; each file loaded when one of its
+    keys is asked for; saved with only the keys used, only where something changed."""
+    from consult.stamps import digest
+
+    keys = [digest(str(n)) for n in range(12)]
+    store = Store(tmp_path, "records", shards=4)
+    for key in keys:
+        store.put(key, key.upper())
+    store.save()
+    files = {path.name: path.stat().st_ino for path in tmp_path.glob("records-*.pickle")}  # a file written again is a new one
+    assert 1 < len(files) <= 4 and {path.name for path in tmp_path.iterdir()} == set(files)
+    later = Store(tmp_path, "records", shards=4)
+    assert later.get(keys[0]) == keys[0].upper() and sum(loaded is not None for loaded in later._old) == 1
+    for key in keys[1:-1]:  # keys[-1] no longer used; keys[0] asked again, unchanged
+        assert later.get(key) == key.upper()
+    later.save()
+    rewritten = {path.name for path in tmp_path.glob("records-*.pickle") if path.stat().st_ino != files[path.name]}
+    assert rewritten == {f"records-{int(keys[-1][:2], 16) % 4:02x}.pickle"}
+    last = Store(tmp_path, "records", shards=4)
+    assert [last.get(key) for key in keys] == [key.upper() for key in keys[:-1]] + [None]
