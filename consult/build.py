@@ -27,7 +27,7 @@ import jinja2
 
 from consult import __version__, watch
 from consult.atomic import write_file
-from consult.cache import (FORMAT, Manifest, Store, cache_folder, digest, read_inputs, read_manifest, salt, stat_files,
+from consult.cache import (FORMAT, Inputs, Manifest, Store, cache_folder, digest, read_inputs, read_manifest, salt, stat_files,
                           write_manifest)
 from consult.changes import Scope, classify
 from consult.config import Config, load_config, parse_now
@@ -39,9 +39,9 @@ from consult.content.load import (
     load_site,
     parse_source,
     parse_sources,
+    read_source_text,
     read_text,
     source_key,
-    source_keys,
 )
 from consult.errors import DISK_FULL, ConsultError, SourceError, disk_full, in_order, split_warnings
 from consult.forms.rules import consultation_rule, render_rules
@@ -437,25 +437,29 @@ class Builder:
             raise ConsultError(problems)
         moment = self.now if isinstance(self.now, datetime) else parse_now(self.now, config)
         inputs, scanned, watched = None, time.time_ns(), None
+        known: dict[str, str] = {}  # content files unchanged since the last build: their cache keys, not read again
         if changed is None and self.manifest is not None:
             synced = watch.sync(self.root)  # a live `consult watch`, caught up with every change made so far
             watched = synced.token if synced is not None else None
             previous = read_manifest(self.manifest) if self.options.trust_manifest and not split_warnings(problems)[0] else None
             if previous is not None and not previous.still_valid(self.manifest_key, moment):
                 previous = None
+            last_inputs = read_inputs(self.manifest, previous) if previous is not None else None
             if previous is not None and synced is not None and synced.unchanged_since(previous.watched):
                 unchanged = self._unchanged(previous)  # the journal proves the inputs the same: no stat of each file
                 if unchanged is not None:
                     return unchanged
-                inputs = read_inputs(self.manifest, previous)
+                inputs = last_inputs.stats if last_inputs is not None else None
             if inputs is None:
                 inputs = stat_files([self.root / name for name in INPUTS] + [builtin_themes_dir()], self.root)
-                if previous is not None and previous.same_inputs(read_inputs(self.manifest, previous), inputs):
+                if previous is not None and previous.same_inputs(last_inputs.stats if last_inputs is not None else None, inputs):
                     unchanged = self._unchanged(previous)
                     if unchanged is not None:
                         if watched is not None:  # from here on, the journal proves them
                             write_manifest(self.manifest, replace(previous, watched=watched))
                         return unchanged
+            if previous is not None and last_inputs is not None:
+                known = last_inputs.unchanged_keys(inputs, previous.scanned_ns, salt(config))
             self.manifest.unlink(missing_ok=True)  # the output folder is about to change
         # The templates are compiled while the content is read: beside the parsing workers, or in an idle child.
         with closing(self._templates(config, changed)) as templates:
@@ -465,7 +469,7 @@ class Builder:
                 if not split_warnings(problems + templates.problems())[0]:
                     content = self._read_consultations(last, changed, config, moment)
             if content is None:
-                content = self._read_site(changed, config, moment, stage, templates)
+                content = self._read_site(changed, config, moment, stage, templates, known)
             env = templates.env()
             site, touched = content.site, content.touched  # touched: None when the whole site was read
             # The content read and linked lives as long as the build: out of the cyclic collector's sight
@@ -507,11 +511,12 @@ class Builder:
                                   content.source_keys, feedless, content.file_problems, content.link_problems)
             if inputs is not None and self.manifest is not None:
                 write_manifest(self.manifest, Manifest(self.manifest_key, stat_files([self.out], self.out), moment, _window(site, moment),
-                                                       _shows_moment(jobs), scanned, warnings, watched), inputs)
+                                                       _shows_moment(jobs), scanned, warnings, watched),
+                               Inputs(inputs, salt(config), content.source_keys))
             return Built(site, tuple(rendered) + tuple(files), tuple(kept), warnings, indexed), report
 
     def _read_site(self, changed: set[str] | None, config: Config, moment: datetime, stage: Stage,
-                   templates: _Templates) -> _Content:
+                   templates: _Templates, known: dict[str, str] | None = None) -> _Content:
         """Every content file parsed (from the cache when unchanged) and linked into the site.
 
         A one-shot build without cache that renders in worker processes reads and links in a child
@@ -531,25 +536,33 @@ class Builder:
         with collector_off(freeze=True):  # what is read lives as long as the build (see _build)
             if self._remember or self._jobs <= 1 or count_files(self.root) < CHILD_READ_FILES:
                 return self._parse_and_link(changed, config, moment, stage, keep_records=self.options.retain,
-                                            beside=templates.beside, then=templates.start)
+                                            beside=templates.beside, then=templates.start, known=known or {})
             templates.start()
             return in_child(partial(self._parse_and_link, changed, config, moment, stage, keep_records=False),
                             BY_CONSULTATION, templates.beside)
 
     def _parse_and_link(self, changed: set[str] | None, config: Config, moment: datetime, stage: Stage,
                         keep_records: bool = True, beside: Beside[Any] | None = None,
-                        then: Callable[[], None] | None = None) -> _Content:
+                        then: Callable[[], None] | None = None, known: dict[str, str] | None = None) -> _Content:
         """_read_site's work; without `keep_records` (a one-shot build, which needs no record once linked),
         the content's records are left out, and let go as linking goes (`link_site(consume=True)`).
-        `then()` is called once every file is parsed, before linking."""
-        sources, listing_problems = self._sources(changed)
-        keys = source_keys(sources, config) if self._remember else None  # once, for the cache and the next build
+        `then()` is called once every file is parsed, before linking. `known`: the cache keys of files
+        unchanged since the last build (Inputs.unchanged_keys), not read again: a record in the cache
+        is taken by its key, and a file whose record is missing is read where it is parsed."""
+        known = known or {}
+        sources, listing_problems = self._sources(changed, known)
+        if self._remember:  # once, for the cache and the next build
+            config_salt = salt(config)
+            keys = [source_key(source, config_salt) if source.text is not None else known[source.path] for source in sources]
+        else:
+            keys = None
         with stage("Reading content", len(sources)) as advance:
             parsed = parse_sources(sources, config, self.parsed if keys is not None else None, self._jobs, advance, keys,
                                    self.root, beside)
         if then is not None:
             then()
         file_problems = {source.path: tuple(found) for source, (_, found) in zip(sources, parsed) if found}
+        keys_by_path = {source.path: key for source, key in zip(sources, keys)} if keys is not None else {}
         pairs = [(source, record) for source, (record, _) in zip(sources, parsed)]
         del parsed
         records = {pair[0].path: pair for pair in pairs} if keep_records else {}
@@ -557,7 +570,6 @@ class Builder:
             del sources
             self.sources = None
         site, found = link_site(pairs, config, moment, self.root, consume=not keep_records)
-        keys_by_path = dict(zip(records, keys)) if self.options.retain and keys is not None else {}
         return _Content(site, None, records, keys_by_path, file_problems, tuple(found), tuple(listing_problems))
 
     def _read_consultations(self, last: _Last, changed: set[str], config: Config, moment: datetime) -> _Content | None:
@@ -752,8 +764,9 @@ class Builder:
             return _Templates(Beside(self._environment(config, changed)))
         return _Templates(None, self, config)
 
-    def _sources(self, changed: set[str] | None) -> tuple[list[Source], list[SourceError]]:
-        """All content sources; when only known files were modified, only those are read again."""
+    def _sources(self, changed: set[str] | None, known: Collection[str] = ()) -> tuple[list[Source], list[SourceError]]:
+        """All content sources; when only known files were modified, only those are read again. Those
+        `known` unchanged since the last build are listed unread (their cache keys are known)."""
         content = [p for p in changed or () if p.startswith(CONTENT_DIR + "/")]
         if self.sources is not None and changed is not None and not content:
             return self.sources
@@ -773,7 +786,21 @@ class Builder:
                     self.sources = (updated, [])
                     return self.sources
         # Unread when nothing keeps the texts (no cache keys, no next build): each is read where it is parsed.
-        self.sources = find_sources(self.root, read=self._remember)
+        if not known or not self._remember:
+            self.sources = find_sources(self.root, read=self._remember)
+            return self.sources
+        listed, problems = find_sources(self.root, read=False)
+        sources = []
+        for source in listed:
+            if source.path in known:
+                sources.append(source)
+                continue
+            found, problem = read_source_text(self.root / source.path, source.path)
+            if problem is not None:
+                problems.append(problem)
+            elif found is not None:
+                sources.append(Source(source.kind, source.path, source.consultation, found))
+        self.sources = (sources, problems)
         return self.sources
 
     def _scope(self, changed: set[str], last: _Last) -> Scope:

@@ -15,7 +15,7 @@ import pickle
 import stat
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,8 @@ from consult.stamps import digest, read_checked as _read, write_checked as _writ
 from consult.watch import Token
 
 # Bump when the meaning of a cached record changes without consult's version changing.
-FORMAT = "8"  # 6: parsed texts without the characters XML forbids (document.clean); 7: records with slots;
-# 8: the manifest's inputs in a file of their own, its watch token
+FORMAT = "9"  # 6: parsed texts without the characters XML forbids (document.clean); 7: records with slots;
+# 8: the manifest's inputs in a file of their own, its watch token; 9: the inputs with the content files' keys
 
 
 def value_digest(value: Any) -> str:
@@ -116,13 +116,33 @@ def read_manifest(path: Path) -> Manifest | None:
     return found if isinstance(found, Manifest) else None
 
 
-def read_inputs(path: Path, manifest: Manifest) -> Stats | None:
+@dataclass(frozen=True)
+class Inputs:
+    """What a build read, kept beside its manifest: the stat of every input, and the cache key of each
+    content file (consult.content.load.source_key), with the salt those keys were made with."""
+
+    stats: Stats
+    salt: str = ""
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def unchanged_keys(self, now: Stats, scanned_ns: int, salt: str) -> dict[str, str]:
+        """The keys of the content files whose stat is what it was, and was not racily so (modified
+        within RACY_NS of the scan that took it): those need not be read again to know their records."""
+        if salt != self.salt:
+            return {}
+        return {path: key for path, key in self.keys.items()
+                if (stat_now := now.get(path)) is not None and stat_now == self.stats.get(path)
+                and scanned_ns - stat_now[1] >= RACY_NS}
+
+
+def read_inputs(path: Path, manifest: Manifest) -> Inputs | None:
     """The inputs that `manifest` was written with, from the file beside it (None: gone or another build's)."""
     found = _read(_inputs_path(path))
-    return found[1] if isinstance(found, tuple) and len(found) == 2 and found[0] == manifest.scanned_ns else None
+    ok = isinstance(found, tuple) and len(found) == 2 and found[0] == manifest.scanned_ns and isinstance(found[1], Inputs)
+    return found[1] if ok else None
 
 
-def write_manifest(path: Path, manifest: Manifest, inputs: Stats | None = None) -> None:
+def write_manifest(path: Path, manifest: Manifest, inputs: Inputs | None = None) -> None:
     """`manifest`, and beside it `inputs` (tied to it by the moment of its scan; None: as they are)."""
     if inputs is not None:
         _write(_inputs_path(path), (manifest.scanned_ns, inputs))

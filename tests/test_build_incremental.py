@@ -277,6 +277,70 @@ def test_nothing_changed_loads_nothing(site: Path, tmp_path: Path) -> None:
     assert tree(out) == check_site(site, NOW).files
 
 
+def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The content files a build reads from here on (relative to the content folder)."""
+    from consult import build
+    from consult.content import load
+
+    read: list[str] = []
+    for module in (build, load):
+        original = module.read_source_text
+
+        def spied(path: Any, rel: str, original: Any = original) -> Any:
+            read.append(rel)
+            return original(path, rel)
+
+        monkeypatch.setattr(module, "read_source_text", spied)
+    return read
+
+
+def test_a_build_reads_only_the_files_changed_since_the_last(site: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A content file whose size, mtime and inode are those the last build's scan saw (and not
+    racily: modified well before that scan) is not read again, its record taken from the cache by the
+    key the last build gave it; an edited file is. The output is the clean build's, and stays so when
+    an unread file's record is gone from the cache (read where it is parsed) or the config changes
+    (every key with it)."""
+    out = tmp_path / "out"
+    age(site)
+    build_site(site, out, NOW, cache=True)
+    read = _reads(monkeypatch)
+    edited = site / PROPOSALS / "autre-1.md"
+    _rewrite(edited, "Autre 1", "Autre un")
+    build_site(site, out, NOW, cache=True)
+    assert read == [edited.relative_to(site).as_posix()] and tree(out) == check_site(site, NOW).files
+    age(site)
+    build_site(site, out, NOW, cache=True)  # a scan long after every mtime
+    for path in (site / CACHE_DIR).glob("parsed-*.pickle"):
+        path.unlink()
+    read.clear()
+    _rewrite(site / PROPOSALS / "autre-2.md", "Autre 2", "Autre deux")
+    build_site(site, out, NOW, cache=True)
+    assert len(read) > 3 and tree(out) == check_site(site, NOW).files  # every record parsed again, read to be
+    read.clear()
+    _rewrite(site / "site.yaml", "Nos consultations", "Nos consultations publiques")
+    build_site(site, out, NOW, cache=True)
+    assert len(read) > 3 and tree(out) == check_site(site, NOW).files
+
+
+def test_a_file_changed_too_close_to_the_last_scan_is_read_again(site: Path, tmp_path: Path) -> None:
+    """A file saved just before the last build's scan may have changed again within the same mtime
+    tick: even with the size, mtime and inode the scan saw, it is read again (git's 'racily clean')."""
+    out = tmp_path / "out"
+    age(site)
+    path = site / PROPOSALS / "autre-1.md"
+    _rewrite(path, "Autre 1", "Autre A")
+    build_site(site, out, NOW, cache=True)
+    seen = os.stat(path)
+    _rewrite(path, "Autre A", "Autre B")  # the same size
+    os.utime(path, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+    now = os.stat(path)
+    assert (now.st_size, now.st_mtime_ns, now.st_ino) == (seen.st_size, seen.st_mtime_ns, seen.st_ino)
+    _rewrite(site / PROPOSALS / "autre-2.md", "Autre 2", "Autre deux")  # so that the build is not skipped
+    build_site(site, out, NOW, cache=True)
+    assert tree(out) == check_site(site, NOW).files and b"Autre B" in tree(out)["consultations/exemple/proposals/autre-1/index.html"]
+
+
 def test_a_later_moment_with_the_same_statuses_loads_nothing_but_a_status_change_rebuilds(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     age(site)
