@@ -27,7 +27,7 @@ import jinja2
 
 from consult import __version__, watch
 from consult.atomic import write_file
-from consult.cache import (FORMAT, Inputs, Manifest, Store, cache_folder, digest, read_inputs, read_manifest, salt, stat_files,
+from consult.cache import (FORMAT, RACY_NS, Inputs, Manifest, Stats, Store, cache_folder, digest, read_inputs, read_manifest, salt, stat_files,
                           write_manifest)
 from consult.changes import Scope, classify
 from consult.config import Config, load_config, parse_now
@@ -51,7 +51,7 @@ from consult.model import Consultation, Site, Text, derive_status, order_consult
 from consult.output import Staging, WriteReport, check_output_dir
 from consult.parallel import Beside, Forked, Split, can_fork, collector_off, in_child, run_shared
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
-from consult.layout import (ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_PREFIX, CONTENT_DIR, SEARCH_DIR, STATE_DIR, WATCHED_DIRS,
+from consult.layout import (ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_DIR, CONSULTATIONS_PREFIX, CONTENT_DIR, SEARCH_DIR, STATE_DIR, WATCHED_DIRS,
                             consultation_url)
 from consult.render import chrome_for, render_site
 from consult.sandbox import Traceable
@@ -436,8 +436,10 @@ class Builder:
         if config is None:
             raise ConsultError(problems)
         moment = self.now if isinstance(self.now, datetime) else parse_now(self.now, config)
-        inputs, scanned, watched = None, time.time_ns(), None
+        inputs, scanned, watched, previous = None, time.time_ns(), None, None
         known: dict[str, str] = {}  # content files unchanged since the last build: their cache keys, not read again
+        edited: frozenset[str] | None = None  # consultations whose files alone were edited since the last build
+        shown_moment = False  # the last build's output showed its moment (Manifest.exact)
         if changed is None and self.manifest is not None:
             synced = watch.sync(self.root)  # a live `consult watch`, caught up with every change made so far
             watched = synced.token if synced is not None else None
@@ -460,6 +462,7 @@ class Builder:
                         return unchanged
             if previous is not None and last_inputs is not None:
                 known = last_inputs.unchanged_keys(inputs, previous.scanned_ns, salt(config))
+                edited, shown_moment = self._edited(previous, last_inputs, inputs), previous.exact
             self.manifest.unlink(missing_ok=True)  # the output folder is about to change
         # The templates are compiled while the content is read: beside the parsing workers, or in an idle child.
         with closing(self._templates(config, changed)) as templates:
@@ -472,6 +475,9 @@ class Builder:
                 content = self._read_site(changed, config, moment, stage, templates, known)
             env = templates.env()
             site, touched = content.site, content.touched  # touched: None when the whole site was read
+            carrying = touched is None and edited is not None  # one-shot: the other consultations' pages stay
+            if carrying:
+                touched = edited
             # The content read and linked lives as long as the build: out of the cyclic collector's sight
             # while the pages are planned and rendered, so full collections do not walk it again and again
             # (parallel.run_shared freezes for its workers as well, and leaves them frozen; Builder.build
@@ -493,9 +499,11 @@ class Builder:
             warnings = only_warnings(problems + content.problems(), self.options.strict)
             files: dict[str, bytes | None] = dict(planned)  # the companion files join them (_finish)
             fingerprints = Fingerprints(env, digest(salt(config), str(self.root.resolve())))
-            carried: dict[str, PageJob] = {}  # pages of the consultations not touched: as the last build left them
+            carried: list[str] = []  # pages of the consultations not touched: as the last build left them
             if touched is not None and last is not None:
                 carried = _carried(last.jobs, jobs, touched)
+            elif carrying and touched is not None and previous is not None:
+                carried = _carried(previous.outputs, jobs, touched)
             todo, keys, kept = self._stale(jobs, fingerprints, site) if self._remember else (jobs, {}, [])
             describe = _describer(fingerprints, site, keys) if self._remember else None
             with _staged(self.out) as staging, closing(Beside(self._companions(site, staging))) as companions:
@@ -507,11 +515,13 @@ class Builder:
             if self.options.retain:
                 feedless = (last.feedless - touched if touched is not None and last is not None else frozenset()) | _feedless(jobs)
                 self.sources = ([source for source, _ in content.records.values()], [])
-                self.last = _Last(config, moment, site, content.records, carried | {job.path: job for job in jobs},
+                kept_jobs = {path: last.jobs[path] for path in carried} if last is not None else {}
+                self.last = _Last(config, moment, site, content.records, kept_jobs | {job.path: job for job in jobs},
                                   content.source_keys, feedless, content.file_problems, content.link_problems)
             if inputs is not None and self.manifest is not None:
                 write_manifest(self.manifest, Manifest(self.manifest_key, stat_files([self.out], self.out), moment, _window(site, moment),
-                                                       _shows_moment(jobs), scanned, warnings, watched),
+                                                       _shows_moment(jobs) or (carrying and shown_moment), scanned, warnings,
+                                                       watched),
                                Inputs(inputs, salt(config), content.source_keys))
             return Built(site, tuple(rendered) + tuple(files), tuple(kept), warnings, indexed), report
 
@@ -803,6 +813,22 @@ class Builder:
         self.sources = (sources, problems)
         return self.sources
 
+    def _edited(self, previous: Manifest, last: Inputs, inputs: Stats) -> frozenset[str] | None:
+        """The consultations whose files alone were edited in place since the last build, when the
+        output folder is as that build left it (consult.changes, as for a watcher's edits: a file
+        added or removed, site.yaml, a template, a content page... ask for everything). The pages of
+        the others are then that build's, byte for byte: a one-edit build plans, keys and renders
+        those of one consultation. A file modified too close to the last scan counts as edited (its
+        stat may hide a change). None: plan every page."""
+        if self.options.retain:  # serve knows its edits (Builder.build(changed))
+            return None
+        changed = {path for path in inputs.keys() | last.stats.keys()
+                   if inputs.get(path) != last.stats.get(path) or previous.scanned_ns - inputs[path][1] < RACY_NS}
+        scope = classify(changed, last.keys.keys(), inputs.keys(), {})
+        if scope.everything or stat_files([self.out], self.out) != previous.outputs:
+            return None
+        return scope.consultations
+
     def _scope(self, changed: set[str], last: _Last) -> Scope:
         """What `changed` asks to build again (consult.changes), from what the disk holds now."""
         present = {p for p in changed if not p.endswith("/") and _plain_file(self.root / p)}
@@ -895,12 +921,13 @@ def _staged(out: Path) -> Iterator[Staging]:
         raise
 
 
-def _carried(last_jobs: dict[str, PageJob], jobs: list[PageJob], touched: Collection[str]) -> dict[str, PageJob]:
-    """The last build's pages that this partial build neither planned nor dropped: those of the
-    consultations it did not touch."""
+def _carried(last: Iterable[str], jobs: list[PageJob], touched: Collection[str]) -> list[str]:
+    """The last build's pages (or output files) that this partial build neither planned nor dropped:
+    those of the consultations it did not touch."""
     planned = {job.path for job in jobs}
     pages_of_touched = tuple(consultation_url(slug).lstrip("/") for slug in touched)
-    return {path: job for path, job in last_jobs.items() if path not in planned and not path.startswith(pages_of_touched)}
+    every = CONSULTATIONS_DIR + "/"
+    return [path for path in last if path not in planned and path.startswith(every) and not path.startswith(pages_of_touched)]
 
 
 def _feedless(jobs: list[PageJob]) -> frozenset[str]:

@@ -327,8 +327,9 @@ def test_a_file_changed_too_close_to_the_last_scan_is_read_again(site: Path, tmp
     """A file saved just before the last build's scan may have changed again within the same mtime
     tick: even with the size, mtime and inode the scan saw, it is read again (git's 'racily clean')."""
     out = tmp_path / "out"
+    shutil.copytree(site / CONSULTATION, site / "content/consultations/seconde")
     age(site)
-    path = site / PROPOSALS / "autre-1.md"
+    path = site / "content/consultations/seconde/proposals/autre-1.md"
     _rewrite(path, "Autre 1", "Autre A")
     build_site(site, out, NOW, cache=True)
     seen = os.stat(path)
@@ -336,9 +337,62 @@ def test_a_file_changed_too_close_to_the_last_scan_is_read_again(site: Path, tmp
     os.utime(path, ns=(seen.st_atime_ns, seen.st_mtime_ns))
     now = os.stat(path)
     assert (now.st_size, now.st_mtime_ns, now.st_ino) == (seen.st_size, seen.st_mtime_ns, seen.st_ino)
-    _rewrite(site / PROPOSALS / "autre-2.md", "Autre 2", "Autre deux")  # so that the build is not skipped
+    other = site / PROPOSALS / "autre-2.md"  # another consultation's file, so that the build is not skipped
+    _rewrite(other, "Autre 2", "Autre deux")
+    os.utime(other, ns=(seen.st_mtime_ns - 10**10, seen.st_mtime_ns - 10**10))
     build_site(site, out, NOW, cache=True)
-    assert tree(out) == check_site(site, NOW).files and b"Autre B" in tree(out)["consultations/exemple/proposals/autre-1/index.html"]
+    assert tree(out) == check_site(site, NOW).files and b"Autre B" in tree(out)["consultations/seconde/proposals/autre-1/index.html"]
+
+
+def test_a_one_edit_build_plans_the_edited_consultation_alone_and_equals_a_clean_build(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`consult build` after files of one consultation were edited in place (and nothing else) plans,
+    keys and renders the site-wide pages and that consultation's, and keeps the others' as the last
+    build left them: the output is the clean build's. A file added, site.yaml, or an output folder
+    that is no longer as the last build left it ask for every page again."""
+    from consult import build
+
+    shutil.copytree(site / CONSULTATION, site / "content/consultations/seconde")
+    comment(site, "20260201-bbbb0001", "autre-1")
+    age(site)
+    out = tmp_path / "out"
+    build_site(site, out, NOW, cache=True)
+    planned: list[Any] = []
+    plan_pages = build.plan_pages
+    monkeypatch.setattr(build, "plan_pages", lambda site_, env, only=None: planned.append(only) or plan_pages(site_, env, only))
+
+    def edited(path: Path, old: str, new: str) -> None:
+        _rewrite(path, old, new)
+        moment = time.time_ns() - 30 * 10**9  # saved a while ago: not racily fresh at the next scan
+        os.utime(path, ns=(moment, moment))
+
+    edited(site / "content/consultations/seconde/proposals/autre-1.md", "Autre 1", "Autre un")
+    _, report = build_site(site, out, NOW, cache=True)
+    assert planned[-1] == {"seconde"} and "consultations/seconde/proposals/autre-1/index.html" in report.written
+    assert not [path for path in report.written if path.startswith("consultations/exemple/")]
+    assert tree(out) == check_site(site, NOW).files
+    edited(site / CONTRIBUTION, "status: published", "status: rejected\nreason: hors-sujet")  # exemple's comment, in place
+    build_site(site, out, NOW, cache=True)
+    assert planned[-1] == {"exemple"} and tree(out) == check_site(site, NOW).files
+    for _ in range(2):  # a category facet's list pages come with a second category, and go with it
+        edited(site / "content/consultations/seconde/proposals/autre-2.md", "category: amenagement", "category: services")
+        build_site(site, out, NOW, cache=True)
+        assert planned[-1] == {"seconde"} and tree(out) == check_site(site, NOW).files
+    edited(site / "content/consultations/seconde/index.md", "Exemple de consultation", "Seconde consultation")
+    build_site(site, out, NOW, cache=True)
+    assert planned[-1] == {"seconde"} and tree(out) == check_site(site, NOW).files
+    comment(site, "20260201-bbbb0002", "autre-2")  # a file added
+    build_site(site, out, NOW, cache=True)
+    assert planned[-1] is None and tree(out) == check_site(site, NOW).files
+    age(site)
+    build_site(site, out, NOW, cache=True)
+    (out / "consultations/exemple/proposals/autre-0/index.html").unlink()  # the output, no longer as it was
+    edited(site / "content/consultations/seconde/proposals/autre-0.md", "Autre 0", "Autre zéro")
+    build_site(site, out, NOW, cache=True)
+    assert planned[-1] is None and tree(out) == check_site(site, NOW).files
+    edited(site / "site.yaml", "Nos consultations", "Nos consultations publiques")
+    build_site(site, out, NOW, cache=True)
+    assert planned[-1] is None and tree(out) == check_site(site, NOW).files
 
 
 def test_a_later_moment_with_the_same_statuses_loads_nothing_but_a_status_change_rebuilds(site: Path, tmp_path: Path) -> None:
