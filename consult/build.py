@@ -39,7 +39,6 @@ from consult.content.load import (
     load_site,
     parse_source,
     parse_sources,
-    read_source_text,
     read_text,
     source_key,
 )
@@ -439,6 +438,7 @@ class Builder:
         inputs, scanned, watched, previous = None, time.time_ns(), None, None
         known: dict[str, str] = {}  # content files unchanged since the last build: their cache keys, not read again
         edited: frozenset[str] | None = None  # consultations whose files alone were edited since the last build
+        outputs: Stats | None = None  # then, the output folder's files: as the last build left them
         shown_moment = False  # the last build's output showed its moment (Manifest.exact)
         if changed is None and self.manifest is not None:
             synced = watch.sync(self.root)  # a live `consult watch`, caught up with every change made so far
@@ -461,8 +461,14 @@ class Builder:
                             write_manifest(self.manifest, replace(previous, watched=watched))
                         return unchanged
             if previous is not None and last_inputs is not None:
-                known = last_inputs.unchanged_keys(inputs, previous.scanned_ns, salt(config))
-                edited, shown_moment = self._edited(previous, last_inputs, inputs), previous.exact
+                edits = last_inputs.changed(inputs, previous.scanned_ns)
+                known = last_inputs.unchanged_keys(edits, salt(config))
+                found = self._edited(previous, last_inputs, edits, inputs)
+                if found is not None:
+                    edited, outputs = found
+                    # What the last build produced: no stale file to look for unless this build's pages differ.
+                    self.produced = frozenset(name for name in outputs if name.partition("/")[0] not in self._reserved)
+                shown_moment = previous.exact
             self.manifest.unlink(missing_ok=True)  # the output folder is about to change
         # The templates are compiled while the content is read: beside the parsing workers, or in an idle child.
         with closing(self._templates(config, changed)) as templates:
@@ -502,8 +508,8 @@ class Builder:
             carried: list[str] = []  # pages of the consultations not touched: as the last build left them
             if touched is not None and last is not None:
                 carried = _carried(last.jobs, jobs, touched)
-            elif carrying and touched is not None and previous is not None:
-                carried = _carried(previous.outputs, jobs, touched)
+            elif outputs is not None and touched is not None:  # a one-edit build: the pages in the output folder
+                carried = _carried(outputs, jobs, touched)
             todo, keys, kept = self._stale(jobs, fingerprints, site) if self._remember else (jobs, {}, [])
             describe = _describer(fingerprints, site, keys) if self._remember else None
             with _staged(self.out) as staging, closing(Beside(self._companions(site, staging))) as companions:
@@ -519,7 +525,7 @@ class Builder:
                 self.last = _Last(config, moment, site, content.records, kept_jobs | {job.path: job for job in jobs},
                                   content.source_keys, feedless, content.file_problems, content.link_problems)
             if inputs is not None and self.manifest is not None:
-                write_manifest(self.manifest, Manifest(self.manifest_key, stat_files([self.out], self.out), moment, _window(site, moment),
+                write_manifest(self.manifest, Manifest(self.manifest_key, self._outputs(outputs, report, indexed), moment, _window(site, moment),
                                                        _shows_moment(jobs) or (carrying and shown_moment), scanned, warnings,
                                                        watched),
                                Inputs(inputs, salt(config), content.source_keys))
@@ -686,7 +692,7 @@ class Builder:
         self.token = None  # until the commit is done, the folder is not as this builder knows it
         token = _write_stamp(self.stamp)
         # Looking for stale files walks the whole output folder: only when the set of files changed.
-        report = staging.commit(keep=kept, prune=produced != self.produced, reserved=(SEARCH_DIR,) if self.options.search else ())
+        report = staging.commit(keep=kept, prune=produced != self.produced, reserved=self._reserved)
         self.produced, self.token = produced, token
         for path, (key, trace) in entries.items():
             info = os.stat(self.out / path)
@@ -796,38 +802,40 @@ class Builder:
                     self.sources = (updated, [])
                     return self.sources
         # Unread when nothing keeps the texts (no cache keys, no next build): each is read where it is parsed.
-        if not known or not self._remember:
-            self.sources = find_sources(self.root, read=self._remember)
-            return self.sources
-        listed, problems = find_sources(self.root, read=False)
-        sources = []
-        for source in listed:
-            if source.path in known:
-                sources.append(source)
-                continue
-            found, problem = read_source_text(self.root / source.path, source.path)
-            if problem is not None:
-                problems.append(problem)
-            elif found is not None:
-                sources.append(Source(source.kind, source.path, source.consultation, found))
-        self.sources = (sources, problems)
+        self.sources = find_sources(self.root, read=self._remember, unread=known)
         return self.sources
 
-    def _edited(self, previous: Manifest, last: Inputs, inputs: Stats) -> frozenset[str] | None:
-        """The consultations whose files alone were edited in place since the last build, when the
-        output folder is as that build left it (consult.changes, as for a watcher's edits: a file
-        added or removed, site.yaml, a template, a content page... ask for everything). The pages of
-        the others are then that build's, byte for byte: a one-edit build plans, keys and renders
-        those of one consultation. A file modified too close to the last scan counts as edited (its
-        stat may hide a change). None: plan every page."""
+    def _edited(self, previous: Manifest, last: Inputs, changed: set[str], inputs: Stats) -> tuple[frozenset[str], Stats] | None:
+        """The consultations whose files alone were edited in place since the last build (`changed`:
+        Inputs.changed), when the output folder is as that build left it (consult.changes, as for a
+        watcher's edits: a file added or removed, site.yaml, a template, a content page... ask for
+        everything), and the output folder's files. The pages of the other consultations are then that
+        build's, byte for byte: a one-edit build plans, keys and renders those of one consultation.
+        None: plan every page."""
         if self.options.retain:  # serve knows its edits (Builder.build(changed))
             return None
-        changed = {path for path in inputs.keys() | last.stats.keys()
-                   if inputs.get(path) != last.stats.get(path) or previous.scanned_ns - inputs[path][1] < RACY_NS}
         scope = classify(changed, last.keys.keys(), inputs.keys(), {})
-        if scope.everything or stat_files([self.out], self.out) != previous.outputs:
+        if scope.everything:
             return None
-        return scope.consultations
+        outputs = stat_files([self.out], self.out)
+        return (scope.consultations, outputs) if outputs == previous.outputs else None
+
+    def _outputs(self, before: Stats | None, report: WriteReport, indexed: Indexed | None) -> Stats:
+        """The output folder's files for the manifest. Known `before` the build (Builder._edited), they are
+        those with this build's removals and writes (and the search index, when it was written again):
+        only the files written are looked at. Otherwise the whole folder is walked."""
+        if before is None:
+            return stat_files([self.out], self.out)
+        gone = set(report.removed)
+        outputs = {name: info for name, info in before.items()
+                   if name not in gone and not (indexed is not None and name.startswith(SEARCH_DIR + "/"))}
+        written = [self.out / name for name in report.written] + ([self.out / SEARCH_DIR] if indexed is not None else [])
+        return outputs | stat_files(written, self.out)
+
+    @property
+    def _reserved(self) -> tuple[str, ...]:
+        """The output's top folders a later step writes, which the pages' build leaves alone."""
+        return (SEARCH_DIR,) if self.options.search else ()
 
     def _scope(self, changed: set[str], last: _Last) -> Scope:
         """What `changed` asks to build again (consult.changes), from what the disk holds now."""

@@ -14,7 +14,7 @@ import os
 import pickle
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -125,14 +125,19 @@ class Inputs:
     salt: str = ""
     keys: dict[str, str] = field(default_factory=dict)
 
-    def unchanged_keys(self, now: Stats, scanned_ns: int, salt: str) -> dict[str, str]:
-        """The keys of the content files whose stat is what it was, and was not racily so (modified
-        within RACY_NS of the scan that took it): those need not be read again to know their records."""
+    def changed(self, now: Stats, scanned_ns: int) -> set[str]:
+        """The inputs added, removed or modified since the scan that took these stats (at `scanned_ns`),
+        and those modified within RACY_NS of it: their stat may hide a change (git's racily clean rule)."""
+        return {path for path in now.keys() | self.stats.keys()
+                if (stat_now := now.get(path)) is None or stat_now != self.stats.get(path)
+                or scanned_ns - stat_now[1] < RACY_NS}
+
+    def unchanged_keys(self, changed: Container[str], salt: str) -> dict[str, str]:
+        """The keys of the content files not among `changed` (the `changed` above): those need not be
+        read again to know their records. None of them if the keys were made with another salt."""
         if salt != self.salt:
             return {}
-        return {path: key for path, key in self.keys.items()
-                if (stat_now := now.get(path)) is not None and stat_now == self.stats.get(path)
-                and scanned_ns - stat_now[1] >= RACY_NS}
+        return {path: key for path, key in self.keys.items() if path not in changed}
 
 
 def read_inputs(path: Path, manifest: Manifest) -> Inputs | None:

@@ -279,18 +279,16 @@ def test_nothing_changed_loads_nothing(site: Path, tmp_path: Path) -> None:
 
 def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The content files a build reads from here on (relative to the content folder)."""
-    from consult import build
     from consult.content import load
 
     read: list[str] = []
-    for module in (build, load):
-        original = module.read_source_text
+    original = load.read_source_text
 
-        def spied(path: Any, rel: str, original: Any = original) -> Any:
-            read.append(rel)
-            return original(path, rel)
+    def spied(path: Any, rel: str) -> Any:
+        read.append(rel)
+        return original(path, rel)
 
-        monkeypatch.setattr(module, "read_source_text", spied)
+    monkeypatch.setattr(load, "read_source_text", spied)
     return read
 
 
@@ -886,3 +884,42 @@ def test_an_embargoed_answer_shows_on_its_day_even_when_nothing_else_changed(sit
     assert tree(out) == check_site(site, "2026-03-01T06:00").files
     build_site(site, out, NOW, cache=True)  # back in time: hidden again, as in a clean build
     assert tree(out) == check_site(site, NOW).files
+
+
+def test_one_edit_builds_with_search_record_the_output_folder_from_their_own_writes(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-edit build walks the output folder once, to find it as the last build left it, and
+    records it for the next build from that walk and its own writes and removals (the search index
+    Pagefind wrote again included): the next one-edit build finds it as recorded, and plans one
+    consultation again; with nothing changed, the build after loads nothing."""
+    from consult import build, output
+
+    shutil.copytree(site / CONSULTATION, site / "content/consultations/seconde")
+    age(site)
+    out = tmp_path / "out"
+    build_site(site, out, NOW, cache=True, search=True)
+    planned: list[Any] = []
+    plan_pages = build.plan_pages
+    monkeypatch.setattr(build, "plan_pages", lambda site_, env, only=None: planned.append(only) or plan_pages(site_, env, only))
+    walks: list[Path] = []
+    stat_files = build.stat_files
+    monkeypatch.setattr(build, "stat_files", lambda paths, base: walks.extend(p for p in paths if p == out) or stat_files(paths, base))
+    prune_output = output.prune_output  # the walk looking for stale files: none when the set of pages is the last build's
+    monkeypatch.setattr(output, "prune_output", lambda out_, *args: walks.append(out_) or prune_output(out_, *args))
+    for new in ("Autre un", "Autre premier"):  # a proposal's title: a list page, the proposal's page and the index change
+        path = site / "content/consultations/seconde/proposals/autre-1.md"
+        _rewrite(path, path.read_text(encoding="utf-8").split("title: ")[1].split("\n")[0].strip('"'), new)
+        os.utime(path, ns=(time.time_ns() - 30 * 10**9,) * 2)
+        walks.clear()
+        built, report = build_site(site, out, NOW, cache=True, search=True)
+        assert planned[-1] == {"seconde"} and built.indexed is not None and built.indexed.pages and walks == [out]
+        assert tree(out) == tree(_clean(site, tmp_path, search=True))
+    built, report = build_site(site, out, NOW, cache=True, search=True)
+    assert built.site is None and report.written == []
+
+
+def _clean(site: Path, tmp_path: Path, search: bool = False) -> Path:
+    clean = tmp_path / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    build_site(site, clean, NOW, search=search)
+    return clean

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from consult.cache import Store, _read, _write
+from consult.cache import RACY_NS, Inputs, Store, _read, _write
 
 
 def test_a_file_that_fails_its_digest_reads_as_missing(tmp_path: Path) -> None:
@@ -49,3 +49,19 @@ def test_a_sharded_store_writes_only_the_files_whose_keys_or_values_changed(tmp_
     assert rewritten == {f"records-{int(keys[-1][:2], 16) % 4:02x}.pickle"}
     last = Store(tmp_path, "records", shards=4)
     assert [last.get(key) for key in keys] == [key.upper() for key in keys[:-1]] + [None]
+
+
+def test_inputs_name_what_changed_since_their_scan_and_the_keys_of_the_rest() -> None:
+    """Added, removed and modified files are changed; so is one whose stat is the same but was
+    taken within RACY_NS of the scan (it may have changed again in the same mtime tick). The keys
+    kept are those of the files not changed, and none when the salt is another."""
+    scanned = 10 * RACY_NS
+    old = RACY_NS  # well before the scan
+    stats = {"same.md": (5, old, 1), "edited.md": (5, old, 2), "gone.md": (5, old, 3),
+             "racy.md": (5, scanned - RACY_NS // 2, 4)}
+    inputs = Inputs(stats, "salt", {name: f"key-{name}" for name in stats})
+    now = {"same.md": (5, old, 1), "edited.md": (6, old, 2), "racy.md": stats["racy.md"], "new.md": (1, old, 5)}
+    changed = inputs.changed(now, scanned)
+    assert changed == {"edited.md", "gone.md", "racy.md", "new.md"}
+    assert inputs.unchanged_keys(changed, "salt") == {"same.md": "key-same.md"}
+    assert inputs.unchanged_keys(changed, "another salt") == {}

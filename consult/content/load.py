@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from sys import intern
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from operator import attrgetter
@@ -137,10 +137,11 @@ def count_files(root: Path) -> int:
     return total
 
 
-def find_sources(root: Path, read: bool = True) -> tuple[list[Source], list[SourceError]]:
+def find_sources(root: Path, read: bool = True, unread: Container[str] = ()) -> tuple[list[Source], list[SourceError]]:
     """Every content file, and the problems of listing them. A symlink (file or folder) that
     leads out of the site is a problem, never read. `read=False`: the texts are left to
-    `parse_sources` (given the root), which reads each file as it parses it."""
+    `parse_sources` (given the root), which reads each file as it parses it; so are those of the
+    paths in `unread` (files a build knows unchanged: their records are in the cache)."""
     content = content_dir(root)
     if not content.is_dir():
         return [], [SourceError(CONTENT_DIR, 0, 0, "no content/ folder", "run 'consult init' to create a site")]
@@ -160,7 +161,7 @@ def find_sources(root: Path, read: bool = True) -> tuple[list[Source], list[Sour
             add_file(kind, str(path), rel, consultation)
 
     def add_file(kind: str, path: str, rel: str, consultation: str) -> None:
-        text, problem = read_source_text(path, rel) if read else (None, None)
+        text, problem = read_source_text(path, rel) if read and rel not in unread else (None, None)
         if problem is not None:
             problems.append(problem)
             return
