@@ -27,7 +27,7 @@ import jinja2
 
 from consult import __version__, watch
 from consult.atomic import write_file
-from consult.cache import (FORMAT, RACY_NS, Inputs, Manifest, Stats, Store, cache_folder, digest, read_inputs, read_manifest, salt, stat_files,
+from consult.cache import (FORMAT, Inputs, Manifest, Stats, Store, cache_folder, digest, read_inputs, read_manifest, salt, stat_files,
                           write_manifest)
 from consult.changes import Scope, classify
 from consult.config import Config, load_config, parse_now
