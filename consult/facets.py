@@ -98,19 +98,19 @@ def answered_on(p: Proposal) -> date | None:
     return p.response_date if p.response_html else None
 
 
-def sort_proposals(proposals: Sequence[Proposal], sort: str) -> tuple[Proposal, ...]:
-    """Most supported (`soutiens`), newest (`recentes`) or most recently answered (`reponses`) first;
-    what a sort cannot place (no date, no response) comes after, most supported first; ties by title."""
-    def by_title(p: Proposal) -> tuple[str, str]:
-        return (p.title.casefold(), p.slug)
-
-    if sort == "soutiens":
-        return tuple(sorted(proposals, key=lambda p: (-p.supports, *by_title(p))))
-    day: Callable[[Proposal], date | None] = proposed_on if sort == "recentes" else answered_on
-    dated = sorted((p for p in proposals if day(p) is not None), key=by_title)
-    dated.sort(key=lambda p: day(p) or date.min, reverse=True)  # stable: ties stay by title
-    undated = [p for p in proposals if day(p) is None]
-    return tuple(dated) + sort_proposals(undated, "soutiens")
+def sort_proposals(proposals: Sequence[Proposal]) -> dict[str, tuple[Proposal, ...]]:
+    """`proposals` in the order of each sort: most supported (`soutiens`), newest (`recentes`) or most
+    recently answered (`reponses`) first; what a sort cannot place (no date, no response) comes after,
+    most supported first; ties by title. One sort by title (the dear one: each title casefolded), then
+    stable sorts of that order by a number or a day, which keep ties by title."""
+    by_title = sorted(proposals, key=lambda p: (p.title.casefold(), p.slug))
+    by_support = tuple(sorted(by_title, key=lambda p: -p.supports))
+    orders = {SORTS[0]: by_support}
+    for sort, day in zip(SORTS[1:], (proposed_on, answered_on)):
+        days = {p.slug: found for p in by_title if (found := day(p)) is not None}
+        dated = sorted((p for p in by_title if p.slug in days), key=lambda p: days[p.slug], reverse=True)
+        orders[sort] = tuple(dated) + tuple(p for p in by_support if p.slug not in days)
+    return orders
 
 
 def facet_value(p: Proposal, facet: str, segments: dict[str, str]) -> str:
@@ -178,8 +178,8 @@ class Lists:
 
 
 def lists(c: Consultation, statuses: Sequence[ProposalStatus]) -> Lists:
-    by_support = sort_proposals(listed(c), SORTS[0])
-    ordered = {sort: by_support if sort == SORTS[0] else sort_proposals(by_support, sort) for sort in SORTS}
+    ordered = sort_proposals(listed(c))
+    by_support = ordered[SORTS[0]]
     found = [Listing(sort_url(c, sort), "", "", sort, ordered[sort]) for sort in SORTS]
     facets = facets_of(c, statuses)
     for facet, values in facets.values.items():

