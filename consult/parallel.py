@@ -87,8 +87,7 @@ def run_shared(task: Callable[[int, int], R], count: int, jobs: int, threshold: 
     from concurrent.futures import Future, ProcessPoolExecutor
     from multiprocessing import get_context
 
-    size = max(1, min(count // (jobs * 8), chunk))
-    bounds = [(i, min(i + size, count)) for i in range(0, count, size)]
+    bounds = _ranges(count, jobs, chunk)
     done: dict[int, Any] = {}
     running: dict[int, Future[Any]] = {}
     assigned = shown = 0
@@ -135,6 +134,20 @@ def run_shared(task: Callable[[int, int], R], count: int, jobs: int, threshold: 
         _task = _folder = None
         if thawed:
             gc.unfreeze()
+
+
+def _ranges(count: int, jobs: int, chunk: int) -> list[tuple[int, int]]:
+    """run_shared's ranges: `count // (jobs * 8)` items each (at most `chunk`), then smaller as the end
+    nears (a quarter of what is left per process, down to a quarter of that size). A process that finds
+    nothing more to take waits for the ranges queued before it: the smaller the last ones, the less
+    it waits (at 10,000 proposals, 100 pages a range and four queued made a core idle 0.1 to 0.2 s)."""
+    size = max(1, min(count // (jobs * 8), chunk))
+    bounds, start = [], 0
+    while start < count:
+        stop = min(count, start + max(min(size, (count - start) // (4 * jobs)), size // 4, 1))
+        bounds.append((start, stop))
+        start = stop
+    return bounds
 
 
 def in_child(task: Callable[[], R], split: Split[R] | None = None, beside: Beside[Any] | None = None) -> R:

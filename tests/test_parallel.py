@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from consult.parallel import Beside, can_fork, collector_off, in_child, run_shared
+from consult.parallel import Beside, _ranges, can_fork, collector_off, in_child, run_shared
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="workers are forked on Linux only")
 
@@ -38,6 +38,20 @@ def test_results_come_back_in_order_and_the_workers_share_the_work() -> None:
     assert me in pids and len(pids) >= 2  # this process worked, and at least one worker did
     assert sum(progress) == len(items)
     assert _leftovers() == before  # the workers' result files are gone
+
+
+@pytest.mark.parametrize("count,jobs,chunk", [(0, 2, 100), (1, 2, 100), (10, 2, 100), (999, 3, 50), (11_567, 2, 100)])
+def test_the_ranges_cover_the_work_once_and_grow_smaller_towards_the_end(count: int, jobs: int, chunk: int) -> None:
+    """The last ranges are smaller, so that a process with nothing left to take waits little for the
+    others to finish theirs; none is larger than `chunk` nor than its share."""
+    bounds = _ranges(count, jobs, chunk)
+    assert [start for start, _ in bounds] == ([0] if count else []) + [stop for _, stop in bounds[:-1]]
+    assert (bounds[-1][1] if bounds else 0) == count
+    sizes = [stop - start for start, stop in bounds]
+    assert all(0 < size <= max(1, min(chunk, count // (jobs * 8))) for size in sizes)
+    assert sizes == sorted(sizes, reverse=True)
+    if count >= 1000:  # the last ranges are a quarter of the first ones
+        assert sizes[-2] <= sizes[0] // 4 + 1
 
 
 def test_workers_see_a_frozen_heap_and_a_caller_that_froze_keeps_its_objects_frozen() -> None:
