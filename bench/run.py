@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from bench.corpus import generate  # noqa: E402
 from bench.memory import measure as measure_memory  # noqa: E402
-from bench.peers.run import OUTPUTS, fresh_output  # noqa: E402
+from bench.peers.run import OUTPUTS, compile_consult, fresh_output  # noqa: E402
 
 
 def timed_build(site: Path, *extra: str) -> tuple[float, int]:
@@ -136,6 +136,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="with --peers: rounds of consult and each peer side by side")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    compile_consult()
     rows = [measure(p, c, args.consultations) for p in args.proposals for c in args.contributions]
     print(table(rows))
     result: dict[str, object] = {"consult": rows, "cpus": os.cpu_count()}
