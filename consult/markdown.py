@@ -12,15 +12,16 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import markdown_it_pyrs
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.footnote import footnote_plugin
 
 from consult.slug import slugify
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 ALLOWED_SCHEMES = ("http", "https", "mailto")
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
@@ -43,14 +44,26 @@ def _slugify_heading(text: str) -> str:
     return slugify(text) or "section"
 
 
-def _trusted_fallback() -> MarkdownIt:
+@cache
+def trusted_fallback() -> MarkdownIt:
+    """Editors' renderer where markdown-it-pyrs cannot serve (render_trusted). markdown-it-py is imported
+    the first time one of its two renderers serves, not with this module: 40 ms of every build's start
+    for a site whose editors write no raw heading and whose citizens write plain prose (most)."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.anchors import anchors_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
+
     md = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table")
     md.use(footnote_plugin)
     md.use(anchors_plugin, min_level=2, max_level=3, slug_func=_slugify_heading)
     return md
 
 
-def _untrusted() -> MarkdownIt:
+@cache
+def untrusted() -> MarkdownIt:
+    """Citizens' renderer (render_untrusted), made when first needed (see trusted_fallback)."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False})
     md.disable(["image", "html_block", "html_inline"])
     md.validateLink = is_safe_link  # type: ignore[method-assign]
@@ -67,11 +80,9 @@ def _untrusted() -> MarkdownIt:
 _HEADING_TAG = re.compile(r"<(/?)h[1-6]>")
 
 TRUSTED = markdown_it_pyrs.MarkdownIt("commonmark").enable_many(["table", "footnote"])
-# Used when an editor writes a bare <h2>/<h3> in raw HTML (the ids go on Markdown headings
-# only, which the pyrs output alone cannot tell apart), and for the inputs on which
+# trusted_fallback() is used when an editor writes a bare <h2>/<h3> in raw HTML (the ids go on Markdown
+# headings only, which the pyrs output alone cannot tell apart), and for the inputs on which
 # markdown-it.rs 0.6 panics: an unclosed backtick inside a bracket ("[a`b"), "^[" at the end.
-TRUSTED_FALLBACK = _trusted_fallback()
-UNTRUSTED = _untrusted()
 
 _RAW_HEADING = re.compile(r"<h[23][\s>/]", re.IGNORECASE)
 _MD_HEADING = re.compile(r"<h([23])>(.*?)</h\1>", re.DOTALL)
@@ -85,13 +96,13 @@ def render_trusted(text: str) -> str:
     if not text:  # most proposals' `response`: nothing to render, without a call into the parser
         return ""
     if ("<" in text and _RAW_HEADING.search(text)) or "^[" in text or ("`" in text and "[" in text):
-        return TRUSTED_FALLBACK.render(text)
+        return trusted_fallback().render(text)
     try:
         out = TRUSTED.render(text)
     except BaseException as exc:  # a Rust panic is a BaseException; anything else goes on up
         if type(exc).__name__ != "PanicException":
             raise
-        return TRUSTED_FALLBACK.render(text)
+        return trusted_fallback().render(text)
     if "<h2>" not in out and "<h3>" not in out:
         return out
     # What _MD_HEADING.sub would make with a function, without a match object and a call for each
@@ -143,7 +154,7 @@ def is_prose(text: str) -> bool:
 def render_untrusted(text: str) -> str:
     if is_prose(text):
         return _prose(text)
-    html = UNTRUSTED.render(text)
+    html = untrusted().render(text)
     return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}p>", html)
 
 

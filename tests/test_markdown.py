@@ -7,7 +7,7 @@ import re
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from consult.markdown import TRUSTED_FALLBACK, is_safe_link, render_trusted, render_untrusted
+from consult.markdown import is_safe_link, render_trusted, render_untrusted, trusted_fallback
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -65,7 +65,7 @@ def test_template_syntax_stays_literal() -> None:
 def test_trusted_renders_nothing_as_both_parsers_do() -> None:
     from consult.markdown import TRUSTED
 
-    assert render_trusted("") == TRUSTED.render("") == TRUSTED_FALLBACK.render("") == ""
+    assert render_trusted("") == TRUSTED.render("") == trusted_fallback().render("") == ""
 
 
 def test_trusted_keeps_tables_and_heading_anchors() -> None:
@@ -88,13 +88,13 @@ def test_trusted_keeps_raw_html_and_footnotes_and_ids_only_markdown_headings() -
 
 @pytest.mark.parametrize("text", ["[a`b", "[`", "x ^[", "^["])
 def test_trusted_survives_inputs_that_crash_the_rust_parser(text: str) -> None:
-    assert render_trusted(text) == TRUSTED_FALLBACK.render(text)
+    assert render_trusted(text) == trusted_fallback().render(text)
 
 
 @given(st.text(alphabet="#*_`[]()!<>&^-\n abcé", max_size=120))
 def test_trusted_heading_ids_match_the_reference_plugin(text: str) -> None:
     ids = re.findall(r'<h[23] id="([^"]*)"', render_trusted(text))
-    assert ids == re.findall(r'<h[23] id="([^"]*)"', TRUSTED_FALLBACK.render(text))
+    assert ids == re.findall(r'<h[23] id="([^"]*)"', trusted_fallback().render(text))
 
 
 @pytest.mark.parametrize("url,ok", [
@@ -140,9 +140,9 @@ PROSE = st.lists(st.sampled_from(list("ab é’'\"\n\n0123456789.)-+=#~>!:|{}/?;
 def test_prose_goes_the_short_way_to_the_same_html(text: str) -> None:
     """Citizens' prose skips markdown-it's rules (consult.markdown._prose) for the very HTML they
     make: compared with markdown-it itself on text made of what prose and its edges are made of."""
-    from consult.markdown import UNTRUSTED, _HEADING_TAG
+    from consult.markdown import _HEADING_TAG, untrusted
 
-    assert render_untrusted(text) == _HEADING_TAG.sub(lambda m: f"<{m.group(1)}p>", UNTRUSTED.render(text))
+    assert render_untrusted(text) == _HEADING_TAG.sub(lambda m: f"<{m.group(1)}p>", untrusted().render(text))
 
 
 @pytest.mark.parametrize("text", [
@@ -151,9 +151,9 @@ def test_prose_goes_the_short_way_to_the_same_html(text: str) -> None:
     "    code", "a *b* c", "",
 ])
 def test_prose_and_markdown_alike_come_out_as_markdown_it_makes_them(text: str) -> None:
-    from consult.markdown import UNTRUSTED, _HEADING_TAG, is_prose
+    from consult.markdown import _HEADING_TAG, untrusted, is_prose
 
-    assert render_untrusted(text) == _HEADING_TAG.sub(lambda m: f"<{m.group(1)}p>", UNTRUSTED.render(text))
+    assert render_untrusted(text) == _HEADING_TAG.sub(lambda m: f"<{m.group(1)}p>", untrusted().render(text))
     assert is_prose(text) == (text in ("Une idée simple.", "Deux lignes\nd'un « paragraphe ».",
                                                            "Premier.\n\n\nSecond \"cité\".", "\n\nEntouré\n\n", ""))
 
