@@ -47,7 +47,7 @@ from consult.forms.rules import consultation_rule, render_rules
 from consult.lock import build_lock
 from consult.opendata import Rows, consultation_rows, open_data_files
 from consult.model import Consultation, Site, Text, derive_status, order_consultations, pack_texts
-from consult.output import Staging, WriteReport, check_output_dir
+from consult.output import Staging, WriteReport, check_output_dir, under
 from consult.parallel import Beside, Forked, Split, can_fork, collector_off, in_child, run_shared
 from consult.pages import Fingerprints, PageJob, Trace, plan_pages, render_pages, template_problem
 from consult.layout import (ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_DIR, CONSULTATIONS_PREFIX, CONTENT_DIR, SEARCH_DIR, STATE_DIR, WATCHED_DIRS,
@@ -467,7 +467,7 @@ class Builder:
                 if found is not None:
                     edited, outputs = found
                     # What the last build produced: no stale file to look for unless this build's pages differ.
-                    self.produced = frozenset(name for name in outputs if name.partition("/")[0] not in self._reserved)
+                    self.produced = frozenset(name for name in outputs if not under(name, self._reserved))
                 shown_moment = previous.exact
             self.manifest.unlink(missing_ok=True)  # the output folder is about to change
         # The templates are compiled while the content is read: beside the parsing workers, or in an idle child.
@@ -828,7 +828,7 @@ class Builder:
             return stat_files([self.out], self.out)
         gone = set(report.removed)
         outputs = {name: info for name, info in before.items()
-                   if name not in gone and not (indexed is not None and name.startswith(SEARCH_DIR + "/"))}
+                   if name not in gone and not (indexed is not None and under(name, (SEARCH_DIR,)))}
         written = [self.out / name for name in report.written] + ([self.out / SEARCH_DIR] if indexed is not None else [])
         return outputs | stat_files(written, self.out)
 

@@ -13,7 +13,7 @@ import filecmp
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -273,6 +273,11 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def under(name: str, folders: Collection[str]) -> bool:
+    """Is output file `name` (a path below the output folder) under one of the top `folders`?"""
+    return name.partition("/")[0] in folders
 
 
 def prune_output(out: Path, wanted: set[str], reserved: tuple[str, ...] = ()) -> list[str]:
