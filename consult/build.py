@@ -55,7 +55,7 @@ from consult.layout import (ALTCHA_STATIC, CONFIG_FILE, CONSULTATIONS_DIR, CONSU
 from consult.render import chrome_for, render_site
 from consult.sandbox import Traceable
 from consult.search import Indexed, index_site
-from consult.theme import builtin_themes_dir, check_links, check_templates, make_environment, static_files, template_checks, theme_files
+from consult.theme import builtin_themes_dir, check_links, check_templates, make_environment, shared_compiled_folder, static_files, template_checks, theme_files
 
 OUTPUT_DIR = "_site"
 # From this many proposals, contributions and reports, a one-shot parallel build reads in a child process.
@@ -254,7 +254,7 @@ class _Templates:
         self._problems: list[SourceError] | None = None
         if beside is None:
             assert builder is not None and config is not None
-            self.folder = builder._compiled_folder()
+            self.folder = builder._compiled_folder(config)
             if self.folder is None:
                 self.scratch = tempfile.TemporaryDirectory(prefix="consult-templates-")
                 self.folder = Path(self.scratch.name)
@@ -741,7 +741,7 @@ class Builder:
         made a template at a time, a step each (for parallel.Beside)."""
         if self._env_kept(config, changed):
             return self.env, []  # type: ignore[return-value]
-        env = self._new_environment(config, self._compiled_folder())
+        env = self._new_environment(config, self._compiled_folder(config))
         problems: list[SourceError] = []
         for found in template_checks(env, self.root):
             problems += found
@@ -758,9 +758,12 @@ class Builder:
     def _keep_env(self, env: jinja2.Environment, problems: list[SourceError], config: Config) -> None:
         self.env, self.env_key = (None, ()) if problems else (env, _env_key(config))
 
-    def _compiled_folder(self) -> Path | None:
-        """Where templates compiled by an earlier build are kept: the build cache's, when there is one."""
-        return cache_folder(self.root) / "templates" if self.pages.folder is not None else None
+    def _compiled_folder(self, config: Config) -> Path | None:
+        """Where templates compiled by an earlier build are kept: the build cache's, when there is one;
+        else, for the built-in themes' templates, the user's (theme.shared_compiled_folder)."""
+        if self.pages.folder is not None:
+            return cache_folder(self.root) / "templates"
+        return shared_compiled_folder(self.root, config.theme)
 
     def _new_environment(self, config: Config, compiled: Path | None) -> Traceable:
         return make_environment(self.root, config.theme, config.language, config.timezone, auto_reload=False,

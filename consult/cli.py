@@ -211,7 +211,7 @@ def render_next_change(site: Any) -> str:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: _site).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for parsing and rendering (default: the cores available).")
-@click.option("--no-cache", is_flag=True, help="Ignore and do not update .consult/cache/.")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not update .consult/cache/ (the built-in themes' compiled templates are still kept in ~/.cache/consult/, as Python keeps its bytecode).")
 @click.option("--no-search", is_flag=True, help="Skip the search index (Pagefind, the last step).")
 @strict_option
 @pass_ctx

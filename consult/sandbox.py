@@ -13,6 +13,7 @@ variable `READER` (see `reading`), which is how pages trace what a page read.
 
 from __future__ import annotations
 
+import json
 import types
 from collections.abc import Container, Iterator, MutableMapping
 from contextlib import contextmanager
@@ -89,6 +90,18 @@ class TemplateFacts:
     @classmethod
     def of(cls, tree: nodes.Template) -> TemplateFacts:
         return cls(tuple(meta.find_referenced_templates(tree)), tuple(_ui_keys(tree)))
+
+    def to_json(self) -> str:
+        return json.dumps([self.references, self.ui_keys])
+
+    @classmethod
+    def from_json(cls, text: str) -> TemplateFacts:
+        """The facts to_json wrote; ValueError (TypeError, KeyError...) for anything else."""
+        references, ui_keys = json.loads(text)
+        if not all(r is None or isinstance(r, str) for r in references):
+            raise ValueError("references: names or null")
+        keys = tuple((int(line), str(key), bool(prefix)) for line, key, prefix in ui_keys)
+        return cls(tuple(references), keys)
 
 
 def _ui_keys(tree: nodes.Template) -> Iterator[tuple[int, str, bool]]:
@@ -198,9 +211,13 @@ class Traceable(jinja2.Environment):
         return super().compile(source, name, filename, raw, defer_init)  # type: ignore[call-overload]
 
     def _learn(self, name: str, tree: nodes.Template) -> nodes.Template:
-        self.template_facts[name] = TemplateFacts.of(tree)
-        self.closures.clear()
+        self.know(name, TemplateFacts.of(tree))
         return tree
+
+    def know(self, name: str, facts: TemplateFacts) -> None:
+        """Template `name`'s facts, from its parse here or kept with its compiled code (theme.CompiledTemplates)."""
+        self.template_facts[name] = facts
+        self.closures.clear()
 
     def facts(self, name: str) -> TemplateFacts:
         """The facts of template `name` (parsed now if Jinja has not compiled it; a missing

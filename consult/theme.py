@@ -22,12 +22,13 @@ import jinja2
 from markupsafe import Markup
 
 from consult import __version__, colors, i18n
+from consult.atomic import write_file
 from consult.cache import digest, value_digest
 from consult.config import ThemeOptions
 from consult.content.load import OUTSIDE, leads_outside
 from consult.errors import ConsultError, SourceError, did_you_mean
 from consult.model import Config, ProposalStatus
-from consult.sandbox import BuiltinEnvironment, SiteEnvironment, Traceable
+from consult.sandbox import BuiltinEnvironment, SiteEnvironment, TemplateFacts, Traceable
 
 DEFAULT_THEME = "default"
 DEFAULT_PREFIX = "@default"  # the built-in default theme's templates, by their own names
@@ -155,9 +156,55 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            if isinstance(bucket, _NamedBucket):  # its facts first: compiled code without them is a miss
+                facts = getattr(bucket.environment, "template_facts", {}).get(bucket.name)
+                if facts is None:
+                    return
+                write_file(self._facts_path(bucket), f"{bucket.checksum}\n{facts.to_json()}".encode())
             super().dump_bytecode(bucket)
         except OSError:  # not kept: the template is compiled again next time (Jinja removed its temp file)
             pass
+
+    def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None,
+                   source: str) -> jinja2.bccache.Bucket:
+        """BytecodeCache.get_bucket's bucket, which knows its template's name; with the template's
+        facts (sandbox.TemplateFacts) kept beside its code, so that a template loaded from here need
+        not be parsed again for them (a third of compiling it). Code whose facts are missing, or
+        were kept for another source, is compiled again."""
+        bucket = _NamedBucket(environment, self.get_cache_key(name, filename), self.get_source_checksum(source), name)
+        self.load_bytecode(bucket)
+        if bucket.code is not None and isinstance(environment, Traceable):
+            try:
+                checksum, _, text = self._facts_path(bucket).read_text("utf-8").partition("\n")
+                if checksum != bucket.checksum:
+                    raise ValueError("facts of another source")
+                environment.know(name, TemplateFacts.from_json(text))
+            except (OSError, ValueError, TypeError, KeyError, UnicodeDecodeError):
+                bucket.reset()
+        return bucket
+
+    def _facts_path(self, bucket: jinja2.bccache.Bucket) -> Path:
+        return self.folder / f"{bucket.key}.facts"
+
+
+def shared_compiled_folder(root: Path, theme: str = DEFAULT_THEME) -> Path | None:
+    """Where a build without a cache of its own keeps the built-in themes' compiled templates, as
+    Python keeps a module's code in __pycache__: the user's cache folder ($XDG_CACHE_HOME, else
+    ~/.cache), consult/templates. A site with templates of its own has none (they are the site's
+    to keep: its build cache), nor has a user without a home folder."""
+    if has_own_templates(root, theme):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME")
+    try:
+        return Path(base if base and os.path.isabs(base) else Path.home() / ".cache") / "consult" / "templates"
+    except RuntimeError:  # no home folder to be found
+        return None
+
+
+class _NamedBucket(jinja2.bccache.Bucket):
+    def __init__(self, environment: jinja2.Environment, key: str, checksum: str, name: str):
+        super().__init__(environment, key, checksum)
+        self.name = name
 
 
 LAYER_MARKER = "{#- consult: layer -#}"

@@ -566,6 +566,7 @@ def test_a_parallel_build_compiles_templates_in_a_child_once_parsed_and_makes_co
         pytest.skip("workers are forked on Linux only")
     log = tmp_path / "log"
     parent = os.getpid()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no template compiled by an earlier build
 
     def logged(name: str, function: Callable) -> Callable:  # type: ignore[type-arg]
         def run(*args, **kwargs):  # type: ignore[no-untyped-def]

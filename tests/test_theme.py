@@ -479,23 +479,30 @@ def test_the_sandbox_is_for_sites_that_bring_their_own_templates(tmp_path: Path)
 NOW = "2026-02-15T12:00"
 
 
+def compiles_counted(monkeypatch: pytest.MonkeyPatch, method: str = "compile") -> list[str | None]:
+    """The names of the templates compiled (or parsed: `method`) from now on, by any Environment."""
+    from consult.sandbox import Traceable
+
+    names: list[str | None] = []
+    original = getattr(Traceable, method)
+
+    def counted(self: Traceable, source: object, name: str | None = None, *args: object) -> object:
+        names.append(name)
+        return original(self, source, name, *args)
+
+    monkeypatch.setattr(Traceable, method, counted)
+    return names
+
+
 def test_a_warm_build_reads_compiled_templates_and_writes_the_same_site(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     from consult.build import build_site, check_site
-    from consult.sandbox import Traceable
     from tests.conftest import site_with_proposals, tree
 
     site = site_with_proposals(tmp_path / "site", 1)
     build_site(site, tmp_path / "out", NOW, cache=True)
     assert list((site / ".consult/cache/templates").glob("*.jinja"))
-    compiled: list[str | None] = []
-    compile = Traceable.compile
-
-    def counted(self: Traceable, source: object, name: str | None = None, *args: object) -> object:
-        compiled.append(name)
-        return compile(self, source, name, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Traceable, "compile", counted)
+    compiled = compiles_counted(monkeypatch)
     build_site(site, tmp_path / "fresh", NOW, cache=True)  # a new folder: every page rendered again
     assert compiled == []
     assert tree(tmp_path / "fresh") == tree(tmp_path / "out") == check_site(site, NOW).files
@@ -503,6 +510,72 @@ def test_a_warm_build_reads_compiled_templates_and_writes_the_same_site(tmp_path
         damaged.write_bytes(damaged.read_bytes()[:20])
     build_site(site, tmp_path / "again", NOW, cache=True)
     assert compiled and tree(tmp_path / "again") == tree(tmp_path / "out")
+
+
+def test_compiled_templates_keep_their_facts_so_a_warm_environment_parses_none(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A template loaded from the compiled folder brings its facts (references, UI keys) along: the
+    checks and the page traces need them, and parsing each template again was a third of compiling it.
+    Facts kept for another source, or damaged, make the template compile again."""
+    from consult.theme import check_templates, make_environment
+
+    site = tmp_path / "site"
+    (site / "templates").mkdir(parents=True)
+    (site / "templates/extra.html").write_text("{% extends 'base.html' %}{% block main %}{{ 'proposal.back'|t(title='x') }}{% endblock %}\n")
+    folder = tmp_path / "compiled"
+    first = make_environment(site, compiled=folder)
+    assert check_templates(first, site) == []
+    learned = dict(first.template_facts)
+    assert learned["extra.html"].references == ("base.html",) and learned["extra.html"].ui_keys == ((1, "proposal.back", False),)
+    parsed = compiles_counted(monkeypatch, "parse")
+    warm = make_environment(site, compiled=folder)
+    assert check_templates(warm, site) == [] and parsed == []
+    assert warm.template_facts == learned
+    assert warm.dependencies("extra.html") == first.dependencies("extra.html")
+
+    facts = sorted(folder.glob("*.facts"))
+    assert len(facts) == len(learned) == len(list(folder.glob("*.jinja")))
+    for damaged, text in zip(facts[:2], ("another-checksum\n[[], []]", "not json")):
+        damaged.write_text(text)
+    again = make_environment(site, compiled=folder)
+    assert check_templates(again, site) == [] and len(parsed) == 2
+    assert again.template_facts == learned
+    (site / "templates/extra.html").write_text("{% extends 'base.html' %}{% block main %}{{ 'proposal.status'|t }}{% endblock %}\n")
+    edited = make_environment(site, compiled=folder)
+    assert check_templates(edited, site) == []
+    assert edited.template_facts["extra.html"].ui_keys == ((1, "proposal.status", False),)
+
+
+def test_a_build_without_a_cache_keeps_the_built_in_templates_in_the_users_cache(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a build cache, the built-in themes' compiled templates are kept per user ($XDG_CACHE_HOME,
+    else ~/.cache): the next build of any such site loads them. A site's own templates never go there."""
+    from consult.build import build_site, check_site
+    from consult.theme import shared_compiled_folder
+    from tests.conftest import site_with_proposals, tree
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    shared = tmp_path / "cache/consult/templates"
+    site = site_with_proposals(tmp_path / "site", 1)
+    assert shared_compiled_folder(site) == shared
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")  # not a cache folder by the XDG rules: ~/.cache
+    assert shared_compiled_folder(site) == Path.home() / ".cache/consult/templates"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    for jobs in (1, 2):
+        build_site(site, tmp_path / f"out{jobs}", NOW, jobs=jobs)
+    assert not (site / ".consult/cache").exists() and len(list(shared.glob("*.jinja"))) > 20
+    compiled = compiles_counted(monkeypatch)
+    other = site_with_proposals(tmp_path / "other", 2)
+    build_site(other, tmp_path / "other-out", NOW)
+    assert compiled == [] and tree(tmp_path / "other-out") == check_site(other, NOW).files
+    assert tree(tmp_path / "out1") == tree(tmp_path / "out2") == check_site(site, NOW).files
+
+    (site / "templates").mkdir()
+    (site / "templates/thanks.html").write_text("{% extends 'base.html' %}{% block main %}Merci{% endblock %}\n")
+    assert shared_compiled_folder(site) is None
+    before = sorted(shared.iterdir())
+    build_site(site, tmp_path / "custom", NOW, jobs=2)
+    assert sorted(shared.iterdir()) == before and "thanks.html" in compiled
 
 
 def test_compiled_templates_follow_the_language_they_were_folded_in(tmp_path: Path) -> None:
