@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Callable, Collection, Generator
 from contextlib import closing, nullcontext
 from dataclasses import dataclass
+from functools import cached_property
 from io import BytesIO
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,9 +38,22 @@ _PLACEHOLDER = b"@@consult-page-"  # + the job's number + b"@@": what a recorded
 
 @dataclass(frozen=True)
 class PageJob:
+    """A page to render: its path, its template, and the context it renders with, `given` or made by
+    `make` the first time it is asked for. render_site defers a proposal page's context (its forms,
+    comments, labels: most of planning) so that it is made in the process that renders the page,
+    not all of them in this one before the render workers start."""
+
     path: str
     template: str
-    context: dict[str, Any]
+    given: dict[str, Any] | None = None
+    make: Callable[[], dict[str, Any]] | None = None
+
+    @cached_property
+    def context(self) -> dict[str, Any]:
+        if self.given is not None:
+            return self.given
+        assert self.make is not None, "a page job has a context or a way to make it"
+        return self.make()
 
 
 @dataclass(frozen=True)
@@ -51,8 +65,12 @@ class Trace:
     collections: tuple[tuple[str, str, str], ...]  # (consultation slug, attribute, digest)
 
 
+# A recorded render: the template's name, and its context or what makes it (_RecordingEnvironment.defer).
+_Recorded = tuple[str, "dict[str, Any] | Callable[[], dict[str, Any]]"]
+
+
 class _Recorder:
-    def __init__(self, name: str, jobs: list[tuple[str, dict[str, Any]]]):
+    def __init__(self, name: str, jobs: list[_Recorded]):
         self.name, self.jobs = name, jobs
 
     def render(self, *args: Any, **context: Any) -> str:
@@ -66,7 +84,7 @@ class _RecordingEnvironment:
 
     def __init__(self, env: jinja2.Environment):
         self.env = env
-        self.jobs: list[tuple[str, dict[str, Any]]] = []
+        self.jobs: list[_Recorded] = []
         self.recorders: dict[str, _Recorder] = {}
 
     def get_template(self, name: str, *args: Any, **kwargs: Any) -> _Recorder:
@@ -74,6 +92,12 @@ class _RecordingEnvironment:
         if recorder is None:
             recorder = self.recorders[name] = _Recorder(name, self.jobs)
         return recorder
+
+    def defer(self, name: str, make: Callable[[], dict[str, Any]]) -> str:
+        """What render_site's deferred pages ask of a planning environment: template `name` rendered
+        with the context make() returns, recorded with `make` itself (PageJob.make)."""
+        self.jobs.append((name, make))
+        return f"{_PLACEHOLDER.decode()}{len(self.jobs) - 1}@@"
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.env, name)
@@ -90,7 +114,7 @@ def plan_pages(site: Site, env: jinja2.Environment, only: Collection[str] | None
             literal[path] = data
             continue
         name, context = recording.jobs[int(data[len(_PLACEHOLDER):-2])]
-        jobs.append(PageJob(path, name, context))
+        jobs.append(PageJob(path, name, context) if isinstance(context, dict) else PageJob(path, name, make=context))
     return jobs, literal
 
 

@@ -104,6 +104,11 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
         html = env.get_template(template).render(chrome=chrome, url=url, canonical=site.config.base_url + url, **context)
         out[output_path(url)] = html.encode("utf-8")
 
+    def deferred(url: str, template: str, make: Callable[[], dict[str, Any]]) -> None:
+        """page(url, template, **make()), its context made only when the page renders (_render_later)."""
+        out[output_path(url)] = _render_later(env, template, functools.partial(
+            _page_context, chrome, url, site.config.base_url + url, make))
+
     groups = {status: [c for c in site.consultations if c.status == status] for status in ("open", "upcoming", "closed")}
     most_supported, latest_answered = home_proposals(site)
     page(HOME_URL, "home.html", consultations=site.consultations, groups=groups, most_supported=most_supported,
@@ -112,7 +117,7 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
     lists = {c.slug: facets.lists(c, site.proposal_statuses) for c in site.consultations if facets.listed(c)}
     for consultation in site.consultations:
         if only is None or consultation.slug in only:
-            _render_consultation(site, consultation, lists.get(consultation.slug), page, chrome)
+            _render_consultation(site, consultation, lists.get(consultation.slug), page, deferred, chrome)
     for consultation in site.consultations:
         if consultation.shows_results:
             from consult.results import count_results  # as _render_results says
@@ -140,7 +145,7 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
     for outcome, thanks_url in THANKS_PAGES.items():
         page(thanks_url, "thanks.html", outcome=outcome)
     out["404.html"] = env.get_template("404.html").render(chrome=chrome, url="/404.html").encode("utf-8")
-    out["sitemap.xml"] = _xml(env, "sitemap.xml", urls=[site.config.base_url + u for u in sitemap_urls(site, lists)])
+    out["sitemap.xml"] = _render_later(env, "sitemap.xml", functools.partial(_sitemap_context, site, lists))
     out["robots.txt"] = f"User-agent: *\nDisallow: {THANKS_PAGES['suggestion']}\n\nSitemap: {site.config.base_url}/sitemap.xml\n".encode()
     out[feed_path(HOME_URL)] = _feed(site, env, None)
     for consultation in site.consultations:
@@ -169,9 +174,28 @@ def _text_answer_count(c: Consultation, question_id: str) -> int:
                if a.question.id == question_id and isinstance(a.value, str) and a.value.strip())
 
 
-def _render_consultation(site: Site, consultation: Consultation, lists: facets.Lists | None, page: Any,
+def _render_later(env: jinja2.Environment, template: str, make: Callable[[], dict[str, Any]]) -> bytes:
+    """`template` rendered with the context make() returns; made only when the page renders where the
+    Environment can wait for it: consult.pages plans the pages so (its `defer`), and the context is
+    made in the process that renders the page, rather than all of them here while planning."""
+    defer = getattr(env, "defer", None)
+    html = defer(template, make) if defer is not None else env.get_template(template).render(**make())
+    return html.encode("utf-8")
+
+
+def _page_context(chrome: Mapping[str, Any], url: str, canonical: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A deferred page's context (render_site's `deferred`), in the order `page` gives one."""
+    return {"chrome": chrome, "url": url, "canonical": canonical, **make()}
+
+
+def _sitemap_context(site: Site, lists: Mapping[str, facets.Lists]) -> dict[str, Any]:
+    return {"urls": [site.config.base_url + url for url in sitemap_urls(site, lists)]}
+
+
+def _render_consultation(site: Site, consultation: Consultation, lists: facets.Lists | None, page: Any, deferred: Any,
                          chrome: Mapping[str, Any]) -> None:
-    """A consultation's own pages; `lists`: its proposal lists, None when it lists no proposal."""
+    """A consultation's own pages; `lists`: its proposal lists, None when it lists no proposal. Its
+    proposals' pages are `deferred`: making their contexts was most of planning a site's pages."""
     c = consultation
     listed = lists.sorted[facets.SORTS[0]] if lists is not None else ()
     pages = contribution_pages(c, site.config.contributions_per_page)
@@ -188,19 +212,24 @@ def _render_consultation(site: Site, consultation: Consultation, lists: facets.L
     label = status_labeler(site)
     open_for = set(c.kinds) if c.is_open else set()
     form = proposal_forms(site, c, form_links(chrome))
+    per_page, feed = site.config.contributions_per_page, feed_url(c.url)
+
+    def proposal_page(proposal: Proposal, comments: list[dict[str, Any]]) -> dict[str, Any]:
+        return dict(consultation=c, proposal=proposal,
+                    support_form=form(proposal, "support")
+                    if "support" in open_for and not proposal.status.final and not proposal.merged_into else None,
+                    comment_form=form(proposal, "comment") if "comment" in open_for else None,
+                    status_labels={change.status: label(change.status) for change in proposal.history},
+                    comments=comments[0]["items"], pagination=_pagination(comments, 1), feed_url=feed,
+                    report_form=report)
+
     for proposal in c.proposals:
-        comments = comment_pages(proposal, site.config.contributions_per_page)
-        page(proposal.url, "proposal.html", consultation=c, proposal=proposal,
-             support_form=form(proposal, "support")
-             if "support" in open_for and not proposal.status.final and not proposal.merged_into else None,
-             comment_form=form(proposal, "comment") if "comment" in open_for else None,
-             status_labels={change.status: label(change.status) for change in proposal.history},
-             comments=comments[0]["items"], pagination=_pagination(comments, 1), feed_url=feed_url(c.url),
-             report_form=report)
+        comments = comment_pages(proposal, per_page)
+        deferred(proposal.url, "proposal.html", functools.partial(proposal_page, proposal, comments))
         for number, current in enumerate(comments[1:], start=2):
             page(current["url"], "comments.html", consultation=c, proposal=proposal, comments=current["items"],
                  pagination=_pagination(comments, number), commenting="comment" in open_for,
-                 feed_url=feed_url(c.url), report_form=report)
+                 feed_url=feed, report_form=report)
 
 
 def _render_lists(site: Site, c: Consultation, lists: facets.Lists, page: Any) -> None:
@@ -605,17 +634,18 @@ def _contribution_title(contribution: Contribution, language: str) -> str:
 
 
 def _feed(site: Site, env: jinja2.Environment, consultation: Consultation | None) -> bytes:
+    """A feed (the site's, or a consultation's): its entries found when it renders (_render_later)."""
+    return _render_later(env, "feed.xml", functools.partial(_feed_context, site, consultation))
+
+
+def _feed_context(site: Site, consultation: Consultation | None) -> dict[str, Any]:
     entries = feed_entries(site, consultation)
     base = site.config.base_url
     page = consultation.url if consultation else HOME_URL
     updated = entries[0].updated if entries else _aware(site.now, site.config.tz).isoformat()
-    return _xml(env, "feed.xml", entries=entries, updated=updated, consultation=consultation,
-                feed_id=base + page, self_url=base + feed_url(page), home_url=base + page,
-                site_title=site.config.title, author=site.config.organisation.name)
-
-
-def _xml(env: jinja2.Environment, template: str, **context: Any) -> bytes:
-    return env.get_template(template).render(**context).encode("utf-8")
+    return dict(entries=entries, updated=updated, consultation=consultation, feed_id=base + page,
+                self_url=base + feed_url(page), home_url=base + page, site_title=site.config.title,
+                author=site.config.organisation.name)
 
 
 def _aware(moment: date | datetime, tz: tzinfo) -> datetime:

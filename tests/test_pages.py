@@ -202,3 +202,29 @@ def test_the_forms_of_a_kind_on_a_consultations_proposal_pages_share_one_untarge
         assert form == alone and form.untargeted == alone.untargeted
         # derived, so left out of its pickle: a page key digests the form's own fields alone
         assert pickle.dumps(form) == pickle.dumps(alone) and pickle.loads(pickle.dumps(form)) == form
+
+
+def test_a_proposal_pages_context_is_made_only_where_the_page_renders(tmp_path: Path) -> None:
+    """Planning defers each proposal page's context (its forms, comments, status labels: most of
+    planning's time), each feed's entries and the sitemap's addresses: the job carries what makes
+    its context, made once when first asked for (in the render worker that renders the page), the
+    same context and page as planned at once."""
+    root = site_with_proposals(tmp_path / "site", 3)
+    site = check_site(root, NOW).site
+    env = make_environment(root, auto_reload=False)
+    jobs, _ = plan_pages(site, env)
+    later = {"proposal.html", "feed.xml", "sitemap.xml"}
+    deferred = [job for job in jobs if job.template in later]
+    assert len([job for job in deferred if job.template == "proposal.html"]) == len(site.consultations[0].proposals) >= 3
+    assert {job.template for job in deferred} == later
+    assert all(job.given is None and job.make is not None for job in deferred)
+    assert all("context" not in vars(job) for job in deferred)  # nothing made while planning
+    others = [job for job in jobs if job.template not in later]
+    assert others and all(job.given is not None for job in others)
+    first = deferred[[job.template for job in deferred].index("proposal.html")]
+    context = first.context
+    assert first.context is context and list(context)[:3] == ["chrome", "url", "canonical"]
+    assert context["url"] == "/" + first.path.removesuffix("index.html") and context["proposal"].url == context["url"]
+    assert {"support_form", "comment_form", "status_labels", "comments", "pagination"} <= context.keys()
+    files = check_site(root, NOW).files
+    assert all(render_page(env, job)[0] == files[job.path] for job in deferred + others)
