@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from functools import lru_cache, partial
 from importlib.resources import as_file, files
@@ -86,10 +86,12 @@ def make_environment(
     )
     tz = ZoneInfo(timezone)
     translate = translator(language)
+    memo = memo_macro()
     env.globals.update(
         t=translate,
         language=language,
-        memo=memo_macro(),
+        memo=memo,
+        with_cards=partial(with_cards, memo),
         chrome_mark=chrome_mark,
     )
     env.filters.update(
@@ -359,6 +361,14 @@ def memo_macro(limit: int = 8192) -> Callable[..., Any]:
 
 def _render(macro: Any, *args: Any) -> Any:
     return macro(*args)
+
+
+def with_cards(memo: Callable[..., Any], items: Iterable[Mapping[str, Any]], proposals: Iterable[Any], card: Any,
+               *args: Any) -> list[dict[str, Any]]:
+    """The `with_cards` global: each of `items` with its proposal's card as `html`, the markup of
+    card(proposal, *args) (through `memo`): what proposals.json serialises in one `tojson`, rather than
+    an item at a time (a Jinja loop, an encoder call and a Markup each: a third of that file's time)."""
+    return [{**item, "html": str(memo(card, proposal, *args))} for item, proposal in zip(items, proposals, strict=True)]
 
 
 def status_label(status: ProposalStatus, language: str = i18n.DEFAULT_LANGUAGE) -> str:
