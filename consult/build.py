@@ -871,7 +871,10 @@ class Builder:
 
         fresh = [False] * len(jobs)
         keys: dict[str, str] = {}
-        with closing(run_shared(judge, len(known), self._jobs, KEYING_THRESHOLD)) as judged:
+        # Keying makes the deferred contexts (pages.PageJob.make) of the pages it keys, which live as
+        # long as the build, as planning's do: made without the collector (here, and in the workers
+        # forked meanwhile), whose full collections would walk every context made so far, and frozen.
+        with collector_off(freeze=True), closing(run_shared(judge, len(known), self._jobs, KEYING_THRESHOLD)) as judged:
             positions = iter(known)
             for _, part in judged:
                 for (key, same), i in zip(part, positions):
