@@ -578,6 +578,22 @@ def test_a_build_without_a_cache_keeps_the_built_in_templates_in_the_users_cache
     assert sorted(shared.iterdir()) == before and "thanks.html" in compiled
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_user_cache_that_cannot_be_written_only_costs_compiling_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                        jobs: int) -> None:
+    """A home folder that cannot be written to (read-only, a file where the folder should be): the
+    templates are compiled as if there were no cache, and the site is the same."""
+    from consult.build import build_site, check_site
+    from tests.conftest import site_with_proposals, tree
+
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file/cache"))
+    site = site_with_proposals(tmp_path / "site", 1)
+    for out in ("out", "again"):
+        build_site(site, tmp_path / out, NOW, jobs=jobs)
+        assert tree(tmp_path / out) == check_site(site, NOW).files
+
+
 def test_compiled_templates_follow_the_language_they_were_folded_in(tmp_path: Path) -> None:
     """`'key'|t` is folded into the compiled code: English pages never come from French code."""
     from consult.build import build_site, check_site
