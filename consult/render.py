@@ -634,8 +634,10 @@ def _contribution_title(contribution: Contribution, language: str) -> str:
 
 
 def _feed(site: Site, env: jinja2.Environment, consultation: Consultation | None) -> bytes:
-    """A feed (the site's, or a consultation's): its entries found when it renders (_render_later)."""
-    return _render_later(env, "feed.xml", functools.partial(_feed_context, site, consultation))
+    """A feed (the site's, or a consultation's). Its context is made here, not deferred: a build with a
+    cache reads each feed's entries in this process (build._feedless, build._shows_moment), so a
+    deferred one would be made twice, in the worker that renders it and here."""
+    return env.get_template("feed.xml").render(**_feed_context(site, consultation)).encode("utf-8")
 
 
 def _feed_context(site: Site, consultation: Consultation | None) -> dict[str, Any]:

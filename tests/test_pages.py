@@ -206,14 +206,14 @@ def test_the_forms_of_a_kind_on_a_consultations_proposal_pages_share_one_untarge
 
 def test_a_proposal_pages_context_is_made_only_where_the_page_renders(tmp_path: Path) -> None:
     """Planning defers each proposal page's context (its forms, comments, status labels: most of
-    planning's time), each feed's entries and the sitemap's addresses: the job carries what makes
-    its context, made once when first asked for (in the render worker that renders the page), the
-    same context and page as planned at once."""
+    planning's time) and the sitemap's addresses: the job carries what makes its context, made once
+    when first asked for (in the render worker that renders the page), the same context and page as
+    planned at once. A feed's is made while planning: the build reads its entries itself."""
     root = site_with_proposals(tmp_path / "site", 3)
     site = check_site(root, NOW).site
     env = make_environment(root, auto_reload=False)
     jobs, _ = plan_pages(site, env)
-    later = {"proposal.html", "feed.xml", "sitemap.xml"}
+    later = {"proposal.html", "sitemap.xml"}
     deferred = [job for job in jobs if job.template in later]
     assert len([job for job in deferred if job.template == "proposal.html"]) == len(site.consultations[0].proposals) >= 3
     assert {job.template for job in deferred} == later
@@ -221,6 +221,7 @@ def test_a_proposal_pages_context_is_made_only_where_the_page_renders(tmp_path: 
     assert all("context" not in vars(job) for job in deferred)  # nothing made while planning
     others = [job for job in jobs if job.template not in later]
     assert others and all(job.given is not None for job in others)
+    assert [job.given["entries"] for job in others if job.template == "feed.xml"]
     first = deferred[[job.template for job in deferred].index("proposal.html")]
     context = first.context
     assert first.context is context and list(context)[:3] == ["chrome", "url", "canonical"]
