@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from consult.markdown import is_safe_link, render_trusted, render_untrusted, trusted_fallback
+
+INIT_PAGES = Path(__file__).resolve().parent.parent / "consult" / "skeleton" / "content" / "pages"
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -86,8 +89,23 @@ def test_trusted_keeps_raw_html_and_footnotes_and_ids_only_markdown_headings() -
     assert 'class="footnotes"' in html and 'href="#fn1"' in html
 
 
-@pytest.mark.parametrize("text", ["[a`b", "[`", "x ^[", "^["])
+@pytest.mark.parametrize("text", ["[a`b", "[`", "x ^[", "^[", "[[^1]``", "[\\]*`!(*", "![[](`"])
 def test_trusted_survives_inputs_that_crash_the_rust_parser(text: str) -> None:
+    assert render_trusted(text) == trusted_fallback().render(text)
+
+
+def test_a_backtick_before_any_bracket_needs_no_fallback(tmp_path: Path) -> None:
+    """consult init's privacy page names a command in backticks, then leaves brackets to fill in: the
+    Rust parser renders it, and markdown-it-py (40 ms to import) is not loaded for it."""
+    import subprocess
+    import sys
+
+    text = (INIT_PAGES / "donnees-personnelles.md").read_text(encoding="utf-8")
+    assert "`" in text and "[" in text
+    code = ("import sys; from consult.markdown import render_trusted; "
+            "html = render_trusted(sys.stdin.read()); print('markdown_it' in sys.modules, len(html) > 0)")
+    shown = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True, check=True)
+    assert shown.stdout.split() == ["False", "True"]
     assert render_trusted(text) == trusted_fallback().render(text)
 
 
