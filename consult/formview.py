@@ -20,6 +20,9 @@ if TYPE_CHECKING:  # the handler imports this module on every cold start: jinja2
     import jinja2
 
 TITLE_MAX_LENGTH = TITLE_MAX
+# Stands for the proposal in FormView.shared_shape: a private-use character, which no slug holds and
+# which escaping leaves as it is.
+PROPOSAL_PLACEHOLDER = "\ue000proposal\ue000"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,10 @@ class FormView:
     # `untargeted` made already, for every form of a kind of one consultation (consult.render): the
     # same value (proposal_forms), one object, so that memo() finds it by identity, not by comparing.
     shared_untargeted: FormView | None = field(default=None, compare=False, hash=False, repr=False)
+    # The form of this kind of this consultation with PROPOSAL_PLACEHOLDER for its proposal (and no
+    # proposal title or address): one object for all the consultation's proposal pages, from which the
+    # `by_proposal` global (consult.theme) copies each page's form, rendered once.
+    shared_shape: FormView | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def untargeted(self) -> FormView:
@@ -75,10 +82,12 @@ class FormView:
                        proposal_slug=None, proposal_title=None, proposal_url=None, token_url="")
 
     def __getstate__(self) -> dict[str, Any]:
-        """The fields, without `shared_untargeted`: it is derived from them, so a page key (a pickle
-        of the page's context, consult.pages) would digest the same form twice on every proposal page."""
+        """The fields, without `shared_untargeted` and `shared_shape`: they are derived from them, so a
+        page key (a pickle of the page's context, consult.pages) would digest the same form thrice on
+        every proposal page."""
         state = dict(self.__dict__)
         state.pop("shared_untargeted", None)
+        state.pop("shared_shape", None)
         return state
 
     def retargeted(self, **changes: Any) -> FormView:

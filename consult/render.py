@@ -20,7 +20,7 @@ import jinja2
 
 from consult.config import ThemeOptions
 from consult import facets
-from consult.formview import FormLinks, FormView, form_links
+from consult.formview import PROPOSAL_PLACEHOLDER, FormLinks, FormView, form_links
 from consult.kinds import BY_NAME, CONSULTATION_PAGE_FORMS
 from consult.layout import (
     ABOUT_SLUGS, ACCESSIBILITY_SLUGS, ALTCHA_SCRIPT, CHARTER_SLUGS, CONTRIBUTIONS_SEGMENT, FEED_URL, HOME_URL,
@@ -430,7 +430,7 @@ def proposal_forms(site: Site, consultation: Consultation, links: FormLinks) -> 
     """form(proposal, kind): the form of that kind on a proposal's page. Only its target (the proposal,
     the consultation, where it posts) differs from one proposal to the next: the forms of a kind are
     made from one made for the first proposal (FormView.retargeted), and share one `untargeted`
-    FormView (FormView.shared_untargeted)."""
+    FormView (FormView.shared_untargeted) and one shape (FormView.shared_shape, for `by_proposal`)."""
     first: dict[str, FormView] = {}
 
     def form(proposal: Proposal, kind: str) -> FormView:
@@ -441,7 +441,9 @@ def proposal_forms(site: Site, consultation: Consultation, links: FormLinks) -> 
                               proposal_slug=proposal.slug, proposal_title=proposal.title, proposal_url=proposal.url,
                               max_length=site.config.max_length,
                               verified=BY_NAME[kind].verifiable and consultation.verified_supports, **links)
-            base = first[kind] = whole.retargeted(shared_untargeted=whole.untargeted)
+            base = whole.retargeted(shared_untargeted=whole.untargeted)
+            shape = base.retargeted(proposal_slug=PROPOSAL_PLACEHOLDER, proposal_title="", proposal_url="")
+            base = first[kind] = base.retargeted(shared_shape=shape)
         return base.retargeted(proposal_slug=proposal.slug, proposal_title=proposal.title, proposal_url=proposal.url)
 
     return form

@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from consult import __version__, colors, i18n
 from consult.atomic import write_file
@@ -27,6 +27,7 @@ from consult.cache import digest, value_digest
 from consult.config import ThemeOptions
 from consult.content.load import OUTSIDE, leads_outside
 from consult.errors import ConsultError, SourceError, did_you_mean
+from consult.formview import PROPOSAL_PLACEHOLDER
 from consult.model import Config, ProposalStatus
 from consult.sandbox import BuiltinEnvironment, SiteEnvironment, TemplateFacts, Traceable
 
@@ -92,6 +93,7 @@ def make_environment(
         language=language,
         memo=memo,
         with_cards=partial(with_cards, memo),
+        by_proposal=proposal_copies(),
         chrome_mark=chrome_mark,
     )
     env.filters.update(
@@ -361,6 +363,37 @@ def memo_macro(limit: int = 8192) -> Callable[..., Any]:
 
 def _render(macro: Any, *args: Any) -> Any:
     return macro(*args)
+
+
+def proposal_copies(limit: int = 1024) -> Callable[[Any, Any], Any]:
+    """The `by_proposal` global: by_proposal(macro, form) is macro(form). A proposal page's support and
+    comment forms differ from one page of their consultation to the next by the proposal they name
+    alone: where `form` has a shape (FormView.shared_shape), macro(shape) is rendered once and each
+    page's form is a copy with the proposal's slug in place of PROPOSAL_PLACEHOLDER. The first form of
+    each macro and shape is rendered both ways: if the copy differs (a theme's macro that shows the
+    proposal's title, or changes its slug), that macro and shape are always rendered in full. A form
+    sent back with values or errors is always rendered in full. Rendered in full, the two forms were
+    about 30% of a proposal page's render, though memo() already shared their fields (issue 17). The
+    last `limit` shapes are kept (each build of `consult serve` makes new ones)."""
+    shaped: dict[tuple[Any, int], tuple[Any, str | None]] = {}  # the shape kept alive: its id stays its own
+
+    def by_proposal(macro: Any, form: Any) -> Any:
+        shape = form.shared_shape
+        if shape is None or form.values or form.errors:
+            return macro(form)
+        slug = str(escape(form.proposal_slug))
+        found = shaped.get((macro, id(shape)))
+        if found is None:
+            whole = macro(form)
+            html = str(macro(shape))
+            if len(shaped) >= limit:
+                del shaped[next(iter(shaped))]
+            shaped[macro, id(shape)] = (shape, html if html.replace(PROPOSAL_PLACEHOLDER, slug) == str(whole) else None)
+            return whole
+        copy = found[1]
+        return macro(form) if copy is None else Markup(copy.replace(PROPOSAL_PLACEHOLDER, slug))
+
+    return by_proposal
 
 
 def with_cards(memo: Callable[..., Any], items: Iterable[Mapping[str, Any]], proposals: Iterable[Any], card: Any,

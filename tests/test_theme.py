@@ -258,6 +258,68 @@ def test_memo_renders_a_macro_once_per_distinct_arguments(tmp_path: Path) -> Non
     assert memo(macro, "a", 1) == "<6>"
 
 
+def _shaped_forms(kind: str) -> Any:
+    """form(slug, title): forms of one kind made as consult.render.proposal_forms makes them."""
+    from consult.formview import PROPOSAL_PLACEHOLDER, FormView
+
+    whole = FormView(action="/api/submit", kind=kind, consultation_slug="c", consultation_title="C",
+                     consultation_url="/c/", proposal_slug="velo", proposal_title="Vélo", proposal_url="/c/velo/")
+    base = whole.retargeted(shared_untargeted=whole.untargeted)
+    base = base.retargeted(shared_shape=base.retargeted(proposal_slug=PROPOSAL_PLACEHOLDER, proposal_title="",
+                                                        proposal_url=""))
+    return lambda slug, title, **extra: base.retargeted(proposal_slug=slug, proposal_title=title,
+                                                        proposal_url=f"/c/{slug}/", **extra)
+
+
+def test_by_proposal_renders_a_form_once_and_copies_it_for_each_proposal() -> None:
+    from markupsafe import Markup, escape
+
+    form = _shaped_forms("support")
+    calls: list[str] = []
+
+    def slug_only(f: Any) -> Markup:
+        calls.append(f.proposal_slug)
+        return Markup(f'<input name="proposal" value="{escape(f.proposal_slug)}">')
+
+    by_proposal = theme.proposal_copies()
+    assert by_proposal(slug_only, form("velo", "Vélo")) == '<input name="proposal" value="velo">'
+    assert len(calls) == 2  # the form itself, and its shape
+    assert by_proposal(slug_only, form("bus", "Bus")) == '<input name="proposal" value="bus">'
+    assert by_proposal(slug_only, form("tram", "Tram")) == '<input name="proposal" value="tram">'
+    assert len(calls) == 2, "the copies were rendered again"
+    assert by_proposal(slug_only, form("bus", "Bus", values={"email": "a@b.fr"})) == slug_only(form("bus", "Bus"))
+    assert len(calls) == 4  # a form sent back with what was typed: rendered in full
+
+    def with_title(f: Any) -> Markup:  # a theme's macro that shows more of the proposal than its slug
+        return Markup(f"<p>{escape(f.proposal_title)}</p>") + slug_only(f)
+
+    for slug, title in [("velo", "Vélo"), ("bus", "Bus <rapide>"), ("tram", "Tram")]:
+        assert by_proposal(with_title, form(slug, title)) == with_title(form(slug, title))
+
+    def upper(f: Any) -> Markup:  # ... or changes the slug
+        return Markup(f"<b>{escape(f.proposal_slug.upper())}</b>")
+
+    assert [by_proposal(upper, form(slug, "T")) for slug in ("velo", "bus")] == ["<b>VELO</b>", "<b>BUS</b>"]
+
+    one = theme.proposal_copies(limit=1)  # keeps one shape: the other is forgotten, then made again
+    comment = _shaped_forms("comment")
+    for slug in ("velo", "bus", "tram"):
+        assert one(slug_only, form(slug, "T")) == one(slug_only, comment(slug, "T")) == slug_only(form(slug, "T"))
+
+
+@pytest.mark.parametrize("kind", ["support", "comment"])
+def test_proposal_page_forms_copied_by_proposal_are_the_forms_rendered_in_full(tmp_path: Path, kind: str) -> None:
+    env = make_environment(tmp_path, "default", "fr")
+    copied = env.from_string(f"{{% import 'partials/forms.html' as forms %}}{{{{ by_proposal(forms.{kind}_form, form) }}}}")
+    whole = env.from_string(f"{{% import 'partials/forms.html' as forms %}}{{{{ forms.{kind}_form(form) }}}}")
+    form = _shaped_forms(kind)
+    sent = {"values": {"body": "Mon <avis>", "email": "x"}, "errors": (("email", "Adresse invalide"),)}
+    for slug, title, extra in [("velo", "Vélo", {}), ("bus", "Bus", {}), ("tram", "Tram", sent), ("metro", "Métro", {})]:
+        shown = copied.render(form=form(slug, title, **extra))
+        assert shown == whole.render(form=form(slug, title, **extra))
+        assert f'name="proposal" value="{slug}"' in shown and "\ue000" not in shown
+
+
 def test_the_comment_form_rendered_through_memo_keeps_each_proposal_and_each_citizens_text(tmp_path: Path) -> None:
     """memo() shares the comment fields between proposal pages: what differs (the proposal, what a
     citizen typed, the errors) must still show on each."""
