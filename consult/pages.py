@@ -14,8 +14,8 @@ from __future__ import annotations
 import copyreg
 import pickle
 import traceback
-from collections.abc import Callable, Collection, Generator
-from contextlib import closing, nullcontext
+from collections.abc import Callable, Collection, Generator, Iterator
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 from io import BytesIO
@@ -47,6 +47,8 @@ class PageJob:
     template: str
     given: dict[str, Any] | None = None
     make: Callable[[], dict[str, Any]] | None = None
+    # Pages of one key that follow each other render in one process (render_site's `together`).
+    together: str | None = None
 
     @cached_property
     def context(self) -> dict[str, Any]:
@@ -65,18 +67,18 @@ class Trace:
     collections: tuple[tuple[str, str, str], ...]  # (consultation slug, attribute, digest)
 
 
-# A recorded render: the template's name, and its context or what makes it (_RecordingEnvironment.defer).
-_Recorded = tuple[str, "dict[str, Any] | Callable[[], dict[str, Any]]"]
+# A recorded render: the template's name, its context or what makes it (_RecordingEnvironment.defer),
+# and the key of the pages it renders together with (_RecordingEnvironment.together).
+_Recorded = tuple[str, "dict[str, Any] | Callable[[], dict[str, Any]]", "str | None"]
 
 
 class _Recorder:
-    def __init__(self, name: str, jobs: list[_Recorded]):
-        self.name, self.jobs = name, jobs
+    def __init__(self, name: str, recording: _RecordingEnvironment):
+        self.name, self.recording = name, recording
 
     def render(self, *args: Any, **context: Any) -> str:
         # `context` is a new dict of this call's own: kept as it is when it is the whole context.
-        self.jobs.append((self.name, dict(*args, **context) if args else context))
-        return f"{_PLACEHOLDER.decode()}{len(self.jobs) - 1}@@"
+        return self.recording.record(self.name, dict(*args, **context) if args else context)
 
 
 class _RecordingEnvironment:
@@ -86,18 +88,33 @@ class _RecordingEnvironment:
         self.env = env
         self.jobs: list[_Recorded] = []
         self.recorders: dict[str, _Recorder] = {}
+        self.key: str | None = None
 
     def get_template(self, name: str, *args: Any, **kwargs: Any) -> _Recorder:
         recorder = self.recorders.get(name)
         if recorder is None:
-            recorder = self.recorders[name] = _Recorder(name, self.jobs)
+            recorder = self.recorders[name] = _Recorder(name, self)
         return recorder
 
     def defer(self, name: str, make: Callable[[], dict[str, Any]]) -> str:
         """What render_site's deferred pages ask of a planning environment: template `name` rendered
         with the context make() returns, recorded with `make` itself (PageJob.make)."""
-        self.jobs.append((name, make))
+        return self.record(name, make)
+
+    def record(self, name: str, context: dict[str, Any] | Callable[[], dict[str, Any]]) -> str:
+        self.jobs.append((name, context, self.key))
         return f"{_PLACEHOLDER.decode()}{len(self.jobs) - 1}@@"
+
+    @contextmanager
+    def together(self, key: str) -> Iterator[None]:
+        """The pages recorded inside render in one process, one after the other where their paths
+        follow each other (render_pages): a consultation's list pages and their data show the same
+        cards, which memo() renders once in each process that shows them."""
+        self.key = key
+        try:
+            yield
+        finally:
+            self.key = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.env, name)
@@ -113,8 +130,9 @@ def plan_pages(site: Site, env: jinja2.Environment, only: Collection[str] | None
         if not (data.startswith(_PLACEHOLDER) and data.endswith(b"@@")):
             literal[path] = data
             continue
-        name, context = recording.jobs[int(data[len(_PLACEHOLDER):-2])]
-        jobs.append(PageJob(path, name, context) if isinstance(context, dict) else PageJob(path, name, make=context))
+        name, context, key = recording.jobs[int(data[len(_PLACEHOLDER):-2])]
+        jobs.append(PageJob(path, name, context, together=key) if isinstance(context, dict)
+                    else PageJob(path, name, make=context, together=key))
     return jobs, literal
 
 
@@ -278,7 +296,8 @@ def render_pages(env: jinja2.Environment, jobs: list[PageJob], workers: int = 1,
             return template_problem(exc, root)
         return done
 
-    with closing(run_shared(render_range, len(jobs), workers, PARALLEL_THRESHOLD, progress, beside=beside)) as ranges:
+    with closing(run_shared(render_range, len(jobs), workers, PARALLEL_THRESHOLD, progress, beside=beside,
+                            together=[job.together for job in jobs])) as ranges:
         for _, results in ranges:
             if isinstance(results, SourceError):
                 raise ConsultError([results])  # the workers are stopped (closing) before this leaves

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import heapq
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -115,9 +116,15 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
          latest_answered=latest_answered)
     # Each consultation's lists, sorted once: for its pages, and for the sitemap, which lists every consultation's.
     lists = {c.slug: facets.lists(c, site.proposal_statuses) for c in site.consultations if facets.listed(c)}
+    # Planning (consult.pages) renders the pages made inside together(key) in one process: a
+    # consultation's list pages and their data show the same cards, which memo() renders once a process.
+    together = getattr(env, "together", _apart)
     for consultation in site.consultations:
         if only is None or consultation.slug in only:
             _render_consultation(site, consultation, lists.get(consultation.slug), page, deferred, chrome)
+            if consultation.slug in lists:
+                with together(consultation.slug):
+                    _render_lists(site, consultation, lists[consultation.slug], page)
     for consultation in site.consultations:
         if consultation.shows_results:
             from consult.results import count_results  # as _render_results says
@@ -174,6 +181,12 @@ def _text_answer_count(c: Consultation, question_id: str) -> int:
                if a.question.id == question_id and isinstance(a.value, str) and a.value.strip())
 
 
+@contextmanager
+def _apart(key: str) -> Iterator[None]:
+    """render_site's `together` where the Environment renders at once (the check): nothing to group."""
+    yield
+
+
 def _render_later(env: jinja2.Environment, template: str, make: Callable[[], dict[str, Any]]) -> bytes:
     """`template` rendered with the context make() returns; made only when the page renders where the
     Environment can wait for it: consult.pages plans the pages so (its `defer`), and the context is
@@ -194,8 +207,9 @@ def _sitemap_context(site: Site, lists: Mapping[str, facets.Lists]) -> dict[str,
 
 def _render_consultation(site: Site, consultation: Consultation, lists: facets.Lists | None, page: Any, deferred: Any,
                          chrome: Mapping[str, Any]) -> None:
-    """A consultation's own pages; `lists`: its proposal lists, None when it lists no proposal. Its
-    proposals' pages are `deferred`: making their contexts was most of planning a site's pages."""
+    """A consultation's own pages but its lists (_render_lists); `lists`: its proposal lists, None when it
+    lists no proposal. Its proposals' pages are `deferred`: making their contexts was most of planning a
+    site's pages."""
     c = consultation
     listed = lists.sorted[facets.SORTS[0]] if lists is not None else ()
     pages = contribution_pages(c, site.config.contributions_per_page)
@@ -204,8 +218,6 @@ def _render_consultation(site: Site, consultation: Consultation, lists: facets.L
     page(c.url, "consultation.html", consultation=c, latest=c.contributions[:LATEST_CONTRIBUTIONS],
          contributions_url=pages[0]["url"], contribute_forms=forms, feed_url=feed_url(c.url), report_form=report,
          proposals=listed[:PROPOSALS_SHOWN], proposals_count=len(listed), proposals_url=facets.list_url(c))
-    if lists is not None:
-        _render_lists(site, c, lists, page)
     for number, current in enumerate(pages, start=1):
         page(current["url"], "contributions.html", consultation=c, contributions=current["items"],
              pagination=_pagination(pages, number), feed_url=feed_url(c.url), report_form=report)

@@ -204,6 +204,24 @@ def test_the_forms_of_a_kind_on_a_consultations_proposal_pages_share_one_untarge
         assert pickle.dumps(form) == pickle.dumps(alone) and pickle.loads(pickle.dumps(form)) == form
 
 
+def test_a_consultations_list_pages_and_their_data_render_together_and_copy_each_proposal_form(tmp_path: Path) -> None:
+    """A consultation's list pages and proposals.json show the same cards, which memo() renders once in
+    each process: planning gives them one `together` key, so that one process renders them all
+    (parallel._ranges). Its proposal pages' forms each have a shape (FormView.shared_shape): the
+    same object for a kind, with the placeholder for the proposal, left out of the form's pickle."""
+    from consult.formview import PROPOSAL_PLACEHOLDER
+
+    env, jobs = jobs_of(site_with_proposals(tmp_path / "site", 3))
+    grouped = {job.template: job.together for job in jobs if job.together is not None}
+    assert set(grouped) == {"proposals.html", "proposals.json"} and set(grouped.values()) == {"exemple"}
+    assert all(job.together is None for job in jobs if job.template not in grouped)
+    forms = [job.context[name] for job in jobs if job.template == "proposal.html" for name in ("support_form", "comment_form")]
+    shapes = {form.kind: form.shared_shape for form in forms}
+    assert all(form.shared_shape is shapes[form.kind] for form in forms)
+    assert all(shape.proposal_slug == PROPOSAL_PLACEHOLDER and not shape.proposal_title for shape in shapes.values())
+    assert all(PROPOSAL_PLACEHOLDER.encode() not in pickle.dumps(form) for form in forms)
+
+
 def test_a_proposal_pages_context_is_made_only_where_the_page_renders(tmp_path: Path) -> None:
     """Planning defers each proposal page's context (its forms, comments, status labels: most of
     planning's time) and the sitemap's addresses: the job carries what makes its context, made once

@@ -54,6 +54,21 @@ def test_the_ranges_cover_the_work_once_and_grow_smaller_towards_the_end(count: 
         assert sizes[-2] <= sizes[0] // 4 + 1
 
 
+def test_ranges_keep_the_items_of_one_key_together_and_still_cover_the_work_once() -> None:
+    """`together`: the items of one key that follow each other (a consultation's list pages) are never
+    split between two ranges; items without a key are cut as before."""
+    count = 11_617
+    together = [None] * count
+    for first in range(500, count - 77, 577):  # 77 list pages after every 500 proposal pages
+        together[first:first + 77] = [f"c{first}"] * 77
+    bounds = _ranges(count, 2, 100, together)
+    assert [start for start, _ in bounds] == [0] + [stop for _, stop in bounds[:-1]] and bounds[-1][1] == count
+    for start, stop in bounds:
+        assert stop == count or together[stop] is None or together[stop] != together[stop - 1]
+    assert max(stop - start for start, stop in bounds) <= 100 + 77
+    assert _ranges(count, 2, 100, [None] * count) == _ranges(count, 2, 100)
+
+
 def test_workers_see_a_frozen_heap_and_a_caller_that_froze_keeps_its_objects_frozen() -> None:
     """run_shared freezes this process's objects for its workers' sake; it unfreezes them after, unless
     the caller had frozen objects itself (gc can only unfreeze everything: a build's frozen model
