@@ -222,6 +222,24 @@ def test_a_consultations_list_pages_and_their_data_render_together_and_copy_each
     assert all(PROPOSAL_PLACEHOLDER.encode() not in pickle.dumps(form) for form in forms)
 
 
+def test_render_pages_hands_the_together_keys_to_the_work_splitter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The keys reach run_shared, in the jobs' order (it keeps a run of one key in one range)."""
+    import consult.pages
+    from consult.parallel import run_shared
+
+    env, jobs = jobs_of(site_with_proposals(tmp_path / "site", 3))
+    seen: list[object] = []
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(kwargs.get("together"))
+        return run_shared(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(consult.pages, "run_shared", spy)
+    pages = list(consult.pages.render_pages(env, jobs, 2))
+    assert len(pages) == len(jobs) and seen == [[job.together for job in jobs]]
+    assert any(seen[0])  # type: ignore[arg-type]
+
+
 def test_a_proposal_pages_context_is_made_only_where_the_page_renders(tmp_path: Path) -> None:
     """Planning defers each proposal page's context (its forms, comments, status labels: most of
     planning's time) and the sitemap's addresses: the job carries what makes its context, made once
