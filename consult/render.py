@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import functools
 import heapq
-from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -118,7 +118,8 @@ def render_site(site: Site, env: jinja2.Environment, only: Collection[str] | Non
     lists = {c.slug: facets.lists(c, site.proposal_statuses) for c in site.consultations if facets.listed(c)}
     # Planning (consult.pages) renders the pages made inside together(key) in one process: a
     # consultation's list pages and their data show the same cards, which memo() renders once a process.
-    together = getattr(env, "together", _apart)
+    # Rendered at once (the check), there is nothing to group: nullcontext(key).
+    together = getattr(env, "together", nullcontext)
     for consultation in site.consultations:
         if only is None or consultation.slug in only:
             _render_consultation(site, consultation, lists.get(consultation.slug), page, deferred, chrome)
@@ -179,12 +180,6 @@ def _text_answer_count(c: Consultation, question_id: str) -> int:
 
     return sum(1 for x in published(c) for a in x.answers
                if a.question.id == question_id and isinstance(a.value, str) and a.value.strip())
-
-
-@contextmanager
-def _apart(key: str) -> Iterator[None]:
-    """render_site's `together` where the Environment renders at once (the check): nothing to group."""
-    yield
 
 
 def _render_later(env: jinja2.Environment, template: str, make: Callable[[], dict[str, Any]]) -> bytes:
