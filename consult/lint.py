@@ -95,9 +95,11 @@ def _day(value: date) -> date:
 
 
 def unanswered(site: Site) -> list[Proposal]:
-    """Proposals in a decision status without an official response: a warning, not an error."""
+    """Proposals in a decision status without an official response: a warning, not an error. A
+    response written but dated later (embargoed until then) is not missing: `check` lists it."""
     decisions = decision_statuses(tuple(status.id for status in site.proposal_statuses) or site.config.status_ids)
-    return [p for c in site.consultations for p in c.proposals if p.status.id in decisions and not p.response_html.strip()]
+    return [p for c in site.consultations for p in c.proposals if p.status.id in decisions
+            and not p.response_html.strip() and not any(what == "response" for what, _ in p.embargoed)]
 
 
 def unanswered_warning(proposal: Proposal) -> SourceError:

@@ -225,3 +225,23 @@ def test_check_warns_about_a_decision_without_a_response_and_still_passes(tmp_pa
     assert result.exit_code == 0
     assert ("content/consultations/exemple/proposals/des-bancs.md:4:9: warning: the proposal is 'non-retenue' "
             "but has no 'response'") in result.stderr
+
+
+def test_a_decision_whose_response_is_dated_later_is_not_unanswered(tmp_path: Path) -> None:
+    """A response written and dated later is embargoed, not missing: `check` lists the embargo and
+    does not warn (the warning would send the editor to write what they already wrote)."""
+    site = tmp_path / "mairie"
+    CliRunner().invoke(cli, ["init", str(site)], catch_exceptions=False)
+    CliRunner().invoke(cli, ["-C", str(site), "new", "proposal", "Des bancs"], catch_exceptions=False)
+    path = site / "content/consultations/exemple/proposals/des-bancs.md"
+    text = path.read_text(encoding="utf-8").replace("recue", "non-retenue")
+    path.write_text(text.replace("\n---\n", "\nresponse: Pas cette année.\nresponse_date: 2099-01-04\n---\n", 1)
+                    if text.startswith("---\n") else text, encoding="utf-8")
+    assert "response_date: 2099-01-04" in path.read_text(encoding="utf-8")
+    scheduled = CliRunner().invoke(cli, ["-C", str(site), "check"], catch_exceptions=False)
+    assert scheduled.exit_code == 0 and "des-bancs.md" in scheduled.stdout + scheduled.stderr
+    assert "has no 'response'" not in scheduled.stderr
+    # the day the response shows, it is there; the day before, it is scheduled: never "missing"
+    path.write_text(path.read_text(encoding="utf-8").replace("2099-01-04", "2020-01-04"), encoding="utf-8")
+    shown = CliRunner().invoke(cli, ["-C", str(site), "check"], catch_exceptions=False)
+    assert "has no 'response'" not in shown.stderr and "des-bancs.md" not in shown.stdout
