@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+from functools import cached_property
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -26,6 +27,25 @@ class Context:
     def __init__(self, root: Path, debug: bool):
         self.root = root
         self.debug = debug
+
+    @cached_property
+    def language(self) -> str:
+        """The site's language, for the problems said to its editors (site_language)."""
+        from consult.config import site_language
+
+        return site_language(self.root)
+
+
+class _Consult(click.Group):
+    """The command group: a ConsultError leaving a command is said in the site's language."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConsultError as exc:
+            if isinstance(ctx.obj, Context):
+                exc.language = ctx.obj.language
+            raise
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -40,7 +60,7 @@ now_option = click.option(
 )
 
 
-@click.group()
+@click.group(cls=_Consult)
 @click.version_option(__version__, prog_name="consult")
 @click.option("--root", "-C", type=click.Path(file_okay=False, path_type=Path), default=".",
               help="The site folder (holding site.yaml). Default: the current folder.")
@@ -70,18 +90,6 @@ def init(directory: Path, ci: str) -> None:
     click.echo(translate(language, "cli.init.next", folder=directory))
 
 
-def site_language(root: Path) -> str:
-    """The site's language for the tool's messages; the default when site.yaml cannot say."""
-    from consult.config import load_config
-    from consult.i18n import DEFAULT_LANGUAGE
-
-    try:
-        config, _ = load_config(root)
-    except ConsultError:
-        return DEFAULT_LANGUAGE
-    return config.language if config is not None else DEFAULT_LANGUAGE
-
-
 @cli.command()
 @click.argument("kind", type=click.Choice(["consultation", "proposal", "page"]))
 @click.argument("title")
@@ -92,7 +100,7 @@ def new(ctx: Context, kind: str, title: str, consultation: str | None) -> None:
     from consult.i18n import translate
     from consult.scaffold import new_content
 
-    language = site_language(ctx.root)
+    language = ctx.language
     path = new_content(ctx.root, kind, title, consultation, language=language)
     click.echo(translate(language, "cli.new.created", path=path.relative_to(ctx.root).as_posix()))
 
@@ -100,10 +108,10 @@ def new(ctx: Context, kind: str, title: str, consultation: str | None) -> None:
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1, nothing written).")
 
 
-def echo_warnings(warnings: "Iterable[Any]") -> None:
-    """Warnings on stderr, one a line (`path:line:col: warning: message (how to fix it)`), in one
-    write: click.echo flushes at each call, and a large site has thousands of them."""
-    lines = [str(warning) for warning in warnings]
+def echo_warnings(warnings: "Iterable[Any]", language: str) -> None:
+    """Warnings on stderr, one a line (`path:line:col: warning: message (how to fix it)`) in the
+    site's `language`, in one write: click.echo flushes at each call, and a large site has thousands."""
+    lines = [warning.said(language) for warning in warnings]
     if lines:
         click.echo("\n".join(lines), err=True)
 
@@ -117,9 +125,9 @@ def check(ctx: Context, now: str | None, strict: bool) -> object:
     from consult.build import check_site
     from consult.config import reserved_theme_notice
 
-    built = with_lint(ctx.root, lambda: check_site(ctx.root, now, strict=strict), lambda checked: checked.site,
+    built = with_lint(ctx, lambda: check_site(ctx.root, now, strict=strict), lambda checked: checked.site,
                       strict, writes=False)
-    echo_warnings(built.warnings)
+    echo_warnings(built.warnings, ctx.language)
     notice = reserved_theme_notice(ctx.root, built.site.config)
     if notice:
         click.echo(notice, err=True)
@@ -151,7 +159,7 @@ def render_embargoes(site: Any) -> list[str]:
 T = TypeVar("T")
 
 
-def with_lint(root: Path, run: Callable[[], T], site_of: Callable[[T], Any], strict: bool = False,
+def with_lint(ctx: Context, run: Callable[[], T], site_of: Callable[[T], Any], strict: bool = False,
               writes: bool = True) -> T:
     """`run` (a check or a build) with consult.lint's problems. The file checks come first: their
     errors, or their warnings under `strict`, stop a `run` that `writes` before it starts, and are
@@ -160,7 +168,7 @@ def with_lint(root: Path, run: Callable[[], T], site_of: Callable[[T], Any], str
     successful run, or with run's own problems."""
     from consult.lint import lint_files, lint_site
 
-    errors, warnings = split_warnings(lint_files(root))
+    errors, warnings = split_warnings(lint_files(ctx.root))
     if strict:
         errors, warnings = errors + [replace(w, warning=False) for w in warnings], []
     if errors and writes:
@@ -175,7 +183,7 @@ def with_lint(root: Path, run: Callable[[], T], site_of: Callable[[T], Any], str
     site = site_of(result)
     if site is not None:
         warnings += lint_site(site)
-    echo_warnings(sorted(warnings, key=in_order))
+    echo_warnings(sorted(warnings, key=in_order), ctx.language)
     return result
 
 
@@ -221,11 +229,11 @@ def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_
     from consult.build import build_site
     from consult.progress import terminal_stage
 
-    built, report = with_lint(ctx.root, lambda: build_site(ctx.root, out, now, jobs=jobs or available_cores(),
+    built, report = with_lint(ctx, lambda: build_site(ctx.root, out, now, jobs=jobs or available_cores(),
                                                            cache=not no_cache, stage=terminal_stage(),
                                                            strict=strict, search=not no_search),
                               lambda done: done[0].site, strict)
-    echo_warnings(built.warnings)
+    echo_warnings(built.warnings, ctx.language)
     click.echo(f"Built {built.count} files: {len(report.written)} written, "
                f"{report.unchanged} unchanged, {len(report.removed)} removed.")
     if built.indexed is not None:

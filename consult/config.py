@@ -330,6 +330,18 @@ def _statuses(items: Any) -> dict[str, Any]:
     }
 
 
+def site_language(root: Path) -> str:
+    """The site's language for the tool's messages and the problems said to its editors; the
+    default (French) when site.yaml cannot say."""
+    from consult.i18n import DEFAULT_LANGUAGE
+
+    try:
+        config, _ = load_config(root)
+    except ConsultError:
+        return DEFAULT_LANGUAGE
+    return config.language if config is not None else DEFAULT_LANGUAGE
+
+
 def load_config(root: Path) -> tuple[Config | None, list[SourceError]]:
     """Read site.yaml: (config or None, problems). See `read_config`."""
     path = root / CONFIG_FILE

@@ -2,6 +2,12 @@
 
 Loaders collect `SourceError`s and raise one `ConsultError` holding them all;
 `cli` is the single place that prints them and chooses the exit code.
+
+A problem is said to an editor in the site's language (French by default). Its words are written
+where it is found, in both languages: `say(english, french)` is the English text (what `str`
+gives: the code's language, what the tests read) knowing its French, and the CLI, which knows the
+site, prints `SourceError.said(language)`. No state: a problem carries its own translation into
+the worker processes, the caches and the dev server alike.
 """
 
 from __future__ import annotations
@@ -13,6 +19,36 @@ from dataclasses import dataclass, fields
 from operator import attrgetter
 
 import click
+
+
+class Said(str):
+    """English words that know their French (`say`): a str everywhere, French where printed for a
+    French site (`in_language`). What is built from it with str methods is English alone."""
+
+    fr: str
+
+
+def say(en: str, fr: str) -> str:
+    """Words for an editor, in English and French (see the module's doc). To build one of others,
+    give each language its own: `say(f"... {what}", f"... {french(what)}")`."""
+    said = Said(en)
+    said.fr = fr
+    return said
+
+
+def french(text: str) -> str:
+    """`text` in French when it was said in both languages (`say`), else `text` itself."""
+    return getattr(text, "fr", text)
+
+
+def in_language(text: str, language: str) -> str:
+    """`text` in `language` ('fr' or 'en'): the words as said to an editor."""
+    return french(text) if language == "fr" else text
+
+
+# The words around a problem, in each language the CLI speaks.
+_WARNING = {"en": "warning: ", "fr": "avertissement : "}
+_FOUND = {"en": "{count} problems found.", "fr": "{count} problèmes trouvés."}
 
 
 @dataclass(frozen=True, order=True)
@@ -27,13 +63,19 @@ class SourceError:
     warning: bool = False
 
     def __str__(self) -> str:
+        return self.said("en")
+
+    def said(self, language: str) -> str:
+        """`path:line:col: message (hint)`, in `language` (English for any but 'fr')."""
         place = self.path
         if self.line:
             place += f":{self.line}:{self.col or 1}"
-        message = f"warning: {self.message}" if self.warning else self.message
+        message = in_language(self.message, language)
+        if self.warning:
+            message = _WARNING.get(language, _WARNING["en"]) + message
         text = f"{place}: {message}" if place else message
         if self.hint:
-            text += f" ({self.hint})"
+            text += f" ({in_language(self.hint, language)})"
         return text
 
 
@@ -43,9 +85,11 @@ in_order = attrgetter(*(field.name for field in fields(SourceError)))
 
 
 class ConsultError(click.ClickException):
-    """One or more problems; `cli` prints them all and exits 1."""
+    """One or more problems; `cli` prints them all and exits 1, in the site's language: the command
+    that raised it sets `language` (English until then: the library's own)."""
 
     exit_code = 1
+    language = "en"
 
     def __init__(self, problems: Iterable[SourceError] | str):
         if isinstance(problems, str):
@@ -54,10 +98,12 @@ class ConsultError(click.ClickException):
             self.problems = sorted(problems, key=in_order)
         super().__init__(self.render())
 
-    def render(self) -> str:
-        lines = [str(p) for p in self.problems]
+    def render(self, language: str | None = None) -> str:
+        """Every problem, a line each, in `language` (default: the error's `language`)."""
+        language = language or self.language
+        lines = [p.said(language) for p in self.problems]
         if len(lines) > 1:
-            lines.append(f"{len(lines)} problems found.")
+            lines.append(_FOUND.get(language, _FOUND["en"]).format(count=len(lines)))
         return "\n".join(lines)
 
     def format_message(self) -> str:
@@ -82,7 +128,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     import difflib  # only for a mistyped key: a valid site never loads it
 
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    return say(f"did you mean '{close[0]}'?", f"vouliez-vous dire « {close[0]} » ?") if close else ""
 
 
 # A write the disk refused for want of space (or of quota).

@@ -15,18 +15,19 @@ from datetime import date, datetime
 from typing import Any
 
 from consult.document import INVALID, Path_, YamlDoc
-from consult.errors import SourceError, did_you_mean
+from consult.errors import SourceError, did_you_mean, french, say
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 TYPE_NAMES = {
-    "str": "text",
-    "int": "a whole number",
-    "bool": "true or false",
-    "date": "a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)",
-    "list": "a list",
-    "dict": "a mapping of 'key: value' lines",
-    "slug": "a slug (lowercase letters, digits and hyphens)",
+    "str": say("text", "du texte"),
+    "int": say("a whole number", "un nombre entier"),
+    "bool": say("true or false", "true ou false"),
+    "date": say("a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)", "une date (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM)"),
+    "list": say("a list", "une liste"),
+    "dict": say("a mapping of 'key: value' lines", "une suite de lignes « clé: valeur »"),
+    "slug": say("a slug (lowercase letters, digits and hyphens)",
+                "un identifiant (lettres minuscules, chiffres et tirets)"),
 }
 
 
@@ -64,18 +65,22 @@ def check_mapping(
 ) -> list[SourceError]:
     """Problems with one mapping: not a mapping, unknown keys, missing keys, wrong types."""
     if not isinstance(data, dict):
-        return [doc.error(at, f"{what} must be {TYPE_NAMES['dict']}")]
+        return [doc.error(at, say(f"{what} must be {TYPE_NAMES['dict']}",
+                                  f"{french(what)} doit être {french(TYPE_NAMES['dict'])}"))]
     problems = []
     if not data.keys() <= fields.keys():  # one comparison of the key sets, in C, for the common case
         for key in data:
             if key not in fields:
-                hint = did_you_mean(key, fields) or "allowed: " + ", ".join(fields)
-                problems.append(doc.error(at + (key,), f"unknown field '{key}' in {what}", hint, key=True))
+                allowed = ", ".join(fields)
+                hint = did_you_mean(key, fields) or say(f"allowed: {allowed}", f"champs possibles : {allowed}")
+                problems.append(doc.error(at + (key,), say(f"unknown field '{key}' in {what}",
+                                                           f"champ inconnu « {key} » dans {french(what)}"), hint, key=True))
     for name, spec in fields.items():
         value = data.get(name)
         if value is None:
             if spec.required:
-                problems.append(doc.error(at, f"missing required field '{name}' in {what}"))
+                problems.append(doc.error(at, say(f"missing required field '{name}' in {what}",
+                                                  f"champ obligatoire « {name} » absent dans {french(what)}")))
             continue
         if value is INVALID:
             continue
@@ -84,7 +89,8 @@ def check_mapping(
             value = _date_value(value)
         if not (isinstance(value, _CLASSES[type_]) if type_ in _CLASSES else _type_ok(value, type_)):
             problems.append(
-                doc.error(at + (name,), f"field '{name}' must be {TYPE_NAMES[type_]}, not {value!r}")
+                doc.error(at + (name,), say(f"field '{name}' must be {TYPE_NAMES[type_]}, not {value!r}",
+                                            f"le champ « {name} » doit être {french(TYPE_NAMES[type_])}, pas {value!r}"))
             )
     return problems
 

@@ -26,7 +26,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import click
 
 from consult.build import OUTPUT_DIR, RULES_FILE, BuildOptions, Builder
-from consult.config import Config, parse_now, require_config
+from consult.config import Config, parse_now, require_config, site_language
 from consult.errors import ConsultError
 from consult.layout import WATCHED_DIRS
 # The form handler's server: threaded, and it drains what a client still sends before closing, so a
@@ -268,8 +268,9 @@ class Rebuilder:
         try:
             built, report = self.builder.build(changed)
         except ConsultError as exc:
-            self.status.publish(exc.render().splitlines())
-            click.echo(exc.render(), err=True)
+            said = exc.render(site_language(self.builder.root))  # as site.yaml says now
+            self.status.publish(said.splitlines())
+            click.echo(said, err=True)
             return
         except Exception as exc:  # noqa: BLE001  a bug must not kill the dev server; show it
             self.status.publish([f"internal error: {exc!r} (run 'consult --debug build' for the traceback)"])
