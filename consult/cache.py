@@ -26,8 +26,9 @@ from consult.stamps import digest, read_checked as _read, write_checked as _writ
 from consult.watch import Token
 
 # Bump when the meaning of a cached record changes without consult's version changing.
-FORMAT = "9"  # 6: parsed texts without the characters XML forbids (document.clean); 7: records with slots;
-# 8: the manifest's inputs in a file of their own, its watch token; 9: the inputs with the content files' keys
+FORMAT = "10"  # 6: parsed texts without the characters XML forbids (document.clean); 7: records with slots;
+# 8: the manifest's inputs in a file of their own, its watch token; 9: the inputs with the content files' keys;
+# 10: problems kept with a record said in French too (errors.say)
 
 
 def value_digest(value: Any) -> str:
