@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from consult import colors
 from consult.document import YamlDoc, cleaned, parse_yaml
-from consult.errors import ConsultError, SourceError, split_warnings
+from consult.errors import ConsultError, SourceError, french, say, split_warnings
 from consult.layout import CONFIG_FILE
 # site.yaml's settings are model data (a Site carries them): this module reads them, and names them
 # for its callers as before.
@@ -69,7 +69,7 @@ def read_config(text: str, path: str = CONFIG_FILE, root: Path | None = None) ->
     values = dict(converted(data, TOP_FIELDS))  # what _build reads: dates parsed, `data` left as it is
     for name, fields in SECTIONS.items():
         if present(data, name, "dict"):
-            problems += check_mapping(doc, (name,), data[name], fields, f"'{name}'")
+            problems += check_mapping(doc, (name,), data[name], fields, say(f"'{name}'", f"« {name} »"))
             values[name] = converted(data[name], fields)
     problems += _check_values(doc, data)
     problems += _check_theme(doc, data.get("theme"), root)
@@ -86,44 +86,56 @@ def _check_values(doc: YamlDoc, data: dict[str, Any]) -> list[SourceError]:
     problems = []
     language = data.get("language", Config.language)
     if language not in LANGUAGES:
-        problems.append(doc.error(("language",), f"unsupported language {language!r}", "use 'fr' or 'en'"))
+        problems.append(doc.error(("language",), say(f"unsupported language {language!r}",
+                                                     f"langue non prise en charge « {language} »"),
+                                  say("use 'fr' or 'en'", "indiquez « fr » ou « en »")))
     problems += _check_urls(doc, data)
     timezone = data.get("timezone", Config.timezone)
     try:
         ZoneInfo(str(timezone))
     except (ZoneInfoNotFoundError, ValueError):
-        problems.append(doc.error(("timezone",), f"unknown time zone {timezone!r}", "e.g. 'Europe/Paris'"))
+        problems.append(doc.error(("timezone",), say(f"unknown time zone {timezone!r}",
+                                                     f"fuseau horaire inconnu « {timezone} »"),
+                                  say("e.g. 'Europe/Paris'", "par exemple « Europe/Paris »")))
     statuses = data.get("proposal_statuses")
     if isinstance(statuses, list):
         seen: set[str] = set()
         for index, item in enumerate(statuses):
             at = ("proposal_statuses", index)
-            found = check_mapping(doc, at, item, STATUS_FIELDS, "a proposal status")
+            found = check_mapping(doc, at, item, STATUS_FIELDS, say("a proposal status", "un statut de proposition"))
             problems += found
             if not found and item["id"] in seen:
-                problems.append(doc.error(at, f"duplicate proposal status '{item['id']}'"))
+                problems.append(doc.error(at, say(f"duplicate proposal status '{item['id']}'",
+                                                  f"statut de proposition « {item['id']} » en double")))
             if not found and item.get("merged") is True and any(s.get("merged") is True for s in statuses[:index]
                                                                  if isinstance(s, dict)):
-                problems.append(doc.error(at + ("merged",), "only one proposal status can be 'merged: true'",
-                                          "consult merge gives that status to duplicates"))
+                problems.append(doc.error(at + ("merged",), say("only one proposal status can be 'merged: true'",
+                                                                "un seul statut de proposition peut avoir « merged: true »"),
+                                          say("consult merge gives that status to duplicates",
+                                              "consult merge donne ce statut aux doublons")))
             if not found:
                 seen.add(item["id"])
     moderation = data.get("moderation")
     if isinstance(moderation, dict) and isinstance(moderation.get("reasons"), list):
         for index, reason in enumerate(moderation["reasons"]):
             if not isinstance(reason, str) or not reason:
-                problems.append(doc.error(("moderation", "reasons", index), "a reason must be a code like 'hors-sujet'"))
+                problems.append(doc.error(("moderation", "reasons", index),
+                                          say("a reason must be a code like 'hors-sujet'",
+                                              "un motif doit être un code comme « hors-sujet »")))
     accessibility = data.get("accessibility")
     if isinstance(accessibility, dict) and "status" in accessibility:
         if accessibility["status"] not in ACCESSIBILITY_STATUSES:
             problems.append(
-                doc.error(("accessibility", "status"), f"unknown accessibility status {accessibility['status']!r}",
-                          "use full, partial or none")
+                doc.error(("accessibility", "status"),
+                          say(f"unknown accessibility status {accessibility['status']!r}",
+                              f"état de conformité inconnu « {accessibility['status']} »"),
+                          say("use full, partial or none", "indiquez full, partial ou none"))
             )
     problems += _check_statement_lists(doc, accessibility)
     per_page = data.get("contributions_per_page")
     if isinstance(per_page, int) and per_page < 1:
-        problems.append(doc.error(("contributions_per_page",), "contributions_per_page must be at least 1"))
+        problems.append(doc.error(("contributions_per_page",), say("contributions_per_page must be at least 1",
+                                                                   "contributions_per_page doit valoir au moins 1")))
     return problems
 
 
@@ -136,18 +148,21 @@ def _check_theme(doc: YamlDoc, theme: Any, root: Path | None) -> list[SourceErro
     """The theme mapping: known fields, files that exist, colours that pass WCAG AA where the theme uses them."""
     if not isinstance(theme, dict):
         return []
-    problems = check_mapping(doc, ("theme",), theme, THEME_FIELDS, "'theme'")
+    problems = check_mapping(doc, ("theme",), theme, THEME_FIELDS, say("'theme'", "« theme »"))
     if present(theme, "logo", "dict"):
-        found = check_mapping(doc, ("theme", "logo"), theme["logo"], LOGO_FIELDS, "'theme.logo'")
+        found = check_mapping(doc, ("theme", "logo"), theme["logo"], LOGO_FIELDS, say("'theme.logo'", "« theme.logo »"))
         problems += found or _check_static_file(doc, ("theme", "logo", "file"), theme["logo"]["file"], root)
     if present(theme, "favicon", "str"):
         problems += _check_static_file(doc, ("theme", "favicon"), theme["favicon"], root)
     links: list[Any] = theme["header_links"] if present(theme, "header_links", "list") else []
     for index, link in enumerate(links):
-        found = check_mapping(doc, ("theme", "header_links", index), link, LINK_FIELDS, "a header link")
+        found = check_mapping(doc, ("theme", "header_links", index), link, LINK_FIELDS,
+                              say("a header link", "un lien de l'en-tête"))
         if not found and not link["url"].startswith(("https://", "http://", "/")):
-            found = [doc.error(("theme", "header_links", index, "url"), f"a header link's url must start with "
-                               f"https://, http:// or /, not {link['url']!r}")]
+            found = [doc.error(("theme", "header_links", index, "url"),
+                               say(f"a header link's url must start with https://, http:// or /, not {link['url']!r}",
+                                   f"le champ url d'un lien de l'en-tête doit commencer par https://, http:// ou /, "
+                                   f"pas « {link['url']} »"))]
         problems += found
     for name, (against, ratio, where) in THEME_COLORS.items():
         if present(theme, name, "str"):
@@ -158,33 +173,43 @@ def _check_theme(doc: YamlDoc, theme: Any, root: Path | None) -> list[SourceErro
 # Where the default theme uses each colour, against what, at which WCAG AA ratio.
 THEME_COLORS = {
     "primary_color": ((colors.WHITE, colors.SURFACE), colors.TEXT_RATIO,
-                      "links on white and on the header's light grey, white text on buttons"),
+                      say("links on white and on the header's light grey, white text on buttons",
+                          "les liens sur le blanc et sur le gris clair de l'en-tête, le texte blanc des boutons")),
     "focus_color": ((colors.WHITE, colors.SURFACE), colors.NON_TEXT_RATIO,
-                    "the focus ring around links, buttons and fields"),
+                    say("the focus ring around links, buttons and fields",
+                        "le contour qui entoure les liens, boutons et champs sélectionnés au clavier")),
 }
 
 
 def _check_color(doc: YamlDoc, at: tuple[str, ...], value: str, against: tuple[str, ...], ratio: float,
                  where: str) -> list[SourceError]:
     if not colors.is_hex(value):
-        return [doc.error(at, f"{at[-1]} must be a colour like '#1a4f8b', not {value!r}")]
+        return [doc.error(at, say(f"{at[-1]} must be a colour like '#1a4f8b', not {value!r}",
+                                  f"{at[-1]} doit être une couleur comme « #1a4f8b », pas « {value} »"))]
     if colors.passes(value, against, ratio):
         return []
     worst = min(colors.contrast(value, other) for other in against)
     nearest = colors.nearest_passing(value, against, ratio)
-    return [doc.error(at, f"{at[-1]} {value} fails WCAG AA contrast: {worst:.1f}:1 where {ratio:g}:1 is needed ({where})",
-                      f"the nearest shade that passes is '{nearest}'" if nearest else "choose a darker colour")]
+    message = say(f"{at[-1]} {value} fails WCAG AA contrast: {worst:.1f}:1 where {ratio:g}:1 is needed ({where})",
+                  f"{at[-1]} {value} n'atteint pas le contraste WCAG AA : {worst:.1f}:1 alors que {ratio:g}:1 "
+                  f"est requis ({french(where)})")
+    hint = (say(f"the nearest shade that passes is '{nearest}'", f"la nuance la plus proche qui l'atteint est « {nearest} »")
+            if nearest else say("choose a darker colour", "choisissez une couleur plus foncée"))
+    return [doc.error(at, message, hint)]
 
 
 def _check_static_file(doc: YamlDoc, at: tuple[Any, ...], name: str, root: Path | None) -> list[SourceError]:
     """`name` must be a plain path inside the site's static/ folder, and (with `root`) exist there."""
     parts = Path(name).parts
     if not name or Path(name).is_absolute() or ".." in parts:
-        return [doc.error(at, f"{name!r} must be a file name inside static/, e.g. 'logo.svg'")]
+        return [doc.error(at, say(f"{name!r} must be a file name inside static/, e.g. 'logo.svg'",
+                                  f"« {name} » doit être un nom de fichier dans static/, par exemple « logo.svg »"))]
     if root is not None and not (root / "static" / name).is_file():
         # A warning (an error under --strict): the site still reads, with the text alternative in
         # place of the image; and commands that need no page (pull, moderate) are not stopped.
-        return [replace(doc.error(at, f"file not found: static/{name}", "put the file in the site's static/ folder"),
+        return [replace(doc.error(at, say(f"file not found: static/{name}", f"fichier introuvable : static/{name}"),
+                                  say("put the file in the site's static/ folder",
+                                      "placez le fichier dans le dossier static/ du site")),
                         warning=True)]
     return []
 
@@ -212,8 +237,12 @@ def _check_statement_lists(doc: YamlDoc, accessibility: Any) -> list[SourceError
         items = accessibility.get(name)
         for index, item in enumerate(items if isinstance(items, list) else ()):
             if not isinstance(item, str) or not item.strip():
-                problems.append(doc.error(("accessibility", name, index), f"each item of '{name}' must be a sentence",
-                                          "write it as text, e.g. '- Les cartes ne sont pas accessibles.'"))
+                problems.append(doc.error(("accessibility", name, index),
+                                          say(f"each item of '{name}' must be a sentence",
+                                              f"chaque élément de « {name} » doit être une phrase"),
+                                          say("write it as text, e.g. '- Les cartes ne sont pas accessibles.'",
+                                              "écrivez-le comme du texte, par exemple "
+                                              "« - Les cartes ne sont pas accessibles. »")))
     return problems
 
 
@@ -234,8 +263,12 @@ def _check_urls(doc: YamlDoc, data: dict[str, Any]) -> list[SourceError]:
     problems = []
     base_url = data.get("base_url")
     if isinstance(base_url, str) and _origin(base_url) is None:
-        problems.append(doc.error(("base_url",), "base_url must be a plain absolute URL like https://consultations.example.org",
-                                  "http:// or https://, a host name; no spaces, user, password, query or fragment"))
+        problems.append(doc.error(("base_url",), say("base_url must be a plain absolute URL like https://consultations.example.org",
+                                                     "base_url doit être une simple adresse absolue comme "
+                                                     "https://consultations.example.org"),
+                                  say("http:// or https://, a host name; no spaces, user, password, query or fragment",
+                                      "http:// ou https://, puis un nom de domaine ; sans espace, identifiant, "
+                                      "mot de passe, paramètres (?) ni ancre (#)")))
     for at in LINK_SETTINGS + CONTACT_SETTINGS:
         section = data.get(at[0])
         value = section.get(at[1]) if isinstance(section, dict) else None
@@ -243,12 +276,20 @@ def _check_urls(doc: YamlDoc, data: dict[str, Any]) -> list[SourceError]:
             continue
         scheme = _scheme(value)
         if scheme is None or scheme not in LINK_SCHEMES + ("",):
-            shown = f"'{scheme}:'" if scheme else "spaces, backslashes or control characters"
-            problems.append(doc.error(at, f"'{'.'.join(at)}' must be an http, https or mailto URL, not {shown}"))
+            dotted = ".".join(at)
+            shown = (say(f"not '{scheme}:'", f"pas « {scheme}: »") if scheme else
+                     say("not spaces, backslashes or control characters",
+                         "sans espace, barre oblique inverse ni caractère de contrôle"))
+            problems.append(doc.error(at, say(f"'{dotted}' must be an http, https or mailto URL, {shown}",
+                                              f"« {dotted} » doit être une adresse http, https ou mailto, {french(shown)}")))
     forms = data.get("forms")
     if isinstance(forms, dict) and isinstance(forms.get("endpoint"), str):
         problems += _check_endpoint(doc, forms, base_url if isinstance(base_url, str) else "")
     return problems
+
+
+ENDPOINT_FORM = say("forms.endpoint must be a path like /api/submit or an http(s) URL",
+                    "forms.endpoint doit être un chemin comme /api/submit ou une adresse http(s)")
 
 
 def _check_endpoint(doc: YamlDoc, forms: dict[str, Any], base_url: str) -> list[SourceError]:
@@ -257,18 +298,22 @@ def _check_endpoint(doc: YamlDoc, forms: dict[str, Any], base_url: str) -> list[
     endpoint, at = forms["endpoint"], ("forms", "endpoint")
     scheme = _scheme(endpoint)
     if scheme is None or scheme not in ("http", "https", "") or not (scheme or endpoint.startswith("/")):
-        return [doc.error(at, "forms.endpoint must be a path like /api/submit or an http(s) URL")]
+        return [doc.error(at, ENDPOINT_FORM)]
     if not (scheme or endpoint.startswith("//")):
         return []
     own = _origin(base_url)
     target = _origin(endpoint if scheme else f"{own[0] if own else 'https'}:{endpoint}")
     if target is None:
-        return [doc.error(at, "forms.endpoint must be a path like /api/submit or an http(s) URL")]
+        return [doc.error(at, ENDPOINT_FORM)]
     if own is not None and target != own and forms.get("allow_other_origin") is not True:
         port = f":{target[2]}" if target[2] != DEFAULT_PORTS[target[0]] else ""
-        return [doc.error(at, f"forms.endpoint posts to {target[0]}://{target[1]}{port}, another site than base_url",
-                          "citizens' texts would go there: set forms.allow_other_origin: true if your form handler "
-                          "really lives there")]
+        origin = f"{target[0]}://{target[1]}{port}"
+        return [doc.error(at, say(f"forms.endpoint posts to {origin}, another site than base_url",
+                                  f"forms.endpoint envoie les formulaires à {origin}, un autre site que base_url"),
+                          say("citizens' texts would go there: set forms.allow_other_origin: true if your form handler "
+                              "really lives there",
+                              "les textes des participants y seraient envoyés : indiquez forms.allow_other_origin: true "
+                              "si votre service de réception des formulaires s'y trouve vraiment"))]
     return []
 
 
@@ -348,9 +393,11 @@ def load_config(root: Path) -> tuple[Config | None, list[SourceError]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConsultError(f"{CONFIG_FILE} not found in {root} (run 'consult init DIR' to create a site)")
+        raise ConsultError(say(f"{CONFIG_FILE} not found in {root} (run 'consult init DIR' to create a site)",
+                               f"{CONFIG_FILE} introuvable dans {root} (lancez « consult init DIR » pour créer un site)"))
     except UnicodeDecodeError as exc:
-        return None, [SourceError(CONFIG_FILE, 1, 1, f"not valid UTF-8: {exc}")]
+        return None, [SourceError(CONFIG_FILE, 1, 1, say(f"not valid UTF-8: {exc}",
+                                                         f"le fichier n'est pas en UTF-8 valide : {exc}"))]
     return read_config(text, CONFIG_FILE, root)
 
 
@@ -369,7 +416,8 @@ def parse_now(value: str | None, config: Config) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise ConsultError(f"--now {value!r} is not a date-time like 2026-12-01T12:00")
+        raise ConsultError(say(f"--now {value!r} is not a date-time like 2026-12-01T12:00",
+                               f"--now « {value} » n'est pas une date et une heure comme 2026-12-01T12:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=config.tz)
 
 

@@ -26,7 +26,7 @@ import jinja2
 
 from consult import render
 from consult.cache import digest
-from consult.errors import ConsultError, SourceError
+from consult.errors import ConsultError, SourceError, french, say
 from consult.model import Consultation, Contribution, Proposal, Site
 from consult.parallel import Beside, run_shared
 from consult.sandbox import EVERY_TEMPLATE, Traceable, reading
@@ -243,12 +243,15 @@ class PageReads:
 
 def template_problem(exc: jinja2.TemplateError, root: Path) -> SourceError:
     """A runtime template error (undefined variable, ...) at the template line that raised it."""
+    detail = str(exc)  # Jinja's own words are English; consult's (theme.UnknownString) know their French
+    said = exc.message if isinstance(exc.message, str) and exc.message == detail else detail
+    message = say(f"template error: {detail}", f"erreur dans le gabarit : {french(said)}")
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename.endswith((".html", ".xml", ".txt")):
             path = Path(frame.filename)
             shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
-            return SourceError(shown, frame.lineno or 1, 1, f"template error: {exc}")
-    return SourceError("templates", 0, 0, f"template error: {exc}")
+            return SourceError(shown, frame.lineno or 1, 1, message)
+    return SourceError("templates", 0, 0, message)
 
 
 def render_page(env: Traceable, job: PageJob, traced: bool = True) -> tuple[bytes, set[str], set[tuple[str, str]]]:

@@ -26,7 +26,7 @@ from consult.atomic import write_file
 from consult.cache import digest, value_digest
 from consult.config import ThemeOptions
 from consult.content.load import OUTSIDE, leads_outside
-from consult.errors import ConsultError, SourceError, did_you_mean
+from consult.errors import ConsultError, SourceError, did_you_mean, french, say
 from consult.formview import PROPOSAL_PLACEHOLDER
 from consult.model import Config, ProposalStatus
 from consult.sandbox import BuiltinEnvironment, SiteEnvironment, TemplateFacts, Traceable
@@ -51,7 +51,9 @@ def theme_dirs(root: Path, theme: str) -> list[Path]:
             found.append(candidate)
     if not (root / "themes" / theme).is_dir() and not (builtin / theme).is_dir():
         known = sorted(p.name for p in builtin.iterdir() if (p / "templates").is_dir())
-        raise ConsultError([SourceError("site.yaml", 0, 0, f"unknown theme {theme!r}", f"built-in themes: {', '.join(known)}")])
+        raise ConsultError([SourceError("site.yaml", 0, 0, say(f"unknown theme {theme!r}", f"thème inconnu « {theme} »"),
+                                        say(f"built-in themes: {', '.join(known)}",
+                                            f"thèmes fournis : {', '.join(known)}"))])
     return found
 
 
@@ -230,8 +232,10 @@ class LayeredLoader(jinja2.FileSystemLoader):
             return source, filename, uptodate
         below = self.searchpath[self._index_of(filename) + 1:]
         if not below:
-            raise jinja2.TemplateNotFound(template, f"{filename} is a layer over a template of the same name, "
-                                                    "and no folder comes after it")
+            raise jinja2.TemplateNotFound(template, say(f"{filename} is a layer over a template of the same name, "
+                                                        "and no folder comes after it",
+                                                        f"{filename} est une couche sur un gabarit du même nom, "
+                                                        "mais aucun dossier ne vient après lui"))
         lower, _, lower_uptodate = LayeredLoader(below, encoding=self.encoding).get_source(environment, template)
 
         def fresh() -> bool:
@@ -259,7 +263,8 @@ def _translate(language: str, key: str, **params: object) -> str:
         return i18n.translate(language, key, **params)
     except KeyError:
         hint = _key_hint(language, key)
-        raise UnknownString(f"unknown UI string {key!r}" + (f" ({hint})" if hint else "")) from None
+        raise UnknownString(say(f"unknown UI string {key!r}" + (f" ({hint})" if hint else ""),
+                                f"libellé d'interface inconnu « {key} »" + (f" ({french(hint)})" if hint else ""))) from None
 
 
 def translator(language: str, size: int = 4096) -> Callable[..., str]:
@@ -441,7 +446,8 @@ def template_checks(env: Traceable, root: Path) -> Iterator[list[SourceError]]:
             template = env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             path = _display_path(Path(exc.filename or name), root)
-            yield [SourceError(path, exc.lineno or 1, 1, exc.message or "template syntax error")]
+            yield [SourceError(path, exc.lineno or 1, 1,
+                               exc.message or say("template syntax error", "erreur de syntaxe dans le gabarit"))]
             continue
         yield check_ui_strings(env, name, _display_path(Path(template.filename or name), root))
 
@@ -456,9 +462,12 @@ def check_ui_strings(env: Traceable, name: str, shown: str) -> list[SourceError]
     problems = []
     for lineno, key, prefix in env.facts(name).ui_keys:
         if prefix and not any(known.startswith(key) for known in table):
-            problems.append(SourceError(shown, lineno, 1, f"no UI string starts with {key!r}"))
+            problems.append(SourceError(shown, lineno, 1, say(f"no UI string starts with {key!r}",
+                                                              f"aucun libellé d'interface ne commence par « {key} »")))
         elif not prefix and key not in table and f"{key}.one" not in table:
-            problems.append(SourceError(shown, lineno, 1, f"unknown UI string {key!r}", _key_hint(language, key)))
+            problems.append(SourceError(shown, lineno, 1, say(f"unknown UI string {key!r}",
+                                                              f"libellé d'interface inconnu « {key} »"),
+                                        _key_hint(language, key)))
     return problems
 
 

@@ -126,3 +126,18 @@ def test_the_readme_shows_the_defaults() -> None:
     assert (config.final_statuses, config.merged_status) == (DEFAULT_FINAL_STATUSES, DEFAULT_MERGED_STATUS)
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert re.findall(r"`retention_days` \((\d+) by default\)", readme) == [str(Config.retention_days)]
+
+
+def test_problems_are_said_in_french_too() -> None:
+    """Each problem knows its French, printed for a French site; its English is what str gives."""
+    _, found = read_config(SITE.format(base="https://consult.example.org") + "  url: 'javascript:alert(1)'\n"
+                           "timezone: Europe/Pariss\ntheme:\n  primary_color: '#ffff00'\n  primary_colour: x\n")
+    assert sorted(p.said("fr") for p in found) == [
+        "site.yaml:5:8: « organisation.url » doit être une adresse http, https ou mailto, pas « javascript: »",
+        "site.yaml:6:11: fuseau horaire inconnu « Europe/Pariss » (par exemple « Europe/Paris »)",
+        "site.yaml:8:18: primary_color #ffff00 n'atteint pas le contraste WCAG AA : 1.0:1 alors que 4.5:1 est requis "
+        "(les liens sur le blanc et sur le gris clair de l'en-tête, le texte blanc des boutons) "
+        "(la nuance la plus proche qui l'atteint est « #737300 »)",
+        "site.yaml:9:3: champ inconnu « primary_colour » dans « theme » (vouliez-vous dire « primary_color » ?)",
+    ]
+    assert "site.yaml:6:11: unknown time zone 'Europe/Pariss' (e.g. 'Europe/Paris')" in [str(p) for p in found]

@@ -158,12 +158,23 @@ def test_an_unknown_ui_string_is_reported_at_its_line_with_the_closest_key(tmp_p
         "templates/home.html:3:1: unknown UI string 'form.requird' (did you mean 'form.required'?)",
         "templates/home.html:4:1: no UI string starts with 'a11y.statu.'",
     ]
+    assert [p.said("fr") for p in problems] == [
+        "templates/home.html:2:1: libellé d'interface inconnu « chrome.skip_lnk » "
+        "(vouliez-vous dire « chrome.skip_link » ?)",
+        "templates/home.html:3:1: libellé d'interface inconnu « form.requird » (vouliez-vous dire « form.required » ?)",
+        "templates/home.html:4:1: aucun libellé d'interface ne commence par « a11y.statu. »",
+    ]
 
 
 def test_an_unknown_ui_string_computed_at_render_time_is_a_template_error(tmp_path: Path) -> None:
     env = make_environment(tmp_path, "default", "en")
-    with pytest.raises(jinja2.TemplateError, match=r"unknown UI string 'a11y.status.ful' \(did you mean"):
+    with pytest.raises(jinja2.TemplateError, match=r"unknown UI string 'a11y.status.ful' \(did you mean") as error:
         env.from_string("{{ ('a11y.status.' ~ s)|t }}").render(s="ful")
+    from consult.pages import template_problem
+
+    assert template_problem(error.value, tmp_path).said("fr") == (
+        "templates: erreur dans le gabarit : libellé d'interface inconnu « a11y.status.ful » "
+        "(vouliez-vous dire « a11y.status.full » ?)")
 
 
 def test_the_builtin_theme_compiles() -> None:
@@ -415,7 +426,7 @@ def test_a_malicious_site_template_fails_the_build_instead_of_running(tmp_path: 
     args = ["build", "--out", str(tmp_path / "_site")] + (["-j", "2"] if command == "build-j2" else ["-j", "1"])
     result = CliRunner().invoke(cli, ["-C", str(site), *(args if command.startswith("build") else ["check"])])
     assert result.exit_code == 1, result.output
-    assert re.search(rf"^{folder}/proposal\.html:2:1: template error: .*(unsafe|not safely callable)", result.output,
+    assert re.search(rf"^{folder}/proposal\.html:2:1: erreur dans le gabarit : .*(unsafe|not safely callable)", result.output,
                      re.M), result.output
     assert "Traceback" not in result.output
     assert not marker.exists() and not (tmp_path / "_site").exists()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from consult.errors import ConsultError
+from consult.errors import ConsultError, french, say
 from consult.i18n import reason_label
 from consult.layout import THANKS_PAGES
 from consult.model import Config, ConsultationStatus, Question, derive_status
@@ -146,7 +146,9 @@ def parse_rules(text: str, path: str = "consult-rules.json") -> Rules:
     try:
         data = json.loads(text)
         if data.get("format") != FORMAT:
-            raise ValueError(f"unknown format {data.get('format')!r}; rebuild the site with this consult version")
+            raise ValueError(say(f"unknown format {data.get('format')!r}; rebuild the site with this consult version",
+                                 f"format inconnu « {data.get('format')} » ; reconstruisez le site avec cette "
+                                 "version de consult"))
         consultations = tuple(
             ConsultationRule(
                 slug=c["slug"], title=c["title"], url=c["url"],
@@ -176,13 +178,17 @@ def parse_rules(text: str, path: str = "consult-rules.json") -> Rules:
             chrome=data.get("chrome") or {},
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ConsultError(f"{path}: cannot read the handler rules: {exc} (run 'consult build' to write them)")
+        detail = str(exc)  # Python's own words are English; this module's know their French
+        said = exc.args[0] if len(exc.args) == 1 and exc.args[0] == detail else detail
+        raise ConsultError(say(f"{path}: cannot read the handler rules: {detail} (run 'consult build' to write them)",
+                               f"{path}: impossible de lire les règles du service de réception des formulaires : "
+                               f"{french(said)} (lancez « consult build » pour les écrire)"))
 
 
 def _aware(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
-        raise ValueError(f"date {text!r} has no time zone")
+        raise ValueError(say(f"date {text!r} has no time zone", f"la date « {text} » n'a pas de fuseau horaire"))
     return moment
 
 
@@ -192,5 +198,7 @@ def load_rules(path: Any) -> Rules:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConsultError(f"{path} not found: run 'consult build' first, it writes the handler rules")
+        raise ConsultError(say(f"{path} not found: run 'consult build' first, it writes the handler rules",
+                               f"{path} introuvable : lancez d'abord « consult build », qui écrit les règles du service "
+                               "de réception des formulaires"))
     return parse_rules(text, str(path))
