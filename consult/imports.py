@@ -24,7 +24,7 @@ from typing import Any
 
 from consult.content.files import CHANNELS
 from consult.detect import codes, detect_contribution, load_words
-from consult.errors import ConsultError, SourceError, did_you_mean
+from consult.errors import ConsultError, SourceError, did_you_mean, say
 from consult.forms.core import _target as form_target
 from consult.forms.intake import Fields, Intake, Malformed
 from consult.forms.rules import ConsultationRule, Rules, parse_rules, render_rules
@@ -94,8 +94,13 @@ TEXT = {
 }
 
 
-def say(language: str, key: str, **params: Any) -> str:
+def _text(language: str, key: str, **params: Any) -> str:
     return TEXT["fr" if language == "fr" else "en"][key].format(**params)
+
+
+def _said(key: str, **params: Any) -> str:
+    """A problem's words, in both languages (`say`): the CLI prints them in the site's."""
+    return say(TEXT["en"][key].format(**params), TEXT["fr"][key].format(**params))
 
 
 @dataclass(frozen=True)
@@ -104,26 +109,26 @@ class Imported:
     present: int  # rows whose file was already there (an earlier import)
 
     def render(self, language: str, channel: str) -> str:
-        return say(language, "done", written=len(self.written), present=self.present, channel=channel)
+        return _text(language, "done", written=len(self.written), present=self.present, channel=channel)
 
 
-def read_rows(path: Path, language: str = "fr") -> list[list[Any]]:
+def read_rows(path: Path) -> list[list[Any]]:
     """The cells of the first sheet (or of the CSV), row by row, header included."""
     suffix = path.suffix.lower()
     where = str(path)
     if suffix in (".csv", ".txt"):
         return _read_csv(path.read_bytes())
     if suffix not in SPREADSHEETS:
-        raise ConsultError([SourceError(where, 0, 0, say(language, "format"))])
+        raise ConsultError([SourceError(where, 0, 0, _said("format"))])
     try:
         from python_calamine import CalamineWorkbook
     except ImportError:
-        raise ConsultError([SourceError(where, 0, 0, say(language, "calamine", suffix=suffix))])
+        raise ConsultError([SourceError(where, 0, 0, _said("calamine", suffix=suffix))])
     try:
         book = CalamineWorkbook.from_path(str(path))
         return [list(row) for row in book.get_sheet_by_index(0).to_python(skip_empty_area=False)]
     except Exception as exc:  # calamine's errors are its own classes; any of them is an unreadable file
-        raise ConsultError([SourceError(where, 0, 0, say(language, "unreadable", error=str(exc)[:200]))])
+        raise ConsultError([SourceError(where, 0, 0, _said("unreadable", error=str(exc)[:200]))])
 
 
 def _read_csv(data: bytes) -> list[list[Any]]:
@@ -141,18 +146,19 @@ def _read_csv(data: bytes) -> list[list[Any]]:
 def import_file(root: Path, path: Path, consultation: str, channel: str, now: datetime,
                 tz: Any, language: str = "fr", display: str | None = None) -> Imported:
     """Check every row, then write each new one as a pending contribution (see the module docstring).
-    `display` is how errors name the file (default: the path as given)."""
+    `display` is how errors name the file (default: the path as given). Its own problems are said in
+    both languages; `language` is the one the form handler's checks speak (`check_fields`)."""
     where = display or str(path)
     rules = site_rules(root, now)
     target = rules.consultation(consultation)
     if target is None:
-        raise ConsultError([SourceError(where, 0, 0, say(language, "consultation", slug=consultation),
+        raise ConsultError([SourceError(where, 0, 0, _said("consultation", slug=consultation),
                                         did_you_mean(consultation, tuple(c.slug for c in rules.consultations)))])
-    rows = read_rows(path, language)
+    rows = read_rows(path)
     if not rows:
-        raise ConsultError([SourceError(where, 0, 0, say(language, "empty"))])
+        raise ConsultError([SourceError(where, 0, 0, _said("empty"))])
     problems: list[SourceError] = []
-    columns = _columns(rows[0], target, where, language, problems)
+    columns = _columns(rows[0], target, where, problems)
     seen: Counter[str] = Counter()
     todo: list[Submission] = []
     for number, row in enumerate(rows[1:], start=2):
@@ -183,7 +189,7 @@ def site_rules(root: Path, now: datetime) -> Rules:
     return parse_rules(render_rules(site))
 
 
-def _columns(header: list[Any], target: ConsultationRule, where: str, language: str,
+def _columns(header: list[Any], target: ConsultationRule, where: str,
              problems: list[SourceError]) -> dict[int, str]:
     """Column index -> form field name (a question's is q_<id>)."""
     questions = {q.id: f"q_{q.id}" for q in target.questions}
@@ -196,12 +202,12 @@ def _columns(header: list[Any], target: ConsultationRule, where: str, language: 
             continue
         field = known.get(_plain(name))
         if field is None:
-            problems.append(SourceError(where, 1, index + 1, say(language, "header", name=name),
-                                        did_you_mean(_plain(name), tuple(known)) or say(language, "header.hint")))
+            problems.append(SourceError(where, 1, index + 1, _said("header", name=name),
+                                        did_you_mean(_plain(name), tuple(known)) or _said("header.hint")))
         elif field == "email":
-            problems.append(SourceError(where, 1, index + 1, say(language, "email", name=name)))
+            problems.append(SourceError(where, 1, index + 1, _said("email", name=name)))
         elif field in columns.values():
-            problems.append(SourceError(where, 1, index + 1, say(language, "twice", name=name)))
+            problems.append(SourceError(where, 1, index + 1, _said("twice", name=name)))
         else:
             columns[index] = field
     return columns
@@ -216,18 +222,18 @@ def _row(cells: dict[str, str], place: dict[str, int], number: int, target: Cons
 
     received = _received(cells.get("date", ""), tz)
     if received is None:
-        problem("date", say(language, "date.missing" if not cells.get("date", "").strip() else "date.bad",
-                            value=cells.get("date", "")))
+        problem("date", _said("date.missing" if not cells.get("date", "").strip() else "date.bad",
+                              value=cells.get("date", "")))
     raw_kind = _plain(cells.get("kind", "")) or "suggestion"
     kind = KINDS.get(raw_kind)
     if kind is None:
-        problem("kind", say(language, "kind", value=cells.get("kind", "")))
+        problem("kind", _said("kind", value=cells.get("kind", "")))
         return None
     fields: Fields = {"consultation": [consultation], "kind": [kind]}
     for name, value in cells.items():
         if name.startswith("q_"):
             if value.strip() and kind != "answers":
-                problem(name, say(language, "not_answers", kind=cells.get("kind", "") or kind))
+                problem(name, _said("not_answers", kind=cells.get("kind", "") or kind))
                 return None
             if value.strip():
                 fields[name] = [part for part in MULTIPLE.split(value.strip()) if part]
@@ -242,28 +248,28 @@ def _row(cells: dict[str, str], place: dict[str, int], number: int, target: Cons
             problem(field, text)
         return None
     except Malformed as exc:
-        problem(*_malformed(exc, intake, target, kind, language))
+        problem(*_malformed(exc, intake, target, kind))
         return None
     if received is None:
         return None
     return _submission(checked, consultation, received, fingerprint, occurrence, channel)
 
 
-def _malformed(exc: Malformed, intake: Intake, target: ConsultationRule, kind: str, language: str) -> tuple[str, str]:
+def _malformed(exc: Malformed, intake: Intake, target: ConsultationRule, kind: str) -> tuple[str, str]:
     """What the handler calls malformed (no form of ours sends it) said for the person who typed it."""
     text = str(exc)
     field = text.split(":", 1)[0] if text.startswith("q_") or text.startswith("category") else ""
     if text == "unknown proposal":
-        return "proposal", say(language, "proposal", value=intake.one("proposal"))
+        return "proposal", _said("proposal", value=intake.one("proposal"))
     if text.startswith("a ") and "not about a proposal" in text:
-        return "proposal", say(language, "no_proposal", kind=kind)
+        return "proposal", _said("no_proposal", kind=kind)
     if text.startswith("this consultation takes no"):
-        return "kind", say(language, "not_taken", kind=kind)
+        return "kind", _said("not_taken", kind=kind)
     if field == "category":
-        return "category", say(language, "category", value=intake.one("category"))
+        return "category", _said("category", value=intake.one("category"))
     if field:
-        return field, say(language, "choice", value=" ; ".join(intake.fields.get(field, [])))
-    return "", say(language, "malformed", error=text)
+        return field, _said("choice", value=" ; ".join(intake.fields.get(field, [])))
+    return "", _said("malformed", error=text)
 
 
 def _submission(checked: Checked, consultation: str, received: datetime, fingerprint: str, occurrence: int,

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from consult.document import parse_front_matter
-from consult.errors import ConsultError
+from consult.errors import ConsultError, say
 from consult.proposals import _check_only, _read, answer, edit_front_matter, find_proposal
 from consult.pull import write_replace
 
-NO_MERGED_STATUS = ("site.yaml marks no proposal status 'merged: true': add one to proposal_statuses "
-                    "(e.g. '- {id: fusionnee, label: Fusionnée, merged: true}')")
+NO_MERGED_STATUS = say("site.yaml marks no proposal status 'merged: true': add one to proposal_statuses "
+                       "(e.g. '- {id: fusionnee, label: Fusionnée, merged: true}')",
+                       "site.yaml ne marque aucun statut de proposition « merged: true » : ajoutez-en un à "
+                       "proposal_statuses (par exemple « - {id: fusionnee, label: Fusionnée, merged: true} »)")
 
 
 def merge(root: Path, keep: str, duplicates: list[str], status: str, day: date,
@@ -33,19 +35,28 @@ def merge(root: Path, keep: str, duplicates: list[str], status: str, day: date,
     folder = keep_path.parent
     targets = {path.stem: _data(path, root).get("merged_into") or "" for path in sorted(folder.glob("*.md"))}
     if targets[keep]:
-        raise ConsultError(f"'{keep}' is itself merged into '{targets[keep]}': merge into '{targets[keep]}'")
+        raise ConsultError(say(f"'{keep}' is itself merged into '{targets[keep]}': merge into '{targets[keep]}'",
+                               f"« {keep} » est elle-même fusionnée dans « {targets[keep]} » : "
+                               f"fusionnez plutôt dans « {targets[keep]} »"))
     edits = []
     for duplicate in dict.fromkeys(duplicates):
         if duplicate == keep:
-            raise ConsultError(f"'{keep}' cannot be merged into itself")
+            raise ConsultError(say(f"'{keep}' cannot be merged into itself",
+                                   f"« {keep} » ne peut pas être fusionnée avec elle-même"))
         if duplicate not in targets:
-            raise ConsultError(f"no proposal '{duplicate}' beside '{keep}' in {folder.parent.name}")
+            raise ConsultError(say(f"no proposal '{duplicate}' beside '{keep}' in {folder.parent.name}",
+                                   f"pas de proposition « {duplicate} » dans {folder.parent.name}, "
+                                   f"la consultation de « {keep} »"))
         if targets[duplicate]:
-            raise ConsultError(f"'{duplicate}' is already merged into '{targets[duplicate]}'")
+            raise ConsultError(say(f"'{duplicate}' is already merged into '{targets[duplicate]}'",
+                                   f"« {duplicate} » est déjà fusionnée dans « {targets[duplicate]} »"))
         merged_here = sorted(slug for slug, target in targets.items() if target == duplicate)
         if merged_here:
-            raise ConsultError(f"'{duplicate}' has proposals merged into it ({', '.join(merged_here)}): "
-                               f"set their 'merged_into:' to '{keep}' first")
+            raise ConsultError(say(f"'{duplicate}' has proposals merged into it ({', '.join(merged_here)}): "
+                                   f"set their 'merged_into:' to '{keep}' first",
+                                   f"des propositions sont fusionnées dans « {duplicate} » "
+                                   f"({', '.join(merged_here)}) : "
+                                   f"mettez d'abord « {keep} » dans leur « merged_into: »"))
         edits.append(_edit(root, folder / f"{duplicate}.md", keep, status, day, note))
     for path, _, edited in edits:
         write_replace(path, edited.encode("utf-8"))
@@ -55,7 +66,9 @@ def merge(root: Path, keep: str, duplicates: list[str], status: str, day: date,
 def _data(path: Path, root: Path) -> dict[str, Any]:
     doc, _, problems = parse_front_matter(_read(path), path.relative_to(root).as_posix())
     if problems or not isinstance(doc.data, dict):
-        raise ConsultError(f"{path.relative_to(root).as_posix()}: cannot be read (run 'consult check' to see why)")
+        relative = path.relative_to(root).as_posix()
+        raise ConsultError(say(f"{relative}: cannot be read (run 'consult check' to see why)",
+                               f"{relative} : fichier illisible (lancez « consult check » pour savoir pourquoi)"))
     return doc.data
 
 
@@ -65,5 +78,6 @@ def _edit(root: Path, path: Path, keep: str, status: str, day: date, note: str) 
     answered = answer(text, status, day, note, None, relative)
     edited = edit_front_matter(answered, {"merged_into": keep}, path=relative)
     if _check_only(answered, edited, ("merged_into",), relative).get("merged_into") != keep:
-        raise ConsultError(f"{relative}: cannot edit this file safely; edit it by hand")
+        raise ConsultError(say(f"{relative}: cannot edit this file safely; edit it by hand",
+                               f"{relative} : impossible de modifier ce fichier sans risque ; modifiez-le à la main"))
     return path, relative, edited

@@ -19,7 +19,7 @@ import yaml
 
 from consult.document import SafeLoader, parse_front_matter, split_front_matter
 from consult.kinds import CONTRIBUTION_KINDS
-from consult.errors import ConsultError, SourceError, did_you_mean
+from consult.errors import ConsultError, SourceError, did_you_mean, say
 from consult.detect import Finding, WordList, detect_fields
 from consult.flags import FLAGS, describe
 from consult.i18n import translate
@@ -90,11 +90,14 @@ def list_pending(root: Path, consultation: str | None = None, kind: str | None =
     consultation's, one kind's, the flagged ones, or those with one flag code (a moderator's
     filters on thousands of items: `--flag personal-email`, `--flag reported`)."""
     if kind is not None and kind not in CONTRIBUTION_KINDS:
-        hint = did_you_mean(kind, CONTRIBUTION_KINDS) or "kinds: " + ", ".join(CONTRIBUTION_KINDS)
-        raise ConsultError([SourceError("", 0, 0, f"unknown kind '{kind}'", hint)])
+        kinds = ", ".join(CONTRIBUTION_KINDS)
+        hint = did_you_mean(kind, CONTRIBUTION_KINDS) or say("kinds: " + kinds, "types : " + kinds)
+        raise ConsultError([SourceError("", 0, 0, say(f"unknown kind '{kind}'", f"type inconnu « {kind} »"), hint)])
     if flag is not None and flag not in FLAGS:
-        hint = did_you_mean(flag, tuple(FLAGS)) or "flags: " + ", ".join(FLAGS)
-        raise ConsultError([SourceError("", 0, 0, f"unknown flag '{flag}'", hint)])
+        codes = ", ".join(FLAGS)
+        hint = did_you_mean(flag, tuple(FLAGS)) or say("flags: " + codes, "signalements : " + codes)
+        raise ConsultError([SourceError("", 0, 0, say(f"unknown flag '{flag}'", f"signalement inconnu « {flag} »"),
+                                        hint)])
     labels: dict[str, dict[str, str]] = {}
     found = []
     for path in contribution_files(root, consultation or "*"):
@@ -142,8 +145,11 @@ def show_entry(root: Path, id_: str) -> Entry:
     path = find_contribution(root, id_)
     entry = read_entry(root, path, {}) if path is not None else None
     if entry is None:
-        raise ConsultError(f"no readable contribution {id_} in content/ (run 'consult check' to see why)"
-                           if path is not None else f"no contribution {id_} in content/")
+        raise ConsultError(say(f"no readable contribution {id_} in content/ (run 'consult check' to see why)",
+                               f"la contribution {id_} de content/ est illisible "
+                               "(lancez « consult check » pour savoir pourquoi)")
+                           if path is not None else
+                           say(f"no contribution {id_} in content/", f"aucune contribution {id_} dans content/"))
     return entry
 
 
@@ -318,7 +324,8 @@ def _render_short(item: Entry, language: str) -> list[str]:
 
 def find_contribution(root: Path, id_: str) -> Path | None:
     if not ID.match(id_):
-        raise ConsultError(f"'{id_}' is not a contribution id (like 20261201-k3x9q2ab)")
+        raise ConsultError(say(f"'{id_}' is not a contribution id (like 20261201-k3x9q2ab)",
+                               f"« {id_} » n'est pas un identifiant de contribution (de la forme 20261201-k3x9q2ab)"))
     matches = sorted(consultations_dir(root).glob(contribution_file(Path("*"), id_).as_posix()))
     return matches[0] if matches else None
 
@@ -326,7 +333,8 @@ def find_contribution(root: Path, id_: str) -> Path | None:
 def find_report(root: Path, id_: str) -> Path | None:
     """A participant's report file (reports/<id>.md of any consultation), or None."""
     if not ID.match(id_):
-        raise ConsultError(f"'{id_}' is not a report id (like 20261201-k3x9q2ab)")
+        raise ConsultError(say(f"'{id_}' is not a report id (like 20261201-k3x9q2ab)",
+                               f"« {id_} » n'est pas un identifiant de signalement (de la forme 20261201-k3x9q2ab)"))
     matches = sorted(consultations_dir(root).glob(f"*/{REPORTS_DIR}/{id_}.md"))
     return matches[0] if matches else None
 
@@ -338,7 +346,7 @@ def set_status(text: str, status: str, reason: str = "", path: str = "", decided
     head, rest = _split_head(text, path)
     found = STATUS_LINE.search(head)
     if found is None:
-        raise ConsultError(f"{path}: no 'status:' line to change")
+        raise ConsultError(say(f"{path}: no 'status:' line to change", f"{path} : aucune ligne « status: » à modifier"))
     end = found.group(1)  # the new lines end as the status line did
     head = STATUS_LINE.sub(lambda _: f"status: {status}{end}", head, count=1)
     head = REASON_LINE.sub("", head)
@@ -357,13 +365,15 @@ def _check_only_decision_changed(before: str, after: str, status: str, reason: s
     old, old_problems = _front(before)
     new, new_problems = _front(after)
     if old_problems or new_problems or not isinstance(new, dict):
-        raise ConsultError(f"{path}: cannot edit this file safely; edit 'status:' by hand")
+        raise ConsultError(say(f"{path}: cannot edit this file safely; edit 'status:' by hand",
+                               f"{path} : impossible de modifier ce fichier sans risque ; modifiez « status: » à la main"))
     kept = DECISION_KEYS if decided else ("status", "reason")
     expected: dict[str, Any] = {k: v for k, v in (old or {}).items() if k not in kept}
     got = {k: v for k, v in new.items() if k not in kept}
     if got != expected or new.get("status") != status or (new.get("reason") or "") != reason \
             or (decided and new.get("decided") != decided):
-        raise ConsultError(f"{path}: cannot edit this file safely; edit 'status:' by hand")
+        raise ConsultError(say(f"{path}: cannot edit this file safely; edit 'status:' by hand",
+                               f"{path} : impossible de modifier ce fichier sans risque ; modifiez « status: » à la main"))
 
 
 def add_flag(text: str, code: str, path: str = "") -> str:
@@ -373,7 +383,9 @@ def add_flag(text: str, code: str, path: str = "") -> str:
     head, rest = _split_head(text, path)
     old, problems = _front(text)
     if problems or not isinstance(old, dict):
-        raise ConsultError(f"{path}: cannot add the '{code}' flag safely; add it to 'flags:' by hand")
+        raise ConsultError(say(f"{path}: cannot add the '{code}' flag safely; add it to 'flags:' by hand",
+                               f"{path} : impossible d'ajouter sans risque le signalement « {code} » ; "
+                               "ajoutez-le à « flags: » à la main"))
     listed = old.get("flags") or []
     if isinstance(listed, list) and code in listed:
         return text
@@ -390,7 +402,9 @@ def add_flag(text: str, code: str, path: str = "") -> str:
     new, new_problems = _front(edited)
     expected = dict(old, flags=[*(listed if isinstance(listed, list) else []), code])
     if new_problems or new != expected:
-        raise ConsultError(f"{path}: cannot add the '{code}' flag safely; add it to 'flags:' by hand")
+        raise ConsultError(say(f"{path}: cannot add the '{code}' flag safely; add it to 'flags:' by hand",
+                               f"{path} : impossible d'ajouter sans risque le signalement « {code} » ; "
+                               "ajoutez-le à « flags: » à la main"))
     return edited
 
 
@@ -401,7 +415,9 @@ def remove_flag(text: str, code: str, path: str = "") -> str:
     old, problems = _front(text)
     listed = old.get("flags") if isinstance(old, dict) else None
     if problems or not isinstance(old, dict) or (listed is not None and not isinstance(listed, list)):
-        raise ConsultError(f"{path}: cannot take the '{code}' flag off safely; remove it from 'flags:' by hand")
+        raise ConsultError(say(f"{path}: cannot take the '{code}' flag off safely; remove it from 'flags:' by hand",
+                               f"{path} : impossible de retirer sans risque le signalement « {code} » ; "
+                               "retirez-le de « flags: » à la main"))
     if not listed or code not in listed:
         return text
     others = [item for item in listed if item != code]
@@ -417,7 +433,9 @@ def remove_flag(text: str, code: str, path: str = "") -> str:
     new, new_problems = _front(edited)
     expected = {k: v for k, v in old.items() if k != "flags"} | ({"flags": others} if others else {})
     if new_problems or new != expected:
-        raise ConsultError(f"{path}: cannot take the '{code}' flag off safely; remove it from 'flags:' by hand")
+        raise ConsultError(say(f"{path}: cannot take the '{code}' flag off safely; remove it from 'flags:' by hand",
+                               f"{path} : impossible de retirer sans risque le signalement « {code} » ; "
+                               "retirez-le de « flags: » à la main"))
     return edited
 
 
@@ -425,7 +443,7 @@ def _split_head(text: str, path: str) -> tuple[str, str]:
     """The text up to the end of its front matter's YAML, and the rest (closing line and body)."""
     split = split_front_matter(text)
     if split is None:
-        raise ConsultError(f"{path}: no front matter")
+        raise ConsultError(say(f"{path}: no front matter", f"{path} : pas d'en-tête YAML (front matter)"))
     head_end = text.index(split.yaml_text) + len(split.yaml_text) if split.yaml_text else 4
     return text[:head_end], text[head_end:]
 
@@ -452,14 +470,16 @@ def decide(root: Path, ids: list[str], status: str, reason: str = "",
     today = today or date.today()
     if status == "rejected":
         if not reason:
-            raise ConsultError("rejecting needs --reason CODE", )
+            raise ConsultError(say("rejecting needs --reason CODE", "pour refuser, indiquez un motif : --reason CODE"), )
         if reasons and reason not in reasons:
-            raise ConsultError(f"unknown reason '{reason}' (codes: {', '.join(reasons)})")
+            raise ConsultError(say(f"unknown reason '{reason}' (codes: {', '.join(reasons)})",
+                               f"motif inconnu « {reason} » (codes : {', '.join(reasons)})"))
     found = []
     for id_ in ids:
         path = (paths or {}).get(id_) or find_contribution(root, id_)
         if path is None:
-            raise ConsultError(f"no contribution {id_} in content/ (run 'consult pull' first?)")
+            raise ConsultError(say(f"no contribution {id_} in content/ (run 'consult pull' first?)",
+                                   f"aucune contribution {id_} dans content/ (faut-il d'abord lancer « consult pull » ?)"))
         found.append(path)
     edited, writes = [], []
     for path in found:
@@ -479,14 +499,18 @@ def unpublish(root: Path, ids: list[str], reason: str, reasons: tuple[str, ...],
     lines change;
     every id is checked (found, published) before any file is written. Returns the edited paths."""
     if not reason:
-        raise ConsultError("unpublishing needs --reason CODE (a code of the moderation charter)")
+        raise ConsultError(say("unpublishing needs --reason CODE (a code of the moderation charter)",
+                               "pour dépublier, indiquez un motif : --reason CODE (un code de la charte de modération)"))
     if reasons and reason not in reasons:
-        raise ConsultError(f"unknown reason '{reason}' (codes: {', '.join(reasons)})")
+        raise ConsultError(say(f"unknown reason '{reason}' (codes: {', '.join(reasons)})",
+                               f"motif inconnu « {reason} » (codes : {', '.join(reasons)})"))
 
     def refused(entry: Entry) -> str:
         return "" if entry.status == "published" else \
-            (f"{entry.path}: status is '{entry.status}', not published: nothing was unpublished "
-             "(use consult moderate reject for a pending contribution)")
+            say(f"{entry.path}: status is '{entry.status}', not published: nothing was unpublished "
+                "(use consult moderate reject for a pending contribution)",
+                f"{entry.path} : son statut est « {entry.status} » et non « published » : rien n'a été dépublié "
+                "(pour une contribution en attente, utilisez consult moderate reject)")
 
     return _edit_published(root, ids, refused,
                            lambda text, relative: set_status(text, "rejected", reason, relative, when.date()))
@@ -500,8 +524,10 @@ def keep(root: Path, ids: list[str], when: datetime) -> list[str]:
     written. Returns the edited paths."""
     def refused(entry: Entry) -> str:
         return "" if entry.status == "published" and REPORTED in entry.flags else \
-            (f"{entry.path}: not a published contribution flagged '{REPORTED}': nothing was kept "
-             "(consult moderate --flag reported lists them)")
+            say(f"{entry.path}: not a published contribution flagged '{REPORTED}': nothing was kept "
+                "(consult moderate --flag reported lists them)",
+                f"{entry.path} : ce n'est pas une contribution publiée portant le signalement « {REPORTED} » : "
+                "rien n'a été gardé (consult moderate --flag reported les liste)")
 
     return _edit_published(root, ids, refused, lambda text, relative: remove_flag(
         set_status(text, "published", "", relative, when.date()), REPORTED, relative))
@@ -535,13 +561,17 @@ def erase(root: Path, inbox: Any, id_: str, now: datetime | None = None) -> list
     """
     now = now or datetime.now(timezone.utc)
     if not ID.match(id_):
-        raise ConsultError(f"nothing was erased: '{id_}' is not a contribution id (like 20261201-k3x9q2ab)")
+        raise ConsultError(say(f"nothing was erased: '{id_}' is not a contribution id (like 20261201-k3x9q2ab)",
+                               f"rien n'a été effacé : « {id_} » n'est pas un identifiant de contribution "
+                               "(de la forme 20261201-k3x9q2ab)"))
     path = find_contribution(root, id_) or find_report(root, id_)  # a report is a citizen's submission too
     already = inbox.is_erased(id_)
     existed = inbox.erase(id_, now, known=path is not None or already)
     if path is None and not existed and not already:
-        raise ConsultError(f"nothing was erased: no contribution {id_} in content/ nor in the inbox "
-                           "(check the id: consult moderate lists them)")
+        raise ConsultError(say(f"nothing was erased: no contribution {id_} in content/ nor in the inbox "
+                               "(check the id: consult moderate lists them)",
+                               f"rien n'a été effacé : aucune contribution {id_} ni dans content/ ni dans la boîte "
+                               "de réception (vérifiez l'identifiant : consult moderate les liste)"))
     done = []
     if existed:
         done.append("removed the inbox row and recorded a tombstone")

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from consult.document import parse_front_matter, split_front_matter
-from consult.errors import ConsultError
+from consult.errors import ConsultError, french, say
 from consult.layout import PROPOSALS_DIR, consultations_dir, proposal_file
 from consult.moderation import find_contribution
 from consult.pull import write_replace
@@ -82,7 +82,7 @@ def edit_front_matter(text: str, changes: dict[str, Any], after: str | None = No
     plain = text.replace("\r\n", "\n") if crlf else text
     split = split_front_matter(plain)
     if split is None:
-        raise ConsultError(f"{path}: no front matter")
+        raise ConsultError(say(f"{path}: no front matter", f"{path} : pas d'en-tête YAML (front matter)"))
     start = plain.index("\n") + 1
     end = start + len(split.yaml_text)
     blocks = _blocks(split.yaml_text)
@@ -118,7 +118,9 @@ def _append_items(blocks: list[tuple[str, str]], key: str, items: list[Any], aft
     index = keys.index(key)
     old = blocks[index][1]
     if "[" in old.split("\n", 1)[0].split(":", 1)[1]:  # a flow list ([a, b]): rewrite the key
-        raise ConsultError(f"'{key}:' is written as a [flow] list: write it as a block list (- ...) first")
+        raise ConsultError(say(f"'{key}:' is written as a [flow] list: write it as a block list (- ...) first",
+                               f"« {key}: » est une liste entre crochets [a, b] : récrivez-la d'abord "
+                               "en liste à tirets (- ...)"))
     indent = next((m.group(1) for m in re.finditer(r"^([ \t]*)- ", old, re.M)), "")
     dumped = "".join(indent + line + "\n" for line in _dump(items).splitlines())
     kept = old.rstrip("\n") + "\n"
@@ -130,9 +132,11 @@ def _check_only(before: str, after: str, keys: tuple[str, ...], path: str) -> di
     old, old_body, old_problems = parse_front_matter(before, path)
     new, new_body, new_problems = parse_front_matter(after, path)
     if old_problems or new_problems or not isinstance(new.data, dict) or new_body != old_body:
-        raise ConsultError(f"{path}: cannot edit this file safely; edit it by hand")
+        raise ConsultError(say(f"{path}: cannot edit this file safely; edit it by hand",
+                               f"{path} : impossible de modifier ce fichier sans risque ; modifiez-le à la main"))
     if {k: v for k, v in (old.data or {}).items() if k not in keys} != {k: v for k, v in new.data.items() if k not in keys}:
-        raise ConsultError(f"{path}: cannot edit this file safely; edit it by hand")
+        raise ConsultError(say(f"{path}: cannot edit this file safely; edit it by hand",
+                               f"{path} : impossible de modifier ce fichier sans risque ; modifiez-le à la main"))
     return new.data
 
 
@@ -153,13 +157,15 @@ def publish(root: Path, id_: str, first_status: str, tz: Any, promote: bool = Fa
     citizen sent it; the contribution is published and names the proposal."""
     path = find_contribution(root, id_)
     if path is None:
-        raise ConsultError(f"no contribution {id_} in content/ (run 'consult pull' first?)")
+        raise ConsultError(say(f"no contribution {id_} in content/ (run 'consult pull' first?)",
+                               f"aucune contribution {id_} dans content/ (faut-il d'abord lancer « consult pull » ?)"))
     relative = path.relative_to(root).as_posix()
     text = _read(path)
     doc, body, problems = parse_front_matter(text, relative)
     data = doc.data if isinstance(doc.data, dict) and not problems else None
     if data is None:
-        raise ConsultError(f"{relative}: cannot be read (run 'consult check' to see why)")
+        raise ConsultError(say(f"{relative}: cannot be read (run 'consult check' to see why)",
+                               f"{relative} : fichier illisible (lancez « consult check » pour savoir pourquoi)"))
     _check_publishable(data, relative, promote)
     folder = path.parent.parent / PROPOSALS_DIR
     folder.mkdir(exist_ok=True)
@@ -186,17 +192,24 @@ def publish(root: Path, id_: str, first_status: str, tz: Any, promote: bool = Fa
 def _check_publishable(data: dict[str, Any], path: str, promote: bool) -> None:
     kind, status = data.get("kind"), data.get("status")
     if data.get("proposal"):
-        raise ConsultError(f"{path}: already published as proposal '{data['proposal']}'")
+        raise ConsultError(say(f"{path}: already published as proposal '{data['proposal']}'",
+                               f"{path} : cette contribution est déjà publiée comme proposition « {data['proposal']} »"))
     if promote and kind != "suggestion":
-        raise ConsultError(f"{path}: only a suggestion can be promoted (this is a {kind})")
+        raise ConsultError(say(f"{path}: only a suggestion can be promoted (this is a {kind})",
+                               f"{path} : seule une suggestion peut devenir une proposition "
+                               f"(cette contribution est de type {kind})"))
     if not promote and kind != "proposal":
-        raise ConsultError(f"{path}: not a citizen proposal (kind {kind})")
+        raise ConsultError(say(f"{path}: not a citizen proposal (kind {kind})",
+                               f"{path} : ce n'est pas une proposition citoyenne (type {kind})"))
     if status not in (("pending", "published") if promote else ("pending",)):
-        raise ConsultError(f"{path}: status is {status}")
+        raise ConsultError(say(f"{path}: status is {status}", f"{path} : son statut est {status}"))
     if not isinstance(data.get("title"), str) or not data["title"].strip():
-        raise ConsultError(f"{path}: it has no title: add a 'title:' line first, it names the proposal")
+        raise ConsultError(say(f"{path}: it has no title: add a 'title:' line first, it names the proposal",
+                               f"{path} : la contribution n'a pas de titre : ajoutez d'abord une ligne « title: », "
+                               "qui donnera son nom à la proposition"))
     if not isinstance(data.get("submitted"), (date, datetime)):
-        raise ConsultError(f"{path}: its 'submitted:' date cannot be read")
+        raise ConsultError(say(f"{path}: its 'submitted:' date cannot be read",
+                               f"{path} : la date « submitted: » est illisible"))
 
 
 def _read(path: Path) -> str:
@@ -225,10 +238,14 @@ def find_proposal(root: Path, slug: str, consultation: str | None = None) -> Pat
     """The one proposal file of that slug (in `consultation` when given)."""
     matches = sorted(consultations_dir(root).glob(proposal_file(Path(consultation or "*"), slug).as_posix()))
     if not matches:
-        raise ConsultError(f"no proposal '{slug}' in content/" + (f" under {consultation}" if consultation else ""))
+        under = say(f" under {consultation}", f" (consultation {consultation})") if consultation else ""
+        raise ConsultError(say(f"no proposal '{slug}' in content/" + under,
+                               f"aucune proposition « {slug} » dans content/" + french(under)))
     if len(matches) > 1:
         names = ", ".join(path.parent.parent.name for path in matches)
-        raise ConsultError(f"proposal '{slug}' is in several consultations ({names}): say which with --consultation")
+        raise ConsultError(say(f"proposal '{slug}' is in several consultations ({names}): say which with --consultation",
+                               f"la proposition « {slug} » est dans plusieurs consultations ({names}) : "
+                               "indiquez laquelle avec --consultation"))
     return matches[0]
 
 
@@ -238,11 +255,13 @@ def answer(text: str, status: str, day: date, note: str = "", response: str | No
     official `response` dated `day`: only those lines change."""
     doc, _, problems = parse_front_matter(text, path)
     if problems or not isinstance(doc.data, dict):
-        raise ConsultError(f"{path}: cannot be read (run 'consult check' to see why)")
+        raise ConsultError(say(f"{path}: cannot be read (run 'consult check' to see why)",
+                               f"{path} : fichier illisible (lancez « consult check » pour savoir pourquoi)"))
     history = doc.data.get("history") or []
     latest = max((_day(h["date"], None) for h in history if isinstance(h, dict) and "date" in h), default=None)
     if latest is not None and day < latest:
-        raise ConsultError(f"{path}: its history already has an entry of {latest}, after {day}")
+        raise ConsultError(say(f"{path}: its history already has an entry of {latest}, after {day}",
+                               f"{path} : son historique a déjà une entrée du {latest}, postérieure au {day}"))
     entry: dict[str, Any] = {"date": day, "status": status}
     if note:
         entry["note"] = note
@@ -252,7 +271,8 @@ def answer(text: str, status: str, day: date, note: str = "", response: str | No
     edited = edit_front_matter(text, changes, appended={"history": [entry]}, path=path)
     new = _check_only(text, edited, ANSWER_KEYS, path)
     if new.get("status") != status or (new.get("history") or [])[-1:] != [entry]:
-        raise ConsultError(f"{path}: cannot edit this file safely; edit it by hand")
+        raise ConsultError(say(f"{path}: cannot edit this file safely; edit it by hand",
+                               f"{path} : impossible de modifier ce fichier sans risque ; modifiez-le à la main"))
     return edited
 
 
@@ -260,7 +280,8 @@ def respond(root: Path, slugs: list[str], status: str, day: date, status_ids: tu
             response: str | None = None, consultation: str | None = None) -> list[str]:
     """Answer each proposal; nothing is written unless every one can be. Returns the edited paths."""
     if status not in status_ids:
-        raise ConsultError(f"unknown status '{status}' (statuses in site.yaml: {', '.join(status_ids)})")
+        raise ConsultError(say(f"unknown status '{status}' (statuses in site.yaml: {', '.join(status_ids)})",
+                               f"statut inconnu « {status} » (statuts de site.yaml : {', '.join(status_ids)})"))
     edits = []
     for slug in slugs:
         path = find_proposal(root, slug, consultation)

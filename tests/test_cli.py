@@ -182,7 +182,7 @@ def test_a_problem_without_a_place_is_printed_plainly(tmp_path: Path) -> None:
     run("init", str(site))
     result = CliRunner().invoke(cli, ["--root", str(site), "moderate", "approve", "../../etc/passwd"])
     assert result.exit_code == 1
-    assert result.stderr.startswith("'../../etc/passwd' is not a contribution id")
+    assert result.stderr.startswith("« ../../etc/passwd » n'est pas un identifiant de contribution")
 
 
 def test_an_inbox_password_never_reaches_the_terminal(tmp_path: Path, pg_url: str) -> None:

@@ -108,9 +108,10 @@ def test_xlsx_and_ods_read_as_the_csv(site: Path, tmp_path: Path) -> None:
 
 
 def problems_of(site: Path, path: Path) -> list[str]:
+    """The problems as a French site's editor reads them."""
     with pytest.raises(ConsultError) as caught:
         import_file(site, path, "plan-velo", "papier", NOW, timezone.utc)
-    return [str(p) for p in caught.value.problems]
+    return [p.said("fr") for p in caught.value.problems]
 
 
 def test_bad_rows_are_all_reported_with_row_and_column_and_nothing_is_written(site: Path, tmp_path: Path) -> None:
@@ -149,9 +150,19 @@ def test_header_problems(site: Path, tmp_path: Path) -> None:
     where = str(path)
     assert problems_of(site, path) == [
         f"{where}:1:3: colonne « courriel » : les adresses e-mail ne sont pas importées (content/ est public) ; retirez-la",
-        f"{where}:1:4: colonne inconnue « titr » (did you mean 'titre'?)",
+        f"{where}:1:4: colonne inconnue « titr » (vouliez-vous dire « titre » ?)",
         f"{where}:1:5: colonne « texte » en double",
     ]
+
+
+def test_import_problems_are_said_in_both_languages(site: Path, tmp_path: Path) -> None:
+    """The problem knows its words in both languages: English in the code, French for a French site."""
+    path = write_csv(tmp_path / "entete.csv", [["date", "texte", "texte"], ["2026-11-02", "Texte", ""]])
+    with pytest.raises(ConsultError) as caught:
+        import_file(site, path, "plan-velo", "papier", NOW, timezone.utc)
+    [problem] = caught.value.problems
+    assert str(problem) == f"{path}:1:3: column 'texte' twice"
+    assert problem.said("fr") == f"{path}:1:3: colonne « texte » en double"
 
 
 def test_windows_csv_with_commas(site: Path, tmp_path: Path) -> None:
@@ -179,7 +190,7 @@ def test_cli_import(site: Path, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["-C", str(site), "import", str(path), "--consultation", "plan-velo", "--channel", "papier"])
     assert "0 contribution(s) importée(s) (papier), 6 déjà présente(s)." in result.output
     result = runner.invoke(cli, ["-C", str(site), "import", str(path), "--consultation", "plan-vleo", "--channel", "papier"])
-    assert result.exit_code == 1 and "la consultation « plan-vleo » n'existe pas (did you mean 'plan-velo'?)" in result.output
+    assert result.exit_code == 1 and "la consultation « plan-vleo » n'existe pas (vouliez-vous dire « plan-velo » ?)" in result.output
     result = runner.invoke(cli, ["-C", str(site), "import", str(path), "--consultation", "plan-velo", "--channel", "fax"])
     assert result.exit_code == 2
 

@@ -72,12 +72,12 @@ def test_merge_changes_only_the_status_the_history_and_merged_into(demo: Path) -
 
 
 @pytest.mark.parametrize("args, message", [
-    (["arceaux-gare", "arceaux-gare"], "cannot be merged into itself"),
-    (["abri-velos-gare", "rues-scolaires"], "'abri-velos-gare' is itself merged into 'arceaux-gare'"),
-    (["rues-scolaires", "abri-velos-gare"], "'abri-velos-gare' is already merged into 'arceaux-gare'"),
-    (["rues-scolaires", "arceaux-gare"], "'arceaux-gare' has proposals merged into it (abri-velos-gare)"),
-    (["rues-scolaires", "passerelle-loire", "nulle-part"], "no proposal 'nulle-part'"),
-    (["nulle-part", "rues-scolaires"], "no proposal 'nulle-part' in content/"),
+    (["arceaux-gare", "arceaux-gare"], "ne peut pas être fusionnée avec elle-même"),
+    (["abri-velos-gare", "rues-scolaires"], "« abri-velos-gare » est elle-même fusionnée dans « arceaux-gare »"),
+    (["rues-scolaires", "abri-velos-gare"], "« abri-velos-gare » est déjà fusionnée dans « arceaux-gare »"),
+    (["rues-scolaires", "arceaux-gare"], "des propositions sont fusionnées dans « arceaux-gare » (abri-velos-gare)"),
+    (["rues-scolaires", "passerelle-loire", "nulle-part"], "pas de proposition « nulle-part »"),
+    (["nulle-part", "rues-scolaires"], "aucune proposition « nulle-part » dans content/"),
 ])
 def test_merge_refuses_loops_chains_and_unknown_slugs_writing_nothing(demo: Path, args: list[str], message: str) -> None:
     before = {p: p.read_bytes() for p in (demo / PROPOSALS).glob("*.md")}
@@ -108,8 +108,11 @@ def test_merged_status_comes_from_site_yaml(demo: Path) -> None:
     assert parse_config(base + "proposal_statuses:\n  - {id: ouverte, label: Ouverte}\n").merged_status == ""
     with pytest.raises(ConsultError, match="only one proposal status can be 'merged: true'"):
         parse_config(listed + "  - {id: autre, label: Autre, merged: true}\n")
-    with pytest.raises(ConsultError, match="marks no proposal status 'merged: true'"):
+    with pytest.raises(ConsultError, match="marks no proposal status 'merged: true'") as caught:
         merge(demo, "arceaux-gare", ["rues-scolaires"], "", date(2026, 11, 20))
+    assert caught.value.render("fr") == (
+        "site.yaml ne marque aucun statut de proposition « merged: true » : ajoutez-en un à proposal_statuses "
+        "(par exemple « - {id: fusionnee, label: Fusionnée, merged: true} »)")
 
 
 # --- consult check ---------------------------------------------------------------------------------

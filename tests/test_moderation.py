@@ -84,6 +84,24 @@ def test_list_approve_reject(pulled: tuple[Path, str]) -> None:
         decide(site, ["20990101-zzzzzzzz"], "published")
 
 
+def test_moderation_problems_are_said_in_french_too(pulled: tuple[Path, str]) -> None:
+    """A moderator of a French site reads the problem in French; the code's words stay English."""
+    site, _ = pulled
+    items = mine(site)
+    with pytest.raises(ConsultError) as caught:
+        decide(site, [items[0].id], "rejected", "nope", ("doublon", "hors-sujet"))
+    [problem] = caught.value.problems
+    assert str(problem) == "unknown reason 'nope' (codes: doublon, hors-sujet)"
+    assert problem.said("fr") == "motif inconnu « nope » (codes : doublon, hors-sujet)"
+    with pytest.raises(ConsultError) as caught:
+        list_pending(site, kind="coment")
+    assert caught.value.render("fr") == "type inconnu « coment » (vouliez-vous dire « comment » ?)"
+    with pytest.raises(ConsultError) as caught:
+        list_pending(site, kind="zzz")
+    assert caught.value.render("fr") == "type inconnu « zzz » (types : suggestion, proposal, comment, answers)"
+    assert caught.value.render("en") == "unknown kind 'zzz' (kinds: suggestion, proposal, comment, answers)"
+
+
 def test_decisions_keep_crlf_line_endings(pulled: tuple[Path, str]) -> None:
     """A file saved on Windows (CRLF) stays CRLF: the diff is the decision, not every line."""
     site, _ = pulled
@@ -127,7 +145,7 @@ def test_cli_commands(pulled: tuple[Path, str]) -> None:
     result = runner.invoke(cli, ["-C", str(site), "moderate", "reject", ids[1], "--reason", "hors-sujet"])
     assert result.exit_code == 0 and result.output == f"refusée\u00a0: content/consultations/plan-velo/contributions/{ids[1]}.md\n"
     bad = runner.invoke(cli, ["-C", str(site), "moderate", "reject", ids[2], "--reason", "nope"])
-    assert bad.exit_code == 1 and "unknown reason" in bad.output
+    assert bad.exit_code == 1 and "motif inconnu « nope »" in bad.output
     pulled_again = runner.invoke(cli, ["-C", str(site), "pull", "--inbox", url])
     assert pulled_again.exit_code == 0 and "0 new contribution" in pulled_again.output
     erased = runner.invoke(cli, ["-C", str(site), "erase", ids[2], "--inbox", url])
@@ -224,7 +242,7 @@ def test_erase_an_unknown_or_mistyped_id_erases_nothing_and_says_so(pulled: tupl
     runner = CliRunner()
     for wrong in ("20261115-0000000", "20261115-zzzzzzzz", "../../site.yaml"):
         result = runner.invoke(cli, ["-C", str(site), "erase", wrong, "--inbox", url])
-        assert result.exit_code == 1 and "nothing was erased" in result.output, result.output
+        assert result.exit_code == 1 and "rien n'a été effacé" in result.output, result.output
     box = open_inbox(url)
     assert not box.is_erased("20261115-zzzzzzzz")  # no tombstone for a typo
     assert len(box.all()) == 3

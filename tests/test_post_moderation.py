@@ -87,7 +87,7 @@ def test_unpublish_takes_a_published_contribution_down_with_a_reason_and_only_th
     bad = moderate(site, "unpublish", sub(1).id, "--reason", "nope")
     assert bad.exit_code == 1 and "hors-sujet" in bad.output
     pending = moderate(site, "unpublish", sub(1).id, sub(2).id, "--reason", "hors-sujet")
-    assert pending.exit_code == 1 and "not published" in pending.output
+    assert pending.exit_code == 1 and "et non « published »" in pending.output
     assert files[sub(1).id].read_text(encoding="utf-8") == before  # all checked before any write
     done = moderate(site, "unpublish", sub(1).id, "--reason", "hors-sujet")
     assert done.exit_code == 0 and "dépubliée (hors-sujet)" in done.output, done.output
