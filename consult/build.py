@@ -42,7 +42,7 @@ from consult.content.load import (
     read_text,
     source_key,
 )
-from consult.errors import DISK_FULL, ConsultError, SourceError, disk_full, in_order, split_warnings
+from consult.errors import DISK_FULL, ConsultError, SourceError, disk_full, in_order, say, split_warnings
 from consult.forms.rules import consultation_rule, render_rules
 from consult.lock import build_lock
 from consult.opendata import Rows, consultation_rows, open_data_files
@@ -421,8 +421,11 @@ class Builder:
         out = os.path.relpath(self.out, self.root) if self.out.is_relative_to(self.root) else str(self.out)
         cache = self.parsed.folder
         if cache is not None and exc.filename and Path(os.fsdecode(exc.filename)).is_relative_to(cache):
-            return disk_full(exc, self.root, f"{out}/ was built, only the build cache was not saved")
-        return disk_full(exc, self.root, f"{out}/ is as the last build left it")
+            return disk_full(exc, self.root, say(f"{out}/ was built, only the build cache was not saved",
+                                                 f"{out}/ a bien été construit, seul le cache de construction "
+                                                 "n'a pas été enregistré"))
+        return disk_full(exc, self.root, say(f"{out}/ is as the last build left it",
+                                             f"{out}/ est resté tel que la dernière construction l'a laissé"))
 
     def _build(self, changed: Iterable[str] | None, stage: Stage | None) -> tuple[Built, WriteReport]:
         """The one build sequence, full or partial: settings -> templates -> content (read and linked:

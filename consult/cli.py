@@ -20,7 +20,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from consult import __version__
-from consult.errors import ConsultError, in_order, split_warnings
+from consult.errors import ConsultError, in_order, say, split_warnings
 
 
 class Context:
@@ -350,8 +350,10 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None, from_u
         if exc.errno not in DISK_FULL:
             raise
         # pull marks a submission exported only once its file is written and read back.
-        raise disk_full(exc, ctx.root, "what was not written stays in the inbox for the next pull",
-                        "the new contribution files") from exc
+        raise disk_full(exc, ctx.root, say("what was not written stays in the inbox for the next pull",
+                                           "ce qui n'a pas été écrit reste dans la boîte de réception pour le "
+                                           "prochain pull"),
+                        say("the new contribution files", "les fichiers des nouvelles contributions")) from exc
     finally:
         inbox.close()
 
@@ -503,7 +505,8 @@ def _day_option(day: str | None, config: Any) -> Any:
     try:
         return date.fromisoformat(day) if day else datetime.now(config.tz).date()
     except ValueError:
-        raise ConsultError(f"--date {day!r}: write the day as YYYY-MM-DD")
+        raise ConsultError(say(f"--date {day!r}: write the day as YYYY-MM-DD",
+                               f"--date {day!r} : écrivez le jour sous la forme AAAA-MM-JJ"))
 
 
 @cli.command()
@@ -545,14 +548,16 @@ def held(ctx: Context, action: str, ids: tuple[str, ...], inbox_url: str | None)
             click.echo(render_held(inbox.held(), config.language if config else "fr"))
             return
         if not ids:
-            raise ConsultError("name the submissions to release: consult held release ID...")
+            raise ConsultError(say("name the submissions to release: consult held release ID...",
+                                   "indiquez les envois à libérer : consult held release ID..."))
         outcomes = inbox.release(list(ids))
     finally:
         inbox.close()
     for line in render_released(outcomes):
         click.echo(line)
     if "unknown" in outcomes.values():
-        raise ConsultError("some ids are not in the inbox (see 'consult held')")
+        raise ConsultError(say("some ids are not in the inbox (see 'consult held')",
+                               "certains identifiants ne sont pas dans la boîte de réception (voir « consult held »)"))
 
 
 @cli.command()
@@ -578,7 +583,8 @@ def tag_contributions(ctx: Context, ids: tuple[str, ...], add: tuple[str, ...], 
     from consult.tagging import tag
 
     if not add and not remove:
-        raise ConsultError("name a theme: --add THEME or --remove THEME")
+        raise ConsultError(say("name a theme: --add THEME or --remove THEME",
+                               "indiquez un thème : --add THEME ou --remove THEME"))
     for path in tag(ctx.root, list(ids), list(add), list(remove)):
         click.echo(path)
 
@@ -657,8 +663,10 @@ def notify_command(ctx: Context, inbox_url: str | None, dry_run: Path | None, ra
     else:
         url = os.environ.get(SMTP_ENV, "")
         if not url:
-            raise ConsultError(f"{SMTP_ENV} is not set: smtp://user:password@host:587 (STARTTLS) or smtps://... "
-                               "(or use --dry-run DIR to write the messages as files)")
+            raise ConsultError(say(f"{SMTP_ENV} is not set: smtp://user:password@host:587 (STARTTLS) or smtps://... "
+                                   "(or use --dry-run DIR to write the messages as files)",
+                                   f"{SMTP_ENV} n'est pas défini : smtp://user:password@host:587 (STARTTLS) ou "
+                                   "smtps://... (ou utilisez --dry-run DIR pour écrire les messages dans des fichiers)"))
         transport = [SmtpTransport(url) for _ in range(connections)]
     site_now = parse_now(now, require_config(ctx.root)) if now else None
     inbox = _site_inbox(ctx, inbox_url)

@@ -19,7 +19,7 @@ import unicodedata
 import yaml
 
 from consult import blockyaml
-from consult.errors import SourceError
+from consult.errors import SourceError, say
 
 try:
     SafeLoader: Any = yaml.CSafeLoader
@@ -142,12 +142,15 @@ def parse_yaml_nodes(text: str, path: str, line_offset: int = 0) -> tuple[YamlDo
         line = (mark.line + 1 + line_offset) if mark else 1
         col = (mark.column + 1) if mark else 1
         reason = exc.problem or str(exc)
+        reason_fr = _YAML_WORDS.get(reason, reason)
         if exc.context and exc.context_mark and exc.context_mark is not mark:
-            reason += f" ({exc.context} that starts at line {exc.context_mark.line + 1 + line_offset})"
+            start = exc.context_mark.line + 1 + line_offset
+            reason += f" ({exc.context} that starts at line {start})"
+            reason_fr += f" ({_YAML_WORDS.get(exc.context, exc.context)} qui commence à la ligne {start})"
         hint = yaml_hint(text, mark.line, mark.column, line_offset) if mark else ""
-        return doc, [SourceError(path, line, col, f"invalid YAML: {reason}", hint)]
+        return doc, [SourceError(path, line, col, say(f"invalid YAML: {reason}", f"YAML invalide : {reason_fr}"), hint)]
     except yaml.YAMLError as exc:
-        return doc, [SourceError(path, 1 + line_offset, 1, f"invalid YAML: {exc}")]
+        return doc, [SourceError(path, 1 + line_offset, 1, say(f"invalid YAML: {exc}", f"YAML invalide : {exc}"))]
     finally:
         loader.dispose()
     if node is None:
@@ -157,6 +160,32 @@ def parse_yaml_nodes(text: str, path: str, line_offset: int = 0) -> tuple[YamlDo
     doc.data = _walk(node, (), doc, loader, problems)
     problems += _dashes_without_space(text, doc)
     return doc, problems
+
+
+# libyaml's words for the commonest mistakes, in French (the others are said as libyaml says them).
+_YAML_WORDS = {
+    "mapping values are not allowed in this context": "« : » n'est pas permis à cet endroit",
+    "mapping values are not allowed here": "« : » n'est pas permis à cet endroit",
+    "found character that cannot start any token": "caractère qui ne peut pas commencer une valeur",
+    "did not find expected ',' or ']'": "« , » ou « ] » attendu",
+    "did not find expected ',' or '}'": "« , » ou « } » attendu",
+    "found unexpected end of stream": "le texte se termine trop tôt",
+    "did not find expected '-' indicator": "tiret « - » attendu",
+    "found unknown escape character": "caractère d'échappement inconnu",
+    "found undefined alias": "alias non défini",
+    "could not find expected ':'": "« : » attendu",
+    "did not find expected key": "clé attendue",
+    "did not find expected node content": "valeur attendue",
+    "found a tab character that violates indentation": "tabulation dans l'indentation",
+    "while scanning for the next token": "dans l'élément",
+    "while scanning a simple key": "dans une clé",
+    "while scanning a quoted scalar": "dans un texte entre guillemets",
+    "while parsing a quoted scalar": "dans un texte entre guillemets",
+    "while parsing a block collection": "dans une liste",
+    "while parsing a block mapping": "dans une suite de lignes « clé: valeur »",
+    "while parsing a flow sequence": "dans une liste entre crochets",
+    "while parsing a flow mapping": "dans une suite « clé: valeur » entre accolades",
+}
 
 
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
@@ -179,23 +208,26 @@ def _walk(node: yaml.Node, at: Path_, doc: YamlDoc, loader: Any, problems: list[
         except (ValueError, yaml.YAMLError) as exc:
             line, col = _mark(node, doc.line_offset)
             reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else exc
-            problems.append(SourceError(doc.path, line, col, f"cannot read value {node.value!r}: {reason}"))
+            problems.append(SourceError(doc.path, line, col, say(f"cannot read value {node.value!r}: {reason}",
+                                                                 f"impossible de lire la valeur {node.value!r} : {reason}")))
             return INVALID
     if node.tag not in _PLAIN_TAGS:
         line, col = _mark(node, doc.line_offset)
-        problems.append(SourceError(doc.path, line, col, f"invalid YAML: unsupported tag {node.tag!r}"))
+        problems.append(SourceError(doc.path, line, col, say(f"invalid YAML: unsupported tag {node.tag!r}",
+                                                             f"YAML invalide : balise {node.tag!r} non prise en charge")))
         return INVALID
     if kind is yaml.MappingNode:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = _walk(key_node, at + ("<key>",), doc, loader, problems)
             if not isinstance(key, (str, int)):
-                problems.append(doc.error(at, "mapping keys must be plain words"))
+                problems.append(doc.error(at, say("mapping keys must be plain words",
+                                                  "les clés doivent être de simples mots")))
                 continue
             key = str(key)
             if key in result:
                 line, col = _mark(key_node, doc.line_offset)
-                problems.append(SourceError(doc.path, line, col, f"duplicate key '{key}'"))
+                problems.append(SourceError(doc.path, line, col, say(f"duplicate key '{key}'", f"clé « {key} » en double")))
             doc.key_positions[at + (key,)] = _mark(key_node, doc.line_offset)
             result[key] = _walk(value_node, at + (key,), doc, loader, problems)
         return result
@@ -245,7 +277,8 @@ def parse_front_matter(text: str, path: str) -> tuple[YamlDoc, str, list[SourceE
         return doc, "", [_no_front_matter(text, path)]
     doc, problems = parse_yaml(split.yaml_text, path, line_offset=1)
     if doc.data is not None and not isinstance(doc.data, dict):
-        problems.append(SourceError(path, 2, 1, "front matter must be a mapping of 'key: value' lines"))
+        problems.append(SourceError(path, 2, 1, say("front matter must be a mapping of 'key: value' lines",
+                                                    "l'en-tête doit être une suite de lignes « clé: valeur »")))
         doc.data = None
     return doc, nfc(split.body), problems
 
@@ -421,7 +454,8 @@ _DASH_ITEM = re.compile(r"^([ \t]*)-([^\s\d-].*)$", re.M)
 def _no_front_matter(text: str, path: str) -> SourceError:
     """'missing front matter', or, when the file opens with '---', where the closing one should go."""
     if not _OPENING.match(text):
-        return SourceError(path, 1, 1, "missing front matter", "the file must start with a line '---'")
+        return SourceError(path, 1, 1, say("missing front matter", "en-tête manquant"),
+                           say("the file must start with a line '---'", "le fichier doit commencer par une ligne « --- »"))
     lines = text.splitlines()
     last = 1
     for number, line in enumerate(lines[1:], start=2):
@@ -431,7 +465,8 @@ def _no_front_matter(text: str, path: str) -> SourceError:
             break
         if line.strip():
             last = number
-    return SourceError(path, 1, 1, f"front matter is not closed: add a line '---' after line {last}")
+    return SourceError(path, 1, 1, say(f"front matter is not closed: add a line '---' after line {last}",
+                                       f"l'en-tête n'est pas fermé : ajoutez une ligne « --- » après la ligne {last}"))
 
 
 def yaml_hint(text: str, line: int, column: int, line_offset: int = 0) -> str:
@@ -439,15 +474,17 @@ def yaml_hint(text: str, line: int, column: int, line_offset: int = 0) -> str:
     lines = text.splitlines()
     here = lines[line] if line < len(lines) else ""
     if "\t" in here[: len(here) - len(here.lstrip())]:
-        return "indent with spaces, not a tab"
+        return say("indent with spaces, not a tab", "indentez avec des espaces, pas avec une tabulation")
     key = _KEY_LINE.match(here)
     if key and column >= key.end() and ":" in here[key.end():]:
         name, value = key.group(2), here[key.end():].strip()
         quoted = f'"{value}"' if '"' not in value and "\\" not in value else "'" + value.replace("'", "''") + "'"
-        return f"put the {name} in quotes: {key.group(1).lstrip()}{name}: {quoted}"
+        example = f"{key.group(1).lstrip()}{name}: {quoted}"
+        return say(f"put the {name} in quotes: {example}", f"mettez la valeur de « {name} » entre guillemets : {example}")
     for match in _DASH_ITEM.finditer("\n".join(lines[: line + 1])):
         number = text.count("\n", 0, match.start()) + 1 + line_offset
-        return f"line {number}: a list item needs a space after the dash ('- {match.group(2)}')"
+        return say(f"line {number}: a list item needs a space after the dash ('- {match.group(2)}')",
+                   f"ligne {number} : il faut un espace après le tiret d'un élément de liste (« - {match.group(2)} »)")
     return ""
 
 
@@ -463,6 +500,8 @@ def _dashes_without_space(text: str, doc: YamlDoc) -> list[SourceError]:
         line = text.count("\n", 0, match.start()) + 1 + doc.line_offset
         col = len(match.group(1)) + 1
         if (line, col) in starts:
-            problems.append(SourceError(doc.path, line, col, "a list item needs a space after the dash",
-                                        f"write '- {match.group(2)}'"))
+            problems.append(SourceError(doc.path, line, col,
+                                        say("a list item needs a space after the dash",
+                                            "il faut un espace après le tiret d'un élément de liste"),
+                                        say(f"write '- {match.group(2)}'", f"écrivez « - {match.group(2)} »")))
     return problems

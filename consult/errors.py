@@ -135,13 +135,21 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
-def disk_full(exc: OSError, root: str | os.PathLike[str], kept: str, what: str = "a file") -> ConsultError:
+# The system's reason for a refused write, in French (its own words are English).
+_FULL_FR = {errno.ENOSPC: "plus de place sur le disque", errno.EDQUOT: "quota de disque dépassé"}
+
+
+def disk_full(exc: OSError, root: str | os.PathLike[str], kept: str,
+              what: str = say("a file", "un fichier")) -> ConsultError:
     """The one sentence for a write refused because the disk is full: what could not be written
-    (its file relative to `root` when inside it, else `what`) and why nothing was lost (`kept`)."""
+    (its file relative to `root` when inside it, else `what`) and why nothing was lost (`kept`);
+    `kept` and `what` are said in both languages (`say`)."""
     where = what
     if exc.filename:
         name, base = os.path.abspath(os.fsdecode(exc.filename)), os.path.abspath(root)
         where = os.path.relpath(name, base) if name.startswith(base + os.sep) else name
     reason = (exc.strerror or "no space left on device").lower()
-    return ConsultError(f"could not write {where} ({reason}): nothing was lost, {kept}")
+    reason_fr = _FULL_FR.get(exc.errno or 0, reason)
+    return ConsultError(say(f"could not write {where} ({reason}): nothing was lost, {kept}",
+                            f"impossible d'écrire {french(where)} ({reason_fr}) : rien n'a été perdu, {french(kept)}"))
 

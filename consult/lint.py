@@ -16,7 +16,7 @@ from consult import __version__
 from consult.cache import stat_files
 from consult.config import load_config
 from consult.document import YamlDoc, parse_yaml
-from consult.errors import SourceError
+from consult.errors import SourceError, say
 from consult.layout import (
     CONFIG_FILE, CONSULTATIONS_DIR, CONTENT_DIR, CONTRIBUTIONS_DIR, PAGES_DIR, PROPOSALS_DIR, REPORTS_DIR, consultations_dir, content_dir,
     pages_dir,
@@ -73,8 +73,12 @@ def check_history(doc: YamlDoc, data: dict[str, Any], status_ids: tuple[str, ...
         if days[at] < days[at - 1]:
             index, entry, before = history[at][0], history[at][1], history[at - 1][1]
             found.append(doc.error(("history", index, "date"),
-                                   f"history dates are out of order: {entry['date']} comes after {before['date']}",
-                                   "list the status changes oldest first, or correct a mistyped date"))
+                                   say(f"history dates are out of order: {entry['date']} comes after {before['date']}",
+                                       f"les dates de « history » ne sont pas dans l'ordre : {entry['date']} vient "
+                                       f"après {before['date']}"),
+                                   say("list the status changes oldest first, or correct a mistyped date",
+                                       "listez les changements de statut du plus ancien au plus récent, "
+                                       "ou corrigez une date mal saisie")))
             ordered = False
             break
     status = data.get("status")
@@ -84,9 +88,12 @@ def check_history(doc: YamlDoc, data: dict[str, Any], status_ids: tuple[str, ...
         latest = len(history) - 1 if ordered else max(reversed(range(len(history))), key=days.__getitem__)
         last = history[latest][1]
         if last["status"] in status_ids and last["status"] != status:
-            found.append(doc.error(("status",), f"status '{status}' is not the latest status of the history "
-                                   f"('{last['status']}' on {last['date']})",
-                                   f"add a history entry for '{status}', or correct 'status'"))
+            found.append(doc.error(("status",), say(f"status '{status}' is not the latest status of the history "
+                                                    f"('{last['status']}' on {last['date']})",
+                                                    f"le statut « {status} » n'est pas le dernier de « history » "
+                                                    f"(« {last['status']} » le {last['date']})"),
+                                   say(f"add a history entry for '{status}', or correct 'status'",
+                                       f"ajoutez à « history » une entrée pour « {status} », ou corrigez « status »")))
     return found
 
 
@@ -107,8 +114,11 @@ def unanswered_warning(proposal: Proposal) -> SourceError:
     a site may hold thousands of them, and no file is read again for its warning)."""
     line = proposal.status_line
     return SourceError(proposal.source, line, 9 if line else 0,
-                       f"the proposal is '{proposal.status.id}' but has no 'response'",
-                       "say what was decided and why in 'response': citizens read it on its page", warning=True)
+                       say(f"the proposal is '{proposal.status.id}' but has no 'response'",
+                           f"la proposition est « {proposal.status.id} » mais n'a pas de « response »"),
+                       say("say what was decided and why in 'response': citizens read it on its page",
+                           "écrivez dans « response » ce qui a été décidé et pourquoi : les participants le liront "
+                           "sur la page de la proposition"), warning=True)
 
 
 def _warning(problem: SourceError) -> SourceError:
@@ -142,8 +152,9 @@ def check_config_placeholders(text: str, placeholders: dict[tuple[str | int, ...
 
 def _placeholder(doc: YamlDoc, keys: tuple[str | int, ...], value: str) -> SourceError:
     name = ".".join(str(key) for key in keys)
-    return _warning(doc.error(keys, f"'{name}' is still the example from consult init ({value!r})",
-                              "replace it with your own"))
+    return _warning(doc.error(keys, say(f"'{name}' is still the example from consult init ({value!r})",
+                                        f"« {name} » est encore l'exemple de consult init ({value!r})"),
+                              say("replace it with your own", "remplacez-le par le vôtre")))
 
 
 def _value_at(data: Any, keys: tuple[str | int, ...]) -> Any:
@@ -166,8 +177,9 @@ def check_text_placeholders(path: str, text: str, marked: frozenset[str]) -> lis
     """The first line of a file that is still one of the skeleton's marked lines."""
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip() in marked:
-            return [SourceError(path, number, 1, "still the example text from consult init", "replace it with your own",
-                                warning=True)]
+            return [SourceError(path, number, 1, say("still the example text from consult init",
+                                                     "encore le texte d'exemple de consult init"),
+                                say("replace it with your own", "remplacez-le par le vôtre"), warning=True)]
     return []
 
 
@@ -175,8 +187,12 @@ def check_requirements(text: str) -> list[SourceError]:
     """requirements.txt of a site made before consult was on the package index: a placeholder git URL."""
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.lstrip().startswith("#") and "example.org" in line:
-            return [SourceError("requirements.txt", number, 1, "consult is installed from a placeholder address",
-                                "write consult-static[postgres]==VERSION (the package index name)", warning=True)]
+            return [SourceError("requirements.txt", number, 1,
+                                say("consult is installed from a placeholder address",
+                                    "consult est installé depuis une adresse d'exemple"),
+                                say("write consult-static[postgres]==VERSION (the package index name)",
+                                    "écrivez consult-static[postgres]==VERSION (son nom dans l'index des paquets)"),
+                                warning=True)]
     return []
 
 
@@ -201,12 +217,17 @@ def check_ignored_files(listing: Iterable[tuple[str, Iterable[str]]]) -> list[So
                 continue  # the first test is the fast path: thousands of proposals and contributions
             path = f"{folder}/{name}"
             if reads:
-                found.append(SourceError(path, 0, 0, "ignored: consult reads only files ending in '.md'",
-                                         f"rename it to {folder}/{name[: name.rindex('.')]}.md"))
+                renamed = f"{folder}/{name[: name.rindex('.')]}.md"
+                found.append(SourceError(path, 0, 0, say("ignored: consult reads only files ending in '.md'",
+                                                         "ignoré : consult ne lit que les fichiers terminés par « .md »"),
+                                         say(f"rename it to {renamed}", f"renommez-le en {renamed}")))
             else:
-                found.append(SourceError(path, 0, 0, "ignored: consult reads no Markdown file in this folder",
-                                         "pages go in content/pages/, proposals in "
-                                         "content/consultations/<slug>/proposals/", warning=True))
+                found.append(SourceError(path, 0, 0, say("ignored: consult reads no Markdown file in this folder",
+                                                         "ignoré : consult ne lit aucun fichier Markdown dans ce dossier"),
+                                         say("pages go in content/pages/, proposals in "
+                                             "content/consultations/<slug>/proposals/",
+                                             "les pages vont dans content/pages/, les propositions dans "
+                                             "content/consultations/<slug>/proposals/"), warning=True))
     return found
 
 

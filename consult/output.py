@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from consult.atomic import Data, chunks, naming_file, write_temp
-from consult.errors import ConsultError
+from consult.errors import ConsultError, say
 from consult.layout import content_dir
 
 
@@ -35,7 +35,8 @@ def check_output_dir(out: Path, root: Path) -> None:
     """Refuse an output folder that would clobber the site's own sources."""
     out, root = out.resolve(), root.resolve()
     if out == root or out in root.parents or content_dir(root) in [out, *out.parents]:
-        raise ConsultError(f"refusing to write the site into {out}: choose a folder like {root / '_site'}")
+        raise ConsultError(say(f"refusing to write the site into {out}: choose a folder like {root / '_site'}",
+                               f"consult n'écrit pas le site dans {out} : choisissez un dossier comme {root / '_site'}"))
 
 
 class Staging:
@@ -157,10 +158,10 @@ class Staging:
             return target, "new"
         if (self.out / folder).is_dir():
             if not self._inside(folder):
-                raise ConsultError(f"output path {name!r} escapes {self.out}")
+                raise ConsultError(_escapes(name, self.out))
             return target, "beside"
         if not self._create(folder):
-            raise ConsultError(f"output path {name!r} escapes {self.out}")
+            raise ConsultError(_escapes(name, self.out))
         return target, "new"
 
     def _staged_or_same(self, name: str, target: Path, tmp: str) -> None:
@@ -266,7 +267,11 @@ def _write_new(path: str | Path, data: Data, mode: int) -> None:
 def _check_name(name: str, out: Path) -> None:
     parts = name.split("/")
     if not name or name.startswith("/") or ".." in parts or "" in parts:
-        raise ConsultError(f"output path {name!r} escapes {out}")
+        raise ConsultError(_escapes(name, out))
+
+
+def _escapes(name: str, out: Path) -> str:
+    return say(f"output path {name!r} escapes {out}", f"le fichier de sortie {name!r} serait écrit hors de {out}")
 
 
 def _umask() -> int:

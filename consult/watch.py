@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar, cast
 
-from consult.errors import ConsultError
+from consult.errors import ConsultError, say
 from consult.layout import CONFIG_FILE, STATE_DIR, WATCHED_DIRS
 from consult.stamps import read_stamped, write_stamped
 
@@ -194,7 +194,9 @@ class Inotify:
         except OSError:
             found = False
         if not found:
-            raise ConsultError("consult watch needs Linux's inotify; without it, builds look at every file.")
+            raise ConsultError(say("consult watch needs Linux's inotify; without it, builds look at every file.",
+                                   "consult watch a besoin d'inotify (Linux) ; sans lui, chaque construction "
+                                   "regarde tous les fichiers."))
         self.fd = self._libc.inotify_init1(os.O_CLOEXEC | os.O_NONBLOCK)
         if self.fd < 0:
             raise _os_error("inotify_init1")
@@ -208,8 +210,10 @@ class Inotify:
         if error.errno in (errno.ENOENT, errno.ENOTDIR):
             return None
         if error.errno == errno.ENOSPC:
-            raise ConsultError(f"Too many folders to watch under {path} for this system's limit "
-                               "(sysctl fs.inotify.max_user_watches).") from error
+            raise ConsultError(say(f"Too many folders to watch under {path} for this system's limit "
+                                   "(sysctl fs.inotify.max_user_watches).",
+                                   f"Trop de dossiers à surveiller sous {path} pour la limite de ce système "
+                                   "(sysctl fs.inotify.max_user_watches).")) from error
         raise error
 
     def read(self, wait: float) -> list[tuple[int, int, bytes]]:
@@ -256,12 +260,14 @@ class Watcher:
             (self.folder / "cookies").mkdir(mode=0o700, exist_ok=True)
             self._lock = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise ConsultError(f"Cannot keep a journal in {self.folder}: {exc.strerror}.") from exc
+            raise ConsultError(say(f"Cannot keep a journal in {self.folder}: {exc.strerror}.",
+                                   f"Impossible de tenir un journal dans {self.folder} : {exc.strerror}.")) from exc
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(self._lock)
-            raise ConsultError(f"Another 'consult watch' already watches {root}.") from None
+            raise ConsultError(say(f"Another 'consult watch' already watches {root}.",
+                                   f"Un autre « consult watch » surveille déjà {root}.")) from None
         self.queue = Inotify()
         self.names: dict[int, str] = {}  # watch descriptor -> its folder ('' the root, else relative or absolute)
         self.cookies = -1
@@ -373,5 +379,6 @@ def watch_site(root: Path, extra: Iterable[Path] = (), stop: Callable[[], bool] 
                ready: Callable[[], None] = lambda: None) -> None:
     """`consult watch`: keep the site's journal until stopped (Ctrl-C, or `stop()`)."""
     if not (root / CONFIG_FILE).is_file():
-        raise ConsultError(f"No {CONFIG_FILE} in {root}: nothing to watch.")
+        raise ConsultError(say(f"No {CONFIG_FILE} in {root}: nothing to watch.",
+                               f"Pas de {CONFIG_FILE} dans {root} : rien à surveiller."))
     Watcher(root, extra).run(stop, ready)

@@ -275,9 +275,9 @@ def test_symlinks_out_of_the_site_are_refused(linked_site: tuple[Path, Path], tm
     refused = ["content/consultations/ailleurs", "content/consultations/exemple/proposals/secret.md",
                "content/pages/secret.md", "static/css", "static/secret.txt", "templates/base.html"]
     assert checked.exit_code == 1
-    errors = [line for line in checked.output.splitlines() if "warning:" not in line]  # init's examples warn
+    errors = [line for line in checked.output.splitlines() if "avertissement :" not in line]  # init's examples warn
     assert errors[:-1] == [f"{path}: symlink points outside the site" for path in refused]
-    assert errors[-1].endswith("problems found.")
+    assert errors[-1].endswith("problèmes trouvés.")
     built = CliRunner().invoke(cli, ["-C", str(site), "build", "--out", str(out)])
     assert built.exit_code == 1 and "Traceback" not in built.output and not out.exists()
     for path in refused:
@@ -340,12 +340,13 @@ def test_a_full_disk_leaves_the_last_good_site(tmp_path: Path, small_disk: Calla
     for jobs in ("1", "2"):
         result = _build(site, out, "--jobs", jobs)
         assert result.exit_code == 1 and "Traceback" not in result.output
-        assert re.fullmatch(rf"could not write {re.escape(str(out))}/\S+ \(no space left on device\): nothing was lost, "
-                            rf"{re.escape(str(out))}/ is as the last build left it\n", result.output), result.output
+        assert re.fullmatch(rf"impossible d'écrire {re.escape(str(out))}/\S+ \(plus de place sur le disque\) : rien n'a "
+                            rf"été perdu, {re.escape(str(out))}/ est resté tel que la dernière construction l'a laissé\n",
+                            result.output), result.output
         assert tree(out) == before
     fresh = out.parent / "fresh"  # into an empty folder, each process writes its pages: all removed
     result = _build(site, fresh, "--jobs", "2")
-    assert result.exit_code == 1 and "nothing was lost" in result.output and not any(fresh.rglob("*"))
+    assert result.exit_code == 1 and "rien n'a été perdu" in result.output and not any(fresh.rglob("*"))
 
 
 def test_a_full_disk_while_saving_the_cache(tmp_path: Path, small_disk: Callable[[str], Path]) -> None:
@@ -356,8 +357,9 @@ def test_a_full_disk_while_saving_the_cache(tmp_path: Path, small_disk: Callable
     out = tmp_path / "_site"
     result = _build(site, out)
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert re.fullmatch(r"could not write \.consult/cache/\S+ \(no space left on device\): nothing was lost, "
-                        rf"{re.escape(str(out))}/ was built, only the build cache was not saved\n", result.output)
+    assert re.fullmatch(r"impossible d'écrire \.consult/cache/\S+ \(plus de place sur le disque\) : rien n'a été perdu, "
+                        rf"{re.escape(str(out))}/ a bien été construit, seul le cache de construction n'a pas été "
+                        r"enregistré\n", result.output), result.output
     assert tree(out) == check_site(site, NOW).files
 
 
@@ -371,8 +373,8 @@ def test_a_refused_write_is_one_sentence(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(os, "write", refuse_writes_under(site / "_site"))
     result = _build(site, site / "_site", "--jobs", "1")
     assert result.exit_code == 1
-    assert re.fullmatch(r"could not write _site/\S+ \(no space left on device\): nothing was lost, "
-                        r"_site/ is as the last build left it\n", result.output), result.output
+    assert re.fullmatch(r"impossible d'écrire _site/\S+ \(plus de place sur le disque\) : rien n'a été perdu, "
+                        r"_site/ est resté tel que la dernière construction l'a laissé\n", result.output), result.output
     assert not any((site / "_site").rglob("*"))
 
 

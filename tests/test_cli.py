@@ -251,15 +251,15 @@ def test_content_that_moved_is_a_warning_and_the_site_builds(tmp_path: Path) -> 
     assert check.exit_code == 0, check.stderr
     prefix = "content/consultations/exemple/"
     assert moved_lines(check.stderr) == [
-        f"{prefix}contributions/20261101-aaaa0001.md:5:11: warning: unknown proposal 'vieux-nom': this "
+        f"{prefix}contributions/20261101-aaaa0001.md:5:11: avertissement : unknown proposal 'vieux-nom': this "
         "contribution is not published (set 'proposal:' to an existing proposal, or reject the contribution)",
-        f"{prefix}contributions/20261101-aaaa0003.md:8:3: warning: answer to unknown question 'retiree' is not shown "
+        f"{prefix}contributions/20261101-aaaa0003.md:8:3: avertissement : answer to unknown question 'retiree' is not shown "
         "(questions of this consultation: usage, attentes, satisfaction, idee; rename the key to an existing question, "
         "remove the answer, or reject the contribution)",
-        f"{prefix}contributions/20261101-aaaa0004.md:7:3: warning: answer to unknown question 'retiree' is not shown "
+        f"{prefix}contributions/20261101-aaaa0004.md:7:3: avertissement : answer to unknown question 'retiree' is not shown "
         "(questions of this consultation: usage, attentes, satisfaction, idee; rename the key to an existing question, "
         "remove the answer, or reject the contribution)",
-        f"{prefix}supports.yaml:2:1: warning: supports for unknown proposal 'vieux-nom' are not counted "
+        f"{prefix}supports.yaml:2:1: avertissement : supports for unknown proposal 'vieux-nom' are not counted "
         "(rename the key to the proposal's slug, or remove the line)",
     ]
     assert check.stdout.startswith("OK") and "1 consultation" in check.stdout
@@ -282,11 +282,11 @@ def test_strict_makes_warnings_errors_and_writes_nothing(tmp_path: Path) -> None
     moved_content(site)
     check = CliRunner().invoke(cli, ["--root", str(site), "check", "--strict", *NOW])
     errors = moved_lines(check.stderr)
-    assert check.exit_code == 1 and len(errors) == 4 and not any("warning:" in line for line in errors)
+    assert check.exit_code == 1 and len(errors) == 4 and not any("avertissement :" in line for line in errors)
     out = tmp_path / "out"
     build = CliRunner().invoke(cli, ["--root", str(site), "build", "--strict", "--out", str(out), *NOW])
     # The examples left by `consult init` are errors under --strict too, and stop the build first.
-    assert build.exit_code == 1 and not out.exists() and "warning:" not in build.stderr
+    assert build.exit_code == 1 and not out.exists() and "avertissement :" not in build.stderr
     assert moved_lines(build.stderr) in ([], errors)
     assert CliRunner().invoke(cli, ["--root", str(site), "build", "--out", str(out), *NOW]).exit_code == 0
     cached = CliRunner().invoke(cli, ["--root", str(site), "build", "--strict", "--out", str(out), *NOW])
@@ -369,7 +369,7 @@ def test_check_knows_every_flag_and_names_a_typo(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--root", str(site), "check", *NOW])
     assert result.exit_code == 1
     assert ("content/consultations/exemple/contributions/20261201-abcdefgh.md:8:5: unknown flag 'cross-sit'"
-            in result.stderr) and "did you mean 'cross-site'?" in result.stderr
+            in result.stderr) and "vouliez-vous dire « cross-site » ?" in result.stderr
 
 
 def test_every_flag_is_documented_for_editors_and_citizens(repo_root: Path) -> None:
@@ -427,8 +427,8 @@ def _pulled(site: Path) -> list[str]:
     return sorted(p.name for p in (site / "content/consultations/plan-velo/contributions").glob("20261201-*"))
 
 
-FULL_PULL = ("could not write the new contribution files (no space left on device): nothing was lost, "
-             "what was not written stays in the inbox for the next pull\n")
+FULL_PULL = ("impossible d'écrire les fichiers des nouvelles contributions (plus de place sur le disque) : rien n'a été "
+             "perdu, ce qui n'a pas été écrit reste dans la boîte de réception pour le prochain pull\n")
 
 
 def test_pull_on_a_full_disk_loses_nothing(small_disk: Callable[[str], Path], disk_dir: Path) -> None:

@@ -40,6 +40,18 @@ def test_duplicate_keys_are_errors() -> None:
     assert [str(p) for p in problems] == ["d.yaml:2:1: duplicate key 'a'"]
 
 
+def test_problems_of_the_yaml_are_said_in_french_too() -> None:
+    _, _, problems = parse_front_matter("Pas d'en-tête\n", "p.md")
+    assert [p.said("fr") for p in problems] == [
+        "p.md:1:1: en-tête manquant (le fichier doit commencer par une ligne « --- »)"]
+    _, problems = parse_yaml("titre: Réunion: le 3 mai\n", "c.yaml")
+    assert [p.said("fr") for p in problems] == [
+        "c.yaml:1:15: YAML invalide : « : » n'est pas permis à cet endroit "
+        "(mettez la valeur de « titre » entre guillemets : titre: \"Réunion: le 3 mai\")"]
+    assert str(problems[0]) == ("c.yaml:1:15: invalid YAML: mapping values are not allowed in this context "
+                                "(put the titre in quotes: titre: \"Réunion: le 3 mai\")")
+
+
 def test_decomposed_text_is_read_composed() -> None:
     """A label typed in NFD ('e' + U+0301) is the NFC string a browser's form field reaches the
     handler as, in keys, values, lists and the Markdown body alike; positions stay file positions."""

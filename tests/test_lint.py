@@ -189,22 +189,22 @@ def test_a_new_site_lists_what_is_left_to_replace_and_a_strict_build_refuses_it(
     checked = CliRunner().invoke(cli, ["-C", str(site), "check"], catch_exceptions=False)
     assert checked.exit_code == 0 and checked.stdout.startswith("OK")
     warnings = checked.stderr.splitlines()
-    assert "site.yaml:12:9: warning: 'organisation.name' is still the example from consult init " \
-           "('Nom de votre organisme') (replace it with your own)" in warnings
-    assert any(line.startswith("site.yaml:15:18: warning: 'organisation.contact_email'") for line in warnings)
+    assert "site.yaml:12:9: avertissement : « organisation.name » est encore l'exemple de consult init " \
+           "('Nom de votre organisme') (remplacez-le par le vôtre)" in warnings
+    assert any(line.startswith("site.yaml:15:18: avertissement : « organisation.contact_email »") for line in warnings)
     assert any(line.startswith("content/pages/mentions-legales.md:") for line in warnings)
     assert not any(line.startswith("requirements.txt") for line in warnings)
     strict = CliRunner().invoke(cli, ["-C", str(site), "build", "--strict"])
     assert strict.exit_code == 1 and not (site / "_site").exists()
-    assert "site.yaml:12:9: 'organisation.name' is still the example" in strict.stderr  # an error, not a warning
+    assert "site.yaml:12:9: « organisation.name » est encore l'exemple" in strict.stderr  # an error, not a warning
     built = CliRunner().invoke(cli, ["-C", str(site), "build"])
-    assert built.exit_code == 0 and (site / "_site" / "index.html").is_file() and "warning:" in built.stderr
+    assert built.exit_code == 0 and (site / "_site" / "index.html").is_file() and "avertissement :" in built.stderr
     # once replaced, nothing is said
     config = site / "site.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace("Nom de votre organisme", "Mairie de Clairval"),
                       encoding="utf-8")
     again = CliRunner().invoke(cli, ["-C", str(site), "check"], catch_exceptions=False)
-    assert "Nom de votre organisme" not in again.stderr and "'organisation.url'" in again.stderr
+    assert "Nom de votre organisme" not in again.stderr and "« organisation.url »" in again.stderr
 
 
 def test_a_site_made_before_the_package_index_is_told_to_pin_it() -> None:
@@ -213,6 +213,9 @@ def test_a_site_made_before_the_package_index_is_told_to_pin_it() -> None:
         "requirements.txt:2:1: warning: consult is installed from a placeholder address "
         "(write consult-static[postgres]==VERSION (the package index name))"]
     assert check_requirements("consult-static[postgres]==0.1.0\n") == []
+    assert [p.said("fr") for p in check_requirements(old)] == [
+        "requirements.txt:2:1: avertissement : consult est installé depuis une adresse d'exemple "
+        "(écrivez consult-static[postgres]==VERSION (son nom dans l'index des paquets))"]
 
 
 def test_check_warns_about_a_decision_without_a_response_and_still_passes(tmp_path: Path) -> None:
@@ -223,8 +226,8 @@ def test_check_warns_about_a_decision_without_a_response_and_still_passes(tmp_pa
     path.write_text(path.read_text(encoding="utf-8").replace("recue", "non-retenue"), encoding="utf-8")
     result = CliRunner().invoke(cli, ["-C", str(site), "check"], catch_exceptions=False)
     assert result.exit_code == 0
-    assert ("content/consultations/exemple/proposals/des-bancs.md:4:9: warning: the proposal is 'non-retenue' "
-            "but has no 'response'") in result.stderr
+    assert ("content/consultations/exemple/proposals/des-bancs.md:4:9: avertissement : la proposition est "
+            "« non-retenue » mais n'a pas de « response »") in result.stderr
 
 
 def test_a_decision_whose_response_is_dated_later_is_not_unanswered(tmp_path: Path) -> None:
@@ -240,8 +243,8 @@ def test_a_decision_whose_response_is_dated_later_is_not_unanswered(tmp_path: Pa
     assert "response_date: 2099-01-04" in path.read_text(encoding="utf-8")
     scheduled = CliRunner().invoke(cli, ["-C", str(site), "check"], catch_exceptions=False)
     assert scheduled.exit_code == 0 and "des-bancs.md" in scheduled.stdout + scheduled.stderr
-    assert "has no 'response'" not in scheduled.stderr
+    assert "n'a pas de « response »" not in scheduled.stderr
     # the day the response shows, it is there; the day before, it is scheduled: never "missing"
     path.write_text(path.read_text(encoding="utf-8").replace("2099-01-04", "2020-01-04"), encoding="utf-8")
     shown = CliRunner().invoke(cli, ["-C", str(site), "check"], catch_exceptions=False)
-    assert "has no 'response'" not in shown.stderr and "des-bancs.md" not in shown.stdout
+    assert "n'a pas de « response »" not in shown.stderr and "des-bancs.md" not in shown.stdout

@@ -187,7 +187,7 @@ def test_a_second_watcher_of_the_same_site_is_refused(site: Path, watching: Watc
     run = subprocess.run([sys.executable, "-m", "consult", "-C", str(site), "watch"], capture_output=True, text=True,
                          timeout=30)
     assert run.returncode == 1
-    assert "Another 'consult watch' already watches" in run.stderr
+    assert "Un autre « consult watch » surveille déjà" in run.stderr
     assert "Traceback" not in run.stderr
 
 
@@ -268,7 +268,7 @@ def test_a_site_whose_state_folder_cannot_be_written_is_refused_with_a_message(s
     (site / ".consult" / "watch").write_text("not a folder")
     run = subprocess.run([sys.executable, "-m", "consult", "-C", str(site), "watch"], capture_output=True, text=True,
                          timeout=30)
-    assert run.returncode == 1 and "Cannot keep a journal in" in run.stderr and "Traceback" not in run.stderr
+    assert run.returncode == 1 and "Impossible de tenir un journal dans" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_no_watcher_no_journal(site: Path) -> None:
