@@ -173,7 +173,7 @@ class Screen:
         try:
             decision = self.log.decide(ids, status, reason)
         except ConsultError as exc:
-            self.notice = ("error", {"message": str(exc)})
+            self.notice = ("error", {"message": exc.render(self.language)})
             return ""
         # Only reported published items: the notice says kept or unpublished.
         self.notice = (outcome(status, bool(decision.ids) and set(decision.ids) <= decision.reported),
@@ -205,7 +205,7 @@ class Screen:
         try:
             self.log.commit(message)
         except ConsultError as exc:
-            self.notice = ("error", {"message": str(exc)})
+            self.notice = ("error", {"message": exc.render(self.language)})
             return ""
         self.notice = ("committed", {"message": message})
         return ""
