@@ -227,6 +227,7 @@ def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_
           strict: bool) -> object:
     """Build the site into _site/ (nothing is written if there is an error; warnings are printed)."""
     from consult.build import build_site
+    from consult.i18n import translate
     from consult.progress import terminal_stage
 
     built, report = with_lint(ctx, lambda: build_site(ctx.root, out, now, jobs=jobs or available_cores(),
@@ -234,8 +235,8 @@ def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_
                                                            strict=strict, search=not no_search),
                               lambda done: done[0].site, strict)
     echo_warnings(built.warnings, ctx.language)
-    click.echo(f"Built {built.count} files: {len(report.written)} written, "
-               f"{report.unchanged} unchanged, {len(report.removed)} removed.")
+    click.echo(translate(ctx.language, "cli.build.done", count=built.count, written=len(report.written),
+                         unchanged=report.unchanged, removed=len(report.removed)))
     if built.indexed is not None:
         click.echo(built.indexed.message, err=built.indexed.pages is None)
     return LEAVE_AT_ONCE

@@ -55,7 +55,7 @@ def test_build_and_check_end_their_process_at_once_and_say_everything_first(tmp_
 
     built = consult("build")
     assert built.returncode == 0, built.stderr
-    assert built.stdout.startswith("Built ") and built.stdout.endswith("EXIT HANDLERS\n")
+    assert built.stdout.startswith("Site construit : ") and built.stdout.endswith("EXIT HANDLERS\n")
     assert "FREED" not in built.stdout and (site / "_site" / "index.html").is_file()
     checked = consult("check")
     assert checked.returncode == 0 and "OK" in checked.stdout and "FREED" not in checked.stdout
