@@ -446,8 +446,10 @@ def template_checks(env: Traceable, root: Path) -> Iterator[list[SourceError]]:
             template = env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             path = _display_path(Path(exc.filename or name), root)
-            yield [SourceError(path, exc.lineno or 1, 1,
-                               exc.message or say("template syntax error", "erreur de syntaxe dans le gabarit"))]
+            # Jinja's own words stay English; French names what they are about.
+            message = say(exc.message, f"erreur de syntaxe dans le gabarit : {exc.message}") if exc.message else \
+                say("template syntax error", "erreur de syntaxe dans le gabarit")
+            yield [SourceError(path, exc.lineno or 1, 1, message)]
             continue
         yield check_ui_strings(env, name, _display_path(Path(template.filename or name), root))
 

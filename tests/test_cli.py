@@ -55,7 +55,7 @@ def test_build_and_check_end_their_process_at_once_and_say_everything_first(tmp_
 
     built = consult("build")
     assert built.returncode == 0, built.stderr
-    assert built.stdout.startswith("Site construit : ") and built.stdout.endswith("EXIT HANDLERS\n")
+    assert built.stdout.startswith("Site construit") and built.stdout.endswith("EXIT HANDLERS\n")
     assert "FREED" not in built.stdout and (site / "_site" / "index.html").is_file()
     checked = consult("check")
     assert checked.returncode == 0 and "OK" in checked.stdout and "FREED" not in checked.stdout
@@ -162,7 +162,8 @@ def test_new_proposal_needs_to_know_its_consultation(tmp_path: Path) -> None:
 
 def test_check_in_a_folder_without_a_site(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--root", str(tmp_path), "check"])
-    assert result.exit_code == 1 and "site.yaml not found" in result.stderr
+    # no site.yaml to say a language: French, the default
+    assert result.exit_code == 1 and "site.yaml introuvable" in result.stderr
 
 
 def test_build_rejects_a_bad_now(tmp_path: Path) -> None:

@@ -287,4 +287,4 @@ def test_an_answer_dated_later_is_embargoed_until_its_day(site: Path, tmp_path: 
     later = CliRunner().invoke(cli, ["-C", str(site), "check", "--now", "2026-12-20T12:00"])
     assert "Sous embargo" not in later.output
     bad = CliRunner().invoke(cli, ["-C", str(site), "respond", "arceaux-gare", "--status", "retenue", "--date", "demain"])
-    assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
+    assert bad.exit_code != 0 and "AAAA-MM-JJ" in bad.output
