@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from consult.config import Config
-from consult.errors import ConsultError
+from consult.errors import ConsultError, say
 from consult.moderation import decide, keep, unpublish
 from consult.pending import PendingIndex
 from consult.pull import replace_batch
@@ -58,7 +58,7 @@ class DecisionLog:
         before: dict[str, bytes | None] = {}
         for id_, path in paths.items():
             if path is None:
-                raise ConsultError(f"no pending contribution {id_}")
+                raise ConsultError(say(f"no pending contribution {id_}", f"pas de contribution {id_} en attente"))
             before[path.relative_to(self.root).as_posix()] = path.read_bytes()
         reported = [id_ for id_ in ids if self.index.entries[id_].status == "published"]  # to keep or unpublish
         as_proposals = [id_ for id_ in ids if status == "published" and id_ not in reported
@@ -138,4 +138,5 @@ def _bytes(path: Path) -> bytes | None:
 def _git(root: Path, *args: str) -> None:
     done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
     if done.returncode != 0:
-        raise ConsultError(f"git {args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
+        output = done.stderr.strip() or done.stdout.strip()
+        raise ConsultError(say(f"git {args[0]} failed: {output}", f"la commande git {args[0]} a échoué : {output}"))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from consult.build import check_site
-from consult.errors import ConsultError
+from consult.errors import ConsultError, say
 from consult.layout import consultation_url, output_path, results_url
 
 BASE = "https://consult.invalid/"  # a host that never resolves: built files are served from memory
@@ -27,8 +27,10 @@ def report_pages(files: dict[str, bytes], slug: str, shows_results: bool, has_sy
     url = consultation_url(slug)
     pages = ([output_path(results_url(url))] if shows_results else []) + ([output_path(url)] if has_synthesis else [])
     if not pages:
-        raise ConsultError(f"consultation '{slug}' has no results page now (see its 'results' setting) "
-                           "and no synthesis: nothing to print")
+        raise ConsultError(say(f"consultation '{slug}' has no results page now (see its 'results' setting) "
+                               "and no synthesis: nothing to print",
+                               f"la consultation « {slug} » n'a pour le moment ni page de résultats (voir son "
+                               "réglage « results ») ni synthèse : rien à imprimer"))
     return [page for page in pages if page in files]
 
 
@@ -38,14 +40,17 @@ def write_report(root: Path, slug: str, out: Path, now: str | datetime | None = 
     try:
         import weasyprint  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
-        raise ConsultError("consult report needs WeasyPrint: pip install 'consult-static[pdf]' "
-                           "(it uses the Pango library of the system)") from None
+        raise ConsultError(say("consult report needs WeasyPrint: pip install 'consult-static[pdf]' "
+                               "(it uses the Pango library of the system)",
+                               "consult report a besoin de WeasyPrint : pip install 'consult-static[pdf]' "
+                               "(il utilise la bibliothèque Pango du système)")) from None
     checked = check_site(root, now)
     try:
         consultation = checked.site.consultation(slug)
     except StopIteration:
         known = ", ".join(c.slug for c in checked.site.consultations)
-        raise ConsultError(f"no consultation '{slug}' (existing: {known})") from None
+        raise ConsultError(say(f"no consultation '{slug}' (existing: {known})",
+                               f"pas de consultation « {slug} » (existantes : {known})")) from None
     files = checked.files
 
     def fetch(url: str) -> Any:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from consult.content.files import parse_codebook
 from consult.document import parse_front_matter, split_front_matter
-from consult.errors import ConsultError, did_you_mean
+from consult.errors import ConsultError, did_you_mean, french, say
 from consult.layout import CODEBOOK_FILE
 from consult.moderation import STATUS_LINE, find_contribution
 from consult.pull import write_replace
@@ -24,7 +24,7 @@ def set_tags(text: str, tags: list[str], path: str = "") -> str:
     """The file text with only its `tags:` line changed (added after `status:`, removed when empty)."""
     split = split_front_matter(text)
     if split is None:
-        raise ConsultError(f"{path}: no front matter")
+        raise ConsultError(say(f"{path}: no front matter", f"{path}: ce fichier n'a pas d'en-tête YAML (front matter)"))
     head_end = text.index(split.yaml_text) + len(split.yaml_text) if split.yaml_text else 4
     head, rest = text[:head_end], text[head_end:]
     line = f"tags: [{', '.join(tags)}]\n" if tags else ""
@@ -33,7 +33,8 @@ def set_tags(text: str, tags: list[str], path: str = "") -> str:
     elif STATUS_LINE.search(head):
         head = STATUS_LINE.sub(lambda m: m.group(0) + line, head, count=1)
     else:
-        raise ConsultError(f"{path}: no 'status:' line to put the tags after")
+        raise ConsultError(say(f"{path}: no 'status:' line to put the tags after",
+                               f"{path}: pas de ligne « status: » après laquelle placer les étiquettes"))
     edited = head + rest
     _check_only_tags_changed(text, edited, tags, path)
     return edited
@@ -43,18 +44,22 @@ def _check_only_tags_changed(before: str, after: str, tags: list[str], path: str
     old, old_body, old_problems = parse_front_matter(before, path)
     new, new_body, new_problems = parse_front_matter(after, path)
     if old_problems or new_problems or not isinstance(old.data, dict) or not isinstance(new.data, dict):
-        raise ConsultError(f"{path}: cannot edit this file safely; edit 'tags:' by hand")
+        raise ConsultError(say(f"{path}: cannot edit this file safely; edit 'tags:' by hand",
+                               f"{path}: impossible de modifier ce fichier sans risque ; modifiez « tags: » à la main"))
     same = {k: v for k, v in old.data.items() if k != "tags"} == {k: v for k, v in new.data.items() if k != "tags"}
     if not same or (new.data.get("tags") or []) != tags or old_body != new_body:
-        raise ConsultError(f"{path}: cannot edit this file safely (is 'tags:' written over several lines?); "
-                           "edit it by hand")
+        raise ConsultError(say(f"{path}: cannot edit this file safely (is 'tags:' written over several lines?); "
+                               "edit it by hand",
+                               f"{path}: impossible de modifier ce fichier sans risque (« tags: » est-il écrit sur "
+                               "plusieurs lignes ?) ; modifiez-le à la main"))
 
 
 def codebook_ids(folder: Path) -> list[str]:
     """The theme ids of a consultation folder's codebook.yaml; an error when it has none or a broken one."""
     path = folder / CODEBOOK_FILE
     if not path.is_file():
-        raise ConsultError(f"{path.as_posix()}: no codebook; write the themes there first (see the README)")
+        raise ConsultError(say(f"{path.as_posix()}: no codebook; write the themes there first (see the README)",
+                               f"{path.as_posix()}: pas de codebook ; écrivez-y d'abord les thèmes (voir le README)"))
     themes, problems = parse_codebook(path.read_text(encoding="utf-8"), path.as_posix())
     if themes is None:
         raise ConsultError(problems)
@@ -68,12 +73,16 @@ def tag(root: Path, ids: list[str], add: list[str], remove: list[str]) -> list[s
     for id_ in ids:
         path = find_contribution(root, id_)
         if path is None:
-            raise ConsultError(f"no contribution {id_} in content/ (run 'consult pull' first?)")
+            raise ConsultError(say(f"no contribution {id_} in content/ (run 'consult pull' first?)",
+                                   f"pas de contribution {id_} dans content/ (lancez d'abord « consult pull » ?)"))
         known = codebook_ids(path.parent.parent)
         for theme in add + remove:
             if theme not in known:
-                hint = did_you_mean(theme, known) or "themes: " + ", ".join(known)
-                raise ConsultError(f"unknown theme '{theme}' in {path.parent.parent.name}/codebook.yaml ({hint})")
+                listed = ", ".join(known)
+                hint = did_you_mean(theme, known) or say(f"themes: {listed}", f"thèmes : {listed}")
+                where = f"{path.parent.parent.name}/codebook.yaml"
+                raise ConsultError(say(f"unknown theme '{theme}' in {where} ({hint})",
+                                       f"thème inconnu « {theme} » dans {where} ({french(hint)})"))
         text = path.read_text(encoding="utf-8")
         doc, _, _ = parse_front_matter(text, path.as_posix())
         current = list((doc.data or {}).get("tags") or []) if isinstance(doc.data, dict) else []

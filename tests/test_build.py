@@ -276,7 +276,7 @@ def test_symlinks_out_of_the_site_are_refused(linked_site: tuple[Path, Path], tm
                "content/pages/secret.md", "static/css", "static/secret.txt", "templates/base.html"]
     assert checked.exit_code == 1
     errors = [line for line in checked.output.splitlines() if "avertissement :" not in line]  # init's examples warn
-    assert errors[:-1] == [f"{path}: symlink points outside the site" for path in refused]
+    assert errors[:-1] == [f"{path}: ce lien symbolique mène hors du site" for path in refused]
     assert errors[-1].endswith("problèmes trouvés.")
     built = CliRunner().invoke(cli, ["-C", str(site), "build", "--out", str(out)])
     assert built.exit_code == 1 and "Traceback" not in built.output and not out.exists()

@@ -252,16 +252,17 @@ def test_content_that_moved_is_a_warning_and_the_site_builds(tmp_path: Path) -> 
     assert check.exit_code == 0, check.stderr
     prefix = "content/consultations/exemple/"
     assert moved_lines(check.stderr) == [
-        f"{prefix}contributions/20261101-aaaa0001.md:5:11: avertissement : unknown proposal 'vieux-nom': this "
-        "contribution is not published (set 'proposal:' to an existing proposal, or reject the contribution)",
-        f"{prefix}contributions/20261101-aaaa0003.md:8:3: avertissement : answer to unknown question 'retiree' is not shown "
-        "(questions of this consultation: usage, attentes, satisfaction, idee; rename the key to an existing question, "
-        "remove the answer, or reject the contribution)",
-        f"{prefix}contributions/20261101-aaaa0004.md:7:3: avertissement : answer to unknown question 'retiree' is not shown "
-        "(questions of this consultation: usage, attentes, satisfaction, idee; rename the key to an existing question, "
-        "remove the answer, or reject the contribution)",
-        f"{prefix}supports.yaml:2:1: avertissement : supports for unknown proposal 'vieux-nom' are not counted "
-        "(rename the key to the proposal's slug, or remove the line)",
+        f"{prefix}contributions/20261101-aaaa0001.md:5:11: avertissement : proposition inconnue « vieux-nom » : "
+        "cette contribution n'est pas publiée (indiquez une proposition existante dans « proposal: », ou refusez "
+        "la contribution)",
+        f"{prefix}contributions/20261101-aaaa0003.md:8:3: avertissement : la réponse à la question inconnue "
+        "« retiree » n'est pas affichée (questions de cette consultation : usage, attentes, satisfaction, idee ; "
+        "donnez à la clé le nom d'une question existante, retirez la réponse ou refusez la contribution)",
+        f"{prefix}contributions/20261101-aaaa0004.md:7:3: avertissement : la réponse à la question inconnue "
+        "« retiree » n'est pas affichée (questions de cette consultation : usage, attentes, satisfaction, idee ; "
+        "donnez à la clé le nom d'une question existante, retirez la réponse ou refusez la contribution)",
+        f"{prefix}supports.yaml:2:1: avertissement : les soutiens de la proposition inconnue « vieux-nom » ne sont "
+        "pas comptés (donnez à la clé l'identifiant de la proposition, ou supprimez la ligne)",
     ]
     assert check.stdout.startswith("OK") and "1 consultation" in check.stdout
     out = tmp_path / "out"
@@ -369,7 +370,7 @@ def test_check_knows_every_flag_and_names_a_typo(tmp_path: Path) -> None:
     path.write_text(CONTRIBUTION.format(flag="cross-sit"), encoding="utf-8")
     result = CliRunner().invoke(cli, ["--root", str(site), "check", *NOW])
     assert result.exit_code == 1
-    assert ("content/consultations/exemple/contributions/20261201-abcdefgh.md:8:5: unknown flag 'cross-sit'"
+    assert ("content/consultations/exemple/contributions/20261201-abcdefgh.md:8:5: signalement inconnu « cross-sit »"
             in result.stderr) and "vouliez-vous dire « cross-site » ?" in result.stderr
 
 

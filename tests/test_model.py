@@ -273,3 +273,29 @@ def test_made_is_the_dataclass_made_by_its_init() -> None:
     # Nor bigger: an object made so shares its class's key table as one made by __init__ does (a dict
     # of its own was +16-21 MiB of peak memory at 10,000 proposals).
     assert sys.getsizeof(vars(made(Proposal, **values))) <= sys.getsizeof(vars(built)) + 64
+
+
+def test_a_content_problem_is_said_in_french_too(root: Path) -> None:
+    """Loading says each problem in English (what `str` gives) and in French (what a French site's
+    editor reads), the hint too; a did-you-mean then a fix are joined in each language."""
+    from consult.errors import ConsultError
+
+    path = root / COMMENT
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("status: published", "status: publishd"), encoding="utf-8")
+    with pytest.raises(ConsultError) as caught:
+        read(root)
+    [problem] = caught.value.problems
+    assert str(problem) == f"{COMMENT}:7:9: unknown status 'publishd' (did you mean 'published'?)"
+    assert problem.said("fr") == f"{COMMENT}:7:9: statut inconnu « publishd » (vouliez-vous dire « published » ?)"
+    path.write_text(text.replace("proposal: rue-haute", "proposal: rue-haut"), encoding="utf-8")
+    config, _ = load_config(root)
+    assert config is not None
+    [warning] = load_site(root, config, parse_now(NOW, config))[1]
+    assert warning.said("fr") == (
+        f"{COMMENT}:4:11: avertissement : proposition inconnue « rue-haut » : cette contribution n'est pas publiée "
+        "(vouliez-vous dire « rue-haute » ? Indiquez une proposition existante dans « proposal: », ou refusez la "
+        "contribution)")
+    assert str(warning) == (
+        f"{COMMENT}:4:11: warning: unknown proposal 'rue-haut': this contribution is not published "
+        "(did you mean 'rue-haute'? Set 'proposal:' to an existing proposal, or reject the contribution)")

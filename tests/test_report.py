@@ -54,4 +54,4 @@ def test_report_of_a_consultation_with_nothing_to_print_is_an_error(tmp_path: Pa
     pytest.importorskip("weasyprint")
     root = copy_demo(tmp_path)
     result = CliRunner().invoke(cli, ["-C", str(root), "report", "budget-participatif-2027", "--now", NOW])
-    assert result.exit_code == 1 and "nothing to print" in result.output
+    assert result.exit_code == 1 and "rien à imprimer" in result.output

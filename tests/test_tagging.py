@@ -53,7 +53,7 @@ def test_unknown_theme_is_refused_with_did_you_mean_and_nothing_is_written(site:
     first, second = site / VELO / "20261104-aaaa0002.md", site / VELO / "20261105-aaaa0003.md"
     texts = first.read_text(), second.read_text()
     code, out = run(site, "20261104-aaaa0002", "20261105-aaaa0003", "--add", "securiter")
-    assert code == 1 and "unknown theme 'securiter'" in out and "did you mean 'securite'?" in out
+    assert code == 1 and "thème inconnu « securiter »" in out and "vouliez-vous dire « securite » ?" in out
     assert (first.read_text(), second.read_text()) == texts
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from consult.config import Config
 from consult.document import YamlDoc, cleaned, parse_front_matter, parse_yaml
-from consult.errors import SourceError, did_you_mean
+from consult.errors import SourceError, did_you_mean, french, say
 from consult.flags import FLAGS
 from consult.i18n import translate
 from consult.kinds import BY_NAME, CONTRIBUTION_KINDS, DEFAULT_KINDS, KINDS
@@ -109,6 +109,12 @@ SYNTHESIS_FIELDS = {"title": Field("str", required=True), "published": Field("da
 PAGE_FIELDS = {"title": Field("str", required=True), "footer": Field("bool"), "summary": Field("str")}
 
 MODERATION_MODES = ("pre", "post")
+
+
+def allowed(words: tuple[str, ...] | list[str]) -> str:
+    """The hint that lists the values a field accepts."""
+    listed = ", ".join(words)
+    return say(f"allowed: {listed}", f"valeurs possibles : {listed}")
 
 
 @dataclass(frozen=True)
@@ -228,7 +234,9 @@ def _items(doc: YamlDoc, data: dict[str, Any], name: str, fields: dict[str, Fiel
             continue
         if "id" in item:
             if item["id"] in seen:
-                problems.append(doc.error((name, index, "id"), f"duplicate {what} id '{item['id']}'"))
+                problems.append(doc.error((name, index, "id"), say(
+                    f"duplicate {what} id '{item['id']}'",
+                    f"identifiant « {item['id']} » en double dans la liste « {name} »")))
                 continue
             seen.add(item["id"])
         good.append((index, converted(item, fields)))
@@ -236,39 +244,49 @@ def _items(doc: YamlDoc, data: dict[str, Any], name: str, fields: dict[str, Fiel
 
 
 def parse_consultation(text: str, path: str, slug: str, config: Config) -> tuple[ConsultationRecord | None, list[SourceError]]:
-    doc, data, body, problems = _front(text, path, CONSULTATION_FIELDS, "a consultation")
+    doc, data, body, problems = _front(text, path, CONSULTATION_FIELDS, say("a consultation", "une consultation"))
     if data is None:
         return None, problems
-    categories = tuple(Category(c["id"], c["label"]) for _, c in _items(doc, data, "categories", CATEGORY_FIELDS, "category", problems))
+    categories = tuple(Category(c["id"], c["label"]) for _, c in _items(doc, data, "categories", CATEGORY_FIELDS,
+                                                                         say("category", "une catégorie"), problems))
     questions = tuple(
-        q for index, item in _items(doc, data, "questions", QUESTION_FIELDS, "question", problems)
+        q for index, item in _items(doc, data, "questions", QUESTION_FIELDS, say("question", "une question"), problems)
         if (q := _question(doc, index, item, problems)) is not None
     )
     kinds = tuple(data["kinds"]) if present(data, "kinds", "list") else DEFAULT_KINDS
     for index, kind in enumerate(kinds):
         if kind not in KINDS:
-            problems.append(doc.error(("kinds", index), f"unknown kind {kind!r}", did_you_mean(str(kind), KINDS) or "allowed: " + ", ".join(KINDS)))
+            problems.append(doc.error(("kinds", index), say(f"unknown kind {kind!r}", f"type de contribution inconnu « {kind} »"),
+                                      did_you_mean(str(kind), KINDS) or allowed(KINDS)))
     moderation = data.get("moderation", "pre")
     if moderation not in MODERATION_MODES:
-        problems.append(doc.error(("moderation",), f"unknown moderation mode {moderation!r}", "use 'pre' or 'post'"))
+        problems.append(doc.error(("moderation",), say(f"unknown moderation mode {moderation!r}",
+                                                        f"mode de modération inconnu « {moderation} »"),
+                                  say("use 'pre' or 'post'", "indiquez « pre » ou « post »")))
     results = data.get("results", ConsultationRecord.results)
     if results not in RESULTS_MODES:
-        problems.append(doc.error(("results",), f"unknown results mode {results!r}",
-                                  did_you_mean(str(results), RESULTS_MODES) or "use live, after_close or never"))
+        problems.append(doc.error(("results",), say(f"unknown results mode {results!r}",
+                                                     f"mode d'affichage des résultats inconnu « {results} »"),
+                                  did_you_mean(str(results), RESULTS_MODES)
+                                  or say("use live, after_close or never", "indiquez live, after_close ou never")))
     goal = data.get("support_goal")
     if isinstance(goal, int) and not isinstance(goal, bool) and goal < 1:
         problems.append(doc.error(("support_goal",), translate(config.language, "check.goal")))
     supports = data.get("supports", "open")
     if supports not in SUPPORT_MODES:
-        problems.append(doc.error(("supports",), f"unknown supports mode {supports!r}",
-                                  "use 'open' (the default) or 'verified' (confirmed by e-mail)"))
+        problems.append(doc.error(("supports",), say(f"unknown supports mode {supports!r}",
+                                                      f"mode de soutien inconnu « {supports} »"),
+                                  say("use 'open' (the default) or 'verified' (confirmed by e-mail)",
+                                      "indiquez « open » (par défaut) ou « verified » (soutien confirmé par courriel)")))
     if not (present(data, "opens", "date") and present(data, "closes", "date")):
         return None, problems
     opens = to_datetime(data["opens"], config)
     closes = to_datetime(data["closes"], config, end_of_day=True)
     if closes <= opens:
-        problems.append(doc.error(("closes",), f"'closes' ({data['closes']}) is before 'opens' ({data['opens']})",
-                                  "a consultation must close after it opens"))
+        problems.append(doc.error(("closes",), say(f"'closes' ({data['closes']}) is before 'opens' ({data['opens']})",
+                                                    f"« closes » ({data['closes']}) est avant « opens » ({data['opens']})"),
+                                  say("a consultation must close after it opens",
+                                      "une consultation doit se terminer après son ouverture")))
     if problems:
         return None, problems
     return ConsultationRecord(
@@ -288,12 +306,19 @@ def check_results_settings(doc: YamlDoc, data: dict[str, Any], results: str, kin
             continue
         at = ("questions", index, "results")
         if item["results"] == "public" and results == "never":
-            problems.append(doc.error(at, f"question '{item.get('id')}' has public results but the consultation "
-                                          "says 'results: never'", "set 'results: private' or change the "
-                                          "consultation's 'results'"))
+            problems.append(doc.error(at, say(f"question '{item.get('id')}' has public results but the consultation "
+                                              "says 'results: never'",
+                                              f"la question « {item.get('id')} » a des résultats publics, mais la "
+                                              "consultation indique « results: never »"),
+                                      say("set 'results: private' or change the consultation's 'results'",
+                                          "indiquez « results: private » ou changez « results » dans la consultation")))
         if "answers" not in kinds:
-            problems.append(doc.error(at, f"question '{item.get('id')}' sets 'results' but the consultation does "
-                                          "not take answers", "add 'answers' to 'kinds' or remove 'results'"))
+            problems.append(doc.error(at, say(f"question '{item.get('id')}' sets 'results' but the consultation does "
+                                              "not take answers",
+                                              f"la question « {item.get('id')} » indique « results », mais la "
+                                              "consultation ne reçoit pas de réponses au questionnaire"),
+                                      say("add 'answers' to 'kinds' or remove 'results'",
+                                          "ajoutez « answers » à « kinds » ou retirez « results »")))
     return [replace(p, warning=True) for p in problems]
 
 
@@ -301,24 +326,32 @@ def _question(doc: YamlDoc, index: int, item: dict[str, Any], problems: list[Sou
     at = ("questions", index)
     type_ = item.get("type", Question.type)
     if type_ not in QUESTION_TYPES:
-        problems.append(doc.error(at + ("type",), f"unknown question type {type_!r}",
-                                  did_you_mean(str(type_), QUESTION_TYPES) or "allowed: " + ", ".join(QUESTION_TYPES)))
+        problems.append(doc.error(at + ("type",), say(f"unknown question type {type_!r}",
+                                                       f"type de question inconnu « {type_} »"),
+                                  did_you_mean(str(type_), QUESTION_TYPES) or allowed(QUESTION_TYPES)))
         return None
     choices = item.get("choices") or []
     if type_ in ("single", "multiple") and len(choices) < 2:
-        problems.append(doc.error(at, f"question '{item['id']}' of type {type_} needs at least two 'choices'"))
+        problems.append(doc.error(at, say(f"question '{item['id']}' of type {type_} needs at least two 'choices'",
+                                          f"la question « {item['id']} », de type {type_}, doit proposer au moins "
+                                          "deux réponses dans « choices »")))
         return None
     if any(not isinstance(c, (str, int, float)) or isinstance(c, bool) for c in choices):
-        problems.append(doc.error(at + ("choices",), "each choice must be a short text"))
+        problems.append(doc.error(at + ("choices",), say("each choice must be a short text",
+                                                          "chaque réponse proposée doit être un texte court")))
         return None
     shown = item.get("results", Question.results)
     if shown not in QUESTION_RESULTS:
-        problems.append(doc.error(at + ("results",), f"unknown question results {shown!r}",
-                                  did_you_mean(str(shown), QUESTION_RESULTS) or "use public or private"))
+        problems.append(doc.error(at + ("results",), say(f"unknown question results {shown!r}",
+                                                          f"valeur inconnue « {shown} » pour les résultats de la question"),
+                                  did_you_mean(str(shown), QUESTION_RESULTS)
+                                  or say("use public or private", "indiquez public ou private")))
         return None
     low, high = item.get("min", Question.scale_min), item.get("max", Question.scale_max)
     if type_ == "scale" and not low < high:
-        problems.append(doc.error(at + ("max",), f"scale 'max' ({high}) must be greater than 'min' ({low})"))
+        problems.append(doc.error(at + ("max",), say(f"scale 'max' ({high}) must be greater than 'min' ({low})",
+                                                      f"pour une échelle, « max » ({high}) doit être plus grand "
+                                                      f"que « min » ({low})")))
         return None
     return Question(
         id=item["id"], label=item["label"], type=type_, required=item.get("required", Question.required),
@@ -330,26 +363,29 @@ def _question(doc: YamlDoc, index: int, item: dict[str, Any], problems: list[Sou
 def _known_status(doc: YamlDoc, at: tuple[str | int, ...], value: str, status_ids: tuple[str, ...]) -> list[SourceError]:
     if value in status_ids:
         return []
-    hint = did_you_mean(value, status_ids) or "statuses in site.yaml: " + ", ".join(status_ids)
-    return [doc.error(at, f"unknown proposal status '{value}'", hint)]
+    listed = ", ".join(status_ids)
+    hint = did_you_mean(value, status_ids) or say(f"statuses in site.yaml: {listed}",
+                                                  f"statuts définis dans site.yaml : {listed}")
+    return [doc.error(at, say(f"unknown proposal status '{value}'", f"statut de proposition inconnu « {value} »"), hint)]
 
 
 def parse_proposal(text: str, path: str, slug: str, config: Config) -> tuple[ProposalRecord | None, list[SourceError]]:
-    doc, data, body, problems = _front(text, path, PROPOSAL_FIELDS, "a proposal")
+    doc, data, body, problems = _front(text, path, PROPOSAL_FIELDS, say("a proposal", "une proposition"))
     if data is None:
         return None, problems
     status_ids = config.status_ids  # a property: computed once here, not for each history entry
     if present(data, "status", "str"):
         problems += _known_status(doc, ("status",), data["status"], status_ids)
     history = []
-    entries = _items(doc, data, "history", HISTORY_FIELDS, "status change", problems)
+    entries = _items(doc, data, "history", HISTORY_FIELDS, say("status change", "un changement de statut"), problems)
     for index, item in entries:
         problems += _known_status(doc, ("history", index, "status"), item["status"], status_ids)
         moment = item["date"].date() if isinstance(item["date"], datetime) else item["date"]
         history.append(StatusChange(moment, item["status"], item.get("note", "")))
     origin = data.get("origin", ProposalRecord.origin)
     if origin not in ORIGINS:
-        problems.append(doc.error(("origin",), f"unknown origin {origin!r}", "use 'agency' or 'citizen'"))
+        problems.append(doc.error(("origin",), say(f"unknown origin {origin!r}", f"origine inconnue « {origin} »"),
+                                  say("use 'agency' or 'citizen'", "indiquez « agency » ou « citizen »")))
     if not problems:  # so every entry is valid: `entries` is the history, its dates parsed
         problems += check_history(doc, dict(data, history=[item for _, item in entries]), status_ids)
     if problems:
@@ -372,43 +408,60 @@ def _day(value: date | datetime | None) -> date | None:
 
 def parse_report(text: str, path: str) -> tuple[ReportRecord | None, list[SourceError]]:
     """A report file as pull writes it: its id and target (its note, the body, is never read)."""
-    _, data, _, problems = _front(text, path, REPORT_FIELDS, "a report")
+    _, data, _, problems = _front(text, path, REPORT_FIELDS, say("a report", "un signalement"))
     if data is None or problems:
         return None, problems
     return ReportRecord(id=data["id"], target=data["target"] or "", source=path), []
 
 
 def parse_contribution(text: str, path: str, stem: str, consultation: str, config: Config) -> tuple[ContributionRecord | None, list[SourceError]]:
-    doc, data, body, problems = _front(text, path, CONTRIBUTION_FIELDS, "a contribution")
+    doc, data, body, problems = _front(text, path, CONTRIBUTION_FIELDS, say("a contribution", "une contribution"))
     if data is None:
         return None, problems
     if present(data, "id", "str") and data["id"] != stem:
-        problems.append(doc.error(("id",), f"id '{data['id']}' does not match the file name '{stem}.md'"))
+        problems.append(doc.error(("id",), say(f"id '{data['id']}' does not match the file name '{stem}.md'",
+                                                f"l'identifiant « {data['id']} » ne correspond pas au nom du "
+                                                f"fichier « {stem}.md »")))
     if data.get("consultation", consultation) != consultation:
-        problems.append(doc.error(("consultation",), f"contribution filed under '{consultation}' names consultation '{data['consultation']}'"))
+        problems.append(doc.error(("consultation",), say(
+            f"contribution filed under '{consultation}' names consultation '{data['consultation']}'",
+            f"cette contribution, rangée dans « {consultation} », indique la consultation « {data['consultation']} »")))
     kind = data.get("kind")
     if present(data, "kind", "str") and kind not in CONTRIBUTION_KINDS:
-        problems.append(doc.error(("kind",), f"unknown contribution kind '{kind}'", did_you_mean(kind, CONTRIBUTION_KINDS) or "allowed: " + ", ".join(CONTRIBUTION_KINDS)))
+        problems.append(doc.error(("kind",), say(f"unknown contribution kind '{kind}'", f"type de contribution inconnu « {kind} »"),
+                                  did_you_mean(kind, CONTRIBUTION_KINDS) or allowed(CONTRIBUTION_KINDS)))
     if kind in CONTRIBUTION_KINDS and BY_NAME[kind].target == "proposal" and not present(data, "proposal", "str"):
-        problems.append(doc.error(("kind",), "a comment must name its 'proposal'"))
+        problems.append(doc.error(("kind",), say("a comment must name its 'proposal'",
+                                                  "un commentaire doit indiquer sa proposition dans « proposal »")))
     status = data.get("status")
     if present(data, "status", "str") and status not in CONTRIBUTION_STATUSES:
-        problems.append(doc.error(("status",), f"unknown status '{status}'", did_you_mean(status, CONTRIBUTION_STATUSES) or "use pending, published or rejected"))
+        problems.append(doc.error(("status",), say(f"unknown status '{status}'", f"statut inconnu « {status} »"),
+                                  did_you_mean(status, CONTRIBUTION_STATUSES)
+                                  or say("use pending, published or rejected", "indiquez pending, published ou rejected")))
     reason = data.get("reason") or ""
     if status == "rejected" and not reason:
-        problems.append(doc.error(("status",), "a rejected contribution needs a 'reason'", "codes: " + ", ".join(config.reasons)))
+        problems.append(doc.error(("status",), say("a rejected contribution needs a 'reason'",
+                                                     "une contribution refusée doit indiquer un motif dans « reason »"),
+                                  _codes(config.reasons)))
     if reason and reason not in config.reasons:
-        problems.append(doc.error(("reason",), f"unknown moderation reason '{reason}'", did_you_mean(str(reason), config.reasons) or "codes: " + ", ".join(config.reasons)))
+        problems.append(doc.error(("reason",), say(f"unknown moderation reason '{reason}'",
+                                                     f"motif de modération inconnu « {reason} »"),
+                                  did_you_mean(str(reason), config.reasons) or _codes(config.reasons)))
     problems += _check_flags(doc, data.get("flags"))
     channel = data.get("channel") or ""
     if channel and channel not in CHANNELS:
-        problems.append(doc.error(("channel",), f"unknown channel {channel!r}",
-                                  did_you_mean(str(channel), CHANNELS) or "channels: " + ", ".join(CHANNELS)))
+        listed = ", ".join(CHANNELS)
+        problems.append(doc.error(("channel",), say(f"unknown channel {channel!r}", f"canal inconnu « {channel} »"),
+                                  did_you_mean(str(channel), CHANNELS)
+                                  or say(f"channels: {listed}", f"canaux possibles : {listed}")))
     tags = data.get("tags") or []
     for index, tag in enumerate(tags):
         if not isinstance(tag, str) or not SLUG_RE.match(tag):
-            problems.append(doc.error(("tags", index), f"tag {tag!r} is not a theme id", "theme ids are slugs, "
-                                      "as in codebook.yaml"))
+            problems.append(doc.error(("tags", index), say(f"tag {tag!r} is not a theme id",
+                                                            f"l'étiquette « {tag} » n'est pas un identifiant de thème"),
+                                      say("theme ids are slugs, as in codebook.yaml",
+                                          "un identifiant de thème s'écrit en lettres minuscules, chiffres et tirets, "
+                                          "comme dans codebook.yaml")))
     if problems:
         return None, problems
     # The words a million contributions repeat (kind, status, a proposal's slug, a public name...) are one
@@ -427,6 +480,12 @@ def parse_contribution(text: str, path: str, stem: str, consultation: str, confi
     ), problems
 
 
+def _codes(reasons: tuple[str, ...]) -> str:
+    """The hint that lists the site's moderation reasons."""
+    listed = ", ".join(reasons)
+    return say(f"codes: {listed}", f"codes possibles : {listed}")
+
+
 def intern_slug(text: str | None) -> str | None:
     """`text` interned (sys.intern), None kept."""
     return None if text is None else intern(text)
@@ -440,13 +499,15 @@ def _check_flags(doc: YamlDoc, codes: Any) -> list[SourceError]:
     problems = []
     for index, code in enumerate(codes):
         if not isinstance(code, str) or code not in FLAGS:
-            problems.append(doc.error(("flags", index), f"unknown flag {code!r}",
-                                      did_you_mean(str(code), tuple(FLAGS)) or "flags: " + ", ".join(FLAGS)))
+            listed = ", ".join(FLAGS)
+            problems.append(doc.error(("flags", index), say(f"unknown flag {code!r}", f"signalement inconnu « {code} »"),
+                                      did_you_mean(str(code), tuple(FLAGS))
+                                      or say(f"flags: {listed}", f"signalements possibles : {listed}")))
     return problems
 
 
 def parse_synthesis(text: str, path: str) -> tuple[SynthesisRecord | None, list[SourceError]]:
-    _, data, body, problems = _front(text, path, SYNTHESIS_FIELDS, "a synthesis")
+    _, data, body, problems = _front(text, path, SYNTHESIS_FIELDS, say("a synthesis", "une synthèse"))
     if data is None or problems:
         return None, problems
     published = data.get("published")
@@ -456,7 +517,7 @@ def parse_synthesis(text: str, path: str) -> tuple[SynthesisRecord | None, list[
 
 
 def parse_page(text: str, path: str, slug: str) -> tuple[PageRecord | None, list[SourceError]]:
-    _, data, body, problems = _front(text, path, PAGE_FIELDS, "a page")
+    _, data, body, problems = _front(text, path, PAGE_FIELDS, say("a page", "une page"))
     if data is None or problems:
         return None, problems
     return PageRecord(slug, data["title"], data.get("summary", ""), data.get("footer", True), render_trusted(body), path), problems
@@ -472,9 +533,15 @@ def locate(text: str, path: str, keys: tuple[str | int, ...], message: str, hint
 
 
 def check_slug(stem: str, path: str, what: str) -> list[SourceError]:
+    """`what`: the file or folder named `stem`, said in both languages, the French without its article
+    and masculine (« dossier de consultation », « fichier de page »)."""
     if SLUG_RE.match(stem):
         return []
-    return [SourceError(path, 0, 0, f"{what} name '{stem}' is not a safe slug", f"rename it '{slugify(stem) or 'x'}'")]
+    renamed = slugify(stem) or "x"
+    return [SourceError(path, 0, 0, say(f"{what} name '{stem}' is not a safe slug",
+                                        f"le nom du {french(what)} « {stem} » n'est pas un identifiant valide "
+                                        "(lettres minuscules, chiffres et tirets)"),
+                        say(f"rename it '{renamed}'", f"renommez-le « {renamed} »"))]
 
 
 THEME_FIELDS = {"id": Field("slug", required=True), "label": Field("str", required=True),
@@ -489,18 +556,23 @@ def parse_codebook(text: str, path: str) -> tuple[tuple[Theme, ...] | None, list
     if doc.data is None:
         return None, problems
     if not isinstance(doc.data, dict):
-        return None, problems + [doc.error((), "codebook.yaml must be a mapping with a 'themes' list")]
-    problems += check_mapping(doc, (), doc.data, {"themes": Field("list", required=True)}, "a codebook")
+        return None, problems + [doc.error((), say("codebook.yaml must be a mapping with a 'themes' list",
+                                                    "codebook.yaml doit être une suite de lignes « clé: valeur » "
+                                                    "avec une liste « themes »"))]
+    problems += check_mapping(doc, (), doc.data, {"themes": Field("list", required=True)},
+                              say("a codebook", "un codebook"))
     if problems:
         return None, problems
-    items = _items(doc, doc.data, "themes", THEME_FIELDS, "theme", problems)
+    items = _items(doc, doc.data, "themes", THEME_FIELDS, say("theme", "un thème"), problems)
     ids = [item["id"] for _, item in items]
     for index, item in items:
         parent = item.get("parent", "")
         if parent and (parent not in ids or parent == item["id"]):
-            problems.append(doc.error(("themes", index, "parent"), f"unknown parent theme '{parent}'",
+            problems.append(doc.error(("themes", index, "parent"), say(f"unknown parent theme '{parent}'",
+                                                                        f"thème parent inconnu « {parent} »"),
                                       did_you_mean(parent, [i for i in ids if i != item["id"]])
-                                      or "a parent is the id of another theme of this codebook"))
+                                      or say("a parent is the id of another theme of this codebook",
+                                             "un parent est l'identifiant d'un autre thème de ce codebook")))
     if problems:
         return None, problems
     return tuple(Theme(i["id"], i["label"], i.get("description", ""), i.get("parent", "")) for _, i in items), []

@@ -28,7 +28,7 @@ from consult.config import Config
 from consult.content import files
 from consult.content.figures import count_moderation
 from consult.document import parse_yaml
-from consult.errors import ConsultError, SourceError, did_you_mean, split_warnings
+from consult.errors import ConsultError, SourceError, did_you_mean, french, say, split_warnings
 from consult.i18n import translate
 from consult.layout import (
     CODEBOOK_FILE, CONSULTATION_ENTRIES, CONTENT_DIR, CONTRIBUTIONS_DIR, INDEX_FILE, PROPOSALS_DIR, REPORTS_DIR,
@@ -95,12 +95,14 @@ def read_source_text(path: str | Path, rel: str) -> tuple[str | None, SourceErro
     try:
         return read_text(path), None
     except UnicodeDecodeError as exc:
-        return None, SourceError(rel, 1, 1, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
+        return None, SourceError(rel, 1, 1, say(f"not valid UTF-8 ({exc.reason} at byte {exc.start})",
+                                                 f"ce fichier n'est pas en UTF-8 valide ({exc.reason} à l'octet {exc.start})"))
     except OSError as exc:  # a symlink to nothing, say
-        return None, SourceError(rel, 0, 0, f"cannot read this file ({exc.strerror})")
+        return None, SourceError(rel, 0, 0, say(f"cannot read this file ({exc.strerror})",
+                                                 f"impossible de lire ce fichier ({exc.strerror})"))
 
 
-OUTSIDE = "symlink points outside the site"
+OUTSIDE = say("symlink points outside the site", "ce lien symbolique mène hors du site")
 
 
 def leads_outside(path: Path, real_root: Path) -> bool:
@@ -144,7 +146,8 @@ def find_sources(root: Path, read: bool = True, unread: Container[str] = ()) -> 
     paths in `unread` (files a build knows unchanged: their records are in the cache)."""
     content = content_dir(root)
     if not content.is_dir():
-        return [], [SourceError(CONTENT_DIR, 0, 0, "no content/ folder", "run 'consult init' to create a site")]
+        return [], [SourceError(CONTENT_DIR, 0, 0, say("no content/ folder", "pas de dossier content/"),
+                                say("run 'consult init' to create a site", "lancez « consult init » pour créer un site"))]
     sources: list[Source] = []
     problems: list[SourceError] = []
     real_root = root.resolve()
@@ -187,7 +190,8 @@ def find_sources(root: Path, read: bool = True, unread: Container[str] = ()) -> 
         slug = folder.name
         index = folder / INDEX_FILE
         if not index.is_file():
-            problems.append(SourceError(folder.relative_to(root).as_posix(), 0, 0, "consultation folder without index.md"))
+            problems.append(SourceError(folder.relative_to(root).as_posix(), 0, 0,
+                                        say("consultation folder without index.md", "dossier de consultation sans index.md")))
             continue
         add("consultation", index, slug)
         for kind, name in (("synthesis", SYNTHESIS_FILE), ("supports", SUPPORTS_FILE), ("codebook", CODEBOOK_FILE)):
@@ -200,9 +204,21 @@ def find_sources(root: Path, read: bool = True, unread: Container[str] = ()) -> 
         for path in sorted(folder.iterdir()):
             if path.name not in known and not path.name.startswith("."):
                 rel = path.relative_to(root).as_posix()
-                problems.append(SourceError(rel, 0, 0, "unexpected file in a consultation folder",
-                                            did_you_mean(path.name, known) or "expected: " + ", ".join(sorted(known))))
+                expected = ", ".join(sorted(known))
+                problems.append(SourceError(rel, 0, 0, say("unexpected file in a consultation folder",
+                                                           "fichier inattendu dans un dossier de consultation"),
+                                            did_you_mean(path.name, known)
+                                            or say(f"expected: {expected}", f"fichiers attendus : {expected}")))
     return sources, problems
+
+
+# What check_slug names, in both languages (the French masculine, without its article).
+_FOLDER = say("consultation folder", "dossier de consultation")
+_FILE = {
+    "page": say("page file", "fichier de page"),
+    "proposal": say("proposal file", "fichier de proposition"),
+    "contribution": say("contribution file", "fichier de contribution"),
+}
 
 
 def parse_source(source: Source, config: Config) -> tuple[Any, list[SourceError]]:
@@ -211,13 +227,13 @@ def parse_source(source: Source, config: Config) -> tuple[Any, list[SourceError]
         raise ValueError(f"{source.path}: parse_source needs the text (see parse_unread)")
     text = source.text
     if source.kind == "consultation":
-        problems = files.check_slug(source.consultation, source.path, "consultation folder")
+        problems = files.check_slug(source.consultation, source.path, _FOLDER)
     elif source.consultation and not files.SLUG_RE.match(source.consultation):
         return None, []  # reported once, on the folder's index.md
     else:
         problems = []
     if source.kind in ("page", "proposal", "contribution"):
-        problems += files.check_slug(source.stem, source.path, f"{source.kind} file")
+        problems += files.check_slug(source.stem, source.path, _FILE[source.kind])
     if problems:
         return None, problems
     if source.kind == "page":
@@ -250,10 +266,14 @@ def parse_supports(text: str, path: str) -> tuple[Any, list[SourceError]]:
     if doc.data is None:
         return None, problems
     if not isinstance(doc.data, dict):
-        return None, problems + [doc.error((), "supports.yaml must map proposal slugs to counts")]
+        return None, problems + [doc.error((), say("supports.yaml must map proposal slugs to counts",
+                                                    "supports.yaml doit associer à chaque identifiant de proposition "
+                                                    "son nombre de soutiens"))]
     for key, value in doc.data.items():
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            problems.append(doc.error((key,), f"support count for '{key}' must be a whole number >= 0"))
+            problems.append(doc.error((key,), say(f"support count for '{key}' must be a whole number >= 0",
+                                                   f"le nombre de soutiens de « {key} » doit être un nombre entier "
+                                                   "positif ou nul")))
     return (None if problems else doc), problems
 
 
@@ -372,7 +392,9 @@ def link_site(records: list[tuple[Source, Any]], config: Config, now: datetime,
     )
     for page in pages:
         if page.slug in RESERVED_SLUGS:
-            problems.append(SourceError(page.source, 0, 0, f"page name '{page.slug}' is reserved by consult", "rename the file"))
+            problems.append(SourceError(page.source, 0, 0, say(f"page name '{page.slug}' is reserved by consult",
+                                                                f"le nom de page « {page.slug} » est réservé par consult"),
+                                        say("rename the file", "renommez le fichier")))
     labels = dict(config.proposal_statuses)
     statuses = tuple(ProposalStatus(sid, labels.get(sid, ""), sid in config.final_statuses) for sid in config.status_ids)
     consultations = []
@@ -397,12 +419,17 @@ def _answers(record: files.ContributionRecord, questions: dict[str, Any], proble
     for key, value in record.answers:
         if key not in questions:
             if record.status != "rejected":
+                listed = ", ".join(questions)
                 problems.append(_moved(texts[record.source], record.source, ("answers", key),
-                                       f"answer to unknown question '{key}' is not shown",
-                                       _fix(did_you_mean(key, questions) or "questions of this consultation: "
-                                            + (", ".join(questions) or "none") + ";",
-                                            "rename the key to an existing question, remove the answer, "
-                                            "or reject the contribution")))
+                                       say(f"answer to unknown question '{key}' is not shown",
+                                           f"la réponse à la question inconnue « {key} » n'est pas affichée"),
+                                       _fix(did_you_mean(key, questions)
+                                            or say(f"questions of this consultation: {listed or 'none'};",
+                                                   f"questions de cette consultation : {listed or 'aucune'} ;"),
+                                            say("rename the key to an existing question, remove the answer, "
+                                                "or reject the contribution",
+                                                "donnez à la clé le nom d'une question existante, retirez la réponse "
+                                                "ou refusez la contribution"))))
             continue
         question = questions[key]
         # A choice (or a scale's value) is one of a few words: one string for all who gave it.
@@ -412,8 +439,11 @@ def _answers(record: files.ContributionRecord, questions: dict[str, Any], proble
 
 
 def _fix(hint: str, fix: str) -> str:
-    """A hint ('did you mean ...?'), then how to fix the problem."""
-    return f"{hint} {fix[0].upper()}{fix[1:]}" if hint.endswith("?") else f"{hint} {fix}" if hint else fix
+    """A hint ('did you mean ...?'), then how to fix the problem: in each language they were said in."""
+    def joined(hint: str, fix: str) -> str:
+        return f"{hint} {fix[0].upper()}{fix[1:]}" if hint.endswith("?") else f"{hint} {fix}" if hint else fix
+
+    return say(joined(hint, fix), joined(french(hint), french(fix)))
 
 
 def _moved(text: str, path: str, keys: tuple[str, ...], message: str, hint: str) -> SourceError:
@@ -433,8 +463,12 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
     for doc in kinds["supports"]:
         for key, count in doc.data.items():
             if key not in proposal_slugs:
-                hint = _fix(did_you_mean(key, proposal_slugs), "rename the key to the proposal's slug, or remove the line")
-                problems.append(replace(doc.error((key,), f"supports for unknown proposal '{key}' are not counted",
+                hint = _fix(did_you_mean(key, proposal_slugs),
+                            say("rename the key to the proposal's slug, or remove the line",
+                                "donnez à la clé l'identifiant de la proposition, ou supprimez la ligne"))
+                problems.append(replace(doc.error((key,), say(f"supports for unknown proposal '{key}' are not counted",
+                                                              f"les soutiens de la proposition inconnue « {key} » "
+                                                              "ne sont pas comptés"),
                                                   hint, key=True), warning=True))
             supports[key] = count
     codebook: tuple[Theme, ...] = kinds["codebook"][0] if kinds["codebook"] else ()
@@ -448,9 +482,13 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
             # An orphan stays unpublished: a comment shown away from what it answers would mislead.
             if record.status != "rejected":
                 problems.append(_moved(texts[record.source], record.source, ("proposal",),
-                                       f"unknown proposal '{record.proposal}': this contribution is not published",
+                                       say(f"unknown proposal '{record.proposal}': this contribution is not published",
+                                           f"proposition inconnue « {record.proposal} » : cette contribution "
+                                           "n'est pas publiée"),
                                        _fix(did_you_mean(record.proposal, proposal_slugs),
-                                            "set 'proposal:' to an existing proposal, or reject the contribution")))
+                                            say("set 'proposal:' to an existing proposal, or reject the contribution",
+                                                "indiquez une proposition existante dans « proposal: », ou refusez "
+                                                "la contribution"))))
             continue
         problems += _unknown_tags(record, theme_ids, texts)
         answers = _answers(record, questions, problems, texts)
@@ -485,8 +523,12 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
     proposals, today = [], now.date()
     for p in sorted(kinds["proposal"], key=lambda p: (p.title.casefold(), p.slug)):
         if p.category and p.category not in categories:
-            problems.append(files.locate(texts[p.source], p.source, ("category",), f"unknown category '{p.category}'",
-                                         did_you_mean(p.category, categories) or "categories of this consultation: " + ", ".join(categories)))
+            listed = ", ".join(categories)
+            problems.append(files.locate(texts[p.source], p.source, ("category",),
+                                         say(f"unknown category '{p.category}'", f"catégorie inconnue « {p.category} »"),
+                                         did_you_mean(p.category, categories)
+                                         or say(f"categories of this consultation: {listed}",
+                                                f"catégories de cette consultation : {listed}")))
         shown = visible(p, today, statuses)
         proposals.append(made(
             Proposal,
@@ -516,10 +558,18 @@ def _link_consultation(c: files.ConsultationRecord, kinds: dict[str, list[Any]],
 
 def _unknown_tags(record: files.ContributionRecord, theme_ids: set[str], texts: dict[str, str]) -> list[SourceError]:
     """An error per tag that is not a theme of the consultation's codebook.yaml, at its place."""
-    return [files.locate(texts[record.source], record.source, ("tags", index), f"unknown theme '{tag}'",
-                         did_you_mean(tag, theme_ids) or ("themes in codebook.yaml: " + ", ".join(sorted(theme_ids))
-                                                          if theme_ids else "this consultation has no codebook.yaml"))
+    return [files.locate(texts[record.source], record.source, ("tags", index),
+                         say(f"unknown theme '{tag}'", f"thème inconnu « {tag} »"),
+                         did_you_mean(tag, theme_ids) or _themes_hint(theme_ids))
             for index, tag in enumerate(record.tags) if tag not in theme_ids]
+
+
+def _themes_hint(theme_ids: set[str]) -> str:
+    """The themes a tag may name, or that there are none."""
+    if not theme_ids:
+        return say("this consultation has no codebook.yaml", "cette consultation n'a pas de codebook.yaml")
+    listed = ", ".join(sorted(theme_ids))
+    return say(f"themes in codebook.yaml: {listed}", f"thèmes de codebook.yaml : {listed}")
 
 
 def check_merges(records: list[files.ProposalRecord], texts: dict[str, str], language: str) -> list[SourceError]:
