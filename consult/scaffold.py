@@ -15,7 +15,7 @@ from typing import Any
 from consult import DISTRIBUTION, __version__, i18n
 from consult.config import require_config
 from consult.document import dump_front_matter
-from consult.errors import ConsultError
+from consult.errors import ConsultError, say
 from consult.i18n import translate
 from consult.layout import INDEX_FILE, consultation_dir, consultations_dir, page_file, proposal_file, skeleton_dir
 from consult.slug import slugify
@@ -136,7 +136,8 @@ def new_content(root: Path, kind: str, title: str, consultation: str | None = No
         path = page_file(root, slug)
         meta = {"title": title, "footer": True}
     else:
-        raise ConsultError(f"unknown content kind {kind!r}: use consultation, proposal or page")
+        raise ConsultError(say(f"unknown content kind {kind!r}: use consultation, proposal or page",
+                               f"type de contenu inconnu « {kind} » : indiquez consultation, proposal ou page"))
     if path.exists():
         raise ConsultError(translate(language, "cli.new.exists", path=path.relative_to(root).as_posix()))
     path.parent.mkdir(parents=True, exist_ok=True)

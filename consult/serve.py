@@ -27,7 +27,7 @@ import click
 
 from consult.build import OUTPUT_DIR, RULES_FILE, BuildOptions, Builder
 from consult.config import Config, parse_now, require_config, site_language
-from consult.errors import ConsultError
+from consult.errors import ConsultError, say
 from consult.layout import WATCHED_DIRS
 # The form handler's server: threaded, and it drains what a client still sends before closing, so a
 # refused body (413) or bytes past a Content-Length do not reset the connection before the answer.
@@ -343,8 +343,10 @@ def _serve(builder: Builder, root: Path, site_dir: Path, host: str, port: int, n
     try:
         server = make_server(host, port, app, ThreadingWSGIServer, QuietHandler)
     except OSError as exc:
-        raise ConsultError(f"cannot listen on {host}:{port} ({exc.strerror}): is another server running? "
-                           f"Try --port {port + 1}.")
+        raise ConsultError(say(f"cannot listen on {host}:{port} ({exc.strerror}): is another server running? "
+                               f"Try --port {port + 1}.",
+                               f"impossible d'écouter sur {host}:{port} ({exc.strerror}) : un autre serveur "
+                               f"tourne-t-il déjà ? Essayez --port {port + 1}."))
     rebuilder.thread.start()
     observer = watch(root, rebuilder)
     click.echo(f"Serving http://{host}:{server.server_port}/ (form handler at /api/), "

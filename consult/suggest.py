@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from consult.document import parse_front_matter
-from consult.errors import ConsultError
+from consult.errors import ConsultError, say
 from consult.i18n import translate
 from consult.pull import write_replace
 from consult.slug import slugify
@@ -228,7 +228,8 @@ def read_texts(root: Path, slug: str) -> tuple[str, list[Text]]:
     folder = root / "content" / "consultations" / slug
     index = folder / "index.md"
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug) or not index.is_file():
-        raise ConsultError(f"no consultation '{slug}' in content/consultations/")
+        raise ConsultError(say(f"no consultation '{slug}' in content/consultations/",
+                               f"pas de consultation « {slug} » dans content/consultations/"))
     doc, _, problems = parse_front_matter(index.read_text(encoding="utf-8"), index.relative_to(root).as_posix())
     if problems:
         raise ConsultError(problems)
