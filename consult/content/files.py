@@ -212,6 +212,23 @@ def to_datetime(value: date | datetime, config: Config, end_of_day: bool = False
     return datetime.combine(value, time(23, 59, 59) if end_of_day else time(0, 0), tzinfo=config.tz)
 
 
+# What each front matter or list item is, as the problems about it name it: said once here, as a
+# parse names it for every file (and a national consultation has a million of them).
+WHAT = {en: say(en, fr) for en, fr in (
+    ("a consultation", "une consultation"),
+    ("category", "une catégorie"),
+    ("question", "une question"),
+    ("a proposal", "une proposition"),
+    ("status change", "un changement de statut"),
+    ("a report", "un signalement"),
+    ("a contribution", "une contribution"),
+    ("a synthesis", "une synthèse"),
+    ("a page", "une page"),
+    ("a codebook", "un codebook"),
+    ("theme", "un thème"),
+)}
+
+
 def _front(text: str, path: str, fields: dict[str, Field], what: str) -> tuple[YamlDoc, Any, str, list[SourceError]]:
     """The front matter's doc (positions), its data as the parser reads it (`converted`: dates given
     as text parsed; None when it did not parse), the Markdown body and the problems."""
@@ -244,13 +261,13 @@ def _items(doc: YamlDoc, data: dict[str, Any], name: str, fields: dict[str, Fiel
 
 
 def parse_consultation(text: str, path: str, slug: str, config: Config) -> tuple[ConsultationRecord | None, list[SourceError]]:
-    doc, data, body, problems = _front(text, path, CONSULTATION_FIELDS, say("a consultation", "une consultation"))
+    doc, data, body, problems = _front(text, path, CONSULTATION_FIELDS, WHAT["a consultation"])
     if data is None:
         return None, problems
     categories = tuple(Category(c["id"], c["label"]) for _, c in _items(doc, data, "categories", CATEGORY_FIELDS,
-                                                                         say("category", "une catégorie"), problems))
+                                                                         WHAT["category"], problems))
     questions = tuple(
-        q for index, item in _items(doc, data, "questions", QUESTION_FIELDS, say("question", "une question"), problems)
+        q for index, item in _items(doc, data, "questions", QUESTION_FIELDS, WHAT["question"], problems)
         if (q := _question(doc, index, item, problems)) is not None
     )
     kinds = tuple(data["kinds"]) if present(data, "kinds", "list") else DEFAULT_KINDS
@@ -370,14 +387,14 @@ def _known_status(doc: YamlDoc, at: tuple[str | int, ...], value: str, status_id
 
 
 def parse_proposal(text: str, path: str, slug: str, config: Config) -> tuple[ProposalRecord | None, list[SourceError]]:
-    doc, data, body, problems = _front(text, path, PROPOSAL_FIELDS, say("a proposal", "une proposition"))
+    doc, data, body, problems = _front(text, path, PROPOSAL_FIELDS, WHAT["a proposal"])
     if data is None:
         return None, problems
     status_ids = config.status_ids  # a property: computed once here, not for each history entry
     if present(data, "status", "str"):
         problems += _known_status(doc, ("status",), data["status"], status_ids)
     history = []
-    entries = _items(doc, data, "history", HISTORY_FIELDS, say("status change", "un changement de statut"), problems)
+    entries = _items(doc, data, "history", HISTORY_FIELDS, WHAT["status change"], problems)
     for index, item in entries:
         problems += _known_status(doc, ("history", index, "status"), item["status"], status_ids)
         moment = item["date"].date() if isinstance(item["date"], datetime) else item["date"]
@@ -408,14 +425,14 @@ def _day(value: date | datetime | None) -> date | None:
 
 def parse_report(text: str, path: str) -> tuple[ReportRecord | None, list[SourceError]]:
     """A report file as pull writes it: its id and target (its note, the body, is never read)."""
-    _, data, _, problems = _front(text, path, REPORT_FIELDS, say("a report", "un signalement"))
+    _, data, _, problems = _front(text, path, REPORT_FIELDS, WHAT["a report"])
     if data is None or problems:
         return None, problems
     return ReportRecord(id=data["id"], target=data["target"] or "", source=path), []
 
 
 def parse_contribution(text: str, path: str, stem: str, consultation: str, config: Config) -> tuple[ContributionRecord | None, list[SourceError]]:
-    doc, data, body, problems = _front(text, path, CONTRIBUTION_FIELDS, say("a contribution", "une contribution"))
+    doc, data, body, problems = _front(text, path, CONTRIBUTION_FIELDS, WHAT["a contribution"])
     if data is None:
         return None, problems
     if present(data, "id", "str") and data["id"] != stem:
@@ -507,7 +524,7 @@ def _check_flags(doc: YamlDoc, codes: Any) -> list[SourceError]:
 
 
 def parse_synthesis(text: str, path: str) -> tuple[SynthesisRecord | None, list[SourceError]]:
-    _, data, body, problems = _front(text, path, SYNTHESIS_FIELDS, say("a synthesis", "une synthèse"))
+    _, data, body, problems = _front(text, path, SYNTHESIS_FIELDS, WHAT["a synthesis"])
     if data is None or problems:
         return None, problems
     published = data.get("published")
@@ -517,7 +534,7 @@ def parse_synthesis(text: str, path: str) -> tuple[SynthesisRecord | None, list[
 
 
 def parse_page(text: str, path: str, slug: str) -> tuple[PageRecord | None, list[SourceError]]:
-    _, data, body, problems = _front(text, path, PAGE_FIELDS, say("a page", "une page"))
+    _, data, body, problems = _front(text, path, PAGE_FIELDS, WHAT["a page"])
     if data is None or problems:
         return None, problems
     return PageRecord(slug, data["title"], data.get("summary", ""), data.get("footer", True), render_trusted(body), path), problems
@@ -560,10 +577,10 @@ def parse_codebook(text: str, path: str) -> tuple[tuple[Theme, ...] | None, list
                                                     "codebook.yaml doit être une suite de lignes « clé: valeur » "
                                                     "avec une liste « themes »"))]
     problems += check_mapping(doc, (), doc.data, {"themes": Field("list", required=True)},
-                              say("a codebook", "un codebook"))
+                              WHAT["a codebook"])
     if problems:
         return None, problems
-    items = _items(doc, doc.data, "themes", THEME_FIELDS, say("theme", "un thème"), problems)
+    items = _items(doc, doc.data, "themes", THEME_FIELDS, WHAT["theme"], problems)
     ids = [item["id"] for _, item in items]
     for index, item in items:
         parent = item.get("parent", "")
