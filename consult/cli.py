@@ -252,9 +252,10 @@ def watch(ctx: Context) -> None:
     from consult.theme import builtin_themes_dir
     from consult.watch import watch_site
 
+    from consult.i18n import translate
+
     def ready() -> None:
-        click.echo(f"Watching {ctx.root} for changes (Ctrl-C to stop): a build now checks this journal "
-                   "instead of the date of every file.", err=True)
+        click.echo(translate(ctx.language, "cli.watch.ready", root=ctx.root), err=True)
 
     # Ctrl-C or a service manager's SIGTERM stop it cleanly; installed even where the shell started it
     # with SIGINT ignored (a background job of a script), so that it can always be stopped the same way.
@@ -262,7 +263,7 @@ def watch(ctx: Context) -> None:
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: stopping.set())
     watch_site(ctx.root, [builtin_themes_dir()], stop=stopping.is_set, ready=ready)
-    click.echo("Stopped watching: builds look at every file again.", err=True)
+    click.echo(translate(ctx.language, "cli.watch.stopped"), err=True)
 
 
 def available_cores() -> int:
@@ -701,7 +702,9 @@ def inbox_backup(ctx: Context, file: Path, inbox_url: str | None) -> None:
         count = inbox.backup_to(file)
     finally:
         inbox.close()
-    click.echo(f"Backed up {count} submission(s) to {file}.")
+    from consult.i18n import translate
+
+    click.echo(translate(ctx.language, "cli.inbox.backed_up", count=count, file=file))
 
 
 @inbox_group.command("restore")
@@ -717,7 +720,9 @@ def inbox_restore(ctx: Context, file: Path, force: bool, inbox_url: str | None) 
         count = inbox.restore_from(file, force=force)
     finally:
         inbox.close()
-    click.echo(f"Restored {count} submission(s) from {file}.")
+    from consult.i18n import translate
+
+    click.echo(translate(ctx.language, "cli.inbox.restored", count=count, file=file))
 
 
 def main() -> None:

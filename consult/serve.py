@@ -327,8 +327,10 @@ def _serve(builder: Builder, root: Path, site_dir: Path, host: str, port: int, n
            inbox_url: str | None) -> None:
     status = Status()
 
+    language = site_language(root)
+
     def report(seconds: float, files: int) -> None:
-        click.echo(f"Rebuilt in {seconds * 1000:.0f} ms ({files} files changed).", err=True)
+        click.echo(translate(language, "serve.rebuilt", ms=f"{seconds * 1000:.0f}", files=files), err=True)
 
     rebuilder = Rebuilder(builder, status, report)
     rebuilder.rebuild(None)
@@ -349,10 +351,9 @@ def _serve(builder: Builder, root: Path, site_dir: Path, host: str, port: int, n
                                f"tourne-t-il déjà ? Essayez --port {port + 1}."))
     rebuilder.thread.start()
     observer = watch(root, rebuilder)
-    click.echo(f"Serving http://{host}:{server.server_port}/ (form handler at /api/), "
-               "rebuilding on save. Ctrl+C to stop.")
+    click.echo(translate(language, "serve.serving", url=f"http://{host}:{server.server_port}/"))
     if screen is not None:
-        click.echo(f"Moderation screen: http://{host}:{server.server_port}{screen.url()}")
+        click.echo(translate(language, "serve.screen", url=f"http://{host}:{server.server_port}{screen.url()}"))
     try:
         server.serve_forever()
     except KeyboardInterrupt:

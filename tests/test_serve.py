@@ -262,7 +262,7 @@ def test_no_client_address_in_the_logs_of_the_real_servers(tmp_path: Path, comma
     root = tmp_path / "site"
     init_site(root)
     if command == "serve":
-        port, stop = _server_output(root, "serve", "--port", "0", "--now", NOW, ready="Serving")
+        port, stop = _server_output(root, "serve", "--port", "0", "--now", NOW, ready="Site servi sur")
     else:
         build_site(root, now=NOW)  # the handler reads _site/consult-rules.json
         with socket.socket() as probe:

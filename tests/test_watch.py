@@ -34,7 +34,7 @@ class Watching:
                                         stderr=subprocess.PIPE, text=True)
         assert self.process.stderr is not None
         line = self.process.stderr.readline()
-        assert line.startswith("Watching"), line
+        assert line.startswith("Surveillance de "), line  # a site made by consult init speaks French
 
     def stop(self, how: int = signal.SIGINT) -> str:
         self.process.send_signal(how)
@@ -194,7 +194,7 @@ def test_a_second_watcher_of_the_same_site_is_refused(site: Path, watching: Watc
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
 def test_stopping_says_that_builds_look_at_every_file_again(site: Path, how: int) -> None:
     watcher = Watching(site)
-    assert "Stopped watching" in watcher.stop(how)
+    assert "Surveillance arrêtée" in watcher.stop(how)
     assert watcher.process.returncode == 0
     assert sync(site) is None
 
@@ -206,7 +206,7 @@ def test_ctrl_c_stops_a_watcher_started_with_it_ignored(site: Path) -> None:
         watcher = Watching(site)
     finally:
         signal.signal(signal.SIGINT, old)
-    assert "Stopped watching" in watcher.stop(signal.SIGINT)
+    assert "Surveillance arrêtée" in watcher.stop(signal.SIGINT)
 
 
 def test_lost_events_start_a_new_session_that_no_earlier_token_matches(site: Path, began: Watcher) -> None:

@@ -276,9 +276,9 @@ def test_reported_items_keep_and_unpublish_with_the_keyboard_axe_clean(browser: 
 
 def test_serve_mounts_the_screen(browser: Browser, server: DemoServer) -> None:
     deadline = time.monotonic() + 10
-    while "Moderation screen:" not in server.output() and time.monotonic() < deadline:
+    while "Écran de modération" not in server.output() and time.monotonic() < deadline:  # the demo speaks French
         time.sleep(0.1)
-    found = re.search(r"Moderation screen: http://127\.0\.0\.1:\d+(/__consult/moderation/\?token=[\w-]+)", server.output())
+    found = re.search(r"Écran de modération\s: http://127\.0\.0\.1:\d+(/__consult/moderation/\?token=[\w-]+)", server.output())
     assert found, server.output()
     context = browser.new_context(base_url=server.url)
     page = context.new_page()
