@@ -169,6 +169,8 @@ def _contribution_row(x: Contribution) -> dict[str, Any]:
 
 
 def _cell(value: Any) -> str:
+    if value.__class__ is str:  # most cells: no isinstance tests, no str() (140,000 at 10,000 proposals)
+        return "'" + value if value.startswith(FORMULA_START) else value
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
     if isinstance(value, date):
@@ -188,9 +190,8 @@ def _header(columns: tuple[Column, ...]) -> bytes:
 def _lines(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> bytes:
     """The CSV lines of `rows`, without header."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    for row in rows:
-        writer.writerow([_cell(row[c.name]) for c in columns])
+    names = [c.name for c in columns]
+    csv.writer(out, lineterminator="\n").writerows([_cell(row[name]) for name in names] for row in rows)
     return out.getvalue().encode("utf-8")
 
 
