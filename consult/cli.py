@@ -20,7 +20,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from consult import __version__
-from consult.errors import ConsultError, in_order, say, split_warnings
+from consult.errors import ConsultError, in_language, in_order, say, split_warnings
 
 
 class Context:
@@ -238,7 +238,7 @@ def build(ctx: Context, now: str | None, out: Path | None, jobs: int | None, no_
     click.echo(translate(ctx.language, "cli.build.done", count=built.count, written=len(report.written),
                          unchanged=report.unchanged, removed=len(report.removed)))
     if built.indexed is not None:
-        click.echo(built.indexed.message, err=built.indexed.pages is None)
+        click.echo(in_language(built.indexed.message, ctx.language), err=built.indexed.pages is None)
     return LEAVE_AT_ONCE
 
 

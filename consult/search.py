@@ -21,11 +21,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from consult.errors import say
 from consult.layout import SEARCH_DIR
 
 MARK = b"data-pagefind-body"  # an element whose text Pagefind indexes (in the theme's page templates)
-MISSING = ("search: Pagefind is not installed, so the site was built without its search index "
-           "(pip install 'consult-static[search]' adds it).")
+MISSING = say("search: Pagefind is not installed, so the site was built without its search index "
+              "(pip install 'consult-static[search]' adds it).",
+              "recherche : Pagefind n'est pas installé, le site a donc été construit sans son index de recherche "
+              "(pip install 'consult-static[search]' l'ajoute).")
 
 
 @dataclass(frozen=True)
@@ -67,16 +70,20 @@ def index_site(out: Path, executable: Path | None = None) -> Indexed:
         if done.returncode:
             remove_index(out)
             reason = (done.stderr.strip() or done.stdout.strip()).splitlines()
+            why = reason[-1] if reason else done.returncode
             return Indexed(time.perf_counter() - start, None,
-                           f"search: Pagefind could not index the site ({reason[-1] if reason else done.returncode}); "
-                           "the site was built without its search index.")
+                           say(f"search: Pagefind could not index the site ({why}); "
+                               "the site was built without its search index.",
+                               f"recherche : Pagefind n'a pas pu indexer le site ({why}) ; "
+                               "le site a été construit sans son index de recherche."))
         _swap(fresh / SEARCH_DIR, out / SEARCH_DIR)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
     pages = re.search(r"Indexed (\d+) pages?", done.stdout)
     count = int(pages.group(1)) if pages else 0
     seconds = time.perf_counter() - start
-    return Indexed(seconds, count, f"search: {count} pages indexed by Pagefind in {seconds:.1f} s.")
+    return Indexed(seconds, count, say(f"search: {count} pages indexed by Pagefind in {seconds:.1f} s.",
+                                       f"recherche : {count} pages indexées par Pagefind en {seconds:.1f} s."))
 
 
 def marked_pages(out: Path) -> list[str]:

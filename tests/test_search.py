@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from consult import search
 from consult.build import build_site
 from consult.cli import cli
+from consult.errors import french
 from consult.layout import SEARCH_DIR
 from tests.conftest import site_with_proposals, tree
 
@@ -144,11 +145,11 @@ def test_consult_build_says_what_the_search_step_did(site: Path, monkeypatch: py
     runner = CliRunner()
     result = runner.invoke(cli, ["-C", str(site), "build", "--now", NOW])
     assert result.exit_code == 0, result.output
-    assert f"search: {marked_pages(site / '_site')} pages indexed by Pagefind" in result.output
+    assert f"recherche : {marked_pages(site / '_site')} pages indexées par Pagefind" in result.output  # a French site
     monkeypatch.setattr(search, "pagefind_executable", lambda: None)
     (site / "content/pages/a-propos.md").write_text("---\ntitle: À propos\n---\n\nAutre texte.\n", encoding="utf-8")
     result = runner.invoke(cli, ["-C", str(site), "build", "--now", NOW])
-    assert result.exit_code == 0 and search.MISSING in result.output
+    assert result.exit_code == 0 and french(search.MISSING) in result.output and search.MISSING not in result.output
     result = runner.invoke(cli, ["-C", str(site), "build", "--now", NOW, "--no-search", "--no-cache"])
     assert result.exit_code == 0 and "search:" not in result.output
     assert not index_files(site / "_site")
