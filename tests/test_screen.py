@@ -260,7 +260,10 @@ def test_a_decision_that_fails_halfway_can_be_undone(site: Path) -> None:
     before = {p: p.read_bytes() for p in (site / "content").rglob("*.md")}
     client.post("decide", bulk="approve", ids=["20261115-00000005", "20261115-00000002"])
     assert (site / "content/consultations/plan-velo/proposals/un-garage-a-velos.md").exists()
-    assert "Erreur" in client.page() and "20261115-00000005" not in ids_on(client.page())
+    page = client.page()  # the notice shows once
+    assert "Erreur" in page and "20261115-00000005" not in ids_on(page)
+    # the refusal in the site's language (the demo's: French), as the CLI says it
+    assert "20261115-00000002.md : aucune ligne « status: » à modifier" in page and "no 'status:'" not in page
     client.post("undo")
     assert {p: p.read_bytes() for p in (site / "content").rglob("*.md")} == before
 
