@@ -163,4 +163,4 @@ def test_a_consultation_without_published_text_or_unknown_is_a_clear_error(tmp_p
     code, out = themes(site, "budget-participatif-2027")
     assert code == 1 and "pas de texte publié" in out
     code, out = themes(site, "nulle-part")
-    assert code == 1 and "no consultation 'nulle-part'" in out and "Traceback" not in out
+    assert code == 1 and "pas de consultation « nulle-part »" in out and "Traceback" not in out  # the demo: French
