@@ -345,7 +345,7 @@ def pull_command(ctx: Context, branch: str | None, inbox_url: str | None, from_u
     else:
         inbox = _site_inbox(ctx, inbox_url)
     try:
-        click.echo(pull(ctx.root, inbox, branch=branch).render())
+        click.echo(pull(ctx.root, inbox, branch=branch).render(ctx.language))
     except OSError as exc:
         from consult.errors import DISK_FULL, disk_full
 

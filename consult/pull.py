@@ -42,6 +42,7 @@ from consult.detect import Prepared, Screening, WordList, prepare
 from consult.document import dump_front_matter, dump_yaml, parse_front_matter
 from consult.errors import ConsultError
 from consult.flags import parse_flags
+from consult.i18n import translate
 from consult.inbox import Inbox, Submission
 from consult.layout import (
     CONSULTATIONS_DIR, CONSULTATIONS_PREFIX, CONTRIBUTIONS_DIR, INDEX_FILE, PROPOSALS_DIR, REPORTS_DIR, STATE_DIR, SUPPORTS_FILE,
@@ -96,35 +97,38 @@ class PullReport:
     reports: list[str] = field(default_factory=list)  # report files written (reports/<id>.md)
     reported: list[str] = field(default_factory=list)  # published files a report flagged `reported`
 
-    def render(self) -> str:
-        lines = [f"wrote {path}" for path, _, _ in self.written]
-        lines += [f"wrote {path}" for path in self.supports]
-        lines += [f"wrote {path}" for path in self.reports]
-        lines += [f"flagged reported: {path}" for path in self.reported]
-        lines += [f"kept {path}: already there, left as it is" for path in self.kept]
-        lines += [f"flagged orphan: {note}" for note in self.orphans]
-        lines += [f"removed {path}: its contribution was erased" for path in self.erased]
-        lines += [f"skipped {id_}: its consultation is not in content/" for id_ in self.unknown]
+    def render(self, language: str = "en") -> str:
+        """What the pull did, a line each, then its summary: in the site's `language` (the CLI's)."""
+        def say(key: str, **params: Any) -> str:
+            return translate(language, f"pull.report.{key}", **params)
+
+        lines = [say("wrote", path=path) for path, _, _ in self.written]
+        lines += [say("wrote", path=path) for path in self.supports]
+        lines += [say("wrote", path=path) for path in self.reports]
+        lines += [say("reported", path=path) for path in self.reported]
+        lines += [say("kept", path=path) for path in self.kept]
+        lines += [say("orphan", note=note) for note in self.orphans]
+        lines += [say("erased", path=path) for path in self.erased]
+        lines += [say("unknown", id=id_) for id_ in self.unknown]
         if self.held:
-            lines.append(f"{self.held} submission(s) held in the inbox, not pulled: list and release them "
-                         "with 'consult held'")
-        lines += [f"{count} support(s) for unknown proposal {proposal} in {consultation}: not counted"
-                  " (proposal renamed or removed?)" for consultation, proposal, count in self.unknown_supports]
-        summary = f"{len(self.written)} new contribution(s), {len(self.supports)} support tally file(s)"
+            lines.append(say("held", count=self.held))
+        lines += [say("unknown_supports", count=count, proposal=proposal, consultation=consultation)
+                  for consultation, proposal, count in self.unknown_supports]
+        summary = say("summary", written=len(self.written), supports=len(self.supports))
         if self.flagged:
-            summary += f", {len(self.flagged)} flagged"
+            summary += say("flagged", count=len(self.flagged))
         if self.confirmed:
-            summary += f", {self.confirmed} delivered earlier now confirmed"
+            summary += say("confirmed", count=self.confirmed)
         if self.published:
-            summary += f", {len(self.published)} published at once (post-moderation)"
+            summary += say("published", count=len(self.published))
         if self.reports:
-            summary += f", {len(self.reports)} report(s) of published items"
+            summary += say("reports", count=len(self.reports))
         if self.committed:
-            summary += "; committed on the current branch"
-        lines += [f"review branch {name}: {count} file(s)" for name, count in self.batches]
-        lines += [f"review branch {name}: erased file(s) removed" for name in self.updated]
+            summary += say("committed")
+        lines += [say("batch", name=name, count=count) for name, count in self.batches]
+        lines += [say("batch_erased", name=name) for name in self.updated]
         if self.branch and not (self.committed or self.batches or self.updated):
-            summary += "; nothing to commit"
+            summary += say("nothing")
         return "\n".join(lines + [summary + "."])
 
     def items(self) -> list[Item]:

@@ -323,7 +323,7 @@ def test_held_lists_with_text_then_releases_and_pull_says_how_many_are_held(disk
     inbox.add(_held_row(2))
     inbox.close()
     pulled = run("--root", str(site), "pull")
-    assert "2 submission(s) held in the inbox" in pulled.output and "0 new contribution(s)" in pulled.output
+    assert "2 envoi(s) retenu(s) dans la boîte de réception" in pulled.output and "0 nouvelle(s) contribution(s)" in pulled.output
     listed = run("--root", str(site), "held")
     assert listed.exit_code == 0
     assert "20261201-held0001" in listed.output and "Texte d’un robot\\u202e ou d’une personne" in listed.output
@@ -332,7 +332,7 @@ def test_held_lists_with_text_then_releases_and_pull_says_how_many_are_held(disk
     assert released.exit_code == 1 and "20261201-held0001: released" in released.output
     assert "20261201-nothere0: no such submission" in released.output
     pulled = run("--root", str(site), "pull")
-    assert "1 new contribution(s)" in pulled.output and "1 submission(s) held" in pulled.output
+    assert "1 nouvelle(s) contribution(s)" in pulled.output and "1 envoi(s) retenu(s)" in pulled.output
     [path] = (site / "content" / "consultations" / "exemple" / "contributions").glob("*.md")
     assert path.stem == "20261201-held0001"
     assert run("--root", str(site), "held").output.count("20261201-held") == 1

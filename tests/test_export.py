@@ -299,7 +299,7 @@ def test_pull_from_brings_every_row_over_several_pages_and_no_held_one(handler: 
     sent = handler.send(8)
     held = handler.send(2, quarantine="honeypot")
     out = run_pull(site, handler.url, "--branch", "consult/pull")
-    assert "8 new contribution(s)" in out and "2 submission(s) held in the inbox" in out
+    assert "8 nouvelle(s) contribution(s)" in out and "2 envoi(s) retenu(s) dans la boîte de réception" in out
     assert head_ids(site) == sent
     assert not set(held) & set(head_ids(site))
     pages = [query for method, path, query in handler.gate.seen if path == "/api/export"]
@@ -308,7 +308,7 @@ def test_pull_from_brings_every_row_over_several_pages_and_no_held_one(handler: 
         text = delivered_text(site, id_)
         assert "status: pending" in text and "example.net" not in text
     assert handler.inbox.counts() == {"written": 8, "held": 2}
-    assert "0 new contribution(s)" in run_pull(site, handler.url, "--branch", "consult/pull")
+    assert "0 nouvelle(s) contribution(s)" in run_pull(site, handler.url, "--branch", "consult/pull")
     assert handler.inbox.counts() == {"exported": 8, "held": 2}  # the files were found in HEAD
 
 
@@ -355,7 +355,7 @@ def test_rows_written_but_never_delivered_are_written_again_by_the_next_pull(han
     runner2 = disk_dir / "runner-2"
     subprocess.run(["git", "clone", "-q", str(site), str(runner2)], check=True)
     out = run_pull(runner2, handler.url, "--branch", "consult/pull")
-    assert "4 new contribution(s)" in out
+    assert "4 nouvelle(s) contribution(s)" in out
     assert head_ids(runner2) == sent
     run_pull(runner2, handler.url, "--branch", "consult/pull")
     assert handler.inbox.counts() == {"exported": 4}
@@ -392,7 +392,7 @@ def test_erasures_support_counts_and_retention_reach_the_handler_through_the_exp
     assert "exemple-de-proposition: 2\n" in supports and "voter" not in supports
     assert handler.inbox.erase(sent[1], datetime.now(timezone.utc))  # what `consult erase` does on the handler
     out = run_pull(site, handler.url, "--branch", "consult/pull")
-    assert "review branch consult/pull/" in out and "erased file(s) removed" in out
+    assert "branche de relecture consult/pull/" in out and "fichier(s) effacé(s) retiré(s)" in out
     assert head_ids(site) == [sent[0], sent[2]]
     assert handler.inbox.counts() == {"exported": 2, "new": 2, "held": 1}  # 'new': the counted supports
     config = site / "site.yaml"

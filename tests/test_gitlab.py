@@ -129,7 +129,7 @@ def test_with_consult_pull_url_the_pull_job_goes_through_the_handler_export(site
         ids = handler.send(2, consultation="plan-velo")
         remote = {"CONSULT_PULL_URL": handler.url, "CONSULT_PULL_TOKEN": TOKEN}
         out = _pull_job(work, origin, "", 1, **remote)
-        assert "2 new contribution(s)" in out and TOKEN not in out
+        assert "2 nouvelle(s) contribution(s)" in out and TOKEN not in out
         names = {Path(path).stem for path in _review_files(origin)}
         assert set(ids) <= names
         assert "Nothing new in the inbox." in _pull_job(work, origin, "", 2, **remote)

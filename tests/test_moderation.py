@@ -147,7 +147,7 @@ def test_cli_commands(pulled: tuple[Path, str]) -> None:
     bad = runner.invoke(cli, ["-C", str(site), "moderate", "reject", ids[2], "--reason", "nope"])
     assert bad.exit_code == 1 and "motif inconnu « nope »" in bad.output
     pulled_again = runner.invoke(cli, ["-C", str(site), "pull", "--inbox", url])
-    assert pulled_again.exit_code == 0 and "0 new contribution" in pulled_again.output
+    assert pulled_again.exit_code == 0 and "0 nouvelle(s) contribution(s)" in pulled_again.output
     erased = runner.invoke(cli, ["-C", str(site), "erase", ids[2], "--inbox", url])
     assert erased.exit_code == 0 and "tombstone" in erased.output
 
