@@ -39,14 +39,14 @@ def test_backup_lose_restore_pull(site: Path) -> None:  # noqa: F811
     kept = submit(site, url, "Des arceaux rue Haute", "Une piste quai Nord")
     backup = site.parent / "inbox-backup.sqlite3"
     code, out = run(site, "backup", str(backup), "--inbox", url)
-    assert code == 0 and "2 submission" in out
+    assert code == 0 and "2 envoi(s) sauvegardé(s)" in out  # a site made by consult init: French
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600  # e-mail addresses inside
     assert sqlite3.connect(backup).execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one file
 
     for suffix in ("", "-wal", "-shm"):  # the disk is lost
         Path(str(site / ".consult" / "inbox.sqlite3") + suffix).unlink(missing_ok=True)
     code, out = run(site, "restore", str(backup), "--inbox", url)
-    assert code == 0 and "2 submission" in out
+    assert code == 0 and "2 envoi(s) restauré(s)" in out
 
     inbox = open_inbox(url)
     try:
