@@ -99,36 +99,36 @@ class PullReport:
 
     def render(self, language: str = "en") -> str:
         """What the pull did, a line each, then its summary: in the site's `language` (the CLI's)."""
-        def say(key: str, **params: Any) -> str:
+        def words(key: str, **params: Any) -> str:
             return translate(language, f"pull.report.{key}", **params)
 
-        lines = [say("wrote", path=path) for path, _, _ in self.written]
-        lines += [say("wrote", path=path) for path in self.supports]
-        lines += [say("wrote", path=path) for path in self.reports]
-        lines += [say("reported", path=path) for path in self.reported]
-        lines += [say("kept", path=path) for path in self.kept]
-        lines += [say("orphan", note=note) for note in self.orphans]
-        lines += [say("erased", path=path) for path in self.erased]
-        lines += [say("unknown", id=id_) for id_ in self.unknown]
+        lines = [words("wrote", path=path) for path, _, _ in self.written]
+        lines += [words("wrote", path=path) for path in self.supports]
+        lines += [words("wrote", path=path) for path in self.reports]
+        lines += [words("reported", path=path) for path in self.reported]
+        lines += [words("kept", path=path) for path in self.kept]
+        lines += [words("orphan", note=note) for note in self.orphans]
+        lines += [words("erased", path=path) for path in self.erased]
+        lines += [words("unknown", id=id_) for id_ in self.unknown]
         if self.held:
-            lines.append(say("held", count=self.held))
-        lines += [say("unknown_supports", count=count, proposal=proposal, consultation=consultation)
+            lines.append(words("held", count=self.held))
+        lines += [words("unknown_supports", count=count, proposal=proposal, consultation=consultation)
                   for consultation, proposal, count in self.unknown_supports]
-        summary = say("summary", written=len(self.written), supports=len(self.supports))
+        summary = words("summary", written=len(self.written), supports=len(self.supports))
         if self.flagged:
-            summary += say("flagged", count=len(self.flagged))
+            summary += words("flagged", count=len(self.flagged))
         if self.confirmed:
-            summary += say("confirmed", count=self.confirmed)
+            summary += words("confirmed", count=self.confirmed)
         if self.published:
-            summary += say("published", count=len(self.published))
+            summary += words("published", count=len(self.published))
         if self.reports:
-            summary += say("reports", count=len(self.reports))
+            summary += words("reports", count=len(self.reports))
         if self.committed:
-            summary += say("committed")
-        lines += [say("batch", name=name, count=count) for name, count in self.batches]
-        lines += [say("batch_erased", name=name) for name in self.updated]
+            summary += words("committed")
+        lines += [words("batch", name=name, count=count) for name, count in self.batches]
+        lines += [words("batch_erased", name=name) for name in self.updated]
         if self.branch and not (self.committed or self.batches or self.updated):
-            summary += say("nothing")
+            summary += words("nothing")
         return "\n".join(lines + [summary + "."])
 
     def items(self) -> list[Item]:
