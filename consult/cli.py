@@ -13,8 +13,8 @@ import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from pathlib import Path
 from functools import cached_property
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click

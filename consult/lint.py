@@ -109,6 +109,13 @@ def unanswered(site: Site) -> list[Proposal]:
             and not p.response_html.strip() and not any(what == "response" for what, _ in p.embargoed)]
 
 
+# The hints of the warnings below, said once: a site may have thousands of these warnings.
+_RESPOND = say("say what was decided and why in 'response': citizens read it on its page",
+               "écrivez dans « response » ce qui a été décidé et pourquoi : les participants le liront "
+               "sur la page de la proposition")
+_REPLACE = say("replace it with your own", "remplacez-le par le vôtre")
+
+
 def unanswered_warning(proposal: Proposal) -> SourceError:
     """The warning for one unanswered proposal, at its `status:` line (found when it was parsed:
     a site may hold thousands of them, and no file is read again for its warning)."""
@@ -116,9 +123,7 @@ def unanswered_warning(proposal: Proposal) -> SourceError:
     return SourceError(proposal.source, line, 9 if line else 0,
                        say(f"the proposal is '{proposal.status.id}' but has no 'response'",
                            f"la proposition est « {proposal.status.id} » mais n'a pas de « response »"),
-                       say("say what was decided and why in 'response': citizens read it on its page",
-                           "écrivez dans « response » ce qui a été décidé et pourquoi : les participants le liront "
-                           "sur la page de la proposition"), warning=True)
+                       _RESPOND, warning=True)
 
 
 def _warning(problem: SourceError) -> SourceError:
@@ -154,7 +159,7 @@ def _placeholder(doc: YamlDoc, keys: tuple[str | int, ...], value: str) -> Sourc
     name = ".".join(str(key) for key in keys)
     return _warning(doc.error(keys, say(f"'{name}' is still the example from consult init ({value!r})",
                                         f"« {name} » est encore l'exemple de consult init ({value!r})"),
-                              say("replace it with your own", "remplacez-le par le vôtre")))
+                              _REPLACE))
 
 
 def _value_at(data: Any, keys: tuple[str | int, ...]) -> Any:
@@ -179,7 +184,7 @@ def check_text_placeholders(path: str, text: str, marked: frozenset[str]) -> lis
         if line.strip() in marked:
             return [SourceError(path, number, 1, say("still the example text from consult init",
                                                      "encore le texte d'exemple de consult init"),
-                                say("replace it with your own", "remplacez-le par le vôtre"), warning=True)]
+                                _REPLACE, warning=True)]
     return []
 
 

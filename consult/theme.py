@@ -256,15 +256,19 @@ class UnknownString(jinja2.TemplateRuntimeError):
     """A template asked for a UI string the tables do not have (a typo in a key)."""
 
 
+def _unknown_string(key: str) -> str:
+    """The problem with a key the UI tables do not have: check_ui_strings' and a render's words."""
+    return say(f"unknown UI string {key!r}", f"libellé d'interface inconnu « {key} »")
+
+
 def _translate(language: str, key: str, **params: object) -> str:
     """i18n.translate for templates: an unknown key is a template error, so a build reports it at
     the template's line (check_templates finds the literal keys before any page renders)."""
     try:
         return i18n.translate(language, key, **params)
     except KeyError:
-        hint = _key_hint(language, key)
-        raise UnknownString(say(f"unknown UI string {key!r}" + (f" ({hint})" if hint else ""),
-                                f"libellé d'interface inconnu « {key} »" + (f" ({french(hint)})" if hint else ""))) from None
+        message, hint = _unknown_string(key), _key_hint(language, key)
+        raise UnknownString(say(f"{message} ({hint})", f"{french(message)} ({french(hint)})") if hint else message) from None
 
 
 def translator(language: str, size: int = 4096) -> Callable[..., str]:
@@ -467,9 +471,7 @@ def check_ui_strings(env: Traceable, name: str, shown: str) -> list[SourceError]
             problems.append(SourceError(shown, lineno, 1, say(f"no UI string starts with {key!r}",
                                                               f"aucun libellé d'interface ne commence par « {key} »")))
         elif not prefix and key not in table and f"{key}.one" not in table:
-            problems.append(SourceError(shown, lineno, 1, say(f"unknown UI string {key!r}",
-                                                              f"libellé d'interface inconnu « {key} »"),
-                                        _key_hint(language, key)))
+            problems.append(SourceError(shown, lineno, 1, _unknown_string(key), _key_hint(language, key)))
     return problems
 
 
