@@ -201,6 +201,8 @@ class Forked(Generic[R]):
         self.path = os.path.join(self._folder.name, "result.pickle")
         if gated:
             wait, self._gate = os.pipe()
+        sys.stdout.flush()  # what this process printed is not the child's to print again when it flushes
+        sys.stderr.flush()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child: measured by its result, never returns
             code = 0

@@ -553,7 +553,8 @@ def test_a_parallel_build_compiles_templates_in_a_child_once_parsed_and_makes_co
     by a child started once every file is parsed (it takes the core left idle while the parent links
     and plans), into a folder the parent's Environment loads them from, so neither the parent nor a
     render worker compiles any; static files, open data and the handler's rules are made by the parent
-    while its workers render, before any range of its own. The site is the check's all the same."""
+    while its workers render, before any range of its own (in a site below build.APART_FROM: a larger
+    one makes them in a child while it plans, test_build_incremental). The site is the check's all the same."""
     import os
     import time
 

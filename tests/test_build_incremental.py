@@ -549,6 +549,111 @@ def test_contributions_csv_is_written_while_the_workers_render(site: Path, tmp_p
     assert left == [(["data/contributions.csv"], [])] * 3 and not list(out.rglob(".tmp-*"))
 
 
+@pytest.fixture()
+def apart(parallel: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A one-shot parallel build makes its companion files in a child even for a small site; the
+    temporary folder (where the child spools contributions.csv) is returned, to be looked into."""
+    import tempfile
+
+    from consult import build
+
+    monkeypatch.setattr(build, "APART_FROM", 0)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    return scratch
+
+
+def test_a_one_shot_parallel_build_makes_its_companion_files_in_a_child_while_it_plans(
+        site: Path, tmp_path: Path, apart: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builder._companions_apart: static files, open data and the handler's rules are made by a child
+    forked once the site is linked, before the pages are planned (the core planning leaves idle), not
+    by a render worker; contributions.csv comes through a spool file, staged into a new folder as into
+    one that has the last build's (an unchanged file left alone), and the spool is removed. A builder
+    that keeps its last build (consult serve) or a one-process build makes them itself."""
+    from consult import build, opendata
+
+    monkeypatch.setattr(opendata, "CHUNK_ROWS", 1)
+    for n in range(4):
+        comment(site, f"20260201-cccc000{n}", f"autre-{n % 3}")
+    log = tmp_path / "log"
+    parent = os.getpid()
+
+    def logged(name: str, function: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with open(log, "a") as handle:
+                handle.write(f"{name} {os.getpid()}\n")
+            return function(*args, **kwargs)
+        return run
+
+    monkeypatch.setattr(build, "companion_files", logged("companions", build.companion_files))
+    monkeypatch.setattr(build, "_Apart", logged("fork", build._Apart))
+    monkeypatch.setattr(build, "plan_pages", logged("plan", build.plan_pages))
+    from consult import pages
+    monkeypatch.setattr(pages, "render_page", logged("render", pages.render_page))
+
+    def calls() -> list[tuple[str, int]]:
+        found = [(name, int(pid)) for name, pid in (line.split() for line in log.read_text().splitlines())]
+        log.unlink()  # the next call: what was made since
+        return found
+
+    out = tmp_path / "out"
+    build_site(site, out, NOW, jobs=3)
+    made = calls()  # before the check, which makes the companion files here
+    assert tree(out) == check_site(site, NOW).files and tree(out)["data/contributions.csv"].count(b"\n") == 5
+    assert [name for name, pid in made if pid == parent][:2] == ["fork", "plan"]
+    [(_, child)] = [call for call in made if call[0] == "companions"]
+    workers = {pid for name, pid in made if name == "render"} - {parent}
+    assert workers and child != parent and child not in workers
+    comment(site, "20260201-cccc0009", "autre-0")
+    _, report = build_site(site, out, NOW, jobs=3)
+    assert [name for name, _ in calls()].count("fork") == 1
+    assert "data/contributions.csv" in report.written and tree(out) == check_site(site, NOW).files
+    _rewrite(site / PROPOSALS / "autre-1.md", "Autre 1", "Autre un")
+    _, report = build_site(site, out, NOW, jobs=3)
+    assert [name for name, _ in calls()].count("fork") == 1
+    assert "data/contributions.csv" not in report.written and tree(out) == check_site(site, NOW).files
+    assert not list(apart.iterdir()) and not list(out.rglob(".tmp-*"))
+    calls()  # the checks'
+    for options in (BuildOptions(jobs=3), BuildOptions(jobs=1, retain=False)):
+        builder = Builder(site, tmp_path / f"out-{options.jobs}", NOW, options)
+        with builder:
+            builder.build()
+        assert [pid for name, pid in calls() if name in ("fork", "companions")] == [parent]  # made here, beside
+
+
+def test_companion_files_whose_child_died_are_made_here_and_a_failed_build_leaves_no_spool(
+        site: Path, tmp_path: Path, apart: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child killed (out of memory, a signal): the files are made here, the site is whole. A build
+    that fails while the child works stops it and removes its spool."""
+    from consult import build
+
+    def killed(*args: Any) -> Any:
+        os.kill(os.getpid(), 9)
+
+    made = build._Apart._made
+    monkeypatch.setattr(build._Apart, "_made", staticmethod(killed))
+    build_site(site, tmp_path / "out", NOW, jobs=3)
+    assert tree(tmp_path / "out") == check_site(site, NOW).files and not list(apart.iterdir())
+
+    def slow(*args: Any) -> Any:
+        (tmp_path / "child").write_text(str(os.getpid()))
+        time.sleep(30)
+        return made(*args)
+
+    monkeypatch.setattr(build._Apart, "_made", staticmethod(slow))
+    builtin = Path(__file__).parent.parent / "themes/default/templates/proposal.html"
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates/proposal.html").write_text("{{ no_such_variable }}" + builtin.read_text(encoding="utf-8"), encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(ConsultError):
+        build_site(site, tmp_path / "fresh", NOW, jobs=3)
+    assert time.monotonic() - started < 20  # the child was stopped, not waited for
+    with pytest.raises(ProcessLookupError):  # and reaped: not even a zombie left
+        os.kill(int((tmp_path / "child").read_text()), 0)
+    assert not (tmp_path / "fresh").exists() and not list(apart.iterdir())
+
+
 @pytest.mark.usefixtures("parallel")
 def test_pages_keyed_in_workers_render_what_keying_here_renders(site: Path, tmp_path: Path) -> None:
     """Builder._stale keys the pages of the last build in the workers too: an edit renders the same
