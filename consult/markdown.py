@@ -2,9 +2,11 @@
 
 Editors' content may use tables, footnotes, raw HTML and heading anchors; it is the
 bulk of a build, so it goes through markdown-it-pyrs (markdown-it in Rust, same
-output). Citizens' text stays on markdown-it-py, whose link validation and rules we
-control: raw HTML, images and heading ids off, links restricted to http, https,
-mailto and relative URLs; everything else comes out as text.
+output), and through pulldown-cmark (pyromark, four times faster) where that one's
+HTML is markdown-it's to the byte (`_pulldown_agrees`). Citizens' text stays on
+markdown-it-py, whose link validation and rules we control: raw HTML, images and
+heading ids off, links restricted to http, https, mailto and relative URLs;
+everything else comes out as text.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 import markdown_it_pyrs
+import pyromark
 
 from consult.slug import slugify
 
@@ -92,16 +95,17 @@ _BREAK = re.compile(r"[ \t]*\n[ \t]*")
 
 
 def render_trusted(text: str) -> str:
-    """Editors' Markdown; h2 and h3 get ids from their text, unique within the document."""
+    """Editors' Markdown; h2 and h3 get ids from their text, unique within the document. `text` is
+    clean (document.clean: no character XML forbids), as every text of a site is."""
     if not text:  # most proposals' `response`: nothing to render, without a call into the parser
         return ""
-    if ("<" in text and _RAW_HEADING.search(text)) or "^[" in text or _backtick_after_bracket(text):
+    if _pulldown_agrees(text):
+        out: str | None = pyromark.html(text if text[-1] == "\n" else text + "\n")
+    elif ("<" in text and _RAW_HEADING.search(text)) or "^[" in text or _backtick_after_bracket(text):
         return trusted_fallback().render(text)
-    try:
-        out = TRUSTED.render(text)
-    except BaseException as exc:  # a Rust panic is a BaseException; anything else goes on up
-        if type(exc).__name__ != "PanicException":
-            raise
+    else:
+        out = _markdown_it(text)
+    if out is None:  # markdown-it-pyrs panicked
         return trusted_fallback().render(text)
     if "<h2>" not in out and "<h3>" not in out:
         return out
@@ -114,6 +118,72 @@ def render_trusted(text: str) -> str:
         parts[index] = f'<h{level} id="{_unique(_heading_slug(inner), taken)}">{inner}</h{level}>'
         parts[index + 1] = ""
     return "".join(parts)
+
+
+def _markdown_it(text: str) -> str | None:
+    """markdown-it-pyrs's HTML for `text`; None where it panics."""
+    try:
+        return TRUSTED.render(text)
+    except BaseException as exc:  # a Rust panic is a BaseException; anything else goes on up
+        if type(exc).__name__ != "PanicException":
+            raise
+        return None
+
+
+# What makes pulldown-cmark's HTML differ from markdown-it's (each found comparing the two on the
+# CommonMark spec's examples and on random text): a '"' (pulldown leaves it unescaped), an entity, raw
+# HTML, an autolink, a quote block (pulldown lets a list numbered from 2 break its lazy lines), a table,
+# an escape, a tab, a code span or fence (spaces, info strings), a carriage return, a footnote; ...
+_PULLDOWN_DIFFERS = '"&<>|\\\t`\r^~'
+# ... two blank lines after an empty list item (markdown-it ends the list), ...
+_BLANK_LINES = re.compile(r"\n[ ]*\n[ ]*\n")
+# ... and a link whose destination it writes otherwise: percent-encoded by markdown-it, '%' unescaped or
+# "'" made an entity by pulldown, a scheme markdown-it refuses (javascript:). These are written alike.
+_PLAIN_DESTINATION = re.compile(r"(?:(?:https?|mailto):|(?![A-Za-z][A-Za-z0-9+.\-]*:))"
+                                r"(?:[A-Za-z0-9\-._~:/?#@!$*+,;=]|%[0-9A-Fa-f]{2}"
+                                r"|\((?:[A-Za-z0-9\-._~:/?#@!$*+,;=]|%[0-9A-Fa-f]{2})*\))*", re.IGNORECASE)
+
+
+def _pulldown_agrees(text: str) -> bool:
+    """Whether pulldown-cmark makes of `text` the HTML markdown-it makes (tests/test_markdown.py
+    compares the two on random Markdown). Single characters are looked for first: each is one C
+    scan, where each two-character string was another whole pass (2.7 us a proposal)."""
+    for char in _PULLDOWN_DIFFERS:
+        if char in text:
+            return False
+    if _BLANK_LINES.search(text) is not None:
+        return False
+    # Emphasis beside a character beyond ASCII: pulldown follows CommonMark 0.31 (a currency sign or an
+    # emoji is punctuation), markdown-it 0.30.
+    for mark in "*_":
+        at = text.find(mark)
+        while at >= 0:
+            if (at and text[at - 1] > "\x7f") or text[at + 1:at + 2] > "\x7f":
+                return False
+            at = text.find(mark, at + 1)
+    # A table's delimiter row without a pipe (':--', '--:'), that markdown-it alone reads as a table.
+    at = text.find(":")
+    while at >= 0:
+        if (at and text[at - 1] == "-") or text[at + 1:at + 2] == "-":
+            return False
+        at = text.find(":", at + 1)
+    at = text.find("!")  # an image: pulldown makes "'" an entity in its alt text
+    while at >= 0:
+        if text[at + 1:at + 2] == "[":
+            return False
+        at = text.find("!", at + 1)
+    at = text.find("]")  # a link's reference definition (']:'), or its destination
+    while at >= 0:
+        after = text[at + 1:at + 2]
+        if after == ":":
+            return False
+        if after == "(":
+            match = _PLAIN_DESTINATION.match(text, at + 2)
+            if match is None or text[match.end():match.end() + 1] != ")":
+                return False
+            at = match.end()
+        at = text.find("]", at + 1)
+    return True
 
 
 def _backtick_after_bracket(text: str) -> bool:

@@ -184,3 +184,73 @@ def test_prose_has_no_whitespace_but_spaces_and_line_feeds() -> None:
     refused = [c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \n"]
     assert refused and not [c for c in refused if is_prose(f"a{c}b")]
     assert is_prose("a b\nc") and is_prose("a’é«»b")
+
+
+# Editors' Markdown: pulldown-cmark where it makes markdown-it's HTML (consult.markdown._pulldown_agrees).
+A_PROPOSAL = """Le parvis de l’école est *trop étroit* le matin : **200 élèves** y attendent, à 8 h 20.
+
+## Le constat
+
+Les parents se garent sur le trottoir ; les vélos n’ont pas de place.
+
+## Ce que nous proposons
+
+1. Fermer la rue aux voitures de 8 h à 8 h 30.
+2. Installer 20 arceaux à vélos.
+   - Dix devant l’école.
+   - Dix près du gymnase.
+
+Voir [le plan de mobilité](https://www.example.org/plan/20) et [la délibération](/deliberations/2026-03_12.pdf#p3).
+Coût estimé : 12 000 € (voir [l'annexe](https://example.org/a%C3%A9?x=1)).
+"""
+
+
+def test_a_proposal_as_editors_write_them_goes_through_pulldown_for_the_same_html() -> None:
+    """The bulk of a build (issue 17): a typical proposal's headings, emphasis, lists and links are
+    rendered by pulldown-cmark, to markdown-it's HTML byte for byte, heading ids included."""
+    import pyromark
+
+    from consult.markdown import _markdown_it, _pulldown_agrees
+
+    assert _pulldown_agrees(A_PROPOSAL)
+    assert pyromark.html(A_PROPOSAL) == _markdown_it(A_PROPOSAL)
+    html = render_trusted(A_PROPOSAL)
+    assert '<h2 id="le-constat">Le constat</h2>' in html and '<a href="https://example.org/a%C3%A9?x=1">' in html
+
+
+@pytest.mark.parametrize("text", [
+    'Un "mot" cité.', "&#34; et &quot;", "* <!--", "> a\n2) b", "a|b\n-|-", "a\\  \nb", "## titre\t", "a `    ` b",
+    "```'\nx\n```", "    *!\r(", "a[^1]\n\n[^1]: note", "a^[note]", "~~~ a\u00a0b\nx\n~~~", "*\n\n\n* a", "*€*b", "a\n---:",
+    "![l'image](/i.png)", "[\u2028]: \u00a0", "[a](javascript:alert(1))", "[a](/b%zz)", "[a](/l'x)",
+])
+def test_where_pulldown_writes_otherwise_markdown_it_writes(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each construct on which the two differ (pulldown's HTML is not markdown-it's: checked here, so
+    that a pulldown that came to agree says which exception can go) is rendered by markdown-it."""
+    import pyromark
+
+    from consult import markdown
+
+    assert not markdown._pulldown_agrees(text) and pyromark.html(text + "\n") != markdown._markdown_it(text)
+    html = render_trusted(text)
+    monkeypatch.setattr(markdown, "_pulldown_agrees", lambda text: False)
+    assert html == render_trusted(text)
+
+
+# Text made of what editors write and of every construct the two parsers might read differently.
+MARKDOWN = st.lists(st.sampled_from(
+    ["a", "mot", "été", "ça", "l’école", " ", " ", "\n", "\n\n", "\n   \n", "  \n", "*", "**", "_", "__", "#", "## ", "- ", "* ",
+     "+ ", "1. ", "2) ", "10. ", "   ", "    ", "---", "***", "===", "[", "]", "(", ")", "](", "![", "!", ":", ";", ".", ",", "'",
+     "«", "»", "€", "😀", "%", "%20", "%zz", "/", "#x", "?a=1", "http://x.org", "https://x.org/a_b", "mailto:a@b.fr",
+     "javascript:", "data:", "x:", "(a)", "-:", ":-", "\u00a0", "\u2028", "ß", "İ", "\u0301", '"', "&", "<", ">", "|", "\\",
+     "\t", "`", "\r", "^", "~"]), max_size=40).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(MARKDOWN)
+def test_where_pulldown_is_taken_it_makes_markdown_it_s_html(text: str) -> None:
+    import pyromark
+
+    from consult.markdown import _markdown_it, _pulldown_agrees
+
+    if text and _pulldown_agrees(text):
+        assert pyromark.html(text if text.endswith("\n") else text + "\n") == _markdown_it(text)
