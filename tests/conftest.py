@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import time
+from typing import Any
+
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,6 +103,29 @@ def site_with_proposals(root: Path, count: int) -> Path:
     for n in range(count):
         (proposals / f"autre-{n}.md").write_text(template.replace("Exemple de proposition", f"Autre {n}"), encoding="utf-8")
     return root
+
+
+class CallLog:
+    """Which process called what, and when, across forked workers and children: each call of a
+    function wrapped by `logged` appends a line to a file whose path they all inherit."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def logged(self, name: str, function: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with open(self.path, "a") as handle:  # one line per call, whichever process calls
+                handle.write(f"{name} {os.getpid()} {time.monotonic()}\n")
+            return function(*args, **kwargs)
+        return run
+
+    def calls(self) -> list[tuple[str, int, float]]:
+        """(name, process id, moment) of each call logged since the last `calls()`."""
+        if not self.path.exists():
+            return []
+        found = [(name, int(pid), float(when)) for name, pid, when in (line.split() for line in self.path.read_text().splitlines())]
+        self.path.unlink()
+        return found
 
 
 def tree(folder: Path) -> dict[str, bytes]:

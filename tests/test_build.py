@@ -556,7 +556,6 @@ def test_a_parallel_build_compiles_templates_in_a_child_once_parsed_and_makes_co
     while its workers render, before any range of its own (in a site below build.APART_FROM: a larger
     one makes them in a child while it plans, test_build_incremental). The site is the check's all the same."""
     import os
-    import time
 
     import consult.build as build
     import consult.content.load as load
@@ -564,19 +563,14 @@ def test_a_parallel_build_compiles_templates_in_a_child_once_parsed_and_makes_co
     import consult.sandbox as sandbox
     import consult.theme as theme
     from consult.parallel import can_fork
+    from tests.conftest import CallLog
 
     if not can_fork():
         pytest.skip("workers are forked on Linux only")
-    log = tmp_path / "log"
+    log = CallLog(tmp_path / "log")
+    logged = log.logged
     parent = os.getpid()
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no template compiled by an earlier build
-
-    def logged(name: str, function: Callable) -> Callable:  # type: ignore[type-arg]
-        def run(*args, **kwargs):  # type: ignore[no-untyped-def]
-            with open(log, "a") as handle:  # the workers inherit the path: one line per call
-                handle.write(f"{name} {os.getpid()} {time.monotonic()}\n")
-            return function(*args, **kwargs)
-        return run
 
     monkeypatch.setattr(pages, "PARALLEL_THRESHOLD", 0)
     monkeypatch.setattr(load, "PARALLEL_THRESHOLD", 0)
@@ -586,7 +580,7 @@ def test_a_parallel_build_compiles_templates_in_a_child_once_parsed_and_makes_co
     monkeypatch.setattr(load, "parse_unread", logged("parse", load.parse_unread))
     monkeypatch.setattr(pages, "render_page", logged("render", pages.render_page))
     build_site(SITES / "tiny", tmp_path / "out", NOW, jobs=2)
-    calls = [(name, int(pid), float(when)) for name, pid, when in (line.split() for line in log.read_text().splitlines())]
+    calls = log.calls()
     assert tree(tmp_path / "out") == check_site(SITES / "tiny", NOW).files
     [(_, compiler, compiling)] = [call for call in calls if call[0] == "templates"]
     workers = {pid for name, pid, _ in calls if name in ("parse", "render")}

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from consult.build import BuildOptions, Builder, build_site, check_site
 from consult.cache import CACHE_DIR, _read
 from consult.errors import ConsultError
-from tests.conftest import site_with_proposals, tree
+from tests.conftest import CallLog, site_with_proposals, tree
 
 NOW = "2026-02-15T12:00"
 
@@ -576,26 +576,16 @@ def test_a_one_shot_parallel_build_makes_its_companion_files_in_a_child_while_it
     monkeypatch.setattr(opendata, "CHUNK_ROWS", 1)
     for n in range(4):
         comment(site, f"20260201-cccc000{n}", f"autre-{n % 3}")
-    log = tmp_path / "log"
+    log = CallLog(tmp_path / "log")
     parent = os.getpid()
-
-    def logged(name: str, function: Any) -> Any:
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with open(log, "a") as handle:
-                handle.write(f"{name} {os.getpid()}\n")
-            return function(*args, **kwargs)
-        return run
-
-    monkeypatch.setattr(build, "companion_files", logged("companions", build.companion_files))
-    monkeypatch.setattr(build, "_Apart", logged("fork", build._Apart))
-    monkeypatch.setattr(build, "plan_pages", logged("plan", build.plan_pages))
+    monkeypatch.setattr(build, "companion_files", log.logged("companions", build.companion_files))
+    monkeypatch.setattr(build, "_Apart", log.logged("fork", build._Apart))
+    monkeypatch.setattr(build, "plan_pages", log.logged("plan", build.plan_pages))
     from consult import pages
-    monkeypatch.setattr(pages, "render_page", logged("render", pages.render_page))
+    monkeypatch.setattr(pages, "render_page", log.logged("render", pages.render_page))
 
-    def calls() -> list[tuple[str, int]]:
-        found = [(name, int(pid)) for name, pid in (line.split() for line in log.read_text().splitlines())]
-        log.unlink()  # the next call: what was made since
-        return found
+    def calls() -> list[tuple[str, int]]:  # what was made since the last call
+        return [(name, pid) for name, pid, _ in log.calls()]
 
     out = tmp_path / "out"
     build_site(site, out, NOW, jobs=3)
